@@ -1,0 +1,149 @@
+//! The application: validated options in, output and an exit code out.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::time::Instant;
+
+use crate::cli::{Cli, Command, CountArgs, GenArgs};
+use crate::executor::{Executor, JobResult};
+use crate::plan::Plan;
+use crate::reduce::{Event, Reducer};
+use crate::report::{self, ExecutorInfo, Format, Report};
+
+/// Exit status: every input counted.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: some input, or the output, failed (results for the rest were still printed).
+pub const EXIT_FAILED: i32 = 1;
+/// Exit status: bad usage (clap exits with it too).
+pub const EXIT_USAGE: i32 = 2;
+
+/// Runs what the command line asks for and returns the exit status.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Some(Command::Gen(args)) => gen(&args),
+        None => count(&cli.count),
+    }
+}
+
+/// Writes one diagnostic line on stderr; a failing stderr is not worth dying for.
+pub fn warn(message: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "logcount: {message}");
+}
+
+/// Ends the process because stdout failed: quietly for a closed pipe (`| head`), with an error
+/// otherwise (`> /dev/full`), so output is never lost with exit 0.
+fn output_failed(e: &io::Error) -> ! {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(EXIT_OK);
+    }
+    warn(format_args!("cannot write output: {e}"));
+    std::process::exit(EXIT_FAILED);
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn count(args: &CountArgs) -> i32 {
+    let format = match (args.json, args.format) {
+        (true, _) => Format::Json,
+        (false, Some(f)) => f,
+        (false, None) if io::stdout().is_terminal() => Format::Table,
+        (false, None) => Format::Json,
+    };
+    let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
+    let executor = args.executor.build(jobs);
+
+    let started = Instant::now();
+    let plan = Plan::new(&args.paths);
+    for e in &plan.errors {
+        warn(format_args!("{}: {}", e.path, e.error));
+    }
+    if !args.quiet {
+        for n in &plan.notes {
+            warn(format_args!("{}: {}", n.path, n.message));
+        }
+    }
+
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let report = execute(&plan, executor.as_ref(), started, |event| match event {
+        Event::Error(e) => warn(format_args!("{}: {}", e.path, e.error)),
+        Event::File(f) if format == Format::Ndjson => {
+            if let Err(e) = report::write_ndjson_file(&mut out, f).and_then(|()| out.flush()) {
+                output_failed(&e);
+            }
+        }
+        Event::File(_) => {}
+    });
+
+    let written = match format {
+        Format::Table => report::write_table(&mut out, &report),
+        Format::Json => report::write_json(&mut out, &report),
+        Format::Ndjson => report::write_ndjson_end(&mut out, &report),
+        Format::Csv => report::write_csv(&mut out, &report),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        output_failed(&e);
+    }
+    if report.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// Runs `plan` on `executor`, telling `on_event` about each file as it completes.
+pub fn execute(
+    plan: &Plan,
+    executor: &dyn Executor,
+    started: Instant,
+    mut on_event: impl FnMut(&Event),
+) -> Report {
+    let mut reducer = Reducer::new(plan);
+    executor.run(plan, &mut |job: usize, result: JobResult| {
+        if let Some(event) = reducer.job_done(job, result) {
+            on_event(&event);
+        }
+    });
+    let (files, errors, union_ip) = reducer.finish();
+    let info = ExecutorInfo {
+        name: executor.name().into(),
+        jobs: executor.jobs(),
+        start_method: None,
+    };
+    Report::new(
+        files,
+        errors,
+        union_ip,
+        info,
+        started.elapsed().as_secs_f64() * 1e3,
+    )
+}
+
+fn gen(args: &GenArgs) -> i32 {
+    let opts = crate::gen::GenOptions {
+        files: args.files,
+        lines: args.lines,
+        seed: args.seed,
+        unique: args.unique.max(1),
+    };
+    let started = Instant::now();
+    match crate::gen::generate(&args.dir, &opts) {
+        Ok(summary) => {
+            let secs = started.elapsed().as_secs_f64();
+            let mb_s = summary.bytes as f64 / 1e6 / secs.max(1e-9);
+            let _ = writeln!(
+                io::stdout().lock(),
+                "wrote {} file(s), {} lines, {} to {} in {secs:.2} s ({mb_s:.0} MB/s)",
+                summary.files.len(),
+                report::thousands(summary.lines),
+                report::human_bytes(summary.bytes),
+                args.dir.display(),
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            warn(format_args!("{}: {e}", args.dir.display()));
+            EXIT_FAILED
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Command-line definitions (clap derive) and nothing else: [`crate::app`] turns them into work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::executor::ExecutorKind;
+use crate::report::Format;
+
+const EXAMPLES: &str = "\
+Examples:
+  logcount sample_logs                      table on a terminal, JSON when piped
+  logcount /var/log/nginx --json | jq .summary
+  logcount access.log access.log.1.gz -     files, gzip and standard input
+  logcount logs/ --format csv > per-file.csv
+  logcount gen big/ --files 8 --lines 1000000   make synthetic logs to try it on
+
+Exit status: 0 all inputs counted, 1 some input (or the output) failed, 2 bad usage.";
+
+/// Count requests and unique client IPs in web-server access logs.
+///
+/// Every file (directories are walked recursively, hidden entries skipped, `.gz` decompressed,
+/// `-` is standard input) gets its number of requests (non-blank lines) and of distinct client
+/// keys; the summary adds the requests and counts distinct keys over the union of all files.
+#[derive(Debug, Parser)]
+#[command(
+    name = "logcount",
+    version,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub count: CountArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write deterministic synthetic nginx logs (same arguments, same bytes).
+    Gen(GenArgs),
+}
+
+/// Options of the main job: counting.
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    /// Log files or directories to count (`-` reads standard input).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// How the work is run.
+    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorKind::Serial)]
+    pub executor: ExecutorKind,
+
+    /// Number of workers [default: number of CPUs].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Print no notes or progress on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Directory to write `access-NNNN.log` files into (created if missing).
+    pub dir: PathBuf,
+
+    /// Number of files.
+    #[arg(long, default_value_t = 1)]
+    pub files: usize,
+
+    /// Lines per file (including the odd blank line).
+    #[arg(long, default_value_t = 100_000)]
+    pub lines: u64,
+
+    /// Seed: the same seed and sizes give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Number of distinct clients to draw from.
+    #[arg(long, default_value_t = 300_000)]
+    pub unique: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,665 @@
+//! The counting core: bytes in, [`Counts`] out.
+//!
+//! This is the only code that looks at log bytes. It knows nothing about files, threads or
+//! processes, so every executor shares it and every executor gives the same answer.
+//!
+//! Semantics (DESIGN §1): lines end at `\n`, one trailing `\r` is dropped, lines made only of
+//! ASCII whitespace are blank and skipped, and a line's client key is its longest prefix (after
+//! leading whitespace) free of space, `\t` and `,`.
+
+use std::collections::HashSet;
+use std::hash::BuildHasher;
+
+/// Bytes that count as whitespace for blank lines and leading whitespace: space, `\t`, `\r`,
+/// `\v`, `\f`. `\n` never reaches these tables inside a line.
+const fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Bytes that end a client key.
+const fn is_key_end(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b',')
+}
+
+/// A hasher with fixed seeds: the same in every process and every run, so anything hashed on
+/// one side of a pipe can be routed on the other, and runs are reproducible.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FixedState;
+
+const FIXED: ahash::RandomState = ahash::RandomState::with_seeds(
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+);
+
+impl BuildHasher for FixedState {
+    type Hasher = ahash::AHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> ahash::AHasher {
+        FIXED.build_hasher()
+    }
+}
+
+type Set<T> = HashSet<T, FixedState>;
+
+/// A set of distinct client keys, stored compactly.
+///
+/// Keys fall in three disjoint classes, so the number of distinct keys is the sum of the
+/// classes' sizes and distinct byte strings always stay distinct:
+/// - a canonical dotted quad (`1.2.3.4`, no leading zeros, parts ≤ 255) is stored as its `u32`;
+/// - any other key of at most 15 bytes is packed into a `u128` (the bytes plus the length);
+/// - longer keys are stored as byte strings.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    v4: Set<u32>,
+    short: Set<u128>,
+    long: Set<Box<[u8]>>,
+}
+
+/// The longest key that packs into a `u128` beside its length byte.
+pub const SHORT_MAX: usize = 15;
+
+impl KeySet {
+    /// Records one key.
+    #[inline]
+    pub fn insert(&mut self, key: &[u8]) {
+        if let Some(v4) = parse_v4(key) {
+            self.v4.insert(v4);
+        } else if key.len() <= SHORT_MAX {
+            self.short.insert(pack_short(key));
+        } else if !self.long.contains(key) {
+            self.long.insert(key.into());
+        }
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.short.len() + self.long.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds every key of `other`, reusing the larger set's allocation.
+    pub fn merge(&mut self, mut other: KeySet) {
+        if other.len() > self.len() {
+            std::mem::swap(self, &mut other);
+        }
+        self.v4.extend(other.v4);
+        self.short.extend(other.short);
+        self.long.extend(other.long);
+    }
+
+    /// Whether `key` is in the set.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        if let Some(v4) = parse_v4(key) {
+            self.v4.contains(&v4)
+        } else if key.len() <= SHORT_MAX {
+            self.short.contains(&pack_short(key))
+        } else {
+            self.long.contains(key)
+        }
+    }
+
+    /// Every key as its original bytes, in no particular order (for tests and tools; the hot
+    /// paths never need it).
+    pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self.v4.iter().map(|&v| format_v4(v).into_bytes()));
+        out.extend(self.short.iter().map(|&p| unpack_short(p)));
+        out.extend(self.long.iter().map(|k| k.to_vec()));
+        out
+    }
+}
+
+/// Parses a canonical dotted quad: four decimal parts, each 0–255, without leading zeros.
+/// Anything else (`01.2.3.4`, `1.2.3`, `1.2.3.4.`) is not one, so it stays a distinct key.
+#[inline]
+pub fn parse_v4(key: &[u8]) -> Option<u32> {
+    if !(7..=15).contains(&key.len()) {
+        return None;
+    }
+    let mut value: u32 = 0;
+    let mut part: u32 = 0;
+    let mut digits = 0usize;
+    let mut parts = 0usize;
+    for &b in key {
+        match b {
+            b'0'..=b'9' => {
+                if digits == 1 && part == 0 {
+                    return None; // leading zero
+                }
+                part = part * 10 + u32::from(b - b'0');
+                digits += 1;
+                if part > 255 {
+                    return None;
+                }
+            }
+            b'.' => {
+                if digits == 0 || parts == 3 {
+                    return None;
+                }
+                value = (value << 8) | part;
+                part = 0;
+                digits = 0;
+                parts += 1;
+            }
+            _ => return None,
+        }
+    }
+    if digits == 0 || parts != 3 {
+        return None;
+    }
+    Some((value << 8) | part)
+}
+
+/// Formats a `u32` as the dotted quad it came from.
+pub fn format_v4(v: u32) -> String {
+    let [a, b, c, d] = v.to_be_bytes();
+    format!("{a}.{b}.{c}.{d}")
+}
+
+/// Packs a key of at most [`SHORT_MAX`] bytes with its length, one-to-one.
+#[inline]
+pub fn pack_short(key: &[u8]) -> u128 {
+    debug_assert!(key.len() <= SHORT_MAX);
+    let mut bytes = [0u8; 16];
+    bytes[..key.len()].copy_from_slice(key);
+    bytes[15] = key.len() as u8;
+    u128::from_le_bytes(bytes)
+}
+
+/// The inverse of [`pack_short`].
+pub fn unpack_short(packed: u128) -> Vec<u8> {
+    let bytes = packed.to_le_bytes();
+    bytes[..usize::from(bytes[15])].to_vec()
+}
+
+/// What counting produced: the number of non-blank lines and the set of client keys.
+///
+/// A monoid: [`Counts::merge`] is associative and `Counts::default()` is its identity, so any
+/// split of the input into jobs merges back to the same answer.
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    /// Non-blank lines (requests).
+    pub total: u64,
+    /// Distinct client keys.
+    pub keys: KeySet,
+}
+
+impl Counts {
+    /// Number of distinct client keys.
+    pub fn ip(&self) -> u64 {
+        self.keys.len() as u64
+    }
+
+    /// Folds `other` into `self`.
+    pub fn merge(&mut self, other: Counts) {
+        self.total += other.total;
+        self.keys.merge(other.keys);
+    }
+
+    /// Counts one line, given without its `\n`.
+    #[inline]
+    fn line(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(start) = line.iter().position(|&b| !is_space(b)) else {
+            return; // blank
+        };
+        let rest = &line[start..];
+        let end = rest
+            .iter()
+            .position(|&b| is_key_end(b))
+            .unwrap_or(rest.len());
+        self.total += 1;
+        self.keys.insert(&rest[..end]);
+    }
+
+    /// Counts every complete (`\n`-terminated) line of `buf` and returns where the unfinished
+    /// tail starts (`buf.len()` when `buf` ends with `\n`).
+    #[inline]
+    fn complete_lines(&mut self, buf: &[u8]) -> usize {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', buf) {
+            self.line(&buf[start..end]);
+            start = end + 1;
+        }
+        start
+    }
+}
+
+/// Counts a whole buffer; the last line may lack its `\n`.
+pub fn count(buf: &[u8]) -> Counts {
+    let mut counter = Counter::new();
+    counter.feed(buf);
+    counter.finish()
+}
+
+/// Counts a stream fed in pieces of any size, with the same result as [`count`] on the
+/// concatenation.
+///
+/// A line cut by a piece edge is carried over, but only the part that can still matter: leading
+/// whitespace is dropped and nothing after the key's end is kept, so the carry is bounded by
+/// the key's length, not the line's.
+#[derive(Debug, Default)]
+pub struct Counter {
+    counts: Counts,
+    /// The unfinished line so far, without leading whitespace, up to and including the byte
+    /// that ended its key.
+    carry: Vec<u8>,
+    /// The carry holds a whole key (its end byte was seen): the rest of the line is skipped.
+    carry_done: bool,
+    /// An unfinished line has been started (even if only whitespace so far).
+    in_line: bool,
+}
+
+impl Counter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts the lines `piece` completes and carries its unfinished tail.
+    pub fn feed(&mut self, piece: &[u8]) {
+        if piece.is_empty() {
+            return;
+        }
+        let mut rest = piece;
+        if self.in_line {
+            match memchr::memchr(b'\n', rest) {
+                Some(nl) => {
+                    self.absorb(&rest[..nl]);
+                    self.end_line();
+                    rest = &rest[nl + 1..];
+                }
+                None => {
+                    self.absorb(rest);
+                    return;
+                }
+            }
+        }
+        let tail = self.counts.complete_lines(rest);
+        if tail < rest.len() {
+            self.in_line = true;
+            self.absorb(&rest[tail..]);
+        }
+    }
+
+    /// Whether a line is in progress (the bytes fed so far do not end with `\n`).
+    pub fn in_line(&self) -> bool {
+        self.in_line
+    }
+
+    /// Counts the last line, if the stream did not end with `\n`, and returns the counts.
+    pub fn finish(mut self) -> Counts {
+        if self.in_line {
+            self.end_line();
+        }
+        self.counts
+    }
+
+    /// Adds a piece of the unfinished line (it contains no `\n`).
+    fn absorb(&mut self, part: &[u8]) {
+        if self.carry_done {
+            return;
+        }
+        let part = if self.carry.is_empty() {
+            match part.iter().position(|&b| !is_space(b)) {
+                Some(start) => &part[start..],
+                None => return, // still only leading whitespace
+            }
+        } else {
+            part
+        };
+        match part.iter().position(|&b| is_key_end(b)) {
+            Some(end) => {
+                self.carry.extend_from_slice(&part[..=end]);
+                self.carry_done = true;
+            }
+            None => self.carry.extend_from_slice(part),
+        }
+    }
+
+    fn end_line(&mut self) {
+        self.counts.line(&self.carry);
+        self.carry.clear();
+        self.carry_done = false;
+        self.in_line = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(buf: &[u8]) -> Vec<Vec<u8>> {
+        let mut k = count(buf).keys.to_byte_strings();
+        k.sort();
+        k
+    }
+
+    fn one_key(line: &[u8]) -> Vec<u8> {
+        let c = count(line);
+        assert_eq!(c.total, 1, "expected one counted line in {line:?}");
+        keys(line).pop().unwrap()
+    }
+
+    #[test]
+    fn design_examples() {
+        assert_eq!(
+            one_key(b"203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1\n"),
+            b"203.0.113.9"
+        );
+        assert_eq!(
+            one_key(b"223.104.3.7, 100.116.2.9 - - [22/Mar/2021:10:01:02 +0800] \"GET /\"\n"),
+            b"223.104.3.7"
+        );
+        assert_eq!(
+            one_key(b"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\"\n"),
+            b"127.0.0.1"
+        );
+        assert_eq!(one_key(b"2001:db8::1 - - [x]\n"), b"2001:db8::1");
+        assert_eq!(one_key(b"- - - [x]\n"), b"-");
+        assert_eq!(one_key(b",x\n"), b"");
+    }
+
+    #[test]
+    fn summary_semantics_total_and_distinct() {
+        let c = count(b"1.1.1.1 a\n2.2.2.2 b\n1.1.1.1 c\n\n  \n");
+        assert_eq!((c.total, c.ip()), (3, 2));
+    }
+
+    #[test]
+    fn crlf_drops_one_cr() {
+        assert_eq!(one_key(b"1.2.3.4\r\n"), b"1.2.3.4");
+        assert_eq!(one_key(b"abc\r\r\n"), b"abc\r");
+        assert_eq!(one_key(b"1.2.3.4 - - x\r\n"), b"1.2.3.4");
+        let c = count(b"a b\r\nc d\r\n\r\n");
+        assert_eq!((c.total, c.ip()), (2, 2));
+    }
+
+    #[test]
+    fn last_line_without_newline() {
+        let c = count(b"1.1.1.1 x\n2.2.2.2 y");
+        assert_eq!((c.total, c.ip()), (2, 2));
+        assert_eq!(one_key(b"abc\r"), b"abc");
+        assert_eq!(one_key(b"abc"), b"abc");
+    }
+
+    #[test]
+    fn empty_and_blank_only() {
+        let c = count(b"");
+        assert_eq!((c.total, c.ip()), (0, 0));
+        let c = count(b"\n\n\r\n \t\x0b\x0c\r\n   ");
+        assert_eq!((c.total, c.ip()), (0, 0));
+    }
+
+    #[test]
+    fn whitespace_only_lines_of_each_kind_are_blank() {
+        for ws in [b" ", b"\t", b"\r", b"\x0b", b"\x0c"] {
+            let mut line = ws.to_vec();
+            line.extend_from_slice(ws);
+            line.push(b'\n');
+            assert_eq!(count(&line).total, 0, "{line:?}");
+        }
+        // Other control bytes are not whitespace: such a line is a request with that key.
+        assert_eq!(one_key(b"\x00\n"), b"\x00");
+    }
+
+    #[test]
+    fn leading_whitespace_is_skipped() {
+        assert_eq!(one_key(b"   1.2.3.4 - - x\n"), b"1.2.3.4");
+        assert_eq!(one_key(b"\t\x0b\x0c\r1.2.3.4 x\n"), b"1.2.3.4");
+        assert_eq!(one_key(b" Mozilla/5.0 (X11)\n"), b"Mozilla/5.0");
+    }
+
+    #[test]
+    fn tabs_and_commas_end_keys() {
+        assert_eq!(one_key(b"1.2.3.4\t-\n"), b"1.2.3.4");
+        assert_eq!(one_key(b"1.2.3.4,5.6.7.8\n"), b"1.2.3.4");
+        assert_eq!(one_key(b"  ,x\n"), b"");
+        // \v and \f end nothing: they are part of the key.
+        assert_eq!(one_key(b"a\x0bb c\n"), b"a\x0bb");
+    }
+
+    #[test]
+    fn invalid_utf8_and_nul_bytes() {
+        assert_eq!(one_key(b"\xff\xfe\x00abc def\n"), b"\xff\xfe\x00abc");
+        assert_eq!(one_key(b"1.2.3.4\x00 x\n"), b"1.2.3.4\x00");
+        let c = count(b"\x80\n\x80\n\x81 x\n");
+        assert_eq!((c.total, c.ip()), (3, 2));
+    }
+
+    #[test]
+    fn keys_are_compared_byte_for_byte() {
+        let c = count(b"1.2.3.4\n01.2.3.4\n1.2.3.4.\n1.2.3.4\n001.002.003.004\n");
+        assert_eq!((c.total, c.ip()), (5, 4));
+        let c = count(b"2001:DB8::1\n2001:db8::1\n2001:db8:0::1\n");
+        assert_eq!(c.ip(), 3);
+    }
+
+    #[test]
+    fn eight_mib_line() {
+        let mut line = vec![b'x'; 8 << 20];
+        line.extend_from_slice(b" tail\n1.2.3.4 y\n");
+        let c = count(&line);
+        assert_eq!((c.total, c.ip()), (2, 2));
+        let mut spaces = vec![b' '; 8 << 20];
+        spaces.push(b'\n');
+        assert_eq!(count(&spaces).total, 0);
+    }
+
+    #[test]
+    fn v4_parsing_is_canonical() {
+        assert_eq!(parse_v4(b"0.0.0.0"), Some(0));
+        assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
+        assert_eq!(parse_v4(b"1.2.3.4"), Some(0x0102_0304));
+        for bad in [
+            &b"256.1.1.1"[..],
+            b"01.2.3.4",
+            b"1.2.3",
+            b"1.2.3.4.",
+            b".1.2.3.4",
+            b"1..2.3",
+            b"1.2.3.4.5",
+            b"1.2.3.a",
+            b"1000.1.1.1",
+            b"",
+        ] {
+            assert_eq!(parse_v4(bad), None, "{bad:?}");
+        }
+        for v in [0u32, 1, 0x0a00_0001, 0xc0a8_0101, u32::MAX] {
+            assert_eq!(parse_v4(format_v4(v).as_bytes()), Some(v));
+        }
+    }
+
+    #[test]
+    fn packing_is_one_to_one() {
+        let a = pack_short(b"ab");
+        assert_ne!(a, pack_short(b"ab\0"));
+        assert_ne!(pack_short(b""), pack_short(b"\0"));
+        assert_eq!(unpack_short(a), b"ab");
+        let long = b"123456789012345";
+        assert_eq!(unpack_short(pack_short(long)), long);
+    }
+
+    #[test]
+    fn key_classes_round_trip() {
+        let input = b"1.2.3.4\n2001:db8::1\nverylongkey-more-than-15-bytes\n-\n,\n";
+        let mut k = keys(input);
+        k.sort();
+        let mut want: Vec<Vec<u8>> = vec![
+            b"1.2.3.4".to_vec(),
+            b"2001:db8::1".to_vec(),
+            b"verylongkey-more-than-15-bytes".to_vec(),
+            b"-".to_vec(),
+            b"".to_vec(),
+        ];
+        want.sort();
+        assert_eq!(k, want);
+        let set = count(input).keys;
+        assert!(set.contains(b"2001:db8::1"));
+        assert!(!set.contains(b"1.2.3.5"));
+    }
+
+    #[test]
+    fn merge_is_a_union() {
+        let mut a = count(b"1.1.1.1\n2.2.2.2\nlong-key-abcdefghijkl\n");
+        let b = count(b"2.2.2.2\n3.3.3.3\nlong-key-abcdefghijkl\nx\n");
+        a.merge(b);
+        assert_eq!((a.total, a.ip()), (7, 5));
+        let mut id = Counts::default();
+        id.merge(count(b"a\n"));
+        assert_eq!((id.total, id.ip()), (1, 1));
+    }
+
+    /// Feeds `buf` cut at every given position and compares with the whole-buffer count.
+    fn check_pieces(buf: &[u8], cuts: &[usize]) {
+        let whole = count(buf);
+        let mut counter = Counter::new();
+        let mut last = 0;
+        for &cut in cuts {
+            let cut = cut.clamp(last, buf.len());
+            counter.feed(&buf[last..cut]);
+            last = cut;
+        }
+        counter.feed(&buf[last..]);
+        let pieces = counter.finish();
+        assert_eq!(pieces.total, whole.total, "cuts {cuts:?}");
+        let mut a = pieces.keys.to_byte_strings();
+        let mut b = whole.keys.to_byte_strings();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "cuts {cuts:?}");
+    }
+
+    const AWKWARD: &[u8] = b"1.2.3.4 - - [x] \"GET /\" 200 1\r\n\
+        \r\n  \t\n223.104.3.7, 100.116.2.9 - - [x]\n\
+        127.0.0.1 - frank [x]\n   2001:db8::1 - - [x]\n,x\n-\n\xff\xfe bad\n\
+        a-very-long-key-that-is-not-short\tz\nabc\r\r\nlast-line-no-newline\r";
+
+    #[test]
+    fn pieces_at_every_single_cut() {
+        for cut in 0..=AWKWARD.len() {
+            check_pieces(AWKWARD, &[cut]);
+        }
+    }
+
+    #[test]
+    fn pieces_at_every_pair_of_cuts() {
+        for a in 0..=AWKWARD.len() {
+            for b in a..=AWKWARD.len() {
+                check_pieces(AWKWARD, &[a, b]);
+            }
+        }
+    }
+
+    #[test]
+    fn byte_at_a_time() {
+        let cuts: Vec<usize> = (0..=AWKWARD.len()).collect();
+        check_pieces(AWKWARD, &cuts);
+    }
+
+    #[test]
+    fn carry_stays_small_on_long_lines() {
+        let mut counter = Counter::new();
+        counter.feed(b"key ");
+        for _ in 0..1000 {
+            counter.feed(&[b'y'; 4096]);
+        }
+        assert!(counter.carry.len() <= 4);
+        for _ in 0..1000 {
+            counter.feed(&[b' '; 4096]);
+        }
+        counter.feed(b"\n");
+        for _ in 0..1000 {
+            counter.feed(&[b'\t'; 4096]);
+        }
+        assert!(counter.carry.is_empty());
+        let c = counter.finish();
+        assert_eq!((c.total, c.ip()), (1, 1));
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Lines built from the awkward pieces of DESIGN §1, so random inputs hit them often.
+        fn awkward_bytes() -> impl Strategy<Value = Vec<u8>> {
+            let token = prop_oneof![
+                Just(b"1.2.3.4".to_vec()),
+                Just(b"01.2.3.4".to_vec()),
+                Just(b"2001:db8::1".to_vec()),
+                Just(b"a-long-key-over-fifteen-bytes".to_vec()),
+                Just(b" ".to_vec()),
+                Just(b"\t".to_vec()),
+                Just(b",".to_vec()),
+                Just(b"\r".to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"\n".to_vec()),
+                Just(b"\x0b\x0c".to_vec()),
+                Just(b" - - [x]".to_vec()),
+                Just(vec![0xff, 0x00]),
+                proptest::collection::vec(any::<u8>(), 0..6),
+            ];
+            proptest::collection::vec(token, 0..40).prop_map(|t| t.concat())
+        }
+
+        /// DESIGN §1 written as plainly as possible, as an oracle for the fast code.
+        fn reference(buf: &[u8]) -> (u64, std::collections::BTreeSet<Vec<u8>>) {
+            let ws = |b: &u8| b" \t\r\x0b\x0c".contains(b);
+            let mut total = 0;
+            let mut keys = std::collections::BTreeSet::new();
+            for line in buf.split(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.iter().all(ws) {
+                    continue;
+                }
+                total += 1;
+                let trimmed: Vec<u8> = line.iter().copied().skip_while(|b| ws(b)).collect();
+                let key: Vec<u8> = trimmed
+                    .into_iter()
+                    .take_while(|b| !b" \t,".contains(b))
+                    .collect();
+                keys.insert(key);
+            }
+            (total, keys)
+        }
+
+        proptest! {
+            #[test]
+            fn whole_buffer_matches_reference(buf in awkward_bytes()) {
+                let (total, want) = reference(&buf);
+                let c = count(&buf);
+                prop_assert_eq!(c.total, total);
+                let got: std::collections::BTreeSet<Vec<u8>> =
+                    c.keys.to_byte_strings().into_iter().collect();
+                prop_assert_eq!(got, want);
+            }
+
+            #[test]
+            fn pieces_agree_with_whole(
+                buf in awkward_bytes(),
+                cuts in proptest::collection::vec(0usize..200, 0..8),
+            ) {
+                let mut cuts = cuts;
+                cuts.sort_unstable();
+                check_pieces(&buf, &cuts);
+            }
+
+            #[test]
+            fn merge_of_line_aligned_halves_is_whole(buf in awkward_bytes(), at in 0usize..200) {
+                // Split after a `\n` so each half holds whole lines.
+                let at = at.min(buf.len());
+                let split = buf[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                let mut left = count(&buf[..split]);
+                left.merge(count(&buf[split..]));
+                let whole = count(&buf);
+                prop_assert_eq!(left.total, whole.total);
+                prop_assert_eq!(left.ip(), whole.ip());
+            }
+        }
+    }
+}

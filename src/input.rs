@@ -1,0 +1,244 @@
+//! Turning command-line arguments into inputs, and reading an input's bytes.
+//!
+//! Directories are walked recursively in sorted order, hidden entries skipped; the same file
+//! reached twice is kept once; `-` is standard input; `.gz` files are decompressed on the fly.
+//! Reading is done with plain `read` calls into a reused buffer: unlike a memory map, it cannot
+//! be killed by SIGBUS when a log is truncated under us (logrotate's `copytruncate`).
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::count::{Counter, Counts};
+
+/// Where an input's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+/// One input to count.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The path as reached from the arguments (`-` for standard input); the key in reports.
+    pub name: String,
+    pub source: Source,
+    /// Size on disk when known (before decompression).
+    pub size: Option<u64>,
+    /// Decompress with gzip.
+    pub gzip: bool,
+}
+
+/// An input that could not be used, reported beside the results.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InputError {
+    pub path: String,
+    pub error: String,
+}
+
+impl InputError {
+    pub fn new(path: impl Into<String>, error: impl std::fmt::Display) -> Self {
+        Self {
+            path: path.into(),
+            error: error.to_string(),
+        }
+    }
+}
+
+/// Something noticed while expanding arguments that is neither an input nor an error
+/// (a FIFO or device met in a directory walk, which is skipped rather than read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub path: String,
+    pub message: String,
+}
+
+/// The result of expanding the arguments.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub inputs: Vec<Input>,
+    pub errors: Vec<InputError>,
+    pub notes: Vec<Note>,
+}
+
+/// Expands files, directories and `-` into inputs, in argument order (walks sorted), each
+/// file once.
+pub fn expand(args: &[PathBuf]) -> Expanded {
+    let mut out = Expanded::default();
+    let mut seen: HashSet<(u64, u64)> = HashSet::new();
+    let mut stdin_seen = false;
+    for arg in args {
+        if arg.as_os_str() == "-" {
+            if !std::mem::replace(&mut stdin_seen, true) {
+                out.inputs.push(Input {
+                    name: "-".into(),
+                    source: Source::Stdin,
+                    size: None,
+                    gzip: false,
+                });
+            }
+            continue;
+        }
+        match std::fs::metadata(arg) {
+            Err(e) => out.errors.push(InputError::new(display(arg), e)),
+            Ok(meta) if meta.is_dir() => walk(arg, &mut seen, &mut out),
+            // A file named on the command line is read whatever its type: a FIFO such as
+            // `<(zcat old.log.gz)` is a legitimate way to feed logcount.
+            Ok(meta) => add_file(arg.clone(), &meta, &mut seen, &mut out),
+        }
+    }
+    out
+}
+
+fn walk(root: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+    for entry in walker {
+        match entry {
+            Err(e) => {
+                let path = e.path().map_or_else(|| display(root), display);
+                let reason = match e.io_error() {
+                    Some(io) => io.to_string(),
+                    None => e.to_string(),
+                };
+                out.errors.push(InputError::new(path, reason));
+            }
+            Ok(entry) if entry.file_type().is_dir() => {}
+            Ok(entry) if entry.file_type().is_file() => match entry.metadata() {
+                Ok(meta) => add_file(entry.into_path(), &meta, seen, out),
+                Err(e) => out.errors.push(InputError::new(display(entry.path()), e)),
+            },
+            Ok(entry) => out.notes.push(Note {
+                path: display(entry.path()),
+                message: "not a regular file, skipped".into(),
+            }),
+        }
+    }
+}
+
+fn add_file(
+    path: PathBuf,
+    meta: &std::fs::Metadata,
+    seen: &mut HashSet<(u64, u64)>,
+    out: &mut Expanded,
+) {
+    if !seen.insert((meta.dev(), meta.ino())) {
+        return;
+    }
+    let gzip = path.extension().is_some_and(|e| e == "gz");
+    out.inputs.push(Input {
+        name: display(&path),
+        size: meta.is_file().then_some(meta.len()),
+        source: Source::File(path),
+        gzip,
+    });
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// A path as text for reports (lossy only for names that are not UTF-8).
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Opens an input as a byte stream, decompressing `.gz`.
+pub fn open(input: &Input) -> io::Result<Box<dyn Read + Send>> {
+    let raw: Box<dyn Read + Send> = match &input.source {
+        Source::Stdin => Box::new(io::stdin()),
+        Source::File(path) => Box::new(File::open(path)?),
+    };
+    Ok(if input.gzip {
+        // Multi-member, as `gzip -d` reads concatenated members (`cat a.gz b.gz`).
+        Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else {
+        raw
+    })
+}
+
+/// Size of the read buffer: big enough that syscalls cost nothing measurable, small enough to
+/// stay in cache while it is counted.
+pub const READ_BUF: usize = 256 * 1024;
+
+/// Counts a whole stream; returns the counts and the number of bytes read.
+pub fn count_stream(mut reader: impl Read, buf: &mut [u8]) -> io::Result<(Counts, u64)> {
+    let mut counter = Counter::new();
+    let mut bytes = 0u64;
+    loop {
+        let n = match reader.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        counter.feed(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok((counter.finish(), bytes))
+}
+
+/// Counts one whole input.
+pub fn count_input(input: &Input, buf: &mut [u8]) -> io::Result<(Counts, u64)> {
+    count_stream(open(input)?, buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_counts_like_buffer() {
+        let data = b"1.1.1.1 a\n2.2.2.2 b\r\n\n3.3.3.3".repeat(1000);
+        let mut buf = vec![0u8; 7];
+        let (c, bytes) = count_stream(&data[..], &mut buf).unwrap();
+        let whole = crate::count::count(&data);
+        assert_eq!(bytes, data.len() as u64);
+        assert_eq!((c.total, c.ip()), (whole.total, whole.ip()));
+    }
+
+    #[test]
+    fn walk_is_sorted_skips_hidden_and_dedupes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::fs::create_dir(d.join(".hidden_dir")).unwrap();
+        for f in [
+            "b.log",
+            "a.log",
+            "sub/c.log",
+            ".hidden.log",
+            ".hidden_dir/x.log",
+        ] {
+            std::fs::write(d.join(f), b"1.1.1.1\n").unwrap();
+        }
+        let args = vec![d.to_path_buf(), d.join("a.log")];
+        let got = expand(&args);
+        let names: Vec<String> = got.inputs.iter().map(|i| i.name.clone()).collect();
+        let want: Vec<String> = ["a.log", "b.log", "sub/c.log"]
+            .iter()
+            .map(|f| display(&d.join(f)))
+            .collect();
+        assert_eq!(names, want);
+        assert!(got.errors.is_empty());
+    }
+
+    #[test]
+    fn missing_path_is_an_error_and_stdin_once() {
+        let got = expand(&[
+            PathBuf::from("/definitely/not/here.log"),
+            PathBuf::from("-"),
+            PathBuf::from("-"),
+        ]);
+        assert_eq!(got.inputs.len(), 1);
+        assert_eq!(got.inputs[0].source, Source::Stdin);
+        assert_eq!(got.errors.len(), 1);
+        assert_eq!(got.errors[0].path, "/definitely/not/here.log");
+    }
+}

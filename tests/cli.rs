@@ -1,0 +1,351 @@
+//! The command line, driven through the real binary: formats, inputs, errors and exit codes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+
+fn logcount() -> Command {
+    Command::cargo_bin("logcount").unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Two small logs whose answers are easy to check by eye.
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    // 3 requests, 2 clients (one behind a proxy list), a blank line, CRLF.
+    write(
+        dir.path(),
+        "a.log",
+        b"1.1.1.1 - - [x] \"GET /\" 200 1\r\n2.2.2.2, 10.0.0.1 - - [x]\r\n\r\n1.1.1.1 - - [y]\n",
+    );
+    // 2 requests, 2 clients, one shared with a.log; no final newline.
+    write(
+        dir.path(),
+        "b.log",
+        b"1.1.1.1 - frank [x]\n2001:db8::1 - - [x]",
+    );
+    dir
+}
+
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn path_key(dir: &Path, name: &str) -> String {
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn json_is_the_default_when_piped() {
+    let dir = fixture();
+    let v = json_of(logcount().arg(dir.path()));
+    assert_eq!(
+        v["files"][path_key(dir.path(), "a.log")],
+        json!({"total": 3, "ip": 2, "bytes": 76})
+    );
+    assert_eq!(
+        v["files"][path_key(dir.path(), "b.log")],
+        json!({"total": 2, "ip": 2, "bytes": 39})
+    );
+    assert_eq!(
+        v["summary"],
+        json!({"files": 2, "total": 5, "ip": 3, "bytes": 115, "errors": 0})
+    );
+    assert_eq!(v["errors"], json!([]));
+    assert_eq!(v["executor"]["name"], "serial");
+    assert!(v["elapsed_ms"].as_f64().unwrap() >= 0.0);
+}
+
+#[test]
+fn files_are_sorted_by_path_whatever_the_argument_order() {
+    let dir = fixture();
+    let v = json_of(
+        logcount()
+            .arg(dir.path().join("b.log"))
+            .arg(dir.path().join("a.log")),
+    );
+    let keys: Vec<&String> = v["files"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            &path_key(dir.path(), "a.log"),
+            &path_key(dir.path(), "b.log")
+        ]
+    );
+}
+
+#[test]
+fn json_flag_equals_format_json() {
+    let dir = fixture();
+    let a = json_of(logcount().arg(dir.path()).arg("--json"));
+    let b = json_of(logcount().arg(dir.path()).args(["--format", "json"]));
+    assert_eq!(a["files"], b["files"]);
+    assert_eq!(a["summary"], b["summary"]);
+}
+
+#[test]
+fn ndjson_files_then_summary() {
+    let dir = fixture();
+    let out = logcount()
+        .arg(dir.path())
+        .args(["--format", "ndjson"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[0],
+        json!({"type": "file", "path": path_key(dir.path(), "a.log"), "total": 3, "ip": 2, "bytes": 76})
+    );
+    assert_eq!(lines[1]["type"], "file");
+    assert_eq!(lines[2]["type"], "summary");
+    assert_eq!(lines[2]["ip"], 3);
+    assert_eq!(lines[2]["total"], 5);
+}
+
+#[test]
+fn csv_has_a_header_and_a_row_per_file() {
+    let dir = fixture();
+    let out = logcount()
+        .arg(dir.path())
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = format!(
+        "path,total,ip,bytes\n{},3,2,76\n{},2,2,39\n",
+        path_key(dir.path(), "a.log"),
+        path_key(dir.path(), "b.log")
+    );
+    assert_eq!(text, want);
+}
+
+#[test]
+fn table_has_totals_row_and_separators() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut big = Vec::new();
+    for i in 0..1500u32 {
+        big.extend_from_slice(format!("10.0.{}.{} - - x\n", i / 256, i % 256).as_bytes());
+    }
+    write(dir.path(), "big.log", &big);
+    let out = logcount()
+        .arg(dir.path())
+        .args(["--format", "table"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("PATH"), "{text}");
+    assert!(text.contains("1,500"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("TOTAL (1 file)")),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_file_beside_good_ones_exits_1_and_reports_the_rest() {
+    let dir = fixture();
+    let missing = dir.path().join("missing.log");
+    let out = logcount().arg(dir.path()).arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["errors"][0]["path"], missing.to_string_lossy().as_ref());
+    assert!(v["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("No such file"));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("logcount: ") && stderr.contains("missing.log"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    logcount().assert().code(2);
+    logcount().args(["--no-such-flag", "x"]).assert().code(2);
+    logcount().args(["-j", "0", "x"]).assert().code(2);
+    logcount().args(["--format", "xml", "x"]).assert().code(2);
+    logcount()
+        .args(["--executor", "nope", "x"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn help_and_version() {
+    let out = logcount().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("Examples:") && help.contains("--executor"),
+        "{help}"
+    );
+    logcount()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicates::str::starts_with("logcount "));
+}
+
+#[test]
+fn stdin_is_dash() {
+    let v = json_of(
+        logcount()
+            .arg("-")
+            .write_stdin("1.1.1.1 a\n\n2.2.2.2 b\n1.1.1.1 c\n"),
+    );
+    assert_eq!(v["files"]["-"], json!({"total": 3, "ip": 2, "bytes": 31}));
+}
+
+#[test]
+fn gzip_is_decompressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = b"1.1.1.1 a\n2.2.2.2 b\n3.3.3.3 c\n";
+    // Two members, as `cat a.gz b.gz` makes: both are read.
+    let mut gz = gzip(text);
+    gz.extend(gzip(b"4.4.4.4 d\n"));
+    write(dir.path(), "old.log.gz", &gz);
+    let v = json_of(logcount().arg(dir.path()));
+    assert_eq!(
+        v["files"][path_key(dir.path(), "old.log.gz")],
+        json!({"total": 4, "ip": 4, "bytes": 40})
+    );
+}
+
+#[test]
+fn corrupt_gzip_is_that_files_error() {
+    let dir = fixture();
+    let mut gz = gzip(&b"1.1.1.1 a\n".repeat(10_000));
+    gz.truncate(gz.len() / 2);
+    write(dir.path(), "cut.log.gz", &gz);
+    let out = logcount().arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(v["errors"][0]["path"], path_key(dir.path(), "cut.log.gz"));
+    assert!(v["files"].get(path_key(dir.path(), "cut.log.gz")).is_none());
+}
+
+#[test]
+fn hidden_entries_are_skipped_in_walks_but_not_when_named() {
+    let dir = fixture();
+    write(dir.path(), ".hidden.log", b"9.9.9.9 x\n");
+    write(dir.path(), ".git/objects.log", b"9.9.9.9 x\n");
+    write(dir.path(), "sub/deeper/c.log", b"3.3.3.3 x\n");
+    let v = json_of(logcount().arg(dir.path()));
+    assert_eq!(v["summary"]["files"], 3);
+    assert_eq!(
+        v["files"][path_key(dir.path(), "sub/deeper/c.log")]["total"],
+        1
+    );
+    let v = json_of(logcount().arg(dir.path().join(".hidden.log")));
+    assert_eq!(v["summary"]["total"], 1);
+}
+
+#[test]
+fn a_file_reached_twice_is_counted_once() {
+    let dir = fixture();
+    let a = dir.path().join("a.log");
+    std::os::unix::fs::symlink(&a, dir.path().join("link.log")).unwrap();
+    let v = json_of(logcount().arg(&a).arg(dir.path()).arg(&a));
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(v["summary"]["total"], 5);
+    assert!(v["files"].get(path_key(dir.path(), "link.log")).is_none());
+}
+
+#[test]
+fn empty_directory_counts_nothing_and_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = json_of(logcount().arg(dir.path()));
+    assert_eq!(
+        v["summary"],
+        json!({"files": 0, "total": 0, "ip": 0, "bytes": 0, "errors": 0})
+    );
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..3000 {
+        write(dir.path(), &format!("f{i:05}.log"), b"1.1.1.1 x\n");
+    }
+    for format in ["csv", "ndjson", "json"] {
+        let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("logcount"))
+            .arg(dir.path())
+            .args(["--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{format}");
+    }
+}
+
+#[test]
+fn full_disk_is_an_error_not_silence() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = fixture();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = StdCommand::new(assert_cmd::cargo::cargo_bin("logcount"))
+        .arg(dir.path())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot write output"), "{stderr}");
+}
+
+#[test]
+fn invalid_utf8_and_awkward_lines_are_counted_by_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "dirty.log",
+        b"\xff\xfe garbage\n  \t\n ,x\n\t1.2.3.4 a\n1.2.3.4\r\n01.2.3.4 b\n\0\n",
+    );
+    let v = json_of(logcount().arg(dir.path()));
+    // Keys: "\xff\xfe", "", "1.2.3.4" (twice), "01.2.3.4", "\0".
+    assert_eq!(v["summary"]["total"], 6);
+    assert_eq!(v["summary"]["ip"], 5);
+}
