@@ -4,8 +4,9 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
 use crate::cli::{Cli, Command, CountArgs, GenArgs};
-use crate::executor::{Executor, JobResult};
+use crate::executor::Executor;
 use crate::plan::Plan;
+use crate::progress::Progress;
 use crate::reduce::{Event, Reducer};
 use crate::report::{self, ExecutorInfo, Format, Report};
 
@@ -54,7 +55,10 @@ fn count(args: &CountArgs) -> i32 {
     let executor = args.executor.build(jobs);
 
     let started = Instant::now();
-    let plan = Plan::new(&args.paths);
+    let plan = Plan::new(
+        &args.paths,
+        args.chunk_size.or(executor.default_chunk_size()),
+    );
     for e in &plan.errors {
         warn(format_args!("{}: {}", e.path, e.error));
     }
@@ -64,16 +68,26 @@ fn count(args: &CountArgs) -> i32 {
         }
     }
 
-    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let report = execute(&plan, executor.as_ref(), started, |event| match event {
-        Event::Error(e) => warn(format_args!("{}: {}", e.path, e.error)),
-        Event::File(f) if format == Format::Ndjson => {
-            if let Err(e) = report::write_ndjson_file(&mut out, f).and_then(|()| out.flush()) {
-                output_failed(&e);
+    let progress = Progress::new(plan.known_bytes(), !args.quiet);
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
+    let report = execute(
+        &plan,
+        executor.as_ref(),
+        &progress,
+        started,
+        |event| match event {
+            Event::Error(e) => {
+                progress.suspend(|| warn(format_args!("{}: {}", e.path, e.error)));
             }
-        }
-        Event::File(_) => {}
-    });
+            Event::File(f) if format == Format::Ndjson => {
+                if let Err(e) = report::write_ndjson_file(&mut out, f).and_then(|()| out.flush()) {
+                    output_failed(&e);
+                }
+            }
+            Event::File(_) => {}
+        },
+    );
+    progress.finish();
 
     let written = match format {
         Format::Table => report::write_table(&mut out, &report),
@@ -91,19 +105,17 @@ fn count(args: &CountArgs) -> i32 {
     }
 }
 
-/// Runs `plan` on `executor`, telling `on_event` about each file as it completes.
+/// Runs `plan` on `executor`, telling `on_event` about each file as it completes (from
+/// whichever thread completed it).
 pub fn execute(
     plan: &Plan,
     executor: &dyn Executor,
+    progress: &Progress,
     started: Instant,
-    mut on_event: impl FnMut(&Event),
+    on_event: impl FnMut(&Event) + Send,
 ) -> Report {
-    let mut reducer = Reducer::new(plan);
-    executor.run(plan, &mut |job: usize, result: JobResult| {
-        if let Some(event) = reducer.job_done(job, result) {
-            on_event(&event);
-        }
-    });
+    let reducer = Reducer::new(plan, on_event);
+    executor.run(plan, &reducer, progress);
     let (files, errors, union_ip) = reducer.finish();
     let info = ExecutorInfo {
         name: executor.name().into(),

@@ -10,6 +10,8 @@ use crate::report::Format;
 const EXAMPLES: &str = "\
 Examples:
   logcount sample_logs                      table on a terminal, JSON when piped
+  logcount big.log -e threads -j 8          one big file cut into chunks, 8 threads
+  logcount logs/ -e serial                  the one-thread baseline
   logcount /var/log/nginx --json | jq .summary
   logcount access.log access.log.1.gz -     files, gzip and standard input
   logcount logs/ --format csv > per-file.csv
@@ -51,12 +53,18 @@ pub struct CountArgs {
     pub paths: Vec<PathBuf>,
 
     /// How the work is run.
-    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorKind::Serial)]
+    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorKind::Threads)]
     pub executor: ExecutorKind,
 
     /// Number of workers [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+
+    /// Cut files bigger than this into byte ranges counted in parallel: a byte count with an
+    /// optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`, `64M`)
+    /// [default: 32MiB; serial: no cutting].
+    #[arg(long, value_name = "BYTES", value_parser = crate::plan::parse_size)]
+    pub chunk_size: Option<u64>,
 
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum, value_name = "FORMAT")]

@@ -104,6 +104,29 @@ impl KeySet {
         }
     }
 
+    /// Splits the keys into `1 << bits` disjoint groups by [`shard_of`], so sets built from
+    /// the same group of different inputs can be merged independently (in parallel).
+    pub fn partition(self, bits: u32) -> Vec<KeyVec> {
+        let mut parts: Vec<KeyVec> = (0..1usize << bits).map(|_| KeyVec::default()).collect();
+        for v in self.v4 {
+            parts[shard_of(Key::V4(v), bits)].v4.push(v);
+        }
+        for p in self.short {
+            parts[shard_of(Key::Short(p), bits)].short.push(p);
+        }
+        for k in self.long {
+            parts[shard_of(Key::Long(&k), bits)].long.push(k);
+        }
+        parts
+    }
+
+    /// Adds a group of keys made by [`KeySet::partition`].
+    pub fn extend(&mut self, keys: KeyVec) {
+        self.v4.extend(keys.v4);
+        self.short.extend(keys.short);
+        self.long.extend(keys.long);
+    }
+
     /// Every key as its original bytes, in no particular order (for tests and tools; the hot
     /// paths never need it).
     pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
@@ -113,6 +136,48 @@ impl KeySet {
         out.extend(self.long.iter().map(|k| k.to_vec()));
         out
     }
+}
+
+/// Keys in their stored form, as a plain list (one group of a [`KeySet::partition`]).
+#[derive(Clone, Debug, Default)]
+pub struct KeyVec {
+    pub v4: Vec<u32>,
+    pub short: Vec<u128>,
+    pub long: Vec<Box<[u8]>>,
+}
+
+impl KeyVec {
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.short.len() + self.long.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A key in its stored form, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub enum Key<'a> {
+    V4(u32),
+    Short(u128),
+    Long(&'a [u8]),
+}
+
+/// The shard of a key among `1 << bits`, from a fixed hash: the same in every process and on
+/// every machine, so work split by shard can cross process boundaries.
+#[inline]
+pub fn shard_of(key: Key<'_>, bits: u32) -> usize {
+    const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+    if bits == 0 {
+        return 0;
+    }
+    let h = match key {
+        Key::V4(v) => u64::from(v).wrapping_mul(MUL),
+        Key::Short(p) => ((p as u64) ^ ((p >> 64) as u64).rotate_left(29)).wrapping_mul(MUL),
+        Key::Long(k) => FIXED.hash_one(k),
+    };
+    (h >> (64 - bits)) as usize
 }
 
 /// Parses a canonical dotted quad: four decimal parts, each 0–255, without leading zeros.
@@ -327,6 +392,116 @@ impl Counter {
         self.carry.clear();
         self.carry_done = false;
         self.in_line = false;
+    }
+}
+
+/// Counts the lines that *start* inside a byte range of a stream: the rule that lets a big file
+/// be cut anywhere into jobs that together count every line exactly once.
+///
+/// Feed it the stream from `from` on, where `from` is the range's start, or one byte before it
+/// when the range does not start at 0: that byte tells whether a line starts exactly at the
+/// range's start (it is `\n`) or the first line belongs to the previous range (it is not).
+/// It counts the lines that start before the range's end, reading past the end to finish the
+/// last of them, and says when it needs nothing more.
+#[derive(Debug)]
+pub struct OwnedLines {
+    counter: Counter,
+    /// Still skipping the line that started before the range.
+    skipping: bool,
+    /// Bytes fed so far, from `from`.
+    pos: u64,
+    /// Offset (from `from`) of the range's start: 1 when feeding starts one byte early.
+    begin: u64,
+    /// Offset (from `from`) of the range's end: lines starting at or after it are not ours.
+    limit: u64,
+    done: bool,
+}
+
+impl OwnedLines {
+    /// The range `[start, end)` of the stream; feeding must begin at [`OwnedLines::from`].
+    pub fn new(start: u64, end: u64) -> Self {
+        let from = Self::from(start);
+        OwnedLines {
+            counter: Counter::new(),
+            skipping: start > 0,
+            pos: 0,
+            begin: start - from,
+            limit: end.saturating_sub(from),
+            done: end <= start,
+        }
+    }
+
+    /// Where feeding must begin for a range starting at `start`.
+    pub fn from(start: u64) -> u64 {
+        start.saturating_sub(1)
+    }
+
+    /// Whether every owned line has been seen: feeding more is pointless.
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// Feeds the next piece of the stream; returns how many of its bytes lie inside the range
+    /// proper (for progress and the file's byte count).
+    pub fn feed(&mut self, mut piece: &[u8]) -> u64 {
+        let in_range = self.in_range(piece.len());
+        while !self.done && !piece.is_empty() {
+            let len = piece.len() as u64;
+            if self.skipping {
+                match memchr::memchr(b'\n', piece) {
+                    Some(nl) => {
+                        self.skipping = false;
+                        self.pos += nl as u64 + 1;
+                        piece = &piece[nl + 1..];
+                        if self.pos >= self.limit {
+                            self.done = true;
+                        }
+                    }
+                    None => {
+                        self.pos += len;
+                        self.done = self.pos >= self.limit;
+                        piece = &[];
+                    }
+                }
+            } else if self.pos + len <= self.limit {
+                self.counter.feed(piece);
+                self.pos += len;
+                piece = &[];
+                if self.pos == self.limit && !self.counter.in_line() {
+                    self.done = true;
+                }
+            } else if self.pos < self.limit {
+                let inside = (self.limit - self.pos) as usize;
+                self.counter.feed(&piece[..inside]);
+                self.pos = self.limit;
+                piece = &piece[inside..];
+                self.done = !self.counter.in_line();
+            } else {
+                // Past the end: finish the line that started inside the range.
+                match memchr::memchr(b'\n', piece) {
+                    Some(nl) => {
+                        self.counter.feed(&piece[..=nl]);
+                        self.done = true;
+                    }
+                    None => self.counter.feed(piece),
+                }
+                self.pos += len;
+                piece = &[];
+            }
+        }
+        in_range
+    }
+
+    /// How many of the next `len` bytes fall inside `[start, end)`.
+    fn in_range(&self, len: usize) -> u64 {
+        let lo = self.pos.max(self.begin);
+        let hi = (self.pos + len as u64).min(self.limit);
+        hi.saturating_sub(lo)
+    }
+
+    /// The counts of the owned lines (a last line without `\n` included).
+    pub fn finish(self) -> Counts {
+        self.counter.finish()
     }
 }
 
@@ -582,6 +757,92 @@ mod tests {
         assert_eq!((c.total, c.ip()), (1, 1));
     }
 
+    /// Counts `buf` as jobs cut at `cuts` (each fed in `piece`-byte reads) and merges them.
+    fn count_in_ranges(buf: &[u8], cuts: &[usize], piece: usize) -> (Counts, u64) {
+        let mut bounds = vec![0];
+        bounds.extend(cuts.iter().map(|&c| c.min(buf.len())));
+        bounds.push(buf.len());
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut total = Counts::default();
+        let mut bytes = 0;
+        for w in bounds.windows(2) {
+            let (start, end) = (w[0] as u64, w[1] as u64);
+            let mut job = OwnedLines::new(start, end);
+            let mut at = OwnedLines::from(start) as usize;
+            while !job.done() && at < buf.len() {
+                let next = (at + piece).min(buf.len());
+                bytes += job.feed(&buf[at..next]);
+                at = next;
+            }
+            total.merge(job.finish());
+        }
+        (total, bytes)
+    }
+
+    fn assert_same(a: &Counts, b: &Counts, context: &str) {
+        assert_eq!(a.total, b.total, "{context}");
+        let mut x = a.keys.to_byte_strings();
+        let mut y = b.keys.to_byte_strings();
+        x.sort();
+        y.sort();
+        assert_eq!(x, y, "{context}");
+    }
+
+    #[test]
+    fn ranges_at_every_cut_and_read_size() {
+        let whole = count(AWKWARD);
+        for piece in [1, 2, 3, 7, 64, 4096] {
+            for a in 0..=AWKWARD.len() {
+                for b in (a..=AWKWARD.len()).step_by(3) {
+                    let (got, bytes) = count_in_ranges(AWKWARD, &[a, b], piece);
+                    assert_same(&got, &whole, &format!("cuts {a},{b} piece {piece}"));
+                    assert_eq!(bytes, AWKWARD.len() as u64);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_in_crlf_keys_blank_lines_and_long_lines() {
+        let mut buf = b"1.2.3.4\r\n\r\n\n  \nabc,def\n".to_vec();
+        buf.extend(std::iter::repeat_n(b'z', 500));
+        buf.extend_from_slice(b" long\n2.2.2.2 x\n");
+        let whole = count(&buf);
+        // Every cut position, with chunks far smaller than the long line.
+        for size in [1usize, 2, 5, 16, 100] {
+            let cuts: Vec<usize> = (size..buf.len()).step_by(size).collect();
+            let (got, _) = count_in_ranges(&buf, &cuts, 7);
+            assert_same(&got, &whole, &format!("chunk {size}"));
+        }
+    }
+
+    #[test]
+    fn a_range_inside_one_line_owns_nothing() {
+        let buf = b"aaaaaaaaaa bbbbbbbbbbbbbbbbbbbb\n";
+        let mut job = OwnedLines::new(5, 10);
+        assert_eq!(job.feed(&buf[4..]), 5);
+        assert!(job.done());
+        assert_eq!(job.finish().total, 0);
+    }
+
+    #[test]
+    fn partition_then_extend_is_the_same_set() {
+        let c = count(b"1.1.1.1\n2.2.2.2\nabc\nlong-key-0123456789abcdef\n::1\n");
+        let want = c.keys.len();
+        for bits in [0, 1, 3, 6] {
+            let parts = c.keys.clone().partition(bits);
+            assert_eq!(parts.len(), 1 << bits);
+            assert_eq!(parts.iter().map(KeyVec::len).sum::<usize>(), want);
+            let mut back = KeySet::default();
+            for p in parts {
+                back.extend(p);
+            }
+            assert_eq!(back.len(), want);
+            assert!(back.contains(b"long-key-0123456789abcdef"));
+        }
+    }
+
     mod prop {
         use super::*;
         use proptest::prelude::*;
@@ -647,6 +908,18 @@ mod tests {
                 let mut cuts = cuts;
                 cuts.sort_unstable();
                 check_pieces(&buf, &cuts);
+            }
+
+            #[test]
+            fn any_ranges_merge_to_whole(
+                buf in awkward_bytes(),
+                cuts in proptest::collection::vec(0usize..200, 0..6),
+                piece in 1usize..40,
+            ) {
+                let (got, bytes) = count_in_ranges(&buf, &cuts, piece);
+                let whole = count(&buf);
+                assert_same(&got, &whole, "ranges");
+                prop_assert_eq!(bytes, buf.len() as u64);
             }
 
             #[test]

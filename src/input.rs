@@ -8,10 +8,11 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::MetadataExt;
+use std::ops::Range;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use crate::count::{Counter, Counts};
+use crate::count::{Counter, Counts, OwnedLines};
 
 /// Where an input's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,17 +150,35 @@ pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Opens an input as a byte stream, decompressing `.gz`.
-pub fn open(input: &Input) -> io::Result<Box<dyn Read + Send>> {
+/// A reader that reports the bytes it reads (on disk, before decompression) to `progress`.
+struct Tracked<'a, R> {
+    inner: R,
+    progress: &'a dyn Fn(u64),
+}
+
+impl<R: Read> Read for Tracked<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens an input as a byte stream, decompressing `.gz`; raw bytes read go to `progress`.
+pub fn open<'a>(input: &Input, progress: &'a dyn Fn(u64)) -> io::Result<Box<dyn Read + 'a>> {
     let raw: Box<dyn Read + Send> = match &input.source {
         Source::Stdin => Box::new(io::stdin()),
         Source::File(path) => Box::new(File::open(path)?),
     };
+    let tracked = Tracked {
+        inner: raw,
+        progress,
+    };
     Ok(if input.gzip {
         // Multi-member, as `gzip -d` reads concatenated members (`cat a.gz b.gz`).
-        Box::new(flate2::read::MultiGzDecoder::new(raw))
+        Box::new(flate2::read::MultiGzDecoder::new(tracked))
     } else {
-        raw
+        Box::new(tracked)
     })
 }
 
@@ -167,26 +186,72 @@ pub fn open(input: &Input) -> io::Result<Box<dyn Read + Send>> {
 /// stay in cache while it is counted.
 pub const READ_BUF: usize = 256 * 1024;
 
-/// Counts a whole stream; returns the counts and the number of bytes read.
+/// Reads into `buf`, retrying when interrupted by a signal.
+fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Counts a whole stream; returns the counts and the number of bytes counted.
 pub fn count_stream(mut reader: impl Read, buf: &mut [u8]) -> io::Result<(Counts, u64)> {
     let mut counter = Counter::new();
     let mut bytes = 0u64;
     loop {
-        let n = match reader.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let n = read_some(&mut reader, buf)?;
+        if n == 0 {
+            break;
+        }
         counter.feed(&buf[..n]);
         bytes += n as u64;
     }
     Ok((counter.finish(), bytes))
 }
 
-/// Counts one whole input.
-pub fn count_input(input: &Input, buf: &mut [u8]) -> io::Result<(Counts, u64)> {
-    count_stream(open(input)?, buf)
+/// Counts the lines that start in `range` of a regular file (reading past its end to finish
+/// the last one); returns the counts and the bytes of the range that were there to read.
+pub fn count_range(
+    path: &Path,
+    range: &Range<u64>,
+    buf: &mut [u8],
+    progress: &dyn Fn(u64),
+) -> io::Result<(Counts, u64)> {
+    let file = File::open(path)?;
+    let mut job = OwnedLines::new(range.start, range.end);
+    let mut at = OwnedLines::from(range.start);
+    let mut bytes = 0;
+    while !job.done() {
+        let n = loop {
+            match file.read_at(buf, at) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            break; // end of file (a last line without `\n` is counted by `finish`)
+        }
+        let inside = job.feed(&buf[..n]);
+        progress(inside);
+        bytes += inside;
+        at += n as u64;
+    }
+    Ok((job.finish(), bytes))
+}
+
+/// Runs one job of a plan: a whole input as a stream, or a byte range of a file.
+pub fn count_job(
+    input: &Input,
+    range: Option<&Range<u64>>,
+    buf: &mut [u8],
+    progress: &dyn Fn(u64),
+) -> io::Result<(Counts, u64)> {
+    match (range, &input.source) {
+        (Some(range), Source::File(path)) => count_range(path, range, buf, progress),
+        _ => count_stream(open(input, progress)?, buf),
+    }
 }
 
 #[cfg(test)]
@@ -201,6 +266,38 @@ mod tests {
         let whole = crate::count::count(&data);
         assert_eq!(bytes, data.len() as u64);
         assert_eq!((c.total, c.ip()), (whole.total, whole.ip()));
+    }
+
+    #[test]
+    fn file_ranges_add_up_to_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let data = b"1.1.1.1 a\r\n\n2.2.2.2, 9.9.9.9 b\nlong-key-0123456789 c\n3.3.3.3".repeat(50);
+        std::fs::write(&path, &data).unwrap();
+        let whole = crate::count::count(&data);
+        let size = data.len() as u64;
+        for chunk in [1u64, 3, 10, 64, 1000, size] {
+            let done = std::cell::Cell::new(0);
+            let progress = |n| done.set(done.get() + n);
+            let mut total = Counts::default();
+            let mut bytes = 0;
+            let mut buf = vec![0u8; 5];
+            let mut start = 0;
+            while start < size {
+                let end = (start + chunk).min(size);
+                let (c, b) = count_range(&path, &(start..end), &mut buf, &progress).unwrap();
+                total.merge(c);
+                bytes += b;
+                start = end;
+            }
+            assert_eq!(
+                (total.total, total.ip()),
+                (whole.total, whole.ip()),
+                "chunk {chunk}"
+            );
+            assert_eq!(bytes, size);
+            assert_eq!(done.get(), size);
+        }
     }
 
     #[test]

@@ -11,5 +11,6 @@ pub mod executor;
 pub mod gen;
 pub mod input;
 pub mod plan;
+pub mod progress;
 pub mod reduce;
 pub mod report;

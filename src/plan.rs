@@ -1,14 +1,20 @@
 //! Planning: the arguments become inputs, and inputs become jobs for an executor.
+//!
+//! A job owns the lines that *start* inside its byte range (see [`crate::count::OwnedLines`]),
+//! so the planner can cut a big file anywhere without looking at its bytes.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::input::{self, Input, InputError, Note};
+use crate::input::{self, Input, InputError, Note, Source};
 
-/// One unit of work for an executor: an input, counted whole.
+/// One unit of work for an executor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
     /// Index into [`Plan::inputs`].
     pub input: usize,
+    /// A byte range of a regular file, or `None` for the whole input (read as a stream).
+    pub range: Option<Range<u64>>,
 }
 
 /// Everything an executor needs, decided before any counting starts.
@@ -19,25 +25,147 @@ pub struct Plan {
     /// Arguments that could not be expanded (missing paths, unreadable directories, loops).
     pub errors: Vec<InputError>,
     pub notes: Vec<Note>,
+    /// The chunk size big files were cut with, if any.
+    pub chunk_size: Option<u64>,
 }
 
 impl Plan {
-    /// Expands `args` and makes one job per input.
-    pub fn new(args: &[PathBuf]) -> Plan {
+    /// Expands `args`; regular, uncompressed files bigger than `chunk_size` are cut into
+    /// ranges of that size, everything else is one job.
+    pub fn new(args: &[PathBuf], chunk_size: Option<u64>) -> Plan {
         let expanded = input::expand(args);
-        let jobs = (0..expanded.inputs.len())
-            .map(|input| Job { input })
-            .collect();
+        let mut jobs = Vec::with_capacity(expanded.inputs.len());
+        for (index, input) in expanded.inputs.iter().enumerate() {
+            match (chunk_size, splittable_size(input)) {
+                (Some(chunk), Some(size)) if size > chunk => {
+                    let mut start = 0;
+                    while start < size {
+                        let end = start.saturating_add(chunk).min(size);
+                        jobs.push(Job {
+                            input: index,
+                            range: Some(start..end),
+                        });
+                        start = end;
+                    }
+                }
+                _ => jobs.push(Job {
+                    input: index,
+                    range: None,
+                }),
+            }
+        }
         Plan {
             inputs: expanded.inputs,
             jobs,
             errors: expanded.errors,
             notes: expanded.notes,
+            chunk_size,
         }
     }
 
-    /// Total bytes on disk of the inputs whose size is known (for progress and reports).
-    pub fn known_bytes(&self) -> u64 {
-        self.inputs.iter().filter_map(|i| i.size).sum()
+    /// Total bytes on disk of the inputs, when every size is known (none is a stream).
+    pub fn known_bytes(&self) -> Option<u64> {
+        self.inputs.iter().map(|i| i.size).sum()
+    }
+
+    /// The bytes a job is expected to read (for scheduling big jobs first); 0 when unknown.
+    pub fn job_bytes(&self, job: &Job) -> u64 {
+        match &job.range {
+            Some(r) => r.end - r.start,
+            None => self.inputs[job.input].size.unwrap_or(0),
+        }
+    }
+
+    /// Job indices, biggest first: started early, big jobs cannot leave one worker busy
+    /// alone at the end.
+    pub fn biggest_first(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.jobs.len()).collect();
+        order.sort_by_key(|&j| std::cmp::Reverse(self.job_bytes(&self.jobs[j])));
+        order
+    }
+}
+
+/// The size of an input that can be read by ranges: a regular file that is not compressed.
+fn splittable_size(input: &Input) -> Option<u64> {
+    match input.source {
+        Source::File(_) if !input.gzip => input.size,
+        _ => None,
+    }
+}
+
+/// Parses a byte count: `4096`, `64K`, `64M`, `1G`, `64KiB`, `64MiB`, `1GiB` (every suffix
+/// is a power of 1024; case does not matter).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, suffix) = t.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a byte count (e.g. 4096, 64M, 1GiB)"))?;
+    let shift = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => {
+            return Err(format!(
+                "unknown size suffix `{other}` (use K, M, G, KiB, MiB, GiB)"
+            ))
+        }
+    };
+    let bytes = number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes == 0 {
+        return Err("the chunk size must be at least 1 byte".into());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1gib"), Ok(1 << 30));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn big_files_are_cut_small_ones_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big.log"), vec![b'x'; 1000]).unwrap();
+        std::fs::write(dir.path().join("small.log"), vec![b'x'; 100]).unwrap();
+        let plan = Plan::new(&[dir.path().to_path_buf()], Some(300));
+        let ranges: Vec<_> = plan
+            .jobs
+            .iter()
+            .map(|j| (j.input, j.range.clone()))
+            .collect();
+        assert_eq!(
+            ranges,
+            vec![
+                (0, Some(0..300)),
+                (0, Some(300..600)),
+                (0, Some(600..900)),
+                (0, Some(900..1000)),
+                (1, None),
+            ]
+        );
+        assert_eq!(plan.biggest_first()[4], 4);
+        assert_eq!(plan.known_bytes(), Some(1100));
+        let whole = Plan::new(&[dir.path().to_path_buf()], None);
+        assert_eq!(whole.jobs.len(), 2);
     }
 }

@@ -3,12 +3,92 @@
 //! A file's result is the merge of its jobs' counts; the summary's `ip` is the size of the union
 //! of every file's keys (not the sum of per-file counts). A file with any failed job is reported
 //! as an error and contributes nothing: never half-counted.
+//!
+//! The union is built in parallel, never on one thread at the end: keys are split into shards
+//! by a fixed hash ([`crate::count::shard_of`]), each shard is its own set behind its own lock,
+//! and whichever thread finishes a job merges that job's keys into the shards right away. The
+//! [`Reducer`] is `Sync`, so executors call [`Reducer::job_done`] from any thread.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rayon::prelude::*;
 
 use crate::count::{Counts, KeySet};
 use crate::executor::JobResult;
 use crate::input::InputError;
 use crate::plan::Plan;
 use crate::report::FileStats;
+
+/// `1 << SHARD_BITS` shards: enough that 16 threads rarely meet on one lock.
+const SHARD_BITS: u32 = 6;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere cannot leave a set half-updated in a way that matters here.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A key set split into shards that threads can fill at the same time.
+#[derive(Debug)]
+pub struct ShardedKeySet {
+    shards: Box<[Mutex<KeySet>]>,
+    /// Where the next absorb starts, so threads absorbing at once start on different shards.
+    next_start: AtomicUsize,
+}
+
+impl Default for ShardedKeySet {
+    fn default() -> Self {
+        ShardedKeySet {
+            shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
+            next_start: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl ShardedKeySet {
+    /// Adds every key of `keys`.
+    pub fn absorb(&self, keys: KeySet) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut parts = keys.partition(SHARD_BITS);
+        let n = parts.len();
+        let start = self.next_start.fetch_add(1, Ordering::Relaxed) % n;
+        for i in (start..n).chain(0..start) {
+            let part = std::mem::take(&mut parts[i]);
+            if !part.is_empty() {
+                lock(&self.shards[i]).extend(part);
+            }
+        }
+    }
+
+    /// Moves every key of `other` into `self`, one shard per task, in parallel.
+    pub fn drain_into(&self, other: &ShardedKeySet) {
+        self.shards
+            .par_iter()
+            .zip(other.shards.par_iter())
+            .for_each(|(from, to)| {
+                let keys = std::mem::take(&mut *lock(from));
+                lock(to).merge(keys);
+            });
+    }
+
+    /// Drops every key.
+    pub fn clear(&self) {
+        for shard in self.shards.iter() {
+            *lock(shard) = KeySet::default();
+        }
+    }
+
+    /// Number of distinct keys (shards are disjoint).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// What finishing a job can tell the caller.
 #[derive(Debug)]
@@ -23,77 +103,135 @@ pub enum Event {
 struct FileState {
     remaining: usize,
     failed: bool,
-    counts: Counts,
+    total: u64,
     bytes: u64,
 }
 
-/// Collects job results as they arrive, in any order.
-#[derive(Debug)]
-pub struct Reducer {
-    job_input: Vec<usize>,
-    names: Vec<String>,
-    files: Vec<FileState>,
-    union: KeySet,
-    done: Vec<FileStats>,
+#[derive(Debug, Default)]
+struct Results {
+    files: Vec<FileStats>,
     errors: Vec<InputError>,
 }
 
-impl Reducer {
-    pub fn new(plan: &Plan) -> Reducer {
+type OnEvent<'a> = Box<dyn FnMut(&Event) + Send + 'a>;
+
+/// Collects job results as they arrive, from any thread, in any order.
+pub struct Reducer<'a> {
+    plan: &'a Plan,
+    files: Vec<Mutex<FileState>>,
+    /// Keys of files cut into several jobs, gathered until the file is complete (a file that
+    /// fails must not leave keys in the union).
+    chunked_keys: Vec<Option<ShardedKeySet>>,
+    union: ShardedKeySet,
+    results: Mutex<Results>,
+    on_event: Mutex<OnEvent<'a>>,
+}
+
+impl<'a> Reducer<'a> {
+    /// A reducer for `plan` that tells `on_event` about each file as it completes.
+    pub fn new(plan: &'a Plan, on_event: impl FnMut(&Event) + Send + 'a) -> Reducer<'a> {
         let mut files: Vec<FileState> = plan.inputs.iter().map(|_| FileState::default()).collect();
         for job in &plan.jobs {
             files[job.input].remaining += 1;
         }
+        let chunked_keys = files
+            .iter()
+            .map(|f| (f.remaining > 1).then(ShardedKeySet::default))
+            .collect();
         Reducer {
-            job_input: plan.jobs.iter().map(|j| j.input).collect(),
-            names: plan.inputs.iter().map(|i| i.name.clone()).collect(),
-            files,
-            union: KeySet::default(),
-            done: Vec::new(),
-            errors: plan.errors.clone(),
+            plan,
+            files: files.into_iter().map(Mutex::new).collect(),
+            chunked_keys,
+            union: ShardedKeySet::default(),
+            results: Mutex::new(Results {
+                files: Vec::new(),
+                errors: plan.errors.clone(),
+            }),
+            on_event: Mutex::new(Box::new(on_event)),
         }
     }
 
-    /// Records one job's result; returns what became known because of it.
-    pub fn job_done(&mut self, job: usize, result: JobResult) -> Option<Event> {
-        let input = self.job_input[job];
-        let file = &mut self.files[input];
-        file.remaining -= 1;
-        match result {
+    /// Records one job's result.
+    pub fn job_done(&self, job: usize, result: JobResult) {
+        let input = self.plan.jobs[job].input;
+        let name = &self.plan.inputs[input].name;
+        let (counts, bytes) = match result {
+            Ok(ok) => ok,
             Err(e) => {
+                let mut file = lock(&self.files[input]);
+                file.remaining -= 1;
                 if std::mem::replace(&mut file.failed, true) {
-                    return None;
+                    return;
                 }
-                file.counts = Counts::default();
-                let error = InputError::new(self.names[input].clone(), e);
-                self.errors.push(error.clone());
-                Some(Event::Error(error))
+                drop(file);
+                if let Some(keys) = &self.chunked_keys[input] {
+                    keys.clear();
+                }
+                self.emit(Event::Error(InputError::new(name.clone(), e)));
+                return;
             }
-            Ok(_) if file.failed => None,
-            Ok((counts, bytes)) => {
-                file.counts.merge(counts);
-                file.bytes += bytes;
-                if file.remaining > 0 {
-                    return None;
-                }
-                let counts = std::mem::take(&mut file.counts);
-                let stats = FileStats {
-                    path: self.names[input].clone(),
-                    total: counts.total,
-                    ip: counts.ip(),
-                    bytes: file.bytes,
-                };
-                self.union.merge(counts.keys);
-                self.done.push(stats.clone());
-                Some(Event::File(stats))
+        };
+        let Some(file_keys) = &self.chunked_keys[input] else {
+            // The file's only job: its result is complete.
+            let stats = FileStats {
+                path: name.clone(),
+                total: counts.total,
+                ip: counts.ip(),
+                bytes,
+            };
+            self.union.absorb(counts.keys);
+            self.emit(Event::File(stats));
+            return;
+        };
+        {
+            let mut file = lock(&self.files[input]);
+            if file.failed {
+                file.remaining -= 1;
+                return;
             }
         }
+        let Counts { total, keys } = counts;
+        file_keys.absorb(keys);
+        let mut file = lock(&self.files[input]);
+        file.remaining -= 1;
+        file.total += total;
+        file.bytes += bytes;
+        if file.remaining > 0 || file.failed {
+            return;
+        }
+        let (total, bytes) = (file.total, file.bytes);
+        drop(file);
+        let ip = file_keys.len() as u64;
+        file_keys.drain_into(&self.union);
+        self.emit(Event::File(FileStats {
+            path: name.clone(),
+            total,
+            ip,
+            bytes,
+        }));
+    }
+
+    fn emit(&self, event: Event) {
+        let mut results = lock(&self.results);
+        match &event {
+            Event::File(f) => results.files.push(f.clone()),
+            Event::Error(e) => results.errors.push(e.clone()),
+        }
+        drop(results);
+        (lock(&self.on_event))(&event);
     }
 
     /// The per-file results sorted by path, the errors sorted by path, and the union's size.
-    pub fn finish(mut self) -> (Vec<FileStats>, Vec<InputError>, u64) {
-        self.done.sort_by(|a, b| a.path.cmp(&b.path));
-        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
-        (self.done, self.errors, self.union.len() as u64)
+    pub fn finish(self) -> (Vec<FileStats>, Vec<InputError>, u64) {
+        let Results {
+            mut files,
+            mut errors,
+        } = self
+            .results
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        (files, errors, self.union.len() as u64)
     }
 }

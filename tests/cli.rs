@@ -68,7 +68,7 @@ fn json_is_the_default_when_piped() {
         json!({"files": 2, "total": 5, "ip": 3, "bytes": 115, "errors": 0})
     );
     assert_eq!(v["errors"], json!([]));
-    assert_eq!(v["executor"]["name"], "serial");
+    assert_eq!(v["executor"]["name"], "threads");
     assert!(v["elapsed_ms"].as_f64().unwrap() >= 0.0);
 }
 

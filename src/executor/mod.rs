@@ -1,28 +1,35 @@
 //! Executors: interchangeable ways to run a plan's jobs through the counting core.
 //!
-//! Every executor takes the same [`Plan`] and reports each job's outcome to a callback; the
-//! [`crate::reduce::Reducer`] turns those into per-file results and the summary, so executors
-//! differ only in how they schedule the work.
+//! Every executor takes the same [`Plan`] and hands each job's outcome to the [`Reducer`]
+//! (from any thread, in any order), reporting bytes done to the [`Progress`]; they differ only
+//! in how they schedule the work.
 
 mod serial;
+mod threads;
 
 use std::io;
 
 use crate::count::Counts;
 use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::reduce::Reducer;
 
 pub use serial::Serial;
+pub use threads::Threads;
 
-/// What one job produced: its counts and the bytes it read, or why it failed.
+/// What one job produced: its counts and the bytes it counted, or why it failed.
 pub type JobResult = io::Result<(Counts, u64)>;
 
-/// Runs jobs and reports each one's result (in any order) to `done(job_index, result)`.
+/// Runs a plan's jobs.
 pub trait Executor {
     /// The name shown in reports (`serial`, `threads`, ...).
     fn name(&self) -> &'static str;
     /// How many jobs run at once.
     fn jobs(&self) -> usize;
-    fn run(&self, plan: &Plan, done: &mut dyn FnMut(usize, JobResult));
+    /// The chunk size big files are cut into for this executor, unless the user chose one.
+    fn default_chunk_size(&self) -> Option<u64>;
+    /// Runs every job of `plan`, handing each result to `reducer`.
+    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress);
 }
 
 /// The executors a user can pick with `--executor`.
@@ -30,13 +37,16 @@ pub trait Executor {
 pub enum ExecutorKind {
     /// One thread, jobs in order: the baseline every other executor is checked against.
     Serial,
+    /// A rayon pool of `-j` threads; big files are cut into chunks so one file uses every core.
+    Threads,
 }
 
 impl ExecutorKind {
     /// Builds the executor with `jobs` workers where that means something.
-    pub fn build(self, _jobs: usize) -> Box<dyn Executor> {
+    pub fn build(self, jobs: usize) -> Box<dyn Executor> {
         match self {
             ExecutorKind::Serial => Box::new(Serial),
+            ExecutorKind::Threads => Box::new(Threads::new(jobs)),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The serial executor: one thread, jobs in order.
 
-use super::{Executor, JobResult};
+use super::Executor;
 use crate::input::{self, READ_BUF};
 use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::reduce::Reducer;
 
 /// Runs every job on the calling thread, in plan order.
 #[derive(Clone, Copy, Debug, Default)]
@@ -17,10 +19,19 @@ impl Executor for Serial {
         1
     }
 
-    fn run(&self, plan: &Plan, done: &mut dyn FnMut(usize, JobResult)) {
+    fn default_chunk_size(&self) -> Option<u64> {
+        None // one thread gains nothing from cutting files
+    }
+
+    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
         let mut buf = vec![0u8; READ_BUF];
+        let add = |n| progress.add(n);
         for (index, job) in plan.jobs.iter().enumerate() {
-            done(index, input::count_input(&plan.inputs[job.input], &mut buf));
+            let input = &plan.inputs[job.input];
+            reducer.job_done(
+                index,
+                input::count_job(input, job.range.as_ref(), &mut buf, &add),
+            );
         }
     }
 }

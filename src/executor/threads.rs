@@ -1,0 +1,78 @@
+//! The thread-pool executor: a rayon pool of `-j` threads pulling jobs biggest first.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::Executor;
+use crate::input::{self, READ_BUF};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::reduce::Reducer;
+
+/// Default chunk size for cutting big files, chosen by measurement (see README, Performance):
+/// big enough that per-chunk key sets cost little to merge, small enough to balance a single
+/// big file over many cores.
+pub const DEFAULT_CHUNK: u64 = 32 << 20;
+
+/// Runs jobs on a pool of `threads` threads.
+#[derive(Clone, Copy, Debug)]
+pub struct Threads {
+    threads: usize,
+}
+
+impl Threads {
+    pub fn new(threads: usize) -> Threads {
+        Threads {
+            threads: threads.max(1),
+        }
+    }
+}
+
+impl Executor for Threads {
+    fn name(&self) -> &'static str {
+        "threads"
+    }
+
+    fn jobs(&self) -> usize {
+        self.threads
+    }
+
+    fn default_chunk_size(&self) -> Option<u64> {
+        Some(DEFAULT_CHUNK)
+    }
+
+    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
+        let pool = match rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .thread_name(|i| format!("logcount-{i}"))
+            .build()
+        {
+            Ok(pool) => pool,
+            Err(e) => {
+                crate::app::warn(format_args!(
+                    "cannot start threads ({e}); counting serially"
+                ));
+                return super::Serial.run(plan, reducer, progress);
+            }
+        };
+        // Each thread pulls the next job from a shared queue, biggest first, so a slow job
+        // never waits behind a thread that has work queued.
+        let order = plan.biggest_first();
+        let next = AtomicUsize::new(0);
+        let add = |n| progress.add(n);
+        pool.scope(|scope| {
+            for _ in 0..self.threads.min(order.len()) {
+                scope.spawn(|_| {
+                    let mut buf = vec![0u8; READ_BUF];
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&index) = order.get(i) else { break };
+                        let job = &plan.jobs[index];
+                        let input = &plan.inputs[job.input];
+                        let result = input::count_job(input, job.range.as_ref(), &mut buf, &add);
+                        reducer.job_done(index, result);
+                    }
+                });
+            }
+        });
+    }
+}
