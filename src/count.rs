@@ -104,6 +104,21 @@ impl KeySet {
         }
     }
 
+    /// The canonical dotted quads, as `u32`.
+    pub fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.v4.iter().copied()
+    }
+
+    /// The other keys of at most 15 bytes, packed by [`pack_short`].
+    pub fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.short.iter().copied()
+    }
+
+    /// The keys longer than 15 bytes.
+    pub fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        self.long.iter().map(|k| &k[..])
+    }
+
     /// Splits the keys into `1 << bits` disjoint groups by [`shard_of`], so sets built from
     /// the same group of different inputs can be merged independently (in parallel).
     pub fn partition(self, bits: u32) -> Vec<KeyVec> {

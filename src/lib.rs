@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod codec;
 pub mod count;
 pub mod executor;
 pub mod gen;

@@ -1,0 +1,194 @@
+//! A compact binary encoding of [`Counts`], for anything that moves counts between processes
+//! (process-pool workers, partial results).
+//!
+//! Layout, all integers little-endian:
+//!
+//! ```text
+//! total   u64
+//! n_v4    u64, then n_v4 × u32        canonical dotted quads
+//! n_short u64, then n_short × u128    other keys ≤ 15 bytes, packed with their length
+//! n_long  u64, then n_long × (u32 length, bytes)
+//! ```
+//!
+//! A dotted quad costs 4 bytes, a packed short key 16. Decoding never trusts a length: a
+//! truncated or corrupt buffer is an error, never a panic or a huge allocation.
+
+use crate::count::{parse_v4, Counts, KeySet, KeyVec, SHORT_MAX};
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("truncated counts: needed {needed} more bytes")]
+    Truncated { needed: usize },
+    #[error("corrupt counts: {0}")]
+    Corrupt(&'static str),
+}
+
+/// Appends the encoding of `counts` to `out`.
+pub fn encode(counts: &Counts, out: &mut Vec<u8>) {
+    let keys = &counts.keys;
+    out.reserve(32 + keys.v4().len() * 4 + keys.short().len() * 16);
+    out.extend_from_slice(&counts.total.to_le_bytes());
+    out.extend_from_slice(&(keys.v4().len() as u64).to_le_bytes());
+    for v in keys.v4() {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(keys.short().len() as u64).to_le_bytes());
+    for p in keys.short() {
+        out.extend_from_slice(&p.to_le_bytes());
+    }
+    out.extend_from_slice(&(keys.long().len() as u64).to_le_bytes());
+    for k in keys.long() {
+        out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+        out.extend_from_slice(k);
+    }
+}
+
+/// The encoding of `counts` as a new buffer.
+pub fn to_bytes(counts: &Counts) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode(counts, &mut out);
+    out
+}
+
+/// Decodes one [`Counts`] from the front of `bytes`; returns it and the bytes it used.
+pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
+    let mut r = Reader { bytes, pos: 0 };
+    let total = r.u64()?;
+    let mut keys = KeyVec::default();
+    let n = r.count(4)?;
+    keys.v4 = (0..n)
+        .map(|_| r.array().map(u32::from_le_bytes))
+        .collect::<Result<_, _>>()?;
+    let n = r.count(16)?;
+    keys.short = (0..n)
+        .map(|_| {
+            let raw: [u8; 16] = r.array()?;
+            let len = usize::from(raw[15]);
+            // Only the one packing `pack_short` makes is valid, or one key could count twice.
+            if len > SHORT_MAX || raw[len..15].iter().any(|&b| b != 0) {
+                return Err(DecodeError::Corrupt("badly packed short key"));
+            }
+            if parse_v4(&raw[..len]).is_some() {
+                return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
+            }
+            Ok(u128::from_le_bytes(raw))
+        })
+        .collect::<Result<_, _>>()?;
+    let n = r.count(4)?;
+    keys.long = (0..n)
+        .map(|_| {
+            let len = u32::from_le_bytes(r.array()?) as usize;
+            if len <= SHORT_MAX {
+                return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
+            }
+            Ok(r.take(len)?.into())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut set = KeySet::default();
+    set.extend(keys);
+    Ok((Counts { total, keys: set }, r.pos))
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
+        let left = self.bytes.len() - self.pos;
+        if n > left {
+            return Err(DecodeError::Truncated { needed: n - left });
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        Ok(self.take(N)?.try_into().expect("take returned N bytes"))
+    }
+
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    /// A count of items of at least `min_size` bytes each, checked against what is left so a
+    /// corrupt count cannot make us allocate more than the buffer could hold.
+    fn count(&mut self, min_size: usize) -> Result<usize, DecodeError> {
+        let n = self.u64()?;
+        let left = (self.bytes.len() - self.pos) as u64;
+        match n.checked_mul(min_size as u64) {
+            Some(need) if need <= left => Ok(n as usize),
+            Some(need) => Err(DecodeError::Truncated {
+                needed: (need - left) as usize,
+            }),
+            None => Err(DecodeError::Corrupt("key count overflows")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::count::count;
+
+    fn sample() -> Counts {
+        count(b"1.2.3.4 a\n01.2.3.4 b\n2001:db8::1 c\na-long-key-over-fifteen d\n\n,x\n1.2.3.4\n")
+    }
+
+    fn sorted_keys(c: &Counts) -> Vec<Vec<u8>> {
+        let mut k = c.keys.to_byte_strings();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn round_trip() {
+        let c = sample();
+        let bytes = to_bytes(&c);
+        let (back, used) = decode(&bytes).unwrap();
+        assert_eq!(used, bytes.len());
+        assert_eq!(back.total, c.total);
+        assert_eq!(sorted_keys(&back), sorted_keys(&c));
+        let (empty, _) = decode(&to_bytes(&Counts::default())).unwrap();
+        assert_eq!((empty.total, empty.ip()), (0, 0));
+    }
+
+    #[test]
+    fn dotted_quads_cost_four_bytes() {
+        let mut text = String::new();
+        for i in 0..1000 {
+            text.push_str(&format!("10.0.{}.{} x\n", i / 256, i % 256));
+        }
+        assert_eq!(to_bytes(&count(text.as_bytes())).len(), 32 + 4 * 1000);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let bytes = to_bytes(&sample());
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn corrupt_counts_do_not_allocate_or_panic() {
+        let mut bytes = to_bytes(&sample());
+        bytes[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(decode(&bytes).is_err());
+        let mut bad = Vec::new();
+        bad.extend_from_slice(&1u64.to_le_bytes());
+        bad.extend_from_slice(&0u64.to_le_bytes());
+        bad.extend_from_slice(&1u64.to_le_bytes());
+        bad.extend_from_slice(&crate::count::pack_short(b"1.2.3.4").to_le_bytes());
+        bad.extend_from_slice(&0u64.to_le_bytes());
+        assert_eq!(
+            decode(&bad).unwrap_err(),
+            DecodeError::Corrupt("dotted quad stored as a short key")
+        );
+        let garbage: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
+        assert!(decode(&garbage).is_err());
+    }
+}
