@@ -62,15 +62,25 @@ impl ShardedKeySet {
         }
     }
 
-    /// Moves every key of `other` into `self`, one shard per task, in parallel.
+    /// Moves every key of `self` into `other`: one shard per task, in parallel when called
+    /// from a rayon pool. Outside one (a process-pool parent, which must stay single-threaded
+    /// to fork safely) it merges on the calling thread instead of starting rayon's global pool.
     pub fn drain_into(&self, other: &ShardedKeySet) {
-        self.shards
-            .par_iter()
-            .zip(other.shards.par_iter())
-            .for_each(|(from, to)| {
-                let keys = std::mem::take(&mut *lock(from));
-                lock(to).merge(keys);
-            });
+        let move_shard = |(from, to): (&Mutex<KeySet>, &Mutex<KeySet>)| {
+            let keys = std::mem::take(&mut *lock(from));
+            lock(to).merge(keys);
+        };
+        if rayon::current_thread_index().is_some() {
+            self.shards
+                .par_iter()
+                .zip(other.shards.par_iter())
+                .for_each(move_shard);
+        } else {
+            self.shards
+                .iter()
+                .zip(other.shards.iter())
+                .for_each(move_shard);
+        }
     }
 
     /// Drops every key.
