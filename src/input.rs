@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::count::{Counter, Counts, OwnedLines};
@@ -27,8 +27,12 @@ pub struct Input {
     /// The path as reached from the arguments (`-` for standard input); the key in reports.
     pub name: String,
     pub source: Source,
-    /// Size on disk when known (before decompression).
+    /// Size at planning time, for regular files (before decompression). Regular files are
+    /// counted up to this size (plus the end of a line cut by it), a snapshot that later
+    /// appends cannot tear.
     pub size: Option<u64>,
+    /// Device and inode at planning time, to notice a file replaced before it is counted.
+    pub id: Option<(u64, u64)>,
     /// Decompress with gzip.
     pub gzip: bool,
 }
@@ -78,6 +82,7 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
                     name: "-".into(),
                     source: Source::Stdin,
                     size: None,
+                    id: None,
                     gzip: false,
                 });
             }
@@ -86,9 +91,15 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
         match std::fs::metadata(arg) {
             Err(e) => out.errors.push(InputError::new(display(arg), e)),
             Ok(meta) if meta.is_dir() => walk(arg, &mut seen, &mut out),
-            // A file named on the command line is read whatever its type: a FIFO such as
-            // `<(zcat old.log.gz)` is a legitimate way to feed logcount.
-            Ok(meta) => add_file(arg.clone(), &meta, &mut seen, &mut out),
+            // A FIFO named on the command line is read like standard input: `<(zcat a.gz)` is
+            // a legitimate way to feed logcount. A device could never end (`/dev/zero`).
+            Ok(meta) if meta.is_file() || meta.file_type().is_fifo() => {
+                add_file(arg.clone(), &meta, &mut seen, &mut out)
+            }
+            Ok(meta) => out.errors.push(InputError::new(
+                display(arg),
+                format!("not a regular file, FIFO or directory ({})", kind(&meta)),
+            )),
         }
     }
     out
@@ -115,10 +126,15 @@ fn walk(root: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
                 Ok(meta) => add_file(entry.into_path(), &meta, seen, out),
                 Err(e) => out.errors.push(InputError::new(display(entry.path()), e)),
             },
-            Ok(entry) => out.notes.push(Note {
-                path: display(entry.path()),
-                message: "not a regular file, skipped".into(),
-            }),
+            // FIFOs, sockets and devices met in a walk are skipped, never read: a FIFO nobody
+            // writes to would hang the run, a device might never end.
+            Ok(entry) => {
+                let what = entry.metadata().map_or("special file", |m| kind(&m));
+                out.notes.push(Note {
+                    path: display(entry.path()),
+                    message: format!("skipped: {what}, not a regular file"),
+                });
+            }
         }
     }
 }
@@ -136,9 +152,26 @@ fn add_file(
     out.inputs.push(Input {
         name: display(&path),
         size: meta.is_file().then_some(meta.len()),
+        id: Some((meta.dev(), meta.ino())),
         source: Source::File(path),
         gzip,
     });
+}
+
+/// What kind of special file `meta` describes, for messages.
+fn kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "FIFO"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else {
+        "special file"
+    }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -168,7 +201,7 @@ impl<R: Read> Read for Tracked<'_, R> {
 pub fn open<'a>(input: &Input, progress: &'a dyn Fn(u64)) -> io::Result<Box<dyn Read + 'a>> {
     let raw: Box<dyn Read + Send> = match &input.source {
         Source::Stdin => Box::new(io::stdin()),
-        Source::File(path) => Box::new(File::open(path)?),
+        Source::File(path) => Box::new(open_file(path, input.id)?),
     };
     let tracked = Tracked {
         inner: raw,
@@ -180,6 +213,74 @@ pub fn open<'a>(input: &Input, progress: &'a dyn Fn(u64)) -> io::Result<Box<dyn 
     } else {
         Box::new(tracked)
     })
+}
+
+/// How long a FIFO named on the command line may go without a writer before it is an error
+/// (a FIFO nobody ever writes to must not hang the run).
+pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens a planned file, refusing one that was replaced since planning.
+///
+/// The open is non-blocking, so a FIFO without a writer cannot hang it; a FIFO then gets
+/// [`FIFO_WAIT`] for a writer to appear. Reads are blocking again afterwards.
+fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if id.is_some_and(|id| id != (meta.dev(), meta.ino())) {
+        return Err(io::Error::other(
+            "replaced since the run started (log rotation?)",
+        ));
+    }
+    if meta.file_type().is_fifo() {
+        wait_for_writer(&file)?;
+    }
+    set_blocking(&file)?;
+    Ok(file)
+}
+
+/// Waits until a FIFO has data or its writer has come and gone.
+fn wait_for_writer(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let mut fds = libc::pollfd {
+        fd: file.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let deadline = std::time::Instant::now() + FIFO_WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
+        let ready = unsafe { libc::poll(&mut fds, 1, left.as_millis() as libc::c_int) };
+        match ready {
+            n if n > 0 => return Ok(()),
+            0 => {
+                return Err(io::Error::other(format!(
+                    "FIFO with no writer for {} s",
+                    FIFO_WAIT.as_secs()
+                )))
+            }
+            _ => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+fn set_blocking(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own, with flags it accepts; no memory is involved.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Size of the read buffer: big enough that syscalls cost nothing measurable, small enough to
@@ -212,14 +313,18 @@ pub fn count_stream(mut reader: impl Read, buf: &mut [u8]) -> io::Result<(Counts
 }
 
 /// Counts the lines that start in `range` of a regular file (reading past its end to finish
-/// the last one); returns the counts and the bytes of the range that were there to read.
+/// the last one); returns the counts and the bytes of the range that were read.
+///
+/// A file that ends before the range does was truncated while we counted (logrotate's
+/// `copytruncate`): that is an error for the file rather than a count of a torn snapshot.
 pub fn count_range(
     path: &Path,
+    id: Option<(u64, u64)>,
     range: &Range<u64>,
     buf: &mut [u8],
     progress: &dyn Fn(u64),
 ) -> io::Result<(Counts, u64)> {
-    let file = File::open(path)?;
+    let file = open_file(path, id)?;
     let mut job = OwnedLines::new(range.start, range.end);
     let mut at = OwnedLines::from(range.start);
     let mut bytes = 0;
@@ -231,7 +336,13 @@ pub fn count_range(
             }
         };
         if n == 0 {
-            break; // end of file (a last line without `\n` is counted by `finish`)
+            if at < range.end {
+                return Err(io::Error::other(format!(
+                    "shrank from {} to {at} bytes while being counted (truncated by log rotation?)",
+                    range.end
+                )));
+            }
+            break; // the file ends with the range (a last line without `\n` is still counted)
         }
         let inside = job.feed(&buf[..n]);
         progress(inside);
@@ -241,15 +352,18 @@ pub fn count_range(
     Ok((job.finish(), bytes))
 }
 
-/// Runs one job of a plan: a whole input as a stream, or a byte range of a file.
+/// Runs one job of a plan. A regular file is read by positional reads up to its planned size
+/// (all of it, or the job's range); a `.gz` file, standard input or a FIFO is read as a stream.
 pub fn count_job(
     input: &Input,
     range: Option<&Range<u64>>,
     buf: &mut [u8],
     progress: &dyn Fn(u64),
 ) -> io::Result<(Counts, u64)> {
-    match (range, &input.source) {
-        (Some(range), Source::File(path)) => count_range(path, range, buf, progress),
+    match (&input.source, input.size) {
+        (Source::File(path), Some(size)) if !input.gzip => {
+            count_range(path, input.id, range.unwrap_or(&(0..size)), buf, progress)
+        }
         _ => count_stream(open(input, progress)?, buf),
     }
 }
@@ -285,7 +399,7 @@ mod tests {
             let mut start = 0;
             while start < size {
                 let end = (start + chunk).min(size);
-                let (c, b) = count_range(&path, &(start..end), &mut buf, &progress).unwrap();
+                let (c, b) = count_range(&path, None, &(start..end), &mut buf, &progress).unwrap();
                 total.merge(c);
                 bytes += b;
                 start = end;

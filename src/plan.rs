@@ -77,10 +77,18 @@ impl Plan {
     }
 
     /// Job indices, biggest first: started early, big jobs cannot leave one worker busy
-    /// alone at the end.
+    /// alone at the end. Streams of unknown size (stdin, FIFOs) cannot be split and may be
+    /// long, so they come first of all.
     pub fn biggest_first(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.jobs.len()).collect();
-        order.sort_by_key(|&j| std::cmp::Reverse(self.job_bytes(&self.jobs[j])));
+        order.sort_by_key(|&j| {
+            let job = &self.jobs[j];
+            let size = match self.inputs[job.input].size {
+                None if job.range.is_none() => u64::MAX,
+                _ => self.job_bytes(job),
+            };
+            std::cmp::Reverse(size)
+        });
         order
     }
 }

@@ -1,0 +1,330 @@
+//! Files that change under us, bad inputs, and inputs that must never hang the run.
+//!
+//! Files are changed *between planning and counting* without any hook in logcount: the run is
+//! given a FIFO first and a log second; `serial` plans both, then blocks reading the FIFO, and
+//! while it waits the test truncates, appends to, deletes or replaces the log.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_logcount")
+}
+
+fn run(args: &[&Path], extra: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .args(extra)
+        .arg("--json")
+        .output()
+        .unwrap()
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Waits for `child` at most `limit`, killing it (and failing) if it hangs.
+fn wait_or_kill(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("logcount hung for more than {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo touches no memory of ours.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+}
+
+fn lines(n: usize) -> Vec<u8> {
+    (0..n)
+        .flat_map(|i| {
+            format!("10.0.{}.{} - - [x] \"GET /\" 200 1\n", i / 250, i % 250).into_bytes()
+        })
+        .collect()
+}
+
+const LOG: &str = "1-access.log";
+
+/// Executors that count the gate before the log: `serial` in argument order, the others with
+/// one worker, streams first.
+const ONE_AT_A_TIME: &[&[&str]] = &[&["-e", "serial"], &["-e", "threads", "-j", "1"]];
+
+/// Runs `check` on the outcome of [`change_between_plan_and_count`] for every executor.
+fn for_each_executor(log_bytes: &[u8], change: impl Fn(&Path), check: impl Fn(&Output, &Path)) {
+    for executor in ONE_AT_A_TIME {
+        let (out, dir) = change_between_plan_and_count(executor, log_bytes, &change);
+        check(&out, &dir.path().join(LOG));
+    }
+}
+
+/// Starts `logcount GATE LOG`, lets `change` act on `log` once the run is planned and waiting
+/// on the gate FIFO, then releases the gate and returns the run's output.
+fn change_between_plan_and_count(
+    executor: &[&str],
+    log_bytes: &[u8],
+    change: impl FnOnce(&Path),
+) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let gate = dir.path().join("0-gate");
+    let log = dir.path().join(LOG);
+    std::fs::write(&log, log_bytes).unwrap();
+    mkfifo(&gate);
+    let child = Command::new(bin())
+        .args([&gate, &log])
+        .args(executor)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Opening the gate for writing returns once logcount opened it for reading: planning is
+    // over, and counting the log has not started.
+    let mut writer = OpenOptions::new().write(true).open(&gate).unwrap();
+    change(&log);
+    writer.write_all(b"9.9.9.9 gate\n").unwrap();
+    drop(writer);
+    (wait_or_kill(child, Duration::from_secs(30)), dir)
+}
+
+fn key(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn truncated_while_counting_is_that_files_error() {
+    let truncate = |log: &Path| {
+        OpenOptions::new()
+            .write(true)
+            .open(log)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+    };
+    for_each_executor(&lines(1000), truncate, |out, log| {
+        assert_eq!(out.status.code(), Some(1));
+        let v = json_of(out);
+        assert_eq!(v["errors"][0]["path"], key(log));
+        assert!(
+            v["errors"][0]["error"].as_str().unwrap().contains("shrank"),
+            "{v}"
+        );
+        assert_eq!(v["summary"]["files"], 1, "the gate is still counted");
+    });
+}
+
+#[test]
+fn appended_while_counting_gives_the_planned_snapshot_without_a_torn_line() {
+    let mut bytes = lines(100);
+    bytes.extend_from_slice(b"5.5.5.5 - - [x] \"GET /to");
+    let append = |log: &Path| {
+        let mut f = OpenOptions::new().append(true).open(log).unwrap();
+        f.write_all(b"rn\" 200 1\n6.6.6.6 - - [late]\n7.7.7.7 - - [late]\n")
+            .unwrap();
+    };
+    for_each_executor(&bytes, append, |out, log| {
+        assert_eq!(out.status.code(), Some(0));
+        let v = json_of(out);
+        // 100 planned lines plus the torn one, finished once; the late lines are not counted.
+        assert_eq!(v["files"][key(log)]["total"], 101);
+        assert_eq!(v["files"][key(log)]["ip"], 101);
+    });
+}
+
+#[test]
+fn deleted_before_counting_is_that_files_error() {
+    let delete = |log: &Path| std::fs::remove_file(log).unwrap();
+    for_each_executor(&lines(10), delete, |out, log| {
+        assert_eq!(out.status.code(), Some(1));
+        let v = json_of(out);
+        assert_eq!(v["errors"][0]["path"], key(log));
+        assert_eq!(v["summary"]["files"], 1);
+    });
+}
+
+#[test]
+fn replaced_before_counting_is_that_files_error() {
+    let replace = |log: &Path| {
+        let new = log.with_extension("new");
+        std::fs::write(&new, lines(3)).unwrap();
+        std::fs::rename(&new, log).unwrap();
+    };
+    for_each_executor(&lines(10), replace, |out, log| {
+        assert_eq!(out.status.code(), Some(1));
+        let v = json_of(out);
+        assert_eq!(v["errors"][0]["path"], key(log));
+        assert!(
+            v["errors"][0]["error"]
+                .as_str()
+                .unwrap()
+                .contains("replaced"),
+            "{v}"
+        );
+    });
+}
+
+#[test]
+fn dangling_symlink_named_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("gone.log");
+    std::os::unix::fs::symlink(dir.path().join("missing-target"), &link).unwrap();
+    let good = dir.path().join("good.log");
+    std::fs::write(&good, lines(3)).unwrap();
+    let out = run(&[&link, &good], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["errors"][0]["path"], key(&link));
+    assert_eq!(v["files"][key(&good)]["total"], 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("gone.log") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unreadable_directory_is_an_error_and_the_rest_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(root.join("good.log"), lines(4)).unwrap();
+    let locked = root.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("secret.log"), lines(2)).unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    // Root reads everything: run as `nobody` when we are root (as in CI).
+    // SAFETY: geteuid has no preconditions.
+    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
+        c
+    } else {
+        Command::new(bin())
+    };
+    let out = cmd.arg(root).arg("--json").output().unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out);
+    assert_eq!(v["files"][key(&root.join("good.log"))]["total"], 4);
+    assert_eq!(v["errors"][0]["path"], key(&locked));
+    assert!(
+        v["errors"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Permission denied"),
+        "{v}"
+    );
+}
+
+#[test]
+fn fifo_without_writer_named_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("nobody-writes");
+    mkfifo(&fifo);
+    let child = Command::new(bin())
+        .arg(&fifo)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_or_kill(child, Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["errors"][0]["path"], key(&fifo));
+    assert!(
+        v["errors"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no writer"),
+        "{v}"
+    );
+}
+
+#[test]
+fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.log"), lines(2)).unwrap();
+    mkfifo(&dir.path().join("pipe"));
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+    let child = Command::new(bin())
+        .arg(dir.path())
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_or_kill(child, Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(0));
+    let v = json_of(&out);
+    assert_eq!(
+        v["summary"],
+        json!({"files": 1, "total": 2, "ip": 2, "bytes": 62, "errors": 0})
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pipe: skipped: FIFO"), "{stderr}");
+    assert!(
+        stderr.contains("zero: skipped: character device"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn device_named_is_an_error_not_an_endless_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.log"), lines(2)).unwrap();
+    let child = Command::new(bin())
+        .args([Path::new("/dev/zero"), dir.path()])
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_or_kill(child, Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["errors"][0]["path"], "/dev/zero");
+    assert!(v["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("character device"));
+    assert_eq!(v["summary"]["files"], 1);
+}
+
+#[test]
+fn symlink_loop_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/a.log"), lines(2)).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
+    let child = Command::new(bin())
+        .arg(dir.path())
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_or_kill(child, Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["errors"][0]["path"], key(&dir.path().join("sub/loop")));
+}
