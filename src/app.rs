@@ -21,6 +21,7 @@ pub const EXIT_USAGE: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Gen(args)) => gen(&args),
+        Some(Command::Bench(args)) => crate::bench::run(&args),
         None => count(&cli.count),
     }
 }
@@ -40,7 +41,8 @@ fn output_failed(e: &io::Error) -> ! {
     std::process::exit(EXIT_FAILED);
 }
 
-fn default_jobs() -> usize {
+/// The default `-j`: the number of CPUs this process may use.
+pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::bench::{BenchExecutor, BenchFormat};
 use crate::executor::ExecutorKind;
 use crate::report::Format;
 
@@ -16,6 +17,7 @@ Examples:
   logcount access.log access.log.1.gz -     files, gzip and standard input
   logcount logs/ --format csv > per-file.csv
   logcount gen big/ --files 8 --lines 1000000   make synthetic logs to try it on
+  logcount bench big/ -j 1,2,4 --plot mbps.svg  executors side by side, checked and timed
 
 Exit status: 0 all inputs counted, 1 some input (or the output) failed, 2 bad usage.";
 
@@ -43,6 +45,8 @@ pub struct Cli {
 pub enum Command {
     /// Write deterministic synthetic nginx logs (same arguments, same bytes).
     Gen(GenArgs),
+    /// Time executors against each other on the same inputs, after checking they agree.
+    Bench(BenchArgs),
 }
 
 /// Options of the main job: counting.
@@ -99,6 +103,70 @@ pub struct GenArgs {
     /// Number of distinct clients to draw from.
     #[arg(long, default_value_t = 300_000)]
     pub unique: u64,
+}
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  logcount bench sample_logs --runs 3             every executor, -j = number of CPUs
+  logcount bench big/ -e serial,threads -j 1,2,4 --plot mbps.svg
+  logcount bench big/ --format csv > bench.csv
+
+Every run is a fresh `logcount PATH... --json --quiet` child process with the executor's
+arguments: wall time runs from process creation to exit, peak RSS is the child's own. A check
+round first compares every executor's `files` and `summary` and stops (exit 1) at the first
+difference; then warmup and timed rounds run the executors interleaved (A B C A B C ...).";
+
+#[derive(Debug, Args)]
+#[command(after_help = BENCH_EXAMPLES)]
+pub struct BenchArgs {
+    /// Log files or directories, as for counting (not `-`: every run reads them again).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Executors to compare, comma-separated [default: all].
+    #[arg(
+        short = 'e',
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        value_parser = crate::bench::parse_executor,
+        long_help = format!(
+            "Executors to compare, comma-separated [default: all]. Known: {}.",
+            crate::bench::executor_names()
+        )
+    )]
+    pub executors: Vec<&'static BenchExecutor>,
+
+    /// Worker counts to run each executor with, comma-separated (`serial` ignores it)
+    /// [default: number of CPUs].
+    #[arg(short = 'j', long, value_name = "N,...", value_delimiter = ',',
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Vec<u32>,
+
+    /// Timed runs of each executor at each `-j`.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+
+    /// Untimed rounds before the timed ones (after the check round).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub warmup: u32,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<BenchFormat>,
+
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Also draw MB/s per executor (against `-j` when several are given) into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Show no progress on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! the jobs' [`count::Counts`] into per-file results and the summary ([`report`]).
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod codec;
 pub mod count;
