@@ -236,6 +236,49 @@ pub fn parse_v4(key: &[u8]) -> Option<u32> {
     Some((value << 8) | part)
 }
 
+/// The fast path for the common line: a canonical dotted quad right at the start, ended by a
+/// key end (space, `\t`, `,`), by `\n`, or by `\r\n`. Returns the quad and the offset of the
+/// byte that ended it. `None` means "not sure": the general path decides (leading whitespace,
+/// leading zeros, a fifth digit, a lone `\r`, the end of the buffer, ...).
+#[inline]
+fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
+    let mut i = 0;
+    let mut value = 0u32;
+    for part in 0..4 {
+        let first = *s.get(i)?;
+        if !first.is_ascii_digit() {
+            return None;
+        }
+        let mut n = u32::from(first - b'0');
+        i += 1;
+        while let Some(&b) = s.get(i) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            if first == b'0' {
+                return None; // leading zero: not canonical
+            }
+            n = n * 10 + u32::from(b - b'0');
+            i += 1;
+            if n > 255 {
+                return None;
+            }
+        }
+        value = (value << 8) | n;
+        if part < 3 {
+            if *s.get(i)? != b'.' {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    match *s.get(i)? {
+        b' ' | b'\t' | b',' | b'\n' => Some((value, i)),
+        b'\r' if s.get(i + 1) == Some(&b'\n') => Some((value, i)),
+        _ => None,
+    }
+}
+
 /// Formats a `u32` as the dotted quad it came from.
 pub fn format_v4(v: u32) -> String {
     let [a, b, c, d] = v.to_be_bytes();
@@ -300,12 +343,31 @@ impl Counts {
 
     /// Counts every complete (`\n`-terminated) line of `buf` and returns where the unfinished
     /// tail starts (`buf.len()` when `buf` ends with `\n`).
+    ///
+    /// Most lines start with a dotted quad: [`leading_v4`] parses it in the same pass that finds
+    /// its end, and the search for the line's end starts after it. Anything else takes the
+    /// general path, [`Counts::line`].
     #[inline]
     fn complete_lines(&mut self, buf: &[u8]) -> usize {
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', buf) {
-            self.line(&buf[start..end]);
-            start = end + 1;
+        while start < buf.len() {
+            let rest = &buf[start..];
+            let (quad, from) = match leading_v4(rest) {
+                Some((v4, used)) => (Some(v4), used),
+                None => (None, 0),
+            };
+            let Some(nl) = memchr::memchr(b'\n', &rest[from..]) else {
+                break;
+            };
+            let end = from + nl;
+            match quad {
+                Some(v4) => {
+                    self.total += 1;
+                    self.keys.v4.insert(v4);
+                }
+                None => self.line(&rest[..end]),
+            }
+            start += end + 1;
         }
         start
     }
@@ -666,6 +728,32 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_agrees_with_the_rules() {
+        assert_eq!(leading_v4(b"1.2.3.4 -"), Some((0x0102_0304, 7)));
+        assert_eq!(leading_v4(b"1.2.3.4,x"), Some((0x0102_0304, 7)));
+        assert_eq!(leading_v4(b"1.2.3.4\r\n"), Some((0x0102_0304, 7)));
+        assert_eq!(leading_v4(b"255.255.255.255\n"), Some((u32::MAX, 15)));
+        for unsure in [
+            &b"1.2.3.4"[..], // the buffer may go on
+            b"1.2.3.4\r",    // \r\n or \r then more key?
+            b"1.2.3.4\r x",  // \r inside the key
+            b"1.2.3.45x ",
+            b"01.2.3.4 ",
+            b"1.2.3.1234 ",
+            b"256.1.1.1 ",
+            b"1.2.3 ",
+            b"1.2.3.4.5 ",
+            b" 1.2.3.4 ",
+            b"1.2.3.4\x0b ",
+        ] {
+            assert_eq!(leading_v4(unsure), None, "{unsure:?}");
+        }
+        // Whatever the fast path declines, the general path counts by the rules.
+        assert_eq!(one_key(b"1.2.3.4\r x\n"), b"1.2.3.4\r");
+        assert_eq!(one_key(b"1.2.3.45x y\n"), b"1.2.3.45x");
+    }
+
+    #[test]
     fn packing_is_one_to_one() {
         let a = pack_short(b"ab");
         assert_ne!(a, pack_short(b"ab\0"));
@@ -867,6 +955,14 @@ mod tests {
             let token = prop_oneof![
                 Just(b"1.2.3.4".to_vec()),
                 Just(b"01.2.3.4".to_vec()),
+                Just(b"255.255.255.255".to_vec()),
+                Just(b"256.1.1.1".to_vec()),
+                Just(b"1.2.3.4.5".to_vec()),
+                Just(b"1.2.3.1234".to_vec()),
+                Just(b"0.0.0.0".to_vec()),
+                Just(b"10.0.0".to_vec()),
+                Just(b".".to_vec()),
+                Just(b"7".to_vec()),
                 Just(b"2001:db8::1".to_vec()),
                 Just(b"a-long-key-over-fifteen-bytes".to_vec()),
                 Just(b" ".to_vec()),
