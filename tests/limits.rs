@@ -1,0 +1,115 @@
+//! Inputs that must simply work in bounded memory: a gzip bomb, a huge line, many empty files,
+//! millions of distinct keys. Peak memory is the child's own `ru_maxrss`, from `wait4`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// Runs logcount with `args`; returns its JSON output and its peak RSS in bytes.
+fn run_measured(args: &[&str], dir: &Path) -> (Value, u64) {
+    let child = Command::new(env!("CARGO_BIN_EXE_logcount"))
+        .args(args)
+        .arg(dir)
+        .args(["--json", "--quiet"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.unwrap();
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut stdout, &mut out).unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our child, not yet reaped; both out-pointers are valid.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "status {status}"
+    );
+    (
+        serde_json::from_slice(&out).unwrap(),
+        usage.ru_maxrss as u64 * 1024,
+    )
+}
+
+const MIB: u64 = 1 << 20;
+
+#[test]
+fn gzip_bomb_is_streamed() {
+    // 256 MiB of log text in a ~300 KiB file: one small gzip member repeated.
+    let line = b"1.2.3.4 - - [x] \"GET /\" 200 1\n";
+    let block: Vec<u8> = line.repeat((MIB as usize) / line.len());
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&block).unwrap();
+    let member = enc.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bomb.log.gz"), member.repeat(256)).unwrap();
+    let (v, rss) = run_measured(&["-e", "serial"], dir.path());
+    assert_eq!(
+        v["summary"]["total"],
+        (block.len() / line.len() * 256) as u64
+    );
+    assert_eq!(v["summary"]["bytes"], block.len() as u64 * 256);
+    assert!(rss < 64 * MIB, "peak RSS {} MiB", rss / MIB);
+}
+
+#[test]
+fn a_256_mib_line_needs_no_256_mib_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = std::fs::File::create(dir.path().join("huge.log")).unwrap();
+    f.write_all(b"1.2.3.4 ").unwrap();
+    let chunk = vec![b'x'; MIB as usize];
+    for _ in 0..256 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"\n5.6.7.8 - - y\n").unwrap();
+    drop(f);
+    for executor in [&["-e", "serial"][..], &["-e", "threads", "-j", "2"]] {
+        let (v, rss) = run_measured(executor, dir.path());
+        assert_eq!(v["summary"]["total"], 2, "{executor:?}");
+        assert_eq!(v["summary"]["ip"], 2, "{executor:?}");
+        assert!(rss < 64 * MIB, "{executor:?}: peak RSS {} MiB", rss / MIB);
+    }
+}
+
+#[test]
+fn a_hundred_thousand_empty_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..100_000 {
+        std::fs::File::create(dir.path().join(format!("{i:06}.log"))).unwrap();
+    }
+    std::fs::write(dir.path().join("z.log"), b"1.2.3.4 x\n").unwrap();
+    let (v, rss) = run_measured(&[], dir.path());
+    assert_eq!(v["summary"]["files"], 100_001);
+    assert_eq!(v["summary"]["total"], 1);
+    assert_eq!(v["files"].as_object().unwrap().len(), 100_001);
+    assert!(rss < 256 * MIB, "peak RSS {} MiB", rss / MIB);
+}
+
+#[test]
+fn millions_of_distinct_keys_in_compact_sets() {
+    // 3 million distinct dotted quads over two files (half shared), plus some IPv6.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, range: std::ops::Range<u32>| {
+        let mut out = Vec::with_capacity(range.len() * 14);
+        for i in range {
+            let [a, b, c, d] = (i.wrapping_mul(2_654_435_761)).to_be_bytes();
+            writeln!(out, "{a}.{b}.{c}.{d} x").unwrap();
+            if i % 100 == 0 {
+                writeln!(out, "2001:db8::{:x} y", i).unwrap();
+            }
+        }
+        std::fs::write(dir.path().join(name), out).unwrap();
+    };
+    write("a.log", 0..2_000_000);
+    write("b.log", 1_000_000..3_000_000);
+    let (v, rss) = run_measured(&["-e", "threads", "-j", "2"], dir.path());
+    let keys = 3_000_000 + 30_000;
+    assert_eq!(v["summary"]["ip"], keys);
+    let per_key = rss / keys;
+    assert!(per_key < 64, "{per_key} bytes of peak RSS per distinct key");
+}
