@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 /// Runs logcount with `args`; returns its JSON output and its peak RSS in bytes.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which also gives its rusage
 fn run_measured(args: &[&str], dir: &Path) -> (Value, u64) {
     let child = Command::new(env!("CARGO_BIN_EXE_logcount"))
         .args(args)
