@@ -9,6 +9,7 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::{Event, Reducer};
 use crate::report::{self, ExecutorInfo, Format, Report};
+use crate::signals;
 
 /// Exit status: every input counted.
 pub const EXIT_OK: i32 = 0;
@@ -56,6 +57,7 @@ fn count(args: &CountArgs) -> i32 {
     let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
     let executor = args.executor.build(jobs);
 
+    signals::install();
     let started = Instant::now();
     let plan = Plan::new(
         &args.paths,
@@ -82,7 +84,10 @@ fn count(args: &CountArgs) -> i32 {
                 progress.suspend(|| warn(format_args!("{}: {}", e.path, e.error)));
             }
             Event::File(f) if format == Format::Ndjson => {
-                if let Err(e) = report::write_ndjson_file(&mut out, f).and_then(|()| out.flush()) {
+                let written = signals::while_writing(|| {
+                    report::write_ndjson_file(&mut out, f).and_then(|()| out.flush())
+                });
+                if let Err(e) = written {
                     output_failed(&e);
                 }
             }
@@ -91,13 +96,16 @@ fn count(args: &CountArgs) -> i32 {
     );
     progress.finish();
 
-    let written = match format {
-        Format::Table => report::write_table(&mut out, &report),
-        Format::Json => report::write_json(&mut out, &report),
-        Format::Ndjson => report::write_ndjson_end(&mut out, &report),
-        Format::Csv => report::write_csv(&mut out, &report),
-    };
-    if let Err(e) = written.and_then(|()| out.flush()) {
+    let written = signals::while_writing(|| {
+        match format {
+            Format::Table => report::write_table(&mut out, &report),
+            Format::Json => report::write_json(&mut out, &report),
+            Format::Ndjson => report::write_ndjson_end(&mut out, &report),
+            Format::Csv => report::write_csv(&mut out, &report),
+        }
+        .and_then(|()| out.flush())
+    });
+    if let Err(e) = written {
         output_failed(&e);
     }
     if report.errors.is_empty() {

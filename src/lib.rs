@@ -16,3 +16,4 @@ pub mod plan;
 pub mod progress;
 pub mod reduce;
 pub mod report;
+pub mod signals;

@@ -1,0 +1,62 @@
+//! Ctrl-C and SIGTERM for the whole run: exit at once with 130 or 143, but never in the middle of
+//! writing a result to stdout, so a reader never sees a partial JSON document.
+//!
+//! The handler does only async-signal-safe things: outside a write it calls `_exit`; during a
+//! write it records the signal, and [`while_writing`] exits once the write is complete. Nothing
+//! is flushed or cleaned up on the way out, which is the point: the counts were not finished.
+//! Executors that own child processes (the process pool) install their own handlers for as long
+//! as their children live, and restore these afterwards.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+static WRITING: AtomicBool = AtomicBool::new(false);
+static PENDING: AtomicI32 = AtomicI32::new(0);
+
+/// The exit status for a run ended by signal `sig`, as shells report it (SIGINT → 130).
+pub const fn exit_status(sig: libc::c_int) -> i32 {
+    128 + sig
+}
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    if WRITING.load(Ordering::SeqCst) {
+        PENDING.store(sig, Ordering::SeqCst);
+    } else {
+        // SAFETY: _exit is async-signal-safe and ends the process without running anything else.
+        unsafe { libc::_exit(exit_status(sig)) };
+    }
+}
+
+/// Installs the handlers for SIGINT and SIGTERM. A signal that was ignored when we started
+/// (`nohup`, a background job of a non-interactive shell) stays ignored.
+pub fn install() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: a zeroed sigaction is a valid "default" value; we fill the fields we use.
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        // SAFETY: sa_mask is a valid sigset_t owned by `action`.
+        unsafe { libc::sigemptyset(&mut action.sa_mask) };
+        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: valid pointers to initialised sigactions; the handler is async-signal-safe.
+        unsafe {
+            libc::sigaction(sig, &action, &mut old);
+            if old.sa_sigaction == libc::SIG_IGN {
+                libc::sigaction(sig, &old, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
+/// Runs `write` (a complete result going to stdout) so that a signal arriving meanwhile ends
+/// the process only after it, never halfway through.
+pub fn while_writing<R>(write: impl FnOnce() -> R) -> R {
+    WRITING.store(true, Ordering::SeqCst);
+    let result = write();
+    WRITING.store(false, Ordering::SeqCst);
+    let sig = PENDING.swap(0, Ordering::SeqCst);
+    if sig != 0 {
+        // SAFETY: as in the handler; stdout was flushed by `write`.
+        unsafe { libc::_exit(exit_status(sig)) };
+    }
+    result
+}
