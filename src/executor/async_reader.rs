@@ -1,22 +1,29 @@
 //! The async executor: a tokio runtime reads files in fixed-size buffers, at most `-j` files
-//! open at once, and a small rayon pool counts each buffer as soon as it arrives.
+//! open at once, and counting threads count each buffer as soon as it arrives.
 //!
-//! Each job owns two buffers that take turns: while one is counted on the pool, a read fills
-//! the other, so reading and counting overlap and a job never holds more than two buffers,
-//! whatever the size of its file or of its lines (the counting core carries at most a key
-//! across buffer edges). Memory is therefore bounded by `-j` × 2 × [`BUF`] plus the key sets.
+//! Each job in flight owns [`BUFS_PER_JOB`] buffers of [`BUF`] bytes that go round: a read
+//! fills a free one, it is sent to the job's counting thread, counted, and sent back. Reading
+//! the next buffer overlaps counting the last one, and a job never holds more buffers than
+//! that, whatever the size of its file or of its lines (the counting core carries at most a
+//! key across buffer edges). Memory is therefore bounded by `-j` × `BUFS_PER_JOB` × `BUF`
+//! plus the key sets, and the channels between the two sides are bounded too.
 //!
-//! Reads are plain `read` calls on tokio's blocking threads, which is what `tokio::fs` does
-//! too (Linux has no readiness-based file I/O), minus its extra copy. The runtime's own thread
-//! only schedules: counting, gzip decompression and merging key sets into the [`Reducer`] all
-//! run on the counting pool, so they never hold up a read being started.
+//! Reads are plain `read` calls on tokio's blocking threads, which is what `tokio::fs` does as
+//! well (Linux files have no readiness-based I/O), minus its extra copy. The runtime's thread
+//! only schedules: counting, gzip decompression and merging key sets into the [`Reducer`] run
+//! on the counting threads, so they never hold up a read.
+//!
+//! A job's counting state stays on one counting thread for the job's whole life: moving it
+//! between threads buffer by buffer (a rayon task per buffer) dragged its hash sets from cache
+//! to cache and cost a third more CPU (README, Async reader).
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 
 use futures_util::stream::{self, StreamExt};
-use tokio::sync::oneshot;
+use tokio::sync::mpsc;
 
 use super::Executor;
 use crate::count::{Counter, Counts, OwnedLines};
@@ -25,11 +32,15 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
-/// Size of one read buffer (each job in flight holds two).
+/// Size of one read buffer: big enough that a hand-over costs little next to counting it,
+/// small enough to stay in cache between the read and the count.
 pub const BUF: usize = 256 * 1024;
 
-/// Reads up to `-j` files at once on a tokio runtime, counting on a pool of at most as many
-/// threads as there are CPUs.
+/// Buffers per job in flight: one being read while another is counted.
+pub const BUFS_PER_JOB: usize = 2;
+
+/// Reads up to `-j` files at once on a tokio runtime, counting on at most as many threads as
+/// there are CPUs.
 #[derive(Clone, Copy, Debug)]
 pub struct AsyncReader {
     /// Jobs (open files) in flight.
@@ -63,37 +74,38 @@ impl Executor for AsyncReader {
     }
 
     fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.counters)
-            .thread_name(|i| format!("logcount-count-{i}"))
-            .build();
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = match tokio::runtime::Builder::new_current_thread()
             .thread_name("logcount-io")
-            .build();
-        let (pool, runtime) = match (pool, runtime) {
-            (Ok(pool), Ok(runtime)) => (pool, runtime),
-            (Err(e), _) => return fall_back(e, plan, reducer, progress),
-            (_, Err(e)) => return fall_back(e, plan, reducer, progress),
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => return fall_back(e, plan, reducer, progress),
         };
-        let order = plan.biggest_first();
-        pool.in_place_scope(|scope| {
-            let counting = Counting {
-                scope,
-                reducer,
-                progress,
-            };
-            let counting = &counting;
+        std::thread::scope(|scope| {
+            let mut lanes = Vec::with_capacity(self.counters);
+            for i in 0..self.counters {
+                // Never full: a lane holds at most a start, the buffers and an end per job.
+                let (tx, rx) = mpsc::channel((BUFS_PER_JOB + 2) * self.files);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("logcount-count-{i}"))
+                    .spawn_scoped(scope, move || count_lane(rx, reducer, progress));
+                match spawned {
+                    Ok(_) => lanes.push(Lane {
+                        tx,
+                        active: Cell::new(0),
+                    }),
+                    Err(e) if lanes.is_empty() => return fall_back(e, plan, reducer, progress),
+                    Err(_) => break, // fewer counting threads than asked for still work
+                }
+            }
+            let lanes = &lanes;
             runtime.block_on(
-                stream::iter(order)
-                    .map(|index| async move {
-                        match read_job(plan, index, counting).await {
-                            Ok(sink) => counting.finish(index, sink),
-                            Err(e) => reducer.job_done(index, Err(e)),
-                        }
-                    })
+                stream::iter(plan.biggest_first())
+                    .map(|index| read_job(plan, index, lanes))
                     .buffer_unordered(self.files)
                     .for_each(|()| async {}),
             );
+            // Dropping the lanes' senders ends the counting threads once they are done.
         });
     }
 }
@@ -105,76 +117,167 @@ fn fall_back(e: impl std::fmt::Display, plan: &Plan, reducer: &Reducer<'_>, prog
     super::Serial.run(plan, reducer, progress)
 }
 
-/// The counting side: a rayon scope whose pool counts buffers and finishes jobs.
-struct Counting<'a, 'scope, 'r> {
-    scope: &'a rayon::Scope<'scope>,
-    reducer: &'scope Reducer<'r>,
-    progress: &'scope Progress,
+/// The way to one counting thread.
+struct Lane {
+    tx: mpsc::Sender<Msg>,
+    /// Jobs currently on this lane (the runtime is single-threaded: a `Cell` will do).
+    active: Cell<usize>,
 }
 
-/// What counting one buffer hands back: the sink, the buffer (free again), and the bytes to
-/// report as progress.
-type Fed = (Sink, Vec<u8>, io::Result<u64>);
+/// What the runtime tells a counting thread about a job.
+enum Msg {
+    /// A job starts: its counting state, and where to hand its buffers back.
+    Start {
+        job: usize,
+        sink: Sink,
+        back: mpsc::Sender<Returned>,
+    },
+    /// The next `n` bytes of the job, in `buf`.
+    Feed { job: usize, buf: Vec<u8>, n: usize },
+    /// The job has no more bytes, or could not read them: report it to the reducer.
+    End {
+        job: usize,
+        error: Option<io::Error>,
+    },
+}
 
-impl Counting<'_, '_, '_> {
-    /// Starts counting `buf[..n]` into `sink` on the pool; the answer arrives on the receiver.
-    fn feed(&self, mut sink: Sink, buf: Vec<u8>, n: usize) -> oneshot::Receiver<Fed> {
-        let (tx, rx) = oneshot::channel();
-        self.scope.spawn(move |_| {
-            let fed = sink.feed(&buf[..n]);
-            let _ = tx.send((sink, buf, fed));
-        });
-        rx
-    }
+/// A buffer handed back once counted.
+struct Returned {
+    buf: Vec<u8>,
+    /// The job needs no more bytes: its range is complete, or counting failed.
+    stop: bool,
+}
 
-    /// Finishes a job on the pool: the last line, gzip's checksum, and merging its keys.
-    fn finish(&self, index: usize, sink: Sink) {
-        let reducer = self.reducer;
-        self.scope
-            .spawn(move |_| reducer.job_done(index, sink.finish()));
+/// A job being counted on a lane.
+struct Active {
+    job: usize,
+    sink: Sink,
+    back: mpsc::Sender<Returned>,
+    failed: Option<io::Error>,
+}
+
+/// A counting thread: feeds each job's buffers to its sink in order, then hands the job's
+/// result to the reducer. Runs until the runtime drops its sender.
+fn count_lane(mut rx: mpsc::Receiver<Msg>, reducer: &Reducer<'_>, progress: &Progress) {
+    let mut jobs: Vec<Active> = Vec::new();
+    let find = |jobs: &[Active], job| jobs.iter().position(|a| a.job == job);
+    while let Some(msg) = rx.blocking_recv() {
+        match msg {
+            Msg::Start { job, sink, back } => jobs.push(Active {
+                job,
+                sink,
+                back,
+                failed: None,
+            }),
+            Msg::Feed { job, buf, n } => {
+                let Some(at) = find(&jobs, job) else { continue };
+                let a = &mut jobs[at];
+                if a.failed.is_none() && !a.sink.done() {
+                    match a.sink.feed(&buf[..n]) {
+                        Ok(done) => progress.add(done),
+                        Err(e) => a.failed = Some(e),
+                    }
+                }
+                let stop = a.failed.is_some() || a.sink.done();
+                // The job's reader may have stopped listening: the buffer is then dropped.
+                let _ = a.back.try_send(Returned { buf, stop });
+            }
+            Msg::End { job, error } => {
+                let Some(at) = find(&jobs, job) else { continue };
+                let a = jobs.swap_remove(at);
+                let result = match a.failed.or(error) {
+                    Some(e) => Err(e),
+                    None => a.sink.finish(),
+                };
+                reducer.job_done(job, result);
+            }
+        }
     }
 }
 
-/// Reads one job's bytes and feeds them to its sink, one buffer counted while the next is read.
-/// Returns the sink once the job has seen every byte it needs; the job's file is closed by then.
-async fn read_job(plan: &Plan, index: usize, ctx: &Counting<'_, '_, '_>) -> io::Result<Sink> {
+/// Runs one job: picks the least busy lane, reads the job's bytes into it, and ends the job
+/// there (with the read error, if any).
+async fn read_job(plan: &Plan, index: usize, lanes: &[Lane]) {
+    let lane = lanes
+        .iter()
+        .min_by_key(|l| l.active.get())
+        .expect("at least one lane");
+    lane.active.set(lane.active.get() + 1);
     let job = &plan.jobs[index];
     let input = &plan.inputs[job.input];
-    let mut reader = Reader::open(input, job.range.as_ref()).await?;
-    // The sink is either here (`idle`) or on the pool counting a buffer (`pending`).
-    let mut idle = Some(Sink::new(input, job.range.as_ref()));
-    let mut pending: Option<oneshot::Receiver<Fed>> = None;
-    let mut free = vec![vec![0u8; BUF], vec![0u8; BUF]];
-    loop {
-        let mut buf = free.pop().expect("one buffer is free while the other is counted");
+    let error = feed_lane(input, job.range.as_ref(), index, lane).await.err();
+    // A closed lane means its thread died (a panic, re-raised when the scope ends).
+    let _ = lane.tx.send(Msg::End { job: index, error }).await;
+    lane.active.set(lane.active.get() - 1);
+}
+
+/// Reads a job's bytes into free buffers and sends them to `lane`, until the input ends or the
+/// lane says it needs no more. Returns once the file is closed and every buffer is back, so a
+/// job in flight is at most one open file and `BUFS_PER_JOB` buffers.
+async fn feed_lane(
+    input: &Input,
+    range: Option<&Range<u64>>,
+    job: usize,
+    lane: &Lane,
+) -> io::Result<()> {
+    let lost = || io::Error::other("counting thread stopped");
+    let (back, mut returned) = mpsc::channel(BUFS_PER_JOB);
+    let sink = Sink::new(input, range);
+    lane.tx
+        .send(Msg::Start { job, sink, back })
+        .await
+        .map_err(|_| lost())?;
+    let mut reader = Reader::open(input, range).await?;
+    let mut free: Vec<Vec<u8>> = Vec::with_capacity(BUFS_PER_JOB);
+    let mut made = 0;
+    let mut out = 0;
+    let result = loop {
+        let mut stop = false;
+        while let Ok(r) = returned.try_recv() {
+            out -= 1;
+            stop |= r.stop;
+            free.push(r.buf);
+        }
+        let mut buf = match free.pop() {
+            Some(buf) => buf,
+            None if made < BUFS_PER_JOB => {
+                made += 1;
+                vec![0u8; BUF]
+            }
+            None => {
+                let r = returned.recv().await.ok_or_else(lost)?;
+                out -= 1;
+                stop |= r.stop;
+                r.buf
+            }
+        };
+        if stop {
+            break Ok(());
+        }
         let read = tokio::task::spawn_blocking(move || {
             let n = reader.read(&mut buf);
             (reader, buf, n)
         });
-        // Wait for the previous buffer's count, then for the read (always, so that the file
-        // is closed before this job ends and the next one opens its own).
-        let counted = match pending.take() {
-            Some(rx) => Some(rx.await),
-            None => None,
-        };
         let (back, buf, n) = read.await.map_err(io::Error::other)?;
         reader = back;
-        if let Some(counted) = counted {
-            let (sink, spare, fed) = counted.map_err(|_| io::Error::other("counting stopped"))?;
-            free.push(spare);
-            ctx.progress.add(fed?);
-            if sink.done() {
-                return Ok(sink);
+        match n {
+            Err(e) => break Err(e),
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                lane.tx
+                    .send(Msg::Feed { job, buf, n })
+                    .await
+                    .map_err(|_| lost())?;
+                out += 1;
             }
-            idle = Some(sink);
         }
-        let n = n?;
-        let sink = idle.take().expect("the sink is back once its count was awaited");
-        if n == 0 {
-            return Ok(sink);
-        }
-        pending = Some(ctx.feed(sink, buf, n));
+    };
+    drop(reader);
+    while out > 0 {
+        returned.recv().await.ok_or_else(lost)?;
+        out -= 1;
     }
+    result
 }
 
 /// An open input, read from blocking threads.
