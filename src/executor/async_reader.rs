@@ -19,7 +19,8 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
 use std::ops::Range;
 
 use futures_util::stream::{self, StreamExt};
@@ -254,12 +255,20 @@ async fn feed_lane(
         if stop {
             break Ok(());
         }
-        let read = tokio::task::spawn_blocking(move || {
-            let n = reader.read(&mut buf);
-            (reader, buf, n)
-        });
-        let (back, buf, n) = read.await.map_err(io::Error::other)?;
-        reader = back;
+        // Bytes already in the page cache are read right here; anything that would wait for
+        // the disk is read on a blocking thread, so the runtime never blocks.
+        let (buf, n) = match reader.read_cached(&mut buf) {
+            Some(n) => (buf, Ok(n)),
+            None => {
+                let read = tokio::task::spawn_blocking(move || {
+                    let n = reader.read(&mut buf);
+                    (reader, buf, n)
+                });
+                let (back, buf, n) = read.await.map_err(io::Error::other)?;
+                reader = back;
+                (buf, n)
+            }
+        };
         match n {
             Err(e) => break Err(e),
             Ok(0) => break Ok(()),
@@ -280,44 +289,111 @@ async fn feed_lane(
     result
 }
 
-/// An open input, read from blocking threads.
+/// An open input.
 enum Reader {
     Stdin,
-    File(File),
+    /// A file; `at` is the offset of the next read for a regular file (read with `pread`), or
+    /// `None` for a pipe named on the command line (read in sequence).
+    File {
+        file: File,
+        at: Option<u64>,
+        /// Whether reads that must not wait for the disk are worth trying.
+        nowait: bool,
+    },
 }
 
 impl Reader {
-    /// Opens an input, positioned where its job starts reading.
+    /// Opens an input on a blocking thread, positioned where its job starts reading.
     async fn open(input: &Input, range: Option<&Range<u64>>) -> io::Result<Reader> {
         let path = match &input.source {
             Source::Stdin => return Ok(Reader::Stdin),
             Source::File(path) => path.clone(),
         };
-        let from = range.map(|r| OwnedLines::from(r.start));
+        let from = range.map_or(0, |r| OwnedLines::from(r.start));
         tokio::task::spawn_blocking(move || {
-            let mut file = File::open(path)?;
-            if let Some(from) = from.filter(|&f| f > 0) {
-                file.seek(SeekFrom::Start(from))?;
-            }
-            Ok(Reader::File(file))
+            let file = File::open(path)?;
+            let regular = file.metadata()?.is_file();
+            Ok(Reader::File {
+                file,
+                at: regular.then_some(from),
+                nowait: regular && cfg!(target_os = "linux"),
+            })
         })
         .await
         .map_err(io::Error::other)?
     }
 
-    /// Reads the next bytes, retrying when interrupted by a signal.
+    /// Reads the next bytes, waiting for the disk if need be (on a blocking thread), retrying
+    /// when interrupted by a signal.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let n = match self {
                 Reader::Stdin => io::stdin().read(buf),
-                Reader::File(file) => file.read(buf),
+                Reader::File {
+                    file, at: Some(at), ..
+                } => file.read_at(buf, *at),
+                Reader::File { file, at: None, .. } => file.read(buf),
             };
             match n {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => return other,
+                Err(e) => return Err(e),
+                Ok(n) => {
+                    if let Reader::File { at: Some(at), .. } = self {
+                        *at += n as u64;
+                    }
+                    return Ok(n);
+                }
             }
         }
     }
+
+    /// Reads the next bytes only if the page cache has them (`preadv2` with `RWF_NOWAIT`): cheap
+    /// enough to do on the runtime's thread, where it saves a trip to a blocking thread. `None`
+    /// when the read would wait, or when it is not worth trying (end of file, errors and old
+    /// kernels are left to [`Reader::read`]).
+    fn read_cached(&mut self, buf: &mut [u8]) -> Option<usize> {
+        let Reader::File {
+            file,
+            at: Some(at),
+            nowait: nowait @ true,
+        } = self
+        else {
+            return None;
+        };
+        loop {
+            match read_nowait(file, buf, *at) {
+                Ok(0) => return None,
+                Ok(n) => {
+                    *at += n as u64;
+                    return Some(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(_) => {
+                    // Not supported here (an old kernel, a file system or a sandbox that
+                    // refuses it): stop trying for this file.
+                    *nowait = false;
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn read_nowait(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    use rustix::io::{preadv2, ReadWriteFlags};
+    Ok(preadv2(
+        file,
+        &mut [io::IoSliceMut::new(buf)],
+        at,
+        ReadWriteFlags::NOWAIT,
+    )?)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_nowait(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// A job's counting state, fed one buffer at a time on whichever pool thread is free.
