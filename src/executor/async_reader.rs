@@ -101,7 +101,7 @@ impl Executor for AsyncReader {
             }
             let lanes = &lanes;
             runtime.block_on(
-                stream::iter(plan.biggest_first())
+                stream::iter(biggest_files_first(plan))
                     .map(|index| read_job(plan, index, lanes))
                     .buffer_unordered(self.files)
                     .for_each(|()| async {}),
@@ -109,6 +109,23 @@ impl Executor for AsyncReader {
             // Dropping the lanes' senders ends the counting threads once they are done.
         });
     }
+}
+
+/// Job indices, whole files biggest first and each file's ranges together, in file order.
+///
+/// Big files start early (a big `.gz` last would leave one job running alone at the end), a
+/// file cut into ranges is read front to back (disk read-ahead keeps working when the cache is
+/// cold), and only the few files in flight hold a partial key set, where mixing every file's
+/// ranges by size (as `threads` does) keeps one per file alive until the end.
+fn biggest_files_first(plan: &Plan) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..plan.jobs.len()).collect();
+    order.sort_by_key(|&j| {
+        let job = &plan.jobs[j];
+        let size = plan.inputs[job.input].size.unwrap_or(0);
+        let start = job.range.as_ref().map_or(0, |r| r.start);
+        (std::cmp::Reverse(size), job.input, start)
+    });
+    order
 }
 
 fn fall_back(e: impl std::fmt::Display, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
