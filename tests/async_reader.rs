@@ -70,9 +70,17 @@ fn assert_agrees(args: &[&str], extra: &[&str]) -> Value {
 fn ten_thousand_files_under_a_limit_of_64_open_files() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..10_000u32 {
-        let line = format!("10.{}.{}.{} - - [x] \"GET /\" 200 1\n", i % 7, i % 251, i % 13);
-        std::fs::write(dir.path().join(format!("f{i:05}.log")), line.repeat(1 + i as usize % 3))
-            .unwrap();
+        let line = format!(
+            "10.{}.{}.{} - - [x] \"GET /\" 200 1\n",
+            i % 7,
+            i % 251,
+            i % 13
+        );
+        std::fs::write(
+            dir.path().join(format!("f{i:05}.log")),
+            line.repeat(1 + i as usize % 3),
+        )
+        .unwrap();
     }
     let dir_arg = dir.path().to_str().unwrap();
     let serial = run(&[dir_arg, "--json", "-q", "-e", "serial"], None);
@@ -144,7 +152,10 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
     let v = json(&out);
     assert_eq!(v["summary"]["files"], 1);
     assert_eq!(v["summary"]["errors"], 2);
-    assert_eq!(v["files"][path(d, "a.log")], json!({"total": 2, "ip": 2, "bytes": 20}));
+    assert_eq!(
+        v["files"][path(d, "a.log")],
+        json!({"total": 2, "ip": 2, "bytes": 20})
+    );
     assert_eq!(v["errors"][0]["path"], path(d, "cut.log.gz"));
     assert_eq!(v["errors"][1]["path"], missing);
     assert!(v["errors"][1]["error"]
@@ -153,7 +164,10 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
         .contains("No such file"));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
-    assert!(stderr.lines().all(|l| l.starts_with("logcount: ")), "{stderr}");
+    assert!(
+        stderr.lines().all(|l| l.starts_with("logcount: ")),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -20,8 +20,8 @@
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::FileExt;
 use std::ops::Range;
+use std::os::unix::fs::FileExt;
 
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
@@ -199,6 +199,13 @@ fn count_lane(mut rx: mpsc::Receiver<Msg>, reducer: &Reducer<'_>, progress: &Pro
                 let stop = a.failed.is_some() || a.sink.done();
                 // The job's reader may have stopped listening: the buffer is then dropped.
                 let _ = a.back.try_send(Returned { buf, stop });
+                if rx.len() <= 1 {
+                    // The lane is nearly dry and the buffer just handed back woke the reader,
+                    // which needs a CPU to refill it. When the counting threads fill every
+                    // core, the scheduler would let this one run out its time slice first
+                    // (a millisecond or more) and the lanes would drain waiting: yield now.
+                    std::thread::yield_now();
+                }
             }
             Msg::End { job, error } => {
                 let Some(at) = find(&jobs, job) else { continue };
@@ -223,7 +230,9 @@ async fn read_job(plan: &Plan, index: usize, lanes: &[Lane]) {
     lane.active.set(lane.active.get() + 1);
     let job = &plan.jobs[index];
     let input = &plan.inputs[job.input];
-    let error = feed_lane(input, job.range.as_ref(), index, lane).await.err();
+    let error = feed_lane(input, job.range.as_ref(), index, lane)
+        .await
+        .err();
     // A closed lane means its thread died (a panic, re-raised when the scope ends).
     let _ = lane.tx.send(Msg::End { job: index, error }).await;
     lane.active.set(lane.active.get() - 1);
@@ -533,7 +542,8 @@ mod tests {
 
     #[test]
     fn pushed_gzip_agrees_with_pulled_gzip_on_good_and_broken_streams() {
-        let text = b"1.1.1.1 a\n2.2.2.2, 3.3.3.3 b\r\n\n  long-client-key-0123456789 c\n".repeat(300);
+        let text =
+            b"1.1.1.1 a\n2.2.2.2, 3.3.3.3 b\r\n\n  long-client-key-0123456789 c\n".repeat(300);
         let one = gzip(&text);
         let mut two = one.clone();
         two.extend(gzip(b"4.4.4.4 d\n9.9.9.9"));
