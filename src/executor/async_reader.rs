@@ -8,23 +8,27 @@
 //! key across buffer edges). Memory is therefore bounded by `-j` × `BUFS_PER_JOB` × `BUF`
 //! plus the key sets, and the channels between the two sides are bounded too.
 //!
-//! Reads are plain `read` calls on tokio's blocking threads, which is what `tokio::fs` does as
-//! well (Linux files have no readiness-based I/O), minus its extra copy. The runtime's thread
-//! only schedules: counting, gzip decompression and merging key sets into the [`Reducer`] run
-//! on the counting threads, so they never hold up a read.
+//! Reading: Linux has no readiness-based I/O for files, so `tokio::fs` sends every read to a
+//! blocking thread. Here a runtime thread first tries `preadv2(RWF_NOWAIT)`, which copies the
+//! bytes at once if the page cache has them and fails rather than wait for the disk; only reads
+//! that would wait go to tokio's blocking threads. The runtime's threads never count: counting,
+//! gzip decompression and merging key sets into the [`Reducer`] run on the counting threads.
 //!
-//! A job's counting state stays on one counting thread for the job's whole life: moving it
-//! between threads buffer by buffer (a rayon task per buffer) dragged its hash sets from cache
-//! to cache and cost a third more CPU (README, Async reader).
+//! Counting: `min(-j, CPUs)` threads, each fed by a bounded channel (a "lane"). A job stays on
+//! one lane from start to end, so its state and key set stay on one thread, and a counting
+//! thread that waits for bytes sleeps instead of spinning (a rayon task per buffer spun in
+//! `sched_yield` between buffers; `spawn_blocking` per buffer was slower still: README, Async
+//! reader).
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-use futures_util::stream::{self, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinSet;
 
 use super::Executor;
 use crate::count::{Counter, Counts, OwnedLines};
@@ -40,6 +44,11 @@ pub const BUF: usize = 256 * 1024;
 /// Buffers per job in flight: one being read while another is counted.
 pub const BUFS_PER_JOB: usize = 2;
 
+/// Counting threads one runtime thread can keep fed from the page cache: copying a buffer out
+/// of it costs about a third of counting it (profiled on 8 × 146 MB). A single reading thread
+/// would cap the whole run at its copying speed, about 6–7 GB/s here.
+const COUNTERS_PER_READER: usize = 3;
+
 /// Reads up to `-j` files at once on a tokio runtime, counting on at most as many threads as
 /// there are CPUs.
 #[derive(Clone, Copy, Debug)]
@@ -48,15 +57,19 @@ pub struct AsyncReader {
     files: usize,
     /// Threads counting buffers.
     counters: usize,
+    /// The runtime's worker threads, which issue the reads.
+    readers: usize,
 }
 
 impl AsyncReader {
     pub fn new(files: usize) -> AsyncReader {
         let files = files.max(1);
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let counters = files.min(cpus);
         AsyncReader {
             files,
-            counters: files.min(cpus),
+            counters,
+            readers: counters.div_ceil(COUNTERS_PER_READER),
         }
     }
 }
@@ -75,7 +88,8 @@ impl Executor for AsyncReader {
     }
 
     fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
-        let runtime = match tokio::runtime::Builder::new_current_thread()
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.readers)
             .thread_name("logcount-io")
             .build()
         {
@@ -93,20 +107,15 @@ impl Executor for AsyncReader {
                 match spawned {
                     Ok(_) => lanes.push(Lane {
                         tx,
-                        active: Cell::new(0),
+                        active: AtomicUsize::new(0),
                     }),
                     Err(e) if lanes.is_empty() => return fall_back(e, plan, reducer, progress),
                     Err(_) => break, // fewer counting threads than asked for still work
                 }
             }
-            let lanes = &lanes;
-            runtime.block_on(
-                stream::iter(biggest_files_first(plan))
-                    .map(|index| read_job(plan, index, lanes))
-                    .buffer_unordered(self.files)
-                    .for_each(|()| async {}),
-            );
-            // Dropping the lanes' senders ends the counting threads once they are done.
+            let lanes: Arc<[Lane]> = lanes.into();
+            runtime.block_on(read_jobs(plan, self.files, lanes));
+            // The lanes' senders are gone: the counting threads end once they are done.
         });
     }
 }
@@ -138,8 +147,43 @@ fn fall_back(e: impl std::fmt::Display, plan: &Plan, reducer: &Reducer<'_>, prog
 /// The way to one counting thread.
 struct Lane {
     tx: mpsc::Sender<Msg>,
-    /// Jobs currently on this lane (the runtime is single-threaded: a `Cell` will do).
-    active: Cell<usize>,
+    /// Jobs currently on this lane.
+    active: AtomicUsize,
+}
+
+/// Runs every job of `plan` as a task on the runtime, at most `files` at once.
+async fn read_jobs(plan: &Plan, files: usize, lanes: Arc<[Lane]>) {
+    let slots = Arc::new(Semaphore::new(files));
+    let mut tasks = JoinSet::new();
+    for index in biggest_files_first(plan) {
+        let slot = Arc::clone(&slots)
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        while let Some(done) = tasks.try_join_next() {
+            reraise(done);
+        }
+        let job = &plan.jobs[index];
+        let input = plan.inputs[job.input].clone();
+        let range = job.range.clone();
+        let lanes = Arc::clone(&lanes);
+        tasks.spawn(async move {
+            read_job(index, &input, range.as_ref(), &lanes).await;
+            drop(slot);
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        reraise(done);
+    }
+}
+
+/// A reading task's panic is a bug: carry it on to the calling thread.
+fn reraise(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        if let Ok(panic) = e.try_into_panic() {
+            std::panic::resume_unwind(panic);
+        }
+    }
 }
 
 /// What the runtime tells a counting thread about a job.
@@ -222,20 +266,16 @@ fn count_lane(mut rx: mpsc::Receiver<Msg>, reducer: &Reducer<'_>, progress: &Pro
 
 /// Runs one job: picks the least busy lane, reads the job's bytes into it, and ends the job
 /// there (with the read error, if any).
-async fn read_job(plan: &Plan, index: usize, lanes: &[Lane]) {
+async fn read_job(index: usize, input: &Input, range: Option<&Range<u64>>, lanes: &[Lane]) {
     let lane = lanes
         .iter()
-        .min_by_key(|l| l.active.get())
+        .min_by_key(|l| l.active.load(Ordering::Relaxed))
         .expect("at least one lane");
-    lane.active.set(lane.active.get() + 1);
-    let job = &plan.jobs[index];
-    let input = &plan.inputs[job.input];
-    let error = feed_lane(input, job.range.as_ref(), index, lane)
-        .await
-        .err();
+    lane.active.fetch_add(1, Ordering::Relaxed);
+    let error = feed_lane(input, range, index, lane).await.err();
     // A closed lane means its thread died (a panic, re-raised when the scope ends).
     let _ = lane.tx.send(Msg::End { job: index, error }).await;
-    lane.active.set(lane.active.get() - 1);
+    lane.active.fetch_sub(1, Ordering::Relaxed);
 }
 
 /// Reads a job's bytes into free buffers and sends them to `lane`, until the input ends or the
