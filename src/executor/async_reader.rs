@@ -25,7 +25,7 @@ use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
@@ -154,6 +154,7 @@ struct Lane {
 /// Runs every job of `plan` as a task on the runtime, at most `files` at once.
 async fn read_jobs(plan: &Plan, files: usize, lanes: Arc<[Lane]>) {
     let slots = Arc::new(Semaphore::new(files));
+    let buffers = Arc::new(Buffers::default());
     let mut tasks = JoinSet::new();
     for index in biggest_files_first(plan) {
         let slot = Arc::clone(&slots)
@@ -167,13 +168,33 @@ async fn read_jobs(plan: &Plan, files: usize, lanes: Arc<[Lane]>) {
         let input = plan.inputs[job.input].clone();
         let range = job.range.clone();
         let lanes = Arc::clone(&lanes);
+        let buffers = Arc::clone(&buffers);
         tasks.spawn(async move {
-            read_job(index, &input, range.as_ref(), &lanes).await;
+            read_job(index, &input, range.as_ref(), &lanes, &buffers).await;
             drop(slot);
         });
     }
     while let Some(done) = tasks.join_next().await {
         reraise(done);
+    }
+}
+
+/// Read buffers shared by all jobs, so that a run over many small files does not allocate (and
+/// zero) fresh buffers for each. It never holds more than the jobs in flight could use at once.
+#[derive(Default)]
+struct Buffers(Mutex<Vec<Vec<u8>>>);
+
+impl Buffers {
+    fn take(&self) -> Vec<u8> {
+        let free = self.0.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        free.unwrap_or_else(|| vec![0u8; BUF])
+    }
+
+    fn give_back(&self, bufs: Vec<Vec<u8>>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(bufs);
     }
 }
 
@@ -266,13 +287,19 @@ fn count_lane(mut rx: mpsc::Receiver<Msg>, reducer: &Reducer<'_>, progress: &Pro
 
 /// Runs one job: picks the least busy lane, reads the job's bytes into it, and ends the job
 /// there (with the read error, if any).
-async fn read_job(index: usize, input: &Input, range: Option<&Range<u64>>, lanes: &[Lane]) {
+async fn read_job(
+    index: usize,
+    input: &Input,
+    range: Option<&Range<u64>>,
+    lanes: &[Lane],
+    buffers: &Buffers,
+) {
     let lane = lanes
         .iter()
         .min_by_key(|l| l.active.load(Ordering::Relaxed))
         .expect("at least one lane");
     lane.active.fetch_add(1, Ordering::Relaxed);
-    let error = feed_lane(input, range, index, lane).await.err();
+    let error = feed_lane(input, range, index, lane, buffers).await.err();
     // A closed lane means its thread died (a panic, re-raised when the scope ends).
     let _ = lane.tx.send(Msg::End { job: index, error }).await;
     lane.active.fetch_sub(1, Ordering::Relaxed);
@@ -286,6 +313,7 @@ async fn feed_lane(
     range: Option<&Range<u64>>,
     job: usize,
     lane: &Lane,
+    buffers: &Buffers,
 ) -> io::Result<()> {
     let lost = || io::Error::other("counting thread stopped");
     let (back, mut returned) = mpsc::channel(BUFS_PER_JOB);
@@ -296,7 +324,7 @@ async fn feed_lane(
         .map_err(|_| lost())?;
     let mut reader = Reader::open(input, range).await?;
     let mut free: Vec<Vec<u8>> = Vec::with_capacity(BUFS_PER_JOB);
-    let mut made = 0;
+    let mut taken = 0;
     let mut out = 0;
     let result = loop {
         let mut stop = false;
@@ -307,9 +335,9 @@ async fn feed_lane(
         }
         let mut buf = match free.pop() {
             Some(buf) => buf,
-            None if made < BUFS_PER_JOB => {
-                made += 1;
-                vec![0u8; BUF]
+            None if taken < BUFS_PER_JOB => {
+                taken += 1;
+                buffers.take()
             }
             None => {
                 let r = returned.recv().await.ok_or_else(lost)?;
@@ -319,6 +347,7 @@ async fn feed_lane(
             }
         };
         if stop {
+            free.push(buf);
             break Ok(());
         }
         // Bytes already in the page cache are read right here; anything that would wait for
@@ -336,8 +365,14 @@ async fn feed_lane(
             }
         };
         match n {
-            Err(e) => break Err(e),
-            Ok(0) => break Ok(()),
+            Err(e) => {
+                free.push(buf);
+                break Err(e);
+            }
+            Ok(0) => {
+                free.push(buf);
+                break Ok(());
+            }
             Ok(n) => {
                 lane.tx
                     .send(Msg::Feed { job, buf, n })
@@ -349,9 +384,10 @@ async fn feed_lane(
     };
     drop(reader);
     while out > 0 {
-        returned.recv().await.ok_or_else(lost)?;
+        free.push(returned.recv().await.ok_or_else(lost)?.buf);
         out -= 1;
     }
+    buffers.give_back(free);
     result
 }
 
@@ -414,9 +450,9 @@ impl Reader {
     }
 
     /// Reads the next bytes only if the page cache has them (`preadv2` with `RWF_NOWAIT`): cheap
-    /// enough to do on the runtime's thread, where it saves a trip to a blocking thread. `None`
-    /// when the read would wait, or when it is not worth trying (end of file, errors and old
-    /// kernels are left to [`Reader::read`]).
+    /// enough to do on the runtime's thread, where it saves a trip to a blocking thread (`0` is
+    /// the end of the file, as for `read`). `None` when the read would wait, or when it is not
+    /// worth trying (errors and old kernels are left to [`Reader::read`]).
     fn read_cached(&mut self, buf: &mut [u8]) -> Option<usize> {
         let Reader::File {
             file,
@@ -428,7 +464,6 @@ impl Reader {
         };
         loop {
             match read_nowait(file, buf, *at) {
-                Ok(0) => return None,
                 Ok(n) => {
                     *at += n as u64;
                     return Some(n);
