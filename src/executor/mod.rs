@@ -41,8 +41,8 @@ pub enum ExecutorKind {
     Serial,
     /// A rayon pool of `-j` threads; big files are cut into chunks so one file uses every core.
     Threads,
-    /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted on a
-    /// small pool as they arrive: memory stays bounded whatever the file sizes.
+    /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted by
+    /// counting threads as they arrive: memory stays bounded whatever the file sizes.
     Async,
 }
 
