@@ -58,6 +58,7 @@ impl BenchExecutor {
 pub const EXECUTORS: &[BenchExecutor] = &[
     BenchExecutor::without_jobs("serial", &["-e", "serial"]),
     BenchExecutor::with_jobs("threads", &["-e", "threads"]),
+    BenchExecutor::with_jobs("async", &["-e", "async"]),
 ];
 
 /// Parses one `--executors` name (clap value parser: an unknown name is a usage error).

@@ -13,6 +13,7 @@ Examples:
   logcount sample_logs                      table on a terminal, JSON when piped
   logcount big.log -e threads -j 8          one big file cut into chunks, 8 threads
   logcount logs/ -e serial                  the one-thread baseline
+  logcount /mnt/nfs/logs -e async -j 16     slow storage: 16 files read at once, bounded memory
   logcount /var/log/nginx --json | jq .summary
   logcount access.log access.log.1.gz -     files, gzip and standard input
   logcount logs/ --format csv > per-file.csv

@@ -223,7 +223,7 @@ pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 ///
 /// The open is non-blocking, so a FIFO without a writer cannot hang it; a FIFO then gets
 /// [`FIFO_WAIT`] for a writer to appear. Reads are blocking again afterwards.
-fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
+pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
     let file = File::options()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -337,10 +337,7 @@ pub fn count_range(
         };
         if n == 0 {
             if at < range.end {
-                return Err(io::Error::other(format!(
-                    "shrank from {} to {at} bytes while being counted (truncated by log rotation?)",
-                    range.end
-                )));
+                return Err(shrank(range.end, at));
             }
             break; // the file ends with the range (a last line without `\n` is still counted)
         }
@@ -352,6 +349,22 @@ pub fn count_range(
     Ok((job.finish(), bytes))
 }
 
+/// The error for a file that ended at `at`, before the end of the range it was planned with.
+pub fn shrank(planned_end: u64, at: u64) -> io::Error {
+    io::Error::other(format!(
+        "shrank from {planned_end} to {at} bytes while being counted (truncated by log rotation?)"
+    ))
+}
+
+/// The byte range a job reads by positional reads: its own range, or the whole planned size of
+/// a regular uncompressed file. `None` for what is read as a stream (`.gz`, stdin, FIFOs).
+pub fn job_range(input: &Input, range: Option<&Range<u64>>) -> Option<Range<u64>> {
+    match (&input.source, input.size) {
+        (Source::File(_), Some(size)) if !input.gzip => Some(range.cloned().unwrap_or(0..size)),
+        _ => None,
+    }
+}
+
 /// Runs one job of a plan. A regular file is read by positional reads up to its planned size
 /// (all of it, or the job's range); a `.gz` file, standard input or a FIFO is read as a stream.
 pub fn count_job(
@@ -360,10 +373,8 @@ pub fn count_job(
     buf: &mut [u8],
     progress: &dyn Fn(u64),
 ) -> io::Result<(Counts, u64)> {
-    match (&input.source, input.size) {
-        (Source::File(path), Some(size)) if !input.gzip => {
-            count_range(path, input.id, range.unwrap_or(&(0..size)), buf, progress)
-        }
+    match (&input.source, job_range(input, range)) {
+        (Source::File(path), Some(range)) => count_range(path, input.id, &range, buf, progress),
         _ => count_stream(open(input, progress)?, buf),
     }
 }

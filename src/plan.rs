@@ -76,18 +76,21 @@ impl Plan {
         }
     }
 
-    /// Job indices, biggest first: started early, big jobs cannot leave one worker busy
-    /// alone at the end. Streams of unknown size (stdin, FIFOs) cannot be split and may be
-    /// long, so they come first of all.
+    /// Job indices in the order to start them: streams of unknown size (stdin, FIFOs) first,
+    /// as they cannot be split and may be long; then the biggest files first, a file's ranges
+    /// together and front to back.
+    ///
+    /// Big files start early, so none is left running alone at the end; keeping a file's
+    /// ranges together means only the few files in flight hold a partial key set (mixing every
+    /// file's ranges by size kept one alive per file: 75 MB instead of 19 MB peak RSS on
+    /// 20 × 200 MB), and a cold file is read front to back, as read-ahead expects.
     pub fn biggest_first(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.jobs.len()).collect();
         order.sort_by_key(|&j| {
             let job = &self.jobs[j];
-            let size = match self.inputs[job.input].size {
-                None if job.range.is_none() => u64::MAX,
-                _ => self.job_bytes(job),
-            };
-            std::cmp::Reverse(size)
+            let size = self.inputs[job.input].size.unwrap_or(u64::MAX);
+            let start = job.range.as_ref().map_or(0, |r| r.start);
+            (std::cmp::Reverse(size), job.input, start)
         });
         order
     }

@@ -61,7 +61,11 @@ const LOG: &str = "1-access.log";
 
 /// Executors that count the gate before the log: `serial` in argument order, the others with
 /// one worker, streams first.
-const ONE_AT_A_TIME: &[&[&str]] = &[&["-e", "serial"], &["-e", "threads", "-j", "1"]];
+const ONE_AT_A_TIME: &[&[&str]] = &[
+    &["-e", "serial"],
+    &["-e", "threads", "-j", "1"],
+    &["-e", "async", "-j", "1"],
+];
 
 /// Runs `check` on the outcome of [`change_between_plan_and_count`] for every executor.
 fn for_each_executor(log_bytes: &[u8], change: impl Fn(&Path), check: impl Fn(&Output, &Path)) {

@@ -16,7 +16,11 @@ fn mkfifo(path: &Path) {
 
 /// Executors whose signal handling is the run's own (the process pool tests its workers too,
 /// in tests/procpool.rs).
-const EXECUTORS: &[&[&str]] = &[&["-e", "serial"], &["-e", "threads", "-j", "2"]];
+const EXECUTORS: &[&[&str]] = &[
+    &["-e", "serial"],
+    &["-e", "threads", "-j", "2"],
+    &["-e", "async", "-j", "2"],
+];
 
 fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();

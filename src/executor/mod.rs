@@ -4,6 +4,7 @@
 //! (from any thread, in any order), reporting bytes done to the [`Progress`]; they differ only
 //! in how they schedule the work.
 
+mod async_reader;
 mod serial;
 mod threads;
 
@@ -14,6 +15,7 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
+pub use async_reader::AsyncReader;
 pub use serial::Serial;
 pub use threads::Threads;
 
@@ -39,6 +41,9 @@ pub enum ExecutorKind {
     Serial,
     /// A rayon pool of `-j` threads; big files are cut into chunks so one file uses every core.
     Threads,
+    /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted by
+    /// counting threads as they arrive: memory stays bounded whatever the file sizes.
+    Async,
 }
 
 impl ExecutorKind {
@@ -47,6 +52,7 @@ impl ExecutorKind {
         match self {
             ExecutorKind::Serial => Box::new(Serial),
             ExecutorKind::Threads => Box::new(Threads::new(jobs)),
+            ExecutorKind::Async => Box::new(AsyncReader::new(jobs)),
         }
     }
 }
