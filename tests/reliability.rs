@@ -16,13 +16,24 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_logcount")
 }
 
+/// Runs logcount on `args` with `--json`, failing the test if it hangs.
 fn run(args: &[&Path], extra: &[&str]) -> Output {
-    Command::new(bin())
+    let child = Command::new(bin())
         .args(args)
         .args(extra)
         .arg("--json")
-        .output()
-        .unwrap()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_or_kill(child, Duration::from_secs(20))
+}
+
+/// Asserts that the run reported `path` as its `i`-th error, for a reason containing `reason`.
+fn assert_error(v: &Value, i: usize, path: &Path, reason: &str) {
+    assert_eq!(v["errors"][i]["path"], key(path), "{v}");
+    let error = v["errors"][i]["error"].as_str().unwrap_or_default();
+    assert!(error.contains(reason), "{reason:?} not in {error:?}");
 }
 
 fn json_of(out: &Output) -> Value {
@@ -121,11 +132,7 @@ fn truncated_while_counting_is_that_files_error() {
     for_each_executor(&lines(1000), truncate, |out, log| {
         assert_eq!(out.status.code(), Some(1));
         let v = json_of(out);
-        assert_eq!(v["errors"][0]["path"], key(log));
-        assert!(
-            v["errors"][0]["error"].as_str().unwrap().contains("shrank"),
-            "{v}"
-        );
+        assert_error(&v, 0, log, "shrank");
         assert_eq!(v["summary"]["files"], 1, "the gate is still counted");
     });
 }
@@ -169,14 +176,7 @@ fn replaced_before_counting_is_that_files_error() {
     for_each_executor(&lines(10), replace, |out, log| {
         assert_eq!(out.status.code(), Some(1));
         let v = json_of(out);
-        assert_eq!(v["errors"][0]["path"], key(log));
-        assert!(
-            v["errors"][0]["error"]
-                .as_str()
-                .unwrap()
-                .contains("replaced"),
-            "{v}"
-        );
+        assert_error(&v, 0, log, "replaced");
     });
 }
 
@@ -228,14 +228,7 @@ fn unreadable_directory_is_an_error_and_the_rest_is_counted() {
     );
     let v = json_of(&out);
     assert_eq!(v["files"][key(&root.join("good.log"))]["total"], 4);
-    assert_eq!(v["errors"][0]["path"], key(&locked));
-    assert!(
-        v["errors"][0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("Permission denied"),
-        "{v}"
-    );
+    assert_error(&v, 0, &locked, "Permission denied");
 }
 
 #[test]
@@ -243,24 +236,10 @@ fn fifo_without_writer_named_does_not_hang() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("nobody-writes");
     mkfifo(&fifo);
-    let child = Command::new(bin())
-        .arg(&fifo)
-        .arg("--json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_or_kill(child, Duration::from_secs(20));
+    let out = run(&[&fifo], &[]);
     assert_eq!(out.status.code(), Some(1));
     let v = json_of(&out);
-    assert_eq!(v["errors"][0]["path"], key(&fifo));
-    assert!(
-        v["errors"][0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("no writer"),
-        "{v}"
-    );
+    assert_error(&v, 0, &fifo, "no writer");
 }
 
 #[test]
@@ -269,14 +248,7 @@ fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
     std::fs::write(dir.path().join("a.log"), lines(2)).unwrap();
     mkfifo(&dir.path().join("pipe"));
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
-    let child = Command::new(bin())
-        .arg(dir.path())
-        .arg("--json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_or_kill(child, Duration::from_secs(20));
+    let out = run(&[dir.path()], &[]);
     assert_eq!(out.status.code(), Some(0));
     let v = json_of(&out);
     assert_eq!(
@@ -295,21 +267,10 @@ fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
 fn device_named_is_an_error_not_an_endless_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.log"), lines(2)).unwrap();
-    let child = Command::new(bin())
-        .args([Path::new("/dev/zero"), dir.path()])
-        .arg("--json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_or_kill(child, Duration::from_secs(20));
+    let out = run(&[Path::new("/dev/zero"), dir.path()], &[]);
     assert_eq!(out.status.code(), Some(1));
     let v = json_of(&out);
-    assert_eq!(v["errors"][0]["path"], "/dev/zero");
-    assert!(v["errors"][0]["error"]
-        .as_str()
-        .unwrap()
-        .contains("character device"));
+    assert_error(&v, 0, Path::new("/dev/zero"), "character device");
     assert_eq!(v["summary"]["files"], 1);
 }
 
@@ -319,14 +280,7 @@ fn symlink_loop_is_an_error_not_a_hang() {
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     std::fs::write(dir.path().join("sub/a.log"), lines(2)).unwrap();
     std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
-    let child = Command::new(bin())
-        .arg(dir.path())
-        .arg("--json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_or_kill(child, Duration::from_secs(20));
+    let out = run(&[dir.path()], &[]);
     assert_eq!(out.status.code(), Some(1));
     let v = json_of(&out);
     assert_eq!(v["summary"]["files"], 1);
