@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
 use crate::cli::{Cli, Command, CountArgs, GenArgs};
-use crate::executor::Executor;
+use crate::executor::{Executor, ExecutorKind, ProcPool};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::{Event, Reducer};
@@ -21,6 +21,7 @@ pub const EXIT_USAGE: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Gen(args)) => gen(&args),
+        Some(Command::Worker(args)) => crate::executor::procpool::worker_main(args.parent_pid),
         None => count(&cli.count),
     }
 }
@@ -52,7 +53,14 @@ fn count(args: &CountArgs) -> i32 {
         (false, None) => Format::Json,
     };
     let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
-    let executor = args.executor.build(jobs);
+    let executor: Box<dyn Executor> = match (args.executor, args.start_method) {
+        (ExecutorKind::Procpool, Some(method)) => Box::new(ProcPool::new(jobs, method)),
+        (_, Some(_)) => {
+            warn("--start-method needs --executor procpool");
+            return EXIT_USAGE;
+        }
+        (kind, None) => kind.build(jobs),
+    };
 
     let started = Instant::now();
     let plan = Plan::new(
@@ -120,7 +128,7 @@ pub fn execute(
     let info = ExecutorInfo {
         name: executor.name().into(),
         jobs: executor.jobs(),
-        start_method: None,
+        start_method: executor.start_method().map(Into::into),
     };
     Report::new(
         files,

@@ -4,6 +4,7 @@
 //! (from any thread, in any order), reporting bytes done to the [`Progress`]; they differ only
 //! in how they schedule the work.
 
+pub mod procpool;
 mod serial;
 mod threads;
 
@@ -14,6 +15,7 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
+pub use procpool::{ProcPool, StartMethod};
 pub use serial::Serial;
 pub use threads::Threads;
 
@@ -28,6 +30,10 @@ pub trait Executor {
     fn jobs(&self) -> usize;
     /// The chunk size big files are cut into for this executor, unless the user chose one.
     fn default_chunk_size(&self) -> Option<u64>;
+    /// How workers are started, for executors where that is a choice (procpool).
+    fn start_method(&self) -> Option<&'static str> {
+        None
+    }
     /// Runs every job of `plan`, handing each result to `reducer`.
     fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress);
 }
@@ -39,6 +45,9 @@ pub enum ExecutorKind {
     Serial,
     /// A rayon pool of `-j` threads; big files are cut into chunks so one file uses every core.
     Threads,
+    /// `-j` worker processes fed over pipes (`--start-method fork|spawn`); a worker that dies
+    /// costs only a retry of its job.
+    Procpool,
 }
 
 impl ExecutorKind {
@@ -47,6 +56,7 @@ impl ExecutorKind {
         match self {
             ExecutorKind::Serial => Box::new(Serial),
             ExecutorKind::Threads => Box::new(Threads::new(jobs)),
+            ExecutorKind::Procpool => Box::new(ProcPool::new(jobs, StartMethod::default())),
         }
     }
 }
