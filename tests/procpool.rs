@@ -47,8 +47,52 @@ fn fixture() -> tempfile::TempDir {
     dir
 }
 
+/// Runs `cmd` to the end, failing (instead of hanging) if it has not ended within a minute:
+/// a run that never ends is exactly the bug these tests look for.
+fn output_within_a_minute(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let input = {
+        let stdin = stdin.to_vec();
+        std::thread::spawn(move || {
+            let _ = input.write_all(&stdin);
+        })
+    };
+    let reader = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            r.read_to_end(&mut v).unwrap();
+            v
+        })
+    };
+    let stdout = reader(Box::new(child.stdout.take().unwrap()));
+    let stderr = reader(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{cmd:?} did not end within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    input.join().unwrap();
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
 fn run(cmd: &mut Command) -> (Output, Value) {
-    let out = cmd.output().unwrap();
+    let out = output_within_a_minute(cmd, b"");
     let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\nstderr: {}",
@@ -122,17 +166,12 @@ fn standard_input_is_counted_beside_files() {
     let dir = fixture();
     let stdin = b"5.5.5.5 - - [x]\n1.1.1.1 - - [x]\n\n5.5.5.5 x\n".repeat(1000);
     let run_with = |args: &[&str]| {
-        let mut child = logcount()
-            .arg("-")
+        let mut cmd = logcount();
+        cmd.arg("-")
             .arg(dir.path())
             .args(["--json", "--quiet", "--chunk-size", "1K"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(&stdin).unwrap();
-        let out = child.wait_with_output().unwrap();
+            .args(args);
+        let out = output_within_a_minute(&mut cmd, &stdin);
         assert!(out.status.success(), "{args:?}");
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         (v["files"].clone(), v["summary"].clone())
@@ -260,15 +299,7 @@ fn a_worker_of_another_build_is_refused_with_a_clear_error() {
 
 /// Drives `logcount __worker` by hand with `request` on its stdin.
 fn worker_session(request: &[u8]) -> Output {
-    let mut child = logcount()
-        .arg("__worker")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(request).unwrap();
-    child.wait_with_output().unwrap()
+    output_within_a_minute(logcount().arg("__worker"), request)
 }
 
 #[test]

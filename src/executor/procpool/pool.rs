@@ -314,7 +314,12 @@ impl<'a, 'r> Pool<'a, 'r> {
                     started.push(self.slots[i].pid);
                 }
                 Err(e) if self.open_workers() > 0 => {
-                    crate::app::warn(format_args!("cannot start another worker: {e}"));
+                    // Carry on with the workers there are, without trying again and again.
+                    self.size = self.open_workers();
+                    crate::app::warn(format_args!(
+                        "cannot start another worker ({e}); going on with {}",
+                        self.size
+                    ));
                     break;
                 }
                 Err(e) => {

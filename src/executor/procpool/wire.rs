@@ -190,7 +190,11 @@ pub struct FrameBuf {
     buf: Vec<u8>,
     /// Bytes of `buf` already handed out as frames.
     used: usize,
+    scratch: Vec<u8>,
 }
+
+/// Bytes asked of the pipe per read.
+const READ_CHUNK: usize = 256 << 10;
 
 impl FrameBuf {
     /// Reads what `r` has ready (one `read` call); `Ok(0)` is end of stream.
@@ -199,11 +203,15 @@ impl FrameBuf {
             self.buf.drain(..self.used);
             self.used = 0;
         }
-        let old = self.buf.len();
-        let want = (64 << 10).max(self.buf.capacity() - old);
-        self.buf.resize(old + want, 0);
-        let n = r.read(&mut self.buf[old..]);
-        self.buf.truncate(old + *n.as_ref().unwrap_or(&0));
+        // Read into a reused scratch buffer sized for big answers, not into zeroed new
+        // capacity: zeroing a large buffer for every small read would cost more than copying.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.resize(READ_CHUNK, 0);
+        let n = r.read(&mut scratch);
+        if let Ok(n) = n {
+            self.buf.extend_from_slice(&scratch[..n]);
+        }
+        self.scratch = scratch;
         n
     }
 
