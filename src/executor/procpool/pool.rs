@@ -36,10 +36,20 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
-/// A batch is closed once it holds this many bytes of jobs...
+/// A batch is closed once it holds this many bytes of jobs (less for small runs, see
+/// [`batch_bytes`])...
 const BATCH_BYTES: u64 = 8 << 20;
-/// ...or this many jobs.
+/// ...but never fewer than this, or per-message costs would show...
+const MIN_BATCH_BYTES: u64 = 256 << 10;
+/// ...or once it holds this many jobs.
 const BATCH_JOBS: usize = 64;
+
+/// The batch budget for `total` bytes of jobs on `workers` workers: small enough that every
+/// worker gets several batches (so a small run still spreads over the workers and ends
+/// evenly), large enough that each message carries real work.
+fn batch_bytes(total: u64, workers: usize) -> u64 {
+    (total / (4 * workers as u64)).clamp(MIN_BATCH_BYTES, BATCH_BYTES)
+}
 /// Batches a worker may have in flight: the one it counts and the next.
 const BATCHES_IN_FLIGHT: usize = 2;
 /// How long workers get to exit by themselves once their stdin is closed.
@@ -165,6 +175,8 @@ pub(super) struct Pool<'a, 'r> {
     unresolved: usize,
     /// Set when no worker can be trusted any more; every job left fails with it.
     fatal: Option<String>,
+    /// See [`batch_bytes`].
+    batch_bytes: u64,
     stdin: Option<StdinJob>,
     warned_threads: bool,
 }
@@ -191,6 +203,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                 queue.push_back(index);
             }
         }
+        let total = queue.iter().map(|&j| plan.job_bytes(&plan.jobs[j])).sum();
         Pool {
             plan,
             reducer,
@@ -204,6 +217,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             attempts: vec![0; plan.jobs.len()],
             first_failure: vec![None; plan.jobs.len()],
             fatal: None,
+            batch_bytes: batch_bytes(total, size.max(1)),
             stdin,
             warned_threads: false,
         }
@@ -377,14 +391,15 @@ impl<'a, 'r> Pool<'a, 'r> {
         while let Some(&job) = self.queue.front() {
             // A stream of unknown size (a FIFO) may never end: it goes alone.
             let size = match self.plan.job_bytes(&self.plan.jobs[job]) {
-                0 => BATCH_BYTES,
+                0 => u64::MAX,
                 n => n,
             };
-            if !batch.is_empty() && (bytes + size > BATCH_BYTES || batch.len() == BATCH_JOBS) {
+            let full = bytes.saturating_add(size) > self.batch_bytes || batch.len() == BATCH_JOBS;
+            if !batch.is_empty() && full {
                 break;
             }
             batch.push(job);
-            bytes += size;
+            bytes = bytes.saturating_add(size);
             self.queue.pop_front();
         }
         batch
@@ -740,6 +755,13 @@ fn other_threads() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_shrink_for_small_runs_within_bounds() {
+        assert_eq!(batch_bytes(0, 4), MIN_BATCH_BYTES);
+        assert_eq!(batch_bytes(16 << 20, 2), 2 << 20);
+        assert_eq!(batch_bytes(1 << 40, 2), BATCH_BYTES);
+    }
 
     #[test]
     fn a_test_process_sees_its_own_threads() {
