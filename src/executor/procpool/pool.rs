@@ -250,6 +250,10 @@ impl<'a, 'r> Pool<'a, 'r> {
             }
         }
         self.finish();
+        // A signal that came while the last workers were ending still ends the run.
+        if let Some(sig) = signals.received() {
+            self.interrupted(sig);
+        }
         drop(signals);
     }
 
