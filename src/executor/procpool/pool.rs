@@ -71,6 +71,8 @@ struct Slot {
     batches: VecDeque<usize>,
     /// It was started for a retried job, which runs alone.
     retrying: bool,
+    /// Already waited for: its pid may belong to another process now, never signal it.
+    reaped: bool,
 }
 
 impl Slot {
@@ -90,6 +92,7 @@ impl Slot {
             in_flight: VecDeque::new(),
             batches: VecDeque::new(),
             retrying: false,
+            reaped: false,
         })
     }
 
@@ -569,6 +572,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             ""
         };
         let status = end_status(pid);
+        self.slots[i].reaped = true;
         let why = format!("worker {pid} {what}{status}");
         if self.slots[i].greeted {
             self.worker_failed(i, why);
@@ -581,8 +585,10 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// worker (or fail it if this was its retry), requeue the jobs it had not started.
     fn worker_failed(&mut self, i: usize, why: String) {
         let mut slot = self.slots.swap_remove(i);
-        let _ = kill(slot.pid, Signal::SIGKILL);
-        let _ = waitpid(slot.pid, None);
+        if !slot.reaped {
+            let _ = kill(slot.pid, Signal::SIGKILL);
+            let _ = waitpid(slot.pid, None);
+        }
         let culprit = slot.in_flight.pop_front();
         for &job in slot.in_flight.iter().rev() {
             self.queue.push_front(job);
@@ -621,12 +627,14 @@ impl<'a, 'r> Pool<'a, 'r> {
 
     /// Kills and reaps every worker; returns the jobs they had in flight.
     fn kill_all(&mut self) -> Vec<usize> {
-        for slot in &self.slots {
+        for slot in self.slots.iter().filter(|s| !s.reaped) {
             let _ = kill(slot.pid, Signal::SIGKILL);
         }
         let mut jobs = Vec::new();
         for slot in self.slots.drain(..) {
-            let _ = waitpid(slot.pid, None);
+            if !slot.reaped {
+                let _ = waitpid(slot.pid, None);
+            }
             jobs.extend(slot.in_flight);
         }
         jobs
