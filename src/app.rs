@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
 use crate::cli::{Cli, Command, CountArgs, GenArgs};
-use crate::executor::Executor;
+use crate::executor::{Executor, ExecutorKind, ProcPool};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::{Event, Reducer};
@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Gen(args)) => gen(&args),
         Some(Command::Bench(args)) => crate::bench::run(&args),
+        Some(Command::Worker(args)) => crate::executor::procpool::worker_main(args.parent_pid),
         None => count(&cli.count),
     }
 }
@@ -55,7 +56,14 @@ fn count(args: &CountArgs) -> i32 {
         (false, None) => Format::Json,
     };
     let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
-    let executor = args.executor.build(jobs);
+    let executor: Box<dyn Executor> = match (args.executor, args.start_method) {
+        (ExecutorKind::Procpool, Some(method)) => Box::new(ProcPool::new(jobs, method)),
+        (_, Some(_)) => {
+            warn("--start-method needs --executor procpool");
+            return EXIT_USAGE;
+        }
+        (kind, None) => kind.build(jobs),
+    };
 
     signals::install();
     let started = Instant::now();
@@ -130,7 +138,7 @@ pub fn execute(
     let info = ExecutorInfo {
         name: executor.name().into(),
         jobs: executor.jobs(),
-        start_method: None,
+        start_method: executor.start_method().map(Into::into),
     };
     Report::new(
         files,

@@ -59,6 +59,14 @@ pub const EXECUTORS: &[BenchExecutor] = &[
     BenchExecutor::without_jobs("serial", &["-e", "serial"]),
     BenchExecutor::with_jobs("threads", &["-e", "threads"]),
     BenchExecutor::with_jobs("async", &["-e", "async"]),
+    BenchExecutor::with_jobs(
+        "procpool-fork",
+        &["-e", "procpool", "--start-method", "fork"],
+    ),
+    BenchExecutor::with_jobs(
+        "procpool-spawn",
+        &["-e", "procpool", "--start-method", "spawn"],
+    ),
 ];
 
 /// Parses one `--executors` name (clap value parser: an unknown name is a usage error).

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bench::{BenchExecutor, BenchFormat};
-use crate::executor::ExecutorKind;
+use crate::executor::{ExecutorKind, StartMethod};
 use crate::report::Format;
 
 const EXAMPLES: &str = "\
 Examples:
   logcount sample_logs                      table on a terminal, JSON when piped
   logcount big.log -e threads -j 8          one big file cut into chunks, 8 threads
+  logcount logs/ -e procpool -j 4           4 worker processes (--start-method fork|spawn)
   logcount logs/ -e serial                  the one-thread baseline
   logcount /mnt/nfs/logs -e async -j 16     slow storage: 16 files read at once, bounded memory
   logcount /var/log/nginx --json | jq .summary
@@ -48,6 +49,10 @@ pub enum Command {
     Gen(GenArgs),
     /// Time executors against each other on the same inputs, after checking they agree.
     Bench(BenchArgs),
+    /// A process-pool worker (started by logcount itself; speaks a binary protocol on
+    /// stdin/stdout).
+    #[command(name = "__worker", hide = true)]
+    Worker(WorkerArgs),
 }
 
 /// Options of the main job: counting.
@@ -64,6 +69,11 @@ pub struct CountArgs {
     /// Number of workers [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+
+    /// How `-e procpool` starts its workers: fork this process, or spawn this program again
+    /// [default: fork on Linux].
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub start_method: Option<StartMethod>,
 
     /// Cut files bigger than this into byte ranges counted in parallel: a byte count with an
     /// optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`, `64M`)
@@ -82,6 +92,13 @@ pub struct CountArgs {
     /// Print no notes or progress on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Die when this process dies.
+    #[arg(long, value_name = "PID")]
+    pub parent_pid: Option<u32>,
 }
 
 #[derive(Debug, Args)]

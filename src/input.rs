@@ -359,8 +359,9 @@ pub fn shrank(planned_end: u64, at: u64) -> io::Error {
 /// The byte range a job reads by positional reads: its own range, or the whole planned size of
 /// a regular uncompressed file. `None` for what is read as a stream (`.gz`, stdin, FIFOs).
 pub fn job_range(input: &Input, range: Option<&Range<u64>>) -> Option<Range<u64>> {
-    match (&input.source, input.size) {
-        (Source::File(_), Some(size)) if !input.gzip => Some(range.cloned().unwrap_or(0..size)),
+    match (&input.source, range, input.size) {
+        (Source::File(_), Some(range), _) if !input.gzip => Some(range.clone()),
+        (Source::File(_), None, Some(size)) if !input.gzip => Some(0..size),
         _ => None,
     }
 }

@@ -8,7 +8,12 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 /// The executors under test, as extra arguments; each new executor adds its line here.
-const EXECUTORS: &[&[&str]] = &[&["-e", "threads"], &["-e", "async"]];
+const EXECUTORS: &[&[&str]] = &[
+    &["-e", "threads"],
+    &["-e", "async"],
+    &["-e", "procpool", "--start-method", "fork"],
+    &["-e", "procpool", "--start-method", "spawn"],
+];
 
 fn run(dir: &Path, extra: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_logcount"))

@@ -76,6 +76,8 @@ const ONE_AT_A_TIME: &[&[&str]] = &[
     &["-e", "serial"],
     &["-e", "threads", "-j", "1"],
     &["-e", "async", "-j", "1"],
+    &["-e", "procpool", "-j", "1", "--start-method", "fork"],
+    &["-e", "procpool", "-j", "1", "--start-method", "spawn"],
 ];
 
 /// Runs `check` on the outcome of [`change_between_plan_and_count`] for every executor.

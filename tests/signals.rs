@@ -14,12 +14,13 @@ fn mkfifo(path: &Path) {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
 }
 
-/// Executors whose signal handling is the run's own (the process pool tests its workers too,
-/// in tests/procpool.rs).
+/// Every executor (tests/procpool.rs also checks that no worker process outlives the signal).
 const EXECUTORS: &[&[&str]] = &[
     &["-e", "serial"],
     &["-e", "threads", "-j", "2"],
     &["-e", "async", "-j", "2"],
+    &["-e", "procpool", "-j", "2", "--start-method", "fork"],
+    &["-e", "procpool", "-j", "2", "--start-method", "spawn"],
 ];
 
 fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>, Vec<u8>) {

@@ -5,6 +5,7 @@
 //! in how they schedule the work.
 
 mod async_reader;
+pub mod procpool;
 mod serial;
 mod threads;
 
@@ -16,6 +17,7 @@ use crate::progress::Progress;
 use crate::reduce::Reducer;
 
 pub use async_reader::AsyncReader;
+pub use procpool::{ProcPool, StartMethod};
 pub use serial::Serial;
 pub use threads::Threads;
 
@@ -30,6 +32,10 @@ pub trait Executor {
     fn jobs(&self) -> usize;
     /// The chunk size big files are cut into for this executor, unless the user chose one.
     fn default_chunk_size(&self) -> Option<u64>;
+    /// How workers are started, for executors where that is a choice (procpool).
+    fn start_method(&self) -> Option<&'static str> {
+        None
+    }
     /// Runs every job of `plan`, handing each result to `reducer`.
     fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress);
 }
@@ -44,6 +50,9 @@ pub enum ExecutorKind {
     /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted by
     /// counting threads as they arrive: memory stays bounded whatever the file sizes.
     Async,
+    /// `-j` worker processes fed over pipes (`--start-method fork|spawn`); a worker that dies
+    /// costs only a retry of its job.
+    Procpool,
 }
 
 impl ExecutorKind {
@@ -53,6 +62,7 @@ impl ExecutorKind {
             ExecutorKind::Serial => Box::new(Serial),
             ExecutorKind::Threads => Box::new(Threads::new(jobs)),
             ExecutorKind::Async => Box::new(AsyncReader::new(jobs)),
+            ExecutorKind::Procpool => Box::new(ProcPool::new(jobs, StartMethod::default())),
         }
     }
 }

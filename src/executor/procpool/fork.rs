@@ -1,0 +1,84 @@
+//! Starting a worker with `fork`.
+//!
+//! Forking is only sound here because the parent has one thread for the whole run: no rayon
+//! pool, runtime or progress thread exists, and the Reducer merges on the calling thread
+//! outside a rayon pool. So the child is a consistent copy (no lock held by a thread that
+//! does not exist in it) and may run ordinary Rust code, which is also what makes a *fresh*
+//! worker for a retry safe to fork at any point of the run. The pool checks the thread count
+//! before every fork and spawns instead if it ever finds another thread.
+//!
+//! The child moves its two pipe ends to fds 0 and 1, closes every other descriptor (other
+//! workers' pipes, the signal pipe, the parent's files), runs the worker loop, and leaves
+//! with `_exit`: it never returns into the parent's stack, runs no destructor or atexit
+//! handler, and never flushes a buffer that belongs to the parent.
+
+use std::io;
+use std::os::fd::{IntoRawFd, RawFd};
+
+use nix::fcntl::OFlag;
+use nix::unistd::{fork, pipe2, ForkResult, Pid};
+
+use super::{worker, WorkerProc};
+
+/// Forks one worker of `parent` (this process).
+pub(super) fn start(parent: Pid) -> io::Result<WorkerProc> {
+    let (job_read, job_write) = pipe2(OFlag::O_CLOEXEC)?;
+    let (answer_read, answer_write) = pipe2(OFlag::O_CLOEXEC)?;
+    // SAFETY: this process has a single thread (the caller checks), so the child starts from
+    // a consistent copy of it, and it ends with `_exit` without returning.
+    match unsafe { fork() }? {
+        ForkResult::Child => {
+            let code = std::panic::catch_unwind(move || {
+                match into_stdio(job_read.into_raw_fd(), answer_write.into_raw_fd()) {
+                    Ok(()) => worker::run(Some(parent)),
+                    Err(_) => worker::EXIT_PANIC,
+                }
+            })
+            .unwrap_or(worker::EXIT_PANIC);
+            // SAFETY: ends the child without running anything of the parent's.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => Ok(WorkerProc::new(child, job_write, answer_read)),
+    }
+}
+
+/// In the child: `jobs` becomes fd 0, `answers` fd 1, and every fd above 2 is closed.
+fn into_stdio(jobs: RawFd, answers: RawFd) -> io::Result<()> {
+    // SAFETY: plain descriptor calls on descriptors this child owns; nothing else in the
+    // child uses the descriptors being replaced or closed.
+    unsafe {
+        // First above 2, so neither can be overwritten by the other's dup2.
+        let jobs = check(libc::fcntl(jobs, libc::F_DUPFD_CLOEXEC, 3))?;
+        let answers = check(libc::fcntl(answers, libc::F_DUPFD_CLOEXEC, 3))?;
+        check(libc::dup2(jobs, 0))?;
+        check(libc::dup2(answers, 1))?;
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+            close_from_3_slowly();
+        }
+    }
+    Ok(())
+}
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// For kernels without `close_range` (before 5.9): close what /proc lists.
+fn close_from_3_slowly() {
+    let fds: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .filter(|&fd| fd > 2)
+                .collect()
+        })
+        .unwrap_or_default();
+    for fd in fds {
+        // SAFETY: closing descriptors nothing in the child uses (the directory's own fd is
+        // already closed, and closing it twice is harmless).
+        unsafe { libc::close(fd) };
+    }
+}

@@ -1,0 +1,113 @@
+//! The process-pool executor: `-j` worker processes count jobs sent to them over pipes.
+//!
+//! - [`wire`]: length-prefixed, checksummed binary frames and the messages they carry
+//!   (handshake with protocol version and build id, job batches, progress, results with
+//!   `Counts` in the compact [`crate::codec`] encoding).
+//! - `worker`: the worker's loop, the same for both start methods.
+//! - `fork` / `spawn`: the two ways to start a worker.
+//! - `pool`: the parent, one thread multiplexing every pipe with `poll`, handing each result
+//!   to the reducer as it arrives, retrying a dead worker's job once on a fresh worker.
+//! - `signals`: Ctrl-C and SIGTERM as bytes on a pipe the parent's loop watches.
+
+mod fork;
+mod pool;
+mod signals;
+mod spawn;
+pub mod wire;
+mod worker;
+
+use std::cell::Cell;
+use std::os::fd::OwnedFd;
+
+use nix::unistd::Pid;
+
+use super::threads::DEFAULT_CHUNK;
+use super::Executor;
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::reduce::Reducer;
+
+pub use worker::{serve, worker_main, Faults, FAULT_ENV, WORKER_COMMAND};
+
+/// How worker processes are started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StartMethod {
+    /// Fork this process: cheapest, and sound because the parent never has a second thread.
+    Fork,
+    /// Run this program's own binary again as a hidden worker command.
+    Spawn,
+}
+
+impl Default for StartMethod {
+    fn default() -> Self {
+        if cfg!(target_os = "linux") {
+            StartMethod::Fork
+        } else {
+            StartMethod::Spawn
+        }
+    }
+}
+
+impl StartMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            StartMethod::Fork => "fork",
+            StartMethod::Spawn => "spawn",
+        }
+    }
+}
+
+/// A started worker: its pid, the write end of its stdin and the read end of its stdout.
+pub(crate) struct WorkerProc {
+    pid: Pid,
+    to: OwnedFd,
+    from: OwnedFd,
+}
+
+impl WorkerProc {
+    fn new(pid: Pid, to: OwnedFd, from: OwnedFd) -> WorkerProc {
+        WorkerProc { pid, to, from }
+    }
+}
+
+/// Runs jobs on `-j` worker processes.
+#[derive(Debug)]
+pub struct ProcPool {
+    workers: usize,
+    /// The method asked for, then the one used (fork falls back to spawn if this process
+    /// turns out to have other threads).
+    method: Cell<StartMethod>,
+}
+
+impl ProcPool {
+    pub fn new(workers: usize, method: StartMethod) -> ProcPool {
+        ProcPool {
+            workers: workers.max(1),
+            method: Cell::new(method),
+        }
+    }
+}
+
+impl Executor for ProcPool {
+    fn name(&self) -> &'static str {
+        "procpool"
+    }
+
+    fn jobs(&self) -> usize {
+        self.workers
+    }
+
+    fn default_chunk_size(&self) -> Option<u64> {
+        Some(DEFAULT_CHUNK)
+    }
+
+    fn start_method(&self) -> Option<&'static str> {
+        Some(self.method.get().name())
+    }
+
+    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
+        let mut pool = pool::Pool::new(plan, reducer, progress, self.workers, self.method.get());
+        pool.run();
+        self.method.set(pool.method());
+    }
+}

@@ -1,0 +1,786 @@
+//! The parent's side: one thread multiplexing every worker's pipes with `poll`.
+//!
+//! Jobs leave biggest first, small ones batched into one message; each worker has at most two
+//! batches in flight, so it never waits for the parent between jobs, and the parent sends a
+//! worker its next batch before it merges the answer it just got. Answers go to the reducer as
+//! they arrive. Standard input, which cannot be handed to a worker by path, is read and
+//! counted here, between other events.
+//!
+//! Faults: a worker whose pipe ends, or that sends anything that is not a valid frame, is
+//! dead. It is killed and reaped; the job it was counting (the first one it had not answered:
+//! a worker answers in order) is sent alone to a freshly started worker, and becomes that
+//! input's error if it fails again; jobs it had not started go back to the queue uncharged.
+//! A worker that fails the handshake, or dies before it, means no worker can be trusted: the
+//! jobs left become errors. Ctrl-C or SIGTERM kills and reaps every worker and exits 130 or
+//! 143 without printing a result.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{getpid, Pid};
+
+use super::signals::SignalPipe;
+use super::wire::{self, FrameBuf, Hello, JobSpec, Kind, WireError};
+use super::{fork, spawn, StartMethod, WorkerProc};
+use crate::count::Counter;
+use crate::executor::JobResult;
+use crate::input::{Source, READ_BUF};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::reduce::Reducer;
+
+/// A batch is closed once it holds this many bytes of jobs (less for small runs, see
+/// [`batch_bytes`])...
+const BATCH_BYTES: u64 = 8 << 20;
+/// ...but never fewer than this, or per-message costs would show...
+const MIN_BATCH_BYTES: u64 = 256 << 10;
+/// ...or once it holds this many jobs.
+const BATCH_JOBS: usize = 64;
+
+/// The batch budget for `total` bytes of jobs on `workers` workers: small enough that every
+/// worker gets several batches (so a small run still spreads over the workers and ends
+/// evenly), large enough that each message carries real work.
+fn batch_bytes(total: u64, workers: usize) -> u64 {
+    (total / (4 * workers as u64)).clamp(MIN_BATCH_BYTES, BATCH_BYTES)
+}
+/// Batches a worker may have in flight: the one it counts and the next.
+const BATCHES_IN_FLIGHT: usize = 2;
+/// How long workers get to exit by themselves once their stdin is closed.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// One worker as the parent sees it.
+struct Slot {
+    pid: Pid,
+    /// Its stdin; `None` once closed (no more work for it).
+    to: Option<File>,
+    from: File,
+    outbox: Vec<u8>,
+    sent: usize,
+    inbox: FrameBuf,
+    greeted: bool,
+    /// Jobs sent and not answered, in the order sent (and answered).
+    in_flight: VecDeque<usize>,
+    /// Jobs per batch in flight.
+    batches: VecDeque<usize>,
+    /// It was started for a retried job, which runs alone.
+    retrying: bool,
+    /// Already waited for: its pid may belong to another process now, never signal it.
+    reaped: bool,
+}
+
+impl Slot {
+    fn new(w: WorkerProc) -> io::Result<Slot> {
+        set_nonblocking(&w.to)?;
+        set_nonblocking(&w.from)?;
+        let mut outbox = Vec::new();
+        Hello::ours().encode(&mut outbox);
+        Ok(Slot {
+            pid: w.pid,
+            to: Some(w.to.into()),
+            from: w.from.into(),
+            outbox,
+            sent: 0,
+            inbox: FrameBuf::default(),
+            greeted: false,
+            in_flight: VecDeque::new(),
+            batches: VecDeque::new(),
+            retrying: false,
+            reaped: false,
+        })
+    }
+
+    /// Writes what the pipe takes now.
+    fn flush(&mut self) -> io::Result<()> {
+        let Some(to) = &self.to else { return Ok(()) };
+        let mut to: &File = to;
+        while self.sent < self.outbox.len() {
+            match to.write(&self.outbox[self.sent..]) {
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if self.sent == self.outbox.len() {
+            self.outbox.clear();
+            self.sent = 0;
+        }
+        Ok(())
+    }
+
+    fn answered(&mut self) -> Option<usize> {
+        let job = self.in_flight.pop_front()?;
+        if let Some(n) = self.batches.front_mut() {
+            *n -= 1;
+            if *n == 0 {
+                self.batches.pop_front();
+            }
+        }
+        Some(job)
+    }
+}
+
+fn set_nonblocking(fd: &impl AsFd) -> io::Result<()> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    let flags = OFlag::from_bits_truncate(fcntl(fd.as_fd(), FcntlArg::F_GETFL)?);
+    fcntl(fd.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+    Ok(())
+}
+
+/// A message from a worker, decoded (so the frame buffer is free again).
+enum Message {
+    Hello(Hello),
+    Progress(u64),
+    Done(u32, JobResult),
+}
+
+fn decode(kind: Kind, payload: &[u8]) -> Result<Message, WireError> {
+    Ok(match kind {
+        Kind::Hello => Message::Hello(Hello::decode(payload)?),
+        Kind::Progress => Message::Progress(wire::decode_progress(payload)?),
+        Kind::Done => {
+            let (id, result) = wire::decode_done(payload)?;
+            Message::Done(id, result)
+        }
+        Kind::Jobs => return Err(WireError::Malformed("job batch from a worker")),
+    })
+}
+
+/// Standard input, counted by the parent.
+struct StdinJob {
+    job: usize,
+    counter: Counter,
+    bytes: u64,
+    buf: Vec<u8>,
+}
+
+/// The run's state.
+pub(super) struct Pool<'a, 'r> {
+    plan: &'a Plan,
+    reducer: &'a Reducer<'r>,
+    progress: &'a Progress,
+    size: usize,
+    method: StartMethod,
+    me: Pid,
+    slots: Vec<Slot>,
+    /// Jobs not yet sent, biggest first.
+    queue: VecDeque<usize>,
+    attempts: Vec<u8>,
+    first_failure: Vec<Option<String>>,
+    /// Worker jobs not yet handed to the reducer.
+    unresolved: usize,
+    /// Set when no worker can be trusted any more; every job left fails with it.
+    fatal: Option<String>,
+    /// See [`batch_bytes`].
+    batch_bytes: u64,
+    stdin: Option<StdinJob>,
+    warned_threads: bool,
+}
+
+impl<'a, 'r> Pool<'a, 'r> {
+    pub(super) fn new(
+        plan: &'a Plan,
+        reducer: &'a Reducer<'r>,
+        progress: &'a Progress,
+        size: usize,
+        method: StartMethod,
+    ) -> Self {
+        let mut queue = VecDeque::new();
+        let mut stdin = None;
+        for index in plan.biggest_first() {
+            if plan.inputs[plan.jobs[index].input].source == Source::Stdin {
+                stdin = Some(StdinJob {
+                    job: index,
+                    counter: Counter::new(),
+                    bytes: 0,
+                    buf: vec![0; READ_BUF],
+                });
+            } else {
+                queue.push_back(index);
+            }
+        }
+        let total = queue.iter().map(|&j| plan.job_bytes(&plan.jobs[j])).sum();
+        Pool {
+            plan,
+            reducer,
+            progress,
+            size: size.max(1),
+            method,
+            me: getpid(),
+            slots: Vec::new(),
+            unresolved: queue.len(),
+            queue,
+            attempts: vec![0; plan.jobs.len()],
+            first_failure: vec![None; plan.jobs.len()],
+            fatal: None,
+            batch_bytes: batch_bytes(total, size.max(1)),
+            stdin,
+            warned_threads: false,
+        }
+    }
+
+    /// The start method the workers actually got (fork falls back to spawn if this process
+    /// ever has a second thread).
+    pub(super) fn method(&self) -> StartMethod {
+        self.method
+    }
+
+    /// Runs every job; returns when each has been handed to the reducer and every worker has
+    /// been reaped. Exits the process on SIGINT or SIGTERM.
+    pub(super) fn run(&mut self) {
+        if self.unresolved == 0 && self.stdin.is_none() {
+            return;
+        }
+        let signals = match SignalPipe::install() {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail_all(&format!("cannot watch for signals: {e}"));
+                return;
+            }
+        };
+        while self.unresolved > 0 || self.stdin.is_some() {
+            self.start_workers();
+            if let Err(e) = self.wait_once(&signals) {
+                self.fail_all(&format!("cannot wait for workers: {e}"));
+                break;
+            }
+        }
+        self.finish();
+        // A signal that came while the last workers were ending still ends the run.
+        if let Some(sig) = signals.received() {
+            self.interrupted(sig);
+        }
+        drop(signals);
+    }
+
+    /// Polls once and handles what is ready.
+    fn wait_once(&mut self, signals: &SignalPipe) -> io::Result<()> {
+        let stdin = io::stdin();
+        let mut fds = vec![PollFd::new(signals.fd(), PollFlags::POLLIN)];
+        if self.stdin.is_some() {
+            fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
+        }
+        let first_slot = fds.len();
+        for slot in &self.slots {
+            fds.push(PollFd::new(slot.from.as_fd(), PollFlags::POLLIN));
+            if let Some(to) = slot.to.as_ref().filter(|_| slot.sent < slot.outbox.len()) {
+                fds.push(PollFd::new(to.as_fd(), PollFlags::POLLOUT));
+            }
+        }
+        match nix::poll::poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        let ready: Vec<(i32, PollFlags)> = fds
+            .iter()
+            .map(|f| {
+                (
+                    f.as_fd().as_raw_fd(),
+                    f.revents().unwrap_or(PollFlags::empty()),
+                )
+            })
+            .collect();
+        drop(fds);
+        if !ready[0].1.is_empty() {
+            if let Some(sig) = signals.received() {
+                self.interrupted(sig);
+            }
+        }
+        if first_slot == 2 && !ready[1].1.is_empty() {
+            self.read_stdin(ready[1].1);
+        }
+        for &(fd, revents) in &ready[first_slot..] {
+            if revents.is_empty() {
+                continue;
+            }
+            // Look the slot up by fd: earlier events may have removed slots.
+            if let Some(i) = self.slots.iter().position(|s| s.from.as_raw_fd() == fd) {
+                self.on_readable(i);
+            } else if let Some(i) = self
+                .slots
+                .iter()
+                .position(|s| s.to.as_ref().is_some_and(|t| t.as_raw_fd() == fd))
+            {
+                let pid = self.slots[i].pid;
+                if let Err(e) = self.slots[i].flush() {
+                    self.worker_failed(i, format!("worker {pid} stopped reading its jobs ({e})"));
+                } else {
+                    self.close_if_idle(i);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts workers while there is queued work and fewer than `size` can take it; each
+    /// gets one batch before any gets a second, so big jobs spread over every worker.
+    fn start_workers(&mut self) {
+        let mut started = Vec::new();
+        while self.fatal.is_none() && !self.queue.is_empty() {
+            if self.open_workers() >= self.size {
+                break;
+            }
+            match self.start_worker() {
+                Ok(i) => {
+                    let batch = self.take_batch();
+                    self.send(i, &batch);
+                    started.push(self.slots[i].pid);
+                }
+                Err(e) if self.open_workers() > 0 => {
+                    // Carry on with the workers there are, without trying again and again.
+                    self.size = self.open_workers();
+                    crate::app::warn(format_args!(
+                        "cannot start another worker ({e}); going on with {}",
+                        self.size
+                    ));
+                    break;
+                }
+                Err(e) => {
+                    self.fail_all(&format!("cannot start a worker process: {e}"));
+                    return;
+                }
+            }
+        }
+        for pid in started {
+            if let Some(i) = self.index_of(pid) {
+                self.feed(i);
+            }
+        }
+    }
+
+    fn open_workers(&self) -> usize {
+        self.slots.iter().filter(|s| s.to.is_some()).count()
+    }
+
+    fn index_of(&self, pid: Pid) -> Option<usize> {
+        self.slots.iter().position(|s| s.pid == pid)
+    }
+
+    fn start_worker(&mut self) -> io::Result<usize> {
+        if self.method == StartMethod::Fork && other_threads() {
+            if !std::mem::replace(&mut self.warned_threads, true) {
+                crate::app::warn(
+                    "this process has other threads, so workers are spawned, not forked",
+                );
+            }
+            self.method = StartMethod::Spawn;
+        }
+        let worker = match self.method {
+            StartMethod::Fork => fork::start(self.me)?,
+            StartMethod::Spawn => spawn::start(self.me)?,
+        };
+        let pid = worker.pid;
+        match Slot::new(worker) {
+            Ok(slot) => {
+                self.slots.push(slot);
+                Ok(self.slots.len() - 1)
+            }
+            Err(e) => {
+                let _ = kill(pid, Signal::SIGKILL);
+                let _ = waitpid(pid, None);
+                Err(e)
+            }
+        }
+    }
+
+    /// The next batch from the queue: at least one job, then more while under budget.
+    fn take_batch(&mut self) -> Vec<usize> {
+        let mut batch = Vec::new();
+        let mut bytes = 0u64;
+        while let Some(&job) = self.queue.front() {
+            // A stream of unknown size (a FIFO) may never end: it goes alone.
+            let size = match self.plan.job_bytes(&self.plan.jobs[job]) {
+                0 => u64::MAX,
+                n => n,
+            };
+            let full = bytes.saturating_add(size) > self.batch_bytes || batch.len() == BATCH_JOBS;
+            if !batch.is_empty() && full {
+                break;
+            }
+            batch.push(job);
+            bytes = bytes.saturating_add(size);
+            self.queue.pop_front();
+        }
+        batch
+    }
+
+    /// Tops up worker `i` with batches, then writes what it can.
+    fn feed(&mut self, i: usize) {
+        loop {
+            let slot = &self.slots[i];
+            if slot.to.is_none() || slot.retrying || slot.batches.len() >= BATCHES_IN_FLIGHT {
+                break;
+            }
+            // A second batch only while there is work for every worker: at the end of the
+            // queue, a job waiting behind another on a busy worker would leave another idle.
+            if !slot.batches.is_empty() && self.queue.len() < self.open_workers() {
+                break;
+            }
+            let batch = self.take_batch();
+            if batch.is_empty() {
+                break;
+            }
+            self.send(i, &batch);
+        }
+        let pid = self.slots[i].pid;
+        if let Err(e) = self.slots[i].flush() {
+            self.worker_failed(i, format!("worker {pid} stopped reading its jobs ({e})"));
+            return;
+        }
+        self.close_if_idle(i);
+    }
+
+    fn send(&mut self, i: usize, batch: &[usize]) {
+        let specs: Vec<JobSpec<'_>> = batch
+            .iter()
+            .map(|&j| {
+                let job = &self.plan.jobs[j];
+                let input = &self.plan.inputs[job.input];
+                let Source::File(path) = &input.source else {
+                    unreachable!("standard input is counted by the parent")
+                };
+                JobSpec {
+                    id: j as u32,
+                    attempt: self.attempts[j],
+                    gzip: input.gzip,
+                    // Regular files are read up to their planned size, as by every executor.
+                    range: crate::input::job_range(input, job.range.as_ref()),
+                    file_id: input.id,
+                    path: path.as_os_str().as_bytes(),
+                }
+            })
+            .collect();
+        let slot = &mut self.slots[i];
+        if let Err(e) = wire::encode_jobs(&mut slot.outbox, &specs) {
+            // Only a batch of absurdly long paths could; send them one by one.
+            drop(specs);
+            if batch.len() > 1 {
+                for &j in batch {
+                    self.send(i, &[j]);
+                }
+            } else {
+                self.resolve(batch[0], Err(io::Error::other(e)));
+            }
+            return;
+        }
+        slot.in_flight.extend(batch);
+        slot.batches.push_back(batch.len());
+    }
+
+    /// Closes a worker's stdin when nothing is in flight and nothing is queued: it then ends.
+    fn close_if_idle(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        if slot.in_flight.is_empty() && self.queue.is_empty() && slot.sent == slot.outbox.len() {
+            slot.to = None;
+        }
+    }
+
+    fn on_readable(&mut self, i: usize) {
+        let pid = self.slots[i].pid;
+        let slot = &mut self.slots[i];
+        let n = match slot.inbox.fill_from(&mut &slot.from) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
+            Err(e) => return self.worker_failed(i, format!("cannot read from worker {pid}: {e}")),
+        };
+        if n == 0 {
+            return self.worker_ended(i);
+        }
+        loop {
+            let slot = &mut self.slots[i];
+            let message = match slot.inbox.next_frame() {
+                Ok(None) => return,
+                Ok(Some((kind, payload))) => decode(kind, payload),
+                Err(e) => Err(e),
+            };
+            let message = match message {
+                Ok(m) => m,
+                Err(e) => return self.worker_failed(i, format!("worker {pid} sent {e}")),
+            };
+            if !self.handle(i, message) {
+                return;
+            }
+        }
+    }
+
+    /// Acts on one message of worker `i`; false when the worker was removed.
+    fn handle(&mut self, i: usize, message: Message) -> bool {
+        let slot = &mut self.slots[i];
+        let pid = slot.pid;
+        match message {
+            Message::Hello(theirs) if !slot.greeted => {
+                if let Some(why) = Hello::ours().mismatch(&theirs) {
+                    self.fail_all(&format!("worker {pid} {why}"));
+                    return false;
+                }
+                slot.greeted = true;
+            }
+            _ if !slot.greeted => {
+                self.fail_all(&format!("worker {pid} did not start with a handshake"));
+                return false;
+            }
+            Message::Hello(_) => {
+                self.worker_failed(i, format!("worker {pid} sent a second handshake"));
+                return false;
+            }
+            Message::Progress(n) => self.progress.add(n),
+            Message::Done(id, result) => {
+                if slot.in_flight.front() != Some(&(id as usize)) {
+                    let why = format!("worker {pid} answered job {id}, which it was not counting");
+                    self.worker_failed(i, why);
+                    return false;
+                }
+                slot.answered();
+                if slot.retrying {
+                    slot.retrying = false;
+                }
+                // Keep the worker busy while this answer is merged.
+                self.feed(i);
+                self.resolve(id as usize, result);
+                return self.slots.get(i).is_some_and(|s| s.pid == pid);
+            }
+        }
+        true
+    }
+
+    fn resolve(&mut self, job: usize, result: JobResult) {
+        self.unresolved -= 1;
+        self.reducer.job_done(job, result);
+    }
+
+    /// Worker `i` closed its answers pipe: a normal end if it had nothing to do and had been
+    /// told so, a death otherwise.
+    fn worker_ended(&mut self, i: usize) {
+        let slot = &self.slots[i];
+        let pid = slot.pid;
+        if slot.to.is_none() && slot.in_flight.is_empty() && !slot.inbox.has_partial() {
+            let slot = self.slots.swap_remove(i);
+            drop(slot.from);
+            let _ = waitpid(pid, None);
+            return;
+        }
+        let what = if slot.inbox.has_partial() {
+            "closed its pipe in the middle of a frame and "
+        } else {
+            ""
+        };
+        let status = end_status(pid);
+        self.slots[i].reaped = true;
+        let why = format!("worker {pid} {what}{status}");
+        if self.slots[i].greeted {
+            self.worker_failed(i, why);
+        } else {
+            self.fail_all(&format!("{why} before the handshake"));
+        }
+    }
+
+    /// Worker `i` cannot be trusted: kill it, retry the job it was counting on a fresh
+    /// worker (or fail it if this was its retry), requeue the jobs it had not started.
+    fn worker_failed(&mut self, i: usize, why: String) {
+        let mut slot = self.slots.swap_remove(i);
+        if !slot.reaped {
+            let _ = kill(slot.pid, Signal::SIGKILL);
+            let _ = waitpid(slot.pid, None);
+        }
+        let culprit = slot.in_flight.pop_front();
+        for &job in slot.in_flight.iter().rev() {
+            self.queue.push_front(job);
+        }
+        drop(slot);
+        let Some(job) = culprit else { return };
+        self.attempts[job] += 1;
+        if self.attempts[job] >= 2 {
+            let first = self.first_failure[job].take().unwrap_or_default();
+            let e = format!("a worker failed twice on this input ({first}; then {why})");
+            return self.resolve(job, Err(io::Error::other(e)));
+        }
+        match self.start_worker() {
+            Ok(fresh) => {
+                self.first_failure[job] = Some(why);
+                self.send(fresh, &[job]);
+                self.slots[fresh].retrying = true;
+                self.feed(fresh);
+            }
+            Err(e) => {
+                let e = format!("{why}, and no fresh worker could be started to retry ({e})");
+                self.resolve(job, Err(io::Error::other(e)));
+            }
+        }
+    }
+
+    /// Kills every worker and fails every job not yet resolved with `why`.
+    fn fail_all(&mut self, why: &str) {
+        self.fatal.get_or_insert_with(|| why.to_owned());
+        let mut jobs = self.kill_all();
+        jobs.extend(self.queue.drain(..));
+        for job in jobs {
+            self.resolve(job, Err(io::Error::other(why.to_owned())));
+        }
+    }
+
+    /// Kills and reaps every worker; returns the jobs they had in flight.
+    fn kill_all(&mut self) -> Vec<usize> {
+        for slot in self.slots.iter().filter(|s| !s.reaped) {
+            let _ = kill(slot.pid, Signal::SIGKILL);
+        }
+        let mut jobs = Vec::new();
+        for slot in self.slots.drain(..) {
+            if !slot.reaped {
+                let _ = waitpid(slot.pid, None);
+            }
+            jobs.extend(slot.in_flight);
+        }
+        jobs
+    }
+
+    fn read_stdin(&mut self, revents: PollFlags) {
+        let Some(job) = self.stdin.as_mut() else {
+            return;
+        };
+        let outcome = if revents.contains(PollFlags::POLLNVAL) {
+            Ok(0) // a closed stdin reads as empty, as `std::io::stdin` has it
+        } else {
+            match nix::unistd::read(io::stdin().as_fd(), &mut job.buf) {
+                Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => return,
+                Err(nix::errno::Errno::EBADF) => Ok(0),
+                other => other.map_err(io::Error::from),
+            }
+        };
+        match outcome {
+            Ok(0) => {
+                let job = self.stdin.take().expect("checked above");
+                self.reducer
+                    .job_done(job.job, Ok((job.counter.finish(), job.bytes)));
+            }
+            Ok(n) => {
+                job.counter.feed(&job.buf[..n]);
+                job.bytes += n as u64;
+                self.progress.add(n as u64);
+            }
+            Err(e) => {
+                let job = self.stdin.take().expect("checked above");
+                self.reducer.job_done(job.job, Err(e));
+            }
+        }
+    }
+
+    /// Ends the process for a signal, leaving no worker behind and printing no result.
+    fn interrupted(&mut self, sig: Signal) -> ! {
+        let _ = self.kill_all();
+        self.progress.finish();
+        std::process::exit(128 + sig as i32);
+    }
+
+    /// Every job is resolved: close the workers' stdin, give them a moment to exit, kill any
+    /// that do not, and reap them all.
+    fn finish(&mut self) {
+        for slot in &mut self.slots {
+            slot.to = None;
+        }
+        let deadline = Instant::now() + EXIT_GRACE;
+        while !self.slots.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut fds: Vec<PollFd<'_>> = self
+                .slots
+                .iter()
+                .map(|s| PollFd::new(s.from.as_fd(), PollFlags::POLLIN))
+                .collect();
+            let timeout = PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX);
+            match nix::poll::poll(&mut fds, timeout) {
+                Ok(0) => break,
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(_) => break,
+            }
+            let ended: Vec<bool> = fds
+                .iter()
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .collect();
+            drop(fds);
+            for i in (0..self.slots.len()).rev() {
+                if !ended[i] {
+                    continue;
+                }
+                let mut scratch = [0u8; 4096];
+                match (&self.slots[i].from).read(&mut scratch) {
+                    Ok(0) | Err(_) => {
+                        let slot = self.slots.swap_remove(i);
+                        let _ = waitpid(slot.pid, None);
+                    }
+                    Ok(_) => {} // nothing is expected now; drain until the end
+                }
+            }
+        }
+        let _ = self.kill_all();
+    }
+}
+
+/// How a worker that closed its pipe ended, for messages. A worker closes its pipe only by
+/// ending, so it is given a moment to finish; one that lingers is killed, so the wait cannot
+/// hang.
+fn end_status(pid: Pid) -> String {
+    for _ in 0..100 {
+        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(2)),
+            Ok(status) => return describe(status),
+            Err(e) => return format!("ended ({e})"),
+        }
+    }
+    let _ = kill(pid, Signal::SIGKILL);
+    match waitpid(pid, None) {
+        Ok(status) => describe(status),
+        Err(e) => format!("ended ({e})"),
+    }
+}
+
+fn describe(status: WaitStatus) -> String {
+    match status {
+        WaitStatus::Exited(_, code) => format!("exited with status {code}"),
+        WaitStatus::Signaled(_, sig, _) => format!("was killed by {sig}"),
+        other => format!("ended ({other:?})"),
+    }
+}
+
+/// Whether this process has a thread besides the calling one (from /proc/self/stat's
+/// thread count; where that cannot be read, assume the worst).
+fn other_threads() -> bool {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return true;
+    };
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let Some(rest) = stat.rfind(')').map(|at| &stat[at + 1..]) else {
+        return true;
+    };
+    // num_threads is field 20 overall, the 18th after the command name.
+    rest.split_whitespace()
+        .nth(17)
+        .and_then(|n| n.parse::<u32>().ok())
+        .map_or(true, |n| n > 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_shrink_for_small_runs_within_bounds() {
+        assert_eq!(batch_bytes(0, 4), MIN_BATCH_BYTES);
+        assert_eq!(batch_bytes(16 << 20, 2), 2 << 20);
+        assert_eq!(batch_bytes(1 << 40, 2), BATCH_BYTES);
+    }
+
+    #[test]
+    fn a_test_process_sees_its_own_threads() {
+        // The test harness runs this on a thread of its own: there is always another.
+        let other = std::thread::spawn(other_threads).join().unwrap();
+        assert!(other);
+    }
+}

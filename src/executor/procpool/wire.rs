@@ -1,0 +1,801 @@
+//! The wire protocol between a process-pool parent and its workers.
+//!
+//! Everything travels in frames (integers little-endian):
+//!
+//! ```text
+//! magic   2 bytes  "LC"
+//! kind    u8       HELLO, JOBS, PROGRESS or DONE
+//! zero    u8
+//! len     u32      payload length (each kind has its own ceiling)
+//! crc     u32      CRC-32 of kind, zero, len and the payload
+//! payload len bytes
+//! ```
+//!
+//! A header is checked as soon as its 12 bytes are in (magic, kind, length ceiling), so garbage
+//! is caught at once instead of after waiting for a length that never comes; the CRC then
+//! catches a corrupt payload. Nothing a worker sends is trusted beyond these checks: a frame
+//! that fails them marks the worker dead.
+//!
+//! Conversation: the parent sends HELLO (protocol magic, version, build id) and JOBS batches;
+//! the worker answers HELLO, then PROGRESS (bytes read so far, every few MiB) and one DONE per
+//! job, in the order the jobs were sent. The parent closing the worker's stdin ends it.
+
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::Path;
+
+use crate::codec;
+use crate::count::Counts;
+use crate::executor::JobResult;
+
+/// The first two bytes of every frame.
+pub const FRAME_MAGIC: [u8; 2] = *b"LC";
+/// Bytes in a frame header.
+pub const HEADER_LEN: usize = 12;
+/// Starts every HELLO payload.
+pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
+/// Bumped whenever any message changes shape.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// What a frame carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    /// Both directions, first frame: protocol magic, version and build id.
+    Hello = 1,
+    /// Parent to worker: a batch of jobs.
+    Jobs = 2,
+    /// Worker to parent: bytes read since the last PROGRESS.
+    Progress = 3,
+    /// Worker to parent: one job's outcome.
+    Done = 4,
+}
+
+impl Kind {
+    fn from_u8(b: u8) -> Option<Kind> {
+        Some(match b {
+            1 => Kind::Hello,
+            2 => Kind::Jobs,
+            3 => Kind::Progress,
+            4 => Kind::Done,
+            _ => return None,
+        })
+    }
+
+    /// The longest payload this kind may have; anything longer is garbage.
+    fn max_len(self) -> u32 {
+        match self {
+            Kind::Hello => 64,
+            Kind::Jobs => 16 << 20,
+            Kind::Progress => 8,
+            Kind::Done => u32::MAX,
+        }
+    }
+}
+
+/// Why bytes on a pipe are not a valid conversation.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("garbage instead of a frame header")]
+    BadMagic,
+    #[error("unknown frame kind {0}")]
+    UnknownKind(u8),
+    #[error("{kind:?} frame of {len} bytes is too long")]
+    TooLong { kind: Kind, len: u64 },
+    #[error("frame checksum mismatch")]
+    Checksum,
+    #[error("pipe closed in the middle of a frame")]
+    Truncated,
+    #[error("malformed {0}")]
+    Malformed(&'static str),
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+fn crc(head: &[u8], payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(head);
+    h.update(payload);
+    h.finalize()
+}
+
+/// Appends one frame of `kind` to `out`, its payload written by `payload`. When the payload
+/// turns out too long for its kind, `out` is left as it was.
+pub fn frame(
+    out: &mut Vec<u8>,
+    kind: Kind,
+    payload: impl FnOnce(&mut Vec<u8>),
+) -> Result<(), WireError> {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER_LEN]);
+    payload(out);
+    let len = (out.len() - start - HEADER_LEN) as u64;
+    if len > u64::from(kind.max_len()) {
+        out.truncate(start);
+        return Err(WireError::TooLong { kind, len });
+    }
+    let head = &mut out[start..start + HEADER_LEN];
+    head[..2].copy_from_slice(&FRAME_MAGIC);
+    head[2] = kind as u8;
+    head[3] = 0;
+    head[4..8].copy_from_slice(&(len as u32).to_le_bytes());
+    let sum = crc(&out[start + 2..start + 8], &out[start + HEADER_LEN..]);
+    out[start + 8..start + HEADER_LEN].copy_from_slice(&sum.to_le_bytes());
+    Ok(())
+}
+
+/// A checked header: the frame's kind, payload length and expected checksum.
+#[derive(Clone, Copy, Debug)]
+struct Header {
+    kind: Kind,
+    len: usize,
+    crc: u32,
+}
+
+fn parse_header(h: &[u8]) -> Result<Header, WireError> {
+    if h[..2] != FRAME_MAGIC || h[3] != 0 {
+        return Err(WireError::BadMagic);
+    }
+    let kind = Kind::from_u8(h[2]).ok_or(WireError::UnknownKind(h[2]))?;
+    let len = u32::from_le_bytes(h[4..8].try_into().expect("4 bytes"));
+    if len > kind.max_len() {
+        return Err(WireError::TooLong {
+            kind,
+            len: len.into(),
+        });
+    }
+    Ok(Header {
+        kind,
+        len: len as usize,
+        crc: u32::from_le_bytes(h[8..12].try_into().expect("4 bytes")),
+    })
+}
+
+fn check(head: &[u8], header: Header, payload: &[u8]) -> Result<(), WireError> {
+    if crc(&head[2..8], payload) == header.crc {
+        Ok(())
+    } else {
+        Err(WireError::Checksum)
+    }
+}
+
+/// Reads one frame from a blocking reader (the worker's side): its kind, with the payload in
+/// `payload`. `None` at a clean end of stream; a stream that ends inside a frame is an error.
+pub fn read_frame(r: &mut impl Read, payload: &mut Vec<u8>) -> Result<Option<Kind>, WireError> {
+    let mut head = [0u8; HEADER_LEN];
+    let mut got = 0;
+    while got < HEADER_LEN {
+        match r.read(&mut head[got..]) {
+            Ok(0) if got == 0 => return Ok(None),
+            Ok(0) => return Err(WireError::Truncated),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let header = parse_header(&head)?;
+    payload.clear();
+    let n = r.take(header.len as u64).read_to_end(payload)?;
+    if n < header.len {
+        return Err(WireError::Truncated);
+    }
+    check(&head, header, payload)?;
+    Ok(Some(header.kind))
+}
+
+/// Frames arriving in pieces on a non-blocking pipe (the parent's side). Memory grows only
+/// with bytes actually received, never with a length a header claims.
+#[derive(Debug, Default)]
+pub struct FrameBuf {
+    buf: Vec<u8>,
+    /// Bytes of `buf` already handed out as frames.
+    used: usize,
+    scratch: Vec<u8>,
+}
+
+/// Bytes asked of the pipe per read.
+const READ_CHUNK: usize = 256 << 10;
+
+impl FrameBuf {
+    /// Reads what `r` has ready (one `read` call); `Ok(0)` is end of stream.
+    pub fn fill_from(&mut self, r: &mut impl Read) -> io::Result<usize> {
+        if self.used > 0 {
+            self.buf.drain(..self.used);
+            self.used = 0;
+        }
+        // Read into a reused scratch buffer sized for big answers, not into zeroed new
+        // capacity: zeroing a large buffer for every small read would cost more than copying.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.resize(READ_CHUNK, 0);
+        let n = r.read(&mut scratch);
+        if let Ok(n) = n {
+            self.buf.extend_from_slice(&scratch[..n]);
+        }
+        self.scratch = scratch;
+        n
+    }
+
+    /// Adds received bytes.
+    pub fn extend(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, if one is in; an error as soon as the bytes cannot be one.
+    pub fn next_frame(&mut self) -> Result<Option<(Kind, &[u8])>, WireError> {
+        let rest = &self.buf[self.used..];
+        if rest.len() < HEADER_LEN {
+            // Reject garbage without waiting for a whole header when we can.
+            let n = rest.len().min(2);
+            if rest[..n] != FRAME_MAGIC[..n] {
+                return Err(WireError::BadMagic);
+            }
+            return Ok(None);
+        }
+        let header = parse_header(&rest[..HEADER_LEN])?;
+        let Some(payload) = rest.get(HEADER_LEN..HEADER_LEN + header.len) else {
+            return Ok(None);
+        };
+        check(&rest[..HEADER_LEN], header, payload)?;
+        let start = self.used + HEADER_LEN;
+        self.used = start + header.len;
+        Ok(Some((header.kind, &self.buf[start..self.used])))
+    }
+
+    /// Whether bytes of an unfinished frame are waiting (at end of stream: a truncated frame).
+    pub fn has_partial(&self) -> bool {
+        self.used < self.buf.len()
+    }
+}
+
+/// A field-by-field reader over a payload that never reads past its end.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    what: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
+        if n > self.bytes.len() {
+            return Err(WireError::Malformed(self.what));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], WireError> {
+        Ok(self.take(N)?.try_into().expect("N bytes"))
+    }
+
+    fn u8(&mut self) -> Result<u8, WireError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, WireError> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    fn u64(&mut self) -> Result<u64, WireError> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    fn end(&self) -> Result<(), WireError> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(WireError::Malformed(self.what))
+        }
+    }
+}
+
+/// The first frame each side sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hello {
+    pub version: u16,
+    /// Identifies the binary: two ends that differ cannot be trusted to agree on anything.
+    pub build: u64,
+    pub pid: u32,
+}
+
+impl Hello {
+    /// This process's hello.
+    pub fn ours() -> Hello {
+        Hello {
+            version: PROTOCOL_VERSION,
+            build: build_id(),
+            pid: std::process::id(),
+        }
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        frame(out, Kind::Hello, |p| {
+            p.extend_from_slice(&HELLO_MAGIC);
+            p.extend_from_slice(&self.version.to_le_bytes());
+            p.extend_from_slice(&self.build.to_le_bytes());
+            p.extend_from_slice(&self.pid.to_le_bytes());
+        })
+        .expect("a hello fits its frame");
+    }
+
+    pub fn decode(payload: &[u8]) -> Result<Hello, WireError> {
+        let mut f = Fields {
+            bytes: payload,
+            what: "hello",
+        };
+        if f.array::<8>()? != HELLO_MAGIC {
+            return Err(WireError::Malformed("hello (not a logcount worker)"));
+        }
+        let hello = Hello {
+            version: u16::from_le_bytes(f.array()?),
+            build: f.u64()?,
+            pid: f.u32()?,
+        };
+        f.end()?;
+        Ok(hello)
+    }
+
+    /// Why a peer that sent `theirs` cannot be talked to, if it cannot.
+    pub fn mismatch(&self, theirs: &Hello) -> Option<String> {
+        if theirs.version != self.version {
+            Some(format!(
+                "speaks protocol version {} where this logcount speaks {}",
+                theirs.version, self.version
+            ))
+        } else if theirs.build != self.build {
+            Some(format!(
+                "is a different build of logcount (build id {:016x}, this one {:016x}); was \
+                 the binary replaced during the run?",
+                theirs.build, self.build
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// Identifies this binary: see [`build_id_of`].
+pub fn build_id() -> u64 {
+    let proc_exe = Path::new("/proc/self/exe");
+    if proc_exe.exists() {
+        return build_id_of(proc_exe);
+    }
+    std::env::current_exe().map_or_else(|_| build_id_of(proc_exe), |p| build_id_of(&p))
+}
+
+/// The build id of the executable at `exe`: the crate version, the protocol version and the
+/// file's identity (device, inode, size, modification time), hashed with a fixed hash so
+/// every process computes the same.
+pub fn build_id_of(exe: &Path) -> u64 {
+    use std::hash::BuildHasher;
+    use std::os::unix::fs::MetadataExt;
+    let identity = std::fs::metadata(exe).map_or([0; 5], |m| {
+        [
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime() as u64,
+            m.mtime_nsec() as u64,
+        ]
+    });
+    crate::count::FixedState.hash_one((env!("CARGO_PKG_VERSION"), PROTOCOL_VERSION, identity))
+}
+
+/// One job as sent to a worker: which bytes of which file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSpec<'a> {
+    /// The job's index in the plan, echoed in its DONE.
+    pub id: u32,
+    /// 0 the first time a job is sent, 1 when it is retried.
+    pub attempt: u8,
+    pub gzip: bool,
+    /// A byte range of a regular file, or the whole file as a stream.
+    pub range: Option<Range<u64>>,
+    /// The file's device and inode when it was planned, to refuse a replaced file.
+    pub file_id: Option<(u64, u64)>,
+    /// The path's bytes (paths need not be UTF-8).
+    pub path: &'a [u8],
+}
+
+const JOB_GZIP: u8 = 1;
+const JOB_RANGE: u8 = 2;
+const JOB_FILE_ID: u8 = 4;
+
+/// Appends one JOBS frame carrying `jobs`.
+pub fn encode_jobs(out: &mut Vec<u8>, jobs: &[JobSpec<'_>]) -> Result<(), WireError> {
+    frame(out, Kind::Jobs, |p| {
+        p.extend_from_slice(&(jobs.len() as u32).to_le_bytes());
+        for job in jobs {
+            p.extend_from_slice(&job.id.to_le_bytes());
+            p.push(job.attempt);
+            let flags = if job.gzip { JOB_GZIP } else { 0 }
+                | if job.range.is_some() { JOB_RANGE } else { 0 }
+                | if job.file_id.is_some() {
+                    JOB_FILE_ID
+                } else {
+                    0
+                };
+            p.push(flags);
+            if let Some(r) = &job.range {
+                p.extend_from_slice(&r.start.to_le_bytes());
+                p.extend_from_slice(&r.end.to_le_bytes());
+            }
+            if let Some((dev, ino)) = job.file_id {
+                p.extend_from_slice(&dev.to_le_bytes());
+                p.extend_from_slice(&ino.to_le_bytes());
+            }
+            p.extend_from_slice(&(job.path.len() as u32).to_le_bytes());
+            p.extend_from_slice(job.path);
+        }
+    })
+}
+
+/// Reads the jobs of a JOBS payload.
+pub fn decode_jobs(payload: &[u8]) -> Result<Vec<JobSpec<'_>>, WireError> {
+    let mut f = Fields {
+        bytes: payload,
+        what: "job batch",
+    };
+    let n = f.u32()? as usize;
+    // Each job takes at least 10 bytes: a count beyond that is garbage, not an allocation.
+    if n > payload.len() / 10 {
+        return Err(WireError::Malformed("job batch"));
+    }
+    let mut jobs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = f.u32()?;
+        let attempt = f.u8()?;
+        let flags = f.u8()?;
+        if flags & !(JOB_GZIP | JOB_RANGE | JOB_FILE_ID) != 0 {
+            return Err(WireError::Malformed("job flags"));
+        }
+        let range = if flags & JOB_RANGE != 0 {
+            let (start, end) = (f.u64()?, f.u64()?);
+            if start > end {
+                return Err(WireError::Malformed("job range"));
+            }
+            Some(start..end)
+        } else {
+            None
+        };
+        let file_id = if flags & JOB_FILE_ID != 0 {
+            Some((f.u64()?, f.u64()?))
+        } else {
+            None
+        };
+        let len = f.u32()? as usize;
+        jobs.push(JobSpec {
+            id,
+            attempt,
+            gzip: flags & JOB_GZIP != 0,
+            range,
+            file_id,
+            path: f.take(len)?,
+        });
+    }
+    f.end()?;
+    Ok(jobs)
+}
+
+/// Appends one PROGRESS frame.
+pub fn encode_progress(out: &mut Vec<u8>, bytes: u64) {
+    frame(out, Kind::Progress, |p| {
+        p.extend_from_slice(&bytes.to_le_bytes())
+    })
+    .expect("8 bytes fit");
+}
+
+pub fn decode_progress(payload: &[u8]) -> Result<u64, WireError> {
+    let mut f = Fields {
+        bytes: payload,
+        what: "progress",
+    };
+    let n = f.u64()?;
+    f.end()?;
+    Ok(n)
+}
+
+const DONE_OK: u8 = 0;
+const DONE_ERR: u8 = 1;
+
+/// Appends the DONE frame of job `id`. Counts too big for one frame become that job's error.
+pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult) {
+    let ok = match result {
+        Ok((counts, bytes)) => frame(out, Kind::Done, |p| {
+            p.extend_from_slice(&id.to_le_bytes());
+            p.push(DONE_OK);
+            p.extend_from_slice(&bytes.to_le_bytes());
+            codec::encode(counts, p);
+        }),
+        Err(e) => return encode_error(out, id, e),
+    };
+    if let Err(e) = ok {
+        encode_error(
+            out,
+            id,
+            &io::Error::other(format!("counts too big to send: {e}")),
+        );
+    }
+}
+
+fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
+    let text = e.to_string();
+    // Clip a (huge) message on a character boundary so the frame always fits.
+    let mut end = text.len().min(4096);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    frame(out, Kind::Done, |p| {
+        p.extend_from_slice(&id.to_le_bytes());
+        p.push(DONE_ERR);
+        p.extend_from_slice(&e.raw_os_error().unwrap_or(-1).to_le_bytes());
+        p.extend_from_slice(&text.as_bytes()[..end]);
+    })
+    .expect("a clipped error fits its frame");
+}
+
+/// Reads a DONE payload: the job id and its result. An error from the worker comes back
+/// with the same text it had there (an OS error as the same OS error).
+pub fn decode_done(payload: &[u8]) -> Result<(u32, JobResult), WireError> {
+    let mut f = Fields {
+        bytes: payload,
+        what: "job result",
+    };
+    let id = f.u32()?;
+    match f.u8()? {
+        DONE_OK => {
+            let bytes = f.u64()?;
+            let (counts, used): (Counts, usize) =
+                codec::decode(f.bytes).map_err(|_| WireError::Malformed("counts"))?;
+            if used != f.bytes.len() {
+                return Err(WireError::Malformed("job result (trailing bytes)"));
+            }
+            Ok((id, Ok((counts, bytes))))
+        }
+        DONE_ERR => {
+            let code = i32::from_le_bytes(f.array()?);
+            let error = if code >= 0 {
+                io::Error::from_raw_os_error(code)
+            } else {
+                io::Error::other(String::from_utf8_lossy(f.bytes).into_owned())
+            };
+            Ok((id, Err(error)))
+        }
+        _ => Err(WireError::Malformed("job result status")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::count::count;
+
+    fn sample_frames() -> Vec<u8> {
+        let mut out = Vec::new();
+        Hello::ours().encode(&mut out);
+        let jobs = [
+            JobSpec {
+                id: 7,
+                attempt: 0,
+                gzip: false,
+                range: Some(10..20),
+                file_id: Some((3, 99)),
+                path: b"logs/a.log",
+            },
+            JobSpec {
+                id: 8,
+                attempt: 1,
+                gzip: true,
+                range: None,
+                file_id: None,
+                path: b"\xff\xfe.gz",
+            },
+        ];
+        encode_jobs(&mut out, &jobs).unwrap();
+        encode_progress(&mut out, 1 << 22);
+        let counts = count(b"1.2.3.4 a\n2001:db8::1 b\na-long-client-key-over-fifteen c\n");
+        encode_done(&mut out, 7, &Ok((counts, 99)));
+        encode_done(&mut out, 8, &Err(io::Error::from_raw_os_error(2)));
+        encode_done(
+            &mut out,
+            9,
+            &Err(io::Error::other("corrupt deflate stream")),
+        );
+        out
+    }
+
+    fn check_sample(frames: &mut dyn FnMut() -> Result<Option<(Kind, Vec<u8>)>, WireError>) {
+        let (k, p) = frames().unwrap().unwrap();
+        assert_eq!(k, Kind::Hello);
+        assert_eq!(Hello::decode(&p).unwrap(), Hello::ours());
+        let (k, p) = frames().unwrap().unwrap();
+        assert_eq!(k, Kind::Jobs);
+        let jobs = decode_jobs(&p).unwrap();
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(
+            (jobs[0].id, jobs[0].range.clone(), jobs[0].path),
+            (7, Some(10..20), &b"logs/a.log"[..])
+        );
+        assert_eq!(
+            (jobs[1].attempt, jobs[1].gzip, jobs[1].range.clone()),
+            (1, true, None)
+        );
+        let (k, p) = frames().unwrap().unwrap();
+        assert_eq!((k, decode_progress(&p).unwrap()), (Kind::Progress, 1 << 22));
+        let (k, p) = frames().unwrap().unwrap();
+        assert_eq!(k, Kind::Done);
+        let (id, result) = decode_done(&p).unwrap();
+        let (counts, bytes) = result.unwrap();
+        assert_eq!((id, bytes, counts.total, counts.ip()), (7, 99, 3, 3));
+        let (_, p) = frames().unwrap().unwrap();
+        let (id, result) = decode_done(&p).unwrap();
+        let e = result.unwrap_err();
+        assert_eq!(
+            (id, e.to_string()),
+            (8, io::Error::from_raw_os_error(2).to_string())
+        );
+        let (_, p) = frames().unwrap().unwrap();
+        let e = decode_done(&p).unwrap().1.unwrap_err();
+        assert_eq!(e.to_string(), "corrupt deflate stream");
+        assert!(frames().unwrap().is_none());
+    }
+
+    #[test]
+    fn frames_round_trip_through_a_blocking_reader() {
+        let bytes = sample_frames();
+        let mut r = &bytes[..];
+        let mut payload = Vec::new();
+        check_sample(&mut || Ok(read_frame(&mut r, &mut payload)?.map(|k| (k, payload.clone()))));
+    }
+
+    #[test]
+    fn frames_round_trip_through_a_frame_buffer_fed_byte_by_byte() {
+        let bytes = sample_frames();
+        let mut buf = FrameBuf::default();
+        let mut fed = 0;
+        check_sample(&mut || loop {
+            if let Some((k, p)) = buf.next_frame()? {
+                return Ok(Some((k, p.to_vec())));
+            }
+            if fed == bytes.len() {
+                assert!(!buf.has_partial());
+                return Ok(None);
+            }
+            buf.extend(&bytes[fed..fed + 1]);
+            fed += 1;
+        });
+    }
+
+    #[test]
+    fn every_truncation_is_detected() {
+        let bytes = sample_frames();
+        // Frame boundaries: a cut there is a clean end, anywhere else a truncated frame.
+        let mut boundaries = vec![0];
+        let mut r = &bytes[..];
+        let mut payload = Vec::new();
+        while read_frame(&mut r, &mut payload).unwrap().is_some() {
+            boundaries.push(bytes.len() - r.len());
+        }
+        for cut in 0..bytes.len() {
+            let mut r = &bytes[..cut];
+            let outcome = loop {
+                match read_frame(&mut r, &mut payload) {
+                    Ok(Some(_)) => continue,
+                    other => break other,
+                }
+            };
+            if boundaries.contains(&cut) {
+                assert!(matches!(outcome, Ok(None)), "cut at {cut}");
+            } else {
+                assert!(matches!(outcome, Err(WireError::Truncated)), "cut at {cut}");
+            }
+            let mut buf = FrameBuf::default();
+            buf.extend(&bytes[..cut]);
+            while buf.next_frame().unwrap().is_some() {}
+            assert_eq!(
+                buf.has_partial(),
+                !boundaries.contains(&cut),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_flipped_bit_is_detected() {
+        let mut out = Vec::new();
+        encode_done(&mut out, 3, &Ok((count(b"1.2.3.4 x\n5.6.7.8 y\n"), 20)));
+        for byte in 0..out.len() {
+            for bit in 0..8 {
+                let mut bad = out.clone();
+                bad[byte] ^= 1 << bit;
+                let mut buf = FrameBuf::default();
+                buf.extend(&bad);
+                // A flipped length may leave the frame incomplete rather than wrong; it then
+                // shows as truncated when the stream ends.
+                match buf.next_frame() {
+                    Err(_) => {}
+                    Ok(None) => assert!(buf.has_partial()),
+                    Ok(Some(_)) => panic!("bit {bit} of byte {byte} went unnoticed"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_is_rejected_at_once() {
+        let mut buf = FrameBuf::default();
+        buf.extend(b"x");
+        assert!(matches!(buf.next_frame(), Err(WireError::BadMagic)));
+        let mut buf = FrameBuf::default();
+        buf.extend(b"thread 'main' panicked at src/main.rs");
+        assert!(matches!(buf.next_frame(), Err(WireError::BadMagic)));
+        // A valid magic with an unknown kind, or a length beyond the kind's ceiling.
+        let mut buf = FrameBuf::default();
+        buf.extend(b"LC\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        assert!(matches!(buf.next_frame(), Err(WireError::UnknownKind(9))));
+        let mut buf = FrameBuf::default();
+        buf.extend(b"LC\x03\x00\xff\xff\x00\x00\x00\x00\x00\x00");
+        assert!(matches!(buf.next_frame(), Err(WireError::TooLong { .. })));
+        let mut r = &b"LC\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"[..];
+        assert!(matches!(
+            read_frame(&mut r, &mut Vec::new()),
+            Err(WireError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_payloads_are_errors_not_panics() {
+        assert!(Hello::decode(b"logcoun").is_err());
+        assert!(
+            Hello::decode(b"notlogcnt\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00").is_err()
+        );
+        assert!(decode_jobs(&u32::MAX.to_le_bytes()).is_err());
+        assert!(decode_progress(&[1, 2, 3]).is_err());
+        assert!(decode_done(&[0, 0, 0, 0, 7]).is_err());
+        let mut out = Vec::new();
+        encode_done(&mut out, 1, &Ok((count(b"1.2.3.4\n"), 8)));
+        let payload = &out[HEADER_LEN..];
+        for cut in 0..payload.len() {
+            assert!(decode_done(&payload[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut long = payload.to_vec();
+        long.push(0);
+        assert!(decode_done(&long).is_err());
+        let mut out = Vec::new();
+        let job = JobSpec {
+            id: 1,
+            attempt: 0,
+            gzip: false,
+            range: Some(5..9),
+            file_id: None,
+            path: b"p",
+        };
+        encode_jobs(&mut out, &[job]).unwrap();
+        let payload = &out[HEADER_LEN..];
+        for cut in 0..payload.len() {
+            assert!(decode_jobs(&payload[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn hellos_from_other_builds_or_versions_are_refused() {
+        let ours = Hello::ours();
+        assert_eq!(ours.mismatch(&ours), None);
+        let other_build = Hello {
+            build: ours.build ^ 1,
+            ..ours
+        };
+        assert!(ours
+            .mismatch(&other_build)
+            .unwrap()
+            .contains("different build"));
+        let other_version = Hello {
+            version: ours.version + 1,
+            ..ours
+        };
+        assert!(ours
+            .mismatch(&other_version)
+            .unwrap()
+            .contains("protocol version"));
+        assert_eq!(build_id(), ours.build, "stable within a process");
+    }
+}
