@@ -22,6 +22,8 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Gen(args)) => gen(&args),
         Some(Command::Bench(args)) => crate::bench::run(&args),
+        Some(Command::Partial(args)) => crate::partial::run_partial(&args),
+        Some(Command::Merge(args)) => crate::partial::run_merge(&args),
         None => count(&cli.count),
     }
 }

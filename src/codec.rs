@@ -26,19 +26,27 @@ pub enum DecodeError {
 
 /// Appends the encoding of `counts` to `out`.
 pub fn encode(counts: &Counts, out: &mut Vec<u8>) {
-    let keys = &counts.keys;
-    out.reserve(32 + keys.v4().len() * 4 + keys.short().len() * 16);
-    out.extend_from_slice(&counts.total.to_le_bytes());
-    out.extend_from_slice(&(keys.v4().len() as u64).to_le_bytes());
-    for v in keys.v4() {
+    encode_sets(counts.total, std::slice::from_ref(&counts.keys), out);
+}
+
+/// Appends the encoding of a total and the union of disjoint key sets (the shards of one
+/// file's keys, say) without merging them first.
+pub fn encode_sets(total: u64, sets: &[KeySet], out: &mut Vec<u8>) {
+    let n_v4: usize = sets.iter().map(|s| s.v4().len()).sum();
+    let n_short: usize = sets.iter().map(|s| s.short().len()).sum();
+    let n_long: usize = sets.iter().map(|s| s.long().len()).sum();
+    out.reserve(32 + n_v4 * 4 + n_short * 16);
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(&(n_v4 as u64).to_le_bytes());
+    for v in sets.iter().flat_map(KeySet::v4) {
         out.extend_from_slice(&v.to_le_bytes());
     }
-    out.extend_from_slice(&(keys.short().len() as u64).to_le_bytes());
-    for p in keys.short() {
+    out.extend_from_slice(&(n_short as u64).to_le_bytes());
+    for p in sets.iter().flat_map(KeySet::short) {
         out.extend_from_slice(&p.to_le_bytes());
     }
-    out.extend_from_slice(&(keys.long().len() as u64).to_le_bytes());
-    for k in keys.long() {
+    out.extend_from_slice(&(n_long as u64).to_le_bytes());
+    for k in sets.iter().flat_map(KeySet::long) {
         out.extend_from_slice(&(k.len() as u32).to_le_bytes());
         out.extend_from_slice(k);
     }
@@ -51,8 +59,38 @@ pub fn to_bytes(counts: &Counts) -> Vec<u8> {
     out
 }
 
+/// Appends the encoding of a total and a list of distinct keys (the same layout as
+/// [`encode`], for keys gathered without a set, e.g. one bucket of several sets).
+pub fn encode_vec(total: u64, keys: &KeyVec, out: &mut Vec<u8>) {
+    out.reserve(32 + keys.v4.len() * 4 + keys.short.len() * 16);
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(&(keys.v4.len() as u64).to_le_bytes());
+    for v in &keys.v4 {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(keys.short.len() as u64).to_le_bytes());
+    for p in &keys.short {
+        out.extend_from_slice(&p.to_le_bytes());
+    }
+    out.extend_from_slice(&(keys.long.len() as u64).to_le_bytes());
+    for k in &keys.long {
+        out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+        out.extend_from_slice(k);
+    }
+}
+
 /// Decodes one [`Counts`] from the front of `bytes`; returns it and the bytes it used.
 pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
+    let (total, keys, used) = decode_vec(bytes)?;
+    let mut set = KeySet::default();
+    set.extend(keys);
+    Ok((Counts { total, keys: set }, used))
+}
+
+/// Decodes one encoding from the front of `bytes` into its total and its keys as a list
+/// (no set is built: a caller that only counts or re-routes keys skips the hashing); returns
+/// them and the bytes used.
+pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), DecodeError> {
     let mut r = Reader { bytes, pos: 0 };
     let total = r.u64()?;
     let mut keys = KeyVec::default();
@@ -85,9 +123,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
             Ok(r.take(len)?.into())
         })
         .collect::<Result<_, _>>()?;
-    let mut set = KeySet::default();
-    set.extend(keys);
-    Ok((Counts { total, keys: set }, r.pos))
+    Ok((total, keys, r.pos))
 }
 
 struct Reader<'a> {
@@ -163,6 +199,45 @@ mod tests {
             text.push_str(&format!("10.0.{}.{} x\n", i / 256, i % 256));
         }
         assert_eq!(to_bytes(&count(text.as_bytes())).len(), 32 + 4 * 1000);
+    }
+
+    #[test]
+    fn list_encoding_is_the_set_encoding() {
+        let c = sample();
+        let keys = KeyVec {
+            v4: c.keys.v4().collect(),
+            short: c.keys.short().collect(),
+            long: c.keys.long().map(Box::from).collect(),
+        };
+        let mut bytes = Vec::new();
+        encode_vec(c.total, &keys, &mut bytes);
+        assert_eq!(bytes, to_bytes(&c));
+        let parts: Vec<KeySet> = c
+            .keys
+            .clone()
+            .partition(2)
+            .into_iter()
+            .map(|part| {
+                let mut set = KeySet::default();
+                set.extend(part);
+                set
+            })
+            .collect();
+        let mut from_sets = Vec::new();
+        encode_sets(c.total, &parts, &mut from_sets);
+        let (_, split, _) = decode_vec(&from_sets).unwrap();
+        assert_eq!(from_sets.len(), bytes.len());
+        let mut sorted = split.v4.clone();
+        sorted.sort_unstable();
+        let mut want = keys.v4.clone();
+        want.sort_unstable();
+        assert_eq!(sorted, want);
+        let (total, back, used) = decode_vec(&bytes).unwrap();
+        assert_eq!((total, used), (c.total, bytes.len()));
+        assert_eq!(
+            (back.v4, back.short, back.long),
+            (keys.v4, keys.short, keys.long)
+        );
     }
 
     #[test]
