@@ -659,3 +659,58 @@ proptest! {
         prop_assert_eq!(results_text(&merged), results_text(&direct));
     }
 }
+
+#[test]
+fn a_partial_costs_at_most_8_bytes_per_file_and_ipv4_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    // Four files of 5,000 distinct clients each, half of them shared with the next file.
+    for f in 0..4u32 {
+        let text: String = (0..10_000u32)
+            .map(|i| {
+                let c = f * 2500 + i % 5000;
+                format!(
+                    "10.{}.{}.{} - - [x] \"GET /\" 200 1\n",
+                    c >> 16,
+                    (c >> 8) & 255,
+                    c & 255
+                )
+            })
+            .collect();
+        std::fs::write(logs.join(format!("{f}.log")), text).unwrap();
+    }
+    for (n, chunk) in [(1u32, "1G"), (3, "64K")] {
+        for i in 0..n {
+            let file = dir.path().join(format!("{i}-{n}.part"));
+            let slice = format!("{i}/{n}");
+            let out = run_ok(&[
+                "partial",
+                s(&logs),
+                "--slice",
+                &slice,
+                "--chunk-size",
+                chunk,
+                "-o",
+                s(&file),
+            ]);
+            // The note says how many (file, key) pairs the partial holds.
+            let note = stderr(&out);
+            let keys: u64 = note
+                .split(" keys;")
+                .next()
+                .and_then(|head| head.rsplit(' ').next())
+                .map(|k| k.replace(',', "").parse().unwrap())
+                .unwrap_or_else(|| panic!("{note}"));
+            let size = std::fs::metadata(&file).unwrap().len();
+            assert!(
+                size <= 8 * keys,
+                "slice {slice}: {size} bytes for {keys} pairs"
+            );
+            if n == 1 {
+                assert_eq!(keys, 4 * 5000);
+                assert!(size <= 4 * keys + 1024, "{size} bytes for {keys} pairs");
+            }
+        }
+    }
+}

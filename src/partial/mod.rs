@@ -373,22 +373,38 @@ pub fn run_merge(args: &MergeArgs) -> i32 {
         warn("standard input (`-`) can be read only once");
         return app::EXIT_USAGE;
     }
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("logcount-merge-{i}"))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            warn(format_args!("cannot start threads: {e}"));
+            return EXIT_FAILED;
+        }
+    };
+    // Read and check every source in parallel; report the first failure in argument order.
+    let parsed: Vec<(String, Result<Vec<Partial>, String>)> = pool.install(|| {
+        args.partials
+            .par_iter()
+            .map(|path| {
+                let label = if path.as_os_str() == "-" {
+                    "<stdin>".to_string()
+                } else {
+                    path.display().to_string()
+                };
+                let parsed = read_source(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|bytes| format::parse_stream(&bytes).map_err(|e| e.to_string()));
+                (label, parsed)
+            })
+            .collect()
+    });
     let mut slices = Vec::new();
     let mut buckets = Vec::new();
-    for path in &args.partials {
-        let label = if path.as_os_str() == "-" {
-            "<stdin>".to_string()
-        } else {
-            path.display().to_string()
-        };
-        let bytes = match read_source(path) {
-            Ok(b) => b,
-            Err(e) => {
-                warn(format_args!("{label}: {e}"));
-                return EXIT_FAILED;
-            }
-        };
-        let parsed = match format::parse_stream(&bytes) {
+    for (label, parsed) in parsed {
+        let parsed = match parsed {
             Ok(p) => p,
             Err(e) => {
                 warn(format_args!("{label}: {e}"));
@@ -420,17 +436,6 @@ pub fn run_merge(args: &MergeArgs) -> i32 {
     let mut note = |message: String| {
         if !quiet {
             warn(message);
-        }
-    };
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("logcount-merge-{i}"))
-        .build()
-    {
-        Ok(pool) => pool,
-        Err(e) => {
-            warn(format_args!("cannot start threads: {e}"));
-            return EXIT_FAILED;
         }
     };
     let merged = if buckets.is_empty() {
