@@ -99,11 +99,19 @@ pub fn slice_jobs(plan: &Plan, slice: SliceId) -> Range<usize> {
     start..end
 }
 
-/// The bucket of a key among `buckets`, from the fixed hash of [`shard_of`]: the same on
-/// every machine. Any `buckets` works (it is a remainder, not a bit mask).
+/// The bucket of a key among `buckets`: the remainder of a 32-bit hash that is the same on
+/// every machine and in every build, since partials from different machines must agree on it
+/// (or one key could land in two buckets and count twice). Dotted quads and short keys use
+/// [`shard_of`]'s multiplicative hash; long keys use xxh3, a hash with a published
+/// definition (`shard_of` hashes them with ahash, whose output may differ between CPUs and
+/// builds). Any `buckets` works: it is a remainder, not a bit mask.
 #[inline]
 pub fn bucket_of(key: Key<'_>, buckets: u32) -> u32 {
-    (shard_of(key, 32) as u64 % u64::from(buckets)) as u32
+    let hash = match key {
+        Key::Long(bytes) => xxhash_rust::xxh3::xxh3_64(bytes) >> 32,
+        portable => shard_of(portable, 32) as u64,
+    };
+    (hash % u64::from(buckets)) as u32
 }
 
 /// A slice, counted and encoded.
@@ -625,8 +633,14 @@ mod tests {
                 }
             }
         }
-        // Fixed: the same bucket on every machine (a literal, not a recomputation).
+        // Fixed: the same bucket on every machine (literals, not recomputations).
         assert_eq!(bucket_of(Key::V4(0x0102_0304), 1000), BUCKET_OF_1_2_3_4);
+        let short = crate::count::pack_short(b"2001:db8::1");
+        assert_eq!(bucket_of(Key::Short(short), 1000), 529);
+        assert_eq!(
+            bucket_of(Key::Long(b"a-long-client-key-over-fifteen"), 1000),
+            35
+        );
     }
 
     const BUCKET_OF_1_2_3_4: u32 = 428;
