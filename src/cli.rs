@@ -214,8 +214,8 @@ pub struct PartialArgs {
     #[arg(long)]
     pub text: bool,
 
-    /// Split each file's keys into K buckets by a fixed hash, so `merge --bucket B` can merge
-    /// one bucket at a time when one merger cannot hold every key.
+    /// Split each file's keys into K buckets (1 to 65536) by a fixed hash, so `merge --bucket B`
+    /// can merge one bucket at a time when one merger cannot hold every key.
     #[arg(long, value_name = "K", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::partial::MAX_BUCKETS)))]
     pub buckets: u32,

@@ -44,14 +44,14 @@ fn spark_python() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("LOGCOUNT_SPARK_PYTHON") {
         candidates.push(PathBuf::from(p));
     }
+    // Where examples/spark/setup.sh installs it.
     let venv = std::env::var_os("LOGCOUNT_SPARK_VENV")
         .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/logcount/spark-venv"))
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into());
+            Path::new(&home).join(".cache/logcount/spark-venv")
         });
-    if let Some(v) = venv {
-        candidates.push(v.join("bin/python"));
-    }
+    candidates.push(venv.join("bin/python"));
     candidates.push("python3".into());
     for python in &candidates {
         let ok = Command::new(python)

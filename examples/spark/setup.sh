@@ -5,7 +5,7 @@
 #   LOGCOUNT_SPARK_VENV  where the virtual environment goes [~/.cache/logcount/spark-venv]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-venv=${LOGCOUNT_SPARK_VENV:-$HOME/.cache/logcount/spark-venv}
+venv=${LOGCOUNT_SPARK_VENV:-${HOME:-/tmp}/.cache/logcount/spark-venv}
 
 if ! command -v java >/dev/null 2>&1; then
     echo "examples/spark: no java on PATH; installing openjdk-17-jre-headless" >&2
