@@ -706,8 +706,8 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
         return Err(corrupt("job range outside the plan"));
     }
     let buckets = r.u32()?;
-    if buckets == 0 {
-        return Err(corrupt("zero buckets"));
+    if buckets == 0 || buckets > super::MAX_BUCKETS {
+        return Err(corrupt(format!("{buckets} key buckets")));
     }
     let n = r.count(5)?;
     let mut files = Vec::with_capacity(n);
@@ -723,7 +723,8 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
                 if n_blocks > buckets as usize {
                     return Err(corrupt("more key blocks than buckets"));
                 }
-                let mut blocks = Vec::with_capacity(n_blocks);
+                // Each block takes at least 36 bytes: never reserve more than could follow.
+                let mut blocks = Vec::with_capacity(n_blocks.min((r.bytes.len() - r.pos) / 36));
                 for _ in 0..n_blocks {
                     let bucket = r.u32()?;
                     if bucket >= buckets || blocks.last().is_some_and(|&(b, _)| bucket <= b) {
@@ -946,6 +947,53 @@ mod tests {
             for keep in 1..lines.len() {
                 let cut = lines[..keep].join("\n");
                 assert!(parse_stream(cut.as_bytes()).is_err(), "{keep} lines");
+            }
+        }
+    }
+
+    /// Seals arbitrary payload bytes with a valid header and checksum, so the payload parser
+    /// itself meets them (as it would a buggy or hostile writer's partial).
+    fn sealed_raw(kind: u8, payload: &[u8]) -> Vec<u8> {
+        Sealed::new(kind, String::new(), vec![payload.to_vec()]).to_vec()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn checksummed_garbage_is_an_error_not_a_panic(
+            kind in 1u8..3,
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let _ = parse_stream(&sealed_raw(kind, &payload));
+        }
+
+        #[test]
+        fn checksummed_mutations_are_errors_not_panics(
+            which in 0usize..2,
+            edits in proptest::collection::vec((proptest::prelude::any::<usize>(), proptest::prelude::any::<u8>()), 1..4),
+        ) {
+            let good = to_bytes(&[slice(), bucket()][which]);
+            let mut payload = good[HEADER_LEN..].to_vec();
+            for (at, byte) in edits {
+                let at = at % payload.len();
+                payload[at] = byte;
+            }
+            // Whatever parses must merge or fail cleanly, alone or beside the original.
+            if let Ok(parsed) = parse_stream(&sealed_raw(good[10], &payload)) {
+                let original = parse_stream(&good).unwrap().remove(0);
+                for set in [vec![parsed[0].clone()], vec![parsed[0].clone(), original]] {
+                    let mut slices = Vec::new();
+                    let mut buckets = Vec::new();
+                    for p in set {
+                        match p {
+                            Partial::Slice(s) => slices.push((String::new(), s)),
+                            Partial::Bucket(b) => buckets.push((String::new(), b)),
+                        }
+                    }
+                    let mut note = |_: String| {};
+                    let _ = super::super::merge::merge_slices(slices.clone(), None, &mut note);
+                    let _ = super::super::merge::merge_slices(slices, Some(1), &mut note);
+                    let _ = super::super::merge::merge_buckets(buckets, &mut note);
+                }
             }
         }
     }

@@ -82,23 +82,23 @@ impl Merged {
     }
 }
 
-/// Some ids of `0..count` that `have` lacks, for a message.
-fn missing(count: u32, have: impl Fn(u32) -> bool, what: &str) -> String {
-    let absent: Vec<u32> = (0..count).filter(|&i| !have(i)).collect();
-    let shown: Vec<String> = absent
-        .iter()
+/// The ids of `0..count` that `have` lacks (`present` of them are there), for a message:
+/// the first few, found lazily (a slice count may be huge).
+fn missing(count: u32, present: usize, have: impl Fn(u32) -> bool, what: &str) -> String {
+    let absent = count as usize - present;
+    let shown: Vec<String> = (0..count)
+        .filter(|&i| !have(i))
         .take(8)
         .map(|i| format!("{what} {i}/{count}"))
         .collect();
-    let more = if absent.len() > shown.len() {
-        format!(" and {} more", absent.len() - shown.len())
+    let more = if absent > shown.len() {
+        format!(" and {} more", absent - shown.len())
     } else {
         String::new()
     };
     format!(
-        "missing {}{more}: have {} of {count} {what}s, each is needed exactly once",
+        "missing {}{more}: have {present} of {count} {what}s, each is needed exactly once",
         shown.join(", "),
-        count as usize - absent.len()
     )
 }
 
@@ -175,7 +175,12 @@ pub fn merge_slices(
         }
     }
     if by_slice.len() != count as usize {
-        return Err(missing(count, |i| by_slice.contains_key(&i), "slice"));
+        return Err(missing(
+            count,
+            by_slice.len(),
+            |i| by_slice.contains_key(&i),
+            "slice",
+        ));
     }
     let plan = by_slice
         .values()
@@ -221,8 +226,8 @@ pub fn merge_slices(
                     g.error.get_or_insert(e);
                 }
                 Ok(k) => {
-                    g.total += k.total;
-                    g.bytes += k.bytes;
+                    g.total = g.total.saturating_add(k.total);
+                    g.bytes = g.bytes.saturating_add(k.bytes);
                     g.blocks.extend(
                         k.blocks
                             .into_iter()
@@ -272,6 +277,7 @@ pub fn merge_slices(
         keys.push(k);
     }
     let union = union_len(keys);
+    check_sums(&files)?;
     Ok(Merged {
         plan,
         fingerprint,
@@ -352,7 +358,12 @@ pub fn merge_buckets(
         }
     }
     if by_bucket.len() != count as usize {
-        return Err(missing(count, |i| by_bucket.contains_key(&i), "bucket"));
+        return Err(missing(
+            count,
+            by_bucket.len(),
+            |i| by_bucket.contains_key(&i),
+            "bucket",
+        ));
     }
     let mut results = by_bucket.into_values();
     let (_, base) = results.next().expect("at least one bucket");
@@ -360,10 +371,12 @@ pub fn merge_buckets(
         base.files.into_iter().map(|f| f.outcome).collect();
     let mut union = base.union;
     for (src, b) in results {
-        union += b.union;
+        union = union.saturating_add(b.union);
         for (merged, f) in files.iter_mut().zip(b.files) {
             match (merged, f.outcome) {
-                (Ok(m), Ok(c)) if (m.total, m.bytes) == (c.total, c.bytes) => m.ip += c.ip,
+                (Ok(m), Ok(c)) if (m.total, m.bytes) == (c.total, c.bytes) => {
+                    m.ip = m.ip.saturating_add(c.ip)
+                }
                 (Err(m), Err(e)) if *m == e => {}
                 _ => {
                     return Err(format!(
@@ -375,6 +388,7 @@ pub fn merge_buckets(
             }
         }
     }
+    check_sums(&files)?;
     Ok(Merged {
         plan: base.plan,
         fingerprint,
@@ -383,6 +397,24 @@ pub fn merge_buckets(
         files,
         union,
     })
+}
+
+/// Refuses totals that no log could have (they overflow 64 bits when added up): a partial
+/// that passed its checksum with such numbers was written wrong.
+fn check_sums(files: &[Result<FileCount, String>]) -> Result<(), String> {
+    let (mut total, mut bytes) = (0u64, 0u64);
+    for c in files.iter().flatten() {
+        total = total
+            .checked_add(c.total)
+            .ok_or("impossible totals (corrupt partial?)")?;
+        bytes = bytes
+            .checked_add(c.bytes)
+            .ok_or("impossible byte counts (corrupt partial?)")?;
+        if total == u64::MAX || bytes == u64::MAX {
+            return Err("impossible totals (corrupt partial?)".into());
+        }
+    }
+    Ok(())
 }
 
 /// Sorts and deduplicates each class of keys (the classes are disjoint); returns the count.
