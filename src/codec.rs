@@ -13,6 +13,8 @@
 //! A dotted quad costs 4 bytes, a packed short key 16. Decoding never trusts a length: a
 //! truncated or corrupt buffer is an error, never a panic or a huge allocation.
 
+use std::ops::Range;
+
 use crate::count::{parse_v4, Counts, KeySet, KeyVec, SHORT_MAX};
 
 /// Why bytes could not be decoded.
@@ -91,39 +93,106 @@ pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
 /// (no set is built: a caller that only counts or re-routes keys skips the hashing); returns
 /// them and the bytes used.
 pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), DecodeError> {
+    let layout = scan(bytes)?;
+    let keys = KeyVec {
+        v4: layout.v4(bytes).collect(),
+        short: layout.short(bytes).collect(),
+        long: layout.long(bytes).map(Box::from).collect(),
+    };
+    Ok((layout.total, keys, layout.used))
+}
+
+/// Where the parts of one encoding lie in its buffer: checked, not copied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub total: u64,
+    /// The dotted quads, 4 bytes each.
+    pub v4: Range<usize>,
+    /// The packed short keys, 16 bytes each.
+    pub short: Range<usize>,
+    /// The long keys, each a `u32` length and its bytes.
+    pub long: Range<usize>,
+    pub n_long: usize,
+    /// Bytes the encoding takes.
+    pub used: usize,
+}
+
+impl Layout {
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.v4.len() / 4 + self.short.len() / 16 + self.n_long
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The dotted quads; `bytes` must be the buffer [`scan`] read.
+    pub fn v4<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u32> + 'a {
+        bytes[self.v4.clone()]
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+    }
+
+    /// The packed short keys; `bytes` must be the buffer [`scan`] read.
+    pub fn short<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
+        bytes[self.short.clone()]
+            .chunks_exact(16)
+            .map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes")))
+    }
+
+    /// The long keys; `bytes` must be the buffer [`scan`] read.
+    pub fn long<'a>(&self, bytes: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut rest = &bytes[self.long.clone()];
+        (0..self.n_long).map(move |_| {
+            let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
+            let key = &rest[4..4 + len];
+            rest = &rest[4 + len..];
+            key
+        })
+    }
+}
+
+/// Checks one encoding at the front of `bytes` and says where its parts lie, without copying
+/// a key: for callers that read keys straight from the buffer.
+pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
     let mut r = Reader { bytes, pos: 0 };
     let total = r.u64()?;
-    let mut keys = KeyVec::default();
     let n = r.count(4)?;
-    keys.v4 = (0..n)
-        .map(|_| r.array().map(u32::from_le_bytes))
-        .collect::<Result<_, _>>()?;
+    let start = r.pos;
+    r.take(n * 4)?;
+    let v4 = start..r.pos;
     let n = r.count(16)?;
-    keys.short = (0..n)
-        .map(|_| {
-            let raw: [u8; 16] = r.array()?;
-            let len = usize::from(raw[15]);
-            // Only the one packing `pack_short` makes is valid, or one key could count twice.
-            if len > SHORT_MAX || raw[len..15].iter().any(|&b| b != 0) {
-                return Err(DecodeError::Corrupt("badly packed short key"));
-            }
-            if parse_v4(&raw[..len]).is_some() {
-                return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
-            }
-            Ok(u128::from_le_bytes(raw))
-        })
-        .collect::<Result<_, _>>()?;
-    let n = r.count(4)?;
-    keys.long = (0..n)
-        .map(|_| {
-            let len = u32::from_le_bytes(r.array()?) as usize;
-            if len <= SHORT_MAX {
-                return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
-            }
-            Ok(r.take(len)?.into())
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((total, keys, r.pos))
+    let start = r.pos;
+    for _ in 0..n {
+        let raw: [u8; 16] = r.array()?;
+        let len = usize::from(raw[15]);
+        // Only the one packing `pack_short` makes is valid, or one key could count twice.
+        if len > SHORT_MAX || raw[len..15].iter().any(|&b| b != 0) {
+            return Err(DecodeError::Corrupt("badly packed short key"));
+        }
+        if parse_v4(&raw[..len]).is_some() {
+            return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
+        }
+    }
+    let short = start..r.pos;
+    let n_long = r.count(4)?;
+    let start = r.pos;
+    for _ in 0..n_long {
+        let len = u32::from_le_bytes(r.array()?) as usize;
+        if len <= SHORT_MAX {
+            return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
+        }
+        r.take(len)?;
+    }
+    Ok(Layout {
+        total,
+        v4,
+        short,
+        long: start..r.pos,
+        n_long,
+        used: r.pos,
+    })
 }
 
 struct Reader<'a> {

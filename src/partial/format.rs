@@ -27,6 +27,7 @@
 use std::fmt;
 use std::io;
 use std::ops::Range;
+use std::sync::Arc;
 
 use base64::Engine as _;
 
@@ -129,7 +130,66 @@ pub struct FileKeys {
     pub total: u64,
     pub bytes: u64,
     /// `(bucket, distinct keys)`, buckets increasing; buckets partition the keys.
-    pub blocks: Vec<(u32, KeyVec)>,
+    pub blocks: Vec<(u32, KeyBlock)>,
+}
+
+/// Distinct keys as a partial stores them ([`codec`] layout): checked when the partial is
+/// read, then read in place, never copied into lists.
+#[derive(Clone, Debug)]
+pub struct KeyBlock {
+    data: Arc<Vec<u8>>,
+    start: usize,
+    layout: codec::Layout,
+}
+
+impl KeyBlock {
+    /// The block in `data` at `start`, checked.
+    fn scan(data: &Arc<Vec<u8>>, start: usize) -> Result<KeyBlock, codec::DecodeError> {
+        let layout = codec::scan(&data[start..])?;
+        Ok(KeyBlock {
+            data: Arc::clone(data),
+            start,
+            layout,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.data[self.start..]
+    }
+
+    /// The block's encoding, as stored.
+    pub fn encoded(&self) -> &[u8] {
+        &self.bytes()[..self.layout.used]
+    }
+
+    pub fn len(&self) -> usize {
+        self.layout.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.layout.is_empty()
+    }
+
+    pub fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.layout.v4(self.bytes())
+    }
+
+    pub fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.layout.short(self.bytes())
+    }
+
+    pub fn long(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.layout.long(self.bytes())
+    }
+
+    /// The keys as lists.
+    pub fn to_vec(&self) -> KeyVec {
+        KeyVec {
+            v4: self.v4().collect(),
+            short: self.short().collect(),
+            long: self.long().map(Box::from).collect(),
+        }
+    }
 }
 
 /// A partial result: the counts of one slice of a plan's jobs.
@@ -392,7 +452,7 @@ pub fn seal(partial: &Partial) -> Sealed {
                         put_u32(&mut r, k.blocks.len() as u32);
                         for (bucket, keys) in &k.blocks {
                             put_u32(&mut r, *bucket);
-                            codec::encode_vec(0, keys, &mut r);
+                            r.extend_from_slice(keys.encoded());
                         }
                         r
                     }
@@ -449,23 +509,26 @@ pub fn to_text(partial: &Partial) -> String {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// Every partial in `bytes` (binary or text forms, one after another), in order.
-pub fn parse_stream(bytes: &[u8]) -> Result<Vec<Partial>, FormatError> {
+/// Every partial in `bytes` (binary or text forms, one after another), in order. Their keys
+/// stay in `bytes`, which the partials share.
+pub fn parse_stream(bytes: Vec<u8>) -> Result<Vec<Partial>, FormatError> {
+    let data = Arc::new(bytes);
     let mut out = Vec::new();
-    let mut rest = bytes;
+    let mut at = 0;
     loop {
-        rest = trim_start(rest);
+        at += data[at..].len() - trim_start(&data[at..]).len();
+        let rest = &data[at..];
         if rest.is_empty() {
             break;
         }
         if rest.starts_with(&MAGIC) {
-            let (partial, used) = parse_binary(rest)?;
+            let (partial, used) = parse_binary(&data, at)?;
             out.push(partial);
-            rest = &rest[used..];
+            at += used;
         } else if rest.starts_with(TEXT_TAG.as_bytes()) {
             let (partial, used) = parse_text(rest)?;
             out.push(partial);
-            rest = &rest[used..];
+            at += used;
         } else if out.is_empty() {
             return Err(FormatError::NotPartial);
         } else {
@@ -526,7 +589,8 @@ fn parse_text(bytes: &[u8]) -> Result<(Partial, usize), FormatError> {
     if !binary.starts_with(&MAGIC) {
         return Err(corrupt("text partial does not hold a binary partial"));
     }
-    let (partial, inner) = parse_binary(&binary)?;
+    let binary = Arc::new(binary);
+    let (partial, inner) = parse_binary(&binary, 0)?;
     if inner != binary.len() {
         return Err(corrupt("text partial holds extra bytes"));
     }
@@ -545,8 +609,9 @@ fn parse_text(bytes: &[u8]) -> Result<(Partial, usize), FormatError> {
     Ok((partial, used))
 }
 
-/// One binary partial from the front of `bytes`; returns it and the bytes it used.
-fn parse_binary(bytes: &[u8]) -> Result<(Partial, usize), FormatError> {
+/// One binary partial at `at` in `data`; returns it and the bytes it used.
+fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), FormatError> {
+    let bytes = &data[at..];
     if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
         return Err(FormatError::NotPartial);
     }
@@ -579,6 +644,8 @@ fn parse_binary(bytes: &[u8]) -> Result<(Partial, usize), FormatError> {
     let mut r = Reader {
         bytes: payload,
         pos: 0,
+        data,
+        base: at + HEADER_LEN,
     };
     let partial = match kind {
         KIND_SLICE => Partial::Slice(read_slice(&mut r)?),
@@ -592,8 +659,12 @@ fn parse_binary(bytes: &[u8]) -> Result<(Partial, usize), FormatError> {
 }
 
 struct Reader<'a> {
+    /// The payload.
     bytes: &'a [u8],
     pos: usize,
+    /// The buffer the payload lies in, at `base`, for key blocks to keep.
+    data: &'a Arc<Vec<u8>>,
+    base: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -730,9 +801,12 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
                     if bucket >= buckets || blocks.last().is_some_and(|&(b, _)| bucket <= b) {
                         return Err(corrupt("bad key bucket"));
                     }
-                    let (_, keys, used) = codec::decode_vec(&r.bytes[r.pos..])
+                    let keys = KeyBlock::scan(r.data, r.base + r.pos)
                         .map_err(|e| corrupt(format!("keys: {e}")))?;
-                    r.pos += used;
+                    if keys.layout.used > r.bytes.len() - r.pos {
+                        return Err(corrupt("keys run past the payload"));
+                    }
+                    r.pos += keys.layout.used;
                     blocks.push((bucket, keys));
                 }
                 Ok(FileKeys {
@@ -801,6 +875,16 @@ fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
 mod tests {
     use super::*;
 
+    fn parse(bytes: &[u8]) -> Result<Vec<Partial>, FormatError> {
+        parse_stream(bytes.to_vec())
+    }
+
+    fn block(keys: KeyVec) -> KeyBlock {
+        let mut bytes = Vec::new();
+        codec::encode_vec(0, &keys, &mut bytes);
+        KeyBlock::scan(&Arc::new(bytes), 0).unwrap()
+    }
+
     fn plan() -> PlanInfo {
         PlanInfo {
             chunk_size: Some(4096),
@@ -836,19 +920,19 @@ mod tests {
                         blocks: vec![
                             (
                                 0,
-                                KeyVec {
+                                block(KeyVec {
                                     v4: vec![1, 2, 3],
                                     short: vec![crate::count::pack_short(b"-")],
                                     long: vec![],
-                                },
+                                }),
                             ),
                             (
                                 3,
-                                KeyVec {
+                                block(KeyVec {
                                     v4: vec![9],
                                     short: vec![],
                                     long: vec![b"a-long-key-over-fifteen".to_vec().into()],
-                                },
+                                }),
                             ),
                         ],
                     }),
@@ -894,18 +978,18 @@ mod tests {
     fn binary_and_text_round_trip_and_concatenate() {
         for p in [slice(), bucket()] {
             let bin = to_bytes(&p);
-            let back = parse_stream(&bin).unwrap();
+            let back = parse(&bin).unwrap();
             assert_eq!(back.len(), 1);
             assert!(same(&back[0], &p));
             let text = to_text(&p);
             assert!(text.lines().skip(1).all(|l| l.len() <= TEXT_WIDTH));
-            let back = parse_stream(text.as_bytes()).unwrap();
+            let back = parse(text.as_bytes()).unwrap();
             assert!(same(&back[0], &p));
         }
         let mut both = to_text(&slice()).into_bytes();
         both.extend(to_bytes(&bucket()));
         both.extend(to_text(&bucket()).replace('\n', "\r\n").into_bytes());
-        let back = parse_stream(&both).unwrap();
+        let back = parse(&both).unwrap();
         assert_eq!(back.len(), 3);
         assert!(same(&back[0], &slice()) && same(&back[2], &bucket()));
     }
@@ -931,7 +1015,7 @@ mod tests {
         for p in [slice(), bucket()] {
             let bin = to_bytes(&p);
             for cut in 0..bin.len() {
-                let err = parse_stream(&bin[..cut]).unwrap_err();
+                let err = parse(&bin[..cut]).unwrap_err();
                 assert!(
                     matches!(err, FormatError::Truncated(_) | FormatError::NotPartial),
                     "cut at {cut}: {err}"
@@ -940,13 +1024,13 @@ mod tests {
             for i in 0..bin.len() {
                 let mut bad = bin.clone();
                 bad[i] ^= 0x20;
-                assert!(parse_stream(&bad).is_err(), "flipped byte {i}");
+                assert!(parse(&bad).is_err(), "flipped byte {i}");
             }
             let text = to_text(&p);
             let lines: Vec<&str> = text.lines().collect();
             for keep in 1..lines.len() {
                 let cut = lines[..keep].join("\n");
-                assert!(parse_stream(cut.as_bytes()).is_err(), "{keep} lines");
+                assert!(parse(cut.as_bytes()).is_err(), "{keep} lines");
             }
         }
     }
@@ -963,7 +1047,7 @@ mod tests {
             kind in 1u8..3,
             payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
         ) {
-            let _ = parse_stream(&sealed_raw(kind, &payload));
+            let _ = parse(&sealed_raw(kind, &payload));
         }
 
         #[test]
@@ -978,8 +1062,8 @@ mod tests {
                 payload[at] = byte;
             }
             // Whatever parses must merge or fail cleanly, alone or beside the original.
-            if let Ok(parsed) = parse_stream(&sealed_raw(good[10], &payload)) {
-                let original = parse_stream(&good).unwrap().remove(0);
+            if let Ok(parsed) = parse(&sealed_raw(good[10], &payload)) {
+                let original = parse(&good).unwrap().remove(0);
                 for set in [vec![parsed[0].clone()], vec![parsed[0].clone(), original]] {
                     let mut slices = Vec::new();
                     let mut buckets = Vec::new();
@@ -1000,7 +1084,7 @@ mod tests {
 
     #[test]
     fn other_bytes_are_not_partials() {
-        let err = |bytes: &[u8]| parse_stream(bytes).unwrap_err();
+        let err = |bytes: &[u8]| parse(bytes).unwrap_err();
         assert_eq!(err(b""), FormatError::NotPartial);
         assert_eq!(err(b"{\"files\": {}}"), FormatError::NotPartial);
         let mut future = to_bytes(&slice());
@@ -1012,9 +1096,6 @@ mod tests {
         );
         let mut trailing = to_bytes(&slice());
         trailing.extend_from_slice(b"junk");
-        assert!(matches!(
-            parse_stream(&trailing),
-            Err(FormatError::Corrupt(_))
-        ));
+        assert!(matches!(parse(&trailing), Err(FormatError::Corrupt(_))));
     }
 }

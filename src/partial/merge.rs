@@ -15,7 +15,7 @@ use std::collections::btree_map::{BTreeMap, Entry};
 use rayon::prelude::*;
 
 use super::format::{
-    BucketFile, BucketResult, FileCount, FileKeys, PlanInfo, SliceId, SlicePartial,
+    BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, PlanInfo, SliceId, SlicePartial,
 };
 use crate::count::{shard_of, Key, KeySet, KeyVec};
 use crate::input::InputError;
@@ -212,7 +212,7 @@ pub fn merge_slices(
         error: Option<String>,
         total: u64,
         bytes: u64,
-        blocks: Vec<KeyVec>,
+        blocks: Vec<KeyBlock>,
     }
     let mut gathered: Vec<Gathered> = (0..plan.inputs.len())
         .map(|_| Gathered::default())
@@ -246,22 +246,23 @@ pub fn merge_slices(
     }
 
     // Per file: its distinct keys; a file held by one slice is already distinct.
-    let counted: Vec<(Result<FileCount, String>, Vec<KeyVec>)> = gathered
+    let counted: Vec<(Result<FileCount, String>, Distinct)> = gathered
         .into_par_iter()
         .map(|g| {
             if let Some(e) = g.error {
-                return (Err(e), Vec::new());
+                return (Err(e), Distinct::Merged(KeyVec::default()));
             }
             let keys = if g.records == 1 {
-                g.blocks
+                Distinct::Stored(g.blocks)
             } else {
                 let mut set = KeySet::default();
-                for keys in g.blocks {
-                    set.extend(keys);
+                for keys in &g.blocks {
+                    set.extend(keys.to_vec());
                 }
-                set.partition(0) // the distinct keys, as one list
+                // The distinct keys, as one list.
+                Distinct::Merged(set.partition(0).pop().unwrap_or_default())
             };
-            let ip = keys.iter().map(|k| k.len() as u64).sum();
+            let ip = keys.len() as u64;
             let count = FileCount {
                 total: g.total,
                 bytes: g.bytes,
@@ -295,7 +296,7 @@ fn same_slice(a: &SlicePartial, b: &SlicePartial) -> bool {
             && a.bytes == b.bytes
             && a.blocks.len() == b.blocks.len()
             && a.blocks.iter().zip(&b.blocks).all(|((ba, ka), (bb, kb))| {
-                let (mut ka, mut kb) = (ka.clone(), kb.clone());
+                let (mut ka, mut kb) = (ka.to_vec(), kb.to_vec());
                 dedup(&mut ka);
                 dedup(&mut kb);
                 ba == bb && ka.v4 == kb.v4 && ka.short == kb.short && ka.long == kb.long
@@ -428,33 +429,79 @@ fn dedup(keys: &mut KeyVec) -> usize {
     keys.len()
 }
 
-/// The number of distinct keys over every file's key lists: keys are routed to shards by a
-/// fixed hash (in parallel over files), then each shard's keys go into a set of its own,
-/// small enough to stay in cache (in parallel over shards).
-fn union_len(files: Vec<Vec<KeyVec>>) -> u64 {
-    let shards = 1usize << SHARD_BITS;
-    let routed: Vec<Vec<KeyVec>> = files
+/// A file's distinct keys: as its one slice stored them, or merged from several slices.
+enum Distinct {
+    Stored(Vec<KeyBlock>),
+    Merged(KeyVec),
+}
+
+impl Distinct {
+    fn len(&self) -> usize {
+        match self {
+            Distinct::Stored(blocks) => blocks.iter().map(KeyBlock::len).sum(),
+            Distinct::Merged(keys) => keys.len(),
+        }
+    }
+}
+
+/// Adds keys to the shard lists their fixed hash picks.
+struct Router(Vec<KeyVec>);
+
+impl Router {
+    fn new() -> Router {
+        Router(vec![KeyVec::default(); 1 << SHARD_BITS])
+    }
+
+    fn v4(&mut self, keys: impl Iterator<Item = u32>) {
+        for v in keys {
+            self.0[shard_of(Key::V4(v), SHARD_BITS)].v4.push(v);
+        }
+    }
+
+    fn short(&mut self, keys: impl Iterator<Item = u128>) {
+        for s in keys {
+            self.0[shard_of(Key::Short(s), SHARD_BITS)].short.push(s);
+        }
+    }
+
+    fn long<'a>(&mut self, keys: impl Iterator<Item = &'a [u8]>) {
+        for l in keys {
+            self.0[shard_of(Key::Long(l), SHARD_BITS)]
+                .long
+                .push(l.into());
+        }
+    }
+
+    fn add(mut self, keys: Distinct) -> Router {
+        match keys {
+            Distinct::Stored(blocks) => {
+                for b in &blocks {
+                    self.v4(b.v4());
+                    self.short(b.short());
+                    self.long(b.long());
+                }
+            }
+            Distinct::Merged(keys) => {
+                self.v4(keys.v4.into_iter());
+                self.short(keys.short.into_iter());
+                self.long(keys.long.iter().map(|k| &k[..]));
+            }
+        }
+        self
+    }
+}
+
+/// The number of distinct keys over every file's keys: keys are routed to shards by a fixed
+/// hash (in parallel over files), then each shard's keys go into a set of its own, small
+/// enough to stay in cache (in parallel over shards).
+fn union_len(files: Vec<Distinct>) -> u64 {
+    let routed: Vec<Router> = files
         .into_par_iter()
-        .flatten()
-        .fold(
-            || vec![KeyVec::default(); shards],
-            |mut acc, keys| {
-                for v in keys.v4 {
-                    acc[shard_of(Key::V4(v), SHARD_BITS)].v4.push(v);
-                }
-                for s in keys.short {
-                    acc[shard_of(Key::Short(s), SHARD_BITS)].short.push(s);
-                }
-                for l in keys.long {
-                    acc[shard_of(Key::Long(&l), SHARD_BITS)].long.push(l);
-                }
-                acc
-            },
-        )
+        .fold(Router::new, Router::add)
         .collect();
-    let mut by_shard: Vec<Vec<KeyVec>> = (0..shards).map(|_| Vec::new()).collect();
-    for acc in routed {
-        for (s, keys) in acc.into_iter().enumerate() {
+    let mut by_shard: Vec<Vec<KeyVec>> = (0..1 << SHARD_BITS).map(|_| Vec::new()).collect();
+    for router in routed {
+        for (s, keys) in router.0.into_iter().enumerate() {
             by_shard[s].push(keys);
         }
     }
@@ -486,7 +533,10 @@ mod tests {
             short: vec![crate::count::pack_short(b"-")],
             long: vec![],
         };
-        assert_eq!(union_len(vec![vec![a], vec![b]]), 1500 + 1 + 1);
+        assert_eq!(
+            union_len(vec![Distinct::Merged(a), Distinct::Merged(b)]),
+            1500 + 1 + 1
+        );
         assert_eq!(union_len(Vec::new()), 0);
     }
 }

@@ -404,7 +404,7 @@ pub fn run_merge(args: &MergeArgs) -> i32 {
                 };
                 let parsed = read_source(path)
                     .map_err(|e| e.to_string())
-                    .and_then(|bytes| format::parse_stream(&bytes).map_err(|e| e.to_string()));
+                    .and_then(|bytes| format::parse_stream(bytes).map_err(|e| e.to_string()));
                 (label, parsed)
             })
             .collect()
