@@ -217,29 +217,19 @@ pub fn count_slice(
 /// A file's keys (disjoint sets) as lists by bucket, non-empty buckets only.
 fn bucketize(parts: &[KeySet], buckets: u32) -> Vec<(u32, KeyVec)> {
     let mut out: Vec<KeyVec> = vec![KeyVec::default(); buckets as usize];
-    if buckets == 1 {
-        let all = &mut out[0];
-        all.v4.reserve(parts.iter().map(|p| p.v4().len()).sum());
-        for p in parts {
-            all.v4.extend(p.v4());
-            all.short.extend(p.short());
-            all.long.extend(p.long().map(Box::from));
+    for p in parts {
+        for v in p.v4() {
+            out[bucket_of(Key::V4(v), buckets) as usize].v4.push(v);
         }
-    } else {
-        for p in parts {
-            for v in p.v4() {
-                out[bucket_of(Key::V4(v), buckets) as usize].v4.push(v);
-            }
-            for s in p.short() {
-                out[bucket_of(Key::Short(s), buckets) as usize]
-                    .short
-                    .push(s);
-            }
-            for l in p.long() {
-                out[bucket_of(Key::Long(l), buckets) as usize]
-                    .long
-                    .push(l.into());
-            }
+        for s in p.short() {
+            out[bucket_of(Key::Short(s), buckets) as usize]
+                .short
+                .push(s);
+        }
+        for l in p.long() {
+            out[bucket_of(Key::Long(l), buckets) as usize]
+                .long
+                .push(l.into());
         }
     }
     out.into_iter()
