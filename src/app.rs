@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
 use crate::cli::{Cli, Command, CountArgs, GenArgs};
-use crate::executor::{Executor, ExecutorKind, ProcPool};
+use crate::executor::Executor;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::{Event, Reducer};
@@ -24,6 +24,8 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Gen(args)) => gen(&args),
         Some(Command::Bench(args)) => crate::bench::run(&args),
         Some(Command::Worker(args)) => crate::executor::procpool::worker_main(args.parent_pid),
+        Some(Command::Partial(args)) => crate::partial::run_partial(&args),
+        Some(Command::Merge(args)) => crate::partial::run_merge(&args),
         None => count(&cli.count),
     }
 }
@@ -56,13 +58,12 @@ fn count(args: &CountArgs) -> i32 {
         (false, None) => Format::Json,
     };
     let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
-    let executor: Box<dyn Executor> = match (args.executor, args.start_method) {
-        (ExecutorKind::Procpool, Some(method)) => Box::new(ProcPool::new(jobs, method)),
-        (_, Some(_)) => {
-            warn("--start-method needs --executor procpool");
+    let executor = match args.executor.build_with(jobs, args.start_method) {
+        Ok(executor) => executor,
+        Err(usage) => {
+            warn(usage);
             return EXIT_USAGE;
         }
-        (kind, None) => kind.build(jobs),
     };
 
     signals::install();

@@ -20,6 +20,8 @@ Examples:
   logcount logs/ --format csv > per-file.csv
   logcount gen big/ --files 8 --lines 1000000   make synthetic logs to try it on
   logcount bench big/ -j 1,2,4 --plot mbps.svg  executors side by side, checked and timed
+  logcount partial logs/ --slice 0/4 -o 0.part  one slice of four, for a cluster engine
+  logcount merge 0.part 1.part 2.part 3.part    the partials add up to the direct report
 
 Exit status: 0 all inputs counted, 1 some input (or the output) failed, 2 bad usage.";
 
@@ -53,6 +55,11 @@ pub enum Command {
     /// stdin/stdout).
     #[command(name = "__worker", hide = true)]
     Worker(WorkerArgs),
+    /// Count one slice of the planned jobs into an exact, mergeable partial result (for
+    /// running logcount under a cluster engine or batch scheduler).
+    Partial(PartialArgs),
+    /// Merge partial results into exactly the report a direct run prints.
+    Merge(MergeArgs),
 }
 
 /// Options of the main job: counting.
@@ -183,6 +190,125 @@ pub struct BenchArgs {
     pub plot: Option<PathBuf>,
 
     /// Show no progress on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+const PARTIAL_EXAMPLES: &str = "\
+Examples:
+  logcount partial /shared/logs --slice 0/4 -o out/0.part    task 0 of 4 (run all four, anywhere)
+  logcount merge out/*.part                                 the report a direct run prints
+  logcount partial /shared/logs --slice 2/4 --text -o -      base64 lines on stdout, for text pipes
+  logcount partial /shared/logs --slice 1/4 --buckets 16 -o out/1.part
+
+Slices are contiguous runs of the planned jobs of about equal bytes. Every task must see the
+same plan: the same paths (as named on a shared filesystem), the same files and sizes, the
+same --chunk-size (or executor, whose default it is); `merge` checks the plan's fingerprint
+and refuses partials of different plans. Use --chunk-size so that big files are cut into jobs
+that slices can share.
+
+Exit status: 0 once the partial is written, even if some inputs failed (their errors are in
+the partial, and `merge` reports them with exit 1); 1 the partial could not be written;
+2 bad usage.";
+
+/// Options of `logcount partial`.
+#[derive(Debug, Args)]
+#[command(after_help = PARTIAL_EXAMPLES)]
+pub struct PartialArgs {
+    /// Log files or directories, exactly as every other task of the run names them.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Which slice of the planned jobs to count: I/N, slice I of N, from 0.
+    #[arg(long, value_name = "I/N", value_parser = crate::partial::parse_slice)]
+    pub slice: crate::partial::SliceId,
+
+    /// Where to write the partial (`-` for stdout). A file appears whole or not at all.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Write the partial as base64 text lines (after a header line), for pipes that carry
+    /// text (Spark's RDD.pipe, Hadoop Streaming). `merge` reads either form.
+    #[arg(long)]
+    pub text: bool,
+
+    /// Split each file's keys into K buckets (1 to 65536) by a fixed hash, so `merge --bucket B`
+    /// can merge one bucket at a time when one merger cannot hold every key.
+    #[arg(long, value_name = "K", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::partial::MAX_BUCKETS)))]
+    pub buckets: u32,
+
+    /// How the slice's jobs are run.
+    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorKind::Threads)]
+    pub executor: ExecutorKind,
+
+    /// Number of workers [default: number of CPUs].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+
+    /// How `-e procpool` starts its workers [default: fork on Linux].
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub start_method: Option<StartMethod>,
+
+    /// Cut files bigger than this into byte ranges, as for counting; every task must use the
+    /// same value [default: the executor's, 32MiB; serial: no cutting].
+    #[arg(long, value_name = "BYTES", value_parser = crate::plan::parse_size)]
+    pub chunk_size: Option<u64>,
+
+    /// Print no notes or progress on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  logcount merge out/*.part                     table on a terminal, JSON when piped
+  cat out/*.txt | logcount merge - --format csv  text partials, one after another, on stdin
+  logcount merge out/*.part --bucket 3 -o b/3   bucket 3 of every slice: a counts-only result
+  logcount merge b/*                            the K bucket results: the final report
+
+Checks first: every partial must come from the same plan (fingerprint), with the same slice
+count and buckets, and slices 0..N-1 must each be present once. A slice given twice with the
+same contents (a retried task) is counted once, with a note; anything else missing, doubled,
+foreign, corrupt or truncated is a one-line error with exit 1 and no numbers.
+
+Exit status: 0 every input counted, 1 some input failed (results for the rest printed) or the
+partials do not add up, 2 bad usage.";
+
+/// Options of `logcount merge`.
+#[derive(Debug, Args)]
+#[command(after_help = MERGE_EXAMPLES)]
+pub struct MergeArgs {
+    /// Partial files (binary or text, several may be concatenated in one); `-` reads stdin.
+    #[arg(value_name = "PARTIAL", required = true)]
+    pub partials: Vec<PathBuf>,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Merge only key bucket B of the slices (written with `partial --buckets K`) into a
+    /// counts-only result at `-o`; merging the K bucket results gives the final report.
+    #[arg(long, value_name = "B", requires = "output", conflicts_with_all = ["format", "json"])]
+    pub bucket: Option<u32>,
+
+    /// Where `--bucket` writes its result (`-` for stdout).
+    #[arg(short = 'o', long, value_name = "FILE", requires = "bucket")]
+    pub output: Option<PathBuf>,
+
+    /// Write the `--bucket` result as base64 text lines.
+    #[arg(long, requires = "bucket")]
+    pub text: bool,
+
+    /// Threads to merge with [default: number of CPUs].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+
+    /// Print no notes on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
 }

@@ -13,6 +13,8 @@
 //! A dotted quad costs 4 bytes, a packed short key 16. Decoding never trusts a length: a
 //! truncated or corrupt buffer is an error, never a panic or a huge allocation.
 
+use std::ops::Range;
+
 use crate::count::{parse_v4, Counts, KeySet, KeyVec, SHORT_MAX};
 
 /// Why bytes could not be decoded.
@@ -26,19 +28,27 @@ pub enum DecodeError {
 
 /// Appends the encoding of `counts` to `out`.
 pub fn encode(counts: &Counts, out: &mut Vec<u8>) {
-    let keys = &counts.keys;
-    out.reserve(32 + keys.v4().len() * 4 + keys.short().len() * 16);
-    out.extend_from_slice(&counts.total.to_le_bytes());
-    out.extend_from_slice(&(keys.v4().len() as u64).to_le_bytes());
-    for v in keys.v4() {
+    encode_sets(counts.total, std::slice::from_ref(&counts.keys), out);
+}
+
+/// Appends the encoding of a total and the union of disjoint key sets (the shards of one
+/// file's keys, say) without merging them first.
+pub fn encode_sets(total: u64, sets: &[KeySet], out: &mut Vec<u8>) {
+    let n_v4: usize = sets.iter().map(|s| s.v4().len()).sum();
+    let n_short: usize = sets.iter().map(|s| s.short().len()).sum();
+    let n_long: usize = sets.iter().map(|s| s.long().len()).sum();
+    out.reserve(32 + n_v4 * 4 + n_short * 16);
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(&(n_v4 as u64).to_le_bytes());
+    for v in sets.iter().flat_map(KeySet::v4) {
         out.extend_from_slice(&v.to_le_bytes());
     }
-    out.extend_from_slice(&(keys.short().len() as u64).to_le_bytes());
-    for p in keys.short() {
+    out.extend_from_slice(&(n_short as u64).to_le_bytes());
+    for p in sets.iter().flat_map(KeySet::short) {
         out.extend_from_slice(&p.to_le_bytes());
     }
-    out.extend_from_slice(&(keys.long().len() as u64).to_le_bytes());
-    for k in keys.long() {
+    out.extend_from_slice(&(n_long as u64).to_le_bytes());
+    for k in sets.iter().flat_map(KeySet::long) {
         out.extend_from_slice(&(k.len() as u32).to_le_bytes());
         out.extend_from_slice(k);
     }
@@ -51,43 +61,138 @@ pub fn to_bytes(counts: &Counts) -> Vec<u8> {
     out
 }
 
+/// Appends the encoding of a total and a list of distinct keys (the same layout as
+/// [`encode`], for keys gathered without a set, e.g. one bucket of several sets).
+pub fn encode_vec(total: u64, keys: &KeyVec, out: &mut Vec<u8>) {
+    out.reserve(32 + keys.v4.len() * 4 + keys.short.len() * 16);
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(&(keys.v4.len() as u64).to_le_bytes());
+    for v in &keys.v4 {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(keys.short.len() as u64).to_le_bytes());
+    for p in &keys.short {
+        out.extend_from_slice(&p.to_le_bytes());
+    }
+    out.extend_from_slice(&(keys.long.len() as u64).to_le_bytes());
+    for k in &keys.long {
+        out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+        out.extend_from_slice(k);
+    }
+}
+
 /// Decodes one [`Counts`] from the front of `bytes`; returns it and the bytes it used.
 pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
-    let mut r = Reader { bytes, pos: 0 };
-    let total = r.u64()?;
-    let mut keys = KeyVec::default();
-    let n = r.count(4)?;
-    keys.v4 = (0..n)
-        .map(|_| r.array().map(u32::from_le_bytes))
-        .collect::<Result<_, _>>()?;
-    let n = r.count(16)?;
-    keys.short = (0..n)
-        .map(|_| {
-            let raw: [u8; 16] = r.array()?;
-            let len = usize::from(raw[15]);
-            // Only the one packing `pack_short` makes is valid, or one key could count twice.
-            if len > SHORT_MAX || raw[len..15].iter().any(|&b| b != 0) {
-                return Err(DecodeError::Corrupt("badly packed short key"));
-            }
-            if parse_v4(&raw[..len]).is_some() {
-                return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
-            }
-            Ok(u128::from_le_bytes(raw))
-        })
-        .collect::<Result<_, _>>()?;
-    let n = r.count(4)?;
-    keys.long = (0..n)
-        .map(|_| {
-            let len = u32::from_le_bytes(r.array()?) as usize;
-            if len <= SHORT_MAX {
-                return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
-            }
-            Ok(r.take(len)?.into())
-        })
-        .collect::<Result<_, _>>()?;
+    let (total, keys, used) = decode_vec(bytes)?;
     let mut set = KeySet::default();
     set.extend(keys);
-    Ok((Counts { total, keys: set }, r.pos))
+    Ok((Counts { total, keys: set }, used))
+}
+
+/// Decodes one encoding from the front of `bytes` into its total and its keys as a list
+/// (no set is built: a caller that only counts or re-routes keys skips the hashing); returns
+/// them and the bytes used.
+pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), DecodeError> {
+    let layout = scan(bytes)?;
+    let keys = KeyVec {
+        v4: layout.v4(bytes).collect(),
+        short: layout.short(bytes).collect(),
+        long: layout.long(bytes).map(Box::from).collect(),
+    };
+    Ok((layout.total, keys, layout.used))
+}
+
+/// Where the parts of one encoding lie in its buffer: checked, not copied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub total: u64,
+    /// The dotted quads, 4 bytes each.
+    pub v4: Range<usize>,
+    /// The packed short keys, 16 bytes each.
+    pub short: Range<usize>,
+    /// The long keys, each a `u32` length and its bytes.
+    pub long: Range<usize>,
+    pub n_long: usize,
+    /// Bytes the encoding takes.
+    pub used: usize,
+}
+
+impl Layout {
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.v4.len() / 4 + self.short.len() / 16 + self.n_long
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The dotted quads; `bytes` must be the buffer [`scan`] read.
+    pub fn v4<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u32> + 'a {
+        bytes[self.v4.clone()]
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+    }
+
+    /// The packed short keys; `bytes` must be the buffer [`scan`] read.
+    pub fn short<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
+        bytes[self.short.clone()]
+            .chunks_exact(16)
+            .map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes")))
+    }
+
+    /// The long keys; `bytes` must be the buffer [`scan`] read.
+    pub fn long<'a>(&self, bytes: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut rest = &bytes[self.long.clone()];
+        (0..self.n_long).map(move |_| {
+            let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
+            let key = &rest[4..4 + len];
+            rest = &rest[4 + len..];
+            key
+        })
+    }
+}
+
+/// Checks one encoding at the front of `bytes` and says where its parts lie, without copying
+/// a key: for callers that read keys straight from the buffer.
+pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
+    let mut r = Reader { bytes, pos: 0 };
+    let total = r.u64()?;
+    let n = r.count(4)?;
+    let start = r.pos;
+    r.take(n * 4)?;
+    let v4 = start..r.pos;
+    let n = r.count(16)?;
+    let start = r.pos;
+    for _ in 0..n {
+        let raw: [u8; 16] = r.array()?;
+        let len = usize::from(raw[15]);
+        // Only the one packing `pack_short` makes is valid, or one key could count twice.
+        if len > SHORT_MAX || raw[len..15].iter().any(|&b| b != 0) {
+            return Err(DecodeError::Corrupt("badly packed short key"));
+        }
+        if parse_v4(&raw[..len]).is_some() {
+            return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
+        }
+    }
+    let short = start..r.pos;
+    let n_long = r.count(4)?;
+    let start = r.pos;
+    for _ in 0..n_long {
+        let len = u32::from_le_bytes(r.array()?) as usize;
+        if len <= SHORT_MAX {
+            return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
+        }
+        r.take(len)?;
+    }
+    Ok(Layout {
+        total,
+        v4,
+        short,
+        long: start..r.pos,
+        n_long,
+        used: r.pos,
+    })
 }
 
 struct Reader<'a> {
@@ -163,6 +268,45 @@ mod tests {
             text.push_str(&format!("10.0.{}.{} x\n", i / 256, i % 256));
         }
         assert_eq!(to_bytes(&count(text.as_bytes())).len(), 32 + 4 * 1000);
+    }
+
+    #[test]
+    fn list_encoding_is_the_set_encoding() {
+        let c = sample();
+        let keys = KeyVec {
+            v4: c.keys.v4().collect(),
+            short: c.keys.short().collect(),
+            long: c.keys.long().map(Box::from).collect(),
+        };
+        let mut bytes = Vec::new();
+        encode_vec(c.total, &keys, &mut bytes);
+        assert_eq!(bytes, to_bytes(&c));
+        let parts: Vec<KeySet> = c
+            .keys
+            .clone()
+            .partition(2)
+            .into_iter()
+            .map(|part| {
+                let mut set = KeySet::default();
+                set.extend(part);
+                set
+            })
+            .collect();
+        let mut from_sets = Vec::new();
+        encode_sets(c.total, &parts, &mut from_sets);
+        let (_, split, _) = decode_vec(&from_sets).unwrap();
+        assert_eq!(from_sets.len(), bytes.len());
+        let mut sorted = split.v4.clone();
+        sorted.sort_unstable();
+        let mut want = keys.v4.clone();
+        want.sort_unstable();
+        assert_eq!(sorted, want);
+        let (total, back, used) = decode_vec(&bytes).unwrap();
+        assert_eq!((total, used), (c.total, bytes.len()));
+        assert_eq!(
+            (back.v4, back.short, back.long),
+            (keys.v4, keys.short, keys.long)
+        );
     }
 
     #[test]

@@ -190,7 +190,8 @@ pub fn shard_of(key: Key<'_>, bits: u32) -> usize {
     let h = match key {
         Key::V4(v) => u64::from(v).wrapping_mul(MUL),
         Key::Short(p) => ((p as u64) ^ ((p >> 64) as u64).rotate_left(29)).wrapping_mul(MUL),
-        Key::Long(k) => FIXED.hash_one(k),
+        // xxh3, not ahash: ahash's output depends on the CPU's features (AES or not).
+        Key::Long(k) => xxhash_rust::xxh3::xxh3_64(k),
     };
     (h >> (64 - bits)) as usize
 }

@@ -12,6 +12,7 @@ pub mod count;
 pub mod executor;
 pub mod gen;
 pub mod input;
+pub mod partial;
 pub mod plan;
 pub mod progress;
 pub mod reduce;

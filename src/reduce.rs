@@ -83,6 +83,14 @@ impl ShardedKeySet {
         }
     }
 
+    /// Takes every key out, as the shards' sets (disjoint).
+    pub fn take_shards(&self) -> Vec<KeySet> {
+        self.shards
+            .iter()
+            .map(|shard| std::mem::take(&mut *lock(shard)))
+            .collect()
+    }
+
     /// Drops every key.
     pub fn clear(&self) {
         for shard in self.shards.iter() {
@@ -135,6 +143,9 @@ pub struct Reducer<'a> {
     union: ShardedKeySet,
     results: Mutex<Results>,
     on_event: Mutex<OnEvent<'a>>,
+    /// Set by [`Reducer::keeping_keys`]: each counted file's keys, by input, as disjoint sets,
+    /// kept instead of added to the union.
+    kept: Option<Vec<Mutex<Vec<KeySet>>>>,
 }
 
 impl<'a> Reducer<'a> {
@@ -158,7 +169,16 @@ impl<'a> Reducer<'a> {
                 errors: plan.errors.clone(),
             }),
             on_event: Mutex::new(Box::new(on_event)),
+            kept: None,
         }
+    }
+
+    /// A reducer that keeps each counted file's keys rather than building the union, for
+    /// results that are merged elsewhere (partial results: [`crate::partial`]).
+    pub fn keeping_keys(plan: &'a Plan, on_event: impl FnMut(&Event) + Send + 'a) -> Reducer<'a> {
+        let mut reducer = Reducer::new(plan, on_event);
+        reducer.kept = Some(plan.inputs.iter().map(|_| Mutex::default()).collect());
+        reducer
     }
 
     /// Records one job's result.
@@ -189,7 +209,10 @@ impl<'a> Reducer<'a> {
                 ip: counts.ip(),
                 bytes,
             };
-            self.union.absorb(counts.keys);
+            match &self.kept {
+                Some(kept) => lock(&kept[input]).push(counts.keys),
+                None => self.union.absorb(counts.keys),
+            }
             self.emit(Event::File(stats));
             return;
         };
@@ -212,7 +235,10 @@ impl<'a> Reducer<'a> {
         let (total, bytes) = (file.total, file.bytes);
         drop(file);
         let ip = file_keys.len() as u64;
-        file_keys.drain_into(&self.union);
+        match &self.kept {
+            Some(kept) => lock(&kept[input]).extend(file_keys.take_shards()),
+            None => file_keys.drain_into(&self.union),
+        }
         self.emit(Event::File(FileStats {
             path: name.clone(),
             total,
@@ -243,5 +269,18 @@ impl<'a> Reducer<'a> {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         errors.sort_by(|a, b| a.path.cmp(&b.path));
         (files, errors, self.union.len() as u64)
+    }
+
+    /// Like [`Reducer::finish`] for a reducer made by [`Reducer::keeping_keys`]: the per-file
+    /// results and errors, and each input's keys as disjoint sets (empty for a file that
+    /// failed or was not in the plan's jobs).
+    pub fn finish_keeping_keys(mut self) -> (Vec<FileStats>, Vec<InputError>, Vec<Vec<KeySet>>) {
+        let kept = self.kept.take().unwrap_or_default();
+        let (files, errors, _) = self.finish();
+        let kept = kept
+            .into_iter()
+            .map(|k| k.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        (files, errors, kept)
     }
 }

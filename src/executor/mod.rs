@@ -65,4 +65,18 @@ impl ExecutorKind {
             ExecutorKind::Procpool => Box::new(ProcPool::new(jobs, StartMethod::default())),
         }
     }
+
+    /// Builds the executor from the command line's options: a start method is for the
+    /// process pool only, and is a usage error anywhere else.
+    pub fn build_with(
+        self,
+        jobs: usize,
+        start_method: Option<StartMethod>,
+    ) -> Result<Box<dyn Executor>, &'static str> {
+        match (self, start_method) {
+            (ExecutorKind::Procpool, Some(method)) => Ok(Box::new(ProcPool::new(jobs, method))),
+            (_, Some(_)) => Err("--start-method needs --executor procpool"),
+            (kind, None) => Ok(kind.build(jobs)),
+        }
+    }
 }

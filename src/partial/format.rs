@@ -1,0 +1,1101 @@
+//! The partial-result file: versioned, checksummed, compact, and safe to read when corrupt.
+//!
+//! Binary layout (integers little-endian):
+//!
+//! ```text
+//! magic       8 bytes  "\x89LCPART\n" (a high byte and a newline: text mangling shows)
+//! version     u16      1
+//! kind        u8       1 = slice partial, 2 = bucket result
+//! reserved    u8       0
+//! length      u64      payload bytes
+//! crc32       u32      of the header's first 20 bytes and the payload (IEEE polynomial)
+//! payload
+//! ```
+//!
+//! Both payloads start with the plan: its fingerprint (xxh3-128 of the chunk size, every
+//! input's path and planned size, the plan's errors' paths and the number of jobs), then the
+//! plan itself, so `merge` can print paths and check the fingerprint. A slice partial goes on
+//! with the slice (index, count, its job range) and a record per file it counted: totals and
+//! bytes and the file's distinct keys, as [`crate::codec`] blocks (a dotted quad costs 4
+//! bytes), one per non-empty key bucket; or the file's error. A bucket result carries, per
+//! file, the totals and the distinct count within its bucket, and the bucket's union count.
+//!
+//! The text form (`--text`) is a header line `logcount-partial v1 slice I/N` (or
+//! `bucket B/K`) and the binary form in base64, 76 characters a line. Several partials may
+//! follow each other in one stream, in either form.
+
+use std::fmt;
+use std::io;
+use std::ops::Range;
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use crate::codec;
+use crate::count::KeyVec;
+use crate::input::InputError;
+
+/// The first bytes of a binary partial.
+pub const MAGIC: [u8; 8] = *b"\x89LCPART\n";
+/// The format version this logcount writes and reads.
+pub const VERSION: u16 = 1;
+/// The start of a text partial's header line.
+pub const TEXT_TAG: &str = "logcount-partial";
+const HEADER_LEN: usize = 24;
+const TEXT_WIDTH: usize = 76;
+
+const KIND_SLICE: u8 = 1;
+const KIND_BUCKET: u8 = 2;
+
+/// Why bytes are not a partial this logcount can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("not a logcount partial")]
+    NotPartial,
+    #[error("partial format version {0} is not supported (this logcount reads version {VERSION})")]
+    Version(u16),
+    #[error("truncated partial ({0})")]
+    Truncated(String),
+    #[error("corrupt partial ({0})")]
+    Corrupt(String),
+}
+
+fn corrupt(what: impl fmt::Display) -> FormatError {
+    FormatError::Corrupt(what.to_string())
+}
+
+/// One input of the plan, as far as partials are concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputInfo {
+    pub name: String,
+    /// Planned size of a regular file; `None` for a stream.
+    pub size: Option<u64>,
+}
+
+/// The plan every slice was cut from: what `merge` checks partials against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanInfo {
+    pub chunk_size: Option<u64>,
+    pub jobs: u64,
+    pub inputs: Vec<InputInfo>,
+    /// Arguments that could not be expanded (reported once by `merge`).
+    pub errors: Vec<InputError>,
+}
+
+impl PlanInfo {
+    /// A fixed, portable hash of what decides the jobs and the report's paths: the same on
+    /// every machine and in every process for the same plan.
+    pub fn fingerprint(&self) -> u128 {
+        let mut bytes = Vec::with_capacity(64 + self.inputs.len() * 48);
+        bytes.extend_from_slice(b"logcount plan 1\0");
+        put_opt_u64(&mut bytes, self.chunk_size);
+        put_u64(&mut bytes, self.jobs);
+        put_u64(&mut bytes, self.inputs.len() as u64);
+        for input in &self.inputs {
+            put_str(&mut bytes, &input.name);
+            put_opt_u64(&mut bytes, input.size);
+        }
+        put_u64(&mut bytes, self.errors.len() as u64);
+        for e in &self.errors {
+            put_str(&mut bytes, &e.path);
+        }
+        xxhash_rust::xxh3::xxh3_128(&bytes)
+    }
+}
+
+/// Slice `index` of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SliceId {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl fmt::Display for SliceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// What a slice did with one file: its totals and keys, or its error.
+#[derive(Clone, Debug)]
+pub struct SliceFile {
+    /// Index into [`PlanInfo::inputs`].
+    pub input: u32,
+    pub outcome: Result<FileKeys, String>,
+}
+
+/// A file's counts within one slice; its keys split into buckets (only non-empty ones).
+#[derive(Clone, Debug, Default)]
+pub struct FileKeys {
+    pub total: u64,
+    pub bytes: u64,
+    /// `(bucket, distinct keys)`, buckets increasing; buckets partition the keys.
+    pub blocks: Vec<(u32, KeyBlock)>,
+}
+
+/// Distinct keys as a partial stores them ([`codec`] layout): checked when the partial is
+/// read, then read in place, never copied into lists.
+#[derive(Clone, Debug)]
+pub struct KeyBlock {
+    data: Arc<Vec<u8>>,
+    start: usize,
+    layout: codec::Layout,
+}
+
+impl KeyBlock {
+    /// The block in `data` at `start`, checked.
+    fn scan(data: &Arc<Vec<u8>>, start: usize) -> Result<KeyBlock, codec::DecodeError> {
+        let layout = codec::scan(&data[start..])?;
+        Ok(KeyBlock {
+            data: Arc::clone(data),
+            start,
+            layout,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.data[self.start..]
+    }
+
+    /// The block's encoding, as stored.
+    pub fn encoded(&self) -> &[u8] {
+        &self.bytes()[..self.layout.used]
+    }
+
+    pub fn len(&self) -> usize {
+        self.layout.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.layout.is_empty()
+    }
+
+    pub fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.layout.v4(self.bytes())
+    }
+
+    pub fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.layout.short(self.bytes())
+    }
+
+    pub fn long(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.layout.long(self.bytes())
+    }
+
+    /// The keys as lists.
+    pub fn to_vec(&self) -> KeyVec {
+        KeyVec {
+            v4: self.v4().collect(),
+            short: self.short().collect(),
+            long: self.long().map(Box::from).collect(),
+        }
+    }
+}
+
+/// A partial result: the counts of one slice of a plan's jobs.
+#[derive(Clone, Debug)]
+pub struct SlicePartial {
+    pub plan: PlanInfo,
+    pub fingerprint: u128,
+    pub slice: SliceId,
+    /// The plan's jobs this slice counted.
+    pub jobs: Range<u64>,
+    /// Number of key buckets (`--buckets`).
+    pub buckets: u32,
+    /// One record per file with a job in the slice, by input index.
+    pub files: Vec<SliceFile>,
+}
+
+/// One file in a bucket result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketFile {
+    pub input: u32,
+    pub outcome: Result<FileCount, String>,
+}
+
+/// A file's totals, and its distinct keys within one bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileCount {
+    pub total: u64,
+    pub bytes: u64,
+    pub ip: u64,
+}
+
+/// `merge --bucket B` of every slice: counts only, for one bucket of the keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketResult {
+    pub plan: PlanInfo,
+    pub fingerprint: u128,
+    /// The number of slices merged.
+    pub slices: u32,
+    /// Bucket `index` of `count`.
+    pub bucket: SliceId,
+    /// Distinct keys of this bucket over every counted file.
+    pub union: u64,
+    /// One record per input, by input index.
+    pub files: Vec<BucketFile>,
+}
+
+/// Either kind of partial.
+#[derive(Clone, Debug)]
+pub enum Partial {
+    Slice(SlicePartial),
+    Bucket(BucketResult),
+}
+
+impl Partial {
+    /// `slice 2/4` or `bucket 3/16`, for headers and messages.
+    pub fn label(&self) -> String {
+        match self {
+            Partial::Slice(p) => format!("slice {}", p.slice),
+            Partial::Bucket(b) => format!("bucket {}", b.bucket),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_opt_u64(out: &mut Vec<u8>, v: Option<u64>) {
+    match v {
+        Some(v) => {
+            out.push(1);
+            put_u64(out, v);
+        }
+        None => out.push(0),
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u32(out, s.len() as u32);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
+    out.extend_from_slice(&fingerprint.to_le_bytes());
+    put_opt_u64(out, plan.chunk_size);
+    put_u64(out, plan.jobs);
+    put_u64(out, plan.inputs.len() as u64);
+    for input in &plan.inputs {
+        put_str(out, &input.name);
+        put_opt_u64(out, input.size);
+    }
+    put_u64(out, plan.errors.len() as u64);
+    for e in &plan.errors {
+        put_str(out, &e.path);
+        put_str(out, &e.error);
+    }
+}
+
+/// The checksum of a partial: its header up to the checksum field, then its payload.
+fn checksum<'a>(header: &[u8], payload: impl IntoIterator<Item = &'a [u8]>) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&header[..HEADER_LEN - 4]);
+    for piece in payload {
+        h.update(piece);
+    }
+    h.finalize()
+}
+
+/// A partial ready to write: its header and its payload, in pieces that were encoded apart
+/// (in parallel) and are never copied into one buffer.
+#[derive(Clone, Debug)]
+pub struct Sealed {
+    label: String,
+    pieces: Vec<Vec<u8>>,
+}
+
+impl Sealed {
+    /// Wraps payload pieces in the header.
+    fn new(kind: u8, label: String, payload: Vec<Vec<u8>>) -> Sealed {
+        let length: usize = payload.iter().map(Vec::len).sum();
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(&MAGIC);
+        header.extend_from_slice(&VERSION.to_le_bytes());
+        header.push(kind);
+        header.push(0);
+        put_u64(&mut header, length as u64);
+        let crc = checksum(&header, payload.iter().map(Vec::as_slice));
+        put_u32(&mut header, crc);
+        let mut pieces = Vec::with_capacity(payload.len() + 1);
+        pieces.push(header);
+        pieces.extend(payload);
+        Sealed { label, pieces }
+    }
+
+    /// Size of the binary form in bytes.
+    pub fn len(&self) -> usize {
+        self.pieces.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false // the header is always there
+    }
+
+    /// The binary form, written to `out`.
+    pub fn write_binary(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        self.pieces.iter().try_for_each(|p| out.write_all(p))
+    }
+
+    /// The binary form as one buffer.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.pieces.concat()
+    }
+
+    /// The text form: a header line, then the binary form in base64, 76 characters a line.
+    pub fn to_text(&self) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(self.to_vec());
+        let mut out = String::with_capacity(b64.len() + b64.len() / TEXT_WIDTH + 64);
+        out.push_str(&format!("{TEXT_TAG} v{VERSION} {}\n", self.label));
+        for line in b64.as_bytes().chunks(TEXT_WIDTH) {
+            out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The start of a slice partial's payload: the plan, the slice and the number of records
+/// that follow.
+pub fn slice_head(
+    plan: &PlanInfo,
+    fingerprint: u128,
+    slice: SliceId,
+    jobs: &Range<u64>,
+    buckets: u32,
+    records: usize,
+) -> Vec<u8> {
+    let mut p = Vec::with_capacity(128 + plan.inputs.len() * 48);
+    put_plan(&mut p, plan, fingerprint);
+    put_u32(&mut p, slice.index);
+    put_u32(&mut p, slice.count);
+    put_u64(&mut p, jobs.start);
+    put_u64(&mut p, jobs.end);
+    put_u32(&mut p, buckets);
+    put_u64(&mut p, records as u64);
+    p
+}
+
+/// A slice partial's file record for a file that failed.
+pub fn failed_record(input: u32, error: &str) -> Vec<u8> {
+    let mut p = Vec::with_capacity(9 + error.len());
+    put_u32(&mut p, input);
+    p.push(1);
+    put_str(&mut p, error);
+    p
+}
+
+/// A slice partial's file record for a counted file, from the disjoint key sets it was
+/// counted into (one block, or one per non-empty bucket: see [`bucket_of`](super::bucket_of)).
+pub fn counted_record(
+    input: u32,
+    total: u64,
+    bytes: u64,
+    sets: &[crate::count::KeySet],
+    buckets: u32,
+) -> Vec<u8> {
+    let mut p = Vec::new();
+    put_u32(&mut p, input);
+    p.push(0);
+    put_u64(&mut p, total);
+    put_u64(&mut p, bytes);
+    if buckets == 1 {
+        if sets.iter().all(|s| s.is_empty()) {
+            put_u32(&mut p, 0);
+        } else {
+            put_u32(&mut p, 1);
+            put_u32(&mut p, 0);
+            codec::encode_sets(0, sets, &mut p);
+        }
+        return p;
+    }
+    let blocks = super::bucketize(sets, buckets);
+    put_u32(&mut p, blocks.len() as u32);
+    for (bucket, keys) in &blocks {
+        put_u32(&mut p, *bucket);
+        codec::encode_vec(0, keys, &mut p);
+    }
+    p
+}
+
+/// Seals a slice partial made of [`slice_head`] and its records, in input order.
+pub fn seal_slice(slice: SliceId, head: Vec<u8>, records: Vec<Vec<u8>>) -> Sealed {
+    let mut payload = Vec::with_capacity(records.len() + 1);
+    payload.push(head);
+    payload.extend(records);
+    Sealed::new(KIND_SLICE, format!("slice {slice}"), payload)
+}
+
+/// Seals a partial held in memory.
+pub fn seal(partial: &Partial) -> Sealed {
+    let mut p = Vec::new();
+    match partial {
+        Partial::Slice(s) => {
+            let records = s
+                .files
+                .iter()
+                .map(|f| match &f.outcome {
+                    Ok(k) => {
+                        let mut r = Vec::new();
+                        put_u32(&mut r, f.input);
+                        r.push(0);
+                        put_u64(&mut r, k.total);
+                        put_u64(&mut r, k.bytes);
+                        put_u32(&mut r, k.blocks.len() as u32);
+                        for (bucket, keys) in &k.blocks {
+                            put_u32(&mut r, *bucket);
+                            r.extend_from_slice(keys.encoded());
+                        }
+                        r
+                    }
+                    Err(e) => failed_record(f.input, e),
+                })
+                .collect();
+            let head = slice_head(
+                &s.plan,
+                s.fingerprint,
+                s.slice,
+                &s.jobs,
+                s.buckets,
+                s.files.len(),
+            );
+            seal_slice(s.slice, head, records)
+        }
+        Partial::Bucket(b) => {
+            put_plan(&mut p, &b.plan, b.fingerprint);
+            put_u32(&mut p, b.slices);
+            put_u32(&mut p, b.bucket.index);
+            put_u32(&mut p, b.bucket.count);
+            put_u64(&mut p, b.union);
+            put_u64(&mut p, b.files.len() as u64);
+            for f in &b.files {
+                put_u32(&mut p, f.input);
+                match &f.outcome {
+                    Ok(c) => {
+                        p.push(0);
+                        put_u64(&mut p, c.total);
+                        put_u64(&mut p, c.bytes);
+                        put_u64(&mut p, c.ip);
+                    }
+                    Err(e) => {
+                        p.push(1);
+                        put_str(&mut p, e);
+                    }
+                }
+            }
+            Sealed::new(KIND_BUCKET, partial.label(), vec![p])
+        }
+    }
+}
+
+/// The binary form of a partial held in memory.
+pub fn to_bytes(partial: &Partial) -> Vec<u8> {
+    seal(partial).to_vec()
+}
+
+/// The text form of a partial held in memory.
+pub fn to_text(partial: &Partial) -> String {
+    seal(partial).to_text()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// Every partial in `bytes` (binary or text forms, one after another), in order. Their keys
+/// stay in `bytes`, which the partials share.
+pub fn parse_stream(bytes: Vec<u8>) -> Result<Vec<Partial>, FormatError> {
+    let data = Arc::new(bytes);
+    let mut out = Vec::new();
+    let mut at = 0;
+    loop {
+        at += data[at..].len() - trim_start(&data[at..]).len();
+        let rest = &data[at..];
+        if rest.is_empty() {
+            break;
+        }
+        if rest.starts_with(&MAGIC) {
+            let (partial, used) = parse_binary(&data, at)?;
+            out.push(partial);
+            at += used;
+        } else if rest.starts_with(TEXT_TAG.as_bytes()) {
+            let (partial, used) = parse_text(rest)?;
+            out.push(partial);
+            at += used;
+        } else if out.is_empty() {
+            return Err(FormatError::NotPartial);
+        } else {
+            return Err(corrupt(format!(
+                "unexpected bytes after partial {}",
+                out.len()
+            )));
+        }
+    }
+    if out.is_empty() {
+        return Err(FormatError::NotPartial);
+    }
+    Ok(out)
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// One text partial from the front of `bytes`: its header line and the base64 lines up to the
+/// next header or the end.
+fn parse_text(bytes: &[u8]) -> Result<(Partial, usize), FormatError> {
+    let mut lines = bytes.split_inclusive(|&b| b == b'\n');
+    let header = lines.next().unwrap_or_default();
+    let mut used = header.len();
+    let header = String::from_utf8_lossy(header.trim_ascii());
+    let version = header
+        .strip_prefix(TEXT_TAG)
+        .and_then(|h| h.trim_start().strip_prefix('v'))
+        .and_then(|h| h.split_whitespace().next())
+        .ok_or(FormatError::NotPartial)?;
+    match version.parse::<u16>() {
+        Ok(VERSION) => {}
+        Ok(v) => return Err(FormatError::Version(v)),
+        Err(_) => return Err(corrupt(format!("bad header line `{header}`"))),
+    }
+    let mut b64 = Vec::new();
+    for line in lines {
+        let text = line.trim_ascii();
+        if text.starts_with(TEXT_TAG.as_bytes()) || line.starts_with(&MAGIC[..7]) {
+            break; // the next partial
+        }
+        b64.extend_from_slice(text);
+        used += line.len();
+    }
+    let binary = base64::engine::general_purpose::STANDARD
+        .decode(&b64)
+        .map_err(|e| match e {
+            base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidPadding => {
+                FormatError::Truncated(format!("base64 text cut short: {e}"))
+            }
+            _ => corrupt(format!("bad base64: {e}")),
+        })?;
+    if !binary.starts_with(&MAGIC) {
+        return Err(corrupt("text partial does not hold a binary partial"));
+    }
+    let binary = Arc::new(binary);
+    let (partial, inner) = parse_binary(&binary, 0)?;
+    if inner != binary.len() {
+        return Err(corrupt("text partial holds extra bytes"));
+    }
+    if header
+        .split_whitespace()
+        .skip(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        != partial.label()
+    {
+        return Err(corrupt(format!(
+            "header line `{header}` does not match its content ({})",
+            partial.label()
+        )));
+    }
+    Ok((partial, used))
+}
+
+/// One binary partial at `at` in `data`; returns it and the bytes it used.
+fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), FormatError> {
+    let bytes = &data[at..];
+    if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
+        return Err(FormatError::NotPartial);
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(FormatError::Truncated(format!(
+            "{} of {HEADER_LEN} header bytes",
+            bytes.len()
+        )));
+    }
+    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    if version != VERSION {
+        return Err(FormatError::Version(version));
+    }
+    let kind = bytes[10];
+    if bytes[11] != 0 {
+        return Err(corrupt("reserved header byte is set"));
+    }
+    let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
+    let available = (bytes.len() - HEADER_LEN) as u64;
+    if length > available {
+        return Err(FormatError::Truncated(format!(
+            "{available} of {length} payload bytes"
+        )));
+    }
+    let payload = &bytes[HEADER_LEN..HEADER_LEN + length as usize];
+    if checksum(bytes, [payload]) != crc {
+        return Err(corrupt("checksum mismatch"));
+    }
+    let mut r = Reader {
+        bytes: payload,
+        pos: 0,
+        data,
+        base: at + HEADER_LEN,
+    };
+    let partial = match kind {
+        KIND_SLICE => Partial::Slice(read_slice(&mut r)?),
+        KIND_BUCKET => Partial::Bucket(read_bucket(&mut r)?),
+        other => return Err(corrupt(format!("unknown kind {other}"))),
+    };
+    if r.pos != payload.len() {
+        return Err(corrupt("extra bytes in the payload"));
+    }
+    Ok((partial, HEADER_LEN + payload.len()))
+}
+
+struct Reader<'a> {
+    /// The payload.
+    bytes: &'a [u8],
+    pos: usize,
+    /// The buffer the payload lies in, at `base`, for key blocks to keep.
+    data: &'a Arc<Vec<u8>>,
+    base: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], FormatError> {
+        let left = self.bytes.len() - self.pos;
+        if n > left {
+            return Err(corrupt("a field runs past the payload"));
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, FormatError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, FormatError> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4")))
+    }
+
+    fn u64(&mut self) -> Result<u64, FormatError> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8")))
+    }
+
+    fn u128(&mut self) -> Result<u128, FormatError> {
+        Ok(u128::from_le_bytes(self.take(16)?.try_into().expect("16")))
+    }
+
+    fn opt_u64(&mut self) -> Result<Option<u64>, FormatError> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => self.u64().map(Some),
+            _ => Err(corrupt("bad optional number")),
+        }
+    }
+
+    fn string(&mut self) -> Result<String, FormatError> {
+        let len = self.u32()? as usize;
+        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
+    }
+
+    /// A count of items of at least `min_size` bytes each, checked against what is left so
+    /// a corrupt count cannot make us allocate more than the payload could hold.
+    fn count(&mut self, min_size: usize) -> Result<usize, FormatError> {
+        let n = self.u64()?;
+        let left = (self.bytes.len() - self.pos) as u64;
+        match n.checked_mul(min_size as u64) {
+            Some(need) if need <= left => Ok(n as usize),
+            _ => Err(corrupt("a count runs past the payload")),
+        }
+    }
+
+    fn plan(&mut self) -> Result<(PlanInfo, u128), FormatError> {
+        let fingerprint = self.u128()?;
+        let chunk_size = self.opt_u64()?;
+        let jobs = self.u64()?;
+        let n = self.count(5)?;
+        let inputs = (0..n)
+            .map(|_| {
+                Ok(InputInfo {
+                    name: self.string()?,
+                    size: self.opt_u64()?,
+                })
+            })
+            .collect::<Result<Vec<_>, FormatError>>()?;
+        let n = self.count(8)?;
+        let errors = (0..n)
+            .map(|_| Ok(InputError::new(self.string()?, self.string()?)))
+            .collect::<Result<Vec<_>, FormatError>>()?;
+        let plan = PlanInfo {
+            chunk_size,
+            jobs,
+            inputs,
+            errors,
+        };
+        if plan.fingerprint() != fingerprint {
+            return Err(corrupt("fingerprint does not match the plan"));
+        }
+        if plan.jobs < plan.inputs.len() as u64 {
+            return Err(corrupt("fewer jobs than inputs"));
+        }
+        Ok((plan, fingerprint))
+    }
+
+    /// A file index, checked against the plan and required to increase.
+    fn input(&mut self, plan: &PlanInfo, previous: Option<u32>) -> Result<u32, FormatError> {
+        let input = self.u32()?;
+        if input as usize >= plan.inputs.len() {
+            return Err(corrupt("file index out of range"));
+        }
+        if previous.is_some_and(|p| input <= p) {
+            return Err(corrupt("file records out of order"));
+        }
+        Ok(input)
+    }
+}
+
+fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
+    let (plan, fingerprint) = r.plan()?;
+    let slice = SliceId {
+        index: r.u32()?,
+        count: r.u32()?,
+    };
+    if slice.count == 0 || slice.index >= slice.count {
+        return Err(corrupt(format!("bad slice {slice}")));
+    }
+    let jobs = r.u64()?..r.u64()?;
+    if jobs.start > jobs.end || jobs.end > plan.jobs {
+        return Err(corrupt("job range outside the plan"));
+    }
+    let buckets = r.u32()?;
+    if buckets == 0 || buckets > super::MAX_BUCKETS {
+        return Err(corrupt(format!("{buckets} key buckets")));
+    }
+    let n = r.count(5)?;
+    let mut files = Vec::with_capacity(n);
+    let mut previous = None;
+    for _ in 0..n {
+        let input = r.input(&plan, previous)?;
+        previous = Some(input);
+        let outcome = match r.u8()? {
+            0 => {
+                let total = r.u64()?;
+                let bytes = r.u64()?;
+                let n_blocks = r.u32()? as usize;
+                if n_blocks > buckets as usize {
+                    return Err(corrupt("more key blocks than buckets"));
+                }
+                // Each block takes at least 36 bytes: never reserve more than could follow.
+                let mut blocks = Vec::with_capacity(n_blocks.min((r.bytes.len() - r.pos) / 36));
+                for _ in 0..n_blocks {
+                    let bucket = r.u32()?;
+                    if bucket >= buckets || blocks.last().is_some_and(|&(b, _)| bucket <= b) {
+                        return Err(corrupt("bad key bucket"));
+                    }
+                    let keys = KeyBlock::scan(r.data, r.base + r.pos)
+                        .map_err(|e| corrupt(format!("keys: {e}")))?;
+                    if keys.layout.used > r.bytes.len() - r.pos {
+                        return Err(corrupt("keys run past the payload"));
+                    }
+                    r.pos += keys.layout.used;
+                    blocks.push((bucket, keys));
+                }
+                Ok(FileKeys {
+                    total,
+                    bytes,
+                    blocks,
+                })
+            }
+            1 => Err(r.string()?),
+            _ => return Err(corrupt("bad file status")),
+        };
+        files.push(SliceFile { input, outcome });
+    }
+    Ok(SlicePartial {
+        plan,
+        fingerprint,
+        slice,
+        jobs,
+        buckets,
+        files,
+    })
+}
+
+fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
+    let (plan, fingerprint) = r.plan()?;
+    let slices = r.u32()?;
+    let bucket = SliceId {
+        index: r.u32()?,
+        count: r.u32()?,
+    };
+    if slices == 0 || bucket.count == 0 || bucket.index >= bucket.count {
+        return Err(corrupt(format!("bad bucket {bucket}")));
+    }
+    let union = r.u64()?;
+    let n = r.count(5)?;
+    let mut files = Vec::with_capacity(n);
+    let mut previous = None;
+    for _ in 0..n {
+        let input = r.input(&plan, previous)?;
+        previous = Some(input);
+        let outcome = match r.u8()? {
+            0 => Ok(FileCount {
+                total: r.u64()?,
+                bytes: r.u64()?,
+                ip: r.u64()?,
+            }),
+            1 => Err(r.string()?),
+            _ => return Err(corrupt("bad file status")),
+        };
+        files.push(BucketFile { input, outcome });
+    }
+    if files.len() != plan.inputs.len() {
+        return Err(corrupt("a bucket result must hold every file"));
+    }
+    Ok(BucketResult {
+        plan,
+        fingerprint,
+        slices,
+        bucket,
+        union,
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(bytes: &[u8]) -> Result<Vec<Partial>, FormatError> {
+        parse_stream(bytes.to_vec())
+    }
+
+    fn block(keys: KeyVec) -> KeyBlock {
+        let mut bytes = Vec::new();
+        codec::encode_vec(0, &keys, &mut bytes);
+        KeyBlock::scan(&Arc::new(bytes), 0).unwrap()
+    }
+
+    fn plan() -> PlanInfo {
+        PlanInfo {
+            chunk_size: Some(4096),
+            jobs: 3,
+            inputs: vec![
+                InputInfo {
+                    name: "logs/a.log".into(),
+                    size: Some(5000),
+                },
+                InputInfo {
+                    name: "logs/b.log.gz".into(),
+                    size: Some(10),
+                },
+            ],
+            errors: vec![InputError::new("logs/gone.log", "No such file")],
+        }
+    }
+
+    fn slice() -> Partial {
+        let plan = plan();
+        Partial::Slice(SlicePartial {
+            fingerprint: plan.fingerprint(),
+            plan,
+            slice: SliceId { index: 1, count: 2 },
+            jobs: 1..3,
+            buckets: 4,
+            files: vec![
+                SliceFile {
+                    input: 0,
+                    outcome: Ok(FileKeys {
+                        total: 7,
+                        bytes: 904,
+                        blocks: vec![
+                            (
+                                0,
+                                block(KeyVec {
+                                    v4: vec![1, 2, 3],
+                                    short: vec![crate::count::pack_short(b"-")],
+                                    long: vec![],
+                                }),
+                            ),
+                            (
+                                3,
+                                block(KeyVec {
+                                    v4: vec![9],
+                                    short: vec![],
+                                    long: vec![b"a-long-key-over-fifteen".to_vec().into()],
+                                }),
+                            ),
+                        ],
+                    }),
+                },
+                SliceFile {
+                    input: 1,
+                    outcome: Err("corrupt deflate stream".into()),
+                },
+            ],
+        })
+    }
+
+    fn bucket() -> Partial {
+        let plan = plan();
+        Partial::Bucket(BucketResult {
+            fingerprint: plan.fingerprint(),
+            plan,
+            slices: 2,
+            bucket: SliceId { index: 3, count: 4 },
+            union: 12,
+            files: vec![
+                BucketFile {
+                    input: 0,
+                    outcome: Ok(FileCount {
+                        total: 7,
+                        bytes: 904,
+                        ip: 3,
+                    }),
+                },
+                BucketFile {
+                    input: 1,
+                    outcome: Err("gone".into()),
+                },
+            ],
+        })
+    }
+
+    fn same(a: &Partial, b: &Partial) -> bool {
+        to_bytes(a) == to_bytes(b)
+    }
+
+    #[test]
+    fn binary_and_text_round_trip_and_concatenate() {
+        for p in [slice(), bucket()] {
+            let bin = to_bytes(&p);
+            let back = parse(&bin).unwrap();
+            assert_eq!(back.len(), 1);
+            assert!(same(&back[0], &p));
+            let text = to_text(&p);
+            assert!(text.lines().skip(1).all(|l| l.len() <= TEXT_WIDTH));
+            let back = parse(text.as_bytes()).unwrap();
+            assert!(same(&back[0], &p));
+        }
+        let mut both = to_text(&slice()).into_bytes();
+        both.extend(to_bytes(&bucket()));
+        both.extend(to_text(&bucket()).replace('\n', "\r\n").into_bytes());
+        let back = parse(&both).unwrap();
+        assert_eq!(back.len(), 3);
+        assert!(same(&back[0], &slice()) && same(&back[2], &bucket()));
+    }
+
+    #[test]
+    fn fingerprint_is_fixed_and_sees_sizes_and_chunks() {
+        let p = plan();
+        // The same value in every process and on every machine: a literal.
+        assert_eq!(p.fingerprint(), 0x8966_b387_c635_896c_a44e_da50_1e5e_b3a3);
+        let mut q = plan();
+        q.inputs[0].size = Some(5001);
+        assert_ne!(p.fingerprint(), q.fingerprint());
+        let mut q = plan();
+        q.chunk_size = None;
+        assert_ne!(p.fingerprint(), q.fingerprint());
+        let mut q = plan();
+        q.inputs[1].name = "logs/c.log.gz".into();
+        assert_ne!(p.fingerprint(), q.fingerprint());
+    }
+
+    #[test]
+    fn every_truncation_and_every_flipped_byte_is_an_error() {
+        for p in [slice(), bucket()] {
+            let bin = to_bytes(&p);
+            for cut in 0..bin.len() {
+                let err = parse(&bin[..cut]).unwrap_err();
+                assert!(
+                    matches!(err, FormatError::Truncated(_) | FormatError::NotPartial),
+                    "cut at {cut}: {err}"
+                );
+            }
+            for i in 0..bin.len() {
+                let mut bad = bin.clone();
+                bad[i] ^= 0x20;
+                assert!(parse(&bad).is_err(), "flipped byte {i}");
+            }
+            let text = to_text(&p);
+            let lines: Vec<&str> = text.lines().collect();
+            for keep in 1..lines.len() {
+                let cut = lines[..keep].join("\n");
+                assert!(parse(cut.as_bytes()).is_err(), "{keep} lines");
+            }
+        }
+    }
+
+    /// Seals arbitrary payload bytes with a valid header and checksum, so the payload parser
+    /// itself meets them (as it would a buggy or hostile writer's partial).
+    fn sealed_raw(kind: u8, payload: &[u8]) -> Vec<u8> {
+        Sealed::new(kind, String::new(), vec![payload.to_vec()]).to_vec()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn checksummed_garbage_is_an_error_not_a_panic(
+            kind in 1u8..3,
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let _ = parse(&sealed_raw(kind, &payload));
+        }
+
+        #[test]
+        fn checksummed_mutations_are_errors_not_panics(
+            which in 0usize..2,
+            edits in proptest::collection::vec((proptest::prelude::any::<usize>(), proptest::prelude::any::<u8>()), 1..4),
+        ) {
+            let good = to_bytes(&[slice(), bucket()][which]);
+            let mut payload = good[HEADER_LEN..].to_vec();
+            for (at, byte) in edits {
+                let at = at % payload.len();
+                payload[at] = byte;
+            }
+            // Whatever parses must merge or fail cleanly, alone or beside the original.
+            if let Ok(parsed) = parse(&sealed_raw(good[10], &payload)) {
+                let original = parse(&good).unwrap().remove(0);
+                for set in [vec![parsed[0].clone()], vec![parsed[0].clone(), original]] {
+                    let mut slices = Vec::new();
+                    let mut buckets = Vec::new();
+                    for p in set {
+                        match p {
+                            Partial::Slice(s) => slices.push((String::new(), s)),
+                            Partial::Bucket(b) => buckets.push((String::new(), b)),
+                        }
+                    }
+                    let mut note = |_: String| {};
+                    let _ = super::super::merge::merge_slices(slices.clone(), None, &mut note);
+                    let _ = super::super::merge::merge_slices(slices, Some(1), &mut note);
+                    let _ = super::super::merge::merge_buckets(buckets, &mut note);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_bytes_are_not_partials() {
+        let err = |bytes: &[u8]| parse(bytes).unwrap_err();
+        assert_eq!(err(b""), FormatError::NotPartial);
+        assert_eq!(err(b"{\"files\": {}}"), FormatError::NotPartial);
+        let mut future = to_bytes(&slice());
+        future[8] = 9;
+        assert_eq!(err(&future), FormatError::Version(9));
+        assert_eq!(
+            err(b"logcount-partial v7 slice 0/1\nAAAA\n"),
+            FormatError::Version(7)
+        );
+        let mut trailing = to_bytes(&slice());
+        trailing.extend_from_slice(b"junk");
+        assert!(matches!(parse(&trailing), Err(FormatError::Corrupt(_))));
+    }
+}

@@ -1,0 +1,542 @@
+//! Merging partials: check they belong together, then add them up exactly.
+//!
+//! Checks come first and any failure is one line and no numbers: partials of different plans
+//! (fingerprints differ), different slice or bucket counts, a slice or bucket missing, or one
+//! given twice with different contents. The same slice given twice with the same contents (a
+//! task an engine retried, whose output was kept twice) is counted once, with a note.
+//!
+//! Then: a file's totals and bytes are sums over slices; its distinct keys are the union of
+//! its slices' keys (a count, when one slice holds the whole file, since a slice stores each
+//! file's keys once); the summary's keys are the union over every counted file, built by
+//! routing keys to shards by a fixed hash and deduplicating the shards in parallel.
+
+use std::collections::btree_map::{BTreeMap, Entry};
+
+use rayon::prelude::*;
+
+use super::format::{
+    BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, PlanInfo, SliceId, SlicePartial,
+};
+use crate::count::{shard_of, Key, KeySet, KeyVec};
+use crate::input::InputError;
+use crate::report::{ExecutorInfo, FileStats, Report};
+
+/// The union is deduplicated in `1 << SHARD_BITS` independent shards.
+const SHARD_BITS: u32 = 6;
+
+/// What merging yields: per-file counts (or errors) for every input and the union's size.
+#[derive(Debug)]
+pub struct Merged {
+    pub plan: PlanInfo,
+    pub fingerprint: u128,
+    pub slices: u32,
+    /// Bucket count of the partials (1 without `--buckets`).
+    pub buckets: u32,
+    /// By input index.
+    pub files: Vec<Result<FileCount, String>>,
+    pub union: u64,
+}
+
+impl Merged {
+    /// The report a direct run of the same plan prints.
+    pub fn report(self, executor: ExecutorInfo, elapsed_ms: f64) -> Report {
+        let mut files = Vec::new();
+        let mut errors = self.plan.errors;
+        for (input, outcome) in self.plan.inputs.into_iter().zip(self.files) {
+            match outcome {
+                Ok(c) => files.push(FileStats {
+                    path: input.name,
+                    total: c.total,
+                    ip: c.ip,
+                    bytes: c.bytes,
+                }),
+                Err(e) => errors.push(InputError::new(input.name, e)),
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        Report::new(files, errors, self.union, executor, elapsed_ms)
+    }
+
+    /// The counts-only result of one bucket (`merge --bucket`).
+    pub fn into_bucket(self, bucket: u32) -> BucketResult {
+        BucketResult {
+            plan: self.plan,
+            fingerprint: self.fingerprint,
+            slices: self.slices,
+            bucket: SliceId {
+                index: bucket,
+                count: self.buckets,
+            },
+            union: self.union,
+            files: self
+                .files
+                .into_iter()
+                .enumerate()
+                .map(|(i, outcome)| BucketFile {
+                    input: i as u32,
+                    outcome,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The ids of `0..count` that `have` lacks (`present` of them are there), for a message:
+/// the first few, found lazily (a slice count may be huge).
+fn missing(count: u32, present: usize, have: impl Fn(u32) -> bool, what: &str) -> String {
+    let absent = count as usize - present;
+    let shown: Vec<String> = (0..count)
+        .filter(|&i| !have(i))
+        .take(8)
+        .map(|i| format!("{what} {i}/{count}"))
+        .collect();
+    let more = if absent > shown.len() {
+        format!(" and {} more", absent - shown.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "missing {}{more}: have {present} of {count} {what}s, each is needed exactly once",
+        shown.join(", "),
+    )
+}
+
+fn foreign(src: &str, first: &str) -> String {
+    format!(
+        "{src} is a partial of a different plan than {first} (the inputs, their sizes or the \
+         chunk size differ): run every task with the same paths, files and --chunk-size"
+    )
+}
+
+/// Merges slice partials: every key bucket, or only `bucket`.
+pub fn merge_slices(
+    parts: Vec<(String, SlicePartial)>,
+    bucket: Option<u32>,
+    note: &mut dyn FnMut(String),
+) -> Result<Merged, String> {
+    let Some((first_src, first)) = parts.first() else {
+        return Err("no partials to merge".into());
+    };
+    let (first_src, fingerprint, count, buckets) = (
+        first_src.clone(),
+        first.fingerprint,
+        first.slice.count,
+        first.buckets,
+    );
+    for (src, p) in &parts {
+        if p.fingerprint != fingerprint {
+            return Err(foreign(src, &first_src));
+        }
+        if p.slice.count != count {
+            return Err(format!(
+                "{src} is slice {} but {first_src} is slice {}: every task must use the same \
+                 slice count",
+                p.slice, first.slice
+            ));
+        }
+        if p.buckets != buckets {
+            return Err(format!(
+                "{src} has {} key buckets but {first_src} has {buckets}: every task must use the \
+                 same --buckets",
+                p.buckets
+            ));
+        }
+    }
+    if let Some(b) = bucket {
+        if b >= buckets {
+            return Err(format!(
+                "--bucket {b}: the partials have {buckets} key bucket(s), numbered 0 to {}",
+                buckets - 1
+            ));
+        }
+    }
+
+    let mut by_slice: BTreeMap<u32, (String, SlicePartial)> = BTreeMap::new();
+    for (src, p) in parts {
+        match by_slice.entry(p.slice.index) {
+            Entry::Vacant(v) => {
+                v.insert((src, p));
+            }
+            Entry::Occupied(o) => {
+                let (kept_src, kept) = o.get();
+                if !same_slice(kept, &p) {
+                    return Err(format!(
+                        "slice {} is given twice with different contents ({kept_src} and {src}): \
+                         keep one",
+                        p.slice
+                    ));
+                }
+                note(format!(
+                    "{src}: slice {} again, identical to {kept_src}: counted once",
+                    p.slice
+                ));
+            }
+        }
+    }
+    if by_slice.len() != count as usize {
+        return Err(missing(
+            count,
+            by_slice.len(),
+            |i| by_slice.contains_key(&i),
+            "slice",
+        ));
+    }
+    let plan = by_slice
+        .values()
+        .next()
+        .map(|(_, p)| p.plan.clone())
+        .expect("at least one slice");
+    let mut at = 0;
+    for (src, p) in by_slice.values() {
+        if p.jobs.start != at {
+            return Err(format!(
+                "{src}: slice {} holds jobs {}..{}, but the slices before it end at job {at} \
+                 (corrupt partial?)",
+                p.slice, p.jobs.start, p.jobs.end
+            ));
+        }
+        at = p.jobs.end;
+    }
+    if at != plan.jobs {
+        return Err(format!(
+            "the slices hold jobs 0..{at} of a plan of {} (corrupt partial?)",
+            plan.jobs
+        ));
+    }
+
+    // Gather each file's records, in slice order.
+    #[derive(Default)]
+    struct Gathered {
+        records: u32,
+        error: Option<String>,
+        total: u64,
+        bytes: u64,
+        blocks: Vec<KeyBlock>,
+    }
+    let mut gathered: Vec<Gathered> = (0..plan.inputs.len())
+        .map(|_| Gathered::default())
+        .collect();
+    for (_, p) in by_slice.into_values() {
+        for f in p.files {
+            let g = &mut gathered[f.input as usize];
+            g.records += 1;
+            match f.outcome {
+                Err(e) => {
+                    g.error.get_or_insert(e);
+                }
+                Ok(k) => {
+                    g.total = g.total.saturating_add(k.total);
+                    g.bytes = g.bytes.saturating_add(k.bytes);
+                    g.blocks.extend(
+                        k.blocks
+                            .into_iter()
+                            .filter(|&(b, _)| bucket.map_or(true, |want| b == want))
+                            .map(|(_, keys)| keys),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(i) = gathered.iter().position(|g| g.records == 0) {
+        return Err(format!(
+            "no slice holds a result for {} (corrupt partial?)",
+            plan.inputs[i].name
+        ));
+    }
+
+    // Per file: its distinct keys; a file held by one slice is already distinct.
+    let counted: Vec<(Result<FileCount, String>, Distinct)> = gathered
+        .into_par_iter()
+        .map(|g| {
+            if let Some(e) = g.error {
+                return (Err(e), Distinct::Merged(KeyVec::default()));
+            }
+            let keys = if g.records == 1 {
+                Distinct::Stored(g.blocks)
+            } else {
+                let mut set = KeySet::default();
+                for keys in &g.blocks {
+                    set.extend(keys.to_vec());
+                }
+                // The distinct keys, as one list.
+                Distinct::Merged(set.partition(0).pop().unwrap_or_default())
+            };
+            let ip = keys.len() as u64;
+            let count = FileCount {
+                total: g.total,
+                bytes: g.bytes,
+                ip,
+            };
+            (Ok(count), keys)
+        })
+        .collect();
+    let mut files = Vec::with_capacity(counted.len());
+    let mut keys = Vec::with_capacity(counted.len());
+    for (outcome, k) in counted {
+        files.push(outcome);
+        keys.push(k);
+    }
+    let union = union_len(keys);
+    check_sums(&files)?;
+    Ok(Merged {
+        plan,
+        fingerprint,
+        slices: count,
+        buckets,
+        files,
+        union,
+    })
+}
+
+/// Whether two partials of the same slice say the same thing (key order aside).
+fn same_slice(a: &SlicePartial, b: &SlicePartial) -> bool {
+    fn same_keys(a: &FileKeys, b: &FileKeys) -> bool {
+        a.total == b.total
+            && a.bytes == b.bytes
+            && a.blocks.len() == b.blocks.len()
+            && a.blocks.iter().zip(&b.blocks).all(|((ba, ka), (bb, kb))| {
+                let (mut ka, mut kb) = (ka.to_vec(), kb.to_vec());
+                dedup(&mut ka);
+                dedup(&mut kb);
+                ba == bb && ka.v4 == kb.v4 && ka.short == kb.short && ka.long == kb.long
+            })
+    }
+    a.jobs == b.jobs
+        && a.files.len() == b.files.len()
+        && a.files.iter().zip(&b.files).all(|(fa, fb)| {
+            fa.input == fb.input
+                && match (&fa.outcome, &fb.outcome) {
+                    (Ok(ka), Ok(kb)) => same_keys(ka, kb),
+                    (Err(ea), Err(eb)) => ea == eb,
+                    _ => false,
+                }
+        })
+}
+
+/// Merges the results of `merge --bucket`, one per bucket: per-file distinct counts and the
+/// union add up exactly, because buckets partition the keys.
+pub fn merge_buckets(
+    parts: Vec<(String, BucketResult)>,
+    note: &mut dyn FnMut(String),
+) -> Result<Merged, String> {
+    let Some((first_src, first)) = parts.first() else {
+        return Err("no partials to merge".into());
+    };
+    let first_src = first_src.clone();
+    let (fingerprint, slices, first_bucket) = (first.fingerprint, first.slices, first.bucket);
+    let count = first_bucket.count;
+    let mut by_bucket: BTreeMap<u32, (String, BucketResult)> = BTreeMap::new();
+    for (src, b) in parts {
+        if b.fingerprint != fingerprint {
+            return Err(foreign(&src, &first_src));
+        }
+        if b.bucket.count != count || b.slices != slices {
+            return Err(format!(
+                "{src} is bucket {} of {} slices but {first_src} is bucket {first_bucket} of \
+                 {slices} slices: bucket results must come from the same partials",
+                b.bucket, b.slices
+            ));
+        }
+        match by_bucket.entry(b.bucket.index) {
+            Entry::Vacant(v) => {
+                v.insert((src, b));
+            }
+            Entry::Occupied(o) => {
+                let (kept_src, kept) = o.get();
+                if *kept != b {
+                    return Err(format!(
+                        "bucket {} is given twice with different contents ({kept_src} and \
+                         {src}): keep one",
+                        b.bucket
+                    ));
+                }
+                note(format!(
+                    "{src}: bucket {} again, identical to {kept_src}: counted once",
+                    b.bucket
+                ));
+            }
+        }
+    }
+    if by_bucket.len() != count as usize {
+        return Err(missing(
+            count,
+            by_bucket.len(),
+            |i| by_bucket.contains_key(&i),
+            "bucket",
+        ));
+    }
+    let mut results = by_bucket.into_values();
+    let (_, base) = results.next().expect("at least one bucket");
+    let mut files: Vec<Result<FileCount, String>> =
+        base.files.into_iter().map(|f| f.outcome).collect();
+    let mut union = base.union;
+    for (src, b) in results {
+        union = union.saturating_add(b.union);
+        for (merged, f) in files.iter_mut().zip(b.files) {
+            match (merged, f.outcome) {
+                (Ok(m), Ok(c)) if (m.total, m.bytes) == (c.total, c.bytes) => {
+                    m.ip = m.ip.saturating_add(c.ip)
+                }
+                (Err(m), Err(e)) if *m == e => {}
+                _ => {
+                    return Err(format!(
+                        "{src}: bucket {} disagrees with bucket 0 on {} (made from different \
+                         partials?)",
+                        b.bucket, b.plan.inputs[f.input as usize].name
+                    ))
+                }
+            }
+        }
+    }
+    check_sums(&files)?;
+    Ok(Merged {
+        plan: base.plan,
+        fingerprint,
+        slices,
+        buckets: count,
+        files,
+        union,
+    })
+}
+
+/// Refuses totals that no log could have (they overflow 64 bits when added up): a partial
+/// that passed its checksum with such numbers was written wrong.
+fn check_sums(files: &[Result<FileCount, String>]) -> Result<(), String> {
+    let (mut total, mut bytes) = (0u64, 0u64);
+    for c in files.iter().flatten() {
+        total = total
+            .checked_add(c.total)
+            .ok_or("impossible totals (corrupt partial?)")?;
+        bytes = bytes
+            .checked_add(c.bytes)
+            .ok_or("impossible byte counts (corrupt partial?)")?;
+        if total == u64::MAX || bytes == u64::MAX {
+            return Err("impossible totals (corrupt partial?)".into());
+        }
+    }
+    Ok(())
+}
+
+/// Sorts and deduplicates each class of keys (the classes are disjoint); returns the count.
+fn dedup(keys: &mut KeyVec) -> usize {
+    keys.v4.sort_unstable();
+    keys.v4.dedup();
+    keys.short.sort_unstable();
+    keys.short.dedup();
+    keys.long.sort_unstable();
+    keys.long.dedup();
+    keys.len()
+}
+
+/// A file's distinct keys: as its one slice stored them, or merged from several slices.
+enum Distinct {
+    Stored(Vec<KeyBlock>),
+    Merged(KeyVec),
+}
+
+impl Distinct {
+    fn len(&self) -> usize {
+        match self {
+            Distinct::Stored(blocks) => blocks.iter().map(KeyBlock::len).sum(),
+            Distinct::Merged(keys) => keys.len(),
+        }
+    }
+}
+
+/// Adds keys to the shard lists their fixed hash picks.
+struct Router(Vec<KeyVec>);
+
+impl Router {
+    fn new() -> Router {
+        Router(vec![KeyVec::default(); 1 << SHARD_BITS])
+    }
+
+    fn v4(&mut self, keys: impl Iterator<Item = u32>) {
+        for v in keys {
+            self.0[shard_of(Key::V4(v), SHARD_BITS)].v4.push(v);
+        }
+    }
+
+    fn short(&mut self, keys: impl Iterator<Item = u128>) {
+        for s in keys {
+            self.0[shard_of(Key::Short(s), SHARD_BITS)].short.push(s);
+        }
+    }
+
+    fn long<'a>(&mut self, keys: impl Iterator<Item = &'a [u8]>) {
+        for l in keys {
+            self.0[shard_of(Key::Long(l), SHARD_BITS)]
+                .long
+                .push(l.into());
+        }
+    }
+
+    fn add(mut self, keys: Distinct) -> Router {
+        match keys {
+            Distinct::Stored(blocks) => {
+                for b in &blocks {
+                    self.v4(b.v4());
+                    self.short(b.short());
+                    self.long(b.long());
+                }
+            }
+            Distinct::Merged(keys) => {
+                self.v4(keys.v4.into_iter());
+                self.short(keys.short.into_iter());
+                self.long(keys.long.iter().map(|k| &k[..]));
+            }
+        }
+        self
+    }
+}
+
+/// The number of distinct keys over every file's keys: keys are routed to shards by a fixed
+/// hash (in parallel over files), then each shard's keys go into a set of its own, small
+/// enough to stay in cache (in parallel over shards).
+fn union_len(files: Vec<Distinct>) -> u64 {
+    let routed: Vec<Router> = files
+        .into_par_iter()
+        .fold(Router::new, Router::add)
+        .collect();
+    let mut by_shard: Vec<Vec<KeyVec>> = (0..1 << SHARD_BITS).map(|_| Vec::new()).collect();
+    for router in routed {
+        for (s, keys) in router.0.into_iter().enumerate() {
+            by_shard[s].push(keys);
+        }
+    }
+    by_shard
+        .into_par_iter()
+        .map(|parts| {
+            let mut set = KeySet::default();
+            for keys in parts {
+                set.extend(keys);
+            }
+            set.len() as u64
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn union_counts_distinct_keys_across_files() {
+        let a = KeyVec {
+            v4: (0..1000).collect(),
+            short: vec![crate::count::pack_short(b"-")],
+            long: vec![b"a-long-client-key-over-fifteen".to_vec().into()],
+        };
+        let b = KeyVec {
+            v4: (500..1500).collect(),
+            short: vec![crate::count::pack_short(b"-")],
+            long: vec![],
+        };
+        assert_eq!(
+            union_len(vec![Distinct::Merged(a), Distinct::Merged(b)]),
+            1500 + 1 + 1
+        );
+        assert_eq!(union_len(Vec::new()), 0);
+    }
+}
