@@ -1,9 +1,10 @@
 //! The application: validated options in, output and an exit code out.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::cli::{Cli, Command, CountArgs, GenArgs};
+use crate::cli::{Cli, Command, CountArgs, GenArgs, RunArgs};
 use crate::executor::Executor;
 use crate::plan::Plan;
 use crate::progress::Progress;
@@ -57,31 +58,14 @@ fn count(args: &CountArgs) -> i32 {
         (false, None) if io::stdout().is_terminal() => Format::Table,
         (false, None) => Format::Json,
     };
-    let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
-    let executor = match args.executor.build_with(jobs, args.start_method) {
-        Ok(executor) => executor,
-        Err(usage) => {
-            warn(usage);
-            return EXIT_USAGE;
-        }
-    };
-
     signals::install();
     let started = Instant::now();
-    let plan = Plan::new(
-        &args.paths,
-        args.chunk_size.or(executor.default_chunk_size()),
-    );
-    for e in &plan.errors {
-        warn(format_args!("{}: {}", e.path, e.error));
-    }
-    if !args.quiet {
-        for n in &plan.notes {
-            warn(format_args!("{}: {}", n.path, n.message));
-        }
-    }
+    let (executor, plan) = match prepare(&args.run, &args.paths) {
+        Ok(ready) => ready,
+        Err(status) => return status,
+    };
 
-    let progress = Progress::new(plan.known_bytes(), !args.quiet);
+    let progress = Progress::new(plan.known_bytes(), !args.run.quiet);
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     let report = execute(
         &plan,
@@ -122,6 +106,29 @@ fn count(args: &CountArgs) -> i32 {
     } else {
         EXIT_FAILED
     }
+}
+
+/// Builds the executor `run` asks for and plans `paths` for it, printing the planning's
+/// errors (and notes, unless quiet) on stderr. `Err` holds the exit status of bad usage.
+pub fn prepare(run: &RunArgs, paths: &[PathBuf]) -> Result<(Box<dyn Executor>, Plan), i32> {
+    let jobs = run.jobs.map_or_else(default_jobs, |j| j as usize);
+    let executor = run
+        .executor
+        .build_with(jobs, run.start_method)
+        .map_err(|usage| {
+            warn(usage);
+            EXIT_USAGE
+        })?;
+    let plan = Plan::new(paths, run.chunk_size.or(executor.default_chunk_size()));
+    for e in &plan.errors {
+        warn(format_args!("{}: {}", e.path, e.error));
+    }
+    if !run.quiet {
+        for n in &plan.notes {
+            warn(format_args!("{}: {}", n.path, n.message));
+        }
+    }
+    Ok((executor, plan))
 }
 
 /// Runs `plan` on `executor`, telling `on_event` about each file as it completes (from

@@ -69,6 +69,21 @@ pub struct CountArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+/// How a run counts: the options shared by counting and `partial`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// How the work is run.
     #[arg(short = 'e', long, value_enum, default_value_t = ExecutorKind::Threads)]
     pub executor: ExecutorKind,
@@ -83,18 +98,10 @@ pub struct CountArgs {
     pub start_method: Option<StartMethod>,
 
     /// Cut files bigger than this into byte ranges counted in parallel: a byte count with an
-    /// optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`, `64M`)
-    /// [default: 32MiB; serial: no cutting].
+    /// optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`, `64M`); every task of
+    /// a `partial` run must use the same value [default: 32MiB; serial: no cutting].
     #[arg(long, value_name = "BYTES", value_parser = crate::plan::parse_size)]
     pub chunk_size: Option<u64>,
-
-    /// Output format [default: table on a terminal, json otherwise].
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
-
-    /// Same as `--format json`.
-    #[arg(long, conflicts_with = "format")]
-    pub json: bool,
 
     /// Print no notes or progress on stderr (errors are still printed).
     #[arg(short, long)]
@@ -238,26 +245,8 @@ pub struct PartialArgs {
           value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::partial::MAX_BUCKETS)))]
     pub buckets: u32,
 
-    /// How the slice's jobs are run.
-    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorKind::Threads)]
-    pub executor: ExecutorKind,
-
-    /// Number of workers [default: number of CPUs].
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub jobs: Option<u32>,
-
-    /// How `-e procpool` starts its workers [default: fork on Linux].
-    #[arg(long, value_enum, value_name = "METHOD")]
-    pub start_method: Option<StartMethod>,
-
-    /// Cut files bigger than this into byte ranges, as for counting; every task must use the
-    /// same value [default: the executor's, 32MiB; serial: no cutting].
-    #[arg(long, value_name = "BYTES", value_parser = crate::plan::parse_size)]
-    pub chunk_size: Option<u64>,
-
-    /// Print no notes or progress on stderr (errors are still printed).
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 const MERGE_EXAMPLES: &str = "\

@@ -244,26 +244,10 @@ fn bucketize(parts: &[KeySet], buckets: u32) -> Vec<(u32, KeyVec)> {
 
 /// `logcount partial`: count one slice, write its partial.
 pub fn run_partial(args: &PartialArgs) -> i32 {
-    let jobs = args.jobs.map_or_else(app::default_jobs, |j| j as usize);
-    let executor = match args.executor.build_with(jobs, args.start_method) {
-        Ok(executor) => executor,
-        Err(usage) => {
-            app::warn(usage);
-            return app::EXIT_USAGE;
-        }
+    let (executor, plan) = match app::prepare(&args.run, &args.paths) {
+        Ok(ready) => ready,
+        Err(status) => return status,
     };
-    let plan = Plan::new(
-        &args.paths,
-        args.chunk_size.or(executor.default_chunk_size()),
-    );
-    for e in &plan.errors {
-        warn(format_args!("{}: {}", e.path, e.error));
-    }
-    if !args.quiet {
-        for n in &plan.notes {
-            warn(format_args!("{}: {}", n.path, n.message));
-        }
-    }
     let range = slice_jobs(&plan, args.slice);
     let slice_bytes = plan.jobs[range.clone()]
         .iter()
@@ -272,7 +256,7 @@ pub fn run_partial(args: &PartialArgs) -> i32 {
             (None, size) => size,
         })
         .sum();
-    let progress = Progress::new(slice_bytes, !args.quiet);
+    let progress = Progress::new(slice_bytes, !args.run.quiet);
     let counted = count_slice(
         &plan,
         args.slice,
@@ -300,7 +284,7 @@ pub fn run_partial(args: &PartialArgs) -> i32 {
             return EXIT_FAILED;
         }
     };
-    if !args.quiet {
+    if !args.run.quiet {
         let per_pair = if counted.keys > 0 {
             format!(
                 ", {:.2} bytes per (file, key)",
