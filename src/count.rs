@@ -121,8 +121,27 @@ impl KeySet {
 
     /// Splits the keys into `1 << bits` disjoint groups by [`shard_of`], so sets built from
     /// the same group of different inputs can be merged independently (in parallel).
+    ///
+    /// Each group is allocated at its exact size first (one counting pass over the dotted
+    /// quads and short keys), so the groups cost no more than the keys they hold while both
+    /// they and the set are alive.
     pub fn partition(self, bits: u32) -> Vec<KeyVec> {
-        let mut parts: Vec<KeyVec> = (0..1usize << bits).map(|_| KeyVec::default()).collect();
+        let n = 1usize << bits;
+        let mut v4_len = vec![0usize; n];
+        let mut short_len = vec![0usize; n];
+        for &v in &self.v4 {
+            v4_len[shard_of(Key::V4(v), bits)] += 1;
+        }
+        for &p in &self.short {
+            short_len[shard_of(Key::Short(p), bits)] += 1;
+        }
+        let mut parts: Vec<KeyVec> = (0..n)
+            .map(|i| KeyVec {
+                v4: Vec::with_capacity(v4_len[i]),
+                short: Vec::with_capacity(short_len[i]),
+                long: Vec::new(),
+            })
+            .collect();
         for v in self.v4 {
             parts[shard_of(Key::V4(v), bits)].v4.push(v);
         }
