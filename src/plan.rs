@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use crate::input::{self, Input, InputError, Note, Source};
 
+/// The most jobs one file is cut into, whatever `--chunk-size` says (1 GiB at 16 KiB chunks).
+pub const MAX_CUTS: u64 = 1 << 16;
+
 /// One unit of work for an executor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
@@ -38,6 +41,9 @@ impl Plan {
         for (index, input) in expanded.inputs.iter().enumerate() {
             match (chunk_size, splittable_size(input)) {
                 (Some(chunk), Some(size)) if size > chunk => {
+                    // A tiny chunk size on a huge file would plan millions of jobs: the answer
+                    // is the same however a file is cut, so cut it in at most MAX_CUTS.
+                    let chunk = chunk.max(size.div_ceil(MAX_CUTS));
                     let mut start = 0;
                     while start < size {
                         let end = start.saturating_add(chunk).min(size);
@@ -178,5 +184,26 @@ mod tests {
         assert_eq!(plan.known_bytes(), Some(1100));
         let whole = Plan::new(&[dir.path().to_path_buf()], None);
         assert_eq!(whole.jobs.len(), 2);
+    }
+
+    #[test]
+    fn a_file_is_cut_in_at_most_max_cuts_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = std::fs::File::create(dir.path().join("sparse.log")).unwrap();
+        let size = MAX_CUTS * 10 + 7;
+        f.set_len(size).unwrap();
+        let plan = Plan::new(&[dir.path().to_path_buf()], Some(1));
+        assert!(
+            plan.jobs.len() as u64 <= MAX_CUTS,
+            "{} jobs",
+            plan.jobs.len()
+        );
+        let mut next = 0;
+        for job in &plan.jobs {
+            let r = job.range.clone().unwrap();
+            assert_eq!(r.start, next);
+            next = r.end;
+        }
+        assert_eq!(next, size);
     }
 }
