@@ -102,6 +102,49 @@ fn missing(count: u32, present: usize, have: impl Fn(u32) -> bool, what: &str) -
     )
 }
 
+/// Keeps one piece per index `0..count`, in index order. An identical repeat (a task the engine
+/// ran twice) is counted once, with a note; a repeat with other contents, or a missing index,
+/// is an error: never a silently wrong sum.
+fn one_per_index<T>(
+    parts: Vec<(String, T)>,
+    count: u32,
+    what: &str,
+    id: impl Fn(&T) -> (u32, String),
+    same: impl Fn(&T, &T) -> bool,
+    note: &mut dyn FnMut(String),
+) -> Result<BTreeMap<u32, (String, T)>, String> {
+    let mut by_index: BTreeMap<u32, (String, T)> = BTreeMap::new();
+    for (src, part) in parts {
+        let (index, shown) = id(&part);
+        match by_index.entry(index) {
+            Entry::Vacant(v) => {
+                v.insert((src, part));
+            }
+            Entry::Occupied(o) => {
+                let (kept_src, kept) = o.get();
+                if !same(kept, &part) {
+                    return Err(format!(
+                        "{what} {shown} is given twice with different contents ({kept_src} and \
+                         {src}): keep one"
+                    ));
+                }
+                note(format!(
+                    "{src}: {what} {shown} again, identical to {kept_src}: counted once"
+                ));
+            }
+        }
+    }
+    if by_index.len() != count as usize {
+        return Err(missing(
+            count,
+            by_index.len(),
+            |i| by_index.contains_key(&i),
+            what,
+        ));
+    }
+    Ok(by_index)
+}
+
 fn foreign(src: &str, first: &str) -> String {
     format!(
         "{src} is a partial of a different plan than {first} (the inputs, their sizes or the \
@@ -152,36 +195,14 @@ pub fn merge_slices(
         }
     }
 
-    let mut by_slice: BTreeMap<u32, (String, SlicePartial)> = BTreeMap::new();
-    for (src, p) in parts {
-        match by_slice.entry(p.slice.index) {
-            Entry::Vacant(v) => {
-                v.insert((src, p));
-            }
-            Entry::Occupied(o) => {
-                let (kept_src, kept) = o.get();
-                if !same_slice(kept, &p) {
-                    return Err(format!(
-                        "slice {} is given twice with different contents ({kept_src} and {src}): \
-                         keep one",
-                        p.slice
-                    ));
-                }
-                note(format!(
-                    "{src}: slice {} again, identical to {kept_src}: counted once",
-                    p.slice
-                ));
-            }
-        }
-    }
-    if by_slice.len() != count as usize {
-        return Err(missing(
-            count,
-            by_slice.len(),
-            |i| by_slice.contains_key(&i),
-            "slice",
-        ));
-    }
+    let by_slice = one_per_index(
+        parts,
+        count,
+        "slice",
+        |p| (p.slice.index, p.slice.to_string()),
+        same_slice,
+        note,
+    )?;
     let plan = by_slice
         .values()
         .next()
@@ -326,10 +347,9 @@ pub fn merge_buckets(
     let first_src = first_src.clone();
     let (fingerprint, slices, first_bucket) = (first.fingerprint, first.slices, first.bucket);
     let count = first_bucket.count;
-    let mut by_bucket: BTreeMap<u32, (String, BucketResult)> = BTreeMap::new();
-    for (src, b) in parts {
+    for (src, b) in &parts {
         if b.fingerprint != fingerprint {
-            return Err(foreign(&src, &first_src));
+            return Err(foreign(src, &first_src));
         }
         if b.bucket.count != count || b.slices != slices {
             return Err(format!(
@@ -338,34 +358,15 @@ pub fn merge_buckets(
                 b.bucket, b.slices
             ));
         }
-        match by_bucket.entry(b.bucket.index) {
-            Entry::Vacant(v) => {
-                v.insert((src, b));
-            }
-            Entry::Occupied(o) => {
-                let (kept_src, kept) = o.get();
-                if *kept != b {
-                    return Err(format!(
-                        "bucket {} is given twice with different contents ({kept_src} and \
-                         {src}): keep one",
-                        b.bucket
-                    ));
-                }
-                note(format!(
-                    "{src}: bucket {} again, identical to {kept_src}: counted once",
-                    b.bucket
-                ));
-            }
-        }
     }
-    if by_bucket.len() != count as usize {
-        return Err(missing(
-            count,
-            by_bucket.len(),
-            |i| by_bucket.contains_key(&i),
-            "bucket",
-        ));
-    }
+    let by_bucket = one_per_index(
+        parts,
+        count,
+        "bucket",
+        |b| (b.bucket.index, b.bucket.to_string()),
+        |a, b| a == b,
+        note,
+    )?;
     let mut results = by_bucket.into_values();
     let (_, base) = results.next().expect("at least one bucket");
     let mut files: Vec<Result<FileCount, String>> =
