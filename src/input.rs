@@ -229,16 +229,49 @@ pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
     let meta = file.metadata()?;
-    if id.is_some_and(|id| id != (meta.dev(), meta.ino())) {
-        return Err(io::Error::other(
-            "replaced since the run started (log rotation?)",
-        ));
-    }
+    check_id(&meta, id)?;
     if meta.file_type().is_fifo() {
         wait_for_writer(&file)?;
     }
     set_blocking(&file)?;
     Ok(file)
+}
+
+/// Opens a planned file like [`open_file`], but only where that cannot wait for the disk:
+/// `openat2` with `RESOLVE_CACHED` (Linux 5.12+) fails rather than look up a path that is not
+/// all in the kernel's cache. `None` when the open would wait, when it fails for any reason
+/// (the blocking [`open_file`] then gives the same error), or when the path is not a regular
+/// file (a FIFO must wait for its writer).
+#[cfg(target_os = "linux")]
+pub fn open_file_cached(path: &Path, id: Option<(u64, u64)>) -> Option<io::Result<File>> {
+    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let fd = openat2(CWD, path, flags, Mode::empty(), ResolveFlags::CACHED).ok()?;
+    let file = File::from(fd);
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    Some(
+        check_id(&meta, id)
+            .and_then(|()| set_blocking(&file))
+            .map(|()| file),
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn open_file_cached(_: &Path, _: Option<(u64, u64)>) -> Option<io::Result<File>> {
+    None
+}
+
+/// An error if the file opened is not the one planned (device and inode differ).
+fn check_id(meta: &std::fs::Metadata, id: Option<(u64, u64)>) -> io::Result<()> {
+    if id.is_some_and(|id| id != (meta.dev(), meta.ino())) {
+        return Err(io::Error::other(
+            "replaced since the run started (log rotation?)",
+        ));
+    }
+    Ok(())
 }
 
 /// Waits until a FIFO has data or its writer has come and gone.

@@ -1,33 +1,37 @@
-//! The async executor: a tokio runtime reads files in fixed-size buffers, at most `-j` files
-//! open at once, and counting threads count each buffer as soon as it arrives.
+//! The async executor: a tokio runtime schedules the jobs (at most `-j` files open at once) and
+//! does every read that would wait for the disk, while counting threads count each buffer as
+//! soon as it is read.
 //!
-//! Each job in flight owns [`BUFS_PER_JOB`] buffers of [`BUF`] bytes that go round: a read
-//! fills a free one, it is sent to the job's counting thread, counted, and sent back. Reading
-//! the next buffer overlaps counting the last one, and a job never holds more buffers than
-//! that, whatever the size of its file or of its lines (the counting core carries at most a
-//! key across buffer edges). Memory is therefore bounded by `-j` × `BUFS_PER_JOB` × `BUF`
-//! plus the key sets, and the channels between the two sides are bounded too.
+//! Each job in flight owns [`BUFS_PER_JOB`] buffers of [`BUF`] bytes: while one is counted the
+//! next is being read. A job never holds more buffers than that, whatever the size of its file
+//! or of its lines (the counting core carries at most a key across buffer edges), so memory is
+//! bounded by `-j` × `BUFS_PER_JOB` × `BUF` plus the key sets.
 //!
-//! Reading: Linux has no readiness-based I/O for files, so `tokio::fs` sends every read to a
-//! blocking thread. Here a runtime thread first tries `preadv2(RWF_NOWAIT)`, which copies the
-//! bytes at once if the page cache has them and fails rather than wait for the disk; only reads
-//! that would wait go to tokio's blocking threads. The runtime's threads never count: counting,
-//! gzip decompression and merging key sets into the [`Reducer`] run on the counting threads.
+//! Reading: Linux has no readiness-based I/O for files, so a file read either finds its bytes
+//! in the page cache, and is then a memory copy, or waits for the disk. A job's counting thread
+//! first tries `preadv2(RWF_NOWAIT)`, which copies the bytes if the page cache has them and
+//! fails rather than wait; a read that would wait goes to the runtime's blocking threads, and
+//! the counting thread meanwhile counts the buffer it already has, or another job's. Handing
+//! every buffer to another thread instead cost two wake-ups per buffer and a third busy thread:
+//! 0.76× the speed of `threads` on 2 cores (README, Async reader).
 //!
-//! Counting: `min(-j, CPUs)` threads, each fed by a bounded channel (a "lane"). A job stays on
-//! one lane from start to end, so its state and key set stay on one thread, and a counting
-//! thread that waits for bytes sleeps instead of spinning (a rayon task per buffer spun in
-//! `sched_yield` between buffers; `spawn_blocking` per buffer was slower still: README, Async
-//! reader).
+//! Counting: `min(-j, CPUs)` counting threads ("lanes"), each with its own channel. A job stays
+//! on one lane from start to end, so its state and key set stay on one thread; a lane with
+//! several jobs counts whichever has bytes, and sleeps when none has. The runtime's thread
+//! never counts: counting, gzip decompression and merging key sets into the [`Reducer`] run on
+//! the lanes.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::runtime::Handle;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use super::Executor;
@@ -37,19 +41,14 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
-/// Size of one read buffer: big enough that a hand-over costs little next to counting it,
-/// small enough to stay in cache between the read and the count.
+/// Size of one read buffer: big enough that a read costs little next to counting it, small
+/// enough to stay in cache between the read and the count.
 pub const BUF: usize = 256 * 1024;
 
 /// Buffers per job in flight: one being read while another is counted.
 pub const BUFS_PER_JOB: usize = 2;
 
-/// Counting threads one runtime thread can keep fed from the page cache: copying a buffer out
-/// of it costs about a third of counting it (profiled on 8 × 146 MB). A single reading thread
-/// would cap the whole run at its copying speed, about 6–7 GB/s here.
-const COUNTERS_PER_READER: usize = 3;
-
-/// Reads up to `-j` files at once on a tokio runtime, counting on at most as many threads as
+/// Reads up to `-j` files at once with a tokio runtime, counting on at most as many threads as
 /// there are CPUs.
 #[derive(Clone, Copy, Debug)]
 pub struct AsyncReader {
@@ -57,19 +56,28 @@ pub struct AsyncReader {
     files: usize,
     /// Threads counting buffers.
     counters: usize,
-    /// The runtime's worker threads, which issue the reads.
-    readers: usize,
+    /// Whether opens and reads that cannot wait are done in place (always, but for tests of
+    /// the path that waits).
+    nowait: bool,
 }
 
 impl AsyncReader {
     pub fn new(files: usize) -> AsyncReader {
         let files = files.max(1);
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let counters = files.min(cpus);
         AsyncReader {
             files,
-            counters,
-            readers: counters.div_ceil(COUNTERS_PER_READER),
+            counters: files.min(cpus),
+            nowait: true,
+        }
+    }
+
+    /// The same, but every open and read goes to a blocking thread, as on a cold disk.
+    #[cfg(test)]
+    fn always_waiting(files: usize) -> AsyncReader {
+        AsyncReader {
+            nowait: false,
+            ..AsyncReader::new(files)
         }
     }
 }
@@ -88,34 +96,46 @@ impl Executor for AsyncReader {
     }
 
     fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(self.readers)
+        // The calling thread drives the runtime: it only schedules jobs and opens files (on
+        // blocking threads), so it needs no thread of its own.
+        let runtime = match tokio::runtime::Builder::new_current_thread()
             .thread_name("logcount-io")
             .build()
         {
             Ok(runtime) => runtime,
             Err(e) => return fall_back(e, plan, reducer, progress),
         };
+        let io = runtime.handle();
+        let buffers = Buffers::default();
         std::thread::scope(|scope| {
             let mut lanes = Vec::with_capacity(self.counters);
             for i in 0..self.counters {
-                // Never full: a lane holds at most a start, the buffers and an end per job.
-                let (tx, rx) = mpsc::channel((BUFS_PER_JOB + 2) * self.files);
+                let (tx, rx) = mpsc::channel();
+                let lane = Lane {
+                    tx,
+                    active: Arc::new(AtomicUsize::new(0)),
+                };
+                let work = LaneWork {
+                    me: lane.tx.clone(),
+                    active: Arc::clone(&lane.active),
+                    io,
+                    buffers: &buffers,
+                    reducer,
+                    progress,
+                };
                 let spawned = std::thread::Builder::new()
                     .name(format!("logcount-count-{i}"))
-                    .spawn_scoped(scope, move || count_lane(rx, reducer, progress));
+                    .spawn_scoped(scope, move || work.run(rx));
                 match spawned {
-                    Ok(_) => lanes.push(Lane {
-                        tx,
-                        active: AtomicUsize::new(0),
-                    }),
+                    Ok(_) => lanes.push(lane),
                     Err(e) if lanes.is_empty() => return fall_back(e, plan, reducer, progress),
                     Err(_) => break, // fewer counting threads than asked for still work
                 }
             }
-            let lanes: Arc<[Lane]> = lanes.into();
-            runtime.block_on(read_jobs(plan, self.files, lanes));
-            // The lanes' senders are gone: the counting threads end once they are done.
+            // Tells every lane, however this ends (a panic included), that no job will follow,
+            // so that the scope's join cannot wait forever.
+            let lanes = Closing(lanes);
+            runtime.block_on(dispatch(plan, self.files, self.nowait, &lanes.0));
         });
     }
 }
@@ -131,34 +151,73 @@ fn fall_back(e: impl std::fmt::Display, plan: &Plan, reducer: &Reducer<'_>, prog
 struct Lane {
     tx: mpsc::Sender<Msg>,
     /// Jobs currently on this lane.
-    active: AtomicUsize,
+    active: Arc<AtomicUsize>,
 }
 
-/// Runs every job of `plan` as a task on the runtime, at most `files` at once.
-async fn read_jobs(plan: &Plan, files: usize, lanes: Arc<[Lane]>) {
+/// The lanes, told to close once dropped.
+struct Closing(Vec<Lane>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        for lane in &self.0 {
+            // A lane that is gone already needs no telling.
+            let _ = lane.tx.send(Msg::Close);
+        }
+    }
+}
+
+/// Starts every job of `plan`, biggest first, at most `files` at once: opens its input (on a
+/// blocking thread if that could wait) and hands it to the least busy lane, with the slot it
+/// frees when done. Opening on a blocking thread every time cost about 1 ms per job in
+/// wake-ups on 2 busy cores (README, Async reader).
+async fn dispatch(plan: &Plan, files: usize, nowait: bool, lanes: &[Lane]) {
     let slots = Arc::new(Semaphore::new(files));
-    let buffers = Arc::new(Buffers::default());
-    let mut tasks = JoinSet::new();
+    let mut opening = JoinSet::new();
     for index in plan.biggest_first() {
         let slot = Arc::clone(&slots)
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        while let Some(done) = tasks.try_join_next() {
+        while let Some(done) = opening.try_join_next() {
             reraise(done);
         }
+        let lane = lanes
+            .iter()
+            .min_by_key(|l| l.active.load(Ordering::Relaxed))
+            .expect("at least one lane");
+        lane.active.fetch_add(1, Ordering::Relaxed);
         let job = &plan.jobs[index];
-        let input = plan.inputs[job.input].clone();
-        let range = job.range.clone();
-        let lanes = Arc::clone(&lanes);
-        let buffers = Arc::clone(&buffers);
-        tasks.spawn(async move {
-            read_job(index, &input, range.as_ref(), &lanes, &buffers).await;
-            drop(slot);
-        });
+        let input = &plan.inputs[job.input];
+        let how = Opening::new(input, job.range.as_ref(), nowait);
+        let sink = Sink::new(input, job.range.as_ref());
+        let start = move |opened| {
+            Msg::Start(Box::new(Start {
+                job: index,
+                opened,
+                sink,
+                slot,
+            }))
+        };
+        // A lane that is gone died in a panic, which the scope re-raises.
+        match how.now() {
+            Some(opened) => drop(lane.tx.send(start(opened))),
+            None => {
+                let tx = lane.tx.clone();
+                opening.spawn_blocking(move || drop(tx.send(start(how.wait()))));
+            }
+        }
     }
-    while let Some(done) = tasks.join_next().await {
+    while let Some(done) = opening.join_next().await {
         reraise(done);
+    }
+}
+
+/// A task's panic is a bug: carry it on to the calling thread.
+fn reraise(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        if let Ok(panic) = e.try_into_panic() {
+            std::panic::resume_unwind(panic);
+        }
     }
 }
 
@@ -168,9 +227,13 @@ async fn read_jobs(plan: &Plan, files: usize, lanes: Arc<[Lane]>) {
 struct Buffers(Mutex<Vec<Vec<u8>>>);
 
 impl Buffers {
-    fn take(&self) -> Vec<u8> {
-        let free = self.0.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        free.unwrap_or_else(|| vec![0u8; BUF])
+    fn take(&self, n: usize) -> Vec<Vec<u8>> {
+        let mut free = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let reused = free.len().saturating_sub(n);
+        let mut bufs: Vec<Vec<u8>> = free.drain(reused..).collect();
+        drop(free);
+        bufs.resize_with(n, || vec![0u8; BUF]);
+        bufs
     }
 
     fn give_back(&self, bufs: Vec<Vec<u8>>) {
@@ -181,197 +244,299 @@ impl Buffers {
     }
 }
 
-/// A reading task's panic is a bug: carry it on to the calling thread.
-fn reraise(done: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = done {
-        if let Ok(panic) = e.try_into_panic() {
-            std::panic::resume_unwind(panic);
+/// What a counting thread is told.
+enum Msg {
+    /// A job to count.
+    Start(Box<Start>),
+    /// A read that had to wait for the disk, done on a blocking thread: the job's reader comes
+    /// back with it.
+    Read {
+        job: usize,
+        reader: Reader,
+        buf: Vec<u8>,
+        n: io::Result<usize>,
+    },
+    /// No more jobs will come: end once the jobs at hand are done.
+    Close,
+}
+
+/// A job handed to a lane.
+struct Start {
+    job: usize,
+    /// The open input, or why it could not be opened.
+    opened: io::Result<Reader>,
+    sink: Sink,
+    /// The job's place among the `-j` files open at once, given back when its file is closed.
+    slot: OwnedSemaphorePermit,
+}
+
+/// What a counting thread works with.
+struct LaneWork<'a, 'r> {
+    /// This lane's own channel, for reads done elsewhere to come back on.
+    me: mpsc::Sender<Msg>,
+    active: Arc<AtomicUsize>,
+    io: &'a Handle,
+    buffers: &'a Buffers,
+    reducer: &'a Reducer<'r>,
+    progress: &'a Progress,
+}
+
+impl LaneWork<'_, '_> {
+    /// Counts the jobs sent to this lane until told to close and every job is done.
+    fn run(self, rx: mpsc::Receiver<Msg>) {
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut closing = false;
+        loop {
+            // Work on a job whose reader is at hand: it reads and counts until it must wait for
+            // the disk or is done.
+            if let Some(at) = jobs.iter().position(|j| j.reader.is_some()) {
+                if jobs[at].step(&self) {
+                    let job = jobs.swap_remove(at);
+                    self.finish(job);
+                }
+                // Take what came meanwhile, without waiting.
+                while let Ok(msg) = rx.try_recv() {
+                    closing |= self.take(msg, &mut jobs);
+                }
+                continue;
+            }
+            if closing && jobs.is_empty() {
+                break;
+            }
+            // Every job waits for the disk, or there is none: sleep until something comes.
+            // (`recv` cannot fail: this lane holds a sender to itself.)
+            match rx.recv() {
+                Ok(msg) => closing |= self.take(msg, &mut jobs),
+                Err(_) => break,
+            }
         }
     }
-}
 
-/// What the runtime tells a counting thread about a job.
-enum Msg {
-    /// A job starts: its counting state, and where to hand its buffers back.
-    Start {
-        job: usize,
-        sink: Sink,
-        back: mpsc::Sender<Returned>,
-    },
-    /// The next `n` bytes of the job, in `buf`.
-    Feed { job: usize, buf: Vec<u8>, n: usize },
-    /// The job has no more bytes, or could not read them: report it to the reducer.
-    End {
-        job: usize,
-        error: Option<io::Error>,
-    },
-}
-
-/// A buffer handed back once counted.
-struct Returned {
-    buf: Vec<u8>,
-    /// The job needs no more bytes: its range is complete, or counting failed.
-    stop: bool,
-}
-
-/// A job being counted on a lane.
-struct Active {
-    job: usize,
-    sink: Sink,
-    back: mpsc::Sender<Returned>,
-    failed: Option<io::Error>,
-}
-
-/// A counting thread: feeds each job's buffers to its sink in order, then hands the job's
-/// result to the reducer. Runs until the runtime drops its sender.
-fn count_lane(mut rx: mpsc::Receiver<Msg>, reducer: &Reducer<'_>, progress: &Progress) {
-    let mut jobs: Vec<Active> = Vec::new();
-    let find = |jobs: &[Active], job| jobs.iter().position(|a| a.job == job);
-    while let Some(msg) = rx.blocking_recv() {
+    /// Takes a message in; true for [`Msg::Close`].
+    fn take(&self, msg: Msg, jobs: &mut Vec<Job>) -> bool {
         match msg {
-            Msg::Start { job, sink, back } => jobs.push(Active {
-                job,
-                sink,
-                back,
-                failed: None,
-            }),
-            Msg::Feed { job, buf, n } => {
-                let Some(at) = find(&jobs, job) else { continue };
-                let a = &mut jobs[at];
-                if a.failed.is_none() && !a.sink.done() {
-                    match a.sink.feed(&buf[..n]) {
-                        Ok(done) => progress.add(done),
-                        Err(e) => a.failed = Some(e),
+            Msg::Start(start) => {
+                let Start {
+                    job,
+                    opened,
+                    sink,
+                    slot,
+                } = *start;
+                match opened {
+                    Ok(reader) => jobs.push(Job {
+                        job,
+                        sink,
+                        reader: Some(reader),
+                        free: self.buffers.take(BUFS_PER_JOB),
+                        filled: VecDeque::with_capacity(BUFS_PER_JOB),
+                        end: false,
+                        failed: None,
+                        slot,
+                    }),
+                    Err(e) => {
+                        drop(slot);
+                        self.active.fetch_sub(1, Ordering::Relaxed);
+                        self.reducer.job_done(job, Err(e));
                     }
                 }
-                let stop = a.failed.is_some() || a.sink.done();
-                // The job's reader may have stopped listening: the buffer is then dropped.
-                let _ = a.back.try_send(Returned { buf, stop });
-                if rx.len() <= 1 {
-                    // The lane is nearly dry and the buffer just handed back woke the reader,
-                    // which needs a CPU to refill it. When the counting threads fill every
-                    // core, the scheduler would let this one run out its time slice first
-                    // (a millisecond or more) and the lanes would drain waiting: yield now.
-                    std::thread::yield_now();
+            }
+            Msg::Read {
+                job,
+                reader,
+                buf,
+                n,
+            } => {
+                if let Some(j) = jobs.iter_mut().find(|j| j.job == job) {
+                    j.reader = Some(reader);
+                    j.read_done(buf, n);
                 }
             }
-            Msg::End { job, error } => {
-                let Some(at) = find(&jobs, job) else { continue };
-                let a = jobs.swap_remove(at);
-                let result = match a.failed.or(error) {
-                    Some(e) => Err(e),
-                    None => a.sink.finish(),
-                };
-                reducer.job_done(job, result);
-            }
+            Msg::Close => return true,
         }
+        false
+    }
+
+    /// Closes a finished job's file, frees its slot and buffers, and reports it.
+    fn finish(&self, job: Job) {
+        let Job {
+            job,
+            sink,
+            reader,
+            mut free,
+            filled,
+            failed,
+            slot,
+            ..
+        } = job;
+        drop(reader);
+        drop(slot);
+        free.extend(filled.into_iter().map(|(buf, _)| buf));
+        self.buffers.give_back(free);
+        // Before reporting, which may take a while (merging the key set): the next job should
+        // go to this lane, which is about to be free.
+        self.active.fetch_sub(1, Ordering::Relaxed);
+        let result = match failed {
+            Some(e) => Err(e),
+            None => sink.finish(),
+        };
+        self.reducer.job_done(job, result);
     }
 }
 
-/// Runs one job: picks the least busy lane, reads the job's bytes into it, and ends the job
-/// there (with the read error, if any).
-async fn read_job(
-    index: usize,
-    input: &Input,
-    range: Option<&Range<u64>>,
-    lanes: &[Lane],
-    buffers: &Buffers,
-) {
-    let lane = lanes
-        .iter()
-        .min_by_key(|l| l.active.load(Ordering::Relaxed))
-        .expect("at least one lane");
-    lane.active.fetch_add(1, Ordering::Relaxed);
-    let error = feed_lane(input, range, index, lane, buffers).await.err();
-    // A closed lane means its thread died (a panic, re-raised when the scope ends).
-    let _ = lane.tx.send(Msg::End { job: index, error }).await;
-    lane.active.fetch_sub(1, Ordering::Relaxed);
-}
-
-/// Reads a job's bytes into free buffers and sends them to `lane`, until the input ends or the
-/// lane says it needs no more. Returns once the file is closed and every buffer is back, so a
-/// job in flight is at most one open file and `BUFS_PER_JOB` buffers.
-async fn feed_lane(
-    input: &Input,
-    range: Option<&Range<u64>>,
+/// A job on a lane.
+struct Job {
     job: usize,
-    lane: &Lane,
-    buffers: &Buffers,
-) -> io::Result<()> {
-    let lost = || io::Error::other("counting thread stopped");
-    let (back, mut returned) = mpsc::channel(BUFS_PER_JOB);
-    let sink = Sink::new(input, range);
-    lane.tx
-        .send(Msg::Start { job, sink, back })
-        .await
-        .map_err(|_| lost())?;
-    let mut reader = Reader::open(input, range).await?;
-    let mut free: Vec<Vec<u8>> = Vec::with_capacity(BUFS_PER_JOB);
-    let mut taken = 0;
-    let mut out = 0;
-    let result = loop {
-        let mut stop = false;
-        while let Ok(r) = returned.try_recv() {
-            out -= 1;
-            stop |= r.stop;
-            free.push(r.buf);
-        }
-        let mut buf = match free.pop() {
-            Some(buf) => buf,
-            None if taken < BUFS_PER_JOB => {
-                taken += 1;
-                buffers.take()
-            }
-            None => {
-                let r = returned.recv().await.ok_or_else(lost)?;
-                out -= 1;
-                stop |= r.stop;
-                r.buf
-            }
-        };
-        if stop {
-            free.push(buf);
-            break Ok(());
-        }
-        // Bytes already in the page cache are read right here; anything that would wait for
-        // the disk is read on a blocking thread, so the runtime never blocks.
-        let (buf, n) = match reader.read_cached(&mut buf) {
-            Some(n) => (buf, Ok(n)),
-            None => {
-                let read = tokio::task::spawn_blocking(move || {
-                    let n = reader.read(&mut buf);
-                    (reader, buf, n)
-                });
-                let (back, buf, n) = read.await.map_err(io::Error::other)?;
-                reader = back;
-                (buf, n)
-            }
-        };
-        match n {
-            Err(e) => {
-                free.push(buf);
-                break Err(e);
-            }
-            Ok(0) => {
-                free.push(buf);
-                break reader.check_end();
-            }
-            Ok(n) => {
-                lane.tx
-                    .send(Msg::Feed { job, buf, n })
-                    .await
-                    .map_err(|_| lost())?;
-                out += 1;
-            }
-        }
-    };
-    drop(reader);
-    while out > 0 {
-        free.push(returned.recv().await.ok_or_else(lost)?.buf);
-        out -= 1;
+    sink: Sink,
+    /// `None` while a read is out on a blocking thread.
+    reader: Option<Reader>,
+    /// Buffers to read into.
+    free: Vec<Vec<u8>>,
+    /// Buffers read and not yet counted, in file order, with their lengths.
+    filled: VecDeque<(Vec<u8>, usize)>,
+    /// The input has no more bytes.
+    end: bool,
+    failed: Option<io::Error>,
+    slot: OwnedSemaphorePermit,
+}
+
+impl Job {
+    /// Whether more bytes are wanted: not at the end, no error, and the range not complete.
+    fn wants_bytes(&self) -> bool {
+        !self.end && self.failed.is_none() && !self.sink.done()
     }
-    buffers.give_back(free);
-    result
+
+    /// Reads ahead into every free buffer, then counts the oldest buffer read, until a read
+    /// must wait for the disk (it is then sent to a blocking thread with the reader) or the job
+    /// is done. Returns true when the job is done.
+    fn step(&mut self, work: &LaneWork<'_, '_>) -> bool {
+        loop {
+            while self.wants_bytes() && self.filled.is_empty() {
+                let (Some(reader), Some(mut buf)) = (self.reader.as_mut(), self.free.pop()) else {
+                    break;
+                };
+                match reader.read_cached(&mut buf) {
+                    Some(n) => self.read_done(buf, Ok(n)),
+                    None => {
+                        self.read_elsewhere(buf, work);
+                        break;
+                    }
+                }
+            }
+            let Some((buf, n)) = self.filled.pop_front() else {
+                break;
+            };
+            if self.failed.is_none() {
+                match self.sink.feed(&buf[..n]) {
+                    Ok(counted) => work.progress.add(counted),
+                    Err(e) => self.failed = Some(e),
+                }
+            }
+            self.free.push(buf);
+        }
+        // Nothing left to count and the reader at hand: no more bytes are wanted.
+        self.reader.is_some()
+    }
+
+    /// Takes in the result of a read.
+    fn read_done(&mut self, buf: Vec<u8>, n: io::Result<usize>) {
+        match n {
+            Ok(0) => {
+                self.free.push(buf);
+                self.end = true;
+                if let Some(Err(e)) = self.reader.as_ref().map(Reader::check_end) {
+                    self.failed = Some(e);
+                }
+            }
+            Ok(n) => self.filled.push_back((buf, n)),
+            Err(e) => {
+                self.free.push(buf);
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    /// Sends the next read, which would wait for the disk, to a blocking thread with the
+    /// reader; the result comes back on the lane's channel.
+    fn read_elsewhere(&mut self, mut buf: Vec<u8>, work: &LaneWork<'_, '_>) {
+        let mut reader = self.reader.take().expect("the reader is at hand");
+        let back = work.me.clone();
+        let job = self.job;
+        work.io.spawn_blocking(move || {
+            // `Reader::read` does not panic, so the lane always hears back.
+            let n = reader.read(&mut buf);
+            let _ = back.send(Msg::Read {
+                job,
+                reader,
+                buf,
+                n,
+            });
+        });
+    }
+}
+
+/// Where and how a job's input is to be opened.
+struct Opening {
+    /// `None` for standard input.
+    path: Option<std::path::PathBuf>,
+    id: Option<(u64, u64)>,
+    /// Where positional reads start: plain regular files are read by position up to their
+    /// planned size (a snapshot appends cannot tear), regular `.gz` files by position to
+    /// their end; `None` for FIFOs, read in sequence.
+    start: Option<u64>,
+    /// The planned end of a positional read.
+    end: Option<u64>,
+    /// Whether to try opening and reading without waiting.
+    nowait: bool,
+}
+
+impl Opening {
+    fn new(input: &Input, range: Option<&Range<u64>>, nowait: bool) -> Opening {
+        let range = input::job_range(input, range);
+        Opening {
+            path: match &input.source {
+                Source::Stdin => None,
+                Source::File(path) => Some(path.clone()),
+            },
+            id: input.id,
+            start: match (&range, input.size) {
+                (Some(r), _) => Some(OwnedLines::from(r.start)),
+                (None, Some(_)) => Some(0),
+                (None, None) => None,
+            },
+            end: range.map(|r| r.end),
+            nowait: nowait && cfg!(target_os = "linux"),
+        }
+    }
+
+    /// Opens the input right away if that cannot wait: standard input, or a regular file
+    /// whose path the kernel has cached. `None` if it could wait (a lookup on disk, a FIFO
+    /// waiting for its writer): then [`Opening::wait`] on a blocking thread.
+    fn now(&self) -> Option<io::Result<Reader>> {
+        match &self.path {
+            None => Some(Ok(Reader::Stdin)),
+            Some(path) if self.start.is_some() && self.nowait => {
+                Some(input::open_file_cached(path, self.id)?.map(|file| self.reader(file)))
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Opens the input, waiting for the disk or a FIFO's writer if need be.
+    fn wait(self) -> io::Result<Reader> {
+        match &self.path {
+            None => Ok(Reader::Stdin),
+            Some(path) => input::open_file(path, self.id).map(|file| self.reader(file)),
+        }
+    }
+
+    fn reader(&self, file: File) -> Reader {
+        Reader::File {
+            file,
+            at: self.start,
+            nowait: self.start.is_some() && self.nowait,
+            end: self.end,
+        }
+    }
 }
 
 /// An open input.
@@ -390,30 +555,6 @@ enum Reader {
 }
 
 impl Reader {
-    /// Opens an input on a blocking thread, positioned where its job starts reading.
-    async fn open(input: &Input, range: Option<&Range<u64>>) -> io::Result<Reader> {
-        let path = match &input.source {
-            Source::Stdin => return Ok(Reader::Stdin),
-            Source::File(path) => path.clone(),
-        };
-        // Regular files are read by position up to their planned size (a snapshot appends
-        // cannot tear); `.gz` files and FIFOs as streams.
-        let range = input::job_range(input, range);
-        let id = input.id;
-        tokio::task::spawn_blocking(move || {
-            let file = input::open_file(&path, id)?;
-            let at = range.as_ref().map(|r| OwnedLines::from(r.start));
-            Ok(Reader::File {
-                file,
-                at,
-                nowait: at.is_some() && cfg!(target_os = "linux"),
-                end: range.map(|r| r.end),
-            })
-        })
-        .await
-        .map_err(io::Error::other)?
-    }
-
     /// At the end of a file: an error if it ended before its planned range did.
     fn check_end(&self) -> io::Result<()> {
         match self {
@@ -499,7 +640,7 @@ fn read_nowait(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
-/// A job's counting state, fed one buffer at a time on whichever pool thread is free.
+/// A job's counting state, fed one buffer at a time on its lane.
 #[derive(Debug)]
 enum Sink {
     /// A whole plain stream.
@@ -650,6 +791,55 @@ mod tests {
                     (Ok(g), Ok(w)) => assert_eq!(g, w, "case {i}, piece {piece}"),
                     (Err(_), Err(_)) => {}
                     _ => panic!("case {i}, piece {piece}: pushed {got:?}, pulled {want:?}"),
+                }
+            }
+        }
+    }
+
+    /// Every file's counts and errors, and the union, from running `executor` on `plan`.
+    fn answer(executor: &dyn Executor, plan: &Plan) -> (Vec<String>, Vec<String>, u64) {
+        let reducer = Reducer::new(plan, |_| {});
+        executor.run(plan, &reducer, &Progress::hidden());
+        let (files, errors, ip) = reducer.finish();
+        let files = files
+            .iter()
+            .map(|f| format!("{} {} {} {}", f.path, f.total, f.ip, f.bytes))
+            .collect();
+        let errors = errors.iter().map(|e| e.path.clone()).collect();
+        (files, errors, ip)
+    }
+
+    #[test]
+    fn reads_that_wait_give_the_same_answers_as_serial() {
+        // Files of several buffers, cut into ranges or not, plain and gzip, one missing: every
+        // open and read goes to a blocking thread and comes back to the lane, in order.
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = Vec::new();
+        for i in 0..60_000u32 {
+            let key = match i % 7 {
+                0 => format!("10.{}.{}.{}", i % 3, i % 251, i % 13),
+                1 => format!("  host-{}-with-a-long-name.example.org,", i % 977),
+                2 => String::new(),
+                _ => format!("2001:db8::{:x}", i % 4099),
+            };
+            lines.push(format!("{key} - - [x] \"GET / HTTP/1.1\" 200 {i}\n"));
+        }
+        let text = lines.concat().into_bytes();
+        assert!(text.len() > 6 * BUF);
+        std::fs::write(dir.path().join("a.log"), &text).unwrap();
+        std::fs::write(dir.path().join("b.log"), &text[..text.len() / 3 + 17]).unwrap();
+        std::fs::write(dir.path().join("c.log.gz"), gzip(&text)).unwrap();
+        std::fs::write(dir.path().join("d.log"), b"1.2.3.4 no newline").unwrap();
+        let args = [dir.path().to_path_buf(), dir.path().join("missing.log")];
+        for chunk in [None, Some(BUF as u64 / 3), Some(BUF as u64 * 2 + 5)] {
+            let plan = Plan::new(&args, chunk);
+            let want = answer(&crate::executor::Serial, &plan);
+            assert_eq!(want.0.len(), 4);
+            assert_eq!(want.1, [args[1].to_string_lossy()]);
+            for files in [1, 2, 3, 8] {
+                for reader in [AsyncReader::new(files), AsyncReader::always_waiting(files)] {
+                    let got = answer(&reader, &plan);
+                    assert_eq!(got, want, "{reader:?}, chunk {chunk:?}");
                 }
             }
         }
