@@ -3,6 +3,9 @@
 set -u
 OUT=${OUT:-/tmp/device-out}; mkdir -p $OUT
 B=$PWD/target/release/logcount
+# EXECUTORS=threads,procpool-fork to measure only some; JOBS for other worker counts.
+E=${EXECUTORS:+-e $EXECUTORS}
+J=${JOBS:-1,2,4,8,16}
 D=/tmp/bd
 nproc; lscpu | grep -E "Model name|^CPU\(s\)|L3"; free -g | head -2
 $B gen $D/eight --files 8 --lines 1000000 --seed 5 2>&1 | tail -1
@@ -12,5 +15,5 @@ for i in 1 2 3 4 5; do
   s=$(date +%s%N); wc -l $D/eight/* > /dev/null; e=$(date +%s%N)
   echo "wc -l eight: $(( (e - s) / 1000000 )) ms"
 done
-timeout 250 $B bench $D/eight -j 1,2,4,8,16 --runs 5 --format json --plot $OUT/eight.svg > $OUT/eight.json 2> $OUT/eight.err; echo "eight rc $?"
-timeout 120 $B bench $D/big1g -e serial,threads,async,procpool-fork -j 1,2,4,8,16 --runs 5 --format json --plot $OUT/big1g.svg > $OUT/big1g.json 2> $OUT/big1g.err; echo "big1g rc $?"
+timeout 250 $B bench $D/eight $E -j $J --runs 5 --format json --plot $OUT/eight.svg > $OUT/eight.json 2> $OUT/eight.err; echo "eight rc $?"
+timeout 120 $B bench $D/big1g ${E:--e serial,threads,async,procpool-fork} -j $J --runs 5 --format json --plot $OUT/big1g.svg > $OUT/big1g.json 2> $OUT/big1g.err; echo "big1g rc $?"

@@ -275,6 +275,11 @@ fn a_job_whose_worker_dies_once_is_retried_on_a_fresh_worker_and_counted() {
                     (&v["files"], &v["summary"]),
                     (&want["files"], &want["summary"])
                 );
+                // With -j 3 the parent merges on a second thread, so the retry's worker is
+                // spawned: quietly, and the run still reports the method asked for.
+                assert_eq!(v["executor"]["start_method"], method, "{fault} {args:?}");
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(stderr.is_empty(), "{fault} {args:?}: {stderr}");
             }
         }
     }

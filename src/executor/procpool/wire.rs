@@ -25,7 +25,6 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::codec;
-use crate::count::Counts;
 use crate::executor::JobResult;
 
 /// The first two bytes of every frame.
@@ -536,6 +535,24 @@ fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
 /// Reads a DONE payload: the job id and its result. An error from the worker comes back
 /// with the same text it had there (an OS error as the same OS error).
 pub fn decode_done(payload: &[u8]) -> Result<(u32, JobResult), WireError> {
+    let (id, result) = split_done(payload)?;
+    let result = match result {
+        Ok((bytes, encoded)) => {
+            let (counts, _) = codec::decode(encoded).map_err(|_| WireError::Malformed("counts"))?;
+            Ok((counts, bytes))
+        }
+        Err(e) => Err(e),
+    };
+    Ok((id, result))
+}
+
+/// What [`split_done`] finds in a job result.
+pub type SplitDone<'a> = (u32, io::Result<(u64, &'a [u8])>);
+
+/// A job result checked but not decoded: the job id, and the bytes counted with the encoded
+/// counts (checked by [`codec::scan`], so decoding them cannot fail), or the worker's error.
+/// Decoding builds a hash set of every key, which the parent can leave to other threads.
+pub fn split_done(payload: &[u8]) -> Result<SplitDone<'_>, WireError> {
     let mut f = Fields {
         bytes: payload,
         what: "job result",
@@ -544,12 +561,11 @@ pub fn decode_done(payload: &[u8]) -> Result<(u32, JobResult), WireError> {
     match f.u8()? {
         DONE_OK => {
             let bytes = f.u64()?;
-            let (counts, used): (Counts, usize) =
-                codec::decode(f.bytes).map_err(|_| WireError::Malformed("counts"))?;
-            if used != f.bytes.len() {
+            let layout = codec::scan(f.bytes).map_err(|_| WireError::Malformed("counts"))?;
+            if layout.used != f.bytes.len() {
                 return Err(WireError::Malformed("job result (trailing bytes)"));
             }
-            Ok((id, Ok((counts, bytes))))
+            Ok((id, Ok((bytes, f.bytes))))
         }
         DONE_ERR => {
             let code = i32::from_le_bytes(f.array()?);
