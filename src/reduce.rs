@@ -63,8 +63,8 @@ impl ShardedKeySet {
     }
 
     /// Moves every key of `self` into `other`: one shard per task, in parallel when called
-    /// from a rayon pool. Outside one (a process-pool parent, which must stay single-threaded
-    /// to fork safely) it merges on the calling thread instead of starting rayon's global pool.
+    /// from a rayon pool. Outside one (a process-pool parent, which must have no other thread
+    /// when it forks) it merges on the calling thread instead of starting rayon's global pool.
     pub fn drain_into(&self, other: &ShardedKeySet) {
         let move_shard = |(from, to): (&Mutex<KeySet>, &Mutex<KeySet>)| {
             let keys = std::mem::take(&mut *lock(from));

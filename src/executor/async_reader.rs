@@ -96,8 +96,9 @@ impl Executor for AsyncReader {
     }
 
     fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
-        // The calling thread drives the runtime: it only schedules jobs and opens files (on
-        // blocking threads), so it needs no thread of its own.
+        // The calling thread drives the runtime: it only schedules jobs and opens files (in
+        // place when the kernel has the path cached, else on blocking threads), so the runtime
+        // needs no thread of its own.
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .thread_name("logcount-io")
             .build()

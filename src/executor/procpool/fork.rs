@@ -1,11 +1,11 @@
 //! Starting a worker with `fork`.
 //!
-//! Forking is only sound here because the parent has one thread for the whole run: no rayon
-//! pool, runtime or progress thread exists, and the Reducer merges on the calling thread
-//! outside a rayon pool. So the child is a consistent copy (no lock held by a thread that
-//! does not exist in it) and may run ordinary Rust code, which is also what makes a *fresh*
-//! worker for a retry safe to fork at any point of the run. The pool checks the thread count
-//! before every fork and spawns instead if it ever finds another thread.
+//! Forking is only sound here because the parent has one thread when it forks: no rayon pool,
+//! runtime or progress thread exists, the Reducer merges on the calling thread outside a rayon
+//! pool, and the pool's merging threads (from `-j 3`) start only after the first workers are
+//! forked. So the child is a consistent copy (no lock held by a thread that does not exist in
+//! it) and may run ordinary Rust code. The pool checks the thread count before every fork and
+//! spawns instead when it finds another thread (a retry's worker, once merging threads run).
 //!
 //! The child moves its two pipe ends to fds 0 and 1, closes every other descriptor (other
 //! workers' pipes, the signal pipe, the parent's files), runs the worker loop, and leaves

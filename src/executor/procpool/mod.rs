@@ -6,7 +6,8 @@
 //! - `worker`: the worker's loop, the same for both start methods.
 //! - `fork` / `spawn`: the two ways to start a worker.
 //! - `pool`: the parent, one thread multiplexing every pipe with `poll`, handing each result
-//!   to the reducer as it arrives, retrying a dead worker's job once on a fresh worker.
+//!   to the reducer as it arrives (through merging threads from `-j 3`), retrying a dead
+//!   worker's job once on a fresh worker.
 //! - `signals`: Ctrl-C and SIGTERM as bytes on a pipe the parent's loop watches.
 
 mod fork;
@@ -32,7 +33,8 @@ pub use worker::{serve, worker_main, Faults, FAULT_ENV, WORKER_COMMAND};
 /// How worker processes are started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum StartMethod {
-    /// Fork this process: cheapest, and sound because the parent never has a second thread.
+    /// Fork this process: cheapest, and sound because the parent has no second thread when it
+    /// forks (a worker started once it has, to retry a job, is spawned).
     Fork,
     /// Run this program's own binary again as a hidden worker command.
     Spawn,

@@ -1,4 +1,5 @@
-//! The parent's side: one thread multiplexing every worker's pipes with `poll`.
+//! The parent's side: one thread multiplexing every worker's pipes with `poll`, and from
+//! `-j 3` on, merging threads that decode the answers and hand them to the reducer.
 //!
 //! Jobs leave biggest first, small ones batched into one message; each worker has at most two
 //! batches in flight, so it never waits for the parent between jobs, and the parent sends a
@@ -267,8 +268,8 @@ impl<'a, 'r> Pool<'a, 'r> {
         }
     }
 
-    /// The start method the workers actually got (fork falls back to spawn if this process
-    /// ever has a second thread).
+    /// The start method the workers were started with (fork falls back to spawn if this
+    /// process has a thread of unknown origin when it would fork).
     pub(super) fn method(&self) -> StartMethod {
         self.method
     }
