@@ -415,7 +415,7 @@ impl Job {
     /// is done. Returns true when the job is done.
     fn step(&mut self, work: &LaneWork<'_, '_>) -> bool {
         loop {
-            while self.wants_bytes() && self.filled.is_empty() {
+            while self.wants_bytes() {
                 let (Some(reader), Some(mut buf)) = (self.reader.as_mut(), self.free.pop()) else {
                     break;
                 };
