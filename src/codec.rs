@@ -83,10 +83,8 @@ pub fn encode_vec(total: u64, keys: &KeyVec, out: &mut Vec<u8>) {
 
 /// Decodes one [`Counts`] from the front of `bytes`; returns it and the bytes it used.
 pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
-    let (total, keys, used) = decode_vec(bytes)?;
-    let mut set = KeySet::default();
-    set.extend(keys);
-    Ok((Counts { total, keys: set }, used))
+    let layout = scan(bytes)?;
+    Ok((layout.counts(bytes), layout.used))
 }
 
 /// Decodes one encoding from the front of `bytes` into its total and its keys as a list
@@ -94,12 +92,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
 /// them and the bytes used.
 pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), DecodeError> {
     let layout = scan(bytes)?;
-    let keys = KeyVec {
-        v4: layout.v4(bytes).collect(),
-        short: layout.short(bytes).collect(),
-        long: layout.long(bytes).map(Box::from).collect(),
-    };
-    Ok((layout.total, keys, layout.used))
+    Ok((layout.total, layout.keys(bytes), layout.used))
 }
 
 /// Where the parts of one encoding lie in its buffer: checked, not copied.
@@ -125,6 +118,26 @@ impl Layout {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every key, as a list; `bytes` must be the buffer [`scan`] read.
+    pub fn keys(&self, bytes: &[u8]) -> KeyVec {
+        KeyVec {
+            v4: self.v4(bytes).collect(),
+            short: self.short(bytes).collect(),
+            long: self.long(bytes).map(Box::from).collect(),
+        }
+    }
+
+    /// The counts, with their key set built; `bytes` must be the buffer [`scan`] read (so
+    /// a caller that checked an encoding early decodes it later without checking it again).
+    pub fn counts(&self, bytes: &[u8]) -> Counts {
+        let mut keys = KeySet::default();
+        keys.extend(self.keys(bytes));
+        Counts {
+            total: self.total,
+            keys,
+        }
     }
 
     /// The dotted quads; `bytes` must be the buffer [`scan`] read.

@@ -536,22 +536,17 @@ fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
 /// with the same text it had there (an OS error as the same OS error).
 pub fn decode_done(payload: &[u8]) -> Result<(u32, JobResult), WireError> {
     let (id, result) = split_done(payload)?;
-    let result = match result {
-        Ok((bytes, encoded)) => {
-            let (counts, _) = codec::decode(encoded).map_err(|_| WireError::Malformed("counts"))?;
-            Ok((counts, bytes))
-        }
-        Err(e) => Err(e),
-    };
+    let result = result.map(|(bytes, encoded, layout)| (layout.counts(encoded), bytes));
     Ok((id, result))
 }
 
 /// What [`split_done`] finds in a job result.
-pub type SplitDone<'a> = (u32, io::Result<(u64, &'a [u8])>);
+pub type SplitDone<'a> = (u32, io::Result<(u64, &'a [u8], codec::Layout)>);
 
 /// A job result checked but not decoded: the job id, and the bytes counted with the encoded
-/// counts (checked by [`codec::scan`], so decoding them cannot fail), or the worker's error.
-/// Decoding builds a hash set of every key, which the parent can leave to other threads.
+/// counts and their layout (checked by [`codec::scan`]: [`codec::Layout::counts`] decodes
+/// them), or the worker's error. Decoding builds a hash set of every key, which the parent can
+/// leave to other threads.
 pub fn split_done(payload: &[u8]) -> Result<SplitDone<'_>, WireError> {
     let mut f = Fields {
         bytes: payload,
@@ -565,7 +560,7 @@ pub fn split_done(payload: &[u8]) -> Result<SplitDone<'_>, WireError> {
             if layout.used != f.bytes.len() {
                 return Err(WireError::Malformed("job result (trailing bytes)"));
             }
-            Ok((id, Ok((bytes, f.bytes))))
+            Ok((id, Ok((bytes, f.bytes, layout))))
         }
         DONE_ERR => {
             let code = i32::from_le_bytes(f.array()?);
