@@ -1,6 +1,9 @@
 //! The guard every executor joins: on random inputs, with random `-j` and random (small) chunk
 //! sizes, every executor reports exactly the `files` and `summary` that `serial` reports.
 
+mod common;
+use common::log_bytes;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -30,25 +33,6 @@ fn run(dir: &Path, extra: &[&str]) -> Value {
     let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let v = v.as_object_mut().unwrap();
     serde_json::json!({"files": v.remove("files"), "summary": v.remove("summary")})
-}
-
-/// Lines made of the awkward pieces of DESIGN §1, so random files hit them often.
-fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
-    let token = prop_oneof![
-        4 => (0u8..6, 0u8..4).prop_map(|(a, b)| format!("10.0.{a}.{b}").into_bytes()),
-        1 => Just(b"01.2.3.4".to_vec()),
-        1 => Just(b"2001:db8::1".to_vec()),
-        1 => Just(b"a-long-client-key-over-fifteen".to_vec()),
-        1 => Just(b", ".to_vec()),
-        4 => Just(b" - - [x] \"GET /\" 200 1".to_vec()),
-        1 => Just(b"\t".to_vec()),
-        1 => Just(b"\r\n".to_vec()),
-        6 => Just(b"\n".to_vec()),
-        1 => Just(b"  \x0b\x0c".to_vec()),
-        1 => Just(vec![0xff, 0xfe, 0x00]),
-        1 => proptest::collection::vec(any::<u8>(), 0..4),
-    ];
-    proptest::collection::vec(token, 0..300).prop_map(|t| t.concat())
 }
 
 proptest! {

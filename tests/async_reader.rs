@@ -1,6 +1,9 @@
 //! The async reader (`-e async`) through the real binary: it gives serial's answers, keeps at
 //! most `-j` files open, and reads gzip, standard input and pipes like every other executor.
 
+mod common;
+use common::{gzip, key};
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -40,16 +43,6 @@ fn json(out: &Output) -> Value {
 fn answer(out: &Output) -> Value {
     let v = json(out);
     json!({"files": v["files"], "summary": v["summary"], "errors": v["errors"]})
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
-}
-
-fn path(dir: &Path, name: &str) -> String {
-    dir.join(name).to_string_lossy().into_owned()
 }
 
 /// Runs serial and async with `extra` on `args`, asserting the same answer and exit status.
@@ -128,10 +121,10 @@ fn gzip_plain_and_long_lines_agree_with_serial_at_every_j_and_chunk_size() {
     }
     let v = assert_agrees(&[dir_arg], &[]);
     assert_eq!(
-        v["files"][path(d, "old.log.gz")],
+        v["files"][key(d, "old.log.gz")],
         json!({"total": 60_002, "ip": 5, "bytes": text.len() + 17})
     );
-    assert_eq!(v["files"][path(d, "long.log")]["ip"], 4);
+    assert_eq!(v["files"][key(d, "long.log")]["ip"], 4);
 }
 
 #[test]
@@ -142,7 +135,7 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
     let mut gz = gzip(&b"3.3.3.3 c\n".repeat(50_000));
     gz.truncate(gz.len() / 2);
     std::fs::write(d.join("cut.log.gz"), &gz).unwrap();
-    let missing = path(d, "missing.log");
+    let missing = key(d, "missing.log");
     let dir_arg = d.to_str().unwrap();
     let out = run(
         &[dir_arg, &missing, "--json", "-q", "-e", "async", "-j", "3"],
@@ -153,10 +146,10 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
     assert_eq!(v["summary"]["files"], 1);
     assert_eq!(v["summary"]["errors"], 2);
     assert_eq!(
-        v["files"][path(d, "a.log")],
+        v["files"][key(d, "a.log")],
         json!({"total": 2, "ip": 2, "bytes": 20})
     );
-    assert_eq!(v["errors"][0]["path"], path(d, "cut.log.gz"));
+    assert_eq!(v["errors"][0]["path"], key(d, "cut.log.gz"));
     assert_eq!(v["errors"][1]["path"], missing);
     assert!(v["errors"][1]["error"]
         .as_str()

@@ -1,6 +1,9 @@
 //! The command line, driven through the real binary: formats, inputs, errors and exit codes.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+use common::{gzip, key, write};
+
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 
@@ -9,18 +12,6 @@ use serde_json::{json, Value};
 
 fn logcount() -> Command {
     Command::cargo_bin("logcount").unwrap()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
 }
 
 /// Two small logs whose answers are easy to check by eye.
@@ -47,20 +38,16 @@ fn json_of(cmd: &mut Command) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-fn path_key(dir: &Path, name: &str) -> String {
-    dir.join(name).to_string_lossy().into_owned()
-}
-
 #[test]
 fn json_is_the_default_when_piped() {
     let dir = fixture();
     let v = json_of(logcount().arg(dir.path()));
     assert_eq!(
-        v["files"][path_key(dir.path(), "a.log")],
+        v["files"][key(dir.path(), "a.log")],
         json!({"total": 3, "ip": 2, "bytes": 76})
     );
     assert_eq!(
-        v["files"][path_key(dir.path(), "b.log")],
+        v["files"][key(dir.path(), "b.log")],
         json!({"total": 2, "ip": 2, "bytes": 39})
     );
     assert_eq!(
@@ -81,13 +68,7 @@ fn files_are_sorted_by_path_whatever_the_argument_order() {
             .arg(dir.path().join("a.log")),
     );
     let keys: Vec<&String> = v["files"].as_object().unwrap().keys().collect();
-    assert_eq!(
-        keys,
-        [
-            &path_key(dir.path(), "a.log"),
-            &path_key(dir.path(), "b.log")
-        ]
-    );
+    assert_eq!(keys, [&key(dir.path(), "a.log"), &key(dir.path(), "b.log")]);
 }
 
 #[test]
@@ -116,7 +97,7 @@ fn ndjson_files_then_summary() {
     assert_eq!(lines.len(), 3);
     assert_eq!(
         lines[0],
-        json!({"type": "file", "path": path_key(dir.path(), "a.log"), "total": 3, "ip": 2, "bytes": 76})
+        json!({"type": "file", "path": key(dir.path(), "a.log"), "total": 3, "ip": 2, "bytes": 76})
     );
     assert_eq!(lines[1]["type"], "file");
     assert_eq!(lines[2]["type"], "summary");
@@ -136,8 +117,8 @@ fn csv_has_a_header_and_a_row_per_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     let want = format!(
         "path,total,ip,bytes\n{},3,2,76\n{},2,2,39\n",
-        path_key(dir.path(), "a.log"),
-        path_key(dir.path(), "b.log")
+        key(dir.path(), "a.log"),
+        key(dir.path(), "b.log")
     );
     assert_eq!(text, want);
 }
@@ -234,7 +215,7 @@ fn gzip_is_decompressed() {
     write(dir.path(), "old.log.gz", &gz);
     let v = json_of(logcount().arg(dir.path()));
     assert_eq!(
-        v["files"][path_key(dir.path(), "old.log.gz")],
+        v["files"][key(dir.path(), "old.log.gz")],
         json!({"total": 4, "ip": 4, "bytes": 40})
     );
 }
@@ -249,8 +230,8 @@ fn corrupt_gzip_is_that_files_error() {
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["summary"]["files"], 2);
-    assert_eq!(v["errors"][0]["path"], path_key(dir.path(), "cut.log.gz"));
-    assert!(v["files"].get(path_key(dir.path(), "cut.log.gz")).is_none());
+    assert_eq!(v["errors"][0]["path"], key(dir.path(), "cut.log.gz"));
+    assert!(v["files"].get(key(dir.path(), "cut.log.gz")).is_none());
 }
 
 #[test]
@@ -261,10 +242,7 @@ fn hidden_entries_are_skipped_in_walks_but_not_when_named() {
     write(dir.path(), "sub/deeper/c.log", b"3.3.3.3 x\n");
     let v = json_of(logcount().arg(dir.path()));
     assert_eq!(v["summary"]["files"], 3);
-    assert_eq!(
-        v["files"][path_key(dir.path(), "sub/deeper/c.log")]["total"],
-        1
-    );
+    assert_eq!(v["files"][key(dir.path(), "sub/deeper/c.log")]["total"], 1);
     let v = json_of(logcount().arg(dir.path().join(".hidden.log")));
     assert_eq!(v["summary"]["total"], 1);
 }
@@ -277,7 +255,7 @@ fn a_file_reached_twice_is_counted_once() {
     let v = json_of(logcount().arg(&a).arg(dir.path()).arg(&a));
     assert_eq!(v["summary"]["files"], 2);
     assert_eq!(v["summary"]["total"], 5);
-    assert!(v["files"].get(path_key(dir.path(), "link.log")).is_none());
+    assert!(v["files"].get(key(dir.path(), "link.log")).is_none());
 }
 
 #[test]

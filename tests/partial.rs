@@ -2,6 +2,9 @@
 //! exactly the report of a direct run, in every format, and anything that does not add up
 //! is a one-line error with exit 1, never a wrong number.
 
+mod common;
+use common::{gzip, log_bytes, results_text};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -37,12 +40,6 @@ fn stderr(out: &Output) -> String {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
 }
 
 /// Logs with shared clients across files, awkward lines, a gzip file, an empty file and a
@@ -93,12 +90,6 @@ fn merge(parts: &[PathBuf], extra: &[&str]) -> Output {
     let mut cmd = bin();
     cmd.arg("merge").args(parts).args(extra);
     cmd.output().unwrap()
-}
-
-/// The text of a JSON report up to its `executor` field: files, errors and summary, byte
-/// for byte.
-fn results_text(json: &str) -> &str {
-    &json[..json.find("\"executor\"").expect("an executor field")]
 }
 
 #[test]
@@ -610,22 +601,6 @@ fn partial_output_appears_whole_and_usage_errors_exit_2() {
         "{}",
         stderr(&o)
     );
-}
-
-/// Lines made of the awkward pieces of DESIGN §1 (as in tests/agree.rs).
-fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
-    let token = prop_oneof![
-        4 => (0u8..6, 0u8..4).prop_map(|(a, b)| format!("10.0.{a}.{b}").into_bytes()),
-        1 => Just(b"01.2.3.4".to_vec()),
-        1 => Just(b"2001:db8::1".to_vec()),
-        1 => Just(b"a-long-client-key-over-fifteen".to_vec()),
-        1 => Just(b", ".to_vec()),
-        4 => Just(b" - - [x] \"GET /\" 200 1".to_vec()),
-        1 => Just(b"\r\n".to_vec()),
-        6 => Just(b"\n".to_vec()),
-        1 => Just(vec![0xff, 0xfe, 0x00]),
-    ];
-    proptest::collection::vec(token, 0..300).prop_map(|t| t.concat())
 }
 
 proptest! {

@@ -2,6 +2,9 @@
 //! input, the worker protocol, and every fault a worker can have (dying, panicking, writing
 //! garbage or half a frame, being another build), plus signals to the parent.
 
+mod common;
+use common::{key, write};
+
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -17,10 +20,6 @@ fn logcount() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logcount"));
     cmd.env_remove(FAULT_ENV).env("RUST_BACKTRACE", "0");
     cmd
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) {
-    std::fs::write(dir.join(name), bytes).unwrap();
 }
 
 /// Three logs; `b.log` is the one faults are aimed at, and is big enough to be cut into
@@ -110,10 +109,6 @@ fn count(dir: &Path, args: &[&str], fault: Option<&str>) -> (Output, Value) {
         cmd.env(FAULT_ENV, f);
     }
     run(&mut cmd)
-}
-
-fn key(dir: &Path, name: &str) -> String {
-    dir.join(name).to_string_lossy().into_owned()
 }
 
 #[test]

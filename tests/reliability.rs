@@ -4,6 +4,9 @@
 //! given a FIFO first and a log second; `serial` plans both, then blocks reading the FIFO, and
 //! while it waits the test truncates, appends to, deletes or replaces the log.
 
+mod common;
+use common::mkfifo;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
@@ -52,12 +55,6 @@ fn wait_or_kill(mut child: Child, limit: Duration) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
-}
-
-fn mkfifo(path: &Path) {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path; mkfifo touches no memory of ours.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
 }
 
 fn lines(n: usize) -> Vec<u8> {

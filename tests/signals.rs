@@ -2,17 +2,13 @@
 //!
 //! The run is kept busy on a FIFO the test holds open, so the signal always lands mid-count.
 
+mod common;
+use common::mkfifo;
+
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn mkfifo(path: &Path) {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-}
 
 /// Every executor (tests/procpool.rs also checks that no worker process outlives the signal).
 const EXECUTORS: &[&[&str]] = &[

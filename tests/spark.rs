@@ -6,6 +6,9 @@
 //! Needs PySpark and Java: `examples/spark/setup.sh` installs them (`.ci/run` runs it). Without
 //! them the tests say so and pass, except under CI, where they fail.
 
+mod common;
+use common::results_text;
+
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -117,10 +120,6 @@ fn direct(logs: &Path) -> String {
         .unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn results_text(json: &str) -> &str {
-    &json[..json.find("\"executor\"").expect("an executor field")]
 }
 
 /// Runs the Spark driver; returns its stdout and stderr. Kills its whole process group (the
