@@ -212,17 +212,20 @@ fn an_identical_duplicate_is_counted_once_and_a_different_one_is_an_error() {
 
     // The engine retried slice 0 and kept both outputs: same contents, counted once.
     let retry = dir.path().join("retry-0.part");
-    run_ok(&[
-        "partial",
-        s(&logs),
-        "--slice",
-        "0/2",
-        "--chunk-size",
-        "4K",
-        "-o",
-        s(&retry),
-        "-q",
-    ]);
+    let rerun_slice_0 = || {
+        run_ok(&[
+            "partial",
+            s(&logs),
+            "--slice",
+            "0/2",
+            "--chunk-size",
+            "4K",
+            "-o",
+            s(&retry),
+            "-q",
+        ])
+    };
+    rerun_slice_0();
     let with_retry = vec![parts[0].clone(), parts[1].clone(), retry.clone()];
     let m = merge(&with_retry, &["--json"]);
     assert!(m.status.success(), "{}", stderr(&m));
@@ -240,17 +243,7 @@ fn an_identical_duplicate_is_counted_once_and_a_different_one_is_an_error() {
     let at = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
     bytes[at] = if bytes[at] == b'9' { b'8' } else { b'9' };
     std::fs::write(&first, &bytes).unwrap();
-    run_ok(&[
-        "partial",
-        s(&logs),
-        "--slice",
-        "0/2",
-        "--chunk-size",
-        "4K",
-        "-o",
-        s(&retry),
-        "-q",
-    ]);
+    rerun_slice_0();
     let m = merge(&[parts[0].clone(), parts[1].clone(), retry], &["--json"]);
     assert_eq!(m.status.code(), Some(1));
     assert!(m.stdout.is_empty());
