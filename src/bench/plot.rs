@@ -56,20 +56,28 @@ fn y_top(rows: &[Row]) -> f64 {
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-fn lines(svg: &mut String, rows: &[Row], jobs: &[u32]) -> DrawResult {
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (lo, hi) = (f64::from(jobs[0]), f64::from(jobs[jobs.len() - 1]));
-    let pad = (hi - lo) * 0.05;
-    let mut chart = ChartBuilder::on(&root)
+/// The frame both charts share: title, margins and room for the axis labels.
+fn chart_on<'a, 's>(
+    root: &'a DrawingArea<SVGBackend<'s>, plotters::coord::Shift>,
+) -> ChartBuilder<'a, 'static, SVGBackend<'s>> {
+    let mut builder = ChartBuilder::on(root);
+    builder
         .caption(
             "logcount bench: throughput (higher is better)",
             ("sans-serif", 22),
         )
         .margin(16)
         .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..y_top(rows))?;
+        .y_label_area_size(64);
+    builder
+}
+
+fn lines(svg: &mut String, rows: &[Row], jobs: &[u32]) -> DrawResult {
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (lo, hi) = (f64::from(jobs[0]), f64::from(jobs[jobs.len() - 1]));
+    let pad = (hi - lo) * 0.05;
+    let mut chart = chart_on(&root).build_cartesian_2d((lo - pad)..(hi + pad), 0.0..y_top(rows))?;
     chart
         .configure_mesh()
         .x_desc("-j (workers)")
@@ -121,15 +129,7 @@ fn bars(svg: &mut String, rows: &[Row]) -> DrawResult {
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let n = rows.len() as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "logcount bench: throughput (higher is better)",
-            ("sans-serif", 22),
-        )
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..n, 0.0..y_top(rows))?;
+    let mut chart = chart_on(&root).build_cartesian_2d(0.0..n, 0.0..y_top(rows))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
