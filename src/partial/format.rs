@@ -750,6 +750,31 @@ impl<'a> Reader<'a> {
         Ok((plan, fingerprint))
     }
 
+    /// The per-file records of a slice partial or a bucket result, each made by `record`
+    /// from an input index (in order) and its outcome: status 0 and what `counted` reads, or
+    /// status 1 and the file's error.
+    fn file_records<T, F>(
+        &mut self,
+        plan: &PlanInfo,
+        mut counted: impl FnMut(&mut Self) -> Result<T, FormatError>,
+        record: impl Fn(u32, Result<T, String>) -> F,
+    ) -> Result<Vec<F>, FormatError> {
+        let n = self.count(5)?;
+        let mut files = Vec::with_capacity(n);
+        let mut previous = None;
+        for _ in 0..n {
+            let input = self.input(plan, previous)?;
+            previous = Some(input);
+            let outcome = match self.u8()? {
+                0 => Ok(counted(self)?),
+                1 => Err(self.string()?),
+                _ => return Err(corrupt("bad file status")),
+            };
+            files.push(record(input, outcome));
+        }
+        Ok(files)
+    }
+
     /// A file index, checked against the plan and required to increase.
     fn input(&mut self, plan: &PlanInfo, previous: Option<u32>) -> Result<u32, FormatError> {
         let input = self.u32()?;
@@ -780,46 +805,35 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
     if buckets == 0 || buckets > super::MAX_BUCKETS {
         return Err(corrupt(format!("{buckets} key buckets")));
     }
-    let n = r.count(5)?;
-    let mut files = Vec::with_capacity(n);
-    let mut previous = None;
-    for _ in 0..n {
-        let input = r.input(&plan, previous)?;
-        previous = Some(input);
-        let outcome = match r.u8()? {
-            0 => {
-                let total = r.u64()?;
-                let bytes = r.u64()?;
-                let n_blocks = r.u32()? as usize;
-                if n_blocks > buckets as usize {
-                    return Err(corrupt("more key blocks than buckets"));
-                }
-                // Each block takes at least 36 bytes: never reserve more than could follow.
-                let mut blocks = Vec::with_capacity(n_blocks.min((r.bytes.len() - r.pos) / 36));
-                for _ in 0..n_blocks {
-                    let bucket = r.u32()?;
-                    if bucket >= buckets || blocks.last().is_some_and(|&(b, _)| bucket <= b) {
-                        return Err(corrupt("bad key bucket"));
-                    }
-                    let keys = KeyBlock::scan(r.data, r.base + r.pos)
-                        .map_err(|e| corrupt(format!("keys: {e}")))?;
-                    if keys.layout.used > r.bytes.len() - r.pos {
-                        return Err(corrupt("keys run past the payload"));
-                    }
-                    r.pos += keys.layout.used;
-                    blocks.push((bucket, keys));
-                }
-                Ok(FileKeys {
-                    total,
-                    bytes,
-                    blocks,
-                })
+    let keys = |r: &mut Reader<'_>| {
+        let total = r.u64()?;
+        let bytes = r.u64()?;
+        let n_blocks = r.u32()? as usize;
+        if n_blocks > buckets as usize {
+            return Err(corrupt("more key blocks than buckets"));
+        }
+        // Each block takes at least 36 bytes: never reserve more than could follow.
+        let mut blocks = Vec::with_capacity(n_blocks.min((r.bytes.len() - r.pos) / 36));
+        for _ in 0..n_blocks {
+            let bucket = r.u32()?;
+            if bucket >= buckets || blocks.last().is_some_and(|&(b, _)| bucket <= b) {
+                return Err(corrupt("bad key bucket"));
             }
-            1 => Err(r.string()?),
-            _ => return Err(corrupt("bad file status")),
-        };
-        files.push(SliceFile { input, outcome });
-    }
+            let keys = KeyBlock::scan(r.data, r.base + r.pos)
+                .map_err(|e| corrupt(format!("keys: {e}")))?;
+            if keys.layout.used > r.bytes.len() - r.pos {
+                return Err(corrupt("keys run past the payload"));
+            }
+            r.pos += keys.layout.used;
+            blocks.push((bucket, keys));
+        }
+        Ok(FileKeys {
+            total,
+            bytes,
+            blocks,
+        })
+    };
+    let files = r.file_records(&plan, keys, |input, outcome| SliceFile { input, outcome })?;
     Ok(SlicePartial {
         plan,
         fingerprint,
@@ -841,23 +855,14 @@ fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
         return Err(corrupt(format!("bad bucket {bucket}")));
     }
     let union = r.u64()?;
-    let n = r.count(5)?;
-    let mut files = Vec::with_capacity(n);
-    let mut previous = None;
-    for _ in 0..n {
-        let input = r.input(&plan, previous)?;
-        previous = Some(input);
-        let outcome = match r.u8()? {
-            0 => Ok(FileCount {
-                total: r.u64()?,
-                bytes: r.u64()?,
-                ip: r.u64()?,
-            }),
-            1 => Err(r.string()?),
-            _ => return Err(corrupt("bad file status")),
-        };
-        files.push(BucketFile { input, outcome });
-    }
+    let count = |r: &mut Reader<'_>| {
+        Ok(FileCount {
+            total: r.u64()?,
+            bytes: r.u64()?,
+            ip: r.u64()?,
+        })
+    };
+    let files = r.file_records(&plan, count, |input, outcome| BucketFile { input, outcome })?;
     if files.len() != plan.inputs.len() {
         return Err(corrupt("a bucket result must hold every file"));
     }
