@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests (each test file is its own crate and uses some).
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+
+use proptest::prelude::*;
+
+/// Writes `bytes` to `dir/name`, creating the directories on the way.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// How a report names `dir/name`: its key under `files` and its `path` in `errors`.
+pub fn key(dir: &Path, name: &str) -> String {
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+pub fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo touches no memory of ours.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+}
+
+/// A JSON report up to its `executor` field: the results, which a merge of partial results
+/// must reproduce byte for byte.
+pub fn results_text(json: &str) -> &str {
+    &json[..json.find("\"executor\"").expect("an executor field")]
+}
+
+/// Lines made of the awkward pieces of DESIGN §1, so random files hit them often.
+pub fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        4 => (0u8..6, 0u8..4).prop_map(|(a, b)| format!("10.0.{a}.{b}").into_bytes()),
+        1 => Just(b"01.2.3.4".to_vec()),
+        1 => Just(b"2001:db8::1".to_vec()),
+        1 => Just(b"a-long-client-key-over-fifteen".to_vec()),
+        1 => Just(b", ".to_vec()),
+        4 => Just(b" - - [x] \"GET /\" 200 1".to_vec()),
+        1 => Just(b"\t".to_vec()),
+        1 => Just(b"\r\n".to_vec()),
+        6 => Just(b"\n".to_vec()),
+        1 => Just(b"  \x0b\x0c".to_vec()),
+        1 => Just(vec![0xff, 0xfe, 0x00]),
+        1 => proptest::collection::vec(any::<u8>(), 0..4),
+    ];
+    proptest::collection::vec(token, 0..300).prop_map(|t| t.concat())
+}
