@@ -4,19 +4,19 @@
 //! Process start-up, `spawn` workers that re-execute the `logcount` binary, and peak memory
 //! are measured by `logcount bench`, which runs the real binary; this bench measures the work.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use logcount::app::execute;
-use logcount::executor::ExecutorKind;
+use logcount::executor::{cpus, execute, ExecutorKind};
 use logcount::gen::{generate, GenOptions};
 use logcount::plan::Plan;
 use logcount::progress::Progress;
 
 /// The executors benched, as (name, kind, jobs); a new executor is one line here.
 fn executors() -> Vec<(&'static str, ExecutorKind, usize)> {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpus = cpus();
     let mut list = vec![
         ("serial", ExecutorKind::Serial, 1),
         ("threads", ExecutorKind::Threads, 1),
@@ -41,13 +41,16 @@ fn executors_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("executors/8x100k");
     group.throughput(Throughput::Bytes(data.bytes));
     for (name, kind, jobs) in executors() {
-        let executor = kind.build(jobs);
+        let executor = kind.build(jobs, None);
         group.bench_function(BenchmarkId::new(name, jobs), |b| {
             b.iter(|| {
                 let started = Instant::now();
                 let plan = Plan::new(&args, executor.default_chunk_size());
                 let hidden = Progress::hidden();
-                let report = execute(&plan, executor.as_ref(), &hidden, started, |_| {});
+                let report = execute(&plan, executor.as_ref(), &hidden, started, |_| {
+                    ControlFlow::Continue(())
+                })
+                .expect("not interrupted");
                 assert_eq!(
                     report.summary.bytes, data.bytes,
                     "{name} counted everything"

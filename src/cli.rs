@@ -1,12 +1,17 @@
-//! Command-line definitions (clap derive) and nothing else: [`crate::app`] turns them into work.
+//! The command line: clap definitions and help texts, and the plain mapping of what was parsed
+//! onto [`Settings`] (which validate it). Nothing below this face ever sees clap.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::bench::{BenchExecutor, BenchFormat};
-use crate::executor::{ExecutorKind, StartMethod};
-use crate::report::Format;
+use crate::settings::{
+    self, BenchExecutor, BenchFormat, BenchSettings, CountSettings, GenSettings, MergeSettings,
+    PartialSettings, RunSettings, Settings, UsageError,
+};
+use logcount::executor::{ExecutorKind, StartMethod};
+use logcount::gen::GenOptions;
+use logcount::report::Format;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -74,7 +79,7 @@ pub struct CountArgs {
 
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
 
     /// Same as `--format json`.
     #[arg(long, conflicts_with = "format")]
@@ -85,8 +90,8 @@ pub struct CountArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// How the work is run.
-    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorKind::Threads)]
-    pub executor: ExecutorKind,
+    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorArg::Threads)]
+    pub executor: ExecutorArg,
 
     /// Number of workers [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -95,13 +100,13 @@ pub struct RunArgs {
     /// How `-e procpool` starts its workers: fork this process, or spawn this program again
     /// [default: fork on Linux].
     #[arg(long, value_enum, value_name = "METHOD")]
-    pub start_method: Option<StartMethod>,
+    pub start_method: Option<StartMethodArg>,
 
     /// Cut files bigger than this into byte ranges counted in parallel: a byte count with an
     /// optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`, `64M`); a file is cut
     /// in at most 65,536 ranges; every task of a `partial` run must use the same value
     /// [default: 32MiB; serial: no cutting].
-    #[arg(long, value_name = "BYTES", value_parser = crate::plan::parse_size)]
+    #[arg(long, value_name = "BYTES", value_parser = settings::parse_size)]
     pub chunk_size: Option<u64>,
 
     /// Print no notes or progress on stderr (errors are still printed).
@@ -162,10 +167,10 @@ pub struct BenchArgs {
         long,
         value_name = "NAMES",
         value_delimiter = ',',
-        value_parser = crate::bench::parse_executor,
+        value_parser = settings::parse_bench_executor,
         long_help = format!(
             "Executors to compare, comma-separated [default: all]. Known: {}.",
-            crate::bench::executor_names()
+            settings::bench_executor_names()
         )
     )]
     pub executors: Vec<&'static BenchExecutor>,
@@ -187,7 +192,7 @@ pub struct BenchArgs {
 
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<BenchFormat>,
+    pub format: Option<BenchFormatArg>,
 
     /// Same as `--format json`.
     #[arg(long, conflicts_with = "format")]
@@ -228,8 +233,8 @@ pub struct PartialArgs {
     pub paths: Vec<PathBuf>,
 
     /// Which slice of the planned jobs to count: I/N, slice I of N, from 0.
-    #[arg(long, value_name = "I/N", value_parser = crate::partial::parse_slice)]
-    pub slice: crate::partial::SliceId,
+    #[arg(long, value_name = "I/N", value_parser = settings::parse_slice)]
+    pub slice: logcount::partial::SliceId,
 
     /// Where to write the partial (`-` for stdout). A file appears whole or not at all.
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -243,7 +248,7 @@ pub struct PartialArgs {
     /// Split each file's keys into K buckets (1 to 65536) by a fixed hash, so `merge --bucket B`
     /// can merge one bucket at a time when one merger cannot hold every key.
     #[arg(long, value_name = "K", default_value_t = 1,
-          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::partial::MAX_BUCKETS)))]
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(logcount::partial::MAX_BUCKETS)))]
     pub buckets: u32,
 
     #[command(flatten)]
@@ -275,7 +280,7 @@ pub struct MergeArgs {
 
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
 
     /// Same as `--format json`.
     #[arg(long, conflicts_with = "format")]
@@ -301,6 +306,171 @@ pub struct MergeArgs {
     /// Print no notes on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--executor` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExecutorArg {
+    /// One thread, jobs in order: the baseline every other executor is checked against.
+    Serial,
+    /// A rayon pool of `-j` threads; big files are cut into chunks so one file uses every core.
+    Threads,
+    /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted by
+    /// counting threads as they arrive: memory stays bounded whatever the file sizes.
+    Async,
+    /// `-j` worker processes fed over pipes (`--start-method fork|spawn`); a worker that dies
+    /// costs only a retry of its job.
+    Procpool,
+}
+
+impl From<ExecutorArg> for ExecutorKind {
+    fn from(arg: ExecutorArg) -> Self {
+        match arg {
+            ExecutorArg::Serial => ExecutorKind::Serial,
+            ExecutorArg::Threads => ExecutorKind::Threads,
+            ExecutorArg::Async => ExecutorKind::Async,
+            ExecutorArg::Procpool => ExecutorKind::Procpool,
+        }
+    }
+}
+
+/// `--start-method` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StartMethodArg {
+    /// Fork this process: cheapest, and sound because the parent has no second thread when it
+    /// forks (a worker started once it has, to retry a job, is spawned).
+    Fork,
+    /// Run this program's own binary again as a hidden worker command.
+    Spawn,
+}
+
+impl From<StartMethodArg> for StartMethod {
+    fn from(arg: StartMethodArg) -> Self {
+        match arg {
+            StartMethodArg::Fork => StartMethod::Fork,
+            StartMethodArg::Spawn => StartMethod::Spawn,
+        }
+    }
+}
+
+/// `--format` values of counting and `merge`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Aligned columns for people (default on a terminal).
+    Table,
+    /// One JSON document (default when stdout is not a terminal).
+    Json,
+    /// One JSON object per line: each file as it completes, then errors, then the summary.
+    Ndjson,
+    /// `path,total,ip,bytes`, one row per file.
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Self {
+        match arg {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+/// `bench --format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormatArg {
+    /// Aligned columns for people (default on a terminal).
+    Table,
+    /// Every run's figures and the summary figures (default when stdout is not a terminal).
+    Json,
+    /// One row of summary figures per executor and `-j`.
+    Csv,
+}
+
+impl From<BenchFormatArg> for BenchFormat {
+    fn from(arg: BenchFormatArg) -> Self {
+        match arg {
+            BenchFormatArg::Table => BenchFormat::Table,
+            BenchFormatArg::Json => BenchFormat::Json,
+            BenchFormatArg::Csv => BenchFormat::Csv,
+        }
+    }
+}
+
+fn format(json: bool, format: Option<FormatArg>) -> Format {
+    settings::output_format(json, format.map(Format::from), Format::Table, Format::Json)
+}
+
+impl RunArgs {
+    fn settings(self) -> Result<RunSettings, UsageError> {
+        RunSettings::new(
+            self.executor.into(),
+            self.jobs,
+            self.start_method.map(Into::into),
+            self.chunk_size,
+            self.quiet,
+        )
+    }
+}
+
+impl Cli {
+    /// What the command line asks for, validated.
+    pub fn into_settings(self) -> Result<Settings, UsageError> {
+        Ok(match self.command {
+            None => {
+                let c = self.count;
+                Settings::Count(CountSettings {
+                    format: format(c.json, c.format),
+                    paths: c.paths,
+                    run: c.run.settings()?,
+                })
+            }
+            Some(Command::Partial(p)) => Settings::Partial(PartialSettings {
+                paths: p.paths,
+                run: p.run.settings()?,
+                slice: p.slice,
+                output: p.output,
+                text: p.text,
+                buckets: p.buckets,
+            }),
+            Some(Command::Merge(m)) => Settings::Merge(MergeSettings::new(
+                m.partials,
+                format(m.json, m.format),
+                m.bucket.zip(m.output),
+                m.text,
+                m.jobs,
+                m.quiet,
+            )?),
+            Some(Command::Bench(b)) => Settings::Bench(BenchSettings::new(
+                b.paths,
+                b.executors,
+                b.jobs,
+                b.runs,
+                b.warmup,
+                settings::output_format(
+                    b.json,
+                    b.format.map(BenchFormat::from),
+                    BenchFormat::Table,
+                    BenchFormat::Json,
+                ),
+                b.plot,
+                b.quiet,
+            )?),
+            Some(Command::Gen(g)) => Settings::Gen(GenSettings {
+                dir: g.dir,
+                options: GenOptions {
+                    files: g.files,
+                    lines: g.lines,
+                    seed: g.seed,
+                    unique: g.unique.max(1),
+                },
+            }),
+            Some(Command::Worker(w)) => Settings::Worker {
+                parent_pid: w.parent_pid,
+            },
+        })
+    }
 }
 
 #[cfg(test)]

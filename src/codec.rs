@@ -15,7 +15,7 @@
 
 use std::ops::Range;
 
-use crate::count::{parse_v4, Counts, KeySet, KeyVec, SHORT_MAX};
+use crate::count::{parse_v4, Counts, KeySet, KeyVec, StoredKeys, SHORT_MAX};
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,27 +28,27 @@ pub enum DecodeError {
 
 /// Appends the encoding of `counts` to `out`.
 pub fn encode(counts: &Counts, out: &mut Vec<u8>) {
-    encode_sets(counts.total, std::slice::from_ref(&counts.keys), out);
+    encode_keys(counts.total, std::slice::from_ref(&counts.keys), out);
 }
 
-/// Appends the encoding of a total and the union of disjoint key sets (the shards of one
-/// file's keys, say) without merging them first.
-pub fn encode_sets(total: u64, sets: &[KeySet], out: &mut Vec<u8>) {
-    let n_v4: usize = sets.iter().map(|s| s.v4().len()).sum();
-    let n_short: usize = sets.iter().map(|s| s.short().len()).sum();
-    let n_long: usize = sets.iter().map(|s| s.long().len()).sum();
+/// Appends the encoding of a total and the union of disjoint groups of keys (the shards of one
+/// file's keys, say, or one bucket's list) without merging them first.
+pub fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
+    let n_v4: usize = parts.iter().map(|s| s.v4().len()).sum();
+    let n_short: usize = parts.iter().map(|s| s.short().len()).sum();
+    let n_long: usize = parts.iter().map(|s| s.long().len()).sum();
     out.reserve(32 + n_v4 * 4 + n_short * 16);
     out.extend_from_slice(&total.to_le_bytes());
     out.extend_from_slice(&(n_v4 as u64).to_le_bytes());
-    for v in sets.iter().flat_map(KeySet::v4) {
+    for v in parts.iter().flat_map(StoredKeys::v4) {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&(n_short as u64).to_le_bytes());
-    for p in sets.iter().flat_map(KeySet::short) {
+    for p in parts.iter().flat_map(StoredKeys::short) {
         out.extend_from_slice(&p.to_le_bytes());
     }
     out.extend_from_slice(&(n_long as u64).to_le_bytes());
-    for k in sets.iter().flat_map(KeySet::long) {
+    for k in parts.iter().flat_map(StoredKeys::long) {
         out.extend_from_slice(&(k.len() as u32).to_le_bytes());
         out.extend_from_slice(k);
     }
@@ -59,26 +59,6 @@ pub fn to_bytes(counts: &Counts) -> Vec<u8> {
     let mut out = Vec::new();
     encode(counts, &mut out);
     out
-}
-
-/// Appends the encoding of a total and a list of distinct keys (the same layout as
-/// [`encode`], for keys gathered without a set, e.g. one bucket of several sets).
-pub fn encode_vec(total: u64, keys: &KeyVec, out: &mut Vec<u8>) {
-    out.reserve(32 + keys.v4.len() * 4 + keys.short.len() * 16);
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&(keys.v4.len() as u64).to_le_bytes());
-    for v in &keys.v4 {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out.extend_from_slice(&(keys.short.len() as u64).to_le_bytes());
-    for p in &keys.short {
-        out.extend_from_slice(&p.to_le_bytes());
-    }
-    out.extend_from_slice(&(keys.long.len() as u64).to_le_bytes());
-    for k in &keys.long {
-        out.extend_from_slice(&(k.len() as u32).to_le_bytes());
-        out.extend_from_slice(k);
-    }
 }
 
 /// Decodes one [`Counts`] from the front of `bytes`; returns it and the bytes it used.
@@ -120,13 +100,17 @@ impl Layout {
         self.len() == 0
     }
 
+    /// The keys, read in place; `bytes` must be the buffer [`scan`] read.
+    pub fn block<'a>(&'a self, bytes: &'a [u8]) -> Block<'a> {
+        Block {
+            layout: self,
+            bytes,
+        }
+    }
+
     /// Every key, as a list; `bytes` must be the buffer [`scan`] read.
     pub fn keys(&self, bytes: &[u8]) -> KeyVec {
-        KeyVec {
-            v4: self.v4(bytes).collect(),
-            short: self.short(bytes).collect(),
-            long: self.long(bytes).map(Box::from).collect(),
-        }
+        self.block(bytes).to_key_vec()
     }
 
     /// The counts, with their key set built; `bytes` must be the buffer [`scan`] read (so
@@ -155,7 +139,7 @@ impl Layout {
     }
 
     /// The long keys; `bytes` must be the buffer [`scan`] read.
-    pub fn long<'a>(&self, bytes: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub fn long<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
         let mut rest = &bytes[self.long.clone()];
         (0..self.n_long).map(move |_| {
             let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
@@ -166,17 +150,38 @@ impl Layout {
     }
 }
 
+/// The keys of one checked encoding, read where they lie.
+#[derive(Clone, Copy, Debug)]
+pub struct Block<'a> {
+    layout: &'a Layout,
+    bytes: &'a [u8],
+}
+
+impl StoredKeys for Block<'_> {
+    fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.layout.v4(self.bytes)
+    }
+
+    fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.layout.short(self.bytes)
+    }
+
+    fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        self.layout.long(self.bytes)
+    }
+}
+
 /// Checks one encoding at the front of `bytes` and says where its parts lie, without copying
 /// a key: for callers that read keys straight from the buffer.
 pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = ByteReader::new(bytes, "counts");
     let total = r.u64()?;
     let n = r.count(4)?;
-    let start = r.pos;
+    let start = r.pos();
     r.take(n * 4)?;
-    let v4 = start..r.pos;
+    let v4 = start..r.pos();
     let n = r.count(16)?;
-    let start = r.pos;
+    let start = r.pos();
     for _ in 0..n {
         let raw: [u8; 16] = r.array()?;
         let len = usize::from(raw[15]);
@@ -188,11 +193,11 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
             return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
         }
     }
-    let short = start..r.pos;
+    let short = start..r.pos();
     let n_long = r.count(4)?;
-    let start = r.pos;
+    let start = r.pos();
     for _ in 0..n_long {
-        let len = u32::from_le_bytes(r.array()?) as usize;
+        let len = r.u32()? as usize;
         if len <= SHORT_MAX {
             return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
         }
@@ -202,55 +207,127 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
         total,
         v4,
         short,
-        long: start..r.pos,
+        long: start..r.pos(),
         n_long,
-        used: r.pos,
+        used: r.pos(),
     })
 }
 
-struct Reader<'a> {
+/// A reader of little-endian fields that never reads past the end of its bytes: the one way
+/// this crate reads binary data (counts, the worker protocol, partial results). Running short is
+/// a [`Short`] error naming what was being read, which each format maps onto its own error.
+#[derive(Clone, Debug)]
+pub struct ByteReader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    what: &'static str,
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
-        let left = self.bytes.len() - self.pos;
+/// Bytes ran out inside a field of `what`: `needed` more were wanted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Short {
+    pub what: &'static str,
+    pub needed: usize,
+}
+
+impl<'a> ByteReader<'a> {
+    /// A reader at the start of `bytes`, which hold a `what` (for messages).
+    pub fn new(bytes: &'a [u8], what: &'static str) -> ByteReader<'a> {
+        ByteReader {
+            bytes,
+            pos: 0,
+            what,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes left.
+    pub fn left(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.pos..]
+    }
+
+    /// Skips `n` bytes read elsewhere (at most what is left).
+    pub fn skip(&mut self, n: usize) -> Result<(), Short> {
+        self.take(n).map(drop)
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Short> {
+        let left = self.left();
         if n > left {
-            return Err(DecodeError::Truncated { needed: n - left });
+            return Err(Short {
+                what: self.what,
+                needed: n - left,
+            });
         }
         let out = &self.bytes[self.pos..self.pos + n];
         self.pos += n;
         Ok(out)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], Short> {
         Ok(self.take(N)?.try_into().expect("take returned N bytes"))
     }
 
-    fn u64(&mut self) -> Result<u64, DecodeError> {
+    pub fn u8(&mut self) -> Result<u8, Short> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    pub fn u16(&mut self) -> Result<u16, Short> {
+        self.array().map(u16::from_le_bytes)
+    }
+
+    pub fn u32(&mut self) -> Result<u32, Short> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    pub fn u64(&mut self) -> Result<u64, Short> {
         self.array().map(u64::from_le_bytes)
     }
 
-    /// A count of items of at least `min_size` bytes each, checked against what is left so a
-    /// corrupt count cannot make us allocate more than the buffer could hold.
-    fn count(&mut self, min_size: usize) -> Result<usize, DecodeError> {
+    pub fn u128(&mut self) -> Result<u128, Short> {
+        self.array().map(u128::from_le_bytes)
+    }
+
+    /// A `u64` count of items of at least `min_size` bytes each, checked against what is
+    /// left, so a corrupt count cannot make a caller allocate more than the bytes could hold:
+    /// a count too large for them is [`Short`] by the bytes it would need.
+    pub fn count(&mut self, min_size: usize) -> Result<usize, Short> {
         let n = self.u64()?;
-        let left = (self.bytes.len() - self.pos) as u64;
+        let left = self.left() as u64;
         match n.checked_mul(min_size as u64) {
             Some(need) if need <= left => Ok(n as usize),
-            Some(need) => Err(DecodeError::Truncated {
-                needed: (need - left) as usize,
+            need => Err(Short {
+                what: self.what,
+                needed: need.map_or(usize::MAX, |need| (need - left) as usize),
             }),
-            None => Err(DecodeError::Corrupt("key count overflows")),
         }
+    }
+
+    /// Whether every byte has been read.
+    pub fn at_end(&self) -> bool {
+        self.left() == 0
+    }
+}
+
+impl From<Short> for DecodeError {
+    fn from(s: Short) -> Self {
+        DecodeError::Truncated { needed: s.needed }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::count::count;
+    use crate::count::{count, KeySet};
 
     fn sample() -> Counts {
         count(b"1.2.3.4 a\n01.2.3.4 b\n2001:db8::1 c\na-long-key-over-fifteen d\n\n,x\n1.2.3.4\n")
@@ -286,18 +363,14 @@ mod tests {
     #[test]
     fn list_encoding_is_the_set_encoding() {
         let c = sample();
-        let keys = KeyVec {
-            v4: c.keys.v4().collect(),
-            short: c.keys.short().collect(),
-            long: c.keys.long().map(Box::from).collect(),
-        };
+        let keys = c.keys.to_key_vec();
         let mut bytes = Vec::new();
-        encode_vec(c.total, &keys, &mut bytes);
+        encode_keys(c.total, std::slice::from_ref(&keys), &mut bytes);
         assert_eq!(bytes, to_bytes(&c));
         let parts: Vec<KeySet> = c
             .keys
             .clone()
-            .partition(2)
+            .split(crate::count::Split::Shards(2))
             .into_iter()
             .map(|part| {
                 let mut set = KeySet::default();
@@ -306,7 +379,7 @@ mod tests {
             })
             .collect();
         let mut from_sets = Vec::new();
-        encode_sets(c.total, &parts, &mut from_sets);
+        encode_keys(c.total, &parts, &mut from_sets);
         let (_, split, _) = decode_vec(&from_sets).unwrap();
         assert_eq!(from_sets.len(), bytes.len());
         let mut sorted = split.v4.clone();

@@ -1,14 +1,18 @@
 //! logcount: count requests and unique client IPs in web-server access logs.
 //!
 //! The work is a map-reduce over one mergeable value: [`plan`] expands the arguments into jobs,
-//! an [`executor`] runs each job through the counting core ([`count`]), and [`reduce`] merges
-//! the jobs' [`count::Counts`] into per-file results and the summary ([`report`]).
+//! an [`executor`] runs each job through the counting core ([`count`], fed by [`input`]), and
+//! [`reduce`] merges the jobs' [`count::Counts`] into per-file results and the summary, which
+//! [`report`] writes in every output format. [`partial`] cuts a plan into slices whose exact
+//! partial results merge elsewhere (under a cluster engine). The contract these modules keep is
+//! `docs/contract.md`; the command line (`main`, `cli`, `settings`, `app`) lives in the binary.
+//!
+//! Layers only point down: `executor`, `partial` → `reduce` → `report` → `plan` → `input` →
+//! `codec` → `count`; `diag` (warnings) and `progress` are below everything that reports.
 
-pub mod app;
-pub mod bench;
-pub mod cli;
 pub mod codec;
 pub mod count;
+pub mod diag;
 pub mod executor;
 pub mod gen;
 pub mod input;
@@ -17,4 +21,3 @@ pub mod plan;
 pub mod progress;
 pub mod reduce;
 pub mod report;
-pub mod signals;

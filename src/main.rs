@@ -1,6 +1,18 @@
+//! The logcount command: parse the words, validate them into settings, run, exit.
+
+mod app;
+mod cli;
+mod settings;
+
 use clap::Parser;
 
 fn main() {
-    let cli = logcount::cli::Cli::parse();
-    std::process::exit(logcount::app::run(cli));
+    let status = match cli::Cli::parse().into_settings() {
+        Ok(settings) => app::run(settings),
+        Err(usage) => {
+            logcount::diag::warn(usage);
+            app::ExitStatus::USAGE
+        }
+    };
+    std::process::exit(status.code());
 }

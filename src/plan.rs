@@ -1,12 +1,17 @@
 //! Planning: the arguments become inputs, and inputs become jobs for an executor.
 //!
 //! A job owns the lines that *start* inside its byte range (see [`crate::count::OwnedLines`]),
-//! so the planner can cut a big file anywhere without looking at its bytes.
+//! so the planner can cut a big file anywhere without looking at its bytes (docs/contract.md §4).
 
 use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::input::{self, Input, InputError, Note, Source};
+
+/// The chunk size big files are cut into by executors that run jobs in parallel, unless the
+/// user chose one; chosen by measurement (README, Performance): big enough that per-chunk key
+/// sets cost little to merge, small enough to balance a single big file over many cores.
+pub const DEFAULT_CHUNK: u64 = 32 << 20;
 
 /// The most jobs one file is cut into, whatever `--chunk-size` says (1 GiB at 16 KiB chunks).
 pub const MAX_CUTS: u64 = 1 << 16;
@@ -110,54 +115,9 @@ fn splittable_size(input: &Input) -> Option<u64> {
     }
 }
 
-/// Parses a byte count: `4096`, `64K`, `64M`, `1G`, `64KiB`, `64MiB`, `1GiB` (every suffix
-/// is a power of 1024; case does not matter).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, suffix) = t.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a byte count (e.g. 4096, 64M, 1GiB)"))?;
-    let shift = match suffix.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        "t" | "tb" | "tib" => 40,
-        other => {
-            return Err(format!(
-                "unknown size suffix `{other}` (use K, M, G, KiB, MiB, GiB)"
-            ))
-        }
-    };
-    let bytes = number
-        .checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{text}` is too large"))?;
-    if bytes == 0 {
-        return Err("the chunk size must be at least 1 byte".into());
-    }
-    Ok(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("64K"), Ok(64 << 10));
-        assert_eq!(parse_size("64M"), Ok(64 << 20));
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("1gib"), Ok(1 << 30));
-        assert_eq!(parse_size("1G"), Ok(1 << 30));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("").is_err());
-        assert!(parse_size("12X").is_err());
-        assert!(parse_size("M").is_err());
-        assert!(parse_size("99999999999999999999G").is_err());
-    }
 
     #[test]
     fn big_files_are_cut_small_ones_are_not() {

@@ -30,6 +30,9 @@ impl Progress {
         };
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(10));
         bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
+        // Diagnostics written meanwhile step around the bar.
+        let drawn = bar.clone();
+        crate::diag::set_suspender(Some(Box::new(move |write| drawn.suspend(&mut *write))));
         Progress { bar: Some(bar) }
     }
 
@@ -49,15 +52,8 @@ impl Progress {
     /// Removes the bar before the results are printed.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
+            crate::diag::set_suspender(None);
             bar.finish_and_clear();
-        }
-    }
-
-    /// Runs `f` (which writes to stderr) with the bar out of the way.
-    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
-        match &self.bar {
-            Some(bar) => bar.suspend(f),
-            None => f(),
         }
     }
 

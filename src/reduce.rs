@@ -5,23 +5,23 @@
 //! as an error and contributes nothing: never half-counted.
 //!
 //! The union is built in parallel, never on one thread at the end: keys are split into shards
-//! by a fixed hash ([`crate::count::shard_of`]), each shard is its own set behind its own lock,
+//! by a fixed hash ([`crate::count::Split`]), each shard is its own set behind its own lock,
 //! and whichever thread finishes a job merges that job's keys into the shards right away. The
 //! [`Reducer`] is `Sync`, so executors call [`Reducer::job_done`] from any thread.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::count::{Counts, KeySet};
-use crate::executor::JobResult;
+use crate::count::{Counts, KeySet, Split, SHARD_BITS};
 use crate::input::InputError;
 use crate::plan::Plan;
 use crate::report::FileStats;
 
-/// `1 << SHARD_BITS` shards: enough that 16 threads rarely meet on one lock.
-const SHARD_BITS: u32 = 6;
+/// What one job produced: its counts and the bytes it counted, or why it failed.
+pub type JobResult = std::io::Result<(Counts, u64)>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere cannot leave a set half-updated in a way that matters here.
@@ -51,7 +51,7 @@ impl ShardedKeySet {
         if keys.is_empty() {
             return;
         }
-        let mut parts = keys.partition(SHARD_BITS);
+        let mut parts = keys.split(Split::Shards(SHARD_BITS));
         let n = parts.len();
         let start = self.next_start.fetch_add(1, Ordering::Relaxed) % n;
         for i in (start..n).chain(0..start) {
@@ -131,7 +131,7 @@ struct Results {
     errors: Vec<InputError>,
 }
 
-type OnEvent<'a> = Box<dyn FnMut(&Event) + Send + 'a>;
+type OnEvent<'a> = Box<dyn FnMut(&Event) -> ControlFlow<()> + Send + 'a>;
 
 /// Collects job results as they arrive, from any thread, in any order.
 pub struct Reducer<'a> {
@@ -146,11 +146,17 @@ pub struct Reducer<'a> {
     /// Set by [`Reducer::keeping_keys`]: each counted file's keys, by input, as disjoint sets,
     /// kept instead of added to the union.
     kept: Option<Vec<Mutex<Vec<KeySet>>>>,
+    /// The results are no longer wanted (see [`Reducer::stopped`]).
+    stopped: AtomicBool,
 }
 
 impl<'a> Reducer<'a> {
-    /// A reducer for `plan` that tells `on_event` about each file as it completes.
-    pub fn new(plan: &'a Plan, on_event: impl FnMut(&Event) + Send + 'a) -> Reducer<'a> {
+    /// A reducer for `plan` that tells `on_event` about each file as it completes; once
+    /// `on_event` breaks (its output went away), the run is [`Reducer::stopped`].
+    pub fn new(
+        plan: &'a Plan,
+        on_event: impl FnMut(&Event) -> ControlFlow<()> + Send + 'a,
+    ) -> Reducer<'a> {
         let mut files: Vec<FileState> = plan.inputs.iter().map(|_| FileState::default()).collect();
         for job in &plan.jobs {
             files[job.input].remaining += 1;
@@ -170,12 +176,16 @@ impl<'a> Reducer<'a> {
             }),
             on_event: Mutex::new(Box::new(on_event)),
             kept: None,
+            stopped: AtomicBool::new(false),
         }
     }
 
     /// A reducer that keeps each counted file's keys rather than building the union, for
     /// results that are merged elsewhere (partial results: [`crate::partial`]).
-    pub fn keeping_keys(plan: &'a Plan, on_event: impl FnMut(&Event) + Send + 'a) -> Reducer<'a> {
+    pub fn keeping_keys(
+        plan: &'a Plan,
+        on_event: impl FnMut(&Event) -> ControlFlow<()> + Send + 'a,
+    ) -> Reducer<'a> {
         let mut reducer = Reducer::new(plan, on_event);
         reducer.kept = Some(plan.inputs.iter().map(|_| Mutex::default()).collect());
         reducer
@@ -254,7 +264,19 @@ impl<'a> Reducer<'a> {
             Event::Error(e) => results.errors.push(e.clone()),
         }
         drop(results);
-        (lock(&self.on_event))(&event);
+        if self.stopped() {
+            return;
+        }
+        if (lock(&self.on_event))(&event).is_break() {
+            self.stopped.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the results are no longer wanted (the listener's output went away, e.g. a
+    /// closed pipe): executors start no new job, and the events of jobs still running are not
+    /// passed on.
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
     }
 
     /// The per-file results sorted by path, the errors sorted by path, and the union's size.

@@ -2,27 +2,31 @@
 //!
 //! Every executor takes the same [`Plan`] and hands each job's outcome to the [`Reducer`]
 //! (from any thread, in any order), reporting bytes done to the [`Progress`]; they differ only
-//! in how they schedule the work.
+//! in how they schedule the work. [`execute`] runs a plan on one and makes the [`Report`].
 
 mod async_reader;
 pub mod procpool;
 mod serial;
 mod threads;
 
-use std::io;
+use std::ops::ControlFlow;
+use std::time::Instant;
 
-use crate::count::Counts;
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::reduce::Reducer;
+use crate::reduce::{Event, Reducer};
+use crate::report::{ExecutorInfo, Report};
 
 pub use async_reader::AsyncReader;
 pub use procpool::{ProcPool, StartMethod};
 pub use serial::Serial;
 pub use threads::Threads;
 
-/// What one job produced: its counts and the bytes it counted, or why it failed.
-pub type JobResult = io::Result<(Counts, u64)>;
+/// A run was ended by a signal (SIGINT or SIGTERM): no result, and the exit status says which.
+/// Executors that install their own handlers (the process pool, while its workers live) return
+/// it once every worker is gone; the caller prints nothing and exits with `128 + signal`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted(pub i32);
 
 /// Runs a plan's jobs.
 pub trait Executor {
@@ -37,11 +41,16 @@ pub trait Executor {
         None
     }
     /// Runs every job of `plan`, handing each result to `reducer`.
-    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress);
+    fn run(
+        &self,
+        plan: &Plan,
+        reducer: &Reducer<'_>,
+        progress: &Progress,
+    ) -> Result<(), Interrupted>;
 }
 
-/// The executors a user can pick with `--executor`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// The executors a user can pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExecutorKind {
     /// One thread, jobs in order: the baseline every other executor is checked against.
     Serial,
@@ -50,33 +59,59 @@ pub enum ExecutorKind {
     /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted by
     /// counting threads as they arrive: memory stays bounded whatever the file sizes.
     Async,
-    /// `-j` worker processes fed over pipes (`--start-method fork|spawn`); a worker that dies
-    /// costs only a retry of its job.
+    /// `-j` worker processes fed over pipes; a worker that dies costs only a retry of its job.
     Procpool,
 }
 
 impl ExecutorKind {
-    /// Builds the executor with `jobs` workers where that means something.
-    pub fn build(self, jobs: usize) -> Box<dyn Executor> {
+    /// Builds the executor with `jobs` workers where that means something; `start_method` is
+    /// the process pool's (its default when `None`; the others have none).
+    pub fn build(self, jobs: usize, start_method: Option<StartMethod>) -> Box<dyn Executor> {
         match self {
             ExecutorKind::Serial => Box::new(Serial),
             ExecutorKind::Threads => Box::new(Threads::new(jobs)),
             ExecutorKind::Async => Box::new(AsyncReader::new(jobs)),
-            ExecutorKind::Procpool => Box::new(ProcPool::new(jobs, StartMethod::default())),
+            ExecutorKind::Procpool => {
+                Box::new(ProcPool::new(jobs, start_method.unwrap_or_default()))
+            }
         }
     }
+}
 
-    /// Builds the executor from the command line's options: a start method is for the
-    /// process pool only, and is a usage error anywhere else.
-    pub fn build_with(
-        self,
-        jobs: usize,
-        start_method: Option<StartMethod>,
-    ) -> Result<Box<dyn Executor>, &'static str> {
-        match (self, start_method) {
-            (ExecutorKind::Procpool, Some(method)) => Ok(Box::new(ProcPool::new(jobs, method))),
-            (_, Some(_)) => Err("--start-method needs --executor procpool"),
-            (kind, None) => Ok(kind.build(jobs)),
-        }
+/// The number of CPUs this process may use: the default `-j`, and the most threads worth
+/// starting for work that only computes.
+pub fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs `plan` on `executor` and makes the report, telling `on_event` about each file as it
+/// completes (from whichever thread completed it; once it breaks, no new job starts and the
+/// report is of what was done); `started` is when the run began (its elapsed time is
+/// reported).
+pub fn execute(
+    plan: &Plan,
+    executor: &dyn Executor,
+    progress: &Progress,
+    started: Instant,
+    on_event: impl FnMut(&Event) -> ControlFlow<()> + Send,
+) -> Result<Report, Interrupted> {
+    let reducer = Reducer::new(plan, on_event);
+    executor.run(plan, &reducer, progress)?;
+    let (files, errors, union_ip) = reducer.finish();
+    Ok(Report::new(
+        files,
+        errors,
+        union_ip,
+        info(executor),
+        started.elapsed().as_secs_f64() * 1e3,
+    ))
+}
+
+/// How `executor` is reported.
+pub fn info(executor: &dyn Executor) -> ExecutorInfo {
+    ExecutorInfo {
+        name: executor.name().into(),
+        jobs: executor.jobs(),
+        start_method: executor.start_method().map(Into::into),
     }
 }

@@ -1,6 +1,6 @@
 //! The serial executor: one thread, jobs in order.
 
-use super::Executor;
+use super::{Executor, Interrupted};
 use crate::input::{self, READ_BUF};
 use crate::plan::Plan;
 use crate::progress::Progress;
@@ -23,15 +23,24 @@ impl Executor for Serial {
         None // one thread gains nothing from cutting files
     }
 
-    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
+    fn run(
+        &self,
+        plan: &Plan,
+        reducer: &Reducer<'_>,
+        progress: &Progress,
+    ) -> Result<(), Interrupted> {
         let mut buf = vec![0u8; READ_BUF];
         let add = |n| progress.add(n);
         for (index, job) in plan.jobs.iter().enumerate() {
+            if reducer.stopped() {
+                break;
+            }
             let input = &plan.inputs[job.input];
             reducer.job_done(
                 index,
                 input::count_job(input, job.range.as_ref(), &mut buf, &add),
             );
         }
+        Ok(())
     }
 }

@@ -2,16 +2,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::Executor;
+use super::{Executor, Interrupted};
+use crate::diag;
 use crate::input::{self, READ_BUF};
-use crate::plan::Plan;
+use crate::plan::{Plan, DEFAULT_CHUNK};
 use crate::progress::Progress;
 use crate::reduce::Reducer;
-
-/// Default chunk size for cutting big files, chosen by measurement (see README, Performance):
-/// big enough that per-chunk key sets cost little to merge, small enough to balance a single
-/// big file over many cores.
-pub const DEFAULT_CHUNK: u64 = 32 << 20;
 
 /// Runs jobs on a pool of `threads` threads.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +36,12 @@ impl Executor for Threads {
         Some(DEFAULT_CHUNK)
     }
 
-    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
+    fn run(
+        &self,
+        plan: &Plan,
+        reducer: &Reducer<'_>,
+        progress: &Progress,
+    ) -> Result<(), Interrupted> {
         let pool = match rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)
             .thread_name(|i| format!("logcount-{i}"))
@@ -48,7 +49,7 @@ impl Executor for Threads {
         {
             Ok(pool) => pool,
             Err(e) => {
-                crate::app::warn(format_args!(
+                diag::warn(format_args!(
                     "cannot start threads ({e}); counting serially"
                 ));
                 return super::Serial.run(plan, reducer, progress);
@@ -63,7 +64,7 @@ impl Executor for Threads {
             for _ in 0..self.threads.min(order.len()) {
                 scope.spawn(|_| {
                     let mut buf = vec![0u8; READ_BUF];
-                    loop {
+                    while !reducer.stopped() {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&index) = order.get(i) else { break };
                         let job = &plan.jobs[index];
@@ -74,5 +75,6 @@ impl Executor for Threads {
                 });
             }
         });
+        Ok(())
     }
 }

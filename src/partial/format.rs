@@ -31,8 +31,8 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use crate::codec;
-use crate::count::KeyVec;
+use crate::codec::{self, ByteReader};
+use crate::count::{KeySet, Routed, Split, StoredKeys};
 use crate::input::InputError;
 
 /// The first bytes of a binary partial.
@@ -169,26 +169,19 @@ impl KeyBlock {
     pub fn is_empty(&self) -> bool {
         self.layout.is_empty()
     }
+}
 
-    pub fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+impl StoredKeys for KeyBlock {
+    fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
         self.layout.v4(self.bytes())
     }
 
-    pub fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+    fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
         self.layout.short(self.bytes())
     }
 
-    pub fn long(&self) -> impl Iterator<Item = &[u8]> + '_ {
+    fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
         self.layout.long(self.bytes())
-    }
-
-    /// The keys as lists.
-    pub fn to_vec(&self) -> KeyVec {
-        KeyVec {
-            v4: self.v4().collect(),
-            short: self.short().collect(),
-            long: self.long().map(Box::from).collect(),
-        }
     }
 }
 
@@ -394,12 +387,12 @@ pub fn failed_record(input: u32, error: &str) -> Vec<u8> {
 }
 
 /// A slice partial's file record for a counted file, from the disjoint key sets it was
-/// counted into (one block, or one per non-empty bucket: see [`bucket_of`](super::bucket_of)).
+/// counted into (one block, or one per non-empty bucket of [`Split::Buckets`]).
 pub fn counted_record(
     input: u32,
     total: u64,
     bytes: u64,
-    sets: &[crate::count::KeySet],
+    sets: &[KeySet],
     buckets: u32,
 ) -> Vec<u8> {
     let mut p = Vec::new();
@@ -413,15 +406,17 @@ pub fn counted_record(
         } else {
             put_u32(&mut p, 1);
             put_u32(&mut p, 0);
-            codec::encode_sets(0, sets, &mut p);
+            codec::encode_keys(0, sets, &mut p);
         }
         return p;
     }
-    let blocks = super::bucketize(sets, buckets);
+    let mut routed = Routed::new(Split::Buckets(buckets));
+    sets.iter().for_each(|set| routed.add(set));
+    let blocks: Vec<_> = routed.non_empty().collect();
     put_u32(&mut p, blocks.len() as u32);
     for (bucket, keys) in &blocks {
         put_u32(&mut p, *bucket);
-        codec::encode_vec(0, keys, &mut p);
+        codec::encode_keys(0, std::slice::from_ref(keys), &mut p);
     }
     p
 }
@@ -642,8 +637,7 @@ fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), Form
         return Err(corrupt("checksum mismatch"));
     }
     let mut r = Reader {
-        bytes: payload,
-        pos: 0,
+        fields: ByteReader::new(payload, "partial"),
         data,
         base: at + HEADER_LEN,
     };
@@ -652,46 +646,49 @@ fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), Form
         KIND_BUCKET => Partial::Bucket(read_bucket(&mut r)?),
         other => return Err(corrupt(format!("unknown kind {other}"))),
     };
-    if r.pos != payload.len() {
+    if !r.fields.at_end() {
         return Err(corrupt("extra bytes in the payload"));
     }
     Ok((partial, HEADER_LEN + payload.len()))
 }
 
+/// A partial's payload, read field by field.
 struct Reader<'a> {
-    /// The payload.
-    bytes: &'a [u8],
-    pos: usize,
+    fields: ByteReader<'a>,
     /// The buffer the payload lies in, at `base`, for key blocks to keep.
     data: &'a Arc<Vec<u8>>,
     base: usize,
 }
 
+impl From<codec::Short> for FormatError {
+    fn from(_: codec::Short) -> Self {
+        corrupt("a field runs past the payload")
+    }
+}
+
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], FormatError> {
-        let left = self.bytes.len() - self.pos;
-        if n > left {
-            return Err(corrupt("a field runs past the payload"));
-        }
-        let out = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
+    fn pos(&self) -> usize {
+        self.fields.pos()
+    }
+
+    fn left(&self) -> usize {
+        self.fields.left()
     }
 
     fn u8(&mut self) -> Result<u8, FormatError> {
-        Ok(self.take(1)?[0])
+        Ok(self.fields.u8()?)
     }
 
     fn u32(&mut self) -> Result<u32, FormatError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4")))
+        Ok(self.fields.u32()?)
     }
 
     fn u64(&mut self) -> Result<u64, FormatError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8")))
+        Ok(self.fields.u64()?)
     }
 
     fn u128(&mut self) -> Result<u128, FormatError> {
-        Ok(u128::from_le_bytes(self.take(16)?.try_into().expect("16")))
+        Ok(self.fields.u128()?)
     }
 
     fn opt_u64(&mut self) -> Result<Option<u64>, FormatError> {
@@ -704,18 +701,15 @@ impl<'a> Reader<'a> {
 
     fn string(&mut self) -> Result<String, FormatError> {
         let len = self.u32()? as usize;
-        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
+        String::from_utf8(self.fields.take(len)?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
     }
 
     /// A count of items of at least `min_size` bytes each, checked against what is left so
     /// a corrupt count cannot make us allocate more than the payload could hold.
     fn count(&mut self, min_size: usize) -> Result<usize, FormatError> {
-        let n = self.u64()?;
-        let left = (self.bytes.len() - self.pos) as u64;
-        match n.checked_mul(min_size as u64) {
-            Some(need) if need <= left => Ok(n as usize),
-            _ => Err(corrupt("a count runs past the payload")),
-        }
+        self.fields
+            .count(min_size)
+            .map_err(|_| corrupt("a count runs past the payload"))
     }
 
     fn plan(&mut self) -> Result<(PlanInfo, u128), FormatError> {
@@ -813,18 +807,18 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
             return Err(corrupt("more key blocks than buckets"));
         }
         // Each block takes at least 36 bytes: never reserve more than could follow.
-        let mut blocks = Vec::with_capacity(n_blocks.min((r.bytes.len() - r.pos) / 36));
+        let mut blocks = Vec::with_capacity(n_blocks.min(r.left() / 36));
         for _ in 0..n_blocks {
             let bucket = r.u32()?;
             if bucket >= buckets || blocks.last().is_some_and(|&(b, _)| bucket <= b) {
                 return Err(corrupt("bad key bucket"));
             }
-            let keys = KeyBlock::scan(r.data, r.base + r.pos)
+            let keys = KeyBlock::scan(r.data, r.base + r.pos())
                 .map_err(|e| corrupt(format!("keys: {e}")))?;
-            if keys.layout.used > r.bytes.len() - r.pos {
+            if keys.layout.used > r.left() {
                 return Err(corrupt("keys run past the payload"));
             }
-            r.pos += keys.layout.used;
+            r.fields.skip(keys.layout.used)?;
             blocks.push((bucket, keys));
         }
         Ok(FileKeys {
@@ -879,6 +873,7 @@ fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::count::KeyVec;
 
     fn parse(bytes: &[u8]) -> Result<Vec<Partial>, FormatError> {
         parse_stream(bytes.to_vec())
@@ -886,7 +881,7 @@ mod tests {
 
     fn block(keys: KeyVec) -> KeyBlock {
         let mut bytes = Vec::new();
-        codec::encode_vec(0, &keys, &mut bytes);
+        codec::encode_keys(0, std::slice::from_ref(&keys), &mut bytes);
         KeyBlock::scan(&Arc::new(bytes), 0).unwrap()
     }
 

@@ -17,12 +17,9 @@ use rayon::prelude::*;
 use super::format::{
     BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, PlanInfo, SliceId, SlicePartial,
 };
-use crate::count::{shard_of, Key, KeySet, KeyVec};
+use crate::count::{KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS};
 use crate::input::InputError;
 use crate::report::{ExecutorInfo, FileStats, Report};
-
-/// The union is deduplicated in `1 << SHARD_BITS` independent shards.
-const SHARD_BITS: u32 = 6;
 
 /// What merging yields: per-file counts (or errors) for every input and the union's size.
 #[derive(Debug)]
@@ -278,10 +275,10 @@ pub fn merge_slices(
             } else {
                 let mut set = KeySet::default();
                 for keys in &g.blocks {
-                    set.extend(keys.to_vec());
+                    set.extend(keys.to_key_vec());
                 }
                 // The distinct keys, as one list.
-                Distinct::Merged(set.partition(0).pop().unwrap_or_default())
+                Distinct::Merged(set.split(Split::Shards(0)).pop().unwrap_or_default())
             };
             let ip = keys.len() as u64;
             let count = FileCount {
@@ -317,10 +314,10 @@ fn same_slice(a: &SlicePartial, b: &SlicePartial) -> bool {
             && a.bytes == b.bytes
             && a.blocks.len() == b.blocks.len()
             && a.blocks.iter().zip(&b.blocks).all(|((ba, ka), (bb, kb))| {
-                let (mut ka, mut kb) = (ka.to_vec(), kb.to_vec());
-                dedup(&mut ka);
-                dedup(&mut kb);
-                ba == bb && ka.v4 == kb.v4 && ka.short == kb.short && ka.long == kb.long
+                let (mut ka, mut kb) = (ka.to_key_vec(), kb.to_key_vec());
+                ka.dedup();
+                kb.dedup();
+                ba == bb && ka == kb
             })
     }
     a.jobs == b.jobs
@@ -419,17 +416,6 @@ fn check_sums(files: &[Result<FileCount, String>]) -> Result<(), String> {
     Ok(())
 }
 
-/// Sorts and deduplicates each class of keys (the classes are disjoint); returns the count.
-fn dedup(keys: &mut KeyVec) -> usize {
-    keys.v4.sort_unstable();
-    keys.v4.dedup();
-    keys.short.sort_unstable();
-    keys.short.dedup();
-    keys.long.sort_unstable();
-    keys.long.dedup();
-    keys.len()
-}
-
 /// A file's distinct keys: as its one slice stored them, or merged from several slices.
 enum Distinct {
     Stored(Vec<KeyBlock>),
@@ -445,64 +431,27 @@ impl Distinct {
     }
 }
 
-/// Adds keys to the shard lists their fixed hash picks.
-struct Router(Vec<KeyVec>);
-
-impl Router {
-    fn new() -> Router {
-        Router(vec![KeyVec::default(); 1 << SHARD_BITS])
-    }
-
-    fn v4(&mut self, keys: impl Iterator<Item = u32>) {
-        for v in keys {
-            self.0[shard_of(Key::V4(v), SHARD_BITS)].v4.push(v);
-        }
-    }
-
-    fn short(&mut self, keys: impl Iterator<Item = u128>) {
-        for s in keys {
-            self.0[shard_of(Key::Short(s), SHARD_BITS)].short.push(s);
-        }
-    }
-
-    fn long<'a>(&mut self, keys: impl Iterator<Item = &'a [u8]>) {
-        for l in keys {
-            self.0[shard_of(Key::Long(l), SHARD_BITS)]
-                .long
-                .push(l.into());
-        }
-    }
-
-    fn add(mut self, keys: Distinct) -> Router {
-        match keys {
-            Distinct::Stored(blocks) => {
-                for b in &blocks {
-                    self.v4(b.v4());
-                    self.short(b.short());
-                    self.long(b.long());
-                }
-            }
-            Distinct::Merged(keys) => {
-                self.v4(keys.v4.into_iter());
-                self.short(keys.short.into_iter());
-                self.long(keys.long.iter().map(|k| &k[..]));
-            }
-        }
-        self
-    }
-}
-
 /// The number of distinct keys over every file's keys: keys are routed to shards by a fixed
 /// hash (in parallel over files), then each shard's keys go into a set of its own, small
 /// enough to stay in cache (in parallel over shards).
 fn union_len(files: Vec<Distinct>) -> u64 {
-    let routed: Vec<Router> = files
+    let split = Split::Shards(SHARD_BITS);
+    let routed: Vec<Routed> = files
         .into_par_iter()
-        .fold(Router::new, Router::add)
+        .fold(
+            || Routed::new(split),
+            |mut routed, keys| {
+                match &keys {
+                    Distinct::Stored(blocks) => blocks.iter().for_each(|b| routed.add(b)),
+                    Distinct::Merged(keys) => routed.add(keys),
+                }
+                routed
+            },
+        )
         .collect();
-    let mut by_shard: Vec<Vec<KeyVec>> = (0..1 << SHARD_BITS).map(|_| Vec::new()).collect();
-    for router in routed {
-        for (s, keys) in router.0.into_iter().enumerate() {
+    let mut by_shard: Vec<Vec<KeyVec>> = (0..split.groups()).map(|_| Vec::new()).collect();
+    for routed in routed {
+        for (s, keys) in routed.groups.into_iter().enumerate() {
             by_shard[s].push(keys);
         }
     }

@@ -17,22 +17,16 @@ pub mod format;
 pub mod merge;
 
 use std::collections::HashMap;
-use std::io::{self, IsTerminal, Read, Write};
 use std::ops::Range;
-use std::path::Path;
-use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::app::{self, warn, EXIT_FAILED, EXIT_OK};
-use crate::cli::{MergeArgs, PartialArgs};
-use crate::count::{shard_of, Key, KeySet, KeyVec};
-use crate::executor::Executor;
+use crate::count::KeySet;
+use crate::executor::{Executor, Interrupted};
 use crate::input::InputError;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::{Event, Reducer};
-use crate::report::{self, ExecutorInfo, Format, Report};
 
 pub use format::{
     BucketResult, FileKeys, InputInfo, Partial, PlanInfo, SliceFile, SliceId, SlicePartial,
@@ -40,18 +34,6 @@ pub use format::{
 
 /// The most buckets `--buckets` accepts.
 pub const MAX_BUCKETS: u32 = 1 << 16;
-
-/// Parses `I/N` (slice `I` of `N`, counted from 0).
-pub fn parse_slice(text: &str) -> Result<SliceId, String> {
-    let bad = || format!("`{text}` is not a slice: give I/N with 0 <= I < N (e.g. 0/4)");
-    let (i, n) = text.split_once('/').ok_or_else(bad)?;
-    let index: u32 = i.trim().parse().map_err(|_| bad())?;
-    let count: u32 = n.trim().parse().map_err(|_| bad())?;
-    if count == 0 || index >= count {
-        return Err(bad());
-    }
-    Ok(SliceId { index, count })
-}
 
 /// The plan as partials describe it (and fingerprint it).
 pub fn plan_info(plan: &Plan) -> PlanInfo {
@@ -99,21 +81,6 @@ pub fn slice_jobs(plan: &Plan, slice: SliceId) -> Range<usize> {
     start..end
 }
 
-/// The bucket of a key among `buckets`: the remainder of a 32-bit hash that is the same on
-/// every machine and in every build, since partials from different machines must agree on it
-/// (or one key could land in two buckets and count twice). Dotted quads and short keys use
-/// [`shard_of`]'s multiplicative hash; long keys use xxh3, a hash with a published
-/// definition (`shard_of` hashes them with ahash, whose output may differ between CPUs and
-/// builds). Any `buckets` works: it is a remainder, not a bit mask.
-#[inline]
-pub fn bucket_of(key: Key<'_>, buckets: u32) -> u32 {
-    let hash = match key {
-        Key::Long(bytes) => xxhash_rust::xxh3::xxh3_64(bytes) >> 32,
-        portable => shard_of(portable, 32) as u64,
-    };
-    (hash % u64::from(buckets)) as u32
-}
-
 /// A slice, counted and encoded.
 #[derive(Debug)]
 pub struct CountedSlice {
@@ -136,7 +103,7 @@ pub fn count_slice(
     executor: &dyn Executor,
     progress: &Progress,
     mut on_error: impl FnMut(&InputError) + Send,
-) -> CountedSlice {
+) -> Result<CountedSlice, Interrupted> {
     let range = slice_jobs(plan, slice);
     // The slice's jobs over the same inputs: executors and the reducer work unchanged.
     let sub = Plan {
@@ -150,8 +117,9 @@ pub fn count_slice(
         if let Event::Error(e) = event {
             on_error(e);
         }
+        std::ops::ControlFlow::Continue(())
     });
-    executor.run(&sub, &reducer, progress);
+    executor.run(&sub, &reducer, progress)?;
     let (counted, errors, mut kept) = reducer.finish_keeping_keys();
 
     let index: HashMap<&str, usize> = plan
@@ -206,306 +174,23 @@ pub fn count_slice(
     let info = plan_info(plan);
     let jobs = range.start as u64..range.end as u64;
     let head = format::slice_head(&info, info.fingerprint(), slice, &jobs, buckets, n_files);
-    CountedSlice {
+    Ok(CountedSlice {
         sealed: format::seal_slice(slice, head, records),
         jobs: range,
         files: n_files,
         keys,
-    }
+    })
 }
 
-/// A file's keys (disjoint sets) as lists by bucket, non-empty buckets only.
-fn bucketize(parts: &[KeySet], buckets: u32) -> Vec<(u32, KeyVec)> {
-    let mut out: Vec<KeyVec> = vec![KeyVec::default(); buckets as usize];
-    for p in parts {
-        for v in p.v4() {
-            out[bucket_of(Key::V4(v), buckets) as usize].v4.push(v);
-        }
-        for s in p.short() {
-            out[bucket_of(Key::Short(s), buckets) as usize]
-                .short
-                .push(s);
-        }
-        for l in p.long() {
-            out[bucket_of(Key::Long(l), buckets) as usize]
-                .long
-                .push(l.into());
-        }
-    }
-    out.into_iter()
-        .enumerate()
-        .filter(|(_, keys)| !keys.is_empty())
-        .map(|(b, keys)| (b as u32, keys))
-        .collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// The commands
-
-/// `logcount partial`: count one slice, write its partial.
-pub fn run_partial(args: &PartialArgs) -> i32 {
-    let (executor, plan) = match app::prepare(&args.run, &args.paths) {
-        Ok(ready) => ready,
-        Err(status) => return status,
-    };
-    let range = slice_jobs(&plan, args.slice);
-    let slice_bytes = plan.jobs[range.clone()]
+/// The planned bytes of a slice's jobs; `None` when some input is a stream of unknown size.
+pub fn slice_bytes(plan: &Plan, slice: SliceId) -> Option<u64> {
+    plan.jobs[slice_jobs(plan, slice)]
         .iter()
         .map(|j| match (&j.range, plan.inputs[j.input].size) {
             (Some(r), _) => Some(r.end - r.start),
             (None, size) => size,
         })
-        .sum();
-    let progress = Progress::new(slice_bytes, !args.run.quiet);
-    let counted = count_slice(
-        &plan,
-        args.slice,
-        args.buckets,
-        executor.as_ref(),
-        &progress,
-        |e| progress.suspend(|| warn(format_args!("{}: {}", e.path, e.error))),
-    );
-    progress.finish();
-
-    let written = if args.text {
-        let text = counted.sealed.to_text();
-        write_output(&args.output, |out| out.write_all(text.as_bytes())).map(|()| text.len())
-    } else {
-        write_output(&args.output, |out| counted.sealed.write_binary(out))
-            .map(|()| counted.sealed.len())
-    };
-    let size = match written {
-        Ok(size) => size,
-        Err(e) => {
-            warn(format_args!(
-                "cannot write the partial to {}: {e}",
-                args.output.display()
-            ));
-            return EXIT_FAILED;
-        }
-    };
-    if !args.run.quiet {
-        let per_pair = if counted.keys > 0 {
-            format!(
-                ", {:.2} bytes per (file, key)",
-                size as f64 / counted.keys as f64
-            )
-        } else {
-            String::new()
-        };
-        warn(format_args!(
-            "slice {}: jobs {}..{} of {}, {} file(s), {} keys; wrote {} to {}{per_pair}",
-            args.slice,
-            counted.jobs.start,
-            counted.jobs.end,
-            plan.jobs.len(),
-            counted.files,
-            report::thousands(counted.keys),
-            report::human_bytes(size as u64),
-            args.output.display(),
-        ));
-    }
-    EXIT_OK
-}
-
-/// Writes to `path` (`-` is stdout) with `write`. A file appears whole or not at all: it is
-/// written beside its final name and renamed, so a task killed mid-write leaves no partial
-/// that could be mistaken for a finished one, and a retried task replaces it atomically.
-fn write_output(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    if path.as_os_str() == "-" {
-        let mut out = io::stdout().lock();
-        return write(&mut out).and_then(|()| out.flush());
-    }
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::other("not a file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut file| write(&mut file))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
-/// Reads a partial's source (`-` is stdin) whole.
-fn read_source(path: &Path) -> io::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        io::stdin().lock().read_to_end(&mut bytes)?;
-        Ok(bytes)
-    } else {
-        std::fs::read(path)
-    }
-}
-
-/// `logcount merge`: check partials, then print the direct run's report (or write one
-/// bucket's counts with `--bucket`).
-pub fn run_merge(args: &MergeArgs) -> i32 {
-    let started = Instant::now();
-    let threads = args.jobs.map_or_else(app::default_jobs, |j| j as usize);
-    if args
-        .partials
-        .iter()
-        .filter(|p| p.as_os_str() == "-")
-        .count()
-        > 1
-    {
-        warn("standard input (`-`) can be read only once");
-        return app::EXIT_USAGE;
-    }
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("logcount-merge-{i}"))
-        .build()
-    {
-        Ok(pool) => pool,
-        Err(e) => {
-            warn(format_args!("cannot start threads: {e}"));
-            return EXIT_FAILED;
-        }
-    };
-    // Read and check every source in parallel; report the first failure in argument order.
-    let parsed: Vec<(String, Result<Vec<Partial>, String>)> = pool.install(|| {
-        args.partials
-            .par_iter()
-            .map(|path| {
-                let label = if path.as_os_str() == "-" {
-                    "<stdin>".to_string()
-                } else {
-                    path.display().to_string()
-                };
-                let parsed = read_source(path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|bytes| format::parse_stream(bytes).map_err(|e| e.to_string()));
-                (label, parsed)
-            })
-            .collect()
-    });
-    let mut slices = Vec::new();
-    let mut buckets = Vec::new();
-    for (label, parsed) in parsed {
-        let parsed = match parsed {
-            Ok(p) => p,
-            Err(e) => {
-                warn(format_args!("{label}: {e}"));
-                return EXIT_FAILED;
-            }
-        };
-        let several = parsed.len() > 1;
-        for (k, partial) in parsed.into_iter().enumerate() {
-            let label = if several {
-                format!("{label} (partial {})", k + 1)
-            } else {
-                label.clone()
-            };
-            match partial {
-                Partial::Slice(s) => slices.push((label, s)),
-                Partial::Bucket(b) => buckets.push((label, b)),
-            }
-        }
-    }
-    if !slices.is_empty() && !buckets.is_empty() {
-        warn(format_args!(
-            "{} is a slice partial but {} is a bucket result: merge slices (with --bucket) \
-             first, then the bucket results on their own",
-            slices[0].0, buckets[0].0
-        ));
-        return EXIT_FAILED;
-    }
-    let quiet = args.quiet;
-    let mut note = |message: String| {
-        if !quiet {
-            warn(message);
-        }
-    };
-    let merged = if buckets.is_empty() {
-        pool.install(|| merge::merge_slices(slices, args.bucket, &mut note))
-    } else if args.bucket.is_some() {
-        Err("--bucket merges slice partials, and these are bucket results already".into())
-    } else {
-        merge::merge_buckets(buckets, &mut note)
-    };
-    let merged = match merged {
-        Ok(m) => m,
-        Err(e) => {
-            warn(e);
-            return EXIT_FAILED;
-        }
-    };
-
-    if let (Some(bucket), Some(output)) = (args.bucket, &args.output) {
-        let result = merged.into_bucket(bucket);
-        let (count, union) = (result.bucket.count, result.union);
-        let partial = Partial::Bucket(result);
-        let bytes = if args.text {
-            format::to_text(&partial).into_bytes()
-        } else {
-            format::to_bytes(&partial)
-        };
-        if let Err(e) = write_output(output, |out| out.write_all(&bytes)) {
-            warn(format_args!("cannot write {}: {e}", output.display()));
-            return EXIT_FAILED;
-        }
-        note(format!(
-            "bucket {bucket}/{count}: {} distinct keys; wrote {} to {}",
-            report::thousands(union),
-            report::human_bytes(bytes.len() as u64),
-            output.display()
-        ));
-        return EXIT_OK;
-    }
-
-    let info = ExecutorInfo {
-        name: "merge".into(),
-        jobs: threads,
-        start_method: None,
-    };
-    let report = merged.report(info, started.elapsed().as_secs_f64() * 1e3);
-    for e in &report.errors {
-        warn(format_args!("{}: {}", e.path, e.error));
-    }
-    let format = match (args.json, args.format) {
-        (true, _) => Format::Json,
-        (false, Some(f)) => f,
-        (false, None) if io::stdout().is_terminal() => Format::Table,
-        (false, None) => Format::Json,
-    };
-    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
-    if let Err(e) = print_report(&mut out, format, &report).and_then(|()| out.flush()) {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            return EXIT_OK;
-        }
-        warn(format_args!("cannot write output: {e}"));
-        return EXIT_FAILED;
-    }
-    if report.errors.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }
-}
-
-/// Prints a report in any format, as a direct run does (NDJSON lists the files in order).
-fn print_report(out: &mut impl Write, format: Format, report: &Report) -> io::Result<()> {
-    match format {
-        Format::Table => report::write_table(out, report),
-        Format::Json => report::write_json(out, report),
-        Format::Ndjson => {
-            for f in &report.files {
-                report::write_ndjson_file(out, f)?;
-            }
-            report::write_ndjson_end(out, report)
-        }
-        Format::Csv => report::write_csv(out, report),
-    }
+        .sum()
 }
 
 #[cfg(test)]
@@ -579,49 +264,4 @@ mod tests {
             .collect();
         assert_eq!(got, vec![0..0, 0..1, 1..1]);
     }
-
-    #[test]
-    fn slice_syntax() {
-        assert_eq!(parse_slice("0/4"), Ok(SliceId { index: 0, count: 4 }));
-        assert_eq!(parse_slice("3/4"), Ok(SliceId { index: 3, count: 4 }));
-        for bad in ["4/4", "0/0", "1", "-1/4", "a/b", "1/4/5", ""] {
-            assert!(parse_slice(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn buckets_partition_keys_and_are_balanced() {
-        let mut set = KeySet::default();
-        for i in 0..64_000u32 {
-            set.insert(crate::count::format_v4(0x0a00_0000 + i).as_bytes());
-        }
-        set.insert(b"-");
-        set.insert(b"a-long-client-key-over-fifteen");
-        for k in [1, 3, 16, 1000] {
-            let blocks = bucketize(std::slice::from_ref(&set), k);
-            let n: usize = blocks.iter().map(|(_, b)| b.len()).sum();
-            assert_eq!(n, set.len(), "{k} buckets");
-            for (b, keys) in &blocks {
-                assert!(keys.v4.iter().all(|&v| bucket_of(Key::V4(v), k) == *b));
-                if k <= 16 {
-                    let expected = set.len() / k as usize;
-                    assert!(
-                        keys.len().abs_diff(expected) < expected / 5,
-                        "bucket {b}/{k} holds {} keys, expected about {expected}",
-                        keys.len()
-                    );
-                }
-            }
-        }
-        // Fixed: the same bucket on every machine (literals, not recomputations).
-        assert_eq!(bucket_of(Key::V4(0x0102_0304), 1000), BUCKET_OF_1_2_3_4);
-        let short = crate::count::pack_short(b"2001:db8::1");
-        assert_eq!(bucket_of(Key::Short(short), 1000), 529);
-        assert_eq!(
-            bucket_of(Key::Long(b"a-long-client-key-over-fifteen"), 1000),
-            35
-        );
-    }
-
-    const BUCKET_OF_1_2_3_4: u32 = 428;
 }

@@ -8,11 +8,11 @@
 //! - `pool`: the parent, one thread multiplexing every pipe with `poll`, handing each result
 //!   to the reducer as it arrives (through merging threads from `-j 3`), retrying a dead
 //!   worker's job once on a fresh worker.
-//! - `signals`: Ctrl-C and SIGTERM as bytes on a pipe the parent's loop watches.
+//! - `signal_pipe`: Ctrl-C and SIGTERM as bytes on a pipe the parent's loop watches.
 
 mod fork;
 mod pool;
-mod signals;
+mod signal_pipe;
 mod spawn;
 pub mod wire;
 mod worker;
@@ -22,16 +22,15 @@ use std::os::fd::OwnedFd;
 
 use nix::unistd::Pid;
 
-use super::threads::DEFAULT_CHUNK;
-use super::Executor;
-use crate::plan::Plan;
+use super::{Executor, Interrupted};
+use crate::plan::{Plan, DEFAULT_CHUNK};
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
 pub use worker::{serve, worker_main, Faults, FAULT_ENV, WORKER_COMMAND};
 
 /// How worker processes are started.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartMethod {
     /// Fork this process: cheapest, and sound because the parent has no second thread when it
     /// forks (a worker started once it has, to retry a job, is spawned).
@@ -107,9 +106,15 @@ impl Executor for ProcPool {
         Some(self.method.get().name())
     }
 
-    fn run(&self, plan: &Plan, reducer: &Reducer<'_>, progress: &Progress) {
+    fn run(
+        &self,
+        plan: &Plan,
+        reducer: &Reducer<'_>,
+        progress: &Progress,
+    ) -> Result<(), Interrupted> {
         let mut pool = pool::Pool::new(plan, reducer, progress, self.workers, self.method.get());
-        pool.run();
+        let ran = pool.run();
         self.method.set(pool.method());
+        ran
     }
 }

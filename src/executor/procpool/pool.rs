@@ -28,11 +28,12 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpid, Pid};
 
-use super::signals::SignalPipe;
+use super::signal_pipe::SignalPipe;
 use super::wire::{self, FrameBuf, Hello, JobSpec, Kind, WireError};
 use super::{fork, spawn, StartMethod, WorkerProc};
-use crate::count::Counter;
-use crate::input::{Source, READ_BUF};
+use crate::diag;
+use crate::executor::Interrupted;
+use crate::input::{JobCounter, Source, READ_BUF};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -189,15 +190,15 @@ fn mergers(workers: usize) -> usize {
     if workers <= 2 {
         return 0;
     }
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    workers.div_ceil(WORKERS_PER_MERGER).min(cpus)
+    workers
+        .div_ceil(WORKERS_PER_MERGER)
+        .min(crate::executor::cpus())
 }
 
 /// Standard input, counted by the parent.
 struct StdinJob {
     job: usize,
-    counter: Counter,
-    bytes: u64,
+    counter: JobCounter,
     buf: Vec<u8>,
 }
 
@@ -224,6 +225,8 @@ pub(super) struct Pool<'a, 'r> {
     warned_threads: bool,
     /// Where answers go to be merged on other threads, once those run.
     merging: Option<mpsc::Sender<(usize, Encoded)>>,
+    /// The signal that ended the run, once every worker is gone.
+    stopped: Option<Signal>,
 }
 
 impl<'a, 'r> Pool<'a, 'r> {
@@ -240,8 +243,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             if plan.inputs[plan.jobs[index].input].source == Source::Stdin {
                 stdin = Some(StdinJob {
                     job: index,
-                    counter: Counter::new(),
-                    bytes: 0,
+                    counter: JobCounter::new(&plan.inputs[plan.jobs[index].input], None),
                     buf: vec![0; READ_BUF],
                 });
             } else {
@@ -266,6 +268,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             stdin,
             warned_threads: false,
             merging: None,
+            stopped: None,
         }
     }
 
@@ -276,16 +279,17 @@ impl<'a, 'r> Pool<'a, 'r> {
     }
 
     /// Runs every job; returns when each has been handed to the reducer and every worker has
-    /// been reaped. Exits the process on SIGINT or SIGTERM.
-    pub(super) fn run(&mut self) {
+    /// been reaped. On SIGINT or SIGTERM, every worker is killed and reaped, and the run ends
+    /// with [`Interrupted`] (its results are not to be printed).
+    pub(super) fn run(&mut self) -> Result<(), Interrupted> {
         if self.unresolved == 0 && self.stdin.is_none() {
-            return;
+            return Ok(());
         }
         let signals = match SignalPipe::install() {
             Ok(s) => s,
             Err(e) => {
                 self.fail_all(&format!("cannot watch for signals: {e}"));
-                return;
+                return Ok(());
             }
         };
         // The first workers are forked while this is the only thread; merging threads start
@@ -312,7 +316,13 @@ impl<'a, 'r> Pool<'a, 'r> {
                 self.merging = Some(tx);
             }
             let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                while self.unresolved > 0 || self.stdin.is_some() {
+                while self.stopped.is_none() && (self.unresolved > 0 || self.stdin.is_some()) {
+                    if self.reducer.stopped() {
+                        // The results are not wanted any more: end the workers, start nothing.
+                        self.fail_all("not counted: the run was stopped");
+                        self.stdin = None;
+                        break;
+                    }
                     self.start_workers();
                     if let Err(e) = self.wait_once(&signals) {
                         self.fail_all(&format!("cannot wait for workers: {e}"));
@@ -327,12 +337,20 @@ impl<'a, 'r> Pool<'a, 'r> {
                 std::panic::resume_unwind(panic);
             }
         });
-        self.finish();
-        // A signal that came while the last workers were ending still ends the run.
-        if let Some(sig) = signals.received() {
-            self.interrupted(sig);
+        if self.stopped.is_none() {
+            self.finish();
         }
+        // A signal that came while the last workers were ending still ends the run.
+        let stopped = self.stopped.or_else(|| signals.received());
         drop(signals);
+        match stopped {
+            Some(sig) => {
+                let _ = self.kill_all();
+                self.progress.finish();
+                Err(Interrupted(sig as i32))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Polls once and handles what is ready.
@@ -366,7 +384,10 @@ impl<'a, 'r> Pool<'a, 'r> {
         drop(fds);
         if !ready[0].1.is_empty() {
             if let Some(sig) = signals.received() {
-                self.interrupted(sig);
+                // No worker is left behind; the run ends without a result.
+                let _ = self.kill_all();
+                self.stopped = Some(sig);
+                return Ok(());
             }
         }
         if first_slot == 2 && !ready[1].1.is_empty() {
@@ -412,7 +433,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                 Err(e) if self.open_workers() > 0 => {
                     // Carry on with the workers there are, without trying again and again.
                     self.size = self.open_workers();
-                    crate::app::warn(format_args!(
+                    diag::warn(format_args!(
                         "cannot start another worker ({e}); going on with {}",
                         self.size
                     ));
@@ -446,7 +467,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             // the run still reports the method its workers were started with.
             if self.merging.is_none() {
                 if !std::mem::replace(&mut self.warned_threads, true) {
-                    crate::app::warn(
+                    diag::warn(
                         "this process has other threads, so workers are spawned, not forked",
                     );
                 }
@@ -751,26 +772,20 @@ impl<'a, 'r> Pool<'a, 'r> {
         match outcome {
             Ok(0) => {
                 let job = self.stdin.take().expect("checked above");
-                self.reducer
-                    .job_done(job.job, Ok((job.counter.finish(), job.bytes)));
+                self.reducer.job_done(job.job, job.counter.finish());
             }
-            Ok(n) => {
-                job.counter.feed(&job.buf[..n]);
-                job.bytes += n as u64;
-                self.progress.add(n as u64);
-            }
+            Ok(n) => match job.counter.feed(&job.buf[..n]) {
+                Ok(counted) => self.progress.add(counted),
+                Err(e) => {
+                    let job = self.stdin.take().expect("checked above");
+                    self.reducer.job_done(job.job, Err(e));
+                }
+            },
             Err(e) => {
                 let job = self.stdin.take().expect("checked above");
                 self.reducer.job_done(job.job, Err(e));
             }
         }
-    }
-
-    /// Ends the process for a signal, leaving no worker behind and printing no result.
-    fn interrupted(&mut self, sig: Signal) -> ! {
-        let _ = self.kill_all();
-        self.progress.finish();
-        std::process::exit(128 + sig as i32);
     }
 
     /// Every job is resolved: close the workers' stdin, give them a moment to exit, kill any

@@ -24,8 +24,8 @@ use std::io::{self, Read};
 use std::ops::Range;
 use std::path::Path;
 
-use crate::codec;
-use crate::executor::JobResult;
+use crate::codec::{self, ByteReader};
+use crate::reduce::JobResult;
 
 /// The first two bytes of every frame.
 pub const FRAME_MAGIC: [u8; 2] = *b"LC";
@@ -246,44 +246,18 @@ impl FrameBuf {
     }
 }
 
-/// A field-by-field reader over a payload that never reads past its end.
-struct Fields<'a> {
-    bytes: &'a [u8],
-    what: &'static str,
+impl From<codec::Short> for WireError {
+    fn from(short: codec::Short) -> Self {
+        WireError::Malformed(short.what)
+    }
 }
 
-impl<'a> Fields<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
-        if n > self.bytes.len() {
-            return Err(WireError::Malformed(self.what));
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(head)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], WireError> {
-        Ok(self.take(N)?.try_into().expect("N bytes"))
-    }
-
-    fn u8(&mut self) -> Result<u8, WireError> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    fn u32(&mut self) -> Result<u32, WireError> {
-        self.array().map(u32::from_le_bytes)
-    }
-
-    fn u64(&mut self) -> Result<u64, WireError> {
-        self.array().map(u64::from_le_bytes)
-    }
-
-    fn end(&self) -> Result<(), WireError> {
-        if self.bytes.is_empty() {
-            Ok(())
-        } else {
-            Err(WireError::Malformed(self.what))
-        }
+/// Fails unless every byte of a payload was read.
+fn at_end(f: &ByteReader<'_>, what: &'static str) -> Result<(), WireError> {
+    if f.at_end() {
+        Ok(())
+    } else {
+        Err(WireError::Malformed(what))
     }
 }
 
@@ -317,19 +291,16 @@ impl Hello {
     }
 
     pub fn decode(payload: &[u8]) -> Result<Hello, WireError> {
-        let mut f = Fields {
-            bytes: payload,
-            what: "hello",
-        };
+        let mut f = ByteReader::new(payload, "hello");
         if f.array::<8>()? != HELLO_MAGIC {
             return Err(WireError::Malformed("hello (not a logcount worker)"));
         }
         let hello = Hello {
-            version: u16::from_le_bytes(f.array()?),
+            version: f.u16()?,
             build: f.u64()?,
             pid: f.u32()?,
         };
-        f.end()?;
+        at_end(&f, "hello")?;
         Ok(hello)
     }
 
@@ -430,10 +401,7 @@ pub fn encode_jobs(out: &mut Vec<u8>, jobs: &[JobSpec<'_>]) -> Result<(), WireEr
 
 /// Reads the jobs of a JOBS payload.
 pub fn decode_jobs(payload: &[u8]) -> Result<Vec<JobSpec<'_>>, WireError> {
-    let mut f = Fields {
-        bytes: payload,
-        what: "job batch",
-    };
+    let mut f = ByteReader::new(payload, "job batch");
     let n = f.u32()? as usize;
     // Each job takes at least 10 bytes: a count beyond that is garbage, not an allocation.
     if n > payload.len() / 10 {
@@ -471,7 +439,7 @@ pub fn decode_jobs(payload: &[u8]) -> Result<Vec<JobSpec<'_>>, WireError> {
             path: f.take(len)?,
         });
     }
-    f.end()?;
+    at_end(&f, "job batch")?;
     Ok(jobs)
 }
 
@@ -484,12 +452,9 @@ pub fn encode_progress(out: &mut Vec<u8>, bytes: u64) {
 }
 
 pub fn decode_progress(payload: &[u8]) -> Result<u64, WireError> {
-    let mut f = Fields {
-        bytes: payload,
-        what: "progress",
-    };
+    let mut f = ByteReader::new(payload, "progress");
     let n = f.u64()?;
-    f.end()?;
+    at_end(&f, "progress")?;
     Ok(n)
 }
 
@@ -548,26 +513,24 @@ pub type SplitDone<'a> = (u32, io::Result<(u64, &'a [u8], codec::Layout)>);
 /// them), or the worker's error. Decoding builds a hash set of every key, which the parent can
 /// leave to other threads.
 pub fn split_done(payload: &[u8]) -> Result<SplitDone<'_>, WireError> {
-    let mut f = Fields {
-        bytes: payload,
-        what: "job result",
-    };
+    let mut f = ByteReader::new(payload, "job result");
     let id = f.u32()?;
     match f.u8()? {
         DONE_OK => {
             let bytes = f.u64()?;
-            let layout = codec::scan(f.bytes).map_err(|_| WireError::Malformed("counts"))?;
-            if layout.used != f.bytes.len() {
+            let counts = f.rest();
+            let layout = codec::scan(counts).map_err(|_| WireError::Malformed("counts"))?;
+            if layout.used != counts.len() {
                 return Err(WireError::Malformed("job result (trailing bytes)"));
             }
-            Ok((id, Ok((bytes, f.bytes, layout))))
+            Ok((id, Ok((bytes, counts, layout))))
         }
         DONE_ERR => {
             let code = i32::from_le_bytes(f.array()?);
             let error = if code >= 0 {
                 io::Error::from_raw_os_error(code)
             } else {
-                io::Error::other(String::from_utf8_lossy(f.bytes).into_owned())
+                io::Error::other(String::from_utf8_lossy(f.rest()).into_owned())
             };
             Ok((id, Err(error)))
         }

@@ -62,7 +62,7 @@ pub(super) fn run(parent: Option<Pid>) -> i32 {
         Ok(spec) => match Faults::parse(&spec) {
             Ok(f) => f,
             Err(e) => {
-                crate::app::warn(format_args!("worker: {FAULT_ENV}: {e}"));
+                crate::diag::warn(format_args!("worker: {FAULT_ENV}: {e}"));
                 return EXIT_PROTOCOL;
             }
         },
@@ -78,7 +78,7 @@ pub(super) fn run(parent: Option<Pid>) -> i32 {
         // The parent went away; it has nothing left to be told.
         Err(WorkerError::Wire(WireError::Io(e))) if e.kind() == io::ErrorKind::BrokenPipe => 1,
         Err(e) => {
-            crate::app::warn(format_args!("worker {}: {e}", std::process::id()));
+            crate::diag::warn(format_args!("worker {}: {e}", std::process::id()));
             match e {
                 WorkerError::Wire(WireError::Io(_)) => 1,
                 _ => EXIT_PROTOCOL,
@@ -105,7 +105,7 @@ impl From<io::Error> for WorkerError {
 }
 
 /// Where answers go: frames gather in a buffer, written out in few large writes.
-struct Sink<W> {
+struct Answers<W> {
     out: W,
     frames: Vec<u8>,
     /// Bytes read since the last PROGRESS frame.
@@ -114,7 +114,7 @@ struct Sink<W> {
     error: Option<io::Error>,
 }
 
-impl<W: Write> Sink<W> {
+impl<W: Write> Answers<W> {
     fn flush(&mut self) -> io::Result<()> {
         if !self.frames.is_empty() {
             self.out.write_all(&self.frames)?;
@@ -159,19 +159,19 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
             })
         }
     }
-    let sink = RefCell::new(Sink {
+    let answers = RefCell::new(Answers {
         out: output,
         frames: Vec::with_capacity(FLUSH_AT),
         unreported: 0,
         error: None,
     });
     {
-        let mut s = sink.borrow_mut();
+        let mut s = answers.borrow_mut();
         faults.hello(ours).encode(&mut s.frames);
         s.flush()?;
     }
     let mut buf = vec![0u8; READ_BUF];
-    let progress = |n| sink.borrow_mut().progress(n);
+    let progress = |n| answers.borrow_mut().progress(n);
     loop {
         match wire::read_frame(&mut input, &mut payload)? {
             None => return Ok(()),
@@ -185,7 +185,7 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
         }
         for job in wire::decode_jobs(&payload)? {
             {
-                let mut s = sink.borrow_mut();
+                let mut s = answers.borrow_mut();
                 if faults.at_start(&job, &mut s.frames) {
                     s.flush()?;
                 }
@@ -198,7 +198,7 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
                 gzip: job.gzip,
             };
             let result = input::count_job(&input, job.range.as_ref(), &mut buf, &progress);
-            let mut s = sink.borrow_mut();
+            let mut s = answers.borrow_mut();
             if let Some(e) = s.error.take() {
                 return Err(e.into());
             }
@@ -216,7 +216,7 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
                 s.flush()?;
             }
         }
-        sink.borrow_mut().flush()?;
+        answers.borrow_mut().flush()?;
     }
 }
 

@@ -1,6 +1,14 @@
-//! Result types and the four output formats (DESIGN §3).
+//! Result types and the output formats (docs/contract.md §3).
 //!
 //! The JSON document is the serialisation of [`Report`]; the other formats are views of it.
+//! Every format is an [`Exporter`] (one small file each, as hyperfine's `export/`): a run hands
+//! it each file as it completes and the whole report at the end, so a streaming format (NDJSON)
+//! writes as it goes and the others write once.
+
+mod csv;
+mod json;
+mod ndjson;
+mod table;
 
 use std::io::{self, Write};
 
@@ -89,7 +97,7 @@ impl Report {
 }
 
 /// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for people (default on a terminal).
     Table,
@@ -101,137 +109,56 @@ pub enum Format {
     Csv,
 }
 
-pub fn write_json(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
+/// Writes a run's results in one format: `start` before anything, `file` as each file
+/// completes (in completion order), `errors` once the run is done, then `finish` with the
+/// whole report. Formats that print one document write it in `finish`.
+pub trait Exporter {
+    fn start(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn file(&mut self, _out: &mut dyn Write, _file: &FileStats) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn errors(&mut self, _out: &mut dyn Write, _errors: &[InputError]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()>;
+
+    /// Whether `file` writes anything (the caller then flushes after each file).
+    fn streams(&self) -> bool {
+        false
+    }
 }
 
-/// An NDJSON line: a `type` tag first, then the fields of the value it wraps.
-#[derive(Serialize)]
-struct Tagged<'a, T: Serialize> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<&'a str>,
-    #[serde(flatten)]
-    value: &'a T,
+/// The exporter of `format`.
+pub fn exporter(format: Format) -> Box<dyn Exporter + Send> {
+    match format {
+        Format::Table => Box::new(table::TableExporter),
+        Format::Json => Box::new(json::JsonExporter),
+        Format::Ndjson => Box::new(ndjson::NdjsonExporter),
+        Format::Csv => Box::new(csv::CsvExporter),
+    }
 }
 
-fn write_tagged<T: Serialize>(
-    out: &mut impl Write,
-    kind: &'static str,
-    path: Option<&str>,
-    value: &T,
+/// Writes a finished report through `exporter` in one go, its files in path order (for a
+/// report that was not made file by file: `merge`).
+pub fn write_report(
+    exporter: &mut dyn Exporter,
+    out: &mut dyn Write,
+    report: &Report,
 ) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &Tagged { kind, path, value })?;
-    writeln!(out)
-}
-
-/// One NDJSON line for a file, written as soon as the file completes.
-pub fn write_ndjson_file(out: &mut impl Write, file: &FileStats) -> io::Result<()> {
-    write_tagged(out, "file", Some(&file.path), file)
-}
-
-/// The NDJSON lines that follow the files: errors, then the summary (with the executor and the
-/// elapsed time, as in the JSON document).
-pub fn write_ndjson_end(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    for e in &report.errors {
-        write_tagged(out, "error", None, e)?;
-    }
-    #[derive(Serialize)]
-    struct End<'a> {
-        #[serde(flatten)]
-        summary: &'a Summary,
-        executor: &'a ExecutorInfo,
-        elapsed_ms: f64,
-    }
-    let end = End {
-        summary: &report.summary,
-        executor: &report.executor,
-        elapsed_ms: report.elapsed_ms,
-    };
-    write_tagged(out, "summary", None, &end)
-}
-
-pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    writeln!(out, "path,total,ip,bytes")?;
+    exporter.start(out)?;
     for f in &report.files {
-        writeln!(
-            out,
-            "{},{},{},{}",
-            csv_field(&f.path),
-            f.total,
-            f.ip,
-            f.bytes
-        )?;
+        exporter.file(out, f)?;
     }
-    Ok(())
+    exporter.errors(out, &report.errors)?;
+    exporter.finish(out, report)
 }
 
-/// Quotes a CSV field when it needs it (RFC 4180).
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
-}
-
-pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let s = &report.summary;
-    let files_word = if s.files == 1 { "file" } else { "files" };
-    let mut rows: Vec<[String; 4]> = Vec::with_capacity(report.files.len() + 2);
-    rows.push(["PATH", "REQUESTS", "UNIQUE IPS", "BYTES"].map(String::from));
-    for f in &report.files {
-        rows.push([
-            f.path.clone(),
-            thousands(f.total),
-            thousands(f.ip),
-            human_bytes(f.bytes),
-        ]);
-    }
-    rows.push([
-        format!("TOTAL ({} {files_word})", thousands(s.files)),
-        thousands(s.total),
-        thousands(s.ip),
-        human_bytes(s.bytes),
-    ]);
-    let mut widths = [0usize; 4];
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let last = rows.len() - 1;
-    for (i, row) in rows.iter().enumerate() {
-        if i == last {
-            let rule = widths.iter().sum::<usize>() + 3 * 2;
-            writeln!(out, "{}", "-".repeat(rule))?;
-        }
-        let pad = widths[0] - row[0].chars().count();
-        write!(out, "{}{}", row[0], " ".repeat(pad))?;
-        for (w, cell) in widths[1..].iter().zip(&row[1..]) {
-            write!(out, "  {cell:>w$}")?;
-        }
-        writeln!(out)?;
-    }
-    let errors = match s.errors {
-        0 => String::new(),
-        1 => ", 1 error".into(),
-        n => format!(", {n} errors"),
-    };
-    let e = &report.executor;
-    let method = e
-        .start_method
-        .as_deref()
-        .map(|m| format!(" ({m})"))
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "{}{method} ×{} in {:.1} ms{errors}",
-        e.name, e.jobs, report.elapsed_ms
-    )
-}
+pub use table::write_columns;
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
@@ -295,6 +222,12 @@ mod tests {
         )
     }
 
+    fn written(format: Format, report: &Report) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_report(exporter(format).as_mut(), &mut out, report).unwrap();
+        out
+    }
+
     #[test]
     fn numbers_for_people() {
         assert_eq!(thousands(0), "0");
@@ -324,8 +257,7 @@ mod tests {
 
     #[test]
     fn json_has_the_documented_shape() {
-        let mut out = Vec::new();
-        write_json(&mut out, &sample()).unwrap();
+        let out = written(Format::Json, &sample());
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             v["files"]["b.log"],
@@ -344,8 +276,10 @@ mod tests {
     fn ndjson_lines_are_tagged_first() {
         let r = sample();
         let mut out = Vec::new();
-        write_ndjson_file(&mut out, &r.files[1]).unwrap();
-        write_ndjson_end(&mut out, &r).unwrap();
+        let mut ndjson = exporter(Format::Ndjson);
+        ndjson.file(&mut out, &r.files[1]).unwrap();
+        ndjson.errors(&mut out, &r.errors).unwrap();
+        ndjson.finish(&mut out, &r).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
@@ -364,19 +298,15 @@ mod tests {
 
     #[test]
     fn csv_quotes_paths() {
-        let mut out = Vec::new();
-        write_csv(&mut out, &sample()).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            String::from_utf8(written(Format::Csv, &sample())).unwrap(),
             "path,total,ip,bytes\n\"a,1.log\",1234567,1000,5000000\nb.log,3,2,100\n"
         );
     }
 
     #[test]
     fn table_is_aligned_with_totals() {
-        let mut out = Vec::new();
-        write_table(&mut out, &sample()).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = String::from_utf8(written(Format::Table, &sample())).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "PATH              REQUESTS  UNIQUE IPS    BYTES");
         assert_eq!(lines[1], "a,1.log          1,234,567       1,000  4.8 MiB");

@@ -4,8 +4,10 @@
 //! The handler does only async-signal-safe things: outside a write it calls `_exit`; during a
 //! write it records the signal, and [`while_writing`] exits once the write is complete. Nothing
 //! is flushed or cleaned up on the way out, which is the point: the counts were not finished.
-//! Executors that own child processes (the process pool) install their own handlers for as long
-//! as their children live, and restore these afterwards.
+//! This is the one way a run ends other than returning its status to `main`: a signal must end
+//! a run at once, whatever thread is counting. Executors that own child processes (the process
+//! pool) install their own handlers for as long as their children live, restore these
+//! afterwards, and report the signal as `Interrupted` once no child is left.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 

@@ -13,89 +13,18 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::app::{warn, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::cli::BenchArgs;
-use crate::report::{human_bytes, thousands};
+use logcount::diag;
+use logcount::report::{human_bytes, thousands, write_columns};
 
-/// An executor as `bench` runs it: the name in its table and the arguments that select it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct BenchExecutor {
-    pub name: &'static str,
-    pub args: &'static [&'static str],
-    /// Whether `-j` means something to it; one that ignores it (`serial`) runs once a round.
-    pub takes_jobs: bool,
-}
-
-impl BenchExecutor {
-    /// An executor run at every `-j` asked for.
-    pub const fn with_jobs(name: &'static str, args: &'static [&'static str]) -> Self {
-        BenchExecutor {
-            name,
-            args,
-            takes_jobs: true,
-        }
-    }
-
-    /// An executor that ignores `-j`: run once a round.
-    pub const fn without_jobs(name: &'static str, args: &'static [&'static str]) -> Self {
-        BenchExecutor {
-            name,
-            args,
-            takes_jobs: false,
-        }
-    }
-}
-
-/// Every executor `bench` knows, in table order; a new executor is one line here, e.g.
-/// `BenchExecutor::with_jobs("procpool-fork", &["-e", "procpool", "--start-method", "fork"])`.
-pub const EXECUTORS: &[BenchExecutor] = &[
-    BenchExecutor::without_jobs("serial", &["-e", "serial"]),
-    BenchExecutor::with_jobs("threads", &["-e", "threads"]),
-    BenchExecutor::with_jobs("async", &["-e", "async"]),
-    BenchExecutor::with_jobs(
-        "procpool-fork",
-        &["-e", "procpool", "--start-method", "fork"],
-    ),
-    BenchExecutor::with_jobs(
-        "procpool-spawn",
-        &["-e", "procpool", "--start-method", "spawn"],
-    ),
-];
-
-/// Parses one `--executors` name (clap value parser: an unknown name is a usage error).
-pub fn parse_executor(name: &str) -> Result<&'static BenchExecutor, String> {
-    EXECUTORS
-        .iter()
-        .find(|e| e.name == name)
-        .ok_or_else(|| format!("unknown executor `{name}` (known: {})", executor_names()))
-}
-
-/// The known executor names, comma-separated, for help and errors.
-pub fn executor_names() -> String {
-    EXECUTORS
-        .iter()
-        .map(|e| e.name)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Output formats of `bench`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum BenchFormat {
-    /// Aligned columns for people (default on a terminal).
-    Table,
-    /// Every run's figures and the summary figures (default when stdout is not a terminal).
-    Json,
-    /// One row of summary figures per executor and `-j`.
-    Csv,
-}
+use super::ExitStatus;
+use crate::settings::{BenchExecutor, BenchFormat, BenchSettings};
 
 /// One executor at one `-j`: one column of a round.
 #[derive(Clone, Copy, Debug)]
@@ -124,16 +53,11 @@ impl fmt::Display for Variant {
     }
 }
 
-/// The variants to run, in table order: executors as chosen (duplicates dropped), each at every
-/// `-j` in increasing order, or once when it ignores `-j`.
+/// The variants to run, in table order: executors as chosen, each at every `-j` (given in
+/// increasing order), or once when it ignores `-j`.
 fn variants(executors: &[&'static BenchExecutor], jobs: &[u32]) -> Vec<Variant> {
-    let jobs: BTreeSet<u32> = jobs.iter().copied().collect();
-    let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for &executor in executors {
-        if !seen.insert(executor.name) {
-            continue;
-        }
         if executor.takes_jobs {
             out.extend(jobs.iter().map(|&j| Variant {
                 executor,
@@ -251,53 +175,25 @@ pub struct BenchReport {
     pub results: Vec<Row>,
 }
 
-/// Why a bench stopped.
+/// Why a bench stopped: one line for stderr.
 #[derive(Debug)]
-enum Failure {
-    Usage(String),
-    Failed(String),
-}
+struct Failure(String);
 
 /// Runs `logcount bench` and returns the exit status.
-pub fn run(args: &BenchArgs) -> i32 {
-    match bench(args) {
-        Ok(()) => EXIT_OK,
-        Err(Failure::Usage(m)) => {
-            warn(m);
-            EXIT_USAGE
-        }
-        Err(Failure::Failed(m)) => {
-            warn(m);
-            EXIT_FAILED
+pub fn run(settings: BenchSettings) -> ExitStatus {
+    match bench(&settings) {
+        Ok(status) => status,
+        Err(Failure(m)) => {
+            diag::warn(m);
+            ExitStatus::FAILED
         }
     }
 }
 
-fn bench(args: &BenchArgs) -> Result<(), Failure> {
-    if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        return Err(Failure::Usage(
-            "bench cannot read standard input: every run reads the inputs again".into(),
-        ));
-    }
-    let format = match (args.json, args.format) {
-        (true, _) => BenchFormat::Json,
-        (false, Some(f)) => f,
-        (false, None) if io::stdout().is_terminal() => BenchFormat::Table,
-        (false, None) => BenchFormat::Json,
-    };
-    let executors: Vec<&'static BenchExecutor> = if args.executors.is_empty() {
-        EXECUTORS.iter().collect()
-    } else {
-        args.executors.clone()
-    };
-    let jobs = if args.jobs.is_empty() {
-        vec![crate::app::default_jobs() as u32]
-    } else {
-        args.jobs.clone()
-    };
-    let variants = variants(&executors, &jobs);
+fn bench(args: &BenchSettings) -> Result<ExitStatus, Failure> {
+    let variants = variants(&args.executors, &args.jobs);
     let exe = std::env::current_exe()
-        .map_err(|e| Failure::Failed(format!("cannot find this program's binary: {e}")))?;
+        .map_err(|e| Failure(format!("cannot find this program's binary: {e}")))?;
     let child = ChildSpec {
         exe: &exe,
         paths: &args.paths,
@@ -332,7 +228,7 @@ fn bench(args: &BenchArgs) -> Result<(), Failure> {
 
     let report = summarize(workload, args, &variants, samples);
     let mut out = BufWriter::new(io::stdout().lock());
-    let written = match format {
+    let written = match args.format {
         BenchFormat::Table => write_table(&mut out, &report),
         BenchFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
             .map_err(io::Error::from)
@@ -340,15 +236,16 @@ fn bench(args: &BenchArgs) -> Result<(), Failure> {
         BenchFormat::Csv => write_csv(&mut out, &report),
     };
     match written.and_then(|()| out.flush()) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-        Err(e) => return Err(Failure::Failed(format!("cannot write output: {e}"))),
+        // Nobody reads the figures: the plot is not wanted either.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitStatus::OK),
+        Err(e) => return Err(Failure(format!("cannot write output: {e}"))),
         Ok(()) => {}
     }
     if let Some(path) = &args.plot {
         plot::write_svg(path, &report.results)
-            .map_err(|e| Failure::Failed(format!("{}: cannot write plot: {e}", path.display())))?;
+            .map_err(|e| Failure(format!("{}: cannot write plot: {e}", path.display())))?;
     }
-    Ok(())
+    Ok(ExitStatus::OK)
 }
 
 /// How to start a child run.
@@ -372,18 +269,18 @@ impl ChildSpec<'_> {
         let out = self
             .command(variant)
             .output()
-            .map_err(|e| Failure::Failed(format!("{variant}: cannot start: {e}")))?;
+            .map_err(|e| Failure(format!("{variant}: cannot start: {e}")))?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let why = stderr.lines().next().unwrap_or("").trim();
-            return Err(Failure::Failed(format!(
+            return Err(Failure(format!(
                 "{variant} failed ({}){}{why}",
                 out.status,
                 if why.is_empty() { "" } else { ": " }
             )));
         }
         serde_json::from_slice(&out.stdout)
-            .map_err(|e| Failure::Failed(format!("{variant}: output is not JSON: {e}")))
+            .map_err(|e| Failure(format!("{variant}: output is not JSON: {e}")))
     }
 
     /// One timed run, output discarded; the time covers process creation to reaping.
@@ -393,12 +290,12 @@ impl ChildSpec<'_> {
         let started = Instant::now();
         let child = cmd
             .spawn()
-            .map_err(|e| Failure::Failed(format!("{variant}: cannot start: {e}")))?;
+            .map_err(|e| Failure(format!("{variant}: cannot start: {e}")))?;
         let (status, rss_bytes) = wait_with_peak_rss(child)
-            .map_err(|e| Failure::Failed(format!("{variant}: cannot wait: {e}")))?;
+            .map_err(|e| Failure(format!("{variant}: cannot wait: {e}")))?;
         let wall_ms = started.elapsed().as_secs_f64() * 1e3;
         if !status.success() {
-            return Err(Failure::Failed(format!(
+            return Err(Failure(format!(
                 "{variant} failed ({status}) in a timed run after succeeding in the check"
             )));
         }
@@ -409,7 +306,9 @@ impl ChildSpec<'_> {
 /// Waits for `child` and returns its status and its own peak RSS (from `wait4`, which reports
 /// the reaped child alone, unlike `getrusage(RUSAGE_CHILDREN)`'s maximum over all children).
 #[cfg(unix)]
-fn wait_with_peak_rss(child: std::process::Child) -> io::Result<(ExitStatus, Option<u64>)> {
+fn wait_with_peak_rss(
+    child: std::process::Child,
+) -> io::Result<(std::process::ExitStatus, Option<u64>)> {
     use std::os::unix::process::ExitStatusExt;
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
@@ -435,11 +334,13 @@ fn wait_with_peak_rss(child: std::process::Child) -> io::Result<(ExitStatus, Opt
     } else {
         max_rss * 1024
     };
-    Ok((ExitStatus::from_raw(status), Some(bytes)))
+    Ok((std::process::ExitStatus::from_raw(status), Some(bytes)))
 }
 
 #[cfg(not(unix))]
-fn wait_with_peak_rss(mut child: std::process::Child) -> io::Result<(ExitStatus, Option<u64>)> {
+fn wait_with_peak_rss(
+    mut child: std::process::Child,
+) -> io::Result<(std::process::ExitStatus, Option<u64>)> {
     Ok((child.wait()?, None))
 }
 
@@ -458,7 +359,7 @@ fn check(
             None => reference = Some((variant, answer)),
             Some((first, expected)) => {
                 if let Some(d) = first_difference(expected, &answer) {
-                    return Err(Failure::Failed(format!(
+                    return Err(Failure(format!(
                         "executors disagree at {}: {first} says {}, {variant} says {}",
                         d.at, d.left, d.right
                     )));
@@ -510,7 +411,7 @@ fn micros(ms: f64) -> f64 {
 
 fn summarize(
     workload: Workload,
-    args: &BenchArgs,
+    args: &BenchSettings,
     variants: &[Variant],
     samples: Vec<Vec<Run>>,
 ) -> BenchReport {
@@ -577,7 +478,7 @@ fn write_table(out: &mut impl Write, report: &BenchReport) -> io::Result<()> {
         report.warmup,
         if report.warmup == 1 { "" } else { "s" },
     )?;
-    let mut rows: Vec<[String; 7]> = vec![[
+    let mut rows: Vec<Vec<String>> = vec![[
         "EXECUTOR",
         "JOBS",
         "WALL MEDIAN (MIN–MAX)",
@@ -586,9 +487,10 @@ fn write_table(out: &mut impl Write, report: &BenchReport) -> io::Result<()> {
         "SPEEDUP",
         "PEAK RSS",
     ]
-    .map(String::from)];
+    .map(String::from)
+    .to_vec()];
     for r in &report.results {
-        rows.push([
+        rows.push(vec![
             r.executor.to_string(),
             r.jobs.to_string(),
             format!("{:.1} ms ({:.1}–{:.1})", r.median_ms, r.min_ms, r.max_ms),
@@ -598,22 +500,7 @@ fn write_table(out: &mut impl Write, report: &BenchReport) -> io::Result<()> {
             r.peak_rss_bytes.map_or_else(|| "—".into(), human_bytes),
         ]);
     }
-    let mut widths = [0usize; 7];
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    for row in &rows {
-        let pad = widths[0] - row[0].chars().count();
-        write!(out, "{}{}", row[0], " ".repeat(pad))?;
-        for (w, cell) in widths[1..].iter().zip(&row[1..]) {
-            let pad = w - cell.chars().count();
-            write!(out, "  {}{cell}", " ".repeat(pad))?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
+    write_columns(out, &rows, None)
 }
 
 /// `12_345_678.0` → `12.3 M`.
@@ -653,6 +540,7 @@ fn write_csv(out: &mut impl Write, report: &BenchReport) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::parse_bench_executor;
     use serde_json::json;
 
     fn report(a_ip: u64, union_ip: u64) -> Value {
@@ -735,22 +623,10 @@ mod tests {
     }
 
     #[test]
-    fn executors_are_named_and_unknown_names_refused() {
-        assert_eq!(parse_executor("threads").unwrap().args, ["-e", "threads"]);
-        let e = parse_executor("fork").unwrap_err();
-        assert!(
-            e.contains("unknown executor `fork`") && e.contains("serial"),
-            "{e}"
-        );
-        let names: BTreeSet<&str> = EXECUTORS.iter().map(|e| e.name).collect();
-        assert_eq!(names.len(), EXECUTORS.len(), "names are unique");
-    }
-
-    #[test]
     fn serial_runs_once_a_round_others_once_per_jobs() {
-        let serial = parse_executor("serial").unwrap();
-        let threads = parse_executor("threads").unwrap();
-        let v = variants(&[threads, serial, threads], &[4, 1, 4]);
+        let serial = parse_bench_executor("serial").unwrap();
+        let threads = parse_bench_executor("threads").unwrap();
+        let v = variants(&[threads, serial], &[1, 4]);
         let labels: Vec<String> = v.iter().map(ToString::to_string).collect();
         assert_eq!(labels, ["threads -j 1", "threads -j 4", "serial"]);
         assert_eq!(v[1].args(), ["-e", "threads", "-j", "4"]);

@@ -7,8 +7,12 @@
 //! ASCII whitespace are blank and skipped, and a line's client key is its longest prefix (after
 //! leading whitespace) free of space, `\t` and `,`.
 
-use std::collections::HashSet;
-use std::hash::BuildHasher;
+mod keys;
+
+pub use keys::{
+    format_v4, pack_short, parse_v4, shard_of, unpack_short, FixedState, Key, KeySet, KeyVec,
+    Routed, Split, StoredKeys, SHARD_BITS, SHORT_MAX,
+};
 
 /// Bytes that count as whitespace for blank lines and leading whitespace: space, `\t`, `\r`,
 /// `\v`, `\f`. `\n` never reaches these tables inside a line.
@@ -19,241 +23,6 @@ const fn is_space(b: u8) -> bool {
 /// Bytes that end a client key.
 const fn is_key_end(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b',')
-}
-
-/// A hasher with fixed seeds: the same in every process and every run, so anything hashed on
-/// one side of a pipe can be routed on the other, and runs are reproducible.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FixedState;
-
-const FIXED: ahash::RandomState = ahash::RandomState::with_seeds(
-    0x243f_6a88_85a3_08d3,
-    0x1319_8a2e_0370_7344,
-    0xa409_3822_299f_31d0,
-    0x082e_fa98_ec4e_6c89,
-);
-
-impl BuildHasher for FixedState {
-    type Hasher = ahash::AHasher;
-
-    #[inline]
-    fn build_hasher(&self) -> ahash::AHasher {
-        FIXED.build_hasher()
-    }
-}
-
-type Set<T> = HashSet<T, FixedState>;
-
-/// A set of distinct client keys, stored compactly.
-///
-/// Keys fall in three disjoint classes, so the number of distinct keys is the sum of the
-/// classes' sizes and distinct byte strings always stay distinct:
-/// - a canonical dotted quad (`1.2.3.4`, no leading zeros, parts ≤ 255) is stored as its `u32`;
-/// - any other key of at most 15 bytes is packed into a `u128` (the bytes plus the length);
-/// - longer keys are stored as byte strings.
-#[derive(Clone, Debug, Default)]
-pub struct KeySet {
-    v4: Set<u32>,
-    short: Set<u128>,
-    long: Set<Box<[u8]>>,
-}
-
-/// The longest key that packs into a `u128` beside its length byte.
-pub const SHORT_MAX: usize = 15;
-
-impl KeySet {
-    /// Records one key.
-    #[inline]
-    pub fn insert(&mut self, key: &[u8]) {
-        if let Some(v4) = parse_v4(key) {
-            self.v4.insert(v4);
-        } else if key.len() <= SHORT_MAX {
-            self.short.insert(pack_short(key));
-        } else if !self.long.contains(key) {
-            self.long.insert(key.into());
-        }
-    }
-
-    /// Number of distinct keys.
-    pub fn len(&self) -> usize {
-        self.v4.len() + self.short.len() + self.long.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Adds every key of `other`, reusing the larger set's allocation.
-    pub fn merge(&mut self, mut other: KeySet) {
-        if other.len() > self.len() {
-            std::mem::swap(self, &mut other);
-        }
-        self.v4.extend(other.v4);
-        self.short.extend(other.short);
-        self.long.extend(other.long);
-    }
-
-    /// Whether `key` is in the set.
-    pub fn contains(&self, key: &[u8]) -> bool {
-        if let Some(v4) = parse_v4(key) {
-            self.v4.contains(&v4)
-        } else if key.len() <= SHORT_MAX {
-            self.short.contains(&pack_short(key))
-        } else {
-            self.long.contains(key)
-        }
-    }
-
-    /// The canonical dotted quads, as `u32`.
-    pub fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
-        self.v4.iter().copied()
-    }
-
-    /// The other keys of at most 15 bytes, packed by [`pack_short`].
-    pub fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
-        self.short.iter().copied()
-    }
-
-    /// The keys longer than 15 bytes.
-    pub fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        self.long.iter().map(|k| &k[..])
-    }
-
-    /// Splits the keys into `1 << bits` disjoint groups by [`shard_of`], so sets built from
-    /// the same group of different inputs can be merged independently (in parallel).
-    ///
-    /// Each group is allocated at its exact size first (one counting pass over the dotted
-    /// quads and short keys), so the groups cost no more than the keys they hold while both
-    /// they and the set are alive.
-    pub fn partition(self, bits: u32) -> Vec<KeyVec> {
-        let n = 1usize << bits;
-        let mut v4_len = vec![0usize; n];
-        let mut short_len = vec![0usize; n];
-        for &v in &self.v4 {
-            v4_len[shard_of(Key::V4(v), bits)] += 1;
-        }
-        for &p in &self.short {
-            short_len[shard_of(Key::Short(p), bits)] += 1;
-        }
-        let mut parts: Vec<KeyVec> = (0..n)
-            .map(|i| KeyVec {
-                v4: Vec::with_capacity(v4_len[i]),
-                short: Vec::with_capacity(short_len[i]),
-                long: Vec::new(),
-            })
-            .collect();
-        for v in self.v4 {
-            parts[shard_of(Key::V4(v), bits)].v4.push(v);
-        }
-        for p in self.short {
-            parts[shard_of(Key::Short(p), bits)].short.push(p);
-        }
-        for k in self.long {
-            parts[shard_of(Key::Long(&k), bits)].long.push(k);
-        }
-        parts
-    }
-
-    /// Adds a group of keys made by [`KeySet::partition`].
-    pub fn extend(&mut self, keys: KeyVec) {
-        self.v4.extend(keys.v4);
-        self.short.extend(keys.short);
-        self.long.extend(keys.long);
-    }
-
-    /// Every key as its original bytes, in no particular order (for tests and tools; the hot
-    /// paths never need it).
-    pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
-        let mut out = Vec::with_capacity(self.len());
-        out.extend(self.v4.iter().map(|&v| format_v4(v).into_bytes()));
-        out.extend(self.short.iter().map(|&p| unpack_short(p)));
-        out.extend(self.long.iter().map(|k| k.to_vec()));
-        out
-    }
-}
-
-/// Keys in their stored form, as a plain list (one group of a [`KeySet::partition`]).
-#[derive(Clone, Debug, Default)]
-pub struct KeyVec {
-    pub v4: Vec<u32>,
-    pub short: Vec<u128>,
-    pub long: Vec<Box<[u8]>>,
-}
-
-impl KeyVec {
-    pub fn len(&self) -> usize {
-        self.v4.len() + self.short.len() + self.long.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// A key in its stored form, borrowed.
-#[derive(Clone, Copy, Debug)]
-pub enum Key<'a> {
-    V4(u32),
-    Short(u128),
-    Long(&'a [u8]),
-}
-
-/// The shard of a key among `1 << bits`, from a fixed hash: the same in every process and on
-/// every machine, so work split by shard can cross process boundaries.
-#[inline]
-pub fn shard_of(key: Key<'_>, bits: u32) -> usize {
-    const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
-    if bits == 0 {
-        return 0;
-    }
-    let h = match key {
-        Key::V4(v) => u64::from(v).wrapping_mul(MUL),
-        Key::Short(p) => ((p as u64) ^ ((p >> 64) as u64).rotate_left(29)).wrapping_mul(MUL),
-        // xxh3, not ahash: ahash's output depends on the CPU's features (AES or not).
-        Key::Long(k) => xxhash_rust::xxh3::xxh3_64(k),
-    };
-    (h >> (64 - bits)) as usize
-}
-
-/// Parses a canonical dotted quad: four decimal parts, each 0–255, without leading zeros.
-/// Anything else (`01.2.3.4`, `1.2.3`, `1.2.3.4.`) is not one, so it stays a distinct key.
-#[inline]
-pub fn parse_v4(key: &[u8]) -> Option<u32> {
-    if !(7..=15).contains(&key.len()) {
-        return None;
-    }
-    let mut value: u32 = 0;
-    let mut part: u32 = 0;
-    let mut digits = 0usize;
-    let mut parts = 0usize;
-    for &b in key {
-        match b {
-            b'0'..=b'9' => {
-                if digits == 1 && part == 0 {
-                    return None; // leading zero
-                }
-                part = part * 10 + u32::from(b - b'0');
-                digits += 1;
-                if part > 255 {
-                    return None;
-                }
-            }
-            b'.' => {
-                if digits == 0 || parts == 3 {
-                    return None;
-                }
-                value = (value << 8) | part;
-                part = 0;
-                digits = 0;
-                parts += 1;
-            }
-            _ => return None,
-        }
-    }
-    if digits == 0 || parts != 3 {
-        return None;
-    }
-    Some((value << 8) | part)
 }
 
 /// The fast path for the common line: a canonical dotted quad right at the start, ended by a
@@ -297,28 +66,6 @@ fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
         b'\r' if s.get(i + 1) == Some(&b'\n') => Some((value, i)),
         _ => None,
     }
-}
-
-/// Formats a `u32` as the dotted quad it came from.
-pub fn format_v4(v: u32) -> String {
-    let [a, b, c, d] = v.to_be_bytes();
-    format!("{a}.{b}.{c}.{d}")
-}
-
-/// Packs a key of at most [`SHORT_MAX`] bytes with its length, one-to-one.
-#[inline]
-pub fn pack_short(key: &[u8]) -> u128 {
-    debug_assert!(key.len() <= SHORT_MAX);
-    let mut bytes = [0u8; 16];
-    bytes[..key.len()].copy_from_slice(key);
-    bytes[15] = key.len() as u8;
-    u128::from_le_bytes(bytes)
-}
-
-/// The inverse of [`pack_short`].
-pub fn unpack_short(packed: u128) -> Vec<u8> {
-    let bytes = packed.to_le_bytes();
-    bytes[..usize::from(bytes[15])].to_vec()
 }
 
 /// What counting produced: the number of non-blank lines and the set of client keys.
@@ -383,7 +130,7 @@ impl Counts {
             match quad {
                 Some(v4) => {
                     self.total += 1;
-                    self.keys.v4.insert(v4);
+                    self.keys.insert_v4(v4);
                 }
                 None => self.line(&rest[..end]),
             }
@@ -724,30 +471,6 @@ mod tests {
     }
 
     #[test]
-    fn v4_parsing_is_canonical() {
-        assert_eq!(parse_v4(b"0.0.0.0"), Some(0));
-        assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
-        assert_eq!(parse_v4(b"1.2.3.4"), Some(0x0102_0304));
-        for bad in [
-            &b"256.1.1.1"[..],
-            b"01.2.3.4",
-            b"1.2.3",
-            b"1.2.3.4.",
-            b".1.2.3.4",
-            b"1..2.3",
-            b"1.2.3.4.5",
-            b"1.2.3.a",
-            b"1000.1.1.1",
-            b"",
-        ] {
-            assert_eq!(parse_v4(bad), None, "{bad:?}");
-        }
-        for v in [0u32, 1, 0x0a00_0001, 0xc0a8_0101, u32::MAX] {
-            assert_eq!(parse_v4(format_v4(v).as_bytes()), Some(v));
-        }
-    }
-
-    #[test]
     fn fast_path_agrees_with_the_rules() {
         assert_eq!(leading_v4(b"1.2.3.4 -"), Some((0x0102_0304, 7)));
         assert_eq!(leading_v4(b"1.2.3.4,x"), Some((0x0102_0304, 7)));
@@ -771,35 +494,6 @@ mod tests {
         // Whatever the fast path declines, the general path counts by the rules.
         assert_eq!(one_key(b"1.2.3.4\r x\n"), b"1.2.3.4\r");
         assert_eq!(one_key(b"1.2.3.45x y\n"), b"1.2.3.45x");
-    }
-
-    #[test]
-    fn packing_is_one_to_one() {
-        let a = pack_short(b"ab");
-        assert_ne!(a, pack_short(b"ab\0"));
-        assert_ne!(pack_short(b""), pack_short(b"\0"));
-        assert_eq!(unpack_short(a), b"ab");
-        let long = b"123456789012345";
-        assert_eq!(unpack_short(pack_short(long)), long);
-    }
-
-    #[test]
-    fn key_classes_round_trip() {
-        let input = b"1.2.3.4\n2001:db8::1\nverylongkey-more-than-15-bytes\n-\n,\n";
-        let mut k = keys(input);
-        k.sort();
-        let mut want: Vec<Vec<u8>> = vec![
-            b"1.2.3.4".to_vec(),
-            b"2001:db8::1".to_vec(),
-            b"verylongkey-more-than-15-bytes".to_vec(),
-            b"-".to_vec(),
-            b"".to_vec(),
-        ];
-        want.sort();
-        assert_eq!(k, want);
-        let set = count(input).keys;
-        assert!(set.contains(b"2001:db8::1"));
-        assert!(!set.contains(b"1.2.3.5"));
     }
 
     #[test]
@@ -947,23 +641,6 @@ mod tests {
         assert_eq!(job.feed(&buf[4..]), 5);
         assert!(job.done());
         assert_eq!(job.finish().total, 0);
-    }
-
-    #[test]
-    fn partition_then_extend_is_the_same_set() {
-        let c = count(b"1.1.1.1\n2.2.2.2\nabc\nlong-key-0123456789abcdef\n::1\n");
-        let want = c.keys.len();
-        for bits in [0, 1, 3, 6] {
-            let parts = c.keys.clone().partition(bits);
-            assert_eq!(parts.len(), 1 << bits);
-            assert_eq!(parts.iter().map(KeyVec::len).sum::<usize>(), want);
-            let mut back = KeySet::default();
-            for p in parts {
-                back.extend(p);
-            }
-            assert_eq!(back.len(), want);
-            assert!(back.contains(b"long-key-0123456789abcdef"));
-        }
     }
 
     mod prop {

@@ -1,0 +1,68 @@
+//! The main job: count the inputs, print the report.
+
+use std::io::{self, BufWriter, Write};
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use logcount::diag;
+use logcount::executor;
+use logcount::progress::Progress;
+use logcount::reduce::Event;
+use logcount::report;
+
+use super::output::stdout_done;
+use super::{interrupt, prepare, ExitStatus};
+use crate::settings::CountSettings;
+
+pub fn run(settings: CountSettings) -> ExitStatus {
+    interrupt::install();
+    let started = Instant::now();
+    let (executor, plan) = prepare(&settings.run, &settings.paths);
+
+    let progress = Progress::new(plan.known_bytes(), !settings.run.quiet);
+    let mut exporter = report::exporter(settings.format);
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
+    // A write that failed (a closed pipe, a full disk) stops the run: nothing more can be said.
+    let mut failed: Option<io::Error> = None;
+    let mut write = |f: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>| {
+        if failed.is_none() {
+            let written = interrupt::while_writing(|| f(&mut out).and_then(|()| out.flush()));
+            failed = written.err();
+        }
+        if failed.is_some() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let _ = write(&mut |out| exporter.start(out));
+    let streams = exporter.streams();
+    let ran = executor::execute(
+        &plan,
+        executor.as_ref(),
+        &progress,
+        started,
+        |event| match event {
+            Event::Error(e) => {
+                diag::warn(format_args!("{}: {}", e.path, e.error));
+                ControlFlow::Continue(())
+            }
+            Event::File(f) if streams => write(&mut |out| exporter.file(out, f)),
+            Event::File(_) => ControlFlow::Continue(()),
+        },
+    );
+    progress.finish();
+    let report = match ran {
+        Ok(report) => report,
+        Err(interrupted) => return interrupted.into(),
+    };
+    let _ = write(&mut |out| {
+        exporter.errors(out, &report.errors)?;
+        exporter.finish(out, &report)
+    });
+    let written = match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    };
+    stdout_done(written, ExitStatus::failed_if(!report.errors.is_empty()))
+}

@@ -1,0 +1,137 @@
+//! `logcount merge`: check partials, then print the direct run's report (or write one bucket's
+//! counts with `--bucket`).
+
+use std::io::{self, Write};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use logcount::diag;
+use logcount::partial::format::{self, Partial};
+use logcount::partial::merge;
+use logcount::report::{self, human_bytes, thousands, ExecutorInfo};
+
+use super::output::{read_source, stdout_done, write_output};
+use super::ExitStatus;
+use crate::settings::MergeSettings;
+
+pub fn run(settings: MergeSettings) -> ExitStatus {
+    let started = Instant::now();
+    diag::set_quiet(settings.quiet);
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.jobs)
+        .thread_name(|i| format!("logcount-merge-{i}"))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            diag::warn(format_args!("cannot start threads: {e}"));
+            return ExitStatus::FAILED;
+        }
+    };
+    // Read and check every source in parallel; report the first failure in argument order.
+    let parsed: Vec<(String, Result<Vec<Partial>, String>)> = pool.install(|| {
+        settings
+            .partials
+            .par_iter()
+            .map(|path| {
+                let label = if path.as_os_str() == "-" {
+                    "<stdin>".to_string()
+                } else {
+                    path.display().to_string()
+                };
+                let parsed = read_source(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|bytes| format::parse_stream(bytes).map_err(|e| e.to_string()));
+                (label, parsed)
+            })
+            .collect()
+    });
+    let mut slices = Vec::new();
+    let mut buckets = Vec::new();
+    for (label, parsed) in parsed {
+        let parsed = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                diag::warn(format_args!("{label}: {e}"));
+                return ExitStatus::FAILED;
+            }
+        };
+        let several = parsed.len() > 1;
+        for (k, partial) in parsed.into_iter().enumerate() {
+            let label = if several {
+                format!("{label} (partial {})", k + 1)
+            } else {
+                label.clone()
+            };
+            match partial {
+                Partial::Slice(s) => slices.push((label, s)),
+                Partial::Bucket(b) => buckets.push((label, b)),
+            }
+        }
+    }
+    if !slices.is_empty() && !buckets.is_empty() {
+        diag::warn(format_args!(
+            "{} is a slice partial but {} is a bucket result: merge slices (with --bucket) \
+             first, then the bucket results on their own",
+            slices[0].0, buckets[0].0
+        ));
+        return ExitStatus::FAILED;
+    }
+    let bucket = settings.bucket.as_ref().map(|(b, _)| *b);
+    let mut note = |message: String| diag::note(message);
+    let merged = if buckets.is_empty() {
+        pool.install(|| merge::merge_slices(slices, bucket, &mut note))
+    } else if bucket.is_some() {
+        Err("--bucket merges slice partials, and these are bucket results already".into())
+    } else {
+        merge::merge_buckets(buckets, &mut note)
+    };
+    let merged = match merged {
+        Ok(m) => m,
+        Err(e) => {
+            diag::warn(e);
+            return ExitStatus::FAILED;
+        }
+    };
+
+    if let Some((bucket, output)) = &settings.bucket {
+        let result = merged.into_bucket(*bucket);
+        let (count, union) = (result.bucket.count, result.union);
+        let partial = Partial::Bucket(result);
+        let bytes = if settings.text {
+            format::to_text(&partial).into_bytes()
+        } else {
+            format::to_bytes(&partial)
+        };
+        if let Err(e) = write_output(output, |out| out.write_all(&bytes)) {
+            diag::warn(format_args!("cannot write {}: {e}", output.display()));
+            return ExitStatus::FAILED;
+        }
+        diag::note(format!(
+            "bucket {bucket}/{count}: {} distinct keys; wrote {} to {}",
+            thousands(union),
+            human_bytes(bytes.len() as u64),
+            output.display()
+        ));
+        return ExitStatus::OK;
+    }
+
+    let info = ExecutorInfo {
+        name: "merge".into(),
+        jobs: settings.jobs,
+        start_method: None,
+    };
+    let report = merged.report(info, started.elapsed().as_secs_f64() * 1e3);
+    for e in &report.errors {
+        diag::warn(format_args!("{}: {}", e.path, e.error));
+    }
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
+    let written = report::write_report(
+        report::exporter(settings.format).as_mut(),
+        &mut out,
+        &report,
+    )
+    .and_then(|()| out.flush());
+    stdout_done(written, ExitStatus::failed_if(!report.errors.is_empty()))
+}

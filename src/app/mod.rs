@@ -1,0 +1,88 @@
+//! The application: one module per subcommand, each taking its [`Settings`] and returning the
+//! exit status. Only `main` exits; nothing here or below calls `std::process::exit` (a signal
+//! ends the run through [`interrupt`], which is the one place that leaves early, by design).
+
+mod bench;
+mod count;
+mod gen;
+mod interrupt;
+mod merge;
+mod output;
+mod partial;
+
+use logcount::diag;
+use logcount::executor::{Executor, Interrupted};
+use logcount::plan::Plan;
+
+use crate::settings::{RunSettings, Settings};
+
+/// The exit status of a run (docs/contract.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitStatus(i32);
+
+impl ExitStatus {
+    /// Every input counted.
+    pub const OK: ExitStatus = ExitStatus(0);
+    /// Some input, or the output, failed (results for the rest were still printed).
+    pub const FAILED: ExitStatus = ExitStatus(1);
+    /// Bad usage (clap exits with it too).
+    pub const USAGE: ExitStatus = ExitStatus(2);
+
+    /// A run ended by a signal, as shells report it (SIGINT → 130).
+    pub const fn signal(sig: i32) -> ExitStatus {
+        ExitStatus(128 + sig)
+    }
+
+    /// A worker process's own status.
+    pub const fn worker(code: i32) -> ExitStatus {
+        ExitStatus(code)
+    }
+
+    /// OK when nothing failed.
+    pub fn failed_if(failed: bool) -> ExitStatus {
+        if failed {
+            ExitStatus::FAILED
+        } else {
+            ExitStatus::OK
+        }
+    }
+
+    pub fn code(self) -> i32 {
+        self.0
+    }
+}
+
+impl From<Interrupted> for ExitStatus {
+    fn from(Interrupted(sig): Interrupted) -> Self {
+        ExitStatus::signal(sig)
+    }
+}
+
+/// Runs what the settings ask for.
+pub fn run(settings: Settings) -> ExitStatus {
+    match settings {
+        Settings::Count(s) => count::run(s),
+        Settings::Partial(s) => partial::run(s),
+        Settings::Merge(s) => merge::run(s),
+        Settings::Bench(s) => bench::run(s),
+        Settings::Gen(s) => gen::run(s),
+        Settings::Worker { parent_pid } => {
+            ExitStatus::worker(logcount::executor::procpool::worker_main(parent_pid))
+        }
+    }
+}
+
+/// Builds the executor `run` asks for and plans `paths` for it, printing the planning's
+/// errors (and notes, unless quiet) on stderr.
+fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor>, Plan) {
+    diag::set_quiet(run.quiet);
+    let executor = run.executor.build(run.jobs, run.start_method);
+    let plan = Plan::new(paths, run.chunk_size.or(executor.default_chunk_size()));
+    for e in &plan.errors {
+        diag::warn(format_args!("{}: {}", e.path, e.error));
+    }
+    for n in &plan.notes {
+        diag::note(format_args!("{}: {}", n.path, n.message));
+    }
+    (executor, plan)
+}

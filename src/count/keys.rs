@@ -1,0 +1,527 @@
+//! Client keys: stored compactly, hashed the same everywhere, split into groups by that hash.
+//!
+//! A key is stored in one of three disjoint classes, so distinct byte strings always stay
+//! distinct and a set's size is the sum of its classes' sizes:
+//! - a canonical dotted quad (`1.2.3.4`, no leading zeros, parts ≤ 255) as its `u32`;
+//! - any other key of at most [`SHORT_MAX`] bytes packed into a `u128` (the bytes and the length);
+//! - longer keys as byte strings.
+//!
+//! Anything that moves keys between threads, processes or machines splits them by one fixed,
+//! portable hash ([`shard_of`]): shards of a union built in parallel, buckets of partial results
+//! merged one at a time. [`Routed`] is the one way keys are split.
+
+use std::collections::HashSet;
+use std::hash::BuildHasher;
+
+/// A hasher with fixed seeds: the same in every process and every run, so anything hashed on
+/// one side of a pipe can be checked on the other, and runs are reproducible. (It is not
+/// portable across CPUs: never route by it across machines; [`shard_of`] is.)
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FixedState;
+
+const FIXED: ahash::RandomState = ahash::RandomState::with_seeds(
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+);
+
+impl BuildHasher for FixedState {
+    type Hasher = ahash::AHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> ahash::AHasher {
+        FIXED.build_hasher()
+    }
+}
+
+type Set<T> = HashSet<T, FixedState>;
+
+/// The longest key that packs into a `u128` beside its length byte.
+pub const SHORT_MAX: usize = 15;
+
+/// Shards a union is built in: `1 << SHARD_BITS`, enough that 16 threads rarely meet on one.
+pub const SHARD_BITS: u32 = 6;
+
+/// A set of distinct client keys, stored compactly (see the module's doc).
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    v4: Set<u32>,
+    short: Set<u128>,
+    long: Set<Box<[u8]>>,
+}
+
+impl KeySet {
+    /// Records one key.
+    #[inline]
+    pub fn insert(&mut self, key: &[u8]) {
+        if let Some(v4) = parse_v4(key) {
+            self.v4.insert(v4);
+        } else if key.len() <= SHORT_MAX {
+            self.short.insert(pack_short(key));
+        } else if !self.long.contains(key) {
+            self.long.insert(key.into());
+        }
+    }
+
+    /// Records a key already parsed as a canonical dotted quad (the hot path's shortcut).
+    #[inline]
+    pub fn insert_v4(&mut self, v4: u32) {
+        self.v4.insert(v4);
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.short.len() + self.long.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds every key of `other`, reusing the larger set's allocation.
+    pub fn merge(&mut self, mut other: KeySet) {
+        if other.len() > self.len() {
+            std::mem::swap(self, &mut other);
+        }
+        self.v4.extend(other.v4);
+        self.short.extend(other.short);
+        self.long.extend(other.long);
+    }
+
+    /// Whether `key` is in the set.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        if let Some(v4) = parse_v4(key) {
+            self.v4.contains(&v4)
+        } else if key.len() <= SHORT_MAX {
+            self.short.contains(&pack_short(key))
+        } else {
+            self.long.contains(key)
+        }
+    }
+
+    /// Splits the keys into the groups of `split`, moving them; each group is allocated at its
+    /// exact size first (a counting pass over the fixed-size classes), so the groups cost no
+    /// more than the keys they hold while both they and the set are alive.
+    pub fn split(self, split: Split) -> Vec<KeyVec> {
+        let mut routed = Routed::new(split);
+        let mut sizes = vec![(0usize, 0usize); split.groups()];
+        for &v in &self.v4 {
+            sizes[split.of(Key::V4(v))].0 += 1;
+        }
+        for &p in &self.short {
+            sizes[split.of(Key::Short(p))].1 += 1;
+        }
+        for (group, (v4, short)) in routed.groups.iter_mut().zip(sizes) {
+            group.v4.reserve_exact(v4);
+            group.short.reserve_exact(short);
+        }
+        for v in self.v4 {
+            routed.groups[split.of(Key::V4(v))].v4.push(v);
+        }
+        for p in self.short {
+            routed.groups[split.of(Key::Short(p))].short.push(p);
+        }
+        for k in self.long {
+            routed.groups[split.of(Key::Long(&k))].long.push(k);
+        }
+        routed.groups
+    }
+
+    /// Adds a list of keys (a group made by [`KeySet::split`] or [`Routed`]).
+    pub fn extend(&mut self, keys: KeyVec) {
+        self.v4.extend(keys.v4);
+        self.short.extend(keys.short);
+        self.long.extend(keys.long);
+    }
+
+    /// Every key as its original bytes, in no particular order (for tests and tools; the hot
+    /// paths never need it).
+    pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self.v4.iter().map(|&v| format_v4(v).into_bytes()));
+        out.extend(self.short.iter().map(|&p| unpack_short(p)));
+        out.extend(self.long.iter().map(|k| k.to_vec()));
+        out
+    }
+}
+
+/// Anything that holds distinct keys in their stored form: a set, a list, an encoded block.
+pub trait StoredKeys {
+    /// The canonical dotted quads, as `u32`.
+    fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_;
+    /// The other keys of at most [`SHORT_MAX`] bytes, packed by [`pack_short`].
+    fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_;
+    /// The keys longer than [`SHORT_MAX`] bytes.
+    fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_;
+
+    /// Number of keys.
+    fn count(&self) -> usize {
+        self.v4().len() + self.short().len() + self.long().len()
+    }
+
+    /// The keys as a list.
+    fn to_key_vec(&self) -> KeyVec {
+        KeyVec {
+            v4: self.v4().collect(),
+            short: self.short().collect(),
+            long: self.long().map(Box::from).collect(),
+        }
+    }
+}
+
+impl StoredKeys for KeySet {
+    fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.v4.iter().copied()
+    }
+
+    fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.short.iter().copied()
+    }
+
+    fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        self.long.iter().map(|k| &k[..])
+    }
+}
+
+/// Keys in their stored form, as a plain list (a group of a split, or keys gathered without
+/// building a set). Distinct only where its maker says so.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyVec {
+    pub v4: Vec<u32>,
+    pub short: Vec<u128>,
+    pub long: Vec<Box<[u8]>>,
+}
+
+impl KeyVec {
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.short.len() + self.long.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sorts and deduplicates each class (the classes are disjoint); returns the count left.
+    pub fn dedup(&mut self) -> usize {
+        self.v4.sort_unstable();
+        self.v4.dedup();
+        self.short.sort_unstable();
+        self.short.dedup();
+        self.long.sort_unstable();
+        self.long.dedup();
+        self.len()
+    }
+}
+
+impl StoredKeys for KeyVec {
+    fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.v4.iter().copied()
+    }
+
+    fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.short.iter().copied()
+    }
+
+    fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        self.long.iter().map(|k| &k[..])
+    }
+}
+
+/// A key in its stored form, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub enum Key<'a> {
+    V4(u32),
+    Short(u128),
+    Long(&'a [u8]),
+}
+
+/// The shard of a key among `1 << bits` (at most 32 bits), from a fixed hash with a published
+/// definition: the same in every process, every build and on every machine, so keys split by
+/// it can cross process and machine boundaries (partial results from different machines must
+/// agree on it, or one key could land in two groups and count twice).
+#[inline]
+pub fn shard_of(key: Key<'_>, bits: u32) -> usize {
+    const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+    if bits == 0 {
+        return 0;
+    }
+    let h = match key {
+        Key::V4(v) => u64::from(v).wrapping_mul(MUL),
+        Key::Short(p) => ((p as u64) ^ ((p >> 64) as u64).rotate_left(29)).wrapping_mul(MUL),
+        // xxh3, not ahash: ahash's output depends on the CPU's features (AES or not).
+        Key::Long(k) => xxhash_rust::xxh3::xxh3_64(k),
+    };
+    (h >> (64 - bits)) as usize
+}
+
+/// How keys are split into groups by [`shard_of`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// `1 << bits` shards: the top bits of the hash.
+    Shards(u32),
+    /// `n` buckets: the top 32 bits of the hash modulo `n` (any `n` works, not only powers of
+    /// two).
+    Buckets(u32),
+}
+
+impl Split {
+    /// How many groups there are.
+    pub fn groups(self) -> usize {
+        match self {
+            Split::Shards(bits) => 1 << bits,
+            Split::Buckets(n) => n as usize,
+        }
+    }
+
+    /// The group of `key`.
+    #[inline]
+    pub fn of(self, key: Key<'_>) -> usize {
+        match self {
+            Split::Shards(bits) => shard_of(key, bits),
+            Split::Buckets(n) => (shard_of(key, 32) as u64 % u64::from(n)) as usize,
+        }
+    }
+}
+
+/// Keys routed into the groups of a [`Split`], as lists (copied from wherever they are stored).
+#[derive(Clone, Debug)]
+pub struct Routed {
+    split: Split,
+    pub groups: Vec<KeyVec>,
+}
+
+impl Routed {
+    pub fn new(split: Split) -> Routed {
+        Routed {
+            split,
+            groups: vec![KeyVec::default(); split.groups()],
+        }
+    }
+
+    /// Adds a copy of every key of `keys` to its group.
+    pub fn add(&mut self, keys: &impl StoredKeys) {
+        for v in keys.v4() {
+            self.groups[self.split.of(Key::V4(v))].v4.push(v);
+        }
+        for p in keys.short() {
+            self.groups[self.split.of(Key::Short(p))].short.push(p);
+        }
+        for k in keys.long() {
+            self.groups[self.split.of(Key::Long(k))].long.push(k.into());
+        }
+    }
+
+    /// The non-empty groups with their index, in index order.
+    pub fn non_empty(self) -> impl Iterator<Item = (u32, KeyVec)> {
+        self.groups
+            .into_iter()
+            .enumerate()
+            .filter(|(_, keys)| !keys.is_empty())
+            .map(|(i, keys)| (i as u32, keys))
+    }
+}
+
+/// Parses a canonical dotted quad: four decimal parts, each 0–255, without leading zeros.
+/// Anything else (`01.2.3.4`, `1.2.3`, `1.2.3.4.`) is not one, so it stays a distinct key.
+#[inline]
+pub fn parse_v4(key: &[u8]) -> Option<u32> {
+    if !(7..=15).contains(&key.len()) {
+        return None;
+    }
+    let mut value: u32 = 0;
+    let mut part: u32 = 0;
+    let mut digits = 0usize;
+    let mut parts = 0usize;
+    for &b in key {
+        match b {
+            b'0'..=b'9' => {
+                if digits == 1 && part == 0 {
+                    return None; // leading zero
+                }
+                part = part * 10 + u32::from(b - b'0');
+                digits += 1;
+                if part > 255 {
+                    return None;
+                }
+            }
+            b'.' => {
+                if digits == 0 || parts == 3 {
+                    return None;
+                }
+                value = (value << 8) | part;
+                part = 0;
+                digits = 0;
+                parts += 1;
+            }
+            _ => return None,
+        }
+    }
+    if digits == 0 || parts != 3 {
+        return None;
+    }
+    Some((value << 8) | part)
+}
+
+/// Formats a `u32` as the dotted quad it came from.
+pub fn format_v4(v: u32) -> String {
+    let [a, b, c, d] = v.to_be_bytes();
+    format!("{a}.{b}.{c}.{d}")
+}
+
+/// Packs a key of at most [`SHORT_MAX`] bytes with its length, one-to-one.
+#[inline]
+pub fn pack_short(key: &[u8]) -> u128 {
+    debug_assert!(key.len() <= SHORT_MAX);
+    let mut bytes = [0u8; 16];
+    bytes[..key.len()].copy_from_slice(key);
+    bytes[15] = key.len() as u8;
+    u128::from_le_bytes(bytes)
+}
+
+/// The inverse of [`pack_short`].
+pub fn unpack_short(packed: u128) -> Vec<u8> {
+    let bytes = packed.to_le_bytes();
+    bytes[..usize::from(bytes[15])].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(keys: &[&[u8]]) -> KeySet {
+        let mut s = KeySet::default();
+        for k in keys {
+            s.insert(k);
+        }
+        s
+    }
+
+    #[test]
+    fn v4_parsing_is_canonical() {
+        assert_eq!(parse_v4(b"0.0.0.0"), Some(0));
+        assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
+        assert_eq!(parse_v4(b"1.2.3.4"), Some(0x0102_0304));
+        for bad in [
+            &b"256.1.1.1"[..],
+            b"01.2.3.4",
+            b"1.2.3",
+            b"1.2.3.4.",
+            b".1.2.3.4",
+            b"1..2.3",
+            b"1.2.3.4.5",
+            b"1.2.3.a",
+            b"1000.1.1.1",
+            b"",
+        ] {
+            assert_eq!(parse_v4(bad), None, "{bad:?}");
+        }
+        for v in [0u32, 1, 0x0a00_0001, 0xc0a8_0101, u32::MAX] {
+            assert_eq!(parse_v4(format_v4(v).as_bytes()), Some(v));
+        }
+    }
+
+    #[test]
+    fn packing_is_one_to_one() {
+        let a = pack_short(b"ab");
+        assert_ne!(a, pack_short(b"ab\0"));
+        assert_ne!(pack_short(b""), pack_short(b"\0"));
+        assert_eq!(unpack_short(a), b"ab");
+        let long = b"123456789012345";
+        assert_eq!(unpack_short(pack_short(long)), long);
+    }
+
+    #[test]
+    fn key_classes_round_trip() {
+        let s = set(&[
+            b"1.2.3.4",
+            b"2001:db8::1",
+            b"verylongkey-more-than-15-bytes",
+            b"-",
+            b"",
+            b"1.2.3.4",
+        ]);
+        let mut k = s.to_byte_strings();
+        k.sort();
+        let mut want: Vec<Vec<u8>> = [
+            &b"1.2.3.4"[..],
+            b"2001:db8::1",
+            b"verylongkey-more-than-15-bytes",
+            b"-",
+            b"",
+        ]
+        .iter()
+        .map(|k| k.to_vec())
+        .collect();
+        want.sort();
+        assert_eq!(k, want);
+        assert!(s.contains(b"2001:db8::1"));
+        assert!(!s.contains(b"1.2.3.5"));
+        assert_eq!(s.count(), 5);
+    }
+
+    #[test]
+    fn split_then_extend_is_the_same_set_for_shards_and_buckets() {
+        let s = set(&[
+            b"1.1.1.1",
+            b"2.2.2.2",
+            b"abc",
+            b"long-key-0123456789abcdef",
+            b"::1",
+        ]);
+        for split in [
+            Split::Shards(0),
+            Split::Shards(1),
+            Split::Shards(6),
+            Split::Buckets(1),
+            Split::Buckets(3),
+            Split::Buckets(1000),
+        ] {
+            let parts = s.clone().split(split);
+            assert_eq!(parts.len(), split.groups());
+            assert_eq!(parts.iter().map(KeyVec::len).sum::<usize>(), s.len());
+            let mut routed = Routed::new(split);
+            routed.add(&s);
+            assert_eq!(routed.groups, parts, "{split:?}: copying and moving agree");
+            let mut back = KeySet::default();
+            for p in parts {
+                back.extend(p);
+            }
+            assert_eq!(back.len(), s.len());
+            assert!(back.contains(b"long-key-0123456789abcdef"));
+        }
+    }
+
+    #[test]
+    fn buckets_are_balanced_and_fixed() {
+        let mut s = KeySet::default();
+        for i in 0..64_000u32 {
+            s.insert(format_v4(0x0a00_0000 + i).as_bytes());
+        }
+        for k in [3u32, 16] {
+            let expected = s.len() / k as usize;
+            for (b, keys) in s.clone().split(Split::Buckets(k)).iter().enumerate() {
+                assert!(
+                    keys.len().abs_diff(expected) < expected / 5,
+                    "bucket {b}/{k} holds {} keys, expected about {expected}",
+                    keys.len()
+                );
+            }
+        }
+        // Fixed: the same group on every machine (literals, not recomputations).
+        let buckets = Split::Buckets(1000);
+        assert_eq!(buckets.of(Key::V4(0x0102_0304)), 428);
+        assert_eq!(buckets.of(Key::Short(pack_short(b"2001:db8::1"))), 529);
+        assert_eq!(buckets.of(Key::Long(b"a-long-client-key-over-fifteen")), 35);
+    }
+
+    #[test]
+    fn dedup_counts_distinct() {
+        let mut v = KeyVec {
+            v4: vec![3, 1, 3],
+            short: vec![pack_short(b"-"), pack_short(b"-")],
+            long: vec![b"a-long-client-key-over-fifteen".to_vec().into()],
+        };
+        assert_eq!(v.dedup(), 4);
+    }
+}

@@ -1,0 +1,78 @@
+//! Diagnostics on stderr: warnings (always shown) and notes (hidden by `--quiet`), one line each,
+//! prefixed `logcount: `.
+//!
+//! This module imports nothing of the crate, so every layer may report through it without
+//! pointing upwards. The run decides once whether notes are shown ([`set_quiet`]); a progress bar
+//! on stderr registers how to step out of the way ([`set_suspender`]), so a line written while it
+//! is drawn does not tear it. A failing stderr is not worth dying for: write errors are ignored.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Runs a closure that writes to stderr with whatever is drawn there out of the way.
+pub type Suspender = Box<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
+
+static SUSPENDER: RwLock<Option<Suspender>> = RwLock::new(None);
+
+/// Whether notes are hidden (`--quiet`); warnings are always shown.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether notes are hidden.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Registers (or, with `None`, removes) what steps aside while a line is written.
+pub fn set_suspender(suspender: Option<Suspender>) {
+    *SUSPENDER.write().unwrap_or_else(|e| e.into_inner()) = suspender;
+}
+
+/// Writes one diagnostic line on stderr: something the user must see (an input that failed, a
+/// fallback taken).
+pub fn warn(message: impl std::fmt::Display) {
+    let line = format!("logcount: {message}\n");
+    let mut write = || {
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    };
+    match &*SUSPENDER.read().unwrap_or_else(|e| e.into_inner()) {
+        Some(suspend) => suspend(&mut write),
+        None => write(),
+    }
+}
+
+/// Writes one informational line on stderr, unless notes are hidden.
+pub fn note(message: impl std::fmt::Display) {
+    if !quiet() {
+        warn(message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    #[test]
+    fn lines_step_around_what_is_drawn_and_notes_obey_quiet() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&calls);
+        set_suspender(Some(Box::new(move |write| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            write();
+        })));
+        warn("a warning");
+        set_quiet(true);
+        note("hidden");
+        set_quiet(false);
+        note("shown");
+        set_suspender(None);
+        warn("after");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+}

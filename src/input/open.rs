@@ -1,0 +1,108 @@
+//! Opening a planned file: never one replaced since planning, never hanging on a FIFO without
+//! a writer, and (for the async reader) without waiting for the disk where the kernel allows.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+/// How long a FIFO named on the command line may go without a writer before it is an error
+/// (a FIFO nobody ever writes to must not hang the run).
+pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens a planned file, refusing one that was replaced since planning.
+///
+/// The open is non-blocking, so a FIFO without a writer cannot hang it; a FIFO then gets
+/// [`FIFO_WAIT`] for a writer to appear. Reads are blocking again afterwards.
+pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    check_id(&meta, id)?;
+    if meta.file_type().is_fifo() {
+        wait_for_writer(&file)?;
+    }
+    set_blocking(&file)?;
+    Ok(file)
+}
+
+/// Opens a planned file like [`open_file`], but only where that cannot wait for the disk:
+/// `openat2` with `RESOLVE_CACHED` (Linux 5.12+) fails rather than look up a path that is not
+/// all in the kernel's cache. `None` when the open would wait, when it fails for any reason
+/// (the blocking [`open_file`] then gives the same error), or when the path is not a regular
+/// file (a FIFO must wait for its writer).
+#[cfg(target_os = "linux")]
+pub fn open_file_cached(path: &Path, id: Option<(u64, u64)>) -> Option<io::Result<File>> {
+    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let fd = openat2(CWD, path, flags, Mode::empty(), ResolveFlags::CACHED).ok()?;
+    let file = File::from(fd);
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    Some(
+        check_id(&meta, id)
+            .and_then(|()| set_blocking(&file))
+            .map(|()| file),
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn open_file_cached(_: &Path, _: Option<(u64, u64)>) -> Option<io::Result<File>> {
+    None
+}
+
+/// An error if the file opened is not the one planned (device and inode differ).
+fn check_id(meta: &std::fs::Metadata, id: Option<(u64, u64)>) -> io::Result<()> {
+    if id.is_some_and(|id| id != (meta.dev(), meta.ino())) {
+        return Err(io::Error::other(
+            "replaced since the run started (log rotation?)",
+        ));
+    }
+    Ok(())
+}
+
+/// Waits until a FIFO has data or its writer has come and gone.
+fn wait_for_writer(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let mut fds = libc::pollfd {
+        fd: file.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let deadline = std::time::Instant::now() + FIFO_WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
+        let ready = unsafe { libc::poll(&mut fds, 1, left.as_millis() as libc::c_int) };
+        match ready {
+            n if n > 0 => return Ok(()),
+            0 => {
+                return Err(io::Error::other(format!(
+                    "FIFO with no writer for {} s",
+                    FIFO_WAIT.as_secs()
+                )))
+            }
+            _ => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+fn set_blocking(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own, with flags it accepts; no memory is involved.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! `--format ndjson`: one JSON object per line, each file as it completes, then the errors,
+//! then the summary (with the executor and the elapsed time, as in the JSON document).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{ExecutorInfo, Exporter, FileStats, InputError, Report, Summary};
+
+pub struct NdjsonExporter;
+
+/// An NDJSON line: a `type` tag first, then the fields of the value it wraps.
+#[derive(Serialize)]
+struct Tagged<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(flatten)]
+    value: &'a T,
+}
+
+fn line<T: Serialize>(
+    out: &mut dyn Write,
+    kind: &'static str,
+    path: Option<&str>,
+    value: &T,
+) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &Tagged { kind, path, value })?;
+    writeln!(out)
+}
+
+impl Exporter for NdjsonExporter {
+    fn file(&mut self, out: &mut dyn Write, file: &FileStats) -> io::Result<()> {
+        line(out, "file", Some(&file.path), file)
+    }
+
+    fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
+        errors.iter().try_for_each(|e| line(out, "error", None, e))
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        #[derive(Serialize)]
+        struct End<'a> {
+            #[serde(flatten)]
+            summary: &'a Summary,
+            executor: &'a ExecutorInfo,
+            elapsed_ms: f64,
+        }
+        let end = End {
+            summary: &report.summary,
+            executor: &report.executor,
+            elapsed_ms: report.elapsed_ms,
+        };
+        line(out, "summary", None, &end)
+    }
+
+    fn streams(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,424 @@
+//! Settings: what the command line asked for, validated once and free of clap (as ripgrep's
+//! `HiArgs` after its `LowArgs`).
+//!
+//! `cli` parses the words and fills these in; `app` runs them. Every default that depends on
+//! the machine (the number of CPUs, whether stdout is a terminal) and every rule that ties two
+//! options together is decided here, so no layer below `app` ever sees an option twice.
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use logcount::executor::{self, ExecutorKind, StartMethod};
+use logcount::gen::GenOptions;
+use logcount::partial::SliceId;
+use logcount::report::Format;
+
+/// A usage error: printed as one line, exit status 2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn usage<T>(message: impl Into<String>) -> Result<T, UsageError> {
+    Err(UsageError(message.into()))
+}
+
+/// What to do.
+#[derive(Debug)]
+pub enum Settings {
+    Count(CountSettings),
+    Partial(PartialSettings),
+    Merge(MergeSettings),
+    Bench(BenchSettings),
+    Gen(GenSettings),
+    /// Serve a process-pool parent on stdin/stdout (a spawned worker).
+    Worker {
+        parent_pid: Option<u32>,
+    },
+}
+
+/// How a run counts: the settings shared by counting and `partial`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunSettings {
+    pub executor: ExecutorKind,
+    /// Workers (`-j`), defaulted to the number of CPUs.
+    pub jobs: usize,
+    /// The process pool's start method; `None` for its default (and for other executors).
+    pub start_method: Option<StartMethod>,
+    /// The chunk size asked for; `None` for the executor's default.
+    pub chunk_size: Option<u64>,
+    /// No notes and no progress on stderr.
+    pub quiet: bool,
+}
+
+impl RunSettings {
+    pub fn new(
+        executor: ExecutorKind,
+        jobs: Option<u32>,
+        start_method: Option<StartMethod>,
+        chunk_size: Option<u64>,
+        quiet: bool,
+    ) -> Result<RunSettings, UsageError> {
+        if start_method.is_some() && executor != ExecutorKind::Procpool {
+            return usage("--start-method needs --executor procpool");
+        }
+        Ok(RunSettings {
+            executor,
+            jobs: jobs_or_cpus(jobs),
+            start_method,
+            chunk_size,
+            quiet,
+        })
+    }
+}
+
+/// `-j N` as asked, or the number of CPUs.
+pub fn jobs_or_cpus(jobs: Option<u32>) -> usize {
+    jobs.map_or_else(executor::cpus, |j| j as usize)
+}
+
+/// The main job: count `paths`, print a report.
+#[derive(Debug)]
+pub struct CountSettings {
+    pub paths: Vec<PathBuf>,
+    pub run: RunSettings,
+    pub format: Format,
+}
+
+/// `logcount partial`: count one slice of the plan into a partial result.
+#[derive(Debug)]
+pub struct PartialSettings {
+    pub paths: Vec<PathBuf>,
+    pub run: RunSettings,
+    pub slice: SliceId,
+    /// Where to write it; `-` is stdout.
+    pub output: PathBuf,
+    /// Base64 text lines rather than binary.
+    pub text: bool,
+    pub buckets: u32,
+}
+
+/// `logcount merge`: partials in, the direct run's report (or one bucket's result) out.
+#[derive(Debug)]
+pub struct MergeSettings {
+    pub partials: Vec<PathBuf>,
+    pub format: Format,
+    /// `--bucket B -o FILE`: merge only key bucket B, into a counts-only result at FILE.
+    pub bucket: Option<(u32, PathBuf)>,
+    pub text: bool,
+    /// Merging threads.
+    pub jobs: usize,
+    pub quiet: bool,
+}
+
+impl MergeSettings {
+    pub fn new(
+        partials: Vec<PathBuf>,
+        format: Format,
+        bucket: Option<(u32, PathBuf)>,
+        text: bool,
+        jobs: Option<u32>,
+        quiet: bool,
+    ) -> Result<MergeSettings, UsageError> {
+        if partials.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return usage("standard input (`-`) can be read only once");
+        }
+        Ok(MergeSettings {
+            partials,
+            format,
+            bucket,
+            text,
+            jobs: jobs_or_cpus(jobs),
+            quiet,
+        })
+    }
+}
+
+/// `logcount gen`: write synthetic logs.
+#[derive(Debug)]
+pub struct GenSettings {
+    pub dir: PathBuf,
+    pub options: GenOptions,
+}
+
+/// Output formats of `bench`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// An executor as `bench` runs it: the name in its table and the arguments that select it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BenchExecutor {
+    pub name: &'static str,
+    pub args: &'static [&'static str],
+    /// Whether `-j` means something to it; one that ignores it (`serial`) runs once a round.
+    pub takes_jobs: bool,
+}
+
+impl BenchExecutor {
+    /// An executor run at every `-j` asked for.
+    const fn with_jobs(name: &'static str, args: &'static [&'static str]) -> Self {
+        BenchExecutor {
+            name,
+            args,
+            takes_jobs: true,
+        }
+    }
+
+    /// An executor that ignores `-j`: run once a round.
+    const fn without_jobs(name: &'static str, args: &'static [&'static str]) -> Self {
+        BenchExecutor {
+            name,
+            args,
+            takes_jobs: false,
+        }
+    }
+}
+
+/// Every executor `bench` knows, in table order; a new executor is one line here.
+pub const BENCH_EXECUTORS: &[BenchExecutor] = &[
+    BenchExecutor::without_jobs("serial", &["-e", "serial"]),
+    BenchExecutor::with_jobs("threads", &["-e", "threads"]),
+    BenchExecutor::with_jobs("async", &["-e", "async"]),
+    BenchExecutor::with_jobs(
+        "procpool-fork",
+        &["-e", "procpool", "--start-method", "fork"],
+    ),
+    BenchExecutor::with_jobs(
+        "procpool-spawn",
+        &["-e", "procpool", "--start-method", "spawn"],
+    ),
+];
+
+/// Parses one `bench --executors` name.
+pub fn parse_bench_executor(name: &str) -> Result<&'static BenchExecutor, String> {
+    BENCH_EXECUTORS
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| {
+            format!(
+                "unknown executor `{name}` (known: {})",
+                bench_executor_names()
+            )
+        })
+}
+
+/// The executor names `bench` knows, comma-separated, for help and errors.
+pub fn bench_executor_names() -> String {
+    BENCH_EXECUTORS
+        .iter()
+        .map(|e| e.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `logcount bench`: executors against each other.
+#[derive(Debug)]
+pub struct BenchSettings {
+    pub paths: Vec<PathBuf>,
+    /// The executors, in the order given, each once.
+    pub executors: Vec<&'static BenchExecutor>,
+    /// Worker counts, increasing, each once.
+    pub jobs: Vec<u32>,
+    pub runs: u32,
+    pub warmup: u32,
+    pub format: BenchFormat,
+    pub plot: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+impl BenchSettings {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        paths: Vec<PathBuf>,
+        executors: Vec<&'static BenchExecutor>,
+        jobs: Vec<u32>,
+        runs: u32,
+        warmup: u32,
+        format: BenchFormat,
+        plot: Option<PathBuf>,
+        quiet: bool,
+    ) -> Result<BenchSettings, UsageError> {
+        if paths.iter().any(|p| p.as_os_str() == "-") {
+            return usage("bench cannot read standard input: every run reads the inputs again");
+        }
+        let mut executors = if executors.is_empty() {
+            BENCH_EXECUTORS.iter().collect()
+        } else {
+            executors
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        executors.retain(|e| seen.insert(e.name));
+        let mut jobs = if jobs.is_empty() {
+            vec![jobs_or_cpus(None) as u32]
+        } else {
+            jobs
+        };
+        jobs.sort_unstable();
+        jobs.dedup();
+        Ok(BenchSettings {
+            paths,
+            executors,
+            jobs,
+            runs,
+            warmup,
+            format,
+            plot,
+            quiet,
+        })
+    }
+}
+
+/// The output format: `--json` or `--format` as given, else `table` on a terminal and `json`
+/// otherwise (docs/contract.md §3). `table` and `json` are the format type's two defaults.
+pub fn output_format<F>(json: bool, format: Option<F>, table: F, json_format: F) -> F {
+    match (json, format) {
+        (true, _) => json_format,
+        (false, Some(f)) => f,
+        (false, None) if std::io::stdout().is_terminal() => table,
+        (false, None) => json_format,
+    }
+}
+
+/// Parses a byte count: `4096`, `64K`, `64M`, `1G`, `64KiB`, `64MiB`, `1GiB` (every suffix
+/// is a power of 1024; case does not matter).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, suffix) = t.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a byte count (e.g. 4096, 64M, 1GiB)"))?;
+    let shift = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => {
+            return Err(format!(
+                "unknown size suffix `{other}` (use K, M, G, KiB, MiB, GiB)"
+            ))
+        }
+    };
+    let bytes = number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes == 0 {
+        return Err("the chunk size must be at least 1 byte".into());
+    }
+    Ok(bytes)
+}
+
+/// Parses `I/N` (slice `I` of `N`, counted from 0).
+pub fn parse_slice(text: &str) -> Result<SliceId, String> {
+    let bad = || format!("`{text}` is not a slice: give I/N with 0 <= I < N (e.g. 0/4)");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let index: u32 = i.trim().parse().map_err(|_| bad())?;
+    let count: u32 = n.trim().parse().map_err(|_| bad())?;
+    if count == 0 || index >= count {
+        return Err(bad());
+    }
+    Ok(SliceId { index, count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1gib"), Ok(1 << 30));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn slice_syntax() {
+        assert_eq!(parse_slice("0/4"), Ok(SliceId { index: 0, count: 4 }));
+        assert_eq!(parse_slice("3/4"), Ok(SliceId { index: 3, count: 4 }));
+        for bad in ["4/4", "0/0", "1", "-1/4", "a/b", "1/4/5", ""] {
+            assert!(parse_slice(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_start_method_is_for_the_process_pool_only() {
+        let e = RunSettings::new(
+            ExecutorKind::Threads,
+            Some(2),
+            Some(StartMethod::Fork),
+            None,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "--start-method needs --executor procpool");
+        let ok = RunSettings::new(
+            ExecutorKind::Procpool,
+            None,
+            Some(StartMethod::Spawn),
+            None,
+            true,
+        )
+        .unwrap();
+        assert_eq!(ok.jobs, executor::cpus());
+    }
+
+    #[test]
+    fn bench_executors_are_named_once_and_jobs_sorted() {
+        assert_eq!(
+            parse_bench_executor("threads").unwrap().args,
+            ["-e", "threads"]
+        );
+        let e = parse_bench_executor("fork").unwrap_err();
+        assert!(
+            e.contains("unknown executor `fork`") && e.contains("serial"),
+            "{e}"
+        );
+        let names: std::collections::BTreeSet<&str> =
+            BENCH_EXECUTORS.iter().map(|e| e.name).collect();
+        assert_eq!(names.len(), BENCH_EXECUTORS.len(), "names are unique");
+        let threads = parse_bench_executor("threads").unwrap();
+        let serial = parse_bench_executor("serial").unwrap();
+        let b = BenchSettings::new(
+            vec!["x".into()],
+            vec![threads, serial, threads],
+            vec![4, 1, 4],
+            1,
+            0,
+            BenchFormat::Json,
+            None,
+            true,
+        )
+        .unwrap();
+        assert_eq!(b.executors, [threads, serial]);
+        assert_eq!(b.jobs, [1, 4]);
+        assert!(BenchSettings::new(
+            vec!["-".into()],
+            vec![],
+            vec![],
+            1,
+            0,
+            BenchFormat::Json,
+            None,
+            true
+        )
+        .is_err());
+    }
+}
