@@ -1,0 +1,444 @@
+//! The architecture, checked: modules import only what lies below them.
+//!
+//! Reads every file under `src/`, finds the modules each one names (`use` trees and paths in
+//! code, `crate::`, `super::`, `self::` and `logcount::`), and checks that
+//! - no two modules import each other, directly or around a cycle (a module and its own
+//!   children aside: `executor` and `executor::serial` may name each other);
+//! - every import points down the layer table below (the README's Layout shows the same);
+//! - nothing in the library names `clap` (only the command line's face does).
+//!
+//! Test modules (`#[cfg(test)] mod tests`) are left out: a test may reach anywhere.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Top-level modules from the top layer to the bottom: a module may import modules of its own
+/// row's right or of any row below, never above. The binary's modules are `bin::…`.
+const LAYERS: &[&[&str]] = &[
+    &["bin"],
+    &["bin::cli"],
+    &["bin::app"],
+    &["bin::settings"],
+    &["partial"],
+    &["executor"],
+    &["reduce"],
+    &["report"],
+    &["plan"],
+    &["input"],
+    &["codec", "gen"],
+    &["count"],
+    &["progress"],
+    &["diag"],
+];
+
+/// A module's path from its crate's root (`""` is the library's root, `bin` the binary's).
+type Module = String;
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every source file and the module it defines.
+fn modules() -> BTreeMap<Module, PathBuf> {
+    let binary: BTreeSet<String> = std::fs::read_to_string(src().join("main.rs"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
+        .map(str::to_string)
+        .collect();
+    let mut out = BTreeMap::new();
+    let mut stack = vec![src()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let rel = path.strip_prefix(src()).unwrap().with_extension("");
+            let mut parts: Vec<String> = rel
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
+                parts.pop();
+            }
+            if parts == ["main"] {
+                parts = vec!["bin".into()];
+            } else if parts.first().is_some_and(|p| binary.contains(p)) {
+                parts.insert(0, "bin".into());
+            }
+            out.insert(parts.join("::"), path);
+        }
+    }
+    out
+}
+
+/// The code of a file without comments, string literals and its test module.
+fn code(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = match text.find("#[cfg(test)]\nmod tests") {
+        Some(at) => &text[..at],
+        None => &text[..],
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                out.push_str("\"\"");
+            }
+            // A char literal (`'x'`, `'\n'`); lifetimes (`'a`) pass through.
+            '\'' => {
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    chars.nth(2);
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.nth(1);
+                } else {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Expands a `use` tree (`crate::a::{b, c::{d, e}}`) into its paths.
+fn expand_use(tree: &str) -> Vec<String> {
+    // `x as y` names x; then spaces mean nothing.
+    let words: Vec<&str> = tree.split_whitespace().collect();
+    let mut kept = String::new();
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] == "as" {
+            // Drop the alias, keep what closes after it (`f}}`).
+            if let Some(alias) = words.get(i + 1) {
+                kept.push_str(alias.trim_start_matches(is_ident));
+            }
+            i += 2;
+            continue;
+        }
+        kept.push_str(words[i]);
+        i += 1;
+    }
+    let tree = kept;
+    let mut out = Vec::new();
+    expand_into("", &tree, &mut out);
+    out
+}
+
+fn expand_into(prefix: &str, tree: &str, out: &mut Vec<String>) {
+    match tree.find('{') {
+        None => {
+            for item in split_top(tree) {
+                out.push(format!("{prefix}{item}"));
+            }
+        }
+        Some(open) => {
+            let head = &tree[..open];
+            let close = tree.rfind('}').expect("balanced braces");
+            for item in split_top(&tree[open + 1..close]) {
+                expand_into(&format!("{prefix}{head}"), item, out);
+            }
+        }
+    }
+}
+
+/// Splits `a, b::{c, d}, e` at the commas outside braces.
+fn split_top(list: &str) -> Vec<&str> {
+    let (mut depth, mut start, mut out) = (0, 0, Vec::new());
+    for (i, c) in list.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&list[start..]);
+    out.into_iter().filter(|s| !s.is_empty()).collect()
+}
+
+/// Every module path a file's code names: `use` trees expanded, and `crate::…`, `super::…`,
+/// `logcount::…` paths written in code.
+fn named_paths(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("use ") {
+        let before = rest[..at].chars().last();
+        rest = &rest[at + 4..];
+        if before.is_some_and(is_ident) {
+            continue;
+        }
+        let Some(end) = rest.find(';') else { break };
+        out.extend(expand_use(&rest[..end]));
+        rest = &rest[end..];
+    }
+    for root in ["crate::", "super::", "logcount::"] {
+        let mut rest = code;
+        while let Some(at) = rest.find(root) {
+            let before = rest[..at].chars().last();
+            let path: String = rest[at..]
+                .chars()
+                .take_while(|&c| is_ident(c) || c == ':')
+                .collect();
+            rest = &rest[at + root.len()..];
+            if !before.is_some_and(|c| is_ident(c) || c == ':') {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// The deepest module a path names, from module `from`.
+fn resolve(path: &str, from: &str, modules: &BTreeMap<Module, PathBuf>) -> Option<Module> {
+    let mut segments = path.split("::").filter(|s| !s.is_empty());
+    let first = segments.next()?;
+    let in_binary = from == "bin" || from.starts_with("bin::");
+    let mut at: Vec<String> = match first {
+        "crate" if in_binary => vec!["bin".into()],
+        "crate" | "logcount" => vec![],
+        "self" => from.split("::").map(String::from).collect(),
+        "super" => {
+            let mut m: Vec<String> = from.split("::").map(String::from).collect();
+            m.pop();
+            m
+        }
+        _ => return None, // std, a dependency, or a name in scope
+    };
+    let mut segments = segments.peekable();
+    while segments.peek() == Some(&"super") {
+        segments.next();
+        at.pop();
+    }
+    for s in segments {
+        let mut next = at.clone();
+        next.push(s.to_string());
+        if !modules.contains_key(&next.join("::")) {
+            break;
+        }
+        at = next;
+    }
+    Some(at.join("::"))
+}
+
+fn related(a: &str, b: &str) -> bool {
+    let under = |x: &str, y: &str| y.is_empty() || x == y || x.starts_with(&format!("{y}::"));
+    under(a, b) || under(b, a)
+}
+
+/// Module → the modules it names (itself, its ancestors and its children left out).
+fn edges() -> BTreeMap<Module, BTreeSet<Module>> {
+    let modules = modules();
+    let mut out = BTreeMap::new();
+    for (module, path) in &modules {
+        let targets: BTreeSet<Module> = named_paths(&code(path))
+            .iter()
+            .filter_map(|p| resolve(p, module, &modules))
+            .filter(|t| !related(module, t))
+            .collect();
+        out.insert(module.clone(), targets);
+    }
+    out
+}
+
+/// The row of `module` in [`LAYERS`] and the listed name it falls under (its longest
+/// listed prefix).
+fn layer(module: &str) -> Option<(usize, &'static str)> {
+    LAYERS
+        .iter()
+        .enumerate()
+        .flat_map(|(row, names)| names.iter().map(move |n| (row, *n)))
+        .filter(|(_, n)| module == *n || module.starts_with(&format!("{n}::")))
+        .max_by_key(|(_, n)| n.len())
+}
+
+/// A cycle in `edges`, if there is one (depth-first search for a back edge).
+fn find_cycle(edges: &BTreeMap<Module, BTreeSet<Module>>) -> Option<Vec<Module>> {
+    fn visit(
+        m: &str,
+        edges: &BTreeMap<Module, BTreeSet<Module>>,
+        state: &mut BTreeMap<Module, u8>,
+        path: &mut Vec<Module>,
+    ) -> Option<Vec<Module>> {
+        state.insert(m.to_string(), 1);
+        path.push(m.to_string());
+        for t in edges.get(m).into_iter().flatten() {
+            match state.get(t.as_str()) {
+                Some(1) => {
+                    let start = path.iter().position(|p| p == t).unwrap();
+                    let mut cycle = path[start..].to_vec();
+                    cycle.push(t.clone());
+                    return Some(cycle);
+                }
+                Some(_) => {}
+                None => {
+                    if let Some(c) = visit(t, edges, state, path) {
+                        return Some(c);
+                    }
+                }
+            }
+        }
+        path.pop();
+        state.insert(m.to_string(), 2);
+        None
+    }
+    let mut state = BTreeMap::new();
+    for m in edges.keys() {
+        if !state.contains_key(m) {
+            if let Some(cycle) = visit(m, edges, &mut state, &mut Vec::new()) {
+                return Some(cycle);
+            }
+        }
+    }
+    None
+}
+
+/// The child of `parent` that `module` lies in (itself or an ancestor), if it lies under it.
+fn child_of(parent: &str, module: &str) -> Option<Module> {
+    let rest = if parent.is_empty() {
+        module
+    } else {
+        module.strip_prefix(parent)?.strip_prefix("::")?
+    };
+    let first = rest.split("::").next().filter(|f| !f.is_empty())?;
+    Some(if parent.is_empty() {
+        first.to_string()
+    } else {
+        format!("{parent}::{first}")
+    })
+}
+
+#[test]
+fn no_module_imports_another_that_imports_it_back() {
+    // For every module, its children must not import each other around a cycle, counting
+    // what their own descendants import (so `count -> plan -> input::read -> count` is one).
+    let edges = edges();
+    for parent in modules().keys() {
+        let mut children: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+        for (from, targets) in &edges {
+            let Some(a) = child_of(parent, from) else { continue };
+            for to in targets {
+                if let Some(b) = child_of(parent, to).filter(|b| *b != a) {
+                    children.entry(a.clone()).or_default().insert(b);
+                }
+            }
+        }
+        if let Some(cycle) = find_cycle(&children) {
+            panic!("import cycle: {}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn every_import_points_down_the_layers() {
+    let mut wrong = Vec::new();
+    for (from, targets) in edges() {
+        if from.is_empty() {
+            continue; // the library's root only declares modules
+        }
+        let Some((row, name)) = layer(&from) else {
+            wrong.push(format!("{from} is in no layer: add it to LAYERS (and the README)"));
+            continue;
+        };
+        for to in targets.iter().filter(|t| !t.is_empty()) {
+            // Within one listed module, only cycles matter (the test above).
+            if layer(to).is_some_and(|(_, n)| n == name) {
+                continue;
+            }
+            match layer(to).map(|(r, _)| r) {
+                Some(r) if r > row => {}
+                // Same row: only rightwards in the table (`codec` may name `gen`, not back).
+                Some(r) if r == row => {
+                    let names = LAYERS[row];
+                    let pos = |m: &str| {
+                        names
+                            .iter()
+                            .position(|n| m == *n || m.starts_with(&format!("{n}::")))
+                    };
+                    if pos(&from) >= pos(to) {
+                        wrong.push(format!("{from} -> {to} (same layer)"));
+                    }
+                }
+                _ => wrong.push(format!("{from} -> {to} points up")),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn nothing_below_the_command_line_names_clap() {
+    let leaks: Vec<String> = modules()
+        .into_iter()
+        .filter(|(m, _)| m != "bin" && !m.starts_with("bin::cli"))
+        .filter(|(_, path)| code(path).contains("clap"))
+        .map(|(m, _)| m)
+        .collect();
+    assert!(leaks.is_empty(), "clap named in {leaks:?}");
+}
+
+#[test]
+fn the_checker_sees_use_trees_and_paths() {
+    assert_eq!(
+        expand_use("crate::a::{b, c::{d, e as f}}"),
+        ["crate::a::b", "crate::a::c::d", "crate::a::c::e"]
+    );
+    let code = code_of("use super::{x, y};\nfn f() { crate::count::keys::parse_v4(b\"crate::no\"); }");
+    let paths = named_paths(&code);
+    assert!(paths.contains(&"super::x".to_string()), "{paths:?}");
+    assert!(paths.contains(&"crate::count::keys::parse_v4".to_string()));
+    assert!(!paths.iter().any(|p| p.contains("no")), "{paths:?}");
+    let modules = modules();
+    assert_eq!(
+        resolve("crate::count::keys::parse_v4", "input::read", &modules),
+        Some("count::keys".into())
+    );
+    assert_eq!(
+        resolve("super::wire::Hello", "executor::procpool::pool", &modules),
+        Some("executor::procpool::wire".into())
+    );
+    assert_eq!(
+        resolve("crate::settings::Settings", "bin::app", &modules),
+        Some("bin::settings".into())
+    );
+    assert!(edges()["reduce"].contains("count"));
+}
+
+/// [`code`] of a string instead of a file.
+fn code_of(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.rs");
+    std::fs::write(&path, text).unwrap();
+    code(&path)
+}
