@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""DESIGN §1 written plainly in Python, to check logcount's numbers on any logs.
+"""docs/contract.md §1 written plainly in Python, to check logcount's numbers on any logs.
 
     python3 scripts/reference.py sample_logs ../shared/real_logs   # prints JSON like logcount's
 

@@ -21,3 +21,6 @@ pub mod plan;
 pub mod progress;
 pub mod reduce;
 pub mod report;
+
+#[cfg(test)]
+mod testutil;

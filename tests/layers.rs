@@ -28,7 +28,7 @@ const LAYERS: &[&[&str]] = &[
     &["codec", "gen"],
     &["count"],
     &["progress"],
-    &["diag"],
+    &["diag", "testutil"],
 ];
 
 /// A module's path from its crate's root (`""` is the library's root, `bin` the binary's).

@@ -3,7 +3,7 @@
 //! This is the only code that looks at log bytes. It knows nothing about files, threads or
 //! processes, so every executor shares it and every executor gives the same answer.
 //!
-//! Semantics (DESIGN §1): lines end at `\n`, one trailing `\r` is dropped, lines made only of
+//! Semantics (docs/contract.md §1): lines end at `\n`, one trailing `\r` is dropped, lines made only of
 //! ASCII whitespace are blank and skipped, and a line's client key is its longest prefix (after
 //! leading whitespace) free of space, `\t` and `,`.
 
@@ -647,7 +647,7 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        /// Lines built from the awkward pieces of DESIGN §1, so random inputs hit them often.
+        /// Lines built from the awkward pieces of docs/contract.md §1, so random inputs hit them often.
         fn awkward_bytes() -> impl Strategy<Value = Vec<u8>> {
             let token = prop_oneof![
                 Just(b"1.2.3.4".to_vec()),
@@ -676,7 +676,7 @@ mod tests {
             proptest::collection::vec(token, 0..40).prop_map(|t| t.concat())
         }
 
-        /// DESIGN §1 written as plainly as possible, as an oracle for the fast code.
+        /// docs/contract.md §1 written as plainly as possible, as an oracle for the fast code.
         fn reference(buf: &[u8]) -> (u64, std::collections::BTreeSet<Vec<u8>>) {
             let ws = |b: &u8| b" \t\r\x0b\x0c".contains(b);
             let mut total = 0;

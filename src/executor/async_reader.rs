@@ -647,13 +647,7 @@ fn read_nowait(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(bytes).unwrap();
-        enc.finish().unwrap()
-    }
+    use crate::testutil::gzip;
 
     /// Every file's counts and errors, and the union, from running `executor` on `plan`.
     fn answer(executor: &dyn Executor, plan: &Plan) -> (Vec<String>, Vec<String>, u64) {

@@ -226,13 +226,8 @@ fn retry(mut read: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
 mod tests {
     use super::*;
     use crate::count::count;
+    use crate::testutil::gzip;
     use std::path::PathBuf;
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(bytes).unwrap();
-        enc.finish().unwrap()
-    }
 
     fn input(path: PathBuf, size: Option<u64>, gzip: bool) -> Input {
         Input {

@@ -36,7 +36,7 @@ pub fn results_text(json: &str) -> &str {
     &json[..json.find("\"executor\"").expect("an executor field")]
 }
 
-/// Lines made of the awkward pieces of DESIGN §1, so random files hit them often.
+/// Lines made of the awkward pieces of docs/contract.md §1, so random files hit them often.
 pub fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
     let token = prop_oneof![
         4 => (0u8..6, 0u8..4).prop_map(|(a, b)| format!("10.0.{a}.{b}").into_bytes()),
