@@ -306,3 +306,171 @@ impl<'a> Reducer<'a> {
         (files, errors, kept)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::count::count;
+    use crate::input::{Input, Source};
+    use crate::plan::Job;
+
+    /// A plan of `files` inputs (`f0`, `f1`, ...), file `i` cut into `jobs[i]` jobs.
+    fn plan(jobs: &[usize]) -> Plan {
+        let inputs = (0..jobs.len())
+            .map(|i| Input {
+                name: format!("f{i}"),
+                source: Source::File(format!("f{i}").into()),
+                size: Some(100),
+                id: None,
+                gzip: false,
+            })
+            .collect();
+        let jobs = jobs
+            .iter()
+            .enumerate()
+            .flat_map(|(input, &n)| {
+                (0..n as u64).map(move |k| Job {
+                    input,
+                    range: (n > 1).then(|| k * 10..(k + 1) * 10),
+                })
+            })
+            .collect();
+        Plan {
+            inputs,
+            jobs,
+            ..Plan::default()
+        }
+    }
+
+    fn ok(text: &[u8]) -> JobResult {
+        Ok((count(text), text.len() as u64))
+    }
+
+    fn failed() -> JobResult {
+        Err(std::io::Error::other("shrank"))
+    }
+
+    /// Every event, as `file PATH TOTAL IP` or `error PATH`.
+    fn events(plan: &Plan, feed: impl FnOnce(&Reducer<'_>)) -> (Vec<String>, u64) {
+        let seen = Mutex::new(Vec::new());
+        let reducer = Reducer::new(plan, |e| {
+            lock(&seen).push(match e {
+                Event::File(f) => format!("file {} {} {}", f.path, f.total, f.ip),
+                Event::Error(e) => format!("error {}", e.path),
+            });
+            ControlFlow::Continue(())
+        });
+        feed(&reducer);
+        let (_, _, union) = reducer.finish();
+        (seen.into_inner().unwrap(), union)
+    }
+
+    #[test]
+    fn a_whole_file_is_reported_at_once_and_joins_the_union() {
+        let p = plan(&[1, 1]);
+        let (seen, union) = events(&p, |r| {
+            r.job_done(1, ok(b"1.1.1.1 a\n2.2.2.2 b\n"));
+            r.job_done(0, ok(b"1.1.1.1 a\n"));
+        });
+        assert_eq!(seen, ["file f1 2 2", "file f0 1 1"]);
+        assert_eq!(union, 2, "the union, not the sum");
+    }
+
+    #[test]
+    fn a_chunked_file_is_reported_once_all_its_jobs_are_in_any_order() {
+        let p = plan(&[3]);
+        let (seen, union) = events(&p, |r| {
+            r.job_done(2, ok(b"3.3.3.3 c\n"));
+            r.job_done(0, ok(b"1.1.1.1 a\n3.3.3.3 c\n"));
+            r.job_done(1, ok(b"2.2.2.2 b\n"));
+        });
+        assert_eq!(seen, ["file f0 4 3"]);
+        assert_eq!(union, 3);
+    }
+
+    #[test]
+    fn a_failed_job_makes_its_file_an_error_once_and_its_keys_never_count() {
+        let p = plan(&[3, 1]);
+        let (seen, union) = events(&p, |r| {
+            r.job_done(0, ok(b"9.9.9.9 only-in-f0\n"));
+            r.job_done(1, failed());
+            r.job_done(2, failed());
+            r.job_done(3, ok(b"1.1.1.1 a\n"));
+        });
+        assert_eq!(seen, ["error f0", "file f1 1 1"]);
+        assert_eq!(union, 1, "no key of the failed file");
+    }
+
+    #[test]
+    fn a_failed_first_job_and_later_successes_still_count_nothing() {
+        let p = plan(&[2]);
+        let (seen, union) = events(&p, |r| {
+            r.job_done(1, failed());
+            r.job_done(0, ok(b"1.1.1.1 a\n"));
+        });
+        assert_eq!(seen, ["error f0"]);
+        assert_eq!(union, 0);
+    }
+
+    #[test]
+    fn results_are_sorted_by_path_and_keep_the_plans_errors() {
+        let mut p = plan(&[1, 1, 1]);
+        p.errors.push(InputError::new("a-missing", "gone"));
+        let reducer = Reducer::new(&p, |_| ControlFlow::Continue(()));
+        reducer.job_done(2, ok(b"x\n"));
+        reducer.job_done(0, failed());
+        reducer.job_done(1, ok(b"y\n"));
+        let (files, errors, union) = reducer.finish();
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["f1", "f2"]);
+        let errors: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(errors, ["a-missing", "f0"]);
+        assert_eq!(union, 2);
+    }
+
+    #[test]
+    fn a_listener_that_breaks_stops_the_run_and_hears_nothing_more() {
+        let p = plan(&[1, 1, 1]);
+        let heard = Mutex::new(0);
+        let reducer = Reducer::new(&p, |_| {
+            *lock(&heard) += 1;
+            ControlFlow::Break(())
+        });
+        assert!(!reducer.stopped());
+        reducer.job_done(0, ok(b"x\n"));
+        assert!(reducer.stopped());
+        reducer.job_done(1, ok(b"y\n"));
+        drop(reducer);
+        assert_eq!(heard.into_inner().unwrap(), 1);
+    }
+
+    #[test]
+    fn kept_keys_are_each_files_own() {
+        let p = plan(&[2, 1]);
+        let reducer = Reducer::keeping_keys(&p, |_| ControlFlow::Continue(()));
+        reducer.job_done(0, ok(b"1.1.1.1 a\n"));
+        reducer.job_done(1, ok(b"2.2.2.2 b\n1.1.1.1 a\n"));
+        reducer.job_done(2, ok(b"1.1.1.1 a\n"));
+        let (files, _, kept) = reducer.finish_keeping_keys();
+        assert_eq!(files.len(), 2);
+        let sizes: Vec<usize> = kept
+            .iter()
+            .map(|sets| sets.iter().map(KeySet::len).sum())
+            .collect();
+        assert_eq!(sizes, [2, 1]);
+    }
+
+    #[test]
+    fn sharded_sets_absorb_drain_and_count_distinct_keys() {
+        let a = ShardedKeySet::default();
+        a.absorb(count(b"1.1.1.1\n2.2.2.2\nlong-key-0123456789abcdef\n").keys);
+        a.absorb(count(b"2.2.2.2\n3.3.3.3\n").keys);
+        assert_eq!(a.len(), 4);
+        let b = ShardedKeySet::default();
+        b.absorb(count(b"3.3.3.3\n4.4.4.4\n").keys);
+        a.drain_into(&b);
+        assert_eq!((a.len(), b.len()), (0, 5));
+        assert_eq!(b.take_shards().iter().map(KeySet::len).sum::<usize>(), 5);
+        assert!(b.is_empty());
+    }
+}

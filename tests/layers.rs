@@ -55,7 +55,7 @@ fn modules() -> BTreeMap<Module, PathBuf> {
                 stack.push(path);
                 continue;
             }
-            if path.extension().is_none_or(|e| e != "rs") {
+            if path.extension().map_or(true, |e| e != "rs") {
                 continue;
             }
             let rel = path.strip_prefix(src()).unwrap().with_extension("");
@@ -347,7 +347,9 @@ fn no_module_imports_another_that_imports_it_back() {
     for parent in modules().keys() {
         let mut children: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
         for (from, targets) in &edges {
-            let Some(a) = child_of(parent, from) else { continue };
+            let Some(a) = child_of(parent, from) else {
+                continue;
+            };
             for to in targets {
                 if let Some(b) = child_of(parent, to).filter(|b| *b != a) {
                     children.entry(a.clone()).or_default().insert(b);
@@ -368,7 +370,9 @@ fn every_import_points_down_the_layers() {
             continue; // the library's root only declares modules
         }
         let Some((row, name)) = layer(&from) else {
-            wrong.push(format!("{from} is in no layer: add it to LAYERS (and the README)"));
+            wrong.push(format!(
+                "{from} is in no layer: add it to LAYERS (and the README)"
+            ));
             continue;
         };
         for to in targets.iter().filter(|t| !t.is_empty()) {
@@ -414,7 +418,8 @@ fn the_checker_sees_use_trees_and_paths() {
         expand_use("crate::a::{b, c::{d, e as f}}"),
         ["crate::a::b", "crate::a::c::d", "crate::a::c::e"]
     );
-    let code = code_of("use super::{x, y};\nfn f() { crate::count::keys::parse_v4(b\"crate::no\"); }");
+    let code =
+        code_of("use super::{x, y};\nfn f() { crate::count::keys::parse_v4(b\"crate::no\"); }");
     let paths = named_paths(&code);
     assert!(paths.contains(&"super::x".to_string()), "{paths:?}");
     assert!(paths.contains(&"crate::count::keys::parse_v4".to_string()));

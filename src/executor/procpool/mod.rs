@@ -5,6 +5,8 @@
 //!   `Counts` in the compact [`crate::codec`] encoding).
 //! - `worker`: the worker's loop, the same for both start methods.
 //! - `fork` / `spawn`: the two ways to start a worker.
+//! - `schedule`: which jobs wait, which each worker holds, and what a worker's death costs
+//!   (no I/O: every state a worker can die in is unit-tested there).
 //! - `pool`: the parent, one thread multiplexing every pipe with `poll`, handing each result
 //!   to the reducer as it arrives (through merging threads from `-j 3`), retrying a dead
 //!   worker's job once on a fresh worker.
@@ -12,6 +14,7 @@
 
 mod fork;
 mod pool;
+mod schedule;
 mod signal_pipe;
 mod spawn;
 pub mod wire;

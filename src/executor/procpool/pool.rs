@@ -8,12 +8,11 @@
 //! counted here, between other events.
 //!
 //! Faults: a worker whose pipe ends, or that sends anything that is not a valid frame, is
-//! dead. It is killed and reaped; the job it was counting (the first one it had not answered:
-//! a worker answers in order) is sent alone to a freshly started worker, and becomes that
-//! input's error if it fails again; jobs it had not started go back to the queue uncharged.
-//! A worker that fails the handshake, or dies before it, means no worker can be trusted: the
-//! jobs left become errors. Ctrl-C or SIGTERM kills and reaps every worker and exits 130 or
-//! 143 without printing a result.
+//! dead. It is killed and reaped; what its death costs is the schedule's decision
+//! (`schedule.rs`: the job it was counting runs again alone on a fresh worker, the jobs it had
+//! not started go back to the queue). A worker that fails the handshake, or dies before it,
+//! means no worker can be trusted: the jobs left become errors. Ctrl-C or SIGTERM kills and
+//! reaps every worker and ends the run as `Interrupted`, without a result.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -28,6 +27,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpid, Pid};
 
+use super::schedule::{Death, Held, Schedule};
 use super::signal_pipe::SignalPipe;
 use super::wire::{self, FrameBuf, Hello, JobSpec, Kind, WireError};
 use super::{fork, spawn, StartMethod, WorkerProc};
@@ -38,22 +38,6 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
-/// A batch is closed once it holds this many bytes of jobs (less for small runs, see
-/// [`batch_bytes`])...
-const BATCH_BYTES: u64 = 8 << 20;
-/// ...but never fewer than this, or per-message costs would show...
-const MIN_BATCH_BYTES: u64 = 256 << 10;
-/// ...or once it holds this many jobs.
-const BATCH_JOBS: usize = 64;
-
-/// The batch budget for `total` bytes of jobs on `workers` workers: small enough that every
-/// worker gets several batches (so a small run still spreads over the workers and ends
-/// evenly), large enough that each message carries real work.
-fn batch_bytes(total: u64, workers: usize) -> u64 {
-    (total / (4 * workers as u64)).clamp(MIN_BATCH_BYTES, BATCH_BYTES)
-}
-/// Batches a worker may have in flight: the one it counts and the next.
-const BATCHES_IN_FLIGHT: usize = 2;
 /// How long workers get to exit by themselves once their stdin is closed.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
@@ -67,12 +51,8 @@ struct Slot {
     sent: usize,
     inbox: FrameBuf,
     greeted: bool,
-    /// Jobs sent and not answered, in the order sent (and answered).
-    in_flight: VecDeque<usize>,
-    /// Jobs per batch in flight.
-    batches: VecDeque<usize>,
-    /// It was started for a retried job, which runs alone.
-    retrying: bool,
+    /// The jobs it holds.
+    held: Held,
     /// Already waited for: its pid may belong to another process now, never signal it.
     reaped: bool,
 }
@@ -91,9 +71,7 @@ impl Slot {
             sent: 0,
             inbox: FrameBuf::default(),
             greeted: false,
-            in_flight: VecDeque::new(),
-            batches: VecDeque::new(),
-            retrying: false,
+            held: Held::default(),
             reaped: false,
         })
     }
@@ -115,17 +93,6 @@ impl Slot {
             self.sent = 0;
         }
         Ok(())
-    }
-
-    fn answered(&mut self) -> Option<usize> {
-        let job = self.in_flight.pop_front()?;
-        if let Some(n) = self.batches.front_mut() {
-            *n -= 1;
-            if *n == 0 {
-                self.batches.pop_front();
-            }
-        }
-        Some(job)
     }
 }
 
@@ -211,16 +178,10 @@ pub(super) struct Pool<'a, 'r> {
     method: StartMethod,
     me: Pid,
     slots: Vec<Slot>,
-    /// Jobs not yet sent, biggest first.
-    queue: VecDeque<usize>,
-    attempts: Vec<u8>,
-    first_failure: Vec<Option<String>>,
-    /// Worker jobs not yet handed to the reducer.
-    unresolved: usize,
+    /// The workers' jobs: queued biggest first, held, charged for deaths.
+    schedule: Schedule,
     /// Set when no worker can be trusted any more; every job left fails with it.
     fatal: Option<String>,
-    /// See [`batch_bytes`].
-    batch_bytes: u64,
     stdin: Option<StdinJob>,
     warned_threads: bool,
     /// Where answers go to be merged on other threads, once those run.
@@ -250,7 +211,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                 queue.push_back(index);
             }
         }
-        let total = queue.iter().map(|&j| plan.job_bytes(&plan.jobs[j])).sum();
+        let job_bytes = plan.jobs.iter().map(|j| plan.job_bytes(j)).collect();
         Pool {
             plan,
             reducer,
@@ -259,12 +220,8 @@ impl<'a, 'r> Pool<'a, 'r> {
             method,
             me: getpid(),
             slots: Vec::new(),
-            unresolved: queue.len(),
-            queue,
-            attempts: vec![0; plan.jobs.len()],
-            first_failure: vec![None; plan.jobs.len()],
+            schedule: Schedule::new(queue, job_bytes, size.max(1)),
             fatal: None,
-            batch_bytes: batch_bytes(total, size.max(1)),
             stdin,
             warned_threads: false,
             merging: None,
@@ -282,7 +239,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// been reaped. On SIGINT or SIGTERM, every worker is killed and reaped, and the run ends
     /// with [`Interrupted`] (its results are not to be printed).
     pub(super) fn run(&mut self) -> Result<(), Interrupted> {
-        if self.unresolved == 0 && self.stdin.is_none() {
+        if self.schedule.unresolved() == 0 && self.stdin.is_none() {
             return Ok(());
         }
         let signals = match SignalPipe::install() {
@@ -316,7 +273,9 @@ impl<'a, 'r> Pool<'a, 'r> {
                 self.merging = Some(tx);
             }
             let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                while self.stopped.is_none() && (self.unresolved > 0 || self.stdin.is_some()) {
+                while self.stopped.is_none()
+                    && (self.schedule.unresolved() > 0 || self.stdin.is_some())
+                {
                     if self.reducer.stopped() {
                         // The results are not wanted any more: end the workers, start nothing.
                         self.fail_all("not counted: the run was stopped");
@@ -420,13 +379,13 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// gets one batch before any gets a second, so big jobs spread over every worker.
     fn start_workers(&mut self) {
         let mut started = Vec::new();
-        while self.fatal.is_none() && !self.queue.is_empty() {
+        while self.fatal.is_none() && self.schedule.has_queued() {
             if self.open_workers() >= self.size {
                 break;
             }
             match self.start_worker() {
                 Ok(i) => {
-                    let batch = self.take_batch();
+                    let batch = self.schedule.take_batch();
                     self.send(i, &batch);
                     started.push(self.slots[i].pid);
                 }
@@ -493,43 +452,13 @@ impl<'a, 'r> Pool<'a, 'r> {
         }
     }
 
-    /// The next batch from the queue: at least one job, then more while under budget.
-    fn take_batch(&mut self) -> Vec<usize> {
-        let mut batch = Vec::new();
-        let mut bytes = 0u64;
-        while let Some(&job) = self.queue.front() {
-            // A stream of unknown size (a FIFO) may never end: it goes alone.
-            let size = match self.plan.job_bytes(&self.plan.jobs[job]) {
-                0 => u64::MAX,
-                n => n,
-            };
-            let full = bytes.saturating_add(size) > self.batch_bytes || batch.len() == BATCH_JOBS;
-            if !batch.is_empty() && full {
-                break;
-            }
-            batch.push(job);
-            bytes = bytes.saturating_add(size);
-            self.queue.pop_front();
-        }
-        batch
-    }
-
     /// Tops up worker `i` with batches, then writes what it can.
     fn feed(&mut self, i: usize) {
-        loop {
-            let slot = &self.slots[i];
-            if slot.to.is_none() || slot.retrying || slot.batches.len() >= BATCHES_IN_FLIGHT {
+        while self.slots[i].to.is_some() {
+            let open = self.open_workers();
+            let Some(batch) = self.schedule.next_batch_for(&self.slots[i].held, open) else {
                 break;
-            }
-            // A second batch only while there is work for every worker: at the end of the
-            // queue, a job waiting behind another on a busy worker would leave another idle.
-            if !slot.batches.is_empty() && self.queue.len() < self.open_workers() {
-                break;
-            }
-            let batch = self.take_batch();
-            if batch.is_empty() {
-                break;
-            }
+            };
             self.send(i, &batch);
         }
         let pid = self.slots[i].pid;
@@ -551,7 +480,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                 };
                 JobSpec {
                     id: j as u32,
-                    attempt: self.attempts[j],
+                    attempt: self.schedule.attempt(j),
                     gzip: input.gzip,
                     // Regular files are read up to their planned size, as by every executor.
                     range: crate::input::job_range(input, job.range.as_ref()),
@@ -573,14 +502,13 @@ impl<'a, 'r> Pool<'a, 'r> {
             }
             return;
         }
-        slot.in_flight.extend(batch);
-        slot.batches.push_back(batch.len());
+        slot.held.sent(batch);
     }
 
     /// Closes a worker's stdin when nothing is in flight and nothing is queued: it then ends.
     fn close_if_idle(&mut self, i: usize) {
         let slot = &mut self.slots[i];
-        if slot.in_flight.is_empty() && self.queue.is_empty() && slot.sent == slot.outbox.len() {
+        if slot.held.idle() && !self.schedule.has_queued() && slot.sent == slot.outbox.len() {
             slot.to = None;
         }
     }
@@ -636,14 +564,10 @@ impl<'a, 'r> Pool<'a, 'r> {
             }
             Message::Progress(n) => self.progress.add(n),
             Message::Done(id, result) => {
-                if slot.in_flight.front() != Some(&(id as usize)) {
+                if !slot.held.answered(id as usize) {
                     let why = format!("worker {pid} answered job {id}, which it was not counting");
                     self.worker_failed(i, why);
                     return false;
-                }
-                slot.answered();
-                if slot.retrying {
-                    slot.retrying = false;
                 }
                 // Keep the worker busy while this answer is merged.
                 self.feed(i);
@@ -655,7 +579,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     }
 
     fn resolve(&mut self, job: usize, result: io::Result<Encoded>) {
-        self.unresolved -= 1;
+        self.schedule.resolved();
         match result {
             Ok(encoded) => match &self.merging {
                 Some(merging) => {
@@ -676,7 +600,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     fn worker_ended(&mut self, i: usize) {
         let slot = &self.slots[i];
         let pid = slot.pid;
-        if slot.to.is_none() && slot.in_flight.is_empty() && !slot.inbox.has_partial() {
+        if slot.to.is_none() && slot.held.idle() && !slot.inbox.has_partial() {
             let slot = self.slots.swap_remove(i);
             drop(slot.from);
             let _ = waitpid(pid, None);
@@ -700,34 +624,25 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// Worker `i` cannot be trusted: kill it, retry the job it was counting on a fresh
     /// worker (or fail it if this was its retry), requeue the jobs it had not started.
     fn worker_failed(&mut self, i: usize, why: String) {
-        let mut slot = self.slots.swap_remove(i);
+        let slot = self.slots.swap_remove(i);
         if !slot.reaped {
             let _ = kill(slot.pid, Signal::SIGKILL);
             let _ = waitpid(slot.pid, None);
         }
-        let culprit = slot.in_flight.pop_front();
-        for &job in slot.in_flight.iter().rev() {
-            self.queue.push_front(job);
-        }
-        drop(slot);
-        let Some(job) = culprit else { return };
-        self.attempts[job] += 1;
-        if self.attempts[job] >= 2 {
-            let first = self.first_failure[job].take().unwrap_or_default();
-            let e = format!("a worker failed twice on this input ({first}; then {why})");
-            return self.resolve(job, Err(io::Error::other(e)));
-        }
-        match self.start_worker() {
-            Ok(fresh) => {
-                self.first_failure[job] = Some(why);
-                self.send(fresh, &[job]);
-                self.slots[fresh].retrying = true;
-                self.feed(fresh);
-            }
-            Err(e) => {
-                let e = format!("{why}, and no fresh worker could be started to retry ({e})");
-                self.resolve(job, Err(io::Error::other(e)));
-            }
+        match self.schedule.died(slot.held, why) {
+            Death::Nothing => {}
+            Death::Failed { job, error } => self.resolve(job, Err(io::Error::other(error))),
+            Death::Retry { job, why } => match self.start_worker() {
+                Ok(fresh) => {
+                    self.send(fresh, &[job]);
+                    self.slots[fresh].held.retrying = true;
+                    self.feed(fresh);
+                }
+                Err(e) => {
+                    let e = format!("{why}, and no fresh worker could be started to retry ({e})");
+                    self.resolve(job, Err(io::Error::other(e)));
+                }
+            },
         }
     }
 
@@ -735,7 +650,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     fn fail_all(&mut self, why: &str) {
         self.fatal.get_or_insert_with(|| why.to_owned());
         let mut jobs = self.kill_all();
-        jobs.extend(self.queue.drain(..));
+        jobs.extend(self.schedule.drain_queue());
         for job in jobs {
             self.resolve(job, Err(io::Error::other(why.to_owned())));
         }
@@ -751,7 +666,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             if !slot.reaped {
                 let _ = waitpid(slot.pid, None);
             }
-            jobs.extend(slot.in_flight);
+            jobs.extend(slot.held.into_jobs());
         }
         jobs
     }
@@ -877,13 +792,6 @@ fn other_threads() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn batches_shrink_for_small_runs_within_bounds() {
-        assert_eq!(batch_bytes(0, 4), MIN_BATCH_BYTES);
-        assert_eq!(batch_bytes(16 << 20, 2), 2 << 20);
-        assert_eq!(batch_bytes(1 << 40, 2), BATCH_BYTES);
-    }
 
     #[test]
     fn a_test_process_sees_its_own_threads() {
