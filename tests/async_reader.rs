@@ -2,57 +2,34 @@
 //! most `-j` files open, and reads gzip, standard input and pipes like every other executor.
 
 mod common;
-use common::{gzip, key};
+use common::{agreed_with_errors, clean_env, executor, gzip, json, key, logcount};
+use common::{output, output_with_stdin, BIN};
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_logcount");
-
-fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    run_command(Command::new(BIN).args(args), stdin)
+/// Runs logcount on `args` with `--json -q` and `executor_args` (stdin from /dev/null).
+fn run(args: &[&str], executor_args: &[&str]) -> Output {
+    output(
+        logcount()
+            .args(args)
+            .args(["--json", "-q"])
+            .args(executor_args),
+    )
 }
 
-fn run_command(cmd: &mut Command, stdin: Option<&[u8]>) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or_default()).unwrap();
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-/// The parts of a report that every executor must agree on.
-fn answer(out: &Output) -> Value {
-    let v = json(out);
-    json!({"files": v["files"], "summary": v["summary"], "errors": v["errors"]})
-}
-
-/// Runs serial and async with `extra` on `args`, asserting the same answer and exit status.
+/// Runs serial and async with `extra` on `args`, asserting the same answer (`files`,
+/// `summary` and `errors`) and exit status.
 fn assert_agrees(args: &[&str], extra: &[&str]) -> Value {
-    let serial = run(&[args, &["--json", "-q", "-e", "serial"]].concat(), None);
-    let got = run(
-        &[args, &["--json", "-q", "-e", "async"], extra].concat(),
-        None,
+    let serial = run(args, executor("serial").args);
+    let got = run(args, &executor("async").with(extra));
+    assert_eq!(
+        agreed_with_errors(&json(&got)),
+        agreed_with_errors(&json(&serial)),
+        "{extra:?}"
     );
-    assert_eq!(answer(&got), answer(&serial), "{extra:?}");
     assert_eq!(got.status.code(), serial.status.code(), "{extra:?}");
     let v = json(&got);
     assert_eq!(v["executor"]["name"], "async");
@@ -76,22 +53,25 @@ fn ten_thousand_files_under_a_limit_of_64_open_files() {
         .unwrap();
     }
     let dir_arg = dir.path().to_str().unwrap();
-    let serial = run(&[dir_arg, "--json", "-q", "-e", "serial"], None);
+    let serial = run(&[dir_arg], executor("serial").args);
     assert!(serial.status.success());
     // `ulimit -n 64` applies to the logcount that `exec` starts; opening more than 64 files at
     // once would fail some of them with "Too many open files".
-    let limited = run_command(
-        Command::new("bash")
+    let limited = output(
+        clean_env(&mut Command::new("bash"))
             .args(["-c", "ulimit -n 64 && exec \"$@\"", "bash", BIN, dir_arg])
-            .args(["--json", "-q", "-e", "async", "-j", "4"]),
-        None,
+            .args(["--json", "-q"])
+            .args(executor("async").jobs("4")),
     );
     assert!(
         limited.status.success(),
         "{}",
         String::from_utf8_lossy(&limited.stderr)
     );
-    assert_eq!(answer(&limited), answer(&serial));
+    assert_eq!(
+        agreed_with_errors(&json(&limited)),
+        agreed_with_errors(&json(&serial))
+    );
     assert_eq!(json(&limited)["summary"]["files"], 10_000);
 }
 
@@ -137,10 +117,7 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
     std::fs::write(d.join("cut.log.gz"), &gz).unwrap();
     let missing = key(d, "missing.log");
     let dir_arg = d.to_str().unwrap();
-    let out = run(
-        &[dir_arg, &missing, "--json", "-q", "-e", "async", "-j", "3"],
-        None,
-    );
+    let out = run(&[dir_arg, &missing], &executor("async").jobs("3"));
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_eq!(v["summary"]["files"], 1);
@@ -167,9 +144,11 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
 fn standard_input_and_pipes_are_read_in_sequence() {
     let log = b"1.1.1.1 a\n\n2.2.2.2 b\n1.1.1.1 c\n".repeat(30_000);
     for jobs in ["1", "4"] {
-        let out = run(
-            &["-", "--json", "-q", "-e", "async", "-j", jobs],
-            Some(&log),
+        let out = output_with_stdin(
+            logcount()
+                .args(["-", "--json", "-q"])
+                .args(executor("async").jobs(jobs)),
+            &log,
         );
         assert!(out.status.success());
         assert_eq!(
@@ -178,14 +157,11 @@ fn standard_input_and_pipes_are_read_in_sequence() {
         );
     }
     // A pipe named on the command line (`<(...)`) cannot be read at offsets.
-    let out = run_command(
-        Command::new("bash").args([
-            "-c",
-            "exec \"$0\" <(printf '1.1.1.1 a\\n2.2.2.2 b\\n') --json -q -e async",
-            BIN,
-        ]),
-        None,
-    );
+    let out = output(clean_env(&mut Command::new("bash")).args([
+        "-c",
+        "exec \"$0\" <(printf '1.1.1.1 a\\n2.2.2.2 b\\n') --json -q -e async",
+        BIN,
+    ]));
     assert!(
         out.status.success(),
         "{}",

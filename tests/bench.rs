@@ -1,44 +1,35 @@
-//! `logcount bench`, driven through the real binary on small generated logs.
+//! `logcount bench`, driven through the real binary on small generated logs. It must bench
+//! exactly tests/common's executors, under the same names.
+
+mod common;
+use common::{assert, json, logcount, output, EXECUTORS};
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-/// Every executor `bench` runs by default, in its order, and whether it takes `-j`.
-const BENCH_EXECUTORS: &[(&str, bool)] = &[
-    ("serial", false),
-    ("threads", true),
-    ("async", true),
-    ("procpool-fork", true),
-    ("procpool-spawn", true),
-];
-
-fn logcount() -> Command {
-    Command::cargo_bin("logcount").unwrap()
-}
 
 /// Two small generated logs.
 fn logs() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    logcount()
-        .args(["gen", "--files", "2", "--lines", "3000", "--seed", "3"])
-        .arg(dir.path())
-        .assert()
-        .success();
+    assert(
+        logcount()
+            .args(["gen", "--files", "2", "--lines", "3000", "--seed", "3"])
+            .arg(dir.path()),
+    )
+    .success();
     dir
 }
 
 /// `bench --format json --warmup 0` with `extra` arguments (`--runs` among them).
 fn bench_json(dir: &Path, extra: &[&str]) -> Value {
-    let out = logcount()
-        .arg("bench")
-        .arg(dir)
-        .args(["--format", "json", "--warmup", "0"])
-        .args(extra)
-        .output()
-        .unwrap();
+    let out = output(
+        logcount()
+            .arg("bench")
+            .arg(dir)
+            .args(["--format", "json", "--warmup", "0"])
+            .args(extra),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -48,7 +39,7 @@ fn bench_json(dir: &Path, extra: &[&str]) -> Value {
         out.stderr.is_empty(),
         "no progress when stderr is not a terminal"
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json(&out)
 }
 
 fn result<'a>(report: &'a Value, executor: &str, jobs: u64) -> &'a Value {
@@ -64,27 +55,17 @@ fn result<'a>(report: &'a Value, executor: &str, jobs: u64) -> &'a Value {
 fn json_has_every_executor_with_its_figures() {
     let dir = logs();
     let report = bench_json(dir.path(), &["-j", "2", "--runs", "1"]);
-    let counted: Value = serde_json::from_slice(
-        &logcount()
-            .arg(dir.path())
-            .arg("--json")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let counted = json(&output(logcount().arg(dir.path()).arg("--json")));
     assert_eq!(report["input"]["files"], 2);
     assert_eq!(report["input"]["total"], counted["summary"]["total"]);
     assert_eq!(report["input"]["bytes"], counted["summary"]["bytes"]);
     assert_eq!(report["runs"], 1);
-    let every: Vec<(&str, u64)> = BENCH_EXECUTORS
-        .iter()
-        .map(|&(name, takes_jobs)| (name, if takes_jobs { 2 } else { 1 }))
-        .collect();
-    assert_eq!(report["results"].as_array().unwrap().len(), every.len());
+    assert_eq!(report["results"].as_array().unwrap().len(), EXECUTORS.len());
 
-    for (executor, jobs) in every {
-        let r = result(&report, executor, jobs);
+    for e in EXECUTORS {
+        let r = result(&report, e.name, if e.takes_jobs { 2 } else { 1 });
+        // The bench runs each with the arguments tests/common gives it.
+        assert_eq!(r["args"], serde_json::json!(e.jobs("2")), "{r}");
         assert!(r["mb_per_s"].as_f64().unwrap() > 0.0, "{r}");
         assert!(r["lines_per_s"].as_f64().unwrap() > 0.0, "{r}");
         assert!(r["median_ms"].as_f64().unwrap() > 0.0, "{r}");
@@ -138,14 +119,9 @@ fn serial_runs_once_whatever_the_jobs_and_runs_are_all_kept() {
 #[test]
 fn csv_has_one_row_per_executor_and_jobs() {
     let dir = logs();
-    let out = logcount()
-        .arg("bench")
-        .arg(dir.path())
-        .args([
-            "--format", "csv", "--runs", "1", "--warmup", "0", "-j", "1,2",
-        ])
-        .output()
-        .unwrap();
+    let out = output(logcount().arg("bench").arg(dir.path()).args([
+        "--format", "csv", "--runs", "1", "--warmup", "0", "-j", "1,2",
+    ]));
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -158,11 +134,11 @@ fn csv_has_one_row_per_executor_and_jobs() {
         .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(" -j "))
         .collect();
     let mut want = Vec::new();
-    for &(name, takes_jobs) in BENCH_EXECUTORS {
-        if takes_jobs {
-            want.extend([format!("{name} -j 1"), format!("{name} -j 2")]);
+    for e in EXECUTORS {
+        if e.takes_jobs {
+            want.extend([format!("{} -j 1", e.name), format!("{} -j 2", e.name)]);
         } else {
-            want.push(format!("{name} -j 1"));
+            want.push(format!("{} -j 1", e.name));
         }
     }
     assert_eq!(keys, want);
@@ -172,27 +148,23 @@ fn csv_has_one_row_per_executor_and_jobs() {
 #[test]
 fn table_says_what_was_checked_and_measured() {
     let dir = logs();
-    logcount()
-        .arg("bench")
-        .arg(dir.path())
-        .args([
-            "--format", "table", "--runs", "1", "--warmup", "0", "-j", "2",
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("2 files, 5,999 requests"))
-        .stdout(predicate::str::contains("every executor agrees"))
-        .stdout(
-            predicate::str::is_match(
-                r"(?m)^EXECUTOR +JOBS +WALL MEDIAN \(MIN–MAX\) +MB/S +LINES/S +SPEEDUP +PEAK RSS$",
-            )
+    assert(logcount().arg("bench").arg(dir.path()).args([
+        "--format", "table", "--runs", "1", "--warmup", "0", "-j", "2",
+    ]))
+    .success()
+    .stdout(predicate::str::contains("2 files, 5,999 requests"))
+    .stdout(predicate::str::contains("every executor agrees"))
+    .stdout(
+        predicate::str::is_match(
+            r"(?m)^EXECUTOR +JOBS +WALL MEDIAN \(MIN–MAX\) +MB/S +LINES/S +SPEEDUP +PEAK RSS$",
+        )
+        .unwrap(),
+    )
+    .stdout(
+        predicate::str::is_match(r"(?m)^serial +1 +[0-9.]+ ms \([0-9.]+–[0-9.]+\) .* 1\.00× ")
             .unwrap(),
-        )
-        .stdout(
-            predicate::str::is_match(r"(?m)^serial +1 +[0-9.]+ ms \([0-9.]+–[0-9.]+\) .* 1\.00× ")
-                .unwrap(),
-        )
-        .stdout(predicate::str::is_match(r"(?m)^threads +2 ").unwrap());
+    )
+    .stdout(predicate::str::is_match(r"(?m)^threads +2 ").unwrap());
 }
 
 #[test]
@@ -220,29 +192,31 @@ fn plot_writes_an_svg() {
 fn a_plot_that_cannot_be_written_fails_after_the_results() {
     let dir = logs();
     let svg = dir.path().join("no-such-dir").join("mbps.svg");
-    logcount()
-        .arg("bench")
-        .arg(dir.path())
-        .args(["--format", "csv", "--runs", "1", "--warmup", "0", "--plot"])
-        .arg(&svg)
-        .assert()
-        .code(1)
-        .stdout(predicate::str::starts_with("executor,jobs,"))
-        .stderr(predicate::str::contains("cannot write plot"));
+    assert(
+        logcount()
+            .arg("bench")
+            .arg(dir.path())
+            .args(["--format", "csv", "--runs", "1", "--warmup", "0", "--plot"])
+            .arg(&svg),
+    )
+    .code(1)
+    .stdout(predicate::str::starts_with("executor,jobs,"))
+    .stderr(predicate::str::contains("cannot write plot"));
 }
 
 #[test]
 fn unknown_executor_is_a_usage_error() {
     let dir = logs();
-    logcount()
-        .arg("bench")
-        .arg(dir.path())
-        .args(["--executors", "serial,warp"])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(predicate::str::contains("unknown executor `warp`"))
-        .stderr(predicate::str::contains("serial, threads"));
+    assert(
+        logcount()
+            .arg("bench")
+            .arg(dir.path())
+            .args(["--executors", "serial,warp"]),
+    )
+    .code(2)
+    .stdout("")
+    .stderr(predicate::str::contains("unknown executor `warp`"))
+    .stderr(predicate::str::contains("serial, threads"));
 }
 
 #[test]
@@ -254,28 +228,25 @@ fn bad_usage_exits_2() {
         &["--format", "ndjson"],
         &["-"],
     ] {
-        logcount()
-            .arg("bench")
-            .arg(dir.path())
-            .args(args)
-            .assert()
+        assert(logcount().arg("bench").arg(dir.path()).args(args))
             .code(2)
             .stdout("");
     }
-    logcount().arg("bench").assert().code(2);
+    assert(logcount().arg("bench")).code(2);
 }
 
 #[test]
 fn a_failing_input_stops_the_bench_with_its_error() {
     let dir = logs();
-    logcount()
-        .arg("bench")
-        .arg(dir.path())
-        .arg(dir.path().join("missing.log"))
-        .args(["--runs", "1", "--warmup", "0"])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(predicate::str::contains("serial failed"))
-        .stderr(predicate::str::contains("missing.log"));
+    assert(
+        logcount()
+            .arg("bench")
+            .arg(dir.path())
+            .arg(dir.path().join("missing.log"))
+            .args(["--runs", "1", "--warmup", "0"]),
+    )
+    .code(1)
+    .stdout("")
+    .stderr(predicate::str::contains("serial failed"))
+    .stderr(predicate::str::contains("missing.log"));
 }

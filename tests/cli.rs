@@ -1,18 +1,16 @@
 //! The command line, driven through the real binary: formats, inputs, errors and exit codes.
 
 mod common;
-use common::{gzip, key, write};
+use common::{
+    assert, gzip, json, key, logcount, output, output_with_stdin, spawn, wait_within, write,
+    DEADLINE,
+};
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::{Command, Stdio};
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
-
-fn logcount() -> Command {
-    Command::cargo_bin("logcount").unwrap()
-}
 
 /// Two small logs whose answers are easy to check by eye.
 fn fixture() -> tempfile::TempDir {
@@ -32,10 +30,9 @@ fn fixture() -> tempfile::TempDir {
     dir
 }
 
+/// The JSON report of a run of `cmd`.
 fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap();
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    json(&output(cmd))
 }
 
 #[test]
@@ -83,11 +80,7 @@ fn json_flag_equals_format_json() {
 #[test]
 fn ndjson_files_then_summary() {
     let dir = fixture();
-    let out = logcount()
-        .arg(dir.path())
-        .args(["--format", "ndjson"])
-        .output()
-        .unwrap();
+    let out = output(logcount().arg(dir.path()).args(["--format", "ndjson"]));
     assert!(out.status.success());
     let lines: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -108,11 +101,7 @@ fn ndjson_files_then_summary() {
 #[test]
 fn csv_has_a_header_and_a_row_per_file() {
     let dir = fixture();
-    let out = logcount()
-        .arg(dir.path())
-        .args(["--format", "csv"])
-        .output()
-        .unwrap();
+    let out = output(logcount().arg(dir.path()).args(["--format", "csv"]));
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let want = format!(
@@ -131,11 +120,7 @@ fn table_has_totals_row_and_separators() {
         big.extend_from_slice(format!("10.0.{}.{} - - x\n", i / 256, i % 256).as_bytes());
     }
     write(dir.path(), "big.log", &big);
-    let out = logcount()
-        .arg(dir.path())
-        .args(["--format", "table"])
-        .output()
-        .unwrap();
+    let out = output(logcount().arg(dir.path()).args(["--format", "table"]));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("PATH"), "{text}");
     assert!(text.contains("1,500"), "{text}");
@@ -149,9 +134,9 @@ fn table_has_totals_row_and_separators() {
 fn missing_file_beside_good_ones_exits_1_and_reports_the_rest() {
     let dir = fixture();
     let missing = dir.path().join("missing.log");
-    let out = logcount().arg(dir.path()).arg(&missing).output().unwrap();
+    let out = output(logcount().arg(dir.path()).arg(&missing));
     assert_eq!(out.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&out);
     assert_eq!(v["summary"]["files"], 2);
     assert_eq!(v["summary"]["errors"], 1);
     assert_eq!(v["errors"][0]["path"], missing.to_string_lossy().as_ref());
@@ -169,39 +154,33 @@ fn missing_file_beside_good_ones_exits_1_and_reports_the_rest() {
 
 #[test]
 fn bad_usage_exits_2() {
-    logcount().assert().code(2);
-    logcount().args(["--no-such-flag", "x"]).assert().code(2);
-    logcount().args(["-j", "0", "x"]).assert().code(2);
-    logcount().args(["--format", "xml", "x"]).assert().code(2);
-    logcount()
-        .args(["--executor", "nope", "x"])
-        .assert()
-        .code(2);
+    assert(&mut logcount()).code(2);
+    assert(logcount().args(["--no-such-flag", "x"])).code(2);
+    assert(logcount().args(["-j", "0", "x"])).code(2);
+    assert(logcount().args(["--format", "xml", "x"])).code(2);
+    assert(logcount().args(["--executor", "nope", "x"])).code(2);
 }
 
 #[test]
 fn help_and_version() {
-    let out = logcount().arg("--help").output().unwrap();
+    let out = output(logcount().arg("--help"));
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(
         help.contains("Examples:") && help.contains("--executor"),
         "{help}"
     );
-    logcount()
-        .arg("--version")
-        .assert()
+    assert(logcount().arg("--version"))
         .success()
         .stdout(predicates::str::starts_with("logcount "));
 }
 
 #[test]
 fn stdin_is_dash() {
-    let v = json_of(
-        logcount()
-            .arg("-")
-            .write_stdin("1.1.1.1 a\n\n2.2.2.2 b\n1.1.1.1 c\n"),
-    );
+    let v = json(&output_with_stdin(
+        logcount().arg("-"),
+        b"1.1.1.1 a\n\n2.2.2.2 b\n1.1.1.1 c\n",
+    ));
     assert_eq!(v["files"]["-"], json!({"total": 3, "ip": 2, "bytes": 31}));
 }
 
@@ -226,9 +205,9 @@ fn corrupt_gzip_is_that_files_error() {
     let mut gz = gzip(&b"1.1.1.1 a\n".repeat(10_000));
     gz.truncate(gz.len() / 2);
     write(dir.path(), "cut.log.gz", &gz);
-    let out = logcount().arg(dir.path()).output().unwrap();
+    let out = output(logcount().arg(dir.path()));
     assert_eq!(out.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&out);
     assert_eq!(v["summary"]["files"], 2);
     assert_eq!(v["errors"][0]["path"], key(dir.path(), "cut.log.gz"));
     assert!(v["files"].get(key(dir.path(), "cut.log.gz")).is_none());
@@ -275,19 +254,13 @@ fn closed_pipe_ends_quietly() {
         write(dir.path(), &format!("f{i:05}.log"), b"1.1.1.1 x\n");
     }
     for format in ["csv", "ndjson", "json"] {
-        let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("logcount"))
-            .arg(dir.path())
-            .args(["--format", format])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(logcount().arg(dir.path()).args(["--format", format]));
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
         assert!(!first.is_empty());
-        let out = child.wait_with_output().unwrap();
+        let out = wait_within(child, DEADLINE);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.is_empty(), "{format}: {stderr}");
         assert_eq!(out.status.code(), Some(0), "{format}");
@@ -304,11 +277,14 @@ fn full_disk_is_an_error_not_silence() {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let out = StdCommand::new(assert_cmd::cargo::cargo_bin("logcount"))
+    let child = logcount()
         .arg(dir.path())
+        .stdin(Stdio::null())
         .stdout(full)
-        .output()
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let out = wait_within(child, DEADLINE);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot write output"), "{stderr}");

@@ -1,40 +1,28 @@
 //! Inputs that must simply work in bounded memory: a gzip bomb, a huge line, many empty files,
-//! millions of distinct keys. Peak memory is the child's own `ru_maxrss`, from `wait4`.
+//! millions of distinct keys. Peak memory is the child's own `ru_maxrss`, from `wait4`
+//! (tests/common's `output_measured`).
+
+mod common;
+use common::{executor, json, logcount, output_measured, stderr, DEADLINE};
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
 /// Runs logcount with `args`; returns its JSON output and its peak RSS in bytes.
-#[allow(clippy::zombie_processes)] // reaped by `wait4`, which also gives its rusage
 fn run_measured(args: &[&str], dir: &Path) -> (Value, u64) {
-    let child = Command::new(env!("CARGO_BIN_EXE_logcount"))
-        .args(args)
-        .arg(dir)
-        .args(["--json", "--quiet"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let mut stdout = child.stdout.unwrap();
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut stdout, &mut out).unwrap();
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our child, not yet reaped; both out-pointers are valid.
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid);
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "status {status}"
+    let (out, rss) = output_measured(
+        logcount().args(args).arg(dir).args(["--json", "--quiet"]),
+        DEADLINE,
     );
-    (
-        serde_json::from_slice(&out).unwrap(),
-        usage.ru_maxrss as u64 * 1024,
-    )
+    assert!(
+        out.status.success(),
+        "status {}: {}",
+        out.status,
+        stderr(&out)
+    );
+    (json(&out), rss)
 }
 
 const MIB: u64 = 1 << 20;
@@ -49,7 +37,7 @@ fn gzip_bomb_is_streamed() {
     let member = enc.finish().unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bomb.log.gz"), member.repeat(256)).unwrap();
-    let (v, rss) = run_measured(&["-e", "serial"], dir.path());
+    let (v, rss) = run_measured(executor("serial").args, dir.path());
     assert_eq!(
         v["summary"]["total"],
         (block.len() / line.len() * 256) as u64
@@ -69,8 +57,8 @@ fn a_256_mib_line_needs_no_256_mib_buffer() {
     }
     f.write_all(b"\n5.6.7.8 - - y\n").unwrap();
     drop(f);
-    for executor in [&["-e", "serial"][..], &["-e", "threads", "-j", "2"]] {
-        let (v, rss) = run_measured(executor, dir.path());
+    for executor in ["serial", "threads"].map(|name| executor(name).jobs("2")) {
+        let (v, rss) = run_measured(&executor, dir.path());
         assert_eq!(v["summary"]["total"], 2, "{executor:?}");
         assert_eq!(v["summary"]["ip"], 2, "{executor:?}");
         assert!(rss < 64 * MIB, "{executor:?}: peak RSS {} MiB", rss / MIB);
@@ -108,7 +96,7 @@ fn millions_of_distinct_keys_in_compact_sets() {
     };
     write("a.log", 0..2_000_000);
     write("b.log", 1_000_000..3_000_000);
-    let (v, rss) = run_measured(&["-e", "threads", "-j", "2"], dir.path());
+    let (v, rss) = run_measured(&executor("threads").jobs("2"), dir.path());
     let keys = 3_000_000 + 30_000;
     assert_eq!(v["summary"]["ip"], keys);
     let per_key = rss / keys;

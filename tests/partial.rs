@@ -3,39 +3,22 @@
 //! is a one-line error with exit 1, never a wrong number.
 
 mod common;
-use common::{gzip, log_bytes, results_text};
+use common::{gzip, json, log_bytes, logcount, output, output_ok, output_with_stdin};
+use common::{results_text, stderr, stdout};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use proptest::prelude::*;
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_logcount"))
-}
-
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
+    output(logcount().args(args))
 }
 
 fn run_ok(args: &[&str]) -> Output {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    output_ok(logcount().args(args))
 }
 
 fn s(p: &Path) -> &str {
@@ -87,9 +70,7 @@ fn partials(logs: &Path, out: &Path, n: u32, extra: &[&str]) -> Vec<PathBuf> {
 }
 
 fn merge(parts: &[PathBuf], extra: &[&str]) -> Output {
-    let mut cmd = bin();
-    cmd.arg("merge").args(parts).args(extra);
-    cmd.output().unwrap()
+    output(logcount().arg("merge").args(parts).args(extra))
 }
 
 #[test]
@@ -394,20 +375,7 @@ fn text_partials_round_trip_one_by_one_or_concatenated_on_stdin() {
     // One stream, slices in any order, as an engine might collect them.
     texts.reverse();
     let all = texts.concat();
-    let mut child = bin()
-        .args(["merge", "-", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(all.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(logcount().args(["merge", "-", "--json"]), all.as_bytes());
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(results_text(&stdout(&out)), results_text(&direct));
 }
@@ -427,10 +395,7 @@ fn input_errors_travel_in_the_partials_and_merge_reports_them() {
         v.extend(extra.iter().map(|e| e.to_string()));
         v
     };
-    let direct = bin()
-        .args(args(&["--json", "--chunk-size", "4K"]))
-        .output()
-        .unwrap();
+    let direct = output(logcount().args(args(&["--json", "--chunk-size", "4K"])));
     assert_eq!(direct.status.code(), Some(1));
     let out = dir.path().join("p");
     std::fs::create_dir(&out).unwrap();
@@ -438,18 +403,14 @@ fn input_errors_travel_in_the_partials_and_merge_reports_them() {
     for i in 0..3 {
         let file = out.join(format!("{i}.part"));
         let slice = format!("{i}/3");
-        let p = bin()
-            .arg("partial")
-            .args(args(&[
-                "--chunk-size",
-                "4K",
-                "--slice",
-                &slice,
-                "-o",
-                s(&file),
-            ]))
-            .output()
-            .unwrap();
+        let p = output(logcount().arg("partial").args(args(&[
+            "--chunk-size",
+            "4K",
+            "--slice",
+            &slice,
+            "-o",
+            s(&file),
+        ])));
         // The partial is written: the errors are in it.
         assert_eq!(p.status.code(), Some(0), "{}", stderr(&p));
         assert!(stderr(&p).contains("missing.log"));
@@ -458,7 +419,7 @@ fn input_errors_travel_in_the_partials_and_merge_reports_them() {
     let m = merge(&parts, &["--json"]);
     assert_eq!(m.status.code(), Some(1));
     assert_eq!(results_text(&stdout(&m)), results_text(&stdout(&direct)));
-    let v: Value = serde_json::from_slice(&m.stdout).unwrap();
+    let v = json(&m);
     assert_eq!(v["summary"]["errors"], 2);
     let err = stderr(&m);
     assert!(

@@ -1,26 +1,27 @@
 //! The process-pool executor, driven through the real binary: both start methods, standard
 //! input, the worker protocol, and every fault a worker can have (dying, panicking, writing
 //! garbage or half a frame, being another build), plus signals to the parent.
+//!
+//! Both start methods are tests/common's procpool executors; every run ends within a minute
+//! or fails: a run that never ends is exactly the bug these tests look for.
 
 mod common;
-use common::{key, write};
+use common::{agreed, executor, for_each_procpool_executor, json, key, logcount, mkfifo};
+use common::{output_within, spawn, wait_for, wait_within, write, BIN, WORKER_FAULT_ENV};
 
 use std::fs::OpenOptions;
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Output};
+use std::time::Duration;
 
 use logcount::executor::procpool::{wire, FAULT_ENV};
 use serde_json::{json, Value};
 
-const METHODS: [&str; 2] = ["fork", "spawn"];
+/// The longest any run here may take.
+const A_MINUTE: Duration = Duration::from_secs(60);
 
-fn logcount() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logcount"));
-    cmd.env_remove(FAULT_ENV).env("RUST_BACKTRACE", "0");
-    cmd
-}
+/// The longest a worker or a signalled run may take to appear or to end.
+const TWENTY_SECONDS: Duration = Duration::from_secs(20);
 
 /// Three logs; `b.log` is the one faults are aimed at, and is big enough to be cut into
 /// several jobs with `--chunk-size 1K`.
@@ -46,91 +47,41 @@ fn fixture() -> tempfile::TempDir {
     dir
 }
 
-/// Runs `cmd` to the end, failing (instead of hanging) if it has not ended within a minute:
-/// a run that never ends is exactly the bug these tests look for.
+/// Runs `cmd` to the end within [`A_MINUTE`], `stdin` on its standard input.
 fn output_within_a_minute(cmd: &mut Command, stdin: &[u8]) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let input = {
-        let stdin = stdin.to_vec();
-        std::thread::spawn(move || {
-            let _ = input.write_all(&stdin);
-        })
-    };
-    let reader = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            r.read_to_end(&mut v).unwrap();
-            v
-        })
-    };
-    let stdout = reader(Box::new(child.stdout.take().unwrap()));
-    let stderr = reader(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{cmd:?} did not end within a minute");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    input.join().unwrap();
-    Output {
-        status,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    }
+    output_within(cmd, Some(stdin), A_MINUTE)
 }
 
-fn run(cmd: &mut Command) -> (Output, Value) {
-    let out = output_within_a_minute(cmd, b"");
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out, v)
-}
-
+/// Counts `dir` with `args`, with `fault` injected into the workers when given; returns the
+/// run's output and its JSON report.
 fn count(dir: &Path, args: &[&str], fault: Option<&str>) -> (Output, Value) {
+    assert_eq!(
+        WORKER_FAULT_ENV, FAULT_ENV,
+        "tests/common must clear the library's fault variable"
+    );
     let mut cmd = logcount();
     cmd.arg(dir).args(["--json", "--quiet"]).args(args);
     if let Some(f) = fault {
         cmd.env(FAULT_ENV, f);
     }
-    run(&mut cmd)
+    let out = output_within_a_minute(&mut cmd, b"");
+    let v = json(&out);
+    (out, v)
 }
 
 #[test]
 fn reports_the_executor_and_its_start_method() {
     let dir = fixture();
-    let want = count(dir.path(), &["-e", "serial"], None).1;
-    for method in METHODS {
-        let (out, v) = count(
-            dir.path(),
-            &["-e", "procpool", "-j", "3", "--start-method", method],
-            None,
-        );
+    let want = count(dir.path(), executor("serial").args, None).1;
+    for_each_procpool_executor(|executor| {
+        let (out, v) = count(dir.path(), &executor.jobs("3"), None);
         assert!(out.status.success());
         assert_eq!(
             v["executor"],
-            json!({"name": "procpool", "jobs": 3, "start_method": method})
+            json!({"name": "procpool", "jobs": 3, "start_method": executor.start_method()})
         );
-        assert_eq!(
-            (&v["files"], &v["summary"]),
-            (&want["files"], &want["summary"])
-        );
-    }
+        assert_eq!(agreed(&v), agreed(&want));
+    });
     let (_, v) = count(dir.path(), &["-e", "procpool", "-j", "2"], None);
     assert_eq!(
         v["executor"]["start_method"], "fork",
@@ -140,17 +91,18 @@ fn reports_the_executor_and_its_start_method() {
 
 #[test]
 fn start_method_needs_procpool() {
-    let out = logcount()
-        .args(["x.log", "-e", "threads", "--start-method", "spawn"])
-        .output()
-        .unwrap();
+    let out = output_within(
+        logcount().args(["x.log", "-e", "threads", "--start-method", "spawn"]),
+        None,
+        A_MINUTE,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--executor procpool"));
 }
 
 #[test]
 fn the_worker_command_is_hidden_from_help() {
-    let out = logcount().arg("--help").output().unwrap();
+    let out = output_within(logcount().arg("--help"), None, A_MINUTE);
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("procpool"));
     assert!(!help.contains("__worker"), "{help}");
@@ -168,39 +120,26 @@ fn standard_input_is_counted_beside_files() {
             .args(args);
         let out = output_within_a_minute(&mut cmd, &stdin);
         assert!(out.status.success(), "{args:?}");
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        (v["files"].clone(), v["summary"].clone())
+        agreed(&json(&out))
     };
-    let want = run_with(&["-e", "serial"]);
+    let want = run_with(executor("serial").args);
     assert_eq!(
-        want.0["-"],
+        want["files"]["-"],
         json!({"total": 3000, "ip": 2, "bytes": stdin.len()})
     );
-    for method in METHODS {
-        assert_eq!(
-            run_with(&["-e", "procpool", "-j", "2", "--start-method", method]),
-            want
-        );
-    }
+    for_each_procpool_executor(|executor| {
+        assert_eq!(run_with(&executor.jobs("2")), want);
+    });
 }
 
 /// Runs with `fault` aimed at b.log and checks: exit 1, b.log's one error says a worker
 /// failed twice, and every other file is counted exactly as `serial` counts it.
 fn check_fault_fails_only_b(fault: &str, expect_in_error: &str) {
     let dir = fixture();
-    let want = count(dir.path(), &["-e", "serial"], None).1;
-    for method in METHODS {
+    let want = count(dir.path(), executor("serial").args, None).1;
+    for_each_procpool_executor(|executor| {
         for chunk in ["1K", "64M"] {
-            let args = [
-                "-e",
-                "procpool",
-                "-j",
-                "2",
-                "--start-method",
-                method,
-                "--chunk-size",
-                chunk,
-            ];
+            let args = executor.with(&["-j", "2", "--chunk-size", chunk]);
             let (out, v) = count(dir.path(), &args, Some(fault));
             let context = format!("{fault} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
             assert_eq!(out.status.code(), Some(1), "{context}");
@@ -224,7 +163,7 @@ fn check_fault_fails_only_b(fault: &str, expect_in_error: &str) {
                 "{context}"
             );
         }
-    }
+    });
 }
 
 #[test]
@@ -250,26 +189,15 @@ fn a_worker_that_writes_half_a_frame_is_never_trusted() {
 #[test]
 fn a_job_whose_worker_dies_once_is_retried_on_a_fresh_worker_and_counted() {
     let dir = fixture();
-    let want = count(dir.path(), &["-e", "serial"], None).1;
-    for method in METHODS {
+    let want = count(dir.path(), executor("serial").args, None).1;
+    for_each_procpool_executor(|executor| {
+        let method = executor.start_method().unwrap();
         for jobs in ["1", "3"] {
-            let args = [
-                "-e",
-                "procpool",
-                "-j",
-                jobs,
-                "--start-method",
-                method,
-                "--chunk-size",
-                "1K",
-            ];
+            let args = executor.with(&["-j", jobs, "--chunk-size", "1K"]);
             for fault in ["die-once-on:b.log", "die-once-on:.log"] {
                 let (out, v) = count(dir.path(), &args, Some(fault));
                 assert!(out.status.success(), "{fault} {args:?}");
-                assert_eq!(
-                    (&v["files"], &v["summary"]),
-                    (&want["files"], &want["summary"])
-                );
+                assert_eq!(agreed(&v), agreed(&want));
                 // With -j 3 the parent merges on a second thread, so the retry's worker is
                 // spawned: quietly, and the run still reports the method asked for.
                 assert_eq!(v["executor"]["start_method"], method, "{fault} {args:?}");
@@ -277,15 +205,14 @@ fn a_job_whose_worker_dies_once_is_retried_on_a_fresh_worker_and_counted() {
                 assert!(stderr.is_empty(), "{fault} {args:?}: {stderr}");
             }
         }
-    }
+    });
 }
 
 #[test]
 fn a_worker_of_another_build_is_refused_with_a_clear_error() {
     let dir = fixture();
-    for method in METHODS {
-        let args = ["-e", "procpool", "-j", "2", "--start-method", method];
-        let (out, v) = count(dir.path(), &args, Some("bad-hello"));
+    for_each_procpool_executor(|executor| {
+        let (out, v) = count(dir.path(), &executor.jobs("2"), Some("bad-hello"));
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(v["summary"]["errors"], 3);
         assert_eq!(v["summary"]["files"], 0);
@@ -294,7 +221,7 @@ fn a_worker_of_another_build_is_refused_with_a_clear_error() {
             stderr.contains("is a different build of logcount"),
             "{stderr}"
         );
-    }
+    });
 }
 
 /// Drives `logcount __worker` by hand with `request` on its stdin.
@@ -346,7 +273,7 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
     );
 
     // With the binary's build id it serves both jobs, and stdout is frames and only frames.
-    let exe = Path::new(env!("CARGO_BIN_EXE_logcount"));
+    let exe = Path::new(BIN);
     let out = worker_session(&request(wire::build_id_of(exe)));
     assert!(
         out.status.success(),
@@ -415,26 +342,16 @@ fn exists(pid: u32, start: &str) -> bool {
     stat(pid).is_some_and(|(_, s, _)| s == start)
 }
 
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(t) = f() {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Starts a run over two FIFOs that never end (so it is certainly still running), and
-/// returns it with its two workers once both are up.
-fn start_endless_run(method: &str, dir: &Path) -> (Child, Vec<(u32, String)>, Vec<std::fs::File>) {
+/// Starts a run with `executor` (its args with `-j 2`) over two FIFOs that never end (so it is certainly
+/// still running), and returns it with its two workers once both are up.
+fn start_endless_run(
+    executor: &[&str],
+    dir: &Path,
+) -> (Child, Vec<(u32, String)>, Vec<std::fs::File>) {
     let mut writers = Vec::new();
     for name in ["x.fifo", "y.fifo"] {
         let path = dir.join(name);
-        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-        // SAFETY: plain libc call with a valid C string.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        mkfifo(&path);
         // Read-write so the open does not wait for a reader, and the FIFO always has a
         // writer: the worker's read blocks for ever.
         writers.push(
@@ -445,23 +362,14 @@ fn start_endless_run(method: &str, dir: &Path) -> (Child, Vec<(u32, String)>, Ve
                 .unwrap(),
         );
     }
-    let child = logcount()
-        .args([dir.join("x.fifo"), dir.join("y.fifo")])
-        .args([
-            "--json",
-            "-e",
-            "procpool",
-            "-j",
-            "2",
-            "--start-method",
-            method,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(
+        logcount()
+            .args([dir.join("x.fifo"), dir.join("y.fifo")])
+            .arg("--json")
+            .args(executor),
+    );
     let pid = child.id();
-    let workers = wait_for("two workers", || {
+    let workers = wait_for("two workers", TWENTY_SECONDS, || {
         let c = children_of(pid);
         (c.len() == 2).then_some(c)
     });
@@ -471,41 +379,40 @@ fn start_endless_run(method: &str, dir: &Path) -> (Child, Vec<(u32, String)>, Ve
 #[test]
 fn a_signal_ends_every_worker_and_prints_no_result() {
     for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
-        for method in METHODS {
+        for_each_procpool_executor(|executor| {
+            let method = executor.name;
             let dir = tempfile::tempdir().unwrap();
-            let (mut child, workers, _writers) = start_endless_run(method, dir.path());
+            let (child, workers, _writers) = start_endless_run(&executor.jobs("2"), dir.path());
             // SAFETY: signalling our own child.
             assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
-            let status = wait_for("the run to end", || child.try_wait().unwrap());
-            assert_eq!(status.code(), Some(code), "{method} signal {signal}");
-            let mut stdout = Vec::new();
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_end(&mut stdout)
-                .unwrap();
-            assert!(stdout.is_empty(), "{}", String::from_utf8_lossy(&stdout));
+            // The run ends within 20 s of the signal, or the test fails.
+            let out = wait_within(child, TWENTY_SECONDS);
+            assert_eq!(out.status.code(), Some(code), "{method} signal {signal}");
+            assert!(
+                out.stdout.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
             // The parent reaped its workers before exiting: none is left, not even a zombie.
             for (pid, start) in &workers {
                 assert!(!exists(*pid, start), "worker {pid} left behind ({method})");
             }
-        }
+        });
     }
 }
 
 #[test]
 fn workers_die_with_a_parent_that_is_killed() {
-    for method in METHODS {
+    for_each_procpool_executor(|executor| {
         let dir = tempfile::tempdir().unwrap();
-        let (mut child, workers, _writers) = start_endless_run(method, dir.path());
+        let (mut child, workers, _writers) = start_endless_run(&executor.jobs("2"), dir.path());
         child.kill().unwrap();
         child.wait().unwrap();
         for (pid, start) in &workers {
-            wait_for("the orphaned worker to die", || {
+            wait_for("the orphaned worker to die", TWENTY_SECONDS, || {
                 let gone = stat(*pid).is_none_or(|(_, s, state)| s != *start || state == "Z");
                 gone.then_some(())
             });
         }
-    }
+    });
 }

@@ -2,34 +2,28 @@
 //!
 //! Files are changed *between planning and counting* without any hook in logcount: the run is
 //! given a FIFO first and a log second; `serial` plans both, then blocks reading the FIFO, and
-//! while it waits the test truncates, appends to, deletes or replaces the log.
+//! while it waits the test truncates, appends to, deletes or replaces the log. Every executor
+//! of tests/common's list takes its turn, with one worker (`-j 1`) where it takes `-j`.
 
 mod common;
-use common::mkfifo;
+use common::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
+use common::{spawn, wait_within, BIN};
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_logcount")
-}
-
-/// Runs logcount on `args` with `--json`, failing the test if it hangs.
+/// Runs logcount on `args` with `--json`, failing the test if it runs over 20 s.
 fn run(args: &[&Path], extra: &[&str]) -> Output {
-    let child = Command::new(bin())
-        .args(args)
-        .args(extra)
-        .arg("--json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_or_kill(child, Duration::from_secs(20))
+    output_within(
+        logcount().args(args).args(extra).arg("--json"),
+        None,
+        Duration::from_secs(20),
+    )
 }
 
 /// Asserts that the run reported `path` as its `i`-th error, for a reason containing `reason`.
@@ -37,24 +31,6 @@ fn assert_error(v: &Value, i: usize, path: &Path, reason: &str) {
     assert_eq!(v["errors"][i]["path"], key(path), "{v}");
     let error = v["errors"][i]["error"].as_str().unwrap_or_default();
     assert!(error.contains(reason), "{reason:?} not in {error:?}");
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-/// Waits for `child` at most `limit`, killing it (and failing) if it hangs.
-fn wait_or_kill(mut child: Child, limit: Duration) -> Output {
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            child.kill().unwrap();
-            panic!("logcount hung for more than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
 }
 
 fn lines(n: usize) -> Vec<u8> {
@@ -67,22 +43,18 @@ fn lines(n: usize) -> Vec<u8> {
 
 const LOG: &str = "1-access.log";
 
-/// Executors that count the gate before the log: `serial` in argument order, the others with
-/// one worker, streams first.
-const ONE_AT_A_TIME: &[&[&str]] = &[
-    &["-e", "serial"],
-    &["-e", "threads", "-j", "1"],
-    &["-e", "async", "-j", "1"],
-    &["-e", "procpool", "-j", "1", "--start-method", "fork"],
-    &["-e", "procpool", "-j", "1", "--start-method", "spawn"],
-];
-
-/// Runs `check` on the outcome of [`change_between_plan_and_count`] for every executor.
-fn for_each_executor(log_bytes: &[u8], change: impl Fn(&Path), check: impl Fn(&Output, &Path)) {
-    for executor in ONE_AT_A_TIME {
-        let (out, dir) = change_between_plan_and_count(executor, log_bytes, &change);
+/// Runs `check` on the outcome of [`change_between_plan_and_count`] for every executor, each
+/// counting the gate before the log: `serial` in argument order, the others with one worker
+/// (`-j 1`), streams first.
+fn for_each_executor_changing(
+    log_bytes: &[u8],
+    change: impl Fn(&Path),
+    check: impl Fn(&Output, &Path),
+) {
+    for_each_executor(|executor| {
+        let (out, dir) = change_between_plan_and_count(&executor.jobs("1"), log_bytes, &change);
         check(&out, &dir.path().join(LOG));
-    }
+    });
 }
 
 /// Starts `logcount GATE LOG`, lets `change` act on `log` once the run is planned and waiting
@@ -97,21 +69,14 @@ fn change_between_plan_and_count(
     let log = dir.path().join(LOG);
     std::fs::write(&log, log_bytes).unwrap();
     mkfifo(&gate);
-    let child = Command::new(bin())
-        .args([&gate, &log])
-        .args(executor)
-        .arg("--json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(logcount().args([&gate, &log]).args(executor).arg("--json"));
     // Opening the gate for writing returns once logcount opened it for reading: planning is
     // over, and counting the log has not started.
     let mut writer = OpenOptions::new().write(true).open(&gate).unwrap();
     change(&log);
     writer.write_all(b"9.9.9.9 gate\n").unwrap();
     drop(writer);
-    (wait_or_kill(child, Duration::from_secs(30)), dir)
+    (wait_within(child, Duration::from_secs(30)), dir)
 }
 
 fn key(path: &Path) -> String {
@@ -128,9 +93,9 @@ fn truncated_while_counting_is_that_files_error() {
             .set_len(100)
             .unwrap();
     };
-    for_each_executor(&lines(1000), truncate, |out, log| {
+    for_each_executor_changing(&lines(1000), truncate, |out, log| {
         assert_eq!(out.status.code(), Some(1));
-        let v = json_of(out);
+        let v = json(out);
         assert_error(&v, 0, log, "shrank");
         assert_eq!(v["summary"]["files"], 1, "the gate is still counted");
     });
@@ -145,9 +110,9 @@ fn appended_while_counting_gives_the_planned_snapshot_without_a_torn_line() {
         f.write_all(b"rn\" 200 1\n6.6.6.6 - - [late]\n7.7.7.7 - - [late]\n")
             .unwrap();
     };
-    for_each_executor(&bytes, append, |out, log| {
+    for_each_executor_changing(&bytes, append, |out, log| {
         assert_eq!(out.status.code(), Some(0));
-        let v = json_of(out);
+        let v = json(out);
         // 100 planned lines plus the torn one, finished once; the late lines are not counted.
         assert_eq!(v["files"][key(log)]["total"], 101);
         assert_eq!(v["files"][key(log)]["ip"], 101);
@@ -157,9 +122,9 @@ fn appended_while_counting_gives_the_planned_snapshot_without_a_torn_line() {
 #[test]
 fn deleted_before_counting_is_that_files_error() {
     let delete = |log: &Path| std::fs::remove_file(log).unwrap();
-    for_each_executor(&lines(10), delete, |out, log| {
+    for_each_executor_changing(&lines(10), delete, |out, log| {
         assert_eq!(out.status.code(), Some(1));
-        let v = json_of(out);
+        let v = json(out);
         assert_eq!(v["errors"][0]["path"], key(log));
         assert_eq!(v["summary"]["files"], 1);
     });
@@ -172,9 +137,9 @@ fn replaced_before_counting_is_that_files_error() {
         std::fs::write(&new, lines(3)).unwrap();
         std::fs::rename(&new, log).unwrap();
     };
-    for_each_executor(&lines(10), replace, |out, log| {
+    for_each_executor_changing(&lines(10), replace, |out, log| {
         assert_eq!(out.status.code(), Some(1));
-        let v = json_of(out);
+        let v = json(out);
         assert_error(&v, 0, log, "replaced");
     });
 }
@@ -188,7 +153,7 @@ fn dangling_symlink_named_is_an_error() {
     std::fs::write(&good, lines(3)).unwrap();
     let out = run(&[&link, &good], &[]);
     assert_eq!(out.status.code(), Some(1));
-    let v = json_of(&out);
+    let v = json(&out);
     assert_eq!(v["errors"][0]["path"], key(&link));
     assert_eq!(v["files"][key(&good)]["total"], 3);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -212,12 +177,12 @@ fn unreadable_directory_is_an_error_and_the_rest_is_counted() {
     // SAFETY: geteuid has no preconditions.
     let mut cmd = if unsafe { libc::geteuid() } == 0 {
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
+        clean_env(&mut c).args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
         c
     } else {
-        Command::new(bin())
+        logcount()
     };
-    let out = cmd.arg(root).arg("--json").output().unwrap();
+    let out = output(cmd.arg(root).arg("--json"));
     std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     assert_eq!(
         out.status.code(),
@@ -225,7 +190,7 @@ fn unreadable_directory_is_an_error_and_the_rest_is_counted() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v = json_of(&out);
+    let v = json(&out);
     assert_eq!(v["files"][key(&root.join("good.log"))]["total"], 4);
     assert_error(&v, 0, &locked, "Permission denied");
 }
@@ -237,7 +202,7 @@ fn fifo_without_writer_named_does_not_hang() {
     mkfifo(&fifo);
     let out = run(&[&fifo], &[]);
     assert_eq!(out.status.code(), Some(1));
-    let v = json_of(&out);
+    let v = json(&out);
     assert_error(&v, 0, &fifo, "no writer");
 }
 
@@ -249,7 +214,7 @@ fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
     let out = run(&[dir.path()], &[]);
     assert_eq!(out.status.code(), Some(0));
-    let v = json_of(&out);
+    let v = json(&out);
     assert_eq!(
         v["summary"],
         json!({"files": 1, "total": 2, "ip": 2, "bytes": 62, "errors": 0})
@@ -268,7 +233,7 @@ fn device_named_is_an_error_not_an_endless_read() {
     std::fs::write(dir.path().join("a.log"), lines(2)).unwrap();
     let out = run(&[Path::new("/dev/zero"), dir.path()], &[]);
     assert_eq!(out.status.code(), Some(1));
-    let v = json_of(&out);
+    let v = json(&out);
     assert_error(&v, 0, Path::new("/dev/zero"), "character device");
     assert_eq!(v["summary"]["files"], 1);
 }
@@ -281,7 +246,7 @@ fn symlink_loop_is_an_error_not_a_hang() {
     std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
     let out = run(&[dir.path()], &[]);
     assert_eq!(out.status.code(), Some(1));
-    let v = json_of(&out);
+    let v = json(&out);
     assert_eq!(v["summary"]["files"], 1);
     assert_eq!(v["errors"][0]["path"], key(&dir.path().join("sub/loop")));
 }

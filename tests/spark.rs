@@ -7,24 +7,20 @@
 //! them the tests say so and pass, except under CI, where they fail.
 
 mod common;
-use common::results_text;
+use common::{clean_env, exit_within, logcount, output_ok, results_text, stdout, BIN};
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Two Spark clusters at once would only fight over the cores.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// The longest a Spark run may take before the test kills it and fails.
 const DEADLINE: Duration = Duration::from_secs(300);
-
-fn logcount() -> &'static str {
-    env!("CARGO_BIN_EXE_logcount")
-}
 
 fn driver() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/spark/logcount_spark.py")
@@ -91,19 +87,18 @@ fn spark_or_skip(test: &str) -> Option<PathBuf> {
 /// Logs big enough to cut into several chunks per file, so slices share files.
 fn logs(dir: &Path) -> PathBuf {
     let logs = dir.join("logs");
-    let out = Command::new(logcount())
-        .args([
-            "gen",
-            logs.to_str().unwrap(),
-            "--files",
-            "3",
-            "--lines",
-            "20000",
-        ])
-        .args(["--seed", "11", "--unique", "5000"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    output_ok(
+        logcount()
+            .args([
+                "gen",
+                logs.to_str().unwrap(),
+                "--files",
+                "3",
+                "--lines",
+                "20000",
+            ])
+            .args(["--seed", "11", "--unique", "5000"]),
+    );
     std::fs::write(
         logs.join("awkward.log"),
         b"1.2.3.4 - -\r\n\n01.2.3.4\n-\n,x\n\xff - -",
@@ -113,24 +108,24 @@ fn logs(dir: &Path) -> PathBuf {
 }
 
 fn direct(logs: &Path) -> String {
-    let out = Command::new(logcount())
-        .arg(logs)
-        .args(["--chunk-size", "256K", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
+    stdout(&output_ok(logcount().arg(logs).args([
+        "--chunk-size",
+        "256K",
+        "--json",
+    ])))
 }
 
 /// Runs the Spark driver; returns its stdout and stderr. Kills its whole process group (the
-/// driver JVM and executor JVMs included) if it outlives [`DEADLINE`].
+/// driver JVM and executor JVMs included) if it outlives [`DEADLINE`]: it leads its own
+/// group, which tests/common's `exit_within` kills whole.
 fn run_driver(python: &Path, dir: &Path, args: &[&str]) -> (bool, String, String) {
     let (out, err) = (dir.join("driver.out"), dir.join("driver.err"));
-    let mut child = Command::new(python)
+    // The driver runs logcount: in the environment tests/common gives it.
+    let mut child = clean_env(&mut Command::new(python))
         .arg(driver())
         .args([
             "--logcount",
-            logcount(),
+            BIN,
             "--partial-arg=--chunk-size",
             "--partial-arg=256K",
         ])
@@ -141,21 +136,11 @@ fn run_driver(python: &Path, dir: &Path, args: &[&str]) -> (bool, String, String
         .process_group(0)
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            // SAFETY: signalling the process group we created; no memory is involved.
-            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
-            let _ = child.wait();
-            panic!(
-                "Spark driver ran over {DEADLINE:?}; its stderr:\n{}",
-                std::fs::read_to_string(&err).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    let Some(status) = exit_within(&mut child, DEADLINE) else {
+        panic!(
+            "Spark driver ran over {DEADLINE:?}; its stderr:\n{}",
+            std::fs::read_to_string(&err).unwrap_or_default()
+        );
     };
     (
         status.success(),

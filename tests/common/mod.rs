@@ -1,5 +1,20 @@
-//! Helpers shared by the integration tests (each test file is its own crate and uses some).
+//! The harness every integration test uses (each test file is its own crate and uses some):
+//!
+//! - [`run`]: the launcher [`logcount`] and runs that end by a deadline ([`output`],
+//!   [`output_within`], [`spawn`] + [`wait_within`], ...), and reading what a run printed
+//!   ([`json`], [`agreed`], [`stdout`], [`stderr`]);
+//! - [`executors`]: THE list of executors, [`EXECUTORS`], and [`for_each_executor`];
+//! - below: inputs (files, gzip, FIFOs, random logs) and how a report names them.
 #![allow(dead_code)]
+
+pub mod executors;
+pub mod run;
+
+// Each test crate uses a subset of the harness.
+#[allow(unused_imports)]
+pub use executors::*;
+#[allow(unused_imports)]
+pub use run::*;
 
 use std::io::Write;
 use std::path::Path;
