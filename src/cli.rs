@@ -58,7 +58,7 @@ pub enum Command {
     Bench(BenchArgs),
     /// A process-pool worker (started by logcount itself; speaks a binary protocol on
     /// stdin/stdout).
-    #[command(name = "__worker", hide = true)]
+    #[command(name = logcount::executor::procpool::WORKER_COMMAND, hide = true)]
     Worker(WorkerArgs),
     /// Count one slice of the planned jobs into an exact, mergeable partial result (for
     /// running logcount under a cluster engine or batch scheduler).

@@ -30,7 +30,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// A key set split into shards that threads can fill at the same time.
 #[derive(Debug)]
-pub struct ShardedKeySet {
+pub(crate) struct ShardedKeySet {
     shards: Box<[Mutex<KeySet>]>,
     /// Where the next absorb starts, so threads absorbing at once start on different shards.
     next_start: AtomicUsize,
@@ -101,10 +101,6 @@ impl ShardedKeySet {
     /// Number of distinct keys (shards are disjoint).
     pub fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len()).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -471,6 +467,6 @@ mod tests {
         a.drain_into(&b);
         assert_eq!((a.len(), b.len()), (0, 5));
         assert_eq!(b.take_shards().iter().map(KeySet::len).sum::<usize>(), 5);
-        assert!(b.is_empty());
+        assert_eq!(b.len(), 0);
     }
 }

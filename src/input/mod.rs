@@ -8,8 +8,10 @@ mod read;
 use std::path::{Path, PathBuf};
 
 pub use expand::{expand, Expanded};
-pub use open::{open_file, open_file_cached, FIFO_WAIT};
-pub use read::{count_job, job_range, shrank, JobCounter, Span, READ_BUF};
+pub use open::open_file;
+pub(crate) use open::open_file_cached;
+pub use read::{count_job, JobCounter, READ_BUF};
+pub(crate) use read::{job_range, Span};
 
 /// Where an input's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]

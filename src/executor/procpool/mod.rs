@@ -30,7 +30,7 @@ use crate::plan::{Plan, DEFAULT_CHUNK};
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
-pub use worker::{serve, worker_main, Faults, FAULT_ENV, WORKER_COMMAND};
+pub use worker::{worker_main, FAULT_ENV, WORKER_COMMAND};
 
 /// How worker processes are started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
