@@ -7,8 +7,8 @@
 //! partial results merge elsewhere (under a cluster engine). The contract these modules keep is
 //! `docs/contract.md`; the command line (`main`, `cli`, `settings`, `app`) lives in the binary.
 //!
-//! Layers only point down: `executor`, `partial` → `reduce` → `report` → `plan` → `input` →
-//! `codec` → `count`; `diag` (warnings) and `progress` are below everything that reports.
+//! Layers only point down (`tests/layers.rs` checks it): `partial` → `executor` → `reduce` →
+//! `report` → `plan` → `input` → `codec`, `gen` → `count` → `progress` → `diag`.
 
 pub mod codec;
 pub mod count;
