@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use logcount::executor::{cpus, execute, ExecutorKind};
+use logcount::format::{Choice, Format};
 use logcount::gen::{generate, GenOptions};
-use logcount::plan::Plan;
+use logcount::plan::{Plan, Settings};
 use logcount::progress::Progress;
 
 /// The executors benched, as (name, kind, jobs); a new executor is one line here.
@@ -27,6 +28,7 @@ fn executors() -> Vec<(&'static str, ExecutorKind, usize)> {
     list
 }
 
+/// Every executor on the same files, with the format detected (`auto`) and named (`classic`).
 fn executors_bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let opts = GenOptions {
@@ -40,12 +42,25 @@ fn executors_bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("executors/8x100k");
     group.throughput(Throughput::Bytes(data.bytes));
-    for (name, kind, jobs) in executors() {
+    let formats = [
+        ("auto", Choice::Auto),
+        ("classic", Choice::Named(Format::CLASSIC)),
+    ];
+    for ((name, kind, jobs), (format_name, format)) in executors()
+        .into_iter()
+        .flat_map(|e| formats.iter().map(move |f| (e, *f)))
+    {
         let executor = kind.build(jobs, None);
-        group.bench_function(BenchmarkId::new(name, jobs), |b| {
+        let id = BenchmarkId::new(format!("{name}/{format_name}"), jobs);
+        group.bench_function(id, |b| {
             b.iter(|| {
                 let started = Instant::now();
-                let plan = Plan::new(&args, executor.default_chunk_size());
+                let settings = Settings {
+                    chunk_size: executor.default_chunk_size(),
+                    format,
+                    ..Settings::default()
+                };
+                let plan = Plan::new(&args, &settings);
                 let hidden = Progress::hidden();
                 let report = execute(&plan, executor.as_ref(), &hidden, started, |_| {
                     ControlFlow::Continue(())

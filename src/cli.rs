@@ -7,11 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::settings::{
     self, BenchExecutor, BenchFormat, BenchSettings, CountSettings, GenSettings, MergeSettings,
-    PartialSettings, RunSettings, Settings, UsageError,
+    PartialSettings, Reading, RunSettings, Settings, UsageError,
 };
 use logcount::executor::{ExecutorKind, StartMethod};
+use logcount::format::Choice;
 use logcount::gen::GenOptions;
-use logcount::report::Format;
+use logcount::report::OutputFormat;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -112,6 +113,27 @@ pub struct RunArgs {
     /// Print no notes or progress on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// How lines are read: `auto` (each file's format from its first lines), or one format for
+    /// every file: combined, vhost, json, alb, elb, cloudfront, w3c, haproxy, or classic (every
+    /// line a request, its first word the client); a prefix before a format: `cri+combined`,
+    /// `syslog+json`.
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = Choice::parse)]
+    pub log_format: Choice,
+
+    /// The field of JSON logs that holds the client (`a.b` for nested objects), instead of
+    /// the usual ones (client_ip, remote_ip, remote_addr, ClientHost, ClientAddr, ...).
+    #[arg(long, value_name = "PATH")]
+    pub client_field: Option<String>,
+
+    /// In directory walks, count only files matching GLOB (repeatable; a glob without `/`
+    /// matches the file's name, else its path below the directory: `*.log`, `nginx/**`).
+    #[arg(long = "glob", short = 'g', value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// In directory walks, leave out files matching GLOB (repeatable; same syntax as --glob).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -366,13 +388,13 @@ pub enum FormatArg {
     Csv,
 }
 
-impl From<FormatArg> for Format {
+impl From<FormatArg> for OutputFormat {
     fn from(arg: FormatArg) -> Self {
         match arg {
-            FormatArg::Table => Format::Table,
-            FormatArg::Json => Format::Json,
-            FormatArg::Ndjson => Format::Ndjson,
-            FormatArg::Csv => Format::Csv,
+            FormatArg::Table => OutputFormat::Table,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Ndjson => OutputFormat::Ndjson,
+            FormatArg::Csv => OutputFormat::Csv,
         }
     }
 }
@@ -398,18 +420,30 @@ impl From<BenchFormatArg> for BenchFormat {
     }
 }
 
-fn format(json: bool, format: Option<FormatArg>) -> Format {
-    settings::output_format(json, format.map(Format::from), Format::Table, Format::Json)
+fn format(json: bool, format: Option<FormatArg>) -> OutputFormat {
+    settings::output_format(
+        json,
+        format.map(OutputFormat::from),
+        OutputFormat::Table,
+        OutputFormat::Json,
+    )
 }
 
 impl RunArgs {
     fn settings(self) -> Result<RunSettings, UsageError> {
+        let reading = Reading::new(
+            self.log_format,
+            self.client_field.as_deref(),
+            &self.globs,
+            &self.excludes,
+        )?;
         RunSettings::new(
             self.executor.into(),
             self.jobs,
             self.start_method.map(Into::into),
             self.chunk_size,
             self.quiet,
+            reading,
         )
     }
 }

@@ -1,5 +1,6 @@
-//! A compact binary encoding of [`Counts`], for anything that moves counts between processes
-//! (process-pool workers, partial results).
+//! A compact binary encoding of [`Counts`]' total and keys, for anything that moves counts
+//! between processes (process-pool workers, partial results; the malformed count and the format
+//! travel beside it).
 //!
 //! Layout, all integers little-endian:
 //!
@@ -113,14 +114,16 @@ impl Layout {
         self.block(bytes).to_key_vec()
     }
 
-    /// The counts, with their key set built; `bytes` must be the buffer [`scan`] read (so
-    /// a caller that checked an encoding early decodes it later without checking it again).
+    /// The counts (their total and keys; what else a [`Counts`] holds travels beside the
+    /// encoding), with their key set built; `bytes` must be the buffer [`scan`] read (so a
+    /// caller that checked an encoding early decodes it later without checking it again).
     pub fn counts(&self, bytes: &[u8]) -> Counts {
         let mut keys = KeySet::default();
         keys.extend(self.keys(bytes));
         Counts {
             total: self.total,
             keys,
+            ..Counts::default()
         }
     }
 

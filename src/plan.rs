@@ -1,12 +1,21 @@
 //! Planning: the arguments become inputs, and inputs become jobs for an executor.
 //!
 //! A job owns the lines that *start* inside its byte range (see [`crate::count::OwnedLines`]),
-//! so the planner can cut a big file anywhere without looking at its bytes (docs/contract.md §4).
+//! so the planner can cut a big file anywhere (docs/contract.md §4). A file is cut only when it
+//! is plain text: planning reads the first bytes of every file big enough to be cut, to tell
+//! its compression and (with `--log-format auto`) its format once for all its jobs; a W3C or
+//! CloudFront file cut into jobs is read whole, for the `#Fields:` directive in force where
+//! each job starts. Every other input is one job, which tells its own compression and format.
 
+use std::fs::File;
+use std::io;
 use std::ops::Range;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::input::{self, Input, InputError, Note, Source};
+use crate::format::{self, Body, Choice, Detection, Options, SAMPLE_MAX};
+use crate::input::{self, sniff, Compression, Filters, Input, InputError, Skipped, Source};
 
 /// The chunk size big files are cut into by executors that run jobs in parallel, unless the
 /// user chose one; chosen by measurement (README, Performance): big enough that per-chunk key
@@ -21,62 +30,119 @@ pub const MAX_CUTS: u64 = 1 << 16;
 pub struct Job {
     /// Index into [`Plan::inputs`].
     pub input: usize,
-    /// A byte range of a regular file, or `None` for the whole input (read as a stream).
+    /// A byte range of a regular file, or `None` for the whole input.
     pub range: Option<Range<u64>>,
+    /// The W3C `#Fields:` directive in force where the range starts (W3C and CloudFront files
+    /// cut into jobs).
+    pub fields: Option<Arc<[u8]>>,
+}
+
+/// What a plan reads, and how.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Cut plain files bigger than this into jobs.
+    pub chunk_size: Option<u64>,
+    pub filters: Filters,
+    /// `--log-format`.
+    pub format: Choice,
+    pub options: Options,
 }
 
 /// Everything an executor needs, decided before any counting starts.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Plan {
     pub inputs: Vec<Input>,
     pub jobs: Vec<Job>,
-    /// Arguments that could not be expanded (missing paths, unreadable directories, loops).
+    /// Arguments that could not be expanded (missing paths, unreadable directories, loops) or
+    /// files that failed at planning.
     pub errors: Vec<InputError>,
-    pub notes: Vec<Note>,
+    /// What walks met and left out.
+    pub skipped: Vec<Skipped>,
     /// The chunk size big files were cut with, if any.
     pub chunk_size: Option<u64>,
+    /// `--log-format`, as every job reads it.
+    pub format: Choice,
+    pub options: Options,
 }
 
 impl Plan {
-    /// Expands `args`; regular, uncompressed files bigger than `chunk_size` are cut into
-    /// ranges of that size, everything else is one job.
-    pub fn new(args: &[PathBuf], chunk_size: Option<u64>) -> Plan {
-        let expanded = input::expand(args);
-        let mut jobs = Vec::with_capacity(expanded.inputs.len());
-        for (index, input) in expanded.inputs.iter().enumerate() {
-            match (chunk_size, splittable_size(input)) {
-                (Some(chunk), Some(size)) if size > chunk => {
+    /// Expands `args` and plans their jobs.
+    pub fn new(args: &[PathBuf], settings: &Settings) -> Plan {
+        let expanded = input::expand(args, &settings.filters, settings.format);
+        let mut plan = Plan {
+            inputs: Vec::with_capacity(expanded.inputs.len()),
+            jobs: Vec::with_capacity(expanded.inputs.len()),
+            errors: expanded.errors,
+            skipped: expanded.skipped,
+            chunk_size: settings.chunk_size,
+            format: settings.format,
+            options: settings.options.clone(),
+        };
+        for mut input in expanded.inputs {
+            let cuts = match (settings.chunk_size, input.size) {
+                (Some(chunk), Some(size)) if size > chunk && input.regular => {
+                    match look_at(&mut input, &settings.options) {
+                        Ok(Looked::Counted) => None,
+                        Ok(Looked::Cut(fields)) => Some((chunk, size, fields)),
+                        Ok(Looked::NotAccessLog(reason)) => {
+                            plan.not_an_access_log(&input, reason);
+                            continue;
+                        }
+                        Err(e) => {
+                            plan.errors.push(InputError::new(input.name.clone(), e));
+                            continue;
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let index = plan.inputs.len();
+            match cuts {
+                Some((chunk, size, fields)) => {
                     // A tiny chunk size on a huge file would plan millions of jobs: the answer
                     // is the same however a file is cut, so cut it in at most MAX_CUTS.
                     let chunk = chunk.max(size.div_ceil(MAX_CUTS));
                     let mut start = 0;
                     while start < size {
                         let end = start.saturating_add(chunk).min(size);
-                        jobs.push(Job {
+                        plan.jobs.push(Job {
                             input: index,
                             range: Some(start..end),
+                            fields: fields.as_ref().and_then(|f| f.in_force(start)),
                         });
                         start = end;
                     }
                 }
-                _ => jobs.push(Job {
+                None => plan.jobs.push(Job {
                     input: index,
                     range: None,
+                    fields: None,
                 }),
             }
+            plan.inputs.push(input);
         }
-        Plan {
-            inputs: expanded.inputs,
-            jobs,
-            errors: expanded.errors,
-            notes: expanded.notes,
-            chunk_size,
+        plan
+    }
+
+    /// Records an input that is not an access log: left out of a walk, an error when named.
+    fn not_an_access_log(&mut self, input: &Input, reason: String) {
+        if input.named {
+            self.errors.push(InputError::new(
+                input.name.clone(),
+                named_not_a_log(&reason),
+            ));
+        } else {
+            self.skipped.push(Skipped::new(input.name.clone(), reason));
         }
     }
 
-    /// Total bytes on disk of the inputs, when every size is known (none is a stream).
+    /// Bytes of the inputs on disk, when all of them are files (none is standard input or a
+    /// FIFO, whose size is unknown).
     pub fn known_bytes(&self) -> Option<u64> {
-        self.inputs.iter().map(|i| i.size).sum()
+        self.inputs
+            .iter()
+            .map(|i| i.regular.then_some(i.size.unwrap_or(0)))
+            .sum()
     }
 
     /// The bytes a job is expected to read (for scheduling big jobs first); 0 when unknown.
@@ -99,7 +165,12 @@ impl Plan {
         let mut order: Vec<usize> = (0..self.jobs.len()).collect();
         order.sort_by_key(|&j| {
             let job = &self.jobs[j];
-            let size = self.inputs[job.input].size.unwrap_or(u64::MAX);
+            let input = &self.inputs[job.input];
+            let size = if input.regular {
+                input.size.unwrap_or(0)
+            } else {
+                u64::MAX
+            };
             let start = job.range.as_ref().map_or(0, |r| r.start);
             (std::cmp::Reverse(size), job.input, start)
         });
@@ -107,24 +178,160 @@ impl Plan {
     }
 }
 
-/// The size of an input that can be read by ranges: a regular file that is not compressed.
-fn splittable_size(input: &Input) -> Option<u64> {
-    match input.source {
-        Source::File(_) if !input.gzip => input.size,
-        _ => None,
+/// The error for a file named on the command line that is not an access log.
+pub fn named_not_a_log(reason: &str) -> String {
+    format!("{reason}; if it is one, name its format with --log-format")
+}
+
+/// What planning learnt from the first bytes of a file big enough to be cut.
+enum Looked {
+    /// Compressed: counted whole by one job.
+    Counted,
+    /// Plain: cut into jobs, with the W3C directives of a W3C or CloudFront file.
+    Cut(Option<Directives>),
+    NotAccessLog(String),
+}
+
+/// Reads the start of a big regular file: its compression (which a name that claims one must
+/// match) and, with `--log-format auto`, its format, for every job alike.
+fn look_at(input: &mut Input, options: &Options) -> io::Result<Looked> {
+    let Source::File(path) = &input.source else {
+        return Ok(Looked::Counted);
+    };
+    let file = input::open_file(path, input.id)?;
+    let mut head = vec![0; SAMPLE_MAX];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read_at(&mut head[n..], n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(n);
+    let codec = sniff(&head).unwrap_or(None);
+    if let Some(claimed) = input.claimed {
+        if codec != Some(claimed) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("named like {claimed} data, but its bytes are not {claimed}"),
+            ));
+        }
+    }
+    if let Some(codec) = codec {
+        input.compression = Compression::Compressed(codec);
+        return Ok(Looked::Counted);
+    }
+    input.compression = Compression::Plain;
+    let whole = (n as u64) >= input.size.unwrap_or(0) || n < head.len();
+    let size = input.size.unwrap_or(0) as usize;
+    if input.format == Choice::Auto {
+        match format::detect(&head[..n.min(size)], whole, options) {
+            Some(Detection::Format(f)) => input.format = Choice::Named(f),
+            Some(Detection::NotAccessLog { parsed, sampled }) => {
+                let reason = Detection::NotAccessLog { parsed, sampled }.reason();
+                return Ok(Looked::NotAccessLog(reason.expect("a reason")));
+            }
+            // No line to tell: the job reads it as it can (every line malformed).
+            Some(Detection::Empty) | None => {}
+        }
+    }
+    let w3c = matches!(
+        input.format,
+        Choice::Named(f) if matches!(f.body, Body::W3c | Body::Cloudfront)
+    );
+    Ok(Looked::Cut(if w3c {
+        Some(Directives::read(&file, input.size.unwrap_or(0))?)
+    } else {
+        None
+    }))
+}
+
+/// Reads what is there at `at`, retrying when a signal interrupted.
+fn read_some_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    loop {
+        match file.read_at(buf, at) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Records the line at `at` if it is a `#Fields:` directive.
+fn directive_at(file: &File, at: u64, found: &mut Vec<(u64, Arc<[u8]>)>) -> io::Result<()> {
+    let mut line = vec![0u8; format::MAX_LINE];
+    let n = read_some_at(file, &mut line, at)?;
+    let line = &line[..n];
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(n)];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if format::is_fields_directive(line) {
+        found.push((at, Arc::from(line)));
+    }
+    Ok(())
+}
+
+/// Where a W3C file's `#Fields:` directives start, and what they say.
+struct Directives(Vec<(u64, Arc<[u8]>)>);
+
+impl Directives {
+    /// Every `#Fields:` line that starts in the first `size` bytes of `file`.
+    fn read(file: &File, size: u64) -> io::Result<Directives> {
+        let mut found = Vec::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut at = 0u64;
+        // Offset 0 starts a line; so does the byte after every `\n`.
+        let mut line_starts_here = true;
+        while at < size {
+            let want = buf.len().min((size - at) as usize);
+            let n = read_some_at(file, &mut buf[..want], at)?;
+            if n == 0 {
+                break;
+            }
+            let block = &buf[..n];
+            if line_starts_here && block[0] == b'#' {
+                directive_at(file, at, &mut found)?;
+            }
+            for nl in memchr::memchr_iter(b'\n', block) {
+                if block.get(nl + 1) == Some(&b'#') {
+                    directive_at(file, at + nl as u64 + 1, &mut found)?;
+                }
+            }
+            line_starts_here = block[n - 1] == b'\n';
+            at += n as u64;
+        }
+        Ok(Directives(found))
+    }
+
+    /// The directive in force for lines that start at `start` or later: the last one that
+    /// starts before `start`.
+    fn in_force(&self, start: u64) -> Option<Arc<[u8]>> {
+        let i = self.0.partition_point(|(at, _)| *at < start);
+        i.checked_sub(1).map(|i| Arc::clone(&self.0[i].1))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Format;
+    use crate::input::Compression;
+
+    /// Planning for the classic format (big files are still sniffed for compression).
+    fn classic(chunk_size: Option<u64>) -> Settings {
+        Settings {
+            chunk_size,
+            format: Choice::Named(Format::CLASSIC),
+            ..Settings::default()
+        }
+    }
 
     #[test]
     fn big_files_are_cut_small_ones_are_not() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("big.log"), vec![b'x'; 1000]).unwrap();
         std::fs::write(dir.path().join("small.log"), vec![b'x'; 100]).unwrap();
-        let plan = Plan::new(&[dir.path().to_path_buf()], Some(300));
+        let plan = Plan::new(&[dir.path().to_path_buf()], &classic(Some(300)));
         let ranges: Vec<_> = plan
             .jobs
             .iter()
@@ -142,7 +349,7 @@ mod tests {
         );
         assert_eq!(plan.biggest_first()[4], 4);
         assert_eq!(plan.known_bytes(), Some(1100));
-        let whole = Plan::new(&[dir.path().to_path_buf()], None);
+        let whole = Plan::new(&[dir.path().to_path_buf()], &classic(None));
         assert_eq!(whole.jobs.len(), 2);
     }
 
@@ -152,7 +359,7 @@ mod tests {
         let f = std::fs::File::create(dir.path().join("sparse.log")).unwrap();
         let size = MAX_CUTS * 10 + 7;
         f.set_len(size).unwrap();
-        let plan = Plan::new(&[dir.path().to_path_buf()], Some(1));
+        let plan = Plan::new(&[dir.path().to_path_buf()], &classic(Some(1)));
         assert!(
             plan.jobs.len() as u64 <= MAX_CUTS,
             "{} jobs",
@@ -165,5 +372,99 @@ mod tests {
             next = r.end;
         }
         assert_eq!(next, size);
+    }
+
+    fn auto(chunk_size: u64) -> Settings {
+        Settings {
+            chunk_size: Some(chunk_size),
+            ..Settings::default()
+        }
+    }
+
+    const LINE: &[u8] =
+        b"203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612\n";
+
+    #[test]
+    fn big_files_have_their_format_and_compression_told_once_at_planning() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.log"), LINE.repeat(100)).unwrap();
+        std::fs::write(d.join("b.log"), b"2022/07/25 [error] 1#0: x\n".repeat(100)).unwrap();
+        std::fs::write(d.join("c.log"), crate::testutil::gzip(&LINE.repeat(100))).unwrap();
+        std::fs::write(d.join("d.log.gz"), LINE.repeat(100)).unwrap();
+        std::fs::write(d.join("e.log"), b"x\n").unwrap();
+        let plan = Plan::new(&[d.to_path_buf()], &auto(100));
+        let names: Vec<&str> = plan
+            .inputs
+            .iter()
+            .map(|i| &i.name[i.name.len() - 5..])
+            .collect();
+        assert_eq!(names, ["a.log", "c.log", "e.log"]);
+        assert_eq!(
+            plan.inputs[0].format,
+            Choice::Named(Format::plain(Body::Combined))
+        );
+        assert_eq!(plan.inputs[0].compression, Compression::Plain);
+        assert_eq!(
+            plan.inputs[1].compression,
+            Compression::Compressed(input::Codec::Gzip)
+        );
+        assert_eq!(
+            plan.inputs[2].compression,
+            Compression::Sniff,
+            "small: its job tells"
+        );
+        let cut = plan.jobs.iter().filter(|j| j.input == 0).count();
+        assert_eq!(cut, (LINE.len() * 100).div_ceil(100));
+        assert_eq!(plan.jobs.iter().filter(|j| j.input == 1).count(), 1);
+        // Walked: skipped; a name that lies: an error.
+        assert_eq!(plan.skipped.len(), 1);
+        assert!(plan.skipped[0]
+            .reason
+            .starts_with("not an access log (0 of 100"));
+        assert_eq!(plan.errors.len(), 1);
+        assert!(
+            plan.errors[0].error.contains("named like gzip data"),
+            "{:?}",
+            plan.errors
+        );
+        // Named on the command line, not an access log: an error that says what to do.
+        let named = Plan::new(&[d.join("b.log")], &auto(100));
+        assert!(named.errors[0]
+            .error
+            .ends_with("name its format with --log-format"));
+    }
+
+    #[test]
+    fn w3c_jobs_start_with_the_fields_directive_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = b"#Software: IIS\n#Fields: date time c-ip\n".to_vec();
+        let first_block = text.len() as u64;
+        for _ in 0..50 {
+            text.extend_from_slice(b"2021-03-22 10:01:02 203.0.113.9\n");
+        }
+        let second = text.len() as u64;
+        text.extend_from_slice(b"#Fields: c-ip date time\n");
+        for _ in 0..50 {
+            text.extend_from_slice(b"198.51.100.1 2021-03-22 10:01:02\n");
+        }
+        let path = dir.path().join("u_ex.log");
+        std::fs::write(&path, &text).unwrap();
+        let plan = Plan::new(&[path], &auto(100));
+        assert_eq!(
+            plan.inputs[0].format,
+            Choice::Named(Format::plain(Body::W3c))
+        );
+        for job in &plan.jobs {
+            let start = job.range.as_ref().unwrap().start;
+            let want: Option<&[u8]> = if start < first_block {
+                None
+            } else if start <= second {
+                Some(b"#Fields: date time c-ip")
+            } else {
+                Some(b"#Fields: c-ip date time")
+            };
+            assert_eq!(job.fields.as_deref(), want, "job at {start}");
+        }
     }
 }

@@ -16,12 +16,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rayon::prelude::*;
 
 use crate::count::{Counts, KeySet, Split, SHARD_BITS};
-use crate::input::InputError;
-use crate::plan::Plan;
-use crate::report::FileStats;
+use crate::format::Format;
+use crate::input::{InputError, JobError, Skipped};
+use crate::plan::{named_not_a_log, Plan};
+use crate::report::{FileStats, Results};
 
-/// What one job produced: its counts and the bytes it counted, or why it failed.
-pub type JobResult = std::io::Result<(Counts, u64)>;
+pub use crate::input::JobResult;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere cannot leave a set half-updated in a way that matters here.
@@ -104,6 +104,18 @@ impl ShardedKeySet {
     }
 }
 
+/// What became of one input, as a reducer that keeps keys tells it.
+#[derive(Debug, Default)]
+pub enum Kept {
+    /// No job of the input ran (or not all of them).
+    #[default]
+    Pending,
+    /// Counted: its figures and its keys, as disjoint sets.
+    Counted(FileStats, Vec<KeySet>),
+    Failed(String),
+    Skipped(String),
+}
+
 /// What finishing a job can tell the caller.
 #[derive(Debug)]
 pub enum Event {
@@ -111,6 +123,8 @@ pub enum Event {
     File(FileStats),
     /// A file failed (reported once, at its first failed job).
     Error(InputError),
+    /// A file met in a walk is not an access log.
+    Skipped(Skipped),
 }
 
 #[derive(Debug, Default)]
@@ -118,13 +132,9 @@ struct FileState {
     remaining: usize,
     failed: bool,
     total: u64,
+    malformed: u64,
     bytes: u64,
-}
-
-#[derive(Debug, Default)]
-struct Results {
-    files: Vec<FileStats>,
-    errors: Vec<InputError>,
+    format: Option<Format>,
 }
 
 type OnEvent<'a> = Box<dyn FnMut(&Event) -> ControlFlow<()> + Send + 'a>;
@@ -139,9 +149,9 @@ pub struct Reducer<'a> {
     union: ShardedKeySet,
     results: Mutex<Results>,
     on_event: Mutex<OnEvent<'a>>,
-    /// Set by [`Reducer::keeping_keys`]: each counted file's keys, by input, as disjoint sets,
-    /// kept instead of added to the union.
-    kept: Option<Vec<Mutex<Vec<KeySet>>>>,
+    /// Set by [`Reducer::keeping_keys`]: what became of each input, its keys (as disjoint
+    /// sets) kept instead of added to the union.
+    kept: Option<Vec<Mutex<Kept>>>,
     /// The results are no longer wanted (see [`Reducer::stopped`]).
     stopped: AtomicBool,
 }
@@ -167,8 +177,9 @@ impl<'a> Reducer<'a> {
             chunked_keys,
             union: ShardedKeySet::default(),
             results: Mutex::new(Results {
-                files: Vec::new(),
                 errors: plan.errors.clone(),
+                skipped: plan.skipped.clone(),
+                ..Results::default()
             }),
             on_event: Mutex::new(Box::new(on_event)),
             kept: None,
@@ -203,7 +214,23 @@ impl<'a> Reducer<'a> {
                 if let Some(keys) = &self.chunked_keys[input] {
                     keys.clear();
                 }
-                self.emit(Event::Error(InputError::new(name.clone(), e)));
+                let event = match e {
+                    JobError::NotAccessLog(reason) if !self.plan.inputs[input].named => {
+                        Event::Skipped(Skipped::new(name.clone(), reason))
+                    }
+                    JobError::NotAccessLog(reason) => {
+                        Event::Error(InputError::new(name.clone(), named_not_a_log(&reason)))
+                    }
+                    JobError::Io(e) => Event::Error(InputError::new(name.clone(), e)),
+                };
+                if let Some(kept) = &self.kept {
+                    *lock(&kept[input]) = match &event {
+                        Event::Skipped(s) => Kept::Skipped(s.reason.clone()),
+                        Event::Error(e) => Kept::Failed(e.error.clone()),
+                        Event::File(_) => unreachable!("an error"),
+                    };
+                }
+                self.emit(event);
                 return;
             }
         };
@@ -214,9 +241,13 @@ impl<'a> Reducer<'a> {
                 total: counts.total,
                 ip: counts.ip(),
                 bytes,
+                malformed: counts.malformed,
+                format: counts.format,
             };
             match &self.kept {
-                Some(kept) => lock(&kept[input]).push(counts.keys),
+                Some(kept) => {
+                    *lock(&kept[input]) = Kept::Counted(stats.clone(), vec![counts.keys]);
+                }
                 None => self.union.absorb(counts.keys),
             }
             self.emit(Event::File(stats));
@@ -229,28 +260,40 @@ impl<'a> Reducer<'a> {
                 return;
             }
         }
-        let Counts { total, keys } = counts;
+        let Counts {
+            total,
+            malformed,
+            keys,
+            format,
+        } = counts;
         file_keys.absorb(keys);
         let mut file = lock(&self.files[input]);
         file.remaining -= 1;
         file.total += total;
+        file.malformed += malformed;
         file.bytes += bytes;
+        file.format = file.format.or(format);
         if file.remaining > 0 || file.failed {
             return;
         }
-        let (total, bytes) = (file.total, file.bytes);
+        let (total, malformed, bytes, format) =
+            (file.total, file.malformed, file.bytes, file.format);
         drop(file);
-        let ip = file_keys.len() as u64;
-        match &self.kept {
-            Some(kept) => lock(&kept[input]).extend(file_keys.take_shards()),
-            None => file_keys.drain_into(&self.union),
-        }
-        self.emit(Event::File(FileStats {
+        let stats = FileStats {
             path: name.clone(),
             total,
-            ip,
+            ip: file_keys.len() as u64,
             bytes,
-        }));
+            malformed,
+            format,
+        };
+        match &self.kept {
+            Some(kept) => {
+                *lock(&kept[input]) = Kept::Counted(stats.clone(), file_keys.take_shards());
+            }
+            None => file_keys.drain_into(&self.union),
+        }
+        self.emit(Event::File(stats));
     }
 
     fn emit(&self, event: Event) {
@@ -258,6 +301,7 @@ impl<'a> Reducer<'a> {
         match &event {
             Event::File(f) => results.files.push(f.clone()),
             Event::Error(e) => results.errors.push(e.clone()),
+            Event::Skipped(s) => results.skipped.push(s.clone()),
         }
         drop(results);
         if self.stopped() {
@@ -275,31 +319,29 @@ impl<'a> Reducer<'a> {
         self.stopped.load(Ordering::Relaxed)
     }
 
-    /// The per-file results sorted by path, the errors sorted by path, and the union's size.
-    pub fn finish(self) -> (Vec<FileStats>, Vec<InputError>, u64) {
-        let Results {
-            mut files,
-            mut errors,
-        } = self
+    /// What the run found: per-file results, errors and skipped inputs (each sorted by path),
+    /// and the union's size.
+    pub fn finish(self) -> Results {
+        let mut results = self
             .results
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        errors.sort_by(|a, b| a.path.cmp(&b.path));
-        (files, errors, self.union.len() as u64)
+        results.files.sort_by(|a, b| a.path.cmp(&b.path));
+        results.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        results.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        results.union_ip = self.union.len() as u64;
+        results
     }
 
-    /// Like [`Reducer::finish`] for a reducer made by [`Reducer::keeping_keys`]: the per-file
-    /// results and errors, and each input's keys as disjoint sets (empty for a file that
-    /// failed or was not in the plan's jobs).
-    pub fn finish_keeping_keys(mut self) -> (Vec<FileStats>, Vec<InputError>, Vec<Vec<KeySet>>) {
-        let kept = self.kept.take().unwrap_or_default();
-        let (files, errors, _) = self.finish();
-        let kept = kept
+    /// What became of each input (by input index), for a reducer made by
+    /// [`Reducer::keeping_keys`].
+    pub fn finish_keeping_keys(mut self) -> Vec<Kept> {
+        self.kept
+            .take()
+            .unwrap_or_default()
             .into_iter()
             .map(|k| k.into_inner().unwrap_or_else(PoisonError::into_inner))
-            .collect();
-        (files, errors, kept)
+            .collect()
     }
 }
 
@@ -307,19 +349,13 @@ impl<'a> Reducer<'a> {
 mod tests {
     use super::*;
     use crate::count::count;
-    use crate::input::{Input, Source};
+    use crate::input::Input;
     use crate::plan::Job;
 
     /// A plan of `files` inputs (`f0`, `f1`, ...), file `i` cut into `jobs[i]` jobs.
     fn plan(jobs: &[usize]) -> Plan {
         let inputs = (0..jobs.len())
-            .map(|i| Input {
-                name: format!("f{i}"),
-                source: Source::File(format!("f{i}").into()),
-                size: Some(100),
-                id: None,
-                gzip: false,
-            })
+            .map(|i| Input::file(format!("f{i}"), Some(100)))
             .collect();
         let jobs = jobs
             .iter()
@@ -328,6 +364,7 @@ mod tests {
                 (0..n as u64).map(move |k| Job {
                     input,
                     range: (n > 1).then(|| k * 10..(k + 1) * 10),
+                    fields: None,
                 })
             })
             .collect();
@@ -343,7 +380,13 @@ mod tests {
     }
 
     fn failed() -> JobResult {
-        Err(std::io::Error::other("shrank"))
+        Err(std::io::Error::other("shrank").into())
+    }
+
+    fn not_a_log() -> JobResult {
+        Err(JobError::NotAccessLog(
+            "not an access log (0 of 3 ...)".into(),
+        ))
     }
 
     /// Every event, as `file PATH TOTAL IP` or `error PATH`.
@@ -353,11 +396,12 @@ mod tests {
             lock(&seen).push(match e {
                 Event::File(f) => format!("file {} {} {}", f.path, f.total, f.ip),
                 Event::Error(e) => format!("error {}", e.path),
+                Event::Skipped(s) => format!("skipped {}", s.path),
             });
             ControlFlow::Continue(())
         });
         feed(&reducer);
-        let (_, _, union) = reducer.finish();
+        let union = reducer.finish().union_ip;
         (seen.into_inner().unwrap(), union)
     }
 
@@ -416,12 +460,44 @@ mod tests {
         reducer.job_done(2, ok(b"x\n"));
         reducer.job_done(0, failed());
         reducer.job_done(1, ok(b"y\n"));
-        let (files, errors, union) = reducer.finish();
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let results = reducer.finish();
+        let paths: Vec<&str> = results.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["f1", "f2"]);
-        let errors: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        let errors: Vec<&str> = results.errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(errors, ["a-missing", "f0"]);
-        assert_eq!(union, 2);
+        assert_eq!(results.union_ip, 2);
+    }
+
+    #[test]
+    fn not_an_access_log_is_skipped_in_a_walk_and_an_error_when_named() {
+        let mut p = plan(&[1, 1]);
+        p.inputs[0].named = false;
+        let reducer = Reducer::new(&p, |_| ControlFlow::Continue(()));
+        reducer.job_done(0, not_a_log());
+        reducer.job_done(1, not_a_log());
+        let results = reducer.finish();
+        assert_eq!(results.skipped.len(), 1);
+        assert_eq!(results.skipped[0].path, "f0");
+        assert_eq!(results.errors.len(), 1);
+        assert!(results.errors[0]
+            .error
+            .ends_with("if it is one, name its format with --log-format"));
+    }
+
+    #[test]
+    fn a_files_malformed_lines_and_format_add_up_over_its_chunks() {
+        let p = plan(&[2]);
+        let options = crate::format::Options::default();
+        let combined = crate::format::Format::parse("combined").unwrap();
+        let job = |text: &[u8]| -> JobResult {
+            let c = crate::count::count_as(text, combined, &options);
+            Ok((c, text.len() as u64))
+        };
+        let reducer = Reducer::new(&p, |_| ControlFlow::Continue(()));
+        reducer.job_done(0, job(b"1.1.1.1 - - [x] \"GET /\" 200 1\nbad\n"));
+        reducer.job_done(1, job(b"bad\nworse\n"));
+        let f = &reducer.finish().files[0];
+        assert_eq!((f.total, f.malformed, f.format), (1, 3, Some(combined)));
     }
 
     #[test]
@@ -447,11 +523,13 @@ mod tests {
         reducer.job_done(0, ok(b"1.1.1.1 a\n"));
         reducer.job_done(1, ok(b"2.2.2.2 b\n1.1.1.1 a\n"));
         reducer.job_done(2, ok(b"1.1.1.1 a\n"));
-        let (files, _, kept) = reducer.finish_keeping_keys();
-        assert_eq!(files.len(), 2);
+        let kept = reducer.finish_keeping_keys();
         let sizes: Vec<usize> = kept
             .iter()
-            .map(|sets| sets.iter().map(KeySet::len).sum())
+            .map(|k| match k {
+                Kept::Counted(_, sets) => sets.iter().map(KeySet::len).sum(),
+                _ => usize::MAX,
+            })
             .collect();
         assert_eq!(sizes, [2, 1]);
     }

@@ -9,10 +9,14 @@ use std::fmt;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use logcount::executor::{self, ExecutorKind, StartMethod};
+use logcount::format::{Body, Choice, JsonFields, Options};
 use logcount::gen::GenOptions;
+use logcount::input::Filters;
 use logcount::partial::SliceId;
-use logcount::report::Format;
+use logcount::report::OutputFormat;
 
 /// A usage error: printed as one line, exit status 2.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +47,7 @@ pub enum Settings {
 }
 
 /// How a run counts: the settings shared by counting and `partial`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct RunSettings {
     pub executor: ExecutorKind,
     /// Workers (`-j`), defaulted to the number of CPUs.
@@ -54,6 +58,49 @@ pub struct RunSettings {
     pub chunk_size: Option<u64>,
     /// No notes and no progress on stderr.
     pub quiet: bool,
+    /// What is read, and how: formats and filters.
+    pub reading: Reading,
+}
+
+/// Which files a run reads and how it reads their lines.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    /// `--log-format`.
+    pub format: Choice,
+    /// `--client-field`, else the usual JSON fields.
+    pub options: Options,
+    /// `--glob`, `--exclude`.
+    pub filters: Filters,
+}
+
+impl Reading {
+    pub fn new(
+        format: Choice,
+        client_field: Option<&str>,
+        globs: &[String],
+        excludes: &[String],
+    ) -> Result<Reading, UsageError> {
+        let options = match client_field {
+            None => Options::default(),
+            Some(path) => {
+                let json = matches!(format, Choice::Auto)
+                    || matches!(format, Choice::Named(f) if f.body == Body::Json);
+                if !json {
+                    return usage(format!(
+                        "--client-field is for JSON logs, and --log-format {format} is not"
+                    ));
+                }
+                Options {
+                    json: Arc::new(JsonFields::parse(path).map_err(UsageError)?),
+                }
+            }
+        };
+        Ok(Reading {
+            format,
+            options,
+            filters: Filters::new(globs, excludes).map_err(UsageError)?,
+        })
+    }
 }
 
 impl RunSettings {
@@ -63,6 +110,7 @@ impl RunSettings {
         start_method: Option<StartMethod>,
         chunk_size: Option<u64>,
         quiet: bool,
+        reading: Reading,
     ) -> Result<RunSettings, UsageError> {
         if start_method.is_some() && executor != ExecutorKind::Procpool {
             return usage("--start-method needs --executor procpool");
@@ -73,6 +121,7 @@ impl RunSettings {
             start_method,
             chunk_size,
             quiet,
+            reading,
         })
     }
 }
@@ -87,7 +136,7 @@ pub fn jobs_or_cpus(jobs: Option<u32>) -> usize {
 pub struct CountSettings {
     pub paths: Vec<PathBuf>,
     pub run: RunSettings,
-    pub format: Format,
+    pub format: OutputFormat,
 }
 
 /// `logcount partial`: count one slice of the plan into a partial result.
@@ -107,7 +156,7 @@ pub struct PartialSettings {
 #[derive(Debug)]
 pub struct MergeSettings {
     pub partials: Vec<PathBuf>,
-    pub format: Format,
+    pub format: OutputFormat,
     /// `--bucket B -o FILE`: merge only key bucket B, into a counts-only result at FILE.
     pub bucket: Option<(u32, PathBuf)>,
     pub text: bool,
@@ -119,7 +168,7 @@ pub struct MergeSettings {
 impl MergeSettings {
     pub fn new(
         partials: Vec<PathBuf>,
-        format: Format,
+        format: OutputFormat,
         bucket: Option<(u32, PathBuf)>,
         text: bool,
         jobs: Option<u32>,
@@ -366,6 +415,7 @@ mod tests {
             Some(StartMethod::Fork),
             None,
             false,
+            Reading::default(),
         )
         .unwrap_err();
         assert_eq!(e.0, "--start-method needs --executor procpool");
@@ -375,9 +425,21 @@ mod tests {
             Some(StartMethod::Spawn),
             None,
             true,
+            Reading::default(),
         )
         .unwrap();
         assert_eq!(ok.jobs, executor::cpus());
+    }
+
+    #[test]
+    fn a_client_field_is_for_json_logs() {
+        let combined = Choice::parse("combined").unwrap();
+        let e = Reading::new(combined, Some("ip"), &[], &[]).unwrap_err();
+        assert!(e.0.contains("--client-field is for JSON logs"), "{e}");
+        assert!(Reading::new(Choice::Auto, Some("request.ip"), &[], &[]).is_ok());
+        assert!(Reading::new(Choice::parse("cri+json").unwrap(), Some("ip"), &[], &[]).is_ok());
+        assert!(Reading::new(Choice::Auto, Some("a..b"), &[], &[]).is_err());
+        assert!(Reading::new(Choice::Auto, None, &["a[".into()], &[]).is_err());
     }
 
     #[test]

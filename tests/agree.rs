@@ -1,9 +1,12 @@
 //! The guard every executor joins: on random inputs, with random `-j` and random (small) chunk
-//! sizes, every executor reports exactly the `files` and `summary` that `serial` reports.
+//! sizes, every executor reports exactly the `files` and `summary` that `serial` reports: on
+//! random bytes read by the `classic` rule, and on random logs of every format read by `auto`,
+//! where `serial` must also report each log's true counts.
 //!
 //! The executors are tests/common's list: a new executor joins by adding its line there.
 
 mod common;
+use common::formats::{formatted_log, Log};
 use common::{agreed, executor, for_each_parallel_executor, json, log_bytes, logcount};
 use common::{output_ok, parallel_executors};
 
@@ -31,16 +34,55 @@ proptest! {
         for (i, bytes) in files.iter().enumerate() {
             std::fs::write(dir.path().join(format!("f{i}.log")), bytes).unwrap();
         }
-        let want = answer(dir.path(), executor("serial").args);
+        let classic = ["--log-format", "classic"];
+        let want = answer(dir.path(), &executor("serial").with(&classic));
         let jobs = jobs.to_string();
         let chunk = chunk.to_string();
         // A loop, not for_each_parallel_executor: prop_assert_eq! returns from the test case.
+        for executor in parallel_executors() {
+            let args = executor.with(&["-j", &jobs, "--chunk-size", &chunk, "--log-format", "classic"]);
+            let got = answer(dir.path(), &args);
+            prop_assert_eq!(&got, &want, "{:?}", args);
+        }
+    }
+
+    #[test]
+    fn every_executor_finds_every_format_and_agrees_with_serial(
+        logs in proptest::collection::vec(formatted_log(), 1..5),
+        jobs in 1u32..6,
+        chunk in 1u64..2000,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, log) in logs.iter().enumerate() {
+            std::fs::write(dir.path().join(format!("f{i}.log")), &log.bytes).unwrap();
+        }
+        let want = answer(dir.path(), executor("serial").args);
+        for (i, log) in logs.iter().enumerate() {
+            let got = &want["files"][dir.path().join(format!("f{i}.log")).to_str().unwrap()];
+            prop_assert_eq!(got, &truth(log), "{}", String::from_utf8_lossy(&log.bytes));
+        }
+        let jobs = jobs.to_string();
+        let chunk = chunk.to_string();
         for executor in parallel_executors() {
             let args = executor.with(&["-j", &jobs, "--chunk-size", &chunk]);
             let got = answer(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }
     }
+}
+
+/// What a correct run reports for `log` under `files` (nothing when it is no access log).
+fn truth(log: &Log) -> Value {
+    if !log.detected {
+        return Value::Null;
+    }
+    serde_json::json!({
+        "total": log.requests,
+        "ip": log.clients.len(),
+        "bytes": log.bytes.len(),
+        "malformed": log.malformed,
+        "format": log.format,
+    })
 }
 
 #[test]

@@ -92,17 +92,19 @@ fn gzip_plain_and_long_lines_agree_with_serial_at_every_j_and_chunk_size() {
     long.extend(vec![b'x'; 600_000]);
     long.extend(b"\n7.7.7.7 last");
     std::fs::write(d.join("long.log"), &long).unwrap();
+    // The classic rule carries keys of any length across buffers.
     let dir_arg = d.to_str().unwrap();
+    let args = [dir_arg, "--log-format", "classic"];
     for jobs in ["1", "2", "5"] {
         for chunk in ["1000", "300K", "64M"] {
-            let v = assert_agrees(&[dir_arg], &["-j", jobs, "--chunk-size", chunk]);
+            let v = assert_agrees(&args, &["-j", jobs, "--chunk-size", chunk]);
             assert_eq!(v["summary"]["files"], 3);
         }
     }
-    let v = assert_agrees(&[dir_arg], &[]);
+    let v = assert_agrees(&args, &[]);
     assert_eq!(
         v["files"][key(d, "old.log.gz")],
-        json!({"total": 60_002, "ip": 5, "bytes": text.len() + 17})
+        json!({"total": 60_002, "ip": 5, "bytes": text.len() + 17, "malformed": 0, "format": "classic"})
     );
     assert_eq!(v["files"][key(d, "long.log")]["ip"], 4);
 }
@@ -117,14 +119,17 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
     std::fs::write(d.join("cut.log.gz"), &gz).unwrap();
     let missing = key(d, "missing.log");
     let dir_arg = d.to_str().unwrap();
-    let out = run(&[dir_arg, &missing], &executor("async").jobs("3"));
+    let out = run(
+        &[dir_arg, &missing, "--log-format", "classic"],
+        &executor("async").jobs("3"),
+    );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_eq!(v["summary"]["files"], 1);
     assert_eq!(v["summary"]["errors"], 2);
     assert_eq!(
         v["files"][key(d, "a.log")],
-        json!({"total": 2, "ip": 2, "bytes": 20})
+        json!({"total": 2, "ip": 2, "bytes": 20, "malformed": 0, "format": "classic"})
     );
     assert_eq!(v["errors"][0]["path"], key(d, "cut.log.gz"));
     assert_eq!(v["errors"][1]["path"], missing);
@@ -146,20 +151,20 @@ fn standard_input_and_pipes_are_read_in_sequence() {
     for jobs in ["1", "4"] {
         let out = output_with_stdin(
             logcount()
-                .args(["-", "--json", "-q"])
+                .args(["-", "--json", "-q", "--log-format", "classic"])
                 .args(executor("async").jobs(jobs)),
             &log,
         );
         assert!(out.status.success());
         assert_eq!(
             json(&out)["files"]["-"],
-            json!({"total": 90_000, "ip": 2, "bytes": log.len()})
+            json!({"total": 90_000, "ip": 2, "bytes": log.len(), "malformed": 0, "format": "classic"})
         );
     }
     // A pipe named on the command line (`<(...)`) cannot be read at offsets.
     let out = output(clean_env(&mut Command::new("bash")).args([
         "-c",
-        "exec \"$0\" <(printf '1.1.1.1 a\\n2.2.2.2 b\\n') --json -q -e async",
+        "exec \"$0\" <(printf '1.1.1.1 a\\n2.2.2.2 b\\n') --json -q -e async --log-format classic",
         BIN,
     ]));
     assert!(

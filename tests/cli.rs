@@ -12,22 +12,33 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
+/// 3 requests, 2 clients (one behind a proxy list), a user-agent fragment (malformed), a
+/// blank line, CRLF.
+const A_LOG: &[u8] = b"1.1.1.1 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1\r\n\
+    2.2.2.2, 10.0.0.1 - - [22/Mar/2021:10:01:03 +0800] \"GET /a HTTP/1.1\" 404 -\r\n\
+    \r\n \"curl/7.54.0\"\n\
+    1.1.1.1 - - [22/Mar/2021:10:01:04 +0800] \"POST /b HTTP/1.1\" 200 5\n";
+
+/// 2 requests, 2 clients, one shared with a.log; no final newline.
+const B_LOG: &[u8] = b"1.1.1.1 - frank [22/Mar/2021:10:02:00 +0800] \"GET / HTTP/1.1\" 200 1\n\
+    2001:db8::1 - - [22/Mar/2021:10:02:01 +0800] \"GET / HTTP/1.1\" 200 1";
+
 /// Two small logs whose answers are easy to check by eye.
 fn fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    // 3 requests, 2 clients (one behind a proxy list), a blank line, CRLF.
-    write(
-        dir.path(),
-        "a.log",
-        b"1.1.1.1 - - [x] \"GET /\" 200 1\r\n2.2.2.2, 10.0.0.1 - - [x]\r\n\r\n1.1.1.1 - - [y]\n",
-    );
-    // 2 requests, 2 clients, one shared with a.log; no final newline.
-    write(
-        dir.path(),
-        "b.log",
-        b"1.1.1.1 - frank [x]\n2001:db8::1 - - [x]",
-    );
+    write(dir.path(), "a.log", A_LOG);
+    write(dir.path(), "b.log", B_LOG);
     dir
+}
+
+/// A file's entry as the fixture's logs have it.
+fn entry(total: u64, ip: u64, bytes: usize, malformed: u64) -> Value {
+    json!({"total": total, "ip": ip, "bytes": bytes, "malformed": malformed, "format": "combined"})
+}
+
+/// A combined line for `client`.
+fn line(client: &str) -> String {
+    format!("{client} - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612\n")
 }
 
 /// The JSON report of a run of `cmd`.
@@ -41,17 +52,19 @@ fn json_is_the_default_when_piped() {
     let v = json_of(logcount().arg(dir.path()));
     assert_eq!(
         v["files"][key(dir.path(), "a.log")],
-        json!({"total": 3, "ip": 2, "bytes": 76})
+        entry(3, 2, A_LOG.len(), 1)
     );
     assert_eq!(
         v["files"][key(dir.path(), "b.log")],
-        json!({"total": 2, "ip": 2, "bytes": 39})
+        entry(2, 2, B_LOG.len(), 0)
     );
     assert_eq!(
         v["summary"],
-        json!({"files": 2, "total": 5, "ip": 3, "bytes": 115, "errors": 0})
+        json!({"files": 2, "total": 5, "ip": 3, "bytes": A_LOG.len() + B_LOG.len(),
+               "malformed": 1, "errors": 0, "skipped": 0})
     );
     assert_eq!(v["errors"], json!([]));
+    assert_eq!(v["skipped"], json!([]));
     assert_eq!(v["executor"]["name"], "threads");
     assert!(v["elapsed_ms"].as_f64().unwrap() >= 0.0);
 }
@@ -88,10 +101,10 @@ fn ndjson_files_then_summary() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 3);
-    assert_eq!(
-        lines[0],
-        json!({"type": "file", "path": key(dir.path(), "a.log"), "total": 3, "ip": 2, "bytes": 76})
-    );
+    let mut first = entry(3, 2, A_LOG.len(), 1);
+    first["type"] = json!("file");
+    first["path"] = json!(key(dir.path(), "a.log"));
+    assert_eq!(lines[0], first);
     assert_eq!(lines[1]["type"], "file");
     assert_eq!(lines[2]["type"], "summary");
     assert_eq!(lines[2]["ip"], 3);
@@ -105,9 +118,11 @@ fn csv_has_a_header_and_a_row_per_file() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let want = format!(
-        "path,total,ip,bytes\n{},3,2,76\n{},2,2,39\n",
+        "path,total,ip,bytes,malformed,format\n{},3,2,{},1,combined\n{},2,2,{},0,combined\n",
         key(dir.path(), "a.log"),
-        key(dir.path(), "b.log")
+        A_LOG.len(),
+        key(dir.path(), "b.log"),
+        B_LOG.len(),
     );
     assert_eq!(text, want);
 }
@@ -117,7 +132,7 @@ fn table_has_totals_row_and_separators() {
     let dir = tempfile::tempdir().unwrap();
     let mut big = Vec::new();
     for i in 0..1500u32 {
-        big.extend_from_slice(format!("10.0.{}.{} - - x\n", i / 256, i % 256).as_bytes());
+        big.extend_from_slice(line(&format!("10.0.{}.{}", i / 256, i % 256)).as_bytes());
     }
     write(dir.path(), "big.log", &big);
     let out = output(logcount().arg(dir.path()).args(["--format", "table"]));
@@ -177,32 +192,42 @@ fn help_and_version() {
 
 #[test]
 fn stdin_is_dash() {
+    let text = [
+        line("1.1.1.1"),
+        "\n".into(),
+        line("2.2.2.2"),
+        line("1.1.1.1"),
+    ]
+    .concat();
+    let v = json(&output_with_stdin(logcount().arg("-"), text.as_bytes()));
+    assert_eq!(v["files"]["-"], entry(3, 2, text.len(), 0));
+    // Compressed standard input is decompressed, whatever is behind the pipe.
     let v = json(&output_with_stdin(
         logcount().arg("-"),
-        b"1.1.1.1 a\n\n2.2.2.2 b\n1.1.1.1 c\n",
+        &gzip(text.as_bytes()),
     ));
-    assert_eq!(v["files"]["-"], json!({"total": 3, "ip": 2, "bytes": 31}));
+    assert_eq!(v["files"]["-"], entry(3, 2, text.len(), 0));
 }
 
 #[test]
 fn gzip_is_decompressed() {
     let dir = tempfile::tempdir().unwrap();
-    let text = b"1.1.1.1 a\n2.2.2.2 b\n3.3.3.3 c\n";
+    let text = [line("1.1.1.1"), line("2.2.2.2"), line("3.3.3.3")].concat();
     // Two members, as `cat a.gz b.gz` makes: both are read.
-    let mut gz = gzip(text);
-    gz.extend(gzip(b"4.4.4.4 d\n"));
+    let mut gz = gzip(text.as_bytes());
+    gz.extend(gzip(line("4.4.4.4").as_bytes()));
     write(dir.path(), "old.log.gz", &gz);
     let v = json_of(logcount().arg(dir.path()));
     assert_eq!(
         v["files"][key(dir.path(), "old.log.gz")],
-        json!({"total": 4, "ip": 4, "bytes": 40})
+        entry(4, 4, text.len() + line("4.4.4.4").len(), 0)
     );
 }
 
 #[test]
 fn corrupt_gzip_is_that_files_error() {
     let dir = fixture();
-    let mut gz = gzip(&b"1.1.1.1 a\n".repeat(10_000));
+    let mut gz = gzip(line("1.1.1.1").repeat(10_000).as_bytes());
     gz.truncate(gz.len() / 2);
     write(dir.path(), "cut.log.gz", &gz);
     let out = output(logcount().arg(dir.path()));
@@ -216,9 +241,9 @@ fn corrupt_gzip_is_that_files_error() {
 #[test]
 fn hidden_entries_are_skipped_in_walks_but_not_when_named() {
     let dir = fixture();
-    write(dir.path(), ".hidden.log", b"9.9.9.9 x\n");
-    write(dir.path(), ".git/objects.log", b"9.9.9.9 x\n");
-    write(dir.path(), "sub/deeper/c.log", b"3.3.3.3 x\n");
+    write(dir.path(), ".hidden.log", line("9.9.9.9").as_bytes());
+    write(dir.path(), ".git/objects.log", line("9.9.9.9").as_bytes());
+    write(dir.path(), "sub/deeper/c.log", line("3.3.3.3").as_bytes());
     let v = json_of(logcount().arg(dir.path()));
     assert_eq!(v["summary"]["files"], 3);
     assert_eq!(v["files"][key(dir.path(), "sub/deeper/c.log")]["total"], 1);
@@ -243,7 +268,7 @@ fn empty_directory_counts_nothing_and_succeeds() {
     let v = json_of(logcount().arg(dir.path()));
     assert_eq!(
         v["summary"],
-        json!({"files": 0, "total": 0, "ip": 0, "bytes": 0, "errors": 0})
+        json!({"files": 0, "total": 0, "ip": 0, "bytes": 0, "malformed": 0, "errors": 0, "skipped": 0})
     );
 }
 
@@ -251,7 +276,11 @@ fn empty_directory_counts_nothing_and_succeeds() {
 fn closed_pipe_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..3000 {
-        write(dir.path(), &format!("f{i:05}.log"), b"1.1.1.1 x\n");
+        write(
+            dir.path(),
+            &format!("f{i:05}.log"),
+            line("1.1.1.1").as_bytes(),
+        );
     }
     for format in ["csv", "ndjson", "json"] {
         let mut child = spawn(logcount().arg(dir.path()).args(["--format", format]));
@@ -291,15 +320,27 @@ fn full_disk_is_an_error_not_silence() {
 }
 
 #[test]
-fn invalid_utf8_and_awkward_lines_are_counted_by_the_rules() {
+fn invalid_utf8_and_awkward_lines_are_counted_by_the_classic_rules() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
         "dirty.log",
         b"\xff\xfe garbage\n  \t\n ,x\n\t1.2.3.4 a\n1.2.3.4\r\n01.2.3.4 b\n\0\n",
     );
-    let v = json_of(logcount().arg(dir.path()));
+    let v = json_of(logcount().arg(dir.path()).args(["--log-format", "classic"]));
     // Keys: "\xff\xfe", "", "1.2.3.4" (twice), "01.2.3.4", "\0".
     assert_eq!(v["summary"]["total"], 6);
     assert_eq!(v["summary"]["ip"], 5);
+    assert_eq!(
+        v["summary"]["malformed"], 0,
+        "with classic no line is malformed"
+    );
+    // The same file is no access log to `auto`: named, that is its error.
+    let out = output(logcount().arg(dir.path().join("dirty.log")));
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert!(v["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not an access log"));
 }

@@ -27,6 +27,8 @@ const LAYERS: &[&[&str]] = &[
     &["input"],
     &["codec", "gen"],
     &["count"],
+    &["format"],
+    &["keys"],
     &["progress"],
     &["diag", "testutil"],
 ];
@@ -55,7 +57,7 @@ fn modules() -> BTreeMap<Module, PathBuf> {
                 stack.push(path);
                 continue;
             }
-            if path.extension().map_or(true, |e| e != "rs") {
+            if path.extension().is_none_or(|e| e != "rs") {
                 continue;
             }
             let rel = path.strip_prefix(src()).unwrap().with_extension("");
@@ -418,16 +420,15 @@ fn the_checker_sees_use_trees_and_paths() {
         expand_use("crate::a::{b, c::{d, e as f}}"),
         ["crate::a::b", "crate::a::c::d", "crate::a::c::e"]
     );
-    let code =
-        code_of("use super::{x, y};\nfn f() { crate::count::keys::parse_v4(b\"crate::no\"); }");
+    let code = code_of("use super::{x, y};\nfn f() { crate::keys::parse_v4(b\"crate::no\"); }");
     let paths = named_paths(&code);
     assert!(paths.contains(&"super::x".to_string()), "{paths:?}");
-    assert!(paths.contains(&"crate::count::keys::parse_v4".to_string()));
+    assert!(paths.contains(&"crate::keys::parse_v4".to_string()));
     assert!(!paths.iter().any(|p| p.contains("no")), "{paths:?}");
     let modules = modules();
     assert_eq!(
-        resolve("crate::count::keys::parse_v4", "input::read", &modules),
-        Some("count::keys".into())
+        resolve("crate::keys::parse_v4", "input::read", &modules),
+        Some("keys".into())
     );
     assert_eq!(
         resolve("super::wire::Hello", "executor::procpool::pool", &modules),

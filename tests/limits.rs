@@ -48,20 +48,35 @@ fn gzip_bomb_is_streamed() {
 
 #[test]
 fn a_256_mib_line_needs_no_256_mib_buffer() {
+    // An ordinary request, one whose path is 256 MiB long, then another ordinary one.
     let dir = tempfile::tempdir().unwrap();
     let mut f = std::fs::File::create(dir.path().join("huge.log")).unwrap();
-    f.write_all(b"1.2.3.4 ").unwrap();
+    f.write_all(b"9.9.9.9 - - [22/Mar/2021:10:01:01 +0800] \"GET / HTTP/1.1\" 200 1\n")
+        .unwrap();
+    f.write_all(b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"GET /")
+        .unwrap();
     let chunk = vec![b'x'; MIB as usize];
     for _ in 0..256 {
         f.write_all(&chunk).unwrap();
     }
-    f.write_all(b"\n5.6.7.8 - - y\n").unwrap();
+    f.write_all(
+        b" HTTP/1.1\" 200 1\n5.6.7.8 - - [22/Mar/2021:10:01:03 +0800] \"GET / HTTP/1.1\" 200 1\n",
+    )
+    .unwrap();
     drop(f);
-    for executor in ["serial", "threads"].map(|name| executor(name).jobs("2")) {
+    for executor in ["serial", "threads", "async"].map(|name| executor(name).jobs("2")) {
+        // In its format, a line is judged by its first 64 KiB: the huge one is malformed.
         let (v, rss) = run_measured(&executor, dir.path());
         assert_eq!(v["summary"]["total"], 2, "{executor:?}");
-        assert_eq!(v["summary"]["ip"], 2, "{executor:?}");
+        assert_eq!(v["summary"]["malformed"], 1, "{executor:?}");
         assert!(rss < 64 * MIB, "{executor:?}: peak RSS {} MiB", rss / MIB);
+        // Read by the classic rule, both are requests, the key carried across buffers.
+        let mut classic = executor.clone();
+        classic.extend(["--log-format", "classic"]);
+        let (v, rss) = run_measured(&classic, dir.path());
+        assert_eq!(v["summary"]["total"], 3, "{classic:?}");
+        assert_eq!(v["summary"]["ip"], 3, "{classic:?}");
+        assert!(rss < 64 * MIB, "{classic:?}: peak RSS {} MiB", rss / MIB);
     }
 }
 
@@ -71,7 +86,11 @@ fn a_hundred_thousand_empty_files() {
     for i in 0..100_000 {
         std::fs::File::create(dir.path().join(format!("{i:06}.log"))).unwrap();
     }
-    std::fs::write(dir.path().join("z.log"), b"1.2.3.4 x\n").unwrap();
+    std::fs::write(
+        dir.path().join("z.log"),
+        b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1\n",
+    )
+    .unwrap();
     let (v, rss) = run_measured(&[], dir.path());
     assert_eq!(v["summary"]["files"], 100_001);
     assert_eq!(v["summary"]["total"], 1);
@@ -96,7 +115,10 @@ fn millions_of_distinct_keys_in_compact_sets() {
     };
     write("a.log", 0..2_000_000);
     write("b.log", 1_000_000..3_000_000);
-    let (v, rss) = run_measured(&executor("threads").jobs("2"), dir.path());
+    let (v, rss) = run_measured(
+        &executor("threads").with(&["-j", "2", "--log-format", "classic"]),
+        dir.path(),
+    );
     let keys = 3_000_000 + 30_000;
     assert_eq!(v["summary"]["ip"], keys);
     let per_key = rss / keys;

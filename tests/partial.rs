@@ -25,8 +25,9 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// Logs with shared clients across files, awkward lines, a gzip file, an empty file and a
-/// subdirectory: enough that small chunks put one file's lines in several slices.
+/// Logs with shared clients across files, awkward lines, a gzip file, an empty file, a JSON
+/// log, a W3C log with two header blocks, an error log (skipped) and a subdirectory: enough
+/// that small chunks put one file's lines in several slices.
 fn fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
@@ -42,15 +43,37 @@ fn fixture() -> tempfile::TempDir {
         "--unique",
         "400",
     ]);
-    let awkward = b"1.2.3.4 - - [x]\r\n\n  \t\n01.2.3.4 - -\n2001:db8::1 - -\n\
-        a-long-client-key-over-fifteen-bytes - -\n,x\n-\n\xff\xfe - -\n10.0.0.1, 1.2.3.4 - -\n1.2.3.4";
+    let req = " - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1";
+    let awkward = format!(
+        "1.2.3.4{req}\r\n\n  \t\n01.2.3.4{req}\n2001:db8::1{req}\n\
+         a-long-client-key-over-fifteen-bytes{req}\n,x\n -\n\u{fffd}{req}\n\
+         10.0.0.1, 1.2.3.4{req}\n \"curl/7.54.0\"\n1.2.3.4{req}"
+    );
     std::fs::write(logs.join("awkward.log"), awkward).unwrap();
     std::fs::create_dir(logs.join("old")).unwrap();
     let rotated: Vec<u8> = (0..500)
-        .flat_map(|i| format!("10.9.{}.{} - - [x]\n", i % 7, i % 50).into_bytes())
+        .flat_map(|i| format!("10.9.{}.{}{req}\n", i % 7, i % 50).into_bytes())
         .collect();
     std::fs::write(logs.join("old/access.log.1.gz"), gzip(&rotated)).unwrap();
     std::fs::write(logs.join("old/empty.log"), b"").unwrap();
+    let json: String = (0..300)
+        .map(|i| format!("{{\"remote_addr\":\"10.8.0.{}\",\"status\":200}}\n", i % 90))
+        .collect();
+    std::fs::write(logs.join("caddy.json.log"), json).unwrap();
+    let mut w3c = String::from("#Software: IIS\n#Fields: date time c-ip cs-method\n");
+    for i in 0..200 {
+        w3c.push_str(&format!("2021-03-22 10:01:02 10.7.0.{} GET\n", i % 60));
+    }
+    w3c.push_str("#Fields: c-ip date time\n");
+    for i in 0..200 {
+        w3c.push_str(&format!("10.6.0.{} 2021-03-22 10:01:02\n", i % 70));
+    }
+    std::fs::write(logs.join("u_ex210322.log"), w3c).unwrap();
+    std::fs::write(
+        logs.join("error.log"),
+        "2022/07/25 10:00:00 [error] 123#0: *1 open() failed\n".repeat(50),
+    )
+    .unwrap();
     dir
 }
 
@@ -99,7 +122,9 @@ fn slices_merge_to_the_direct_run_in_every_format() {
         assert_eq!(results_text(&m), results_text(&d), "{n} slices");
         let v: Value = serde_json::from_str(&m).unwrap();
         assert_eq!(v["executor"]["name"], "merge");
-        assert_eq!(v["summary"]["files"], 6);
+        assert_eq!(v["summary"]["files"], 8);
+        assert_eq!(v["summary"]["skipped"], 1);
+        assert!(v["summary"]["malformed"].as_u64().unwrap() >= 3);
 
         assert_eq!(merged("csv"), direct("csv"), "{n} slices");
 
@@ -312,8 +337,8 @@ fn corrupt_truncated_and_alien_partials_are_errors_not_panics() {
     expect(b"", "not a logcount partial");
     expect(b"path,total,ip,bytes\n", "not a logcount partial");
     let mut future = good.clone();
-    future[8] = 2;
-    expect(&future, "partial format version 2 is not supported");
+    future[8] = 9;
+    expect(&future, "partial format version 9 is not supported");
 
     // The same in text form.
     let text = stdout(&run_ok(&[
@@ -361,7 +386,7 @@ fn text_partials_round_trip_one_by_one_or_concatenated_on_stdin() {
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),
-            format!("logcount-partial v1 slice {i}/3")
+            format!("logcount-partial v2 slice {i}/3")
         );
         assert!(lines.all(|l| l.len() <= 76 && !l.is_empty()));
         let file = dir.path().join(format!("{i}.txt"));

@@ -15,6 +15,8 @@ use std::process::{Child, Command, Output};
 use std::time::Duration;
 
 use logcount::executor::procpool::{wire, FAULT_ENV};
+use logcount::format::{Choice, Options};
+use logcount::input::{Compression, JobError};
 use serde_json::{json, Value};
 
 /// The longest any run here may take.
@@ -30,7 +32,8 @@ fn fixture() -> tempfile::TempDir {
     write(
         dir.path(),
         "a.log",
-        b"1.1.1.1 - - [x]\n2.2.2.2 - - [x]\n1.1.1.1 - - [y]\n",
+        b"1.1.1.1 - - [x] \"GET /\" 200 1\n2.2.2.2 - - [x] \"GET /\" 200 1\n\
+          1.1.1.1 - - [y] \"GET /\" 200 1\n",
     );
     let mut b = Vec::new();
     for i in 0..400 {
@@ -42,7 +45,7 @@ fn fixture() -> tempfile::TempDir {
     write(
         dir.path(),
         "c.log",
-        b"3.3.3.3, 9.9.9.9 - - [z]\n\n2001:db8::1 - - [z]",
+        b"3.3.3.3, 9.9.9.9 - - [z] \"GET /\" 200 1\n\n2001:db8::1 - - [z] \"GET /\" 200 1",
     );
     dir
 }
@@ -111,7 +114,9 @@ fn the_worker_command_is_hidden_from_help() {
 #[test]
 fn standard_input_is_counted_beside_files() {
     let dir = fixture();
-    let stdin = b"5.5.5.5 - - [x]\n1.1.1.1 - - [x]\n\n5.5.5.5 x\n".repeat(1000);
+    let stdin = b"5.5.5.5 - - [x] \"GET /\" 200 1\n1.1.1.1 - - [x] \"GET /\" 200 1\n\n\
+                  5.5.5.5 - - [y] \"GET /\" 200 1\n"
+        .repeat(1000);
     let run_with = |args: &[&str]| {
         let mut cmd = logcount();
         cmd.arg("-")
@@ -125,7 +130,7 @@ fn standard_input_is_counted_beside_files() {
     let want = run_with(executor("serial").args);
     assert_eq!(
         want["files"]["-"],
-        json!({"total": 3000, "ip": 2, "bytes": stdin.len()})
+        json!({"total": 3000, "ip": 2, "bytes": stdin.len(), "malformed": 0, "format": "combined"})
     );
     for_each_procpool_executor(|executor| {
         assert_eq!(run_with(&executor.jobs("2")), want);
@@ -234,22 +239,31 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
     let dir = fixture();
     let path = dir.path().join("b.log");
     let path_bytes = path.to_str().unwrap().as_bytes();
+    let size = std::fs::metadata(&path).unwrap().len();
     let jobs = [
         wire::JobSpec {
             id: 0,
             attempt: 0,
-            gzip: false,
-            range: Some(0..5000),
-            file_id: None,
             path: path_bytes,
+            file_id: None,
+            size: Some(size),
+            range: Some(0..5000),
+            compression: Compression::Plain,
+            claimed: None,
+            format: Choice::Auto,
+            fields: None,
         },
         wire::JobSpec {
             id: 1,
             attempt: 0,
-            gzip: false,
-            range: None,
-            file_id: None,
             path: b"/no/such.log",
+            file_id: None,
+            size: None,
+            range: None,
+            compression: Compression::Sniff,
+            claimed: None,
+            format: Choice::Auto,
+            fields: None,
         },
     ];
     let request = |build| {
@@ -259,7 +273,7 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
             ..wire::Hello::ours()
         }
         .encode(&mut out);
-        wire::encode_jobs(&mut out, &jobs).unwrap();
+        wire::encode_jobs(&mut out, &Options::default(), &jobs).unwrap();
         out
     };
 
@@ -295,10 +309,10 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
     let (counts, bytes) = done[0].1.as_ref().unwrap();
     assert_eq!((done[0].0, *bytes), (0, 5000));
     assert!(counts.total > 0);
-    assert_eq!(
-        done[1].1.as_ref().unwrap_err().raw_os_error(),
-        Some(libc::ENOENT)
-    );
+    match &done[1].1 {
+        Err(JobError::Io(e)) => assert_eq!(e.raw_os_error(), Some(libc::ENOENT)),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -74,7 +74,9 @@ fn change_between_plan_and_count(
     // over, and counting the log has not started.
     let mut writer = OpenOptions::new().write(true).open(&gate).unwrap();
     change(&log);
-    writer.write_all(b"9.9.9.9 gate\n").unwrap();
+    writer
+        .write_all(b"9.9.9.9 - - [gate] \"GET /\" 200 1\n")
+        .unwrap();
     drop(writer);
     (wait_within(child, Duration::from_secs(30)), dir)
 }
@@ -217,7 +219,14 @@ fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
     let v = json(&out);
     assert_eq!(
         v["summary"],
-        json!({"files": 1, "total": 2, "ip": 2, "bytes": 62, "errors": 0})
+        json!({"files": 1, "total": 2, "ip": 2, "bytes": 62, "malformed": 0, "errors": 0, "skipped": 2})
+    );
+    assert_eq!(
+        v["skipped"],
+        json!([
+            {"path": key(&dir.path().join("pipe")), "reason": "FIFO, not a regular file"},
+            {"path": key(&dir.path().join("zero")), "reason": "character device, not a regular file"},
+        ])
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("pipe: skipped: FIFO"), "{stderr}");

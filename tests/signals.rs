@@ -15,7 +15,11 @@ fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>,
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("live.log");
     mkfifo(&fifo);
-    std::fs::write(dir.path().join("done.log"), b"1.1.1.1 x\n".repeat(1000)).unwrap();
+    std::fs::write(
+        dir.path().join("done.log"),
+        b"1.1.1.1 - - [x] \"GET /\" 200 1\n".repeat(1000),
+    )
+    .unwrap();
     let child = spawn(
         logcount()
             .arg(dir.path().join("done.log"))
@@ -25,7 +29,9 @@ fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>,
     );
     // Returns once logcount has the FIFO open: it is counting.
     let mut writer = OpenOptions::new().write(true).open(&fifo).unwrap();
-    writer.write_all(b"2.2.2.2 still going\n").unwrap();
+    writer
+        .write_all(b"2.2.2.2 - - [x] \"GET /still-going\" 200 1\n")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(100));
     // SAFETY: signalling our own child.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);

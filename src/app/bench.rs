@@ -500,7 +500,7 @@ fn write_table(out: &mut impl Write, report: &BenchReport) -> io::Result<()> {
             r.peak_rss_bytes.map_or_else(|| "—".into(), human_bytes),
         ]);
     }
-    write_columns(out, &rows, None)
+    write_columns(out, &rows, 1, None)
 }
 
 /// `12_345_678.0` → `12.3 M`.

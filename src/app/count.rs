@@ -4,14 +4,13 @@ use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use logcount::diag;
 use logcount::executor;
 use logcount::progress::Progress;
 use logcount::reduce::Event;
 use logcount::report;
 
 use super::output::stdout_done;
-use super::{interrupt, prepare, ExitStatus};
+use super::{interrupt, note_skipped, prepare, warn_error, ExitStatus};
 use crate::settings::CountSettings;
 
 pub fn run(settings: CountSettings) -> ExitStatus {
@@ -44,7 +43,11 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         started,
         |event| match event {
             Event::Error(e) => {
-                diag::warn(format_args!("{}: {}", e.path, e.error));
+                warn_error(e);
+                ControlFlow::Continue(())
+            }
+            Event::Skipped(s) => {
+                note_skipped(s);
                 ControlFlow::Continue(())
             }
             Event::File(f) if streams => write(&mut |out| exporter.file(out, f)),
@@ -57,7 +60,7 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         Err(interrupted) => return interrupted.into(),
     };
     let _ = write(&mut |out| {
-        exporter.errors(out, &report.errors)?;
+        exporter.errors(out, &report.errors, &report.skipped)?;
         exporter.finish(out, &report)
     });
     let written = match failed {

@@ -12,7 +12,8 @@ mod partial;
 
 use logcount::diag;
 use logcount::executor::{Executor, Interrupted};
-use logcount::plan::Plan;
+use logcount::input::{InputError, Skipped};
+use logcount::plan::{self, Plan};
 
 use crate::settings::{RunSettings, Settings};
 
@@ -77,12 +78,30 @@ pub fn run(settings: Settings) -> ExitStatus {
 fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor>, Plan) {
     diag::set_quiet(run.quiet);
     let executor = run.executor.build(run.jobs, run.start_method);
-    let plan = Plan::new(paths, run.chunk_size.or(executor.default_chunk_size()));
+    let plan = Plan::new(
+        paths,
+        &plan::Settings {
+            chunk_size: run.chunk_size.or(executor.default_chunk_size()),
+            filters: run.reading.filters.clone(),
+            format: run.reading.format,
+            options: run.reading.options.clone(),
+        },
+    );
     for e in &plan.errors {
-        diag::warn(format_args!("{}: {}", e.path, e.error));
+        warn_error(e);
     }
-    for n in &plan.notes {
-        diag::note(format_args!("{}: {}", n.path, n.message));
+    for s in &plan.skipped {
+        note_skipped(s);
     }
     (executor, plan)
+}
+
+/// An input's error, on stderr.
+fn warn_error(e: &InputError) {
+    diag::warn(format_args!("{}: {}", e.path, e.error));
+}
+
+/// An input a walk left out, on stderr unless quiet.
+fn note_skipped(s: &Skipped) {
+    diag::note(format_args!("{}: skipped: {}", s.path, s.reason));
 }

@@ -6,7 +6,7 @@ use logcount::progress::Progress;
 use logcount::report::{human_bytes, thousands};
 
 use super::output::write_output;
-use super::{prepare, ExitStatus};
+use super::{prepare, warn_error, ExitStatus};
 use crate::settings::PartialSettings;
 
 pub fn run(settings: PartialSettings) -> ExitStatus {
@@ -18,7 +18,7 @@ pub fn run(settings: PartialSettings) -> ExitStatus {
         settings.buckets,
         executor.as_ref(),
         &progress,
-        |e| diag::warn(format_args!("{}: {}", e.path, e.error)),
+        warn_error,
     );
     progress.finish();
     let counted = match counted {

@@ -3,81 +3,37 @@
 //! This is the only code that looks at log bytes. It knows nothing about files, threads or
 //! processes, so every executor shares it and every executor gives the same answer.
 //!
-//! Semantics (docs/contract.md §1): lines end at `\n`, one trailing `\r` is dropped, lines made only of
-//! ASCII whitespace are blank and skipped, and a line's client key is its longest prefix (after
-//! leading whitespace) free of space, `\t` and `,`.
+//! Semantics (docs/contract.md §1): lines end at `\n`, one trailing `\r` is dropped, lines made
+//! only of ASCII whitespace are blank and skipped. Every other line is what its file's format
+//! makes of it ([`crate::format`]): a request with a client, a malformed line, or a directive.
+//! The `classic` format has its own fast path ([`classic`]); the others read each line with a
+//! [`Parser`] ([`parsed`]).
 
-mod keys;
+mod classic;
+mod parsed;
 
-pub use keys::{
+pub use crate::keys::{
     format_v4, pack_short, parse_v4, shard_of, unpack_short, FixedState, Key, KeySet, KeyVec,
     Routed, Split, StoredKeys, SHARD_BITS, SHORT_MAX,
 };
 
-/// Bytes that count as whitespace for blank lines and leading whitespace: space, `\t`, `\r`,
-/// `\v`, `\f`. `\n` never reaches these tables inside a line.
-const fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
-}
+use crate::format::{Format, Options, Parser};
 
-/// Bytes that end a client key.
-const fn is_key_end(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b',')
-}
-
-/// The fast path for the common line: a canonical dotted quad right at the start, ended by a
-/// key end (space, `\t`, `,`), by `\n`, or by `\r\n`. Returns the quad and the offset of the
-/// byte that ended it. `None` means "not sure": the general path decides (leading whitespace,
-/// leading zeros, a fifth digit, a lone `\r`, the end of the buffer, ...).
-#[inline]
-fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
-    let mut i = 0;
-    let mut value = 0u32;
-    for part in 0..4 {
-        let first = *s.get(i)?;
-        if !first.is_ascii_digit() {
-            return None;
-        }
-        let mut n = u32::from(first - b'0');
-        i += 1;
-        while let Some(&b) = s.get(i) {
-            if !b.is_ascii_digit() {
-                break;
-            }
-            if first == b'0' {
-                return None; // leading zero: not canonical
-            }
-            n = n * 10 + u32::from(b - b'0');
-            i += 1;
-            if n > 255 {
-                return None;
-            }
-        }
-        value = (value << 8) | n;
-        if part < 3 {
-            if *s.get(i)? != b'.' {
-                return None;
-            }
-            i += 1;
-        }
-    }
-    match *s.get(i)? {
-        b' ' | b'\t' | b',' | b'\n' => Some((value, i)),
-        b'\r' if s.get(i + 1) == Some(&b'\n') => Some((value, i)),
-        _ => None,
-    }
-}
-
-/// What counting produced: the number of non-blank lines and the set of client keys.
+/// What counting produced: requests, malformed lines, the set of client keys, and the format
+/// they were read in.
 ///
 /// A monoid: [`Counts::merge`] is associative and `Counts::default()` is its identity, so any
 /// split of the input into jobs merges back to the same answer.
 #[derive(Clone, Debug, Default)]
 pub struct Counts {
-    /// Non-blank lines (requests).
+    /// Requests.
     pub total: u64,
+    /// Non-blank lines that are not requests in the format (never counted as requests).
+    pub malformed: u64,
     /// Distinct client keys.
     pub keys: KeySet,
+    /// The format the lines were read in; `None` for an input with no line to read.
+    pub format: Option<Format>,
 }
 
 impl Counts {
@@ -86,88 +42,96 @@ impl Counts {
         self.keys.len() as u64
     }
 
-    /// Folds `other` into `self`.
+    /// Folds `other` into `self` (the jobs of one file share its format).
     pub fn merge(&mut self, other: Counts) {
         self.total += other.total;
+        self.malformed += other.malformed;
         self.keys.merge(other.keys);
-    }
-
-    /// Counts one line, given without its `\n`.
-    #[inline]
-    fn line(&mut self, line: &[u8]) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let Some(start) = line.iter().position(|&b| !is_space(b)) else {
-            return; // blank
-        };
-        let rest = &line[start..];
-        let end = rest
-            .iter()
-            .position(|&b| is_key_end(b))
-            .unwrap_or(rest.len());
-        self.total += 1;
-        self.keys.insert(&rest[..end]);
-    }
-
-    /// Counts every complete (`\n`-terminated) line of `buf` and returns where the unfinished
-    /// tail starts (`buf.len()` when `buf` ends with `\n`).
-    ///
-    /// Most lines start with a dotted quad: [`leading_v4`] parses it in the same pass that finds
-    /// its end, and the search for the line's end starts after it. Anything else takes the
-    /// general path, [`Counts::line`].
-    #[inline]
-    fn complete_lines(&mut self, buf: &[u8]) -> usize {
-        let mut start = 0;
-        while start < buf.len() {
-            let rest = &buf[start..];
-            let (quad, from) = match leading_v4(rest) {
-                Some((v4, used)) => (Some(v4), used),
-                None => (None, 0),
-            };
-            let Some(nl) = memchr::memchr(b'\n', &rest[from..]) else {
-                break;
-            };
-            let end = from + nl;
-            match quad {
-                Some(v4) => {
-                    self.total += 1;
-                    self.keys.insert_v4(v4);
-                }
-                None => self.line(&rest[..end]),
-            }
-            start += end + 1;
-        }
-        start
+        self.format = self.format.or(other.format);
     }
 }
 
-/// Counts a whole buffer; the last line may lack its `\n`.
+/// Counts a whole buffer with the `classic` rule; the last line may lack its `\n`.
 pub fn count(buf: &[u8]) -> Counts {
     let mut counter = Counter::new();
     counter.feed(buf);
     counter.finish()
 }
 
-/// Counts a stream fed in pieces of any size, with the same result as [`count`] on the
-/// concatenation.
-///
-/// A line cut by a piece edge is carried over, but only the part that can still matter: leading
-/// whitespace is dropped and nothing after the key's end is kept, so the carry is bounded by
-/// the key's length, not the line's.
-#[derive(Debug, Default)]
+/// Counts a whole buffer in `format`.
+pub fn count_as(buf: &[u8], format: Format, options: &Options) -> Counts {
+    let mut counter = Counter::with_format(format, options, None);
+    counter.feed(buf);
+    counter.finish()
+}
+
+/// How lines are read.
+#[derive(Debug)]
+enum Mode {
+    Classic(classic::Carry),
+    /// With a parser; without one (no format), every non-blank line is malformed.
+    Parsed(Option<Box<Parser>>, parsed::Carry),
+}
+
+/// Counts a stream fed in pieces of any size, with the same result as counting the
+/// concatenation at once.
+#[derive(Debug)]
 pub struct Counter {
     counts: Counts,
-    /// The unfinished line so far, without leading whitespace, up to and including the byte
-    /// that ended its key.
-    carry: Vec<u8>,
-    /// The carry holds a whole key (its end byte was seen): the rest of the line is skipped.
-    carry_done: bool,
+    mode: Mode,
     /// An unfinished line has been started (even if only whitespace so far).
     in_line: bool,
 }
 
+impl Default for Counter {
+    fn default() -> Self {
+        Counter::new()
+    }
+}
+
 impl Counter {
+    /// A counter with the `classic` rule.
     pub fn new() -> Self {
-        Self::default()
+        Counter {
+            counts: Counts {
+                format: Some(Format::CLASSIC),
+                ..Counts::default()
+            },
+            mode: Mode::Classic(classic::Carry::default()),
+            in_line: false,
+        }
+    }
+
+    /// A counter for lines in `format`; `fields` is the W3C `#Fields:` directive in force where
+    /// counting starts (for a job that starts mid-file).
+    pub fn with_format(format: Format, options: &Options, fields: Option<&[u8]>) -> Self {
+        Counter::with_parser(Parser::new(format, options, fields))
+    }
+
+    /// A counter that reads lines with `parser` (`classic` has its own fast path).
+    pub fn with_parser(parser: Parser) -> Self {
+        let format = parser.format();
+        if format == Format::CLASSIC {
+            return Counter::new();
+        }
+        Counter {
+            counts: Counts {
+                format: Some(format),
+                ..Counts::default()
+            },
+            mode: Mode::Parsed(Some(Box::new(parser)), parsed::Carry::default()),
+            in_line: false,
+        }
+    }
+
+    /// A counter for an input in no format (its first 64 KiB held no line to tell it by):
+    /// every non-blank line is malformed, and the counts have no format.
+    pub fn unread() -> Self {
+        Counter {
+            counts: Counts::default(),
+            mode: Mode::Parsed(None, parsed::Carry::default()),
+            in_line: false,
+        }
     }
 
     /// Counts the lines `piece` completes and carries its unfinished tail.
@@ -189,7 +153,12 @@ impl Counter {
                 }
             }
         }
-        let tail = self.counts.complete_lines(rest);
+        let tail = match &mut self.mode {
+            Mode::Classic(_) => classic::complete_lines(&mut self.counts, rest),
+            Mode::Parsed(parser, _) => {
+                parsed::complete_lines(&mut self.counts, parser.as_deref_mut(), rest)
+            }
+        };
         if tail < rest.len() {
             self.in_line = true;
             self.absorb(&rest[tail..]);
@@ -211,31 +180,27 @@ impl Counter {
 
     /// Adds a piece of the unfinished line (it contains no `\n`).
     fn absorb(&mut self, part: &[u8]) {
-        if self.carry_done {
-            return;
-        }
-        let part = if self.carry.is_empty() {
-            match part.iter().position(|&b| !is_space(b)) {
-                Some(start) => &part[start..],
-                None => return, // still only leading whitespace
-            }
-        } else {
-            part
-        };
-        match part.iter().position(|&b| is_key_end(b)) {
-            Some(end) => {
-                self.carry.extend_from_slice(&part[..=end]);
-                self.carry_done = true;
-            }
-            None => self.carry.extend_from_slice(part),
+        match &mut self.mode {
+            Mode::Classic(carry) => carry.absorb(part),
+            Mode::Parsed(_, carry) => carry.absorb(part),
         }
     }
 
     fn end_line(&mut self) {
-        self.counts.line(&self.carry);
-        self.carry.clear();
-        self.carry_done = false;
+        match &mut self.mode {
+            Mode::Classic(carry) => carry.end_line(&mut self.counts),
+            Mode::Parsed(parser, carry) => carry.end_line(&mut self.counts, parser.as_deref_mut()),
+        }
         self.in_line = false;
+    }
+
+    /// Bytes carried over (for tests of the bound).
+    #[cfg(test)]
+    fn carried(&self) -> usize {
+        match &self.mode {
+            Mode::Classic(carry) => carry.len(),
+            Mode::Parsed(_, carry) => carry.len(),
+        }
     }
 }
 
@@ -262,11 +227,12 @@ pub struct OwnedLines {
 }
 
 impl OwnedLines {
-    /// The range `[start, end)` of the stream; feeding must begin at [`OwnedLines::from`].
-    pub fn new(start: u64, end: u64) -> Self {
+    /// The range `[start, end)` of the stream, counted by `counter`; feeding must begin at
+    /// [`OwnedLines::from`].
+    pub fn new(start: u64, end: u64, counter: Counter) -> Self {
         let from = Self::from(start);
         OwnedLines {
-            counter: Counter::new(),
+            counter,
             skipping: start > 0,
             pos: 0,
             begin: start - from,
@@ -347,11 +313,19 @@ impl OwnedLines {
     pub fn finish(self) -> Counts {
         self.counter.finish()
     }
+
+    /// The counter, for counting the whole stream after all (nothing must have been fed).
+    pub fn into_counter(self) -> Counter {
+        debug_assert_eq!(self.pos, 0);
+        self.counter
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{Body, MAX_LINE};
+    use crate::keys::leading_v4;
 
     fn keys(buf: &[u8]) -> Vec<Vec<u8>> {
         let mut k = count(buf).keys.to_byte_strings();
@@ -507,10 +481,21 @@ mod tests {
         assert_eq!((id.total, id.ip()), (1, 1));
     }
 
+    /// Counts `buf` whole with a fresh counter from `make`.
+    fn whole(buf: &[u8], make: fn() -> Counter) -> Counts {
+        let mut counter = make();
+        counter.feed(buf);
+        counter.finish()
+    }
+
     /// Feeds `buf` cut at every given position and compares with the whole-buffer count.
     fn check_pieces(buf: &[u8], cuts: &[usize]) {
-        let whole = count(buf);
-        let mut counter = Counter::new();
+        check_pieces_with(buf, cuts, Counter::new);
+    }
+
+    fn check_pieces_with(buf: &[u8], cuts: &[usize], make: fn() -> Counter) {
+        let whole = whole(buf, make);
+        let mut counter = make();
         let mut last = 0;
         for &cut in cuts {
             let cut = cut.clamp(last, buf.len());
@@ -520,6 +505,7 @@ mod tests {
         counter.feed(&buf[last..]);
         let pieces = counter.finish();
         assert_eq!(pieces.total, whole.total, "cuts {cuts:?}");
+        assert_eq!(pieces.malformed, whole.malformed, "cuts {cuts:?}");
         let mut a = pieces.keys.to_byte_strings();
         let mut b = whole.keys.to_byte_strings();
         a.sort();
@@ -561,7 +547,7 @@ mod tests {
         for _ in 0..1000 {
             counter.feed(&[b'y'; 4096]);
         }
-        assert!(counter.carry.len() <= 4);
+        assert!(counter.carried() <= 4);
         for _ in 0..1000 {
             counter.feed(&[b' '; 4096]);
         }
@@ -569,13 +555,22 @@ mod tests {
         for _ in 0..1000 {
             counter.feed(&[b'\t'; 4096]);
         }
-        assert!(counter.carry.is_empty());
+        assert_eq!(counter.carried(), 0);
         let c = counter.finish();
         assert_eq!((c.total, c.ip()), (1, 1));
     }
 
     /// Counts `buf` as jobs cut at `cuts` (each fed in `piece`-byte reads) and merges them.
     fn count_in_ranges(buf: &[u8], cuts: &[usize], piece: usize) -> (Counts, u64) {
+        count_in_ranges_with(buf, cuts, piece, |_| Counter::new())
+    }
+
+    fn count_in_ranges_with(
+        buf: &[u8],
+        cuts: &[usize],
+        piece: usize,
+        make: fn(Option<&[u8]>) -> Counter,
+    ) -> (Counts, u64) {
         let mut bounds = vec![0];
         bounds.extend(cuts.iter().map(|&c| c.min(buf.len())));
         bounds.push(buf.len());
@@ -583,9 +578,24 @@ mod tests {
         bounds.dedup();
         let mut total = Counts::default();
         let mut bytes = 0;
+        let mut directives = Vec::new();
+        let mut at = 0;
+        for line in buf.split(|&b| b == b'\n') {
+            if line.starts_with(b"#Fields:") {
+                directives.push((at, line));
+            }
+            at += line.len() + 1;
+        }
         for w in bounds.windows(2) {
             let (start, end) = (w[0] as u64, w[1] as u64);
-            let mut job = OwnedLines::new(start, end);
+            // The `#Fields:` directive in force where the range starts, as planning finds it:
+            // the last one that starts before it.
+            let fields = directives
+                .iter()
+                .rev()
+                .find(|(at, _)| (*at as u64) < start)
+                .map(|(_, line)| *line);
+            let mut job = OwnedLines::new(start, end, make(fields));
             let mut at = OwnedLines::from(start) as usize;
             while !job.done() && at < buf.len() {
                 let next = (at + piece).min(buf.len());
@@ -599,6 +609,7 @@ mod tests {
 
     fn assert_same(a: &Counts, b: &Counts, context: &str) {
         assert_eq!(a.total, b.total, "{context}");
+        assert_eq!(a.malformed, b.malformed, "{context}");
         let mut x = a.keys.to_byte_strings();
         let mut y = b.keys.to_byte_strings();
         x.sort();
@@ -637,10 +648,84 @@ mod tests {
     #[test]
     fn a_range_inside_one_line_owns_nothing() {
         let buf = b"aaaaaaaaaa bbbbbbbbbbbbbbbbbbbb\n";
-        let mut job = OwnedLines::new(5, 10);
+        let mut job = OwnedLines::new(5, 10, Counter::new());
         assert_eq!(job.feed(&buf[4..]), 5);
         assert!(job.done());
         assert_eq!(job.finish().total, 0);
+    }
+
+    fn combined() -> Counter {
+        Counter::with_format(Format::plain(Body::Combined), &Options::default(), None)
+    }
+
+    fn w3c() -> Counter {
+        w3c_from(None)
+    }
+
+    fn w3c_from(fields: Option<&[u8]>) -> Counter {
+        Counter::with_format(Format::plain(Body::W3c), &Options::default(), fields)
+    }
+
+    /// Requests, malformed lines, blank lines, CRLF, a directive block and a line far longer
+    /// than a view, in two formats' eyes.
+    fn mixed() -> Vec<u8> {
+        let mut buf = Vec::new();
+        buf.extend_from_slice(
+            b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612\r\n\
+              \r\n \"curl/7.54.0\"\n\
+              #Fields: date time c-ip\n2021-03-22 10:01:02 203.0.113.9\n\
+              2001:db8::1, 10.0.0.1 - u [x] \"GET /a\\\" b\" 404 -\n\t \n",
+        );
+        let mut long = b"9.9.9.9 - - [x] \"GET /".to_vec();
+        long.extend(std::iter::repeat_n(b'a', MAX_LINE + 10));
+        long.extend_from_slice(b"\" 200 1\n");
+        buf.extend_from_slice(&long);
+        let mut spaces = vec![b' '; MAX_LINE + 3];
+        spaces.extend_from_slice(b"late text\n");
+        buf.extend_from_slice(&spaces);
+        buf.extend_from_slice(b"5.6.7.8 - - [x] \"GET / HTTP/1.1\" 200 1");
+        buf
+    }
+
+    #[test]
+    fn formats_count_requests_and_malformed_lines() {
+        let c = whole(&mixed(), combined);
+        // Two requests in combined, the long line judged by its first 64 KiB (cut inside
+        // the request: malformed), a user-agent fragment, the W3C lines, the long line of
+        // spaces that has text after them, all malformed; blank lines nothing.
+        assert_eq!((c.total, c.malformed, c.ip()), (3, 5, 3));
+        assert_eq!(c.format, Some(Format::plain(Body::Combined)));
+        let w = whole(&mixed(), w3c);
+        assert_eq!((w.total, w.ip()), (1, 1), "the one line after #Fields:");
+        let none = whole(b"a\n\nb", Counter::unread);
+        assert_eq!((none.total, none.malformed, none.format), (0, 2, None));
+    }
+
+    #[test]
+    fn formats_count_the_same_in_pieces_and_ranges() {
+        let buf = mixed();
+        type Make = fn(Option<&[u8]>) -> Counter;
+        for (make, ranged) in [
+            (combined as fn() -> Counter, (|_| combined()) as Make),
+            (w3c, w3c_from),
+        ] {
+            for cut in (0..buf.len()).step_by(97) {
+                check_pieces_with(&buf, &[cut], make);
+                check_pieces_with(&buf, &[cut, cut + 1, cut + MAX_LINE / 2], make);
+            }
+            let want = whole(&buf, make);
+            for size in [5usize, 100, 4096, MAX_LINE] {
+                let cuts: Vec<usize> = (size..buf.len()).step_by(size).collect();
+                for piece in [1usize, 7, 65536] {
+                    if piece == 1 && size < 100 {
+                        continue; // slow and adds nothing over piece 7
+                    }
+                    let (got, bytes) = count_in_ranges_with(&buf, &cuts, piece, ranged);
+                    assert_same(&got, &want, &format!("chunk {size} piece {piece}"));
+                    assert_eq!(bytes, buf.len() as u64);
+                }
+            }
+        }
     }
 
     mod prop {

@@ -36,7 +36,7 @@ use tokio::task::JoinSet;
 
 use super::{Executor, Interrupted};
 use crate::diag;
-use crate::input::{self, Input, JobCounter, Source, Span};
+use crate::input::{self, read_start, Input, JobCounter, JobError, Source};
 use crate::plan::{Plan, DEFAULT_CHUNK};
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -203,7 +203,7 @@ async fn dispatch(plan: &Plan, reducer: &Reducer<'_>, files: usize, nowait: bool
         let job = &plan.jobs[index];
         let input = &plan.inputs[job.input];
         let how = Opening::new(input, job.range.as_ref(), nowait);
-        let counter = JobCounter::new(input, job.range.as_ref());
+        let counter = JobCounter::new(input, job.range.as_ref(), job.fields.clone(), &plan.options);
         let start = move |opened| {
             Msg::Start(Box::new(Start {
                 job: index,
@@ -344,6 +344,7 @@ impl LaneWork<'_, '_> {
                         free: self.buffers.take(BUFS_PER_JOB),
                         filled: VecDeque::with_capacity(BUFS_PER_JOB),
                         end: false,
+                        ended_at: None,
                         failed: None,
                         slot,
                     }),
@@ -351,7 +352,7 @@ impl LaneWork<'_, '_> {
                         // The lane is less busy before the slot it frees wakes the dispatcher.
                         self.active.fetch_sub(1, Ordering::Relaxed);
                         drop(slot);
-                        self.reducer.job_done(job, Err(e));
+                        self.reducer.job_done(job, Err(e.into()));
                     }
                 }
             }
@@ -380,6 +381,7 @@ impl LaneWork<'_, '_> {
             mut free,
             filled,
             failed,
+            ended_at,
             slot,
             ..
         } = job;
@@ -394,8 +396,8 @@ impl LaneWork<'_, '_> {
         self.active.fetch_sub(1, Ordering::Relaxed);
         drop(slot);
         let result = match failed {
-            Some(e) => Err(e),
-            None => counter.finish(),
+            Some(e) => Err(JobError::Io(e)),
+            None => counter.finish(ended_at),
         };
         self.reducer.job_done(job, result);
     }
@@ -413,6 +415,8 @@ struct LaneJob {
     filled: VecDeque<(Vec<u8>, usize)>,
     /// The input has no more bytes.
     end: bool,
+    /// Where a file read by position ended.
+    ended_at: Option<u64>,
     failed: Option<io::Error>,
     slot: OwnedSemaphorePermit,
 }
@@ -461,9 +465,7 @@ impl LaneJob {
             Ok(0) => {
                 self.free.push(buf);
                 self.end = true;
-                if let Some(Err(e)) = self.reader.as_ref().map(OpenInput::check_end) {
-                    self.failed = Some(e);
-                }
+                self.ended_at = self.reader.as_ref().and_then(OpenInput::ended_at);
             }
             Ok(n) => self.filled.push_back((buf, n)),
             Err(e) => {
@@ -497,7 +499,8 @@ struct Opening {
     /// `None` for standard input.
     path: Option<std::path::PathBuf>,
     id: Option<(u64, u64)>,
-    span: Span,
+    /// Where positional reads start; `None` to read in sequence.
+    start: Option<u64>,
     /// Whether to try opening and reading without waiting.
     nowait: bool,
 }
@@ -510,7 +513,7 @@ impl Opening {
                 Source::File(path) => Some(path.clone()),
             },
             id: input.id,
-            span: Span::of(input, range),
+            start: read_start(input, range),
             nowait: nowait && cfg!(target_os = "linux"),
         }
     }
@@ -521,7 +524,7 @@ impl Opening {
     fn now(&self) -> Option<io::Result<OpenInput>> {
         match &self.path {
             None => Some(Ok(OpenInput::Stdin)),
-            Some(path) if self.span.start.is_some() && self.nowait => {
+            Some(path) if self.start.is_some() && self.nowait => {
                 Some(input::open_file_cached(path, self.id)?.map(|file| self.open(file)))
             }
             Some(_) => None,
@@ -539,9 +542,8 @@ impl Opening {
     fn open(&self, file: File) -> OpenInput {
         OpenInput::File {
             file,
-            at: self.span.start,
-            nowait: self.span.start.is_some() && self.nowait,
-            span: self.span.clone(),
+            at: self.start,
+            nowait: self.start.is_some() && self.nowait,
         }
     }
 }
@@ -556,18 +558,17 @@ enum OpenInput {
         at: Option<u64>,
         /// Whether reads that must not wait for the disk are worth trying.
         nowait: bool,
-        span: Span,
     },
 }
 
 impl OpenInput {
-    /// At the end of a file: an error if it ended before its planned range did.
-    fn check_end(&self) -> io::Result<()> {
+    /// Where a file read by position ended (asked at its end).
+    fn ended_at(&self) -> Option<u64> {
         match self {
             OpenInput::File {
-                at: Some(at), span, ..
-            } => span.check_end(*at),
-            _ => Ok(()),
+                file, at: Some(at), ..
+            } => Some(input::ended_at(file, *at)),
+            _ => None,
         }
     }
 
@@ -653,13 +654,17 @@ mod tests {
     fn answer(executor: &dyn Executor, plan: &Plan) -> (Vec<String>, Vec<String>, u64) {
         let reducer = Reducer::new(plan, |_| std::ops::ControlFlow::Continue(()));
         executor.run(plan, &reducer, &Progress::hidden()).unwrap();
-        let (files, errors, ip) = reducer.finish();
-        let files = files
+        let results = reducer.finish();
+        let files = results
+            .files
             .iter()
-            .map(|f| format!("{} {} {} {}", f.path, f.total, f.ip, f.bytes))
+            .map(|f| {
+                let (path, total, ip, bytes, bad) = (&f.path, f.total, f.ip, f.bytes, f.malformed);
+                format!("{path} {total} {ip} {bytes} {bad} {:?}", f.format)
+            })
             .collect();
-        let errors = errors.iter().map(|e| e.path.clone()).collect();
-        (files, errors, ip)
+        let errors = results.errors.iter().map(|e| e.path.clone()).collect();
+        (files, errors, results.union_ip)
     }
 
     #[test]
@@ -682,10 +687,14 @@ mod tests {
         std::fs::write(dir.path().join("a.log"), &text).unwrap();
         std::fs::write(dir.path().join("b.log"), &text[..text.len() / 3 + 17]).unwrap();
         std::fs::write(dir.path().join("c.log.gz"), gzip(&text)).unwrap();
-        std::fs::write(dir.path().join("d.log"), b"1.2.3.4 no newline").unwrap();
+        std::fs::write(dir.path().join("d.log"), b"1.2.3.4 - - [x] \"GET /\" 200 1").unwrap();
         let args = [dir.path().to_path_buf(), dir.path().join("missing.log")];
         for chunk in [None, Some(BUF as u64 / 3), Some(BUF as u64 * 2 + 5)] {
-            let plan = Plan::new(&args, chunk);
+            let settings = crate::plan::Settings {
+                chunk_size: chunk,
+                ..crate::plan::Settings::default()
+            };
+            let plan = Plan::new(&args, &settings);
             let want = answer(&crate::executor::Serial, &plan);
             assert_eq!(want.0.len(), 4);
             assert_eq!(want.1, [args[1].to_string_lossy()]);

@@ -97,11 +97,8 @@ pub fn execute(
 ) -> Result<Report, Interrupted> {
     let reducer = Reducer::new(plan, on_event);
     executor.run(plan, &reducer, progress)?;
-    let (files, errors, union_ip) = reducer.finish();
     Ok(Report::new(
-        files,
-        errors,
-        union_ip,
+        reducer.finish(),
         info(executor),
         started.elapsed().as_secs_f64() * 1e3,
     ))

@@ -36,10 +36,16 @@ impl Executor for Serial {
                 break;
             }
             let input = &plan.inputs[job.input];
-            reducer.job_done(
-                index,
-                input::count_job(input, job.range.as_ref(), &mut buf, &add),
+            let fields = job.fields.clone();
+            let counted = input::count_job(
+                input,
+                job.range.as_ref(),
+                fields,
+                &plan.options,
+                &mut buf,
+                &add,
             );
+            reducer.job_done(index, counted);
         }
         Ok(())
     }

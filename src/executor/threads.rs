@@ -69,7 +69,10 @@ impl Executor for Threads {
                         let Some(&index) = order.get(i) else { break };
                         let job = &plan.jobs[index];
                         let input = &plan.inputs[job.input];
-                        let result = input::count_job(input, job.range.as_ref(), &mut buf, &add);
+                        let fields = job.fields.clone();
+                        let range = job.range.as_ref();
+                        let result =
+                            input::count_job(input, range, fields, &plan.options, &mut buf, &add);
                         reducer.job_done(index, result);
                     }
                 });

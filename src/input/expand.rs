@@ -1,26 +1,90 @@
 //! Expanding the arguments into inputs: files, directories walked in sorted order, `-`.
 //!
-//! Hidden entries are skipped in walks; the same file reached twice (by two arguments, a
-//! symlink, a hard link) is kept once; FIFOs, sockets and devices met in a walk are skipped
-//! with a note, never read (docs/contract.md §2).
+//! Hidden entries are skipped in walks, and so are files `--glob`/`--exclude` leave out; the
+//! same file reached twice (by two arguments, a symlink, a hard link) is kept once; FIFOs,
+//! sockets and devices met in a walk are skipped, never read (docs/contract.md §2).
 
 use std::collections::HashSet;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use super::{display, Input, InputError, Note, Source};
+use globset::{GlobSet, GlobSetBuilder};
+
+use super::{display, Codec, Compression, Input, InputError, Skipped, Source};
+use crate::format::Choice;
 
 /// The result of expanding the arguments.
 #[derive(Debug, Default)]
 pub struct Expanded {
     pub inputs: Vec<Input>,
     pub errors: Vec<InputError>,
-    pub notes: Vec<Note>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Which files a walk keeps (`--glob`, `--exclude`): gitignore-style globs, as ripgrep's and
+/// fd's, matched against a file's name when the glob has no `/`, else against its path below
+/// the directory walked. Files named on the command line are always kept.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    keep: Option<Globs>,
+    drop: Option<Globs>,
+}
+
+#[derive(Clone, Debug)]
+struct Globs {
+    names: GlobSet,
+    paths: GlobSet,
+}
+
+impl Globs {
+    fn new(globs: &[String]) -> Result<Option<Globs>, String> {
+        if globs.is_empty() {
+            return Ok(None);
+        }
+        let (mut names, mut paths) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        for g in globs {
+            let glob = globset::GlobBuilder::new(g)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("bad glob `{g}`: {}", e.kind()))?;
+            if g.contains('/') {
+                paths.add(glob);
+            } else {
+                names.add(glob);
+            }
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| e.to_string());
+        Ok(Some(Globs {
+            names: build(names)?,
+            paths: build(paths)?,
+        }))
+    }
+
+    fn matches(&self, name: &std::ffi::OsStr, below: &Path) -> bool {
+        self.names.is_match(name) || self.paths.is_match(below)
+    }
+}
+
+impl Filters {
+    /// Filters keeping files that match one of `keep` (all when empty) and none of `drop`.
+    pub fn new(keep: &[String], drop: &[String]) -> Result<Filters, String> {
+        Ok(Filters {
+            keep: Globs::new(keep)?,
+            drop: Globs::new(drop)?,
+        })
+    }
+
+    /// Whether a walk keeps the file at `below` (its path below the walked directory).
+    fn keeps(&self, below: &Path) -> bool {
+        let name = below.file_name().unwrap_or(below.as_os_str());
+        self.keep.as_ref().is_none_or(|k| k.matches(name, below))
+            && !self.drop.as_ref().is_some_and(|d| d.matches(name, below))
+    }
 }
 
 /// Expands files, directories and `-` into inputs, in argument order (walks sorted), each
-/// file once.
-pub fn expand(args: &[PathBuf]) -> Expanded {
+/// file once, each to be read in `format`.
+pub fn expand(args: &[PathBuf], filters: &Filters, format: Choice) -> Expanded {
     let mut out = Expanded::default();
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     let mut stdin_seen = false;
@@ -32,18 +96,22 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
                     source: Source::Stdin,
                     size: None,
                     id: None,
-                    gzip: false,
+                    regular: false,
+                    named: true,
+                    compression: Compression::Sniff,
+                    claimed: None,
+                    format,
                 });
             }
             continue;
         }
         match std::fs::metadata(arg) {
             Err(e) => out.errors.push(InputError::new(display(arg), e)),
-            Ok(meta) if meta.is_dir() => walk(arg, &mut seen, &mut out),
+            Ok(meta) if meta.is_dir() => walk(arg, filters, format, &mut seen, &mut out),
             // A FIFO named on the command line is read like standard input: `<(zcat a.gz)` is
             // a legitimate way to feed logcount. A device could never end (`/dev/zero`).
             Ok(meta) if meta.is_file() || meta.file_type().is_fifo() => {
-                add_file(arg.clone(), &meta, &mut seen, &mut out)
+                add_file(arg.clone(), &meta, true, format, &mut seen, &mut out)
             }
             Ok(meta) => out.errors.push(InputError::new(
                 display(arg),
@@ -54,7 +122,13 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
     out
 }
 
-fn walk(root: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
+fn walk(
+    root: &Path,
+    filters: &Filters,
+    format: Choice,
+    seen: &mut HashSet<(u64, u64)>,
+    out: &mut Expanded,
+) {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -71,18 +145,20 @@ fn walk(root: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
                 out.errors.push(InputError::new(path, reason));
             }
             Ok(entry) if entry.file_type().is_dir() => {}
+            Ok(entry)
+                if !filters.keeps(entry.path().strip_prefix(root).unwrap_or(entry.path())) => {}
             Ok(entry) if entry.file_type().is_file() => match entry.metadata() {
-                Ok(meta) => add_file(entry.into_path(), &meta, seen, out),
+                Ok(meta) => add_file(entry.into_path(), &meta, false, format, seen, out),
                 Err(e) => out.errors.push(InputError::new(display(entry.path()), e)),
             },
             // FIFOs, sockets and devices met in a walk are skipped, never read: a FIFO nobody
             // writes to would hang the run, a device might never end.
             Ok(entry) => {
                 let what = entry.metadata().map_or("special file", |m| kind(&m));
-                out.notes.push(Note {
-                    path: display(entry.path()),
-                    message: format!("skipped: {what}, not a regular file"),
-                });
+                out.skipped.push(Skipped::new(
+                    display(entry.path()),
+                    format!("{what}, not a regular file"),
+                ));
             }
         }
     }
@@ -91,19 +167,26 @@ fn walk(root: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
 fn add_file(
     path: PathBuf,
     meta: &std::fs::Metadata,
+    named: bool,
+    format: Choice,
     seen: &mut HashSet<(u64, u64)>,
     out: &mut Expanded,
 ) {
     if !seen.insert((meta.dev(), meta.ino())) {
         return;
     }
-    let gzip = path.extension().is_some_and(|e| e == "gz");
     out.inputs.push(Input {
         name: display(&path),
-        size: meta.is_file().then_some(meta.len()),
+        // A regular file whose size reads as 0 may still have content (`/proc`, `/sys`): it
+        // is read to its end.
+        size: (meta.is_file() && meta.len() > 0).then_some(meta.len()),
         id: Some((meta.dev(), meta.ino())),
+        regular: meta.is_file(),
+        named,
+        compression: Compression::Sniff,
+        claimed: path.file_name().and_then(Codec::of_name),
+        format,
         source: Source::File(path),
-        gzip,
     });
 }
 
@@ -147,7 +230,7 @@ mod tests {
             std::fs::write(d.join(f), b"1.1.1.1\n").unwrap();
         }
         let args = vec![d.to_path_buf(), d.join("a.log")];
-        let got = expand(&args);
+        let got = expand(&args, &Filters::default(), Choice::Auto);
         let names: Vec<String> = got.inputs.iter().map(|i| i.name.clone()).collect();
         let want: Vec<String> = ["a.log", "b.log", "sub/c.log"]
             .iter()
@@ -159,14 +242,73 @@ mod tests {
 
     #[test]
     fn missing_path_is_an_error_and_stdin_once() {
-        let got = expand(&[
-            PathBuf::from("/definitely/not/here.log"),
-            PathBuf::from("-"),
-            PathBuf::from("-"),
-        ]);
+        let got = expand(
+            &[
+                PathBuf::from("/definitely/not/here.log"),
+                PathBuf::from("-"),
+                PathBuf::from("-"),
+            ],
+            &Filters::default(),
+            Choice::Auto,
+        );
         assert_eq!(got.inputs.len(), 1);
         assert_eq!(got.inputs[0].source, Source::Stdin);
         assert_eq!(got.errors.len(), 1);
         assert_eq!(got.errors[0].path, "/definitely/not/here.log");
+    }
+
+    #[test]
+    fn globs_keep_and_drop_files_in_walks_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "a.log",
+            "a.log.gz",
+            "b.txt",
+            "sub/c.log",
+            "sub/deep/d.log",
+            "old/e.log",
+        ] {
+            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+            std::fs::write(d.join(f), b"x\n").unwrap();
+        }
+        let names = |keep: &[&str], drop: &[&str], args: &[PathBuf]| -> Vec<String> {
+            let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let filters = Filters::new(&own(keep), &own(drop)).unwrap();
+            expand(args, &filters, Choice::Auto)
+                .inputs
+                .iter()
+                .map(|i| i.name[d.to_string_lossy().len() + 1..].to_string())
+                .collect()
+        };
+        let root = [d.to_path_buf()];
+        assert_eq!(
+            names(&["*.log"], &[], &root),
+            ["a.log", "old/e.log", "sub/c.log", "sub/deep/d.log"]
+        );
+        assert_eq!(
+            names(&["*.log*"], &["old/**", "*.gz"], &root),
+            ["a.log", "sub/c.log", "sub/deep/d.log"]
+        );
+        assert_eq!(names(&["sub/*.log"], &[], &root), ["sub/c.log"]);
+        // A file named on the command line is not filtered.
+        assert_eq!(names(&["*.log"], &[], &[d.join("b.txt")]), ["b.txt"]);
+        assert!(Filters::new(&["a[".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn zero_size_regular_files_are_read_to_their_end_and_names_claim_codecs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("empty.log"), b"").unwrap();
+        std::fs::write(dir.path().join("x.log.bz2"), b"BZh").unwrap();
+        let got = expand(
+            &[dir.path().to_path_buf()],
+            &Filters::default(),
+            Choice::Auto,
+        );
+        assert_eq!(got.inputs[0].size, None);
+        assert!(got.inputs[0].regular && !got.inputs[0].named);
+        assert_eq!(got.inputs[1].claimed, Some(Codec::Bzip2));
+        assert_eq!(got.inputs[1].size, Some(3));
     }
 }

@@ -1,17 +1,21 @@
-//! Inputs: what the arguments name ([`expand`]), how a planned file is opened ([`open`]), and
-//! how a job's bytes are read and counted ([`read`]).
+//! Inputs: what the arguments name ([`expand`]), how a planned file is opened ([`open`]), how
+//! compressed bytes are decoded ([`decompress`]), and how a job's bytes are read and counted
+//! ([`read`]).
 
+mod decompress;
 mod expand;
 mod open;
 mod read;
 
 use std::path::{Path, PathBuf};
 
-pub use expand::{expand, Expanded};
+pub use decompress::{sniff, Codec, Decoder, SNIFF_BYTES};
+pub use expand::{expand, Expanded, Filters};
 pub use open::open_file;
 pub(crate) use open::open_file_cached;
-pub use read::{count_job, JobCounter, READ_BUF};
-pub(crate) use read::{job_range, Span};
+pub use read::{count_job, ended_at, read_start, JobCounter, JobError, JobResult, READ_BUF};
+
+use crate::format::Choice;
 
 /// Where an input's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,14 +30,72 @@ pub struct Input {
     /// The path as reached from the arguments (`-` for standard input); the key in reports.
     pub name: String,
     pub source: Source,
-    /// Size at planning time, for regular files (before decompression). Regular files are
-    /// counted up to this size (plus the end of a line cut by it), a snapshot that later
-    /// appends cannot tear.
+    /// Size at planning time of a regular file with one (before decompression): it is read
+    /// by position up to this size (plus the end of a line cut by it), a snapshot that later
+    /// appends cannot tear. `None` for what is read in sequence to its end: standard input, a
+    /// FIFO, or a file whose size reads as 0 (an empty file, or `/proc` and `/sys` ones).
     pub size: Option<u64>,
     /// Device and inode at planning time, to notice a file replaced before it is counted.
     pub id: Option<(u64, u64)>,
-    /// Decompress with gzip.
-    pub gzip: bool,
+    /// A regular file (not standard input or a FIFO): it can be read again, by anyone.
+    pub regular: bool,
+    /// Named on the command line (rather than found in a walk): if it is not an access log,
+    /// that is an error, not a note.
+    pub named: bool,
+    /// Whether its bytes are compressed, as far as planning knows.
+    pub compression: Compression,
+    /// The compression its name claims (`.gz`, ...): bytes that say otherwise are an error.
+    pub claimed: Option<Codec>,
+    /// How its lines are read: the format named or detected at planning, or detected by its
+    /// job from its first lines.
+    pub format: Choice,
+}
+
+impl Input {
+    /// A regular file named on the command line, its compression and format left to its job.
+    pub fn file(path: impl Into<PathBuf>, size: Option<u64>) -> Input {
+        let path = path.into();
+        Input {
+            name: display(&path),
+            claimed: path.file_name().and_then(Codec::of_name),
+            source: Source::File(path),
+            size,
+            id: None,
+            regular: true,
+            named: true,
+            compression: Compression::Sniff,
+            format: Choice::Auto,
+        }
+    }
+}
+
+/// What planning knows of an input's compression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Told by its first bytes when it is read.
+    Sniff,
+    Plain,
+    Compressed(Codec),
+}
+
+impl Compression {
+    /// A one-byte code for wire messages and partial results.
+    pub fn code(self) -> u8 {
+        match self {
+            Compression::Sniff => 0,
+            Compression::Plain => 1,
+            Compression::Compressed(codec) => 1 + codec.code(),
+        }
+    }
+
+    /// The inverse of [`Compression::code`].
+    pub fn from_code(code: u8) -> Option<Compression> {
+        Some(match code {
+            0 => Compression::Sniff,
+            1 => Compression::Plain,
+            n => Compression::Compressed(Codec::from_code(n - 1)?),
+        })
+    }
 }
 
 /// An input that could not be used, reported beside the results.
@@ -52,12 +114,21 @@ impl InputError {
     }
 }
 
-/// Something noticed while expanding arguments that is neither an input nor an error
-/// (a FIFO or device met in a directory walk, which is skipped rather than read).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Note {
+/// An input met in a directory walk that is not counted: not an access log, or a FIFO, socket
+/// or device (never read: it might never end).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
     pub path: String,
-    pub message: String,
+    pub reason: String,
+}
+
+impl Skipped {
+    pub fn new(path: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        Self {
+            path: path.into(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// A path as text for reports (lossy only for names that are not UTF-8).

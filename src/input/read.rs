@@ -1,109 +1,232 @@
 //! Reading a job: the one counting driver every executor uses.
 //!
-//! A [`JobCounter`] is fed a job's bytes as they come off the disk, in pieces of any size, and
-//! pushes them through decompression (for `.gz`) and the counting core: every executor reads in
-//! its own way (in order, by position, without waiting for the disk, in a worker process) and
-//! feeds the same counter, so each job is counted by one piece of code.
+//! A [`JobCounter`] is fed a job's raw bytes as they come off the disk, in pieces of any size.
+//! It tells the compression from the first bytes (whatever the name says, but a name that
+//! claims a codec its bytes do not have is an error), decodes, detects the format from the
+//! first lines where the plan left that to the job, and counts: every executor reads in its own
+//! way (in order, by position, without waiting for the disk, in a worker process) and feeds the
+//! same counter, so each job is counted by one piece of code.
 //!
 //! Reads are plain `read`/`pread` calls into a reused buffer: unlike a memory map, they cannot
-//! be killed by SIGBUS when a log is truncated under us (logrotate's `copytruncate`); a file that
-//! ends before its planned size is that file's error (docs/contract.md §2).
+//! be killed by SIGBUS when a log is truncated under us (logrotate's `copytruncate`); a file
+//! that ends before its planned size is that file's error (docs/contract.md §2).
 
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 
-use super::{open_file, Input, Source};
+use super::{open_file, sniff, Codec, Compression, Decoder, Input, Source, SNIFF_BYTES};
 use crate::count::{Counter, Counts, OwnedLines};
+use crate::format::{detect, Choice, Detection, Options};
 
 /// Size of the read buffer: big enough that syscalls cost nothing measurable, small enough to
 /// stay in cache while it is counted.
 pub const READ_BUF: usize = 256 * 1024;
 
-/// Where a job's bytes are read: by position in a regular file (from `start`; a plain file up
-/// to its planned `end`, a snapshot appends cannot tear), or in sequence (standard input, a
-/// FIFO).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Span {
-    /// The offset of the first positional read; `None` to read in sequence.
-    pub start: Option<u64>,
-    /// The planned end: a file that ends before it shrank under us.
-    pub end: Option<u64>,
+/// Why a job counted nothing.
+#[derive(Debug)]
+pub enum JobError {
+    /// The input could not be read (or decoded).
+    Io(io::Error),
+    /// Its first lines are in no known format.
+    NotAccessLog(String),
 }
 
-impl Span {
-    /// The span of `input`'s job over `range` (its byte range, for a file cut into jobs).
-    pub fn of(input: &Input, range: Option<&Range<u64>>) -> Span {
-        match job_range(input, range) {
-            // The byte before the range tells whether a line starts at the range's start.
-            Some(r) => Span {
-                start: Some(OwnedLines::from(r.start)),
-                end: Some(r.end),
-            },
-            None if matches!(input.source, Source::File(_)) && input.size.is_some() => Span {
-                start: Some(0),
-                end: None,
-            },
-            None => Span {
-                start: None,
-                end: None,
-            },
-        }
-    }
-
-    /// At the end of the file (a read at `at` returned nothing): an error if that is before
-    /// the planned end.
-    pub fn check_end(&self, at: u64) -> io::Result<()> {
-        match self.end {
-            Some(end) if at < end => Err(shrank(end, at)),
-            _ => Ok(()),
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JobError::Io(e) => e.fmt(f),
+            JobError::NotAccessLog(reason) => f.write_str(reason),
         }
     }
 }
 
-/// The error for a file that ended at `at`, before the end of the range it was planned with.
-pub fn shrank(planned_end: u64, at: u64) -> io::Error {
-    io::Error::other(format!(
-        "shrank from {planned_end} to {at} bytes while being counted (truncated by log rotation?)"
-    ))
+impl From<io::Error> for JobError {
+    fn from(e: io::Error) -> Self {
+        JobError::Io(e)
+    }
 }
 
-/// The byte range a job counts by positional reads: its own range, or the whole planned size of
-/// a regular uncompressed file. `None` for what is read as a stream (`.gz`, stdin, FIFOs).
-pub fn job_range(input: &Input, range: Option<&Range<u64>>) -> Option<Range<u64>> {
-    match (&input.source, range, input.size) {
-        (Source::File(_), Some(range), _) if !input.gzip => Some(range.clone()),
-        (Source::File(_), None, Some(size)) if !input.gzip => Some(0..size),
+/// What one job produced: its counts and the bytes of text it counted, or why it failed.
+pub type JobResult = Result<(Counts, u64), JobError>;
+
+/// Where a job's positional reads start: one byte before its range (that byte tells whether a
+/// line starts right at the range), 0 for a whole regular file; `None` for what is read in
+/// sequence (standard input, a FIFO, a file whose size reads as 0).
+pub fn read_start(input: &Input, range: Option<&Range<u64>>) -> Option<u64> {
+    match (range, input.size) {
+        (Some(r), _) => Some(OwnedLines::from(r.start)),
+        (None, Some(_)) if matches!(input.source, Source::File(_)) => Some(0),
         _ => None,
     }
 }
 
-/// A job's counting state, fed the job's bytes as they are read.
-#[derive(Debug)]
-pub struct JobCounter(Sink);
+/// Where a file read by position ended, for [`JobCounter::finish`]: its size now, or the offset
+/// at which a read found nothing if that is less (a read that starts past the end of a
+/// shrunk file finds nothing too).
+pub fn ended_at(file: &std::fs::File, at: u64) -> u64 {
+    file.metadata().map_or(at, |m| m.len().min(at))
+}
 
+/// The error for a file that ended before its planned size.
+fn shrank(planned: u64, now: u64) -> io::Error {
+    io::Error::other(format!(
+        "shrank from {planned} to {now} bytes while being counted (truncated by log rotation?)"
+    ))
+}
+
+/// How a job's text is to be counted once its format is known.
+#[derive(Clone, Debug)]
+struct Plan {
+    /// The lines starting in this byte range of the file (a plain regular file), or the whole
+    /// text (`None`).
+    range: Option<Range<u64>>,
+    format: Choice,
+    options: Options,
+    /// The W3C `#Fields:` directive in force where the range starts.
+    fields: Option<Arc<[u8]>>,
+}
+
+impl Plan {
+    fn counter(&self, detected: Option<crate::format::Format>) -> Counter {
+        let fields = self.fields.as_deref();
+        match (self.format, detected) {
+            (Choice::Named(f), _) | (Choice::Auto, Some(f)) => {
+                Counter::with_format(f, &self.options, fields)
+            }
+            (Choice::Auto, None) => Counter::unread(),
+        }
+    }
+
+    fn target(&self, counter: Counter) -> Target {
+        match &self.range {
+            Some(r) => Target::Range {
+                lines: OwnedLines::new(r.start, r.end, counter),
+                bytes: 0,
+            },
+            None => Target::Stream { counter, bytes: 0 },
+        }
+    }
+}
+
+/// Where text is counted.
 #[derive(Debug)]
-enum Sink {
-    /// A whole plain stream.
-    Stream(Counted),
-    /// A gzip stream (multi-member, as `gzip -d` reads `cat a.gz b.gz`), decompressed as its
-    /// compressed bytes are written in.
-    Gzip(Box<flate2::write::MultiGzDecoder<Counted>>),
-    /// The lines that start inside a byte range of a file.
+enum Target {
     Range { lines: OwnedLines, bytes: u64 },
+    Stream { counter: Counter, bytes: u64 },
 }
 
-/// A [`Counter`] that also counts the bytes it was fed; a decoder writes into it.
-#[derive(Debug, Default)]
-struct Counted {
-    counter: Counter,
-    bytes: u64,
+impl Target {
+    fn feed(&mut self, text: &[u8]) {
+        match self {
+            Target::Range { lines, bytes } => *bytes += lines.feed(text),
+            Target::Stream { counter, bytes } => {
+                counter.feed(text);
+                *bytes += text.len() as u64;
+            }
+        }
+    }
+
+    fn done(&self) -> bool {
+        match self {
+            Target::Range { lines, .. } => lines.done(),
+            Target::Stream { .. } => false,
+        }
+    }
+
+    fn finish(self) -> (Counts, u64) {
+        match self {
+            Target::Range { lines, bytes } => (lines.finish(), bytes),
+            Target::Stream { counter, bytes } => (counter.finish(), bytes),
+        }
+    }
 }
 
-impl Write for Counted {
+/// A job's text, on its way to being counted.
+#[derive(Debug)]
+enum Text {
+    /// Held until the format is detected from it.
+    Detect {
+        held: Vec<u8>,
+        plan: Plan,
+        cap: Option<u64>,
+    },
+    Count(Target),
+    NotAccessLog(String),
+}
+
+impl Text {
+    fn new(plan: Plan, cap: Option<u64>) -> Text {
+        match plan.format {
+            Choice::Named(_) => Text::Count(plan.target(plan.counter(None))),
+            Choice::Auto => Text::Detect {
+                held: Vec::new(),
+                plan,
+                cap,
+            },
+        }
+    }
+
+    fn feed(&mut self, text: &[u8]) {
+        match self {
+            Text::Count(target) => target.feed(text),
+            Text::Detect { held, .. } => {
+                held.extend_from_slice(text);
+                self.try_detect(false);
+            }
+            Text::NotAccessLog(_) => {}
+        }
+    }
+
+    /// Detects the format once the held text samples it (or `at_end`, with what there is),
+    /// and counts the held text in it.
+    fn try_detect(&mut self, at_end: bool) {
+        let Text::Detect { held, plan, cap } = self else {
+            return;
+        };
+        // A plain file's sample stops at its planned size, a snapshot appends cannot change.
+        let known = cap.map_or(held.len(), |c| held.len().min(c as usize));
+        let whole = at_end || cap.is_some_and(|c| held.len() as u64 >= c);
+        let Some(detection) = detect(&held[..known], whole, &plan.options) else {
+            return;
+        };
+        let next = match detection {
+            Detection::NotAccessLog { .. } => {
+                Text::NotAccessLog(detection.reason().expect("a reason"))
+            }
+            Detection::Format(f) => Text::Count(plan.target(plan.counter(Some(f)))),
+            Detection::Empty => Text::Count(plan.target(plan.counter(None))),
+        };
+        let held = std::mem::take(held);
+        *self = next;
+        if let Text::Count(target) = self {
+            target.feed(&held);
+        }
+    }
+
+    fn done(&self) -> bool {
+        match self {
+            Text::Count(target) => target.done(),
+            Text::NotAccessLog(_) => true,
+            Text::Detect { .. } => false,
+        }
+    }
+
+    fn finish(mut self) -> JobResult {
+        self.try_detect(true);
+        match self {
+            Text::Count(target) => Ok(target.finish()),
+            Text::NotAccessLog(reason) => Err(JobError::NotAccessLog(reason)),
+            Text::Detect { .. } => unreachable!("detection at the end always decides"),
+        }
+    }
+}
+
+impl Write for Text {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.counter.feed(buf);
-        self.bytes += buf.len() as u64;
+        self.feed(buf);
         Ok(buf.len())
     }
 
@@ -112,104 +235,237 @@ impl Write for Counted {
     }
 }
 
-impl JobCounter {
-    /// The counter for `input`'s job over `range`; it expects the bytes of [`Span::of`].
-    pub fn new(input: &Input, range: Option<&Range<u64>>) -> JobCounter {
-        JobCounter(match job_range(input, range) {
-            Some(r) => Sink::Range {
-                lines: OwnedLines::new(r.start, r.end),
-                bytes: 0,
-            },
-            None if input.gzip => Sink::Gzip(Box::new(flate2::write::MultiGzDecoder::new(
-                Counted::default(),
-            ))),
-            None => Sink::Stream(Counted::default()),
-        })
-    }
+/// A job's bytes, on their way to text.
+enum Stage {
+    /// Waiting for the first bytes, which tell the compression.
+    Sniff {
+        head: Vec<u8>,
+        text: Text,
+    },
+    Plain(Text),
+    Decode(Box<Decoder<Text>>),
+}
 
-    /// Counts the job's next bytes; returns how many of them count as progress (bytes read
-    /// from the input, or inside the range).
-    pub fn feed(&mut self, piece: &[u8]) -> io::Result<u64> {
-        match &mut self.0 {
-            Sink::Stream(counted) => counted.write_all(piece)?,
-            Sink::Gzip(decoder) => decoder.write_all(piece)?,
-            Sink::Range { lines, bytes } => {
-                let inside = lines.feed(piece);
-                *bytes += inside;
-                return Ok(inside);
-            }
-        }
-        Ok(piece.len() as u64)
-    }
+/// A job's counting state, fed the job's raw bytes as they are read.
+pub struct JobCounter {
+    stage: Stage,
+    /// What the name claims.
+    claimed: Option<Codec>,
+    /// The planned size of a regular file read by position.
+    planned: Option<u64>,
+    /// The part of the raw bytes that counts as progress: `[begin, limit)` from the first byte
+    /// fed (a range's bytes), or everything.
+    window: Option<(u64, u64)>,
+    /// Raw bytes fed so far.
+    fed: u64,
+}
 
-    /// Whether the job needs no more bytes (a range whose last line is complete).
-    pub fn done(&self) -> bool {
-        match &self.0 {
-            Sink::Range { lines, .. } => lines.done(),
-            _ => false,
-        }
-    }
-
-    /// The job's counts and the bytes it counted (decompressed, for gzip).
-    pub fn finish(self) -> io::Result<(Counts, u64)> {
-        Ok(match self.0 {
-            Sink::Stream(counted) => (counted.counter.finish(), counted.bytes),
-            Sink::Gzip(decoder) => {
-                let counted = decoder.finish()?;
-                (counted.counter.finish(), counted.bytes)
-            }
-            Sink::Range { lines, bytes } => (lines.finish(), bytes),
-        })
+impl fmt::Debug for JobCounter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobCounter")
+            .field("fed", &self.fed)
+            .finish_non_exhaustive()
     }
 }
 
-/// Runs one job of a plan on the calling thread: opens its input, reads its [`Span`] into
-/// `buf` and feeds a [`JobCounter`]; progress hears of the bytes as they are counted.
-pub fn count_job(
-    input: &Input,
-    range: Option<&Range<u64>>,
-    buf: &mut [u8],
-    progress: &dyn Fn(u64),
-) -> io::Result<(Counts, u64)> {
-    let mut counter = JobCounter::new(input, range);
-    let span = Span::of(input, range);
-    match &input.source {
-        Source::Stdin => feed_stream(io::stdin().lock(), &mut counter, buf, progress)?,
-        Source::File(path) => {
-            let file = open_file(path, input.id)?;
-            match span.start {
-                None => feed_stream(file, &mut counter, buf, progress)?,
-                Some(mut at) => {
-                    while !counter.done() {
-                        let n = retry(|| file.read_at(buf, at))?;
-                        if n == 0 {
-                            span.check_end(at)?;
-                            break; // the file ends with the span (a last line without `\n` counts)
-                        }
-                        progress(counter.feed(&buf[..n])?);
-                        at += n as u64;
-                    }
+impl JobCounter {
+    /// The counter for `input`'s job over `range` (of a file cut into jobs), with the W3C
+    /// `#Fields:` in force at its start; it expects the bytes from [`read_start`] on.
+    pub fn new(
+        input: &Input,
+        range: Option<&Range<u64>>,
+        fields: Option<Arc<[u8]>>,
+        options: &Options,
+    ) -> JobCounter {
+        let start = read_start(input, range);
+        // A plain regular file is counted by the lines that start in its planned size.
+        let lines = range.cloned().or(input.size.map(|s| 0..s));
+        let plan = |range: Option<Range<u64>>| Plan {
+            range,
+            format: input.format,
+            options: options.clone(),
+            fields: fields.clone(),
+        };
+        let stage = match input.compression {
+            Compression::Plain => Stage::Plain(Text::new(plan(lines.clone()), input.size)),
+            Compression::Compressed(codec) => {
+                match Decoder::new(codec, Text::new(plan(None), None)) {
+                    Ok(d) => Stage::Decode(Box::new(d)),
+                    // Only zstd's context can fail to start (out of memory): fail at the first byte.
+                    Err(_) => Stage::Sniff {
+                        head: Vec::new(),
+                        text: Text::new(plan(None), None),
+                    },
+                }
+            }
+            Compression::Sniff => Stage::Sniff {
+                head: Vec::new(),
+                text: Text::new(plan(lines.clone()), input.size),
+            },
+        };
+        let window = match (start, &lines) {
+            (Some(from), Some(r)) => Some((r.start - from, r.end - from)),
+            _ => None,
+        };
+        JobCounter {
+            stage,
+            claimed: input.claimed,
+            planned: input.size,
+            window,
+            fed: 0,
+        }
+    }
+
+    /// Counts the job's next raw bytes; returns how many of them count as progress.
+    pub fn feed(&mut self, piece: &[u8]) -> io::Result<u64> {
+        let progress = match self.window {
+            Some((begin, limit)) => {
+                let lo = self.fed.max(begin);
+                let hi = (self.fed + piece.len() as u64).min(limit);
+                hi.saturating_sub(lo)
+            }
+            None => piece.len() as u64,
+        };
+        self.fed += piece.len() as u64;
+        match &mut self.stage {
+            Stage::Plain(text) => text.feed(piece),
+            Stage::Decode(decoder) => decoder.write_all(piece)?,
+            Stage::Sniff { head, .. } => {
+                head.extend_from_slice(piece);
+                if head.len() >= SNIFF_BYTES {
+                    self.decide()?;
                 }
             }
         }
+        Ok(progress)
     }
-    counter.finish()
+
+    /// Leaves the sniffing stage with what the head says (at the end of the input, whatever
+    /// it holds is plain text, or nothing).
+    fn decide(&mut self) -> io::Result<()> {
+        let Stage::Sniff { head, text } = &mut self.stage else {
+            return Ok(());
+        };
+        let codec = sniff(head).unwrap_or(None);
+        if let Some(claimed) = self.claimed {
+            if codec != Some(claimed) && !head.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("named like {claimed} data, but its bytes are not {claimed}"),
+                ));
+            }
+        }
+        let head = std::mem::take(head);
+        let text = std::mem::replace(text, Text::NotAccessLog(String::new()));
+        self.stage = match codec {
+            None => Stage::Plain(text),
+            Some(codec) => {
+                // A compressed file is read whole, its text counted whole.
+                let text = match text {
+                    Text::Detect { plan, .. } => Text::new(
+                        Plan {
+                            range: None,
+                            ..plan
+                        },
+                        None,
+                    ),
+                    Text::Count(Target::Range { lines, .. }) => Text::Count(Target::Stream {
+                        counter: lines.into_counter(),
+                        bytes: 0,
+                    }),
+                    other => other,
+                };
+                self.planned = None;
+                self.window = None;
+                Stage::Decode(Box::new(Decoder::new(codec, text)?))
+            }
+        };
+        match &mut self.stage {
+            Stage::Plain(text) => text.feed(&head),
+            Stage::Decode(decoder) => decoder.write_all(&head)?,
+            Stage::Sniff { .. } => unreachable!("decided"),
+        }
+        Ok(())
+    }
+
+    /// Whether the job needs no more bytes: a range whose last line is complete, or an input
+    /// found not to be an access log.
+    pub fn done(&self) -> bool {
+        match &self.stage {
+            Stage::Plain(text) => text.done(),
+            Stage::Decode(decoder) => decoder.out().done(),
+            Stage::Sniff { .. } => false,
+        }
+    }
+
+    /// The job's counts and the bytes of text it counted. `ended_at` is where the reader met
+    /// the end of the input (for a file read by position): before the planned size, the file
+    /// shrank under us.
+    pub fn finish(mut self, ended_at: Option<u64>) -> JobResult {
+        self.decide()?;
+        if let (Some(planned), Some(at)) = (self.planned, ended_at) {
+            if at < planned {
+                return Err(shrank(planned, at).into());
+            }
+        }
+        match self.stage {
+            Stage::Plain(text) => text.finish(),
+            Stage::Decode(decoder) => decoder.finish()?.finish(),
+            Stage::Sniff { .. } => unreachable!("decided"),
+        }
+    }
 }
 
-/// Feeds a whole stream to `counter`.
+/// Runs one job of a plan on the calling thread: opens its input, reads it (by position from
+/// [`read_start`], or in sequence) into `buf` and feeds a [`JobCounter`]; progress hears of
+/// the bytes as they are counted.
+pub fn count_job(
+    input: &Input,
+    range: Option<&Range<u64>>,
+    fields: Option<Arc<[u8]>>,
+    options: &Options,
+    buf: &mut [u8],
+    progress: &dyn Fn(u64),
+) -> JobResult {
+    let mut counter = JobCounter::new(input, range, fields, options);
+    let ended_at = match &input.source {
+        Source::Stdin => feed_stream(io::stdin().lock(), &mut counter, buf, progress)?,
+        Source::File(path) => {
+            let file = open_file(path, input.id)?;
+            match read_start(input, range) {
+                None => feed_stream(file, &mut counter, buf, progress)?,
+                Some(mut at) => loop {
+                    if counter.done() {
+                        break None;
+                    }
+                    let n = retry(|| file.read_at(buf, at))?;
+                    if n == 0 {
+                        break Some(ended_at(&file, at));
+                    }
+                    progress(counter.feed(&buf[..n])?);
+                    at += n as u64;
+                },
+            }
+        }
+    };
+    counter.finish(ended_at)
+}
+
+/// Feeds a whole stream to `counter` (or until it needs no more).
 fn feed_stream(
     mut reader: impl Read,
     counter: &mut JobCounter,
     buf: &mut [u8],
     progress: &dyn Fn(u64),
-) -> io::Result<()> {
-    loop {
+) -> io::Result<Option<u64>> {
+    while !counter.done() {
         let n = retry(|| reader.read(buf))?;
         if n == 0 {
-            return Ok(());
+            break;
         }
         progress(counter.feed(&buf[..n])?);
     }
+    Ok(None)
 }
 
 /// Runs a read again when a signal interrupted it.
@@ -226,17 +482,27 @@ fn retry(mut read: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
 mod tests {
     use super::*;
     use crate::count::count;
+    use crate::format::{Body, Format};
     use crate::testutil::gzip;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
-    fn input(path: PathBuf, size: Option<u64>, gzip: bool) -> Input {
-        Input {
-            name: path.to_string_lossy().into_owned(),
-            source: Source::File(path),
-            size,
-            id: None,
-            gzip,
-        }
+    const LINE: &[u8] =
+        b"203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612\n";
+
+    fn classic(mut input: Input) -> Input {
+        input.format = Choice::Named(Format::CLASSIC);
+        input
+    }
+
+    fn run(input: &Input, range: Option<&Range<u64>>) -> JobResult {
+        let options = Options::default();
+        count_job(input, range, None, &options, &mut [0u8; 7], &|_| {})
+    }
+
+    fn file(dir: &Path, name: &str, bytes: &[u8]) -> Input {
+        let path: PathBuf = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        Input::file(path, (!bytes.is_empty()).then_some(bytes.len() as u64))
     }
 
     #[test]
@@ -244,13 +510,15 @@ mod tests {
         let data = b"1.1.1.1 a\n2.2.2.2 b\r\n\n3.3.3.3".repeat(1000);
         let stream = Input {
             source: Source::Stdin,
-            ..input(PathBuf::new(), None, false)
+            size: None,
+            regular: false,
+            ..classic(Input::file("-", None))
         };
-        let mut counter = JobCounter::new(&stream, None);
+        let mut counter = JobCounter::new(&stream, None, None, &Options::default());
         for piece in data.chunks(7) {
             assert_eq!(counter.feed(piece).unwrap(), piece.len() as u64);
         }
-        let (c, bytes) = counter.finish().unwrap();
+        let (c, bytes) = counter.finish(None).unwrap();
         let whole = count(&data);
         assert_eq!(bytes, data.len() as u64);
         assert_eq!((c.total, c.ip()), (whole.total, whole.ip()));
@@ -259,22 +527,24 @@ mod tests {
     #[test]
     fn file_ranges_add_up_to_the_whole_file() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.log");
         let data = b"1.1.1.1 a\r\n\n2.2.2.2, 9.9.9.9 b\nlong-key-0123456789 c\n3.3.3.3".repeat(50);
-        std::fs::write(&path, &data).unwrap();
+        let mut input = classic(file(dir.path(), "a.log", &data));
+        input.compression = Compression::Plain;
         let whole = count(&data);
         let size = data.len() as u64;
-        let file = input(path, Some(size), false);
         for chunk in [1u64, 3, 10, 64, 1000, size] {
             let done = std::cell::Cell::new(0);
             let progress = |n| done.set(done.get() + n);
             let mut total = Counts::default();
             let mut bytes = 0;
-            let mut buf = vec![0u8; 5];
             let mut start = 0;
             while start < size {
                 let end = (start + chunk).min(size);
-                let (c, b) = count_job(&file, Some(&(start..end)), &mut buf, &progress).unwrap();
+                let range = start..end;
+                let mut buf = [0u8; 5];
+                let options = Options::default();
+                let (c, b) =
+                    count_job(&input, Some(&range), None, &options, &mut buf, &progress).unwrap();
                 total.merge(c);
                 bytes += b;
                 start = end;
@@ -290,79 +560,85 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_ends_before_its_planned_size_shrank() {
+    fn a_file_that_ends_before_its_planned_size_shrank_by_its_own_sizes() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.log");
-        std::fs::write(&path, b"1.1.1.1 a\n2.2.2.2 b\n").unwrap();
-        let file = input(path, Some(100), false);
-        let e = count_job(&file, None, &mut [0; 8], &|_| {}).unwrap_err();
+        let mut input = classic(file(dir.path(), "a.log", b"1.1.1.1 a\n2.2.2.2 b\n"));
+        input.size = Some(100);
+        let e = run(&input, None).unwrap_err();
+        assert!(e.to_string().contains("shrank from 100 to 20"), "{e}");
+        // A job of a file cut into jobs names the file's sizes, not its range.
+        input.compression = Compression::Plain;
+        let e = run(&input, Some(&(50..100))).unwrap_err();
         assert!(e.to_string().contains("shrank from 100 to 20"), "{e}");
     }
 
-    /// What a pulling decoder (`read::MultiGzDecoder`, the reference) makes of the same bytes.
-    fn pulled(data: &[u8]) -> io::Result<(u64, u64, u64)> {
-        let mut text = Vec::new();
-        flate2::read::MultiGzDecoder::new(data).read_to_end(&mut text)?;
-        let c = count(&text);
-        Ok((c.total, c.ip(), text.len() as u64))
-    }
-
-    /// Feeds `data` to a gzip job in pieces of `piece` bytes.
-    fn pushed(data: &[u8], piece: usize) -> io::Result<(u64, u64, u64)> {
-        let gz = input(PathBuf::from("x.gz"), None, true);
-        let mut counter = JobCounter::new(&gz, None);
-        for part in data.chunks(piece) {
-            counter.feed(part)?;
+    #[test]
+    fn compression_is_told_by_content_whatever_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let text = LINE.repeat(40);
+        let (c, bytes) = run(&file(d, "no-ext.log", &gzip(&text)), None).unwrap();
+        assert_eq!((c.total, bytes), (40, text.len() as u64));
+        assert_eq!(c.format, Some(Format::plain(Body::Combined)));
+        let e = run(&file(d, "plain.log.gz", &text), None).unwrap_err();
+        assert!(e.to_string().contains("named like gzip data"), "{e}");
+        let (c, _) = run(&file(d, "empty.log.gz", b""), None).unwrap();
+        assert_eq!((c.total, c.format), (0, None), "an empty file is empty");
+        // Plain text named like nothing special, and the same text behind each codec.
+        let (plain, _) = run(&file(d, "p.log", &text), None).unwrap();
+        assert_eq!(plain.total, 40);
+        for (name, bytes) in [
+            (
+                "x.bz2",
+                crate::input::decompress::tests::compress(Codec::Bzip2, &text),
+            ),
+            (
+                "x.xz",
+                crate::input::decompress::tests::compress(Codec::Xz, &text),
+            ),
+            (
+                "x",
+                crate::input::decompress::tests::compress(Codec::Zstd, &text),
+            ),
+        ] {
+            let (c, b) = run(&file(d, name, &bytes), None).unwrap();
+            assert_eq!((c.total, c.ip(), b), (40, 1, text.len() as u64), "{name}");
         }
-        let (c, bytes) = counter.finish()?;
-        Ok((c.total, c.ip(), bytes))
     }
 
     #[test]
-    fn pushed_gzip_agrees_with_pulled_gzip_on_good_and_broken_streams() {
-        let text =
-            b"1.1.1.1 a\n2.2.2.2, 3.3.3.3 b\r\n\n  long-client-key-0123456789 c\n".repeat(300);
-        let one = gzip(&text);
-        let mut two = one.clone();
-        two.extend(gzip(b"4.4.4.4 d\n9.9.9.9"));
-        let mut cases: Vec<Vec<u8>> = vec![Vec::new(), one.clone(), two.clone(), gzip(b"")];
-        for cut in [1, 5, 10, 11, one.len() / 2, one.len() - 8, one.len() - 1] {
-            cases.push(one[..cut].to_vec());
-        }
-        for extra in [&b"\0"[..], b"\x1f", b"\x1f\x8b", b"garbage"] {
-            let mut c = two.clone();
-            c.extend_from_slice(extra);
-            cases.push(c);
-        }
-        let mut flipped = one.clone();
-        let mid = flipped.len() / 2;
-        flipped[mid] ^= 0x55;
-        cases.push(flipped);
-        let mut bad_crc = one.clone();
-        let at = bad_crc.len() - 6;
-        bad_crc[at] ^= 1;
-        cases.push(bad_crc);
-        for (i, case) in cases.iter().enumerate() {
-            let want = pulled(case);
-            for piece in [1, 7, 4096, usize::MAX] {
-                let got = pushed(case, piece.min(case.len().max(1)));
-                match (&got, &want) {
-                    (Ok(g), Ok(w)) => assert_eq!(g, w, "case {i}, piece {piece}"),
-                    (Err(_), Err(_)) => {}
-                    _ => panic!("case {i}, piece {piece}: pushed {got:?}, pulled {want:?}"),
-                }
+    fn a_job_detects_its_format_or_stops_early_for_what_is_no_access_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut text = b"#Version: 1.0\n#Fields: date time c-ip\n".to_vec();
+        text.extend(b"2021-03-22 10:01:02 198.51.100.1\n".repeat(30));
+        let (c, _) = run(&file(d, "u_ex.log", &text), None).unwrap();
+        assert_eq!((c.total, c.format), (30, Some(Format::plain(Body::W3c))));
+        let error_log = b"2022/07/25 10:00:00 [error] 123#0: *1 open() failed\n".repeat(20_000);
+        let input = file(d, "error.log", &error_log);
+        let mut counter = JobCounter::new(&input, None, None, &Options::default());
+        let mut fed = 0;
+        for piece in error_log.chunks(4096) {
+            if counter.done() {
+                break;
             }
+            counter.feed(piece).unwrap();
+            fed += piece.len();
         }
+        assert!(fed < 200_000, "stopped after the sample, not at {fed}");
+        let e = counter.finish(None).unwrap_err();
+        assert!(matches!(e, JobError::NotAccessLog(_)), "{e}");
     }
 
     #[test]
     fn a_range_counter_stops_once_its_last_line_is_complete() {
         let data = b"1.1.1.1 a\n2.2.2.2 b\n3.3.3.3 c\n";
-        let file = input(PathBuf::from("f"), Some(data.len() as u64), false);
+        let mut input = classic(Input::file("f", Some(data.len() as u64)));
+        input.compression = Compression::Plain;
         // The range 12..21 owns only the line starting at 20; feeding starts one byte early.
         let range = 12..21;
-        assert_eq!(Span::of(&file, Some(&range)).start, Some(11));
-        let mut counter = JobCounter::new(&file, Some(&range));
+        assert_eq!(read_start(&input, Some(&range)), Some(11));
+        let mut counter = JobCounter::new(&input, Some(&range), None, &Options::default());
         let mut fed = 0;
         for b in data[11..].chunks(3) {
             if counter.done() {
@@ -371,7 +647,7 @@ mod tests {
             fed += counter.feed(b).unwrap();
         }
         assert!(counter.done());
-        let (c, bytes) = counter.finish().unwrap();
+        let (c, bytes) = counter.finish(None).unwrap();
         assert_eq!((c.total, c.ip(), bytes, fed), (1, 1, 9, 9));
     }
 }

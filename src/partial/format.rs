@@ -12,13 +12,15 @@
 //! payload
 //! ```
 //!
-//! Both payloads start with the plan: its fingerprint (xxh3-128 of the chunk size, every
-//! input's path and planned size, the plan's errors' paths and the number of jobs), then the
-//! plan itself, so `merge` can print paths and check the fingerprint. A slice partial goes on
-//! with the slice (index, count, its job range) and a record per file it counted: totals and
-//! bytes and the file's distinct keys, as [`crate::codec`] blocks (a dotted quad costs 4
-//! bytes), one per non-empty key bucket; or the file's error. A bucket result carries, per
-//! file, the totals and the distinct count within its bucket, and the bucket's union count.
+//! Both payloads start with the plan: its fingerprint (xxh3-128 of the chunk size, the log
+//! format asked for and the JSON client fields, every input's path, planned size, compression
+//! and format as planned, the plan's errors' and skipped inputs' paths and the number of jobs),
+//! then the plan itself, so `merge` can print paths and check the fingerprint. A slice partial
+//! goes on with the slice (index, count, its job range) and a record per file it counted:
+//! totals, bytes, malformed lines, the format read, and the file's distinct keys, as
+//! [`crate::codec`] blocks (a dotted quad costs 4 bytes), one per non-empty key bucket; or the
+//! file's error; or why it was skipped. A bucket result carries, per file, the totals and the
+//! distinct count within its bucket, and the bucket's union count.
 //!
 //! The text form (`--text`) is a header line `logcount-partial v1 slice I/N` (or
 //! `bucket B/K`) and the binary form in base64, 76 characters a line. Several partials may
@@ -33,12 +35,13 @@ use base64::Engine as _;
 
 use crate::codec::{self, ByteReader};
 use crate::count::{KeySet, Routed, Split, StoredKeys};
-use crate::input::InputError;
+use crate::format::Format;
+use crate::input::{InputError, Skipped};
 
 /// The first bytes of a binary partial.
 pub const MAGIC: [u8; 8] = *b"\x89LCPART\n";
 /// The format version this logcount writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// The start of a text partial's header line.
 pub const TEXT_TAG: &str = "logcount-partial";
 const HEADER_LEN: usize = 24;
@@ -70,16 +73,26 @@ pub struct InputInfo {
     pub name: String,
     /// Planned size of a regular file; `None` for a stream.
     pub size: Option<u64>,
+    /// What planning knew of its compression and format, as one-byte codes (the wire's).
+    pub compression: u8,
+    pub format: u8,
 }
 
 /// The plan every slice was cut from: what `merge` checks partials against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanInfo {
     pub chunk_size: Option<u64>,
+    /// `--log-format` (`auto`, `combined`, ...).
+    pub format: String,
+    /// The JSON fields clients are looked for in.
+    pub client_fields: Vec<String>,
     pub jobs: u64,
     pub inputs: Vec<InputInfo>,
-    /// Arguments that could not be expanded (reported once by `merge`).
+    /// Arguments that could not be expanded and files that failed at planning (reported once
+    /// by `merge`).
     pub errors: Vec<InputError>,
+    /// What the walks left out at planning.
+    pub skipped: Vec<Skipped>,
 }
 
 impl PlanInfo {
@@ -87,21 +100,66 @@ impl PlanInfo {
     /// every machine and in every process for the same plan.
     pub fn fingerprint(&self) -> u128 {
         let mut bytes = Vec::with_capacity(64 + self.inputs.len() * 48);
-        bytes.extend_from_slice(b"logcount plan 1\0");
+        bytes.extend_from_slice(b"logcount plan 2\0");
         put_opt_u64(&mut bytes, self.chunk_size);
+        put_str(&mut bytes, &self.format);
+        put_u64(&mut bytes, self.client_fields.len() as u64);
+        for f in &self.client_fields {
+            put_str(&mut bytes, f);
+        }
         put_u64(&mut bytes, self.jobs);
         put_u64(&mut bytes, self.inputs.len() as u64);
         for input in &self.inputs {
             put_str(&mut bytes, &input.name);
             put_opt_u64(&mut bytes, input.size);
+            bytes.push(input.compression);
+            bytes.push(input.format);
         }
         put_u64(&mut bytes, self.errors.len() as u64);
         for e in &self.errors {
             put_str(&mut bytes, &e.path);
         }
+        put_u64(&mut bytes, self.skipped.len() as u64);
+        for s in &self.skipped {
+            put_str(&mut bytes, &s.path);
+        }
         xxhash_rust::xxh3::xxh3_128(&bytes)
     }
 }
+
+/// What happened to one file: counted (with what the partial keeps of it), failed, or skipped
+/// (met in a walk, not an access log).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome<T> {
+    Counted(T),
+    Failed(String),
+    Skipped(String),
+}
+
+impl<T> Outcome<T> {
+    pub fn counted(&self) -> Option<&T> {
+        match self {
+            Outcome::Counted(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        match self {
+            Outcome::Counted(t) => Outcome::Counted(f(t)),
+            Outcome::Failed(e) => Outcome::Failed(e),
+            Outcome::Skipped(r) => Outcome::Skipped(r),
+        }
+    }
+}
+
+/// Record status bytes.
+const COUNTED: u8 = 0;
+const FAILED: u8 = 1;
+const SKIPPED: u8 = 2;
+
+/// Format byte for "no format" (an input with no line to tell it by).
+const NO_FORMAT: u8 = 0xff;
 
 /// Slice `index` of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -121,7 +179,7 @@ impl fmt::Display for SliceId {
 pub struct SliceFile {
     /// Index into [`PlanInfo::inputs`].
     pub input: u32,
-    pub outcome: Result<FileKeys, String>,
+    pub outcome: Outcome<FileKeys>,
 }
 
 /// A file's counts within one slice; its keys split into buckets (only non-empty ones).
@@ -129,6 +187,8 @@ pub struct SliceFile {
 pub struct FileKeys {
     pub total: u64,
     pub bytes: u64,
+    pub malformed: u64,
+    pub format: Option<Format>,
     /// `(bucket, distinct keys)`, buckets increasing; buckets partition the keys.
     pub blocks: Vec<(u32, KeyBlock)>,
 }
@@ -203,7 +263,7 @@ pub struct SlicePartial {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BucketFile {
     pub input: u32,
-    pub outcome: Result<FileCount, String>,
+    pub outcome: Outcome<FileCount>,
 }
 
 /// A file's totals, and its distinct keys within one bucket.
@@ -212,6 +272,8 @@ pub struct FileCount {
     pub total: u64,
     pub bytes: u64,
     pub ip: u64,
+    pub malformed: u64,
+    pub format: Option<Format>,
 }
 
 /// `merge --bucket B` of every slice: counts only, for one bucket of the keys.
@@ -275,16 +337,49 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     out.extend_from_slice(&fingerprint.to_le_bytes());
     put_opt_u64(out, plan.chunk_size);
+    put_str(out, &plan.format);
+    put_u64(out, plan.client_fields.len() as u64);
+    for f in &plan.client_fields {
+        put_str(out, f);
+    }
     put_u64(out, plan.jobs);
     put_u64(out, plan.inputs.len() as u64);
     for input in &plan.inputs {
         put_str(out, &input.name);
         put_opt_u64(out, input.size);
+        out.push(input.compression);
+        out.push(input.format);
     }
     put_u64(out, plan.errors.len() as u64);
     for e in &plan.errors {
         put_str(out, &e.path);
         put_str(out, &e.error);
+    }
+    put_u64(out, plan.skipped.len() as u64);
+    for s in &plan.skipped {
+        put_str(out, &s.path);
+        put_str(out, &s.reason);
+    }
+}
+
+fn put_format(out: &mut Vec<u8>, format: Option<Format>) {
+    out.push(format.map_or(NO_FORMAT, Format::code));
+}
+
+/// The start of a file record: its input and what happened to it (the counted payload follows
+/// for a counted file).
+fn put_outcome_head<T>(out: &mut Vec<u8>, input: u32, outcome: &Outcome<T>) {
+    put_u32(out, input);
+    match outcome {
+        Outcome::Counted(_) => out.push(COUNTED),
+        Outcome::Failed(e) => {
+            out.push(FAILED);
+            put_str(out, e);
+        }
+        Outcome::Skipped(r) => {
+            out.push(SKIPPED);
+            put_str(out, r);
+        }
     }
 }
 
@@ -377,29 +472,31 @@ pub fn slice_head(
     p
 }
 
-/// A slice partial's file record for a file that failed.
-pub fn failed_record(input: u32, error: &str) -> Vec<u8> {
-    let mut p = Vec::with_capacity(9 + error.len());
-    put_u32(&mut p, input);
-    p.push(1);
-    put_str(&mut p, error);
+/// A slice partial's file record for a file that failed or was skipped.
+pub fn uncounted_record(input: u32, outcome: &Outcome<()>) -> Vec<u8> {
+    let mut p = Vec::new();
+    put_outcome_head(&mut p, input, outcome);
     p
+}
+
+/// What a slice counted of a file, without its keys.
+#[derive(Clone, Copy, Debug)]
+pub struct Totals {
+    pub total: u64,
+    pub bytes: u64,
+    pub malformed: u64,
+    pub format: Option<Format>,
 }
 
 /// A slice partial's file record for a counted file, from the disjoint key sets it was
 /// counted into (one block, or one per non-empty bucket of [`Split::Buckets`]).
-pub fn counted_record(
-    input: u32,
-    total: u64,
-    bytes: u64,
-    sets: &[KeySet],
-    buckets: u32,
-) -> Vec<u8> {
+pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32) -> Vec<u8> {
     let mut p = Vec::new();
-    put_u32(&mut p, input);
-    p.push(0);
-    put_u64(&mut p, total);
-    put_u64(&mut p, bytes);
+    put_outcome_head(&mut p, input, &Outcome::Counted(()));
+    put_u64(&mut p, totals.total);
+    put_u64(&mut p, totals.bytes);
+    put_u64(&mut p, totals.malformed);
+    put_format(&mut p, totals.format);
     if buckets == 1 {
         if sets.iter().all(|s| s.is_empty()) {
             put_u32(&mut p, 0);
@@ -437,21 +534,21 @@ pub fn seal(partial: &Partial) -> Sealed {
             let records = s
                 .files
                 .iter()
-                .map(|f| match &f.outcome {
-                    Ok(k) => {
-                        let mut r = Vec::new();
-                        put_u32(&mut r, f.input);
-                        r.push(0);
+                .map(|f| {
+                    let mut r = Vec::new();
+                    put_outcome_head(&mut r, f.input, &f.outcome);
+                    if let Outcome::Counted(k) = &f.outcome {
                         put_u64(&mut r, k.total);
                         put_u64(&mut r, k.bytes);
+                        put_u64(&mut r, k.malformed);
+                        put_format(&mut r, k.format);
                         put_u32(&mut r, k.blocks.len() as u32);
                         for (bucket, keys) in &k.blocks {
                             put_u32(&mut r, *bucket);
                             r.extend_from_slice(keys.encoded());
                         }
-                        r
                     }
-                    Err(e) => failed_record(f.input, e),
+                    r
                 })
                 .collect();
             let head = slice_head(
@@ -472,18 +569,13 @@ pub fn seal(partial: &Partial) -> Sealed {
             put_u64(&mut p, b.union);
             put_u64(&mut p, b.files.len() as u64);
             for f in &b.files {
-                put_u32(&mut p, f.input);
-                match &f.outcome {
-                    Ok(c) => {
-                        p.push(0);
-                        put_u64(&mut p, c.total);
-                        put_u64(&mut p, c.bytes);
-                        put_u64(&mut p, c.ip);
-                    }
-                    Err(e) => {
-                        p.push(1);
-                        put_str(&mut p, e);
-                    }
+                put_outcome_head(&mut p, f.input, &f.outcome);
+                if let Outcome::Counted(c) = &f.outcome {
+                    put_u64(&mut p, c.total);
+                    put_u64(&mut p, c.bytes);
+                    put_u64(&mut p, c.ip);
+                    put_u64(&mut p, c.malformed);
+                    put_format(&mut p, c.format);
                 }
             }
             Sealed::new(KIND_BUCKET, partial.label(), vec![p])
@@ -691,6 +783,15 @@ impl<'a> Reader<'a> {
         Ok(self.fields.u128()?)
     }
 
+    fn format(&mut self) -> Result<Option<Format>, FormatError> {
+        match self.u8()? {
+            NO_FORMAT => Ok(None),
+            code => Format::from_code(code)
+                .map(Some)
+                .ok_or_else(|| corrupt("unknown format")),
+        }
+    }
+
     fn opt_u64(&mut self) -> Result<Option<u64>, FormatError> {
         match self.u8()? {
             0 => Ok(None),
@@ -715,13 +816,20 @@ impl<'a> Reader<'a> {
     fn plan(&mut self) -> Result<(PlanInfo, u128), FormatError> {
         let fingerprint = self.u128()?;
         let chunk_size = self.opt_u64()?;
+        let format = self.string()?;
+        let n = self.count(4)?;
+        let client_fields = (0..n)
+            .map(|_| self.string())
+            .collect::<Result<Vec<_>, FormatError>>()?;
         let jobs = self.u64()?;
-        let n = self.count(5)?;
+        let n = self.count(7)?;
         let inputs = (0..n)
             .map(|_| {
                 Ok(InputInfo {
                     name: self.string()?,
                     size: self.opt_u64()?,
+                    compression: self.u8()?,
+                    format: self.u8()?,
                 })
             })
             .collect::<Result<Vec<_>, FormatError>>()?;
@@ -729,11 +837,18 @@ impl<'a> Reader<'a> {
         let errors = (0..n)
             .map(|_| Ok(InputError::new(self.string()?, self.string()?)))
             .collect::<Result<Vec<_>, FormatError>>()?;
+        let n = self.count(8)?;
+        let skipped = (0..n)
+            .map(|_| Ok(Skipped::new(self.string()?, self.string()?)))
+            .collect::<Result<Vec<_>, FormatError>>()?;
         let plan = PlanInfo {
             chunk_size,
+            format,
+            client_fields,
             jobs,
             inputs,
             errors,
+            skipped,
         };
         if plan.fingerprint() != fingerprint {
             return Err(corrupt("fingerprint does not match the plan"));
@@ -745,13 +860,13 @@ impl<'a> Reader<'a> {
     }
 
     /// The per-file records of a slice partial or a bucket result, each made by `record`
-    /// from an input index (in order) and its outcome: status 0 and what `counted` reads, or
-    /// status 1 and the file's error.
+    /// from an input index (in order) and its outcome: counted (what `counted` reads), failed
+    /// (its error) or skipped (why).
     fn file_records<T, F>(
         &mut self,
         plan: &PlanInfo,
         mut counted: impl FnMut(&mut Self) -> Result<T, FormatError>,
-        record: impl Fn(u32, Result<T, String>) -> F,
+        record: impl Fn(u32, Outcome<T>) -> F,
     ) -> Result<Vec<F>, FormatError> {
         let n = self.count(5)?;
         let mut files = Vec::with_capacity(n);
@@ -760,8 +875,9 @@ impl<'a> Reader<'a> {
             let input = self.input(plan, previous)?;
             previous = Some(input);
             let outcome = match self.u8()? {
-                0 => Ok(counted(self)?),
-                1 => Err(self.string()?),
+                COUNTED => Outcome::Counted(counted(self)?),
+                FAILED => Outcome::Failed(self.string()?),
+                SKIPPED => Outcome::Skipped(self.string()?),
                 _ => return Err(corrupt("bad file status")),
             };
             files.push(record(input, outcome));
@@ -802,6 +918,8 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
     let keys = |r: &mut Reader<'_>| {
         let total = r.u64()?;
         let bytes = r.u64()?;
+        let malformed = r.u64()?;
+        let format = r.format()?;
         let n_blocks = r.u32()? as usize;
         if n_blocks > buckets as usize {
             return Err(corrupt("more key blocks than buckets"));
@@ -824,6 +942,8 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
         Ok(FileKeys {
             total,
             bytes,
+            malformed,
+            format,
             blocks,
         })
     };
@@ -854,6 +974,8 @@ fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
             total: r.u64()?,
             bytes: r.u64()?,
             ip: r.u64()?,
+            malformed: r.u64()?,
+            format: r.format()?,
         })
     };
     let files = r.file_records(&plan, count, |input, outcome| BucketFile { input, outcome })?;
@@ -888,18 +1010,31 @@ mod tests {
     fn plan() -> PlanInfo {
         PlanInfo {
             chunk_size: Some(4096),
+            format: "auto".into(),
+            client_fields: vec!["client_ip".into(), "request.remote_ip".into()],
             jobs: 3,
             inputs: vec![
                 InputInfo {
                     name: "logs/a.log".into(),
                     size: Some(5000),
+                    compression: 1,
+                    format: 0,
                 },
                 InputInfo {
                     name: "logs/b.log.gz".into(),
                     size: Some(10),
+                    compression: 0,
+                    format: 0xff,
+                },
+                InputInfo {
+                    name: "logs/error.log".into(),
+                    size: Some(10),
+                    compression: 0,
+                    format: 0xff,
                 },
             ],
             errors: vec![InputError::new("logs/gone.log", "No such file")],
+            skipped: vec![Skipped::new("logs/fifo", "FIFO, not a regular file")],
         }
     }
 
@@ -914,9 +1049,11 @@ mod tests {
             files: vec![
                 SliceFile {
                     input: 0,
-                    outcome: Ok(FileKeys {
+                    outcome: Outcome::Counted(FileKeys {
                         total: 7,
                         bytes: 904,
+                        malformed: 2,
+                        format: Some(Format::parse("syslog+combined").unwrap()),
                         blocks: vec![
                             (
                                 0,
@@ -939,7 +1076,11 @@ mod tests {
                 },
                 SliceFile {
                     input: 1,
-                    outcome: Err("corrupt deflate stream".into()),
+                    outcome: Outcome::Failed("corrupt deflate stream".into()),
+                },
+                SliceFile {
+                    input: 2,
+                    outcome: Outcome::Skipped("not an access log (0 of 4)".into()),
                 },
             ],
         })
@@ -956,15 +1097,21 @@ mod tests {
             files: vec![
                 BucketFile {
                     input: 0,
-                    outcome: Ok(FileCount {
+                    outcome: Outcome::Counted(FileCount {
                         total: 7,
                         bytes: 904,
                         ip: 3,
+                        malformed: 2,
+                        format: None,
                     }),
                 },
                 BucketFile {
                     input: 1,
-                    outcome: Err("gone".into()),
+                    outcome: Outcome::Failed("gone".into()),
+                },
+                BucketFile {
+                    input: 2,
+                    outcome: Outcome::Skipped("not an access log (0 of 4)".into()),
                 },
             ],
         })
@@ -998,7 +1145,7 @@ mod tests {
     fn fingerprint_is_fixed_and_sees_sizes_and_chunks() {
         let p = plan();
         // The same value in every process and on every machine: a literal.
-        assert_eq!(p.fingerprint(), 0x8966_b387_c635_896c_a44e_da50_1e5e_b3a3);
+        assert_eq!(p.fingerprint(), 0x5d5a_e133_15b7_4703_18c9_b01e_a3e8_693c);
         let mut q = plan();
         q.inputs[0].size = Some(5001);
         assert_ne!(p.fingerprint(), q.fingerprint());

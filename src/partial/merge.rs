@@ -15,11 +15,13 @@ use std::collections::btree_map::{BTreeMap, Entry};
 use rayon::prelude::*;
 
 use super::format::{
-    BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, PlanInfo, SliceId, SlicePartial,
+    BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, Outcome, PlanInfo, SliceId,
+    SlicePartial,
 };
 use crate::count::{KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS};
-use crate::input::InputError;
-use crate::report::{ExecutorInfo, FileStats, Report};
+use crate::format::Format;
+use crate::input::{InputError, Skipped};
+use crate::report::{ExecutorInfo, FileStats, Report, Results};
 
 /// What merging yields: per-file counts (or errors) for every input and the union's size.
 #[derive(Debug)]
@@ -30,29 +32,34 @@ pub struct Merged {
     /// Bucket count of the partials (1 without `--buckets`).
     pub buckets: u32,
     /// By input index.
-    pub files: Vec<Result<FileCount, String>>,
+    pub files: Vec<Outcome<FileCount>>,
     pub union: u64,
 }
 
 impl Merged {
     /// The report a direct run of the same plan prints.
     pub fn report(self, executor: ExecutorInfo, elapsed_ms: f64) -> Report {
-        let mut files = Vec::new();
-        let mut errors = self.plan.errors;
+        let mut results = Results {
+            errors: self.plan.errors,
+            skipped: self.plan.skipped,
+            union_ip: self.union,
+            ..Results::default()
+        };
         for (input, outcome) in self.plan.inputs.into_iter().zip(self.files) {
             match outcome {
-                Ok(c) => files.push(FileStats {
+                Outcome::Counted(c) => results.files.push(FileStats {
                     path: input.name,
                     total: c.total,
                     ip: c.ip,
                     bytes: c.bytes,
+                    malformed: c.malformed,
+                    format: c.format,
                 }),
-                Err(e) => errors.push(InputError::new(input.name, e)),
+                Outcome::Failed(e) => results.errors.push(InputError::new(input.name, e)),
+                Outcome::Skipped(r) => results.skipped.push(Skipped::new(input.name, r)),
             }
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        errors.sort_by(|a, b| a.path.cmp(&b.path));
-        Report::new(files, errors, self.union, executor, elapsed_ms)
+        Report::new(results, executor, elapsed_ms)
     }
 
     /// The counts-only result of one bucket (`merge --bucket`).
@@ -228,8 +235,11 @@ pub fn merge_slices(
     struct Gathered {
         records: u32,
         error: Option<String>,
+        skipped: Option<String>,
         total: u64,
         bytes: u64,
+        malformed: u64,
+        format: Option<Format>,
         blocks: Vec<KeyBlock>,
     }
     let mut gathered: Vec<Gathered> = (0..plan.inputs.len())
@@ -240,16 +250,21 @@ pub fn merge_slices(
             let g = &mut gathered[f.input as usize];
             g.records += 1;
             match f.outcome {
-                Err(e) => {
+                Outcome::Failed(e) => {
                     g.error.get_or_insert(e);
                 }
-                Ok(k) => {
+                Outcome::Skipped(r) => {
+                    g.skipped.get_or_insert(r);
+                }
+                Outcome::Counted(k) => {
                     g.total = g.total.saturating_add(k.total);
                     g.bytes = g.bytes.saturating_add(k.bytes);
+                    g.malformed = g.malformed.saturating_add(k.malformed);
+                    g.format = g.format.or(k.format);
                     g.blocks.extend(
                         k.blocks
                             .into_iter()
-                            .filter(|&(b, _)| bucket.map_or(true, |want| b == want))
+                            .filter(|&(b, _)| bucket.is_none_or(|want| b == want))
                             .map(|(_, keys)| keys),
                     );
                 }
@@ -264,11 +279,14 @@ pub fn merge_slices(
     }
 
     // Per file: its distinct keys; a file held by one slice is already distinct.
-    let counted: Vec<(Result<FileCount, String>, Distinct)> = gathered
+    let counted: Vec<(Outcome<FileCount>, Distinct)> = gathered
         .into_par_iter()
         .map(|g| {
             if let Some(e) = g.error {
-                return (Err(e), Distinct::Merged(KeyVec::default()));
+                return (Outcome::Failed(e), Distinct::Merged(KeyVec::default()));
+            }
+            if let Some(r) = g.skipped {
+                return (Outcome::Skipped(r), Distinct::Merged(KeyVec::default()));
             }
             let keys = if g.records == 1 {
                 Distinct::Stored(g.blocks)
@@ -285,8 +303,10 @@ pub fn merge_slices(
                 total: g.total,
                 bytes: g.bytes,
                 ip,
+                malformed: g.malformed,
+                format: g.format,
             };
-            (Ok(count), keys)
+            (Outcome::Counted(count), keys)
         })
         .collect();
     let mut files = Vec::with_capacity(counted.len());
@@ -312,6 +332,8 @@ fn same_slice(a: &SlicePartial, b: &SlicePartial) -> bool {
     fn same_keys(a: &FileKeys, b: &FileKeys) -> bool {
         a.total == b.total
             && a.bytes == b.bytes
+            && a.malformed == b.malformed
+            && a.format == b.format
             && a.blocks.len() == b.blocks.len()
             && a.blocks.iter().zip(&b.blocks).all(|((ba, ka), (bb, kb))| {
                 let (mut ka, mut kb) = (ka.to_key_vec(), kb.to_key_vec());
@@ -325,9 +347,8 @@ fn same_slice(a: &SlicePartial, b: &SlicePartial) -> bool {
         && a.files.iter().zip(&b.files).all(|(fa, fb)| {
             fa.input == fb.input
                 && match (&fa.outcome, &fb.outcome) {
-                    (Ok(ka), Ok(kb)) => same_keys(ka, kb),
-                    (Err(ea), Err(eb)) => ea == eb,
-                    _ => false,
+                    (Outcome::Counted(ka), Outcome::Counted(kb)) => same_keys(ka, kb),
+                    (a, b) => a.counted().is_none() && a.clone().map(drop) == b.clone().map(drop),
                 }
         })
 }
@@ -366,17 +387,19 @@ pub fn merge_buckets(
     )?;
     let mut results = by_bucket.into_values();
     let (_, base) = results.next().expect("at least one bucket");
-    let mut files: Vec<Result<FileCount, String>> =
-        base.files.into_iter().map(|f| f.outcome).collect();
+    let mut files: Vec<Outcome<FileCount>> = base.files.into_iter().map(|f| f.outcome).collect();
     let mut union = base.union;
     for (src, b) in results {
         union = union.saturating_add(b.union);
         for (merged, f) in files.iter_mut().zip(b.files) {
             match (merged, f.outcome) {
-                (Ok(m), Ok(c)) if (m.total, m.bytes) == (c.total, c.bytes) => {
+                (Outcome::Counted(m), Outcome::Counted(c))
+                    if (m.total, m.bytes, m.malformed, m.format)
+                        == (c.total, c.bytes, c.malformed, c.format) =>
+                {
                     m.ip = m.ip.saturating_add(c.ip)
                 }
-                (Err(m), Err(e)) if *m == e => {}
+                (m, other) if m.counted().is_none() && *m == other => {}
                 _ => {
                     return Err(format!(
                         "{src}: bucket {} disagrees with bucket 0 on {} (made from different \
@@ -400,9 +423,9 @@ pub fn merge_buckets(
 
 /// Refuses totals that no log could have (they overflow 64 bits when added up): a partial
 /// that passed its checksum with such numbers was written wrong.
-fn check_sums(files: &[Result<FileCount, String>]) -> Result<(), String> {
+fn check_sums(files: &[Outcome<FileCount>]) -> Result<(), String> {
     let (mut total, mut bytes) = (0u64, 0u64);
-    for c in files.iter().flatten() {
+    for c in files.iter().filter_map(Outcome::counted) {
         total = total
             .checked_add(c.total)
             .ok_or("impossible totals (corrupt partial?)")?;

@@ -16,20 +16,18 @@
 pub mod format;
 pub mod merge;
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::count::KeySet;
 use crate::executor::{Executor, Interrupted};
 use crate::input::InputError;
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::reduce::{Event, Reducer};
+use crate::reduce::{Event, Kept, Reducer};
 
 pub use format::{
-    BucketResult, FileKeys, InputInfo, Partial, PlanInfo, SliceFile, SliceId, SlicePartial,
+    BucketResult, FileKeys, InputInfo, Outcome, Partial, PlanInfo, SliceFile, SliceId, SlicePartial,
 };
 
 /// The most buckets `--buckets` accepts.
@@ -40,15 +38,20 @@ pub fn plan_info(plan: &Plan) -> PlanInfo {
     PlanInfo {
         chunk_size: plan.chunk_size,
         jobs: plan.jobs.len() as u64,
+        format: plan.format.to_string(),
+        client_fields: plan.options.json.names(),
         inputs: plan
             .inputs
             .iter()
             .map(|i| InputInfo {
                 name: i.name.clone(),
                 size: i.size,
+                compression: i.compression.code(),
+                format: i.format.code(),
             })
             .collect(),
         errors: plan.errors.clone(),
+        skipped: plan.skipped.clone(),
     }
 }
 
@@ -107,11 +110,10 @@ pub fn count_slice(
     let range = slice_jobs(plan, slice);
     // The slice's jobs over the same inputs: executors and the reducer work unchanged.
     let sub = Plan {
-        inputs: plan.inputs.clone(),
         jobs: plan.jobs[range.clone()].to_vec(),
         errors: Vec::new(),
-        notes: Vec::new(),
-        chunk_size: plan.chunk_size,
+        skipped: Vec::new(),
+        ..plan.clone()
     };
     let reducer = Reducer::keeping_keys(&sub, |event| {
         if let Event::Error(e) = event {
@@ -120,48 +122,46 @@ pub fn count_slice(
         std::ops::ControlFlow::Continue(())
     });
     executor.run(&sub, &reducer, progress)?;
-    let (counted, errors, mut kept) = reducer.finish_keeping_keys();
+    let kept = reducer.finish_keeping_keys();
 
-    let index: HashMap<&str, usize> = plan
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, input)| (input.name.as_str(), i))
-        .collect();
-    type Outcome = Result<(u64, u64, Vec<KeySet>), String>;
-    let mut outcomes: Vec<Option<Outcome>> = (0..plan.inputs.len()).map(|_| None).collect();
-    for f in counted {
-        let i = index[f.path.as_str()];
-        outcomes[i] = Some(Ok((f.total, f.bytes, std::mem::take(&mut kept[i]))));
-    }
-    for e in errors {
-        outcomes[index[e.path.as_str()]] = Some(Err(e.error));
-    }
     let mut in_slice = vec![false; plan.inputs.len()];
     for job in &sub.jobs {
         in_slice[job.input] = true;
     }
-    let files: Vec<(u32, Outcome)> = outcomes
+    let files: Vec<(u32, Kept)> = kept
         .into_iter()
         .enumerate()
         .filter(|&(i, _)| in_slice[i])
-        .map(|(i, outcome)| {
-            // An executor that lost a job must not make the file look counted.
-            let outcome = outcome.unwrap_or_else(|| Err("not counted: a job was lost".into()));
-            (i as u32, outcome)
-        })
+        .map(|(i, kept)| (i as u32, kept))
         .collect();
     let keys = files
         .iter()
-        .filter_map(|(_, o)| o.as_ref().ok())
-        .flat_map(|(_, _, sets)| sets)
+        .filter_map(|(_, k)| match k {
+            Kept::Counted(_, sets) => Some(sets),
+            _ => None,
+        })
+        .flatten()
         .map(|s| s.len() as u64)
         .sum();
     let n_files = files.len();
 
-    let encode = |(input, outcome): (u32, Outcome)| match outcome {
-        Ok((total, bytes, sets)) => format::counted_record(input, total, bytes, &sets, buckets),
-        Err(e) => format::failed_record(input, &e),
+    let encode = |(input, kept): (u32, Kept)| match kept {
+        Kept::Counted(f, sets) => {
+            let totals = format::Totals {
+                total: f.total,
+                bytes: f.bytes,
+                malformed: f.malformed,
+                format: f.format,
+            };
+            format::counted_record(input, totals, &sets, buckets)
+        }
+        Kept::Failed(e) => format::uncounted_record(input, &Outcome::Failed(e)),
+        Kept::Skipped(r) => format::uncounted_record(input, &Outcome::Skipped(r)),
+        // An executor that lost a job must not make the file look counted.
+        Kept::Pending => format::uncounted_record(
+            input,
+            &Outcome::Failed("not counted: a job was lost".into()),
+        ),
     };
     // Threads start only now that the executor is done (a forking executor needs none before).
     let records: Vec<Vec<u8>> = match rayon::ThreadPoolBuilder::new()
@@ -203,19 +203,14 @@ mod tests {
             inputs: sizes
                 .iter()
                 .enumerate()
-                .map(|(i, &size)| crate::input::Input {
-                    name: format!("f{i}"),
-                    source: crate::input::Source::File(format!("f{i}").into()),
-                    size,
-                    id: None,
-                    gzip: false,
-                })
+                .map(|(i, &size)| crate::input::Input::file(format!("f{i}"), size))
                 .collect(),
             jobs: jobs
                 .iter()
                 .map(|(input, range)| Job {
                     input: *input,
                     range: range.clone(),
+                    fields: None,
                 })
                 .collect(),
             ..Plan::default()

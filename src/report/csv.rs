@@ -1,4 +1,4 @@
-//! `--format csv`: `path,total,ip,bytes`, one row per file (RFC 4180 quoting).
+//! `--format csv`: `path,total,ip,bytes,malformed,format`, one row per file (RFC 4180 quoting).
 
 use std::io::{self, Write};
 
@@ -8,9 +8,18 @@ pub struct CsvExporter;
 
 impl Exporter for CsvExporter {
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        writeln!(out, "path,total,ip,bytes")?;
+        writeln!(out, "path,total,ip,bytes,malformed,format")?;
         for f in &report.files {
-            writeln!(out, "{},{},{},{}", field(&f.path), f.total, f.ip, f.bytes)?;
+            let format = f.format.map(|f| f.to_string()).unwrap_or_default();
+            writeln!(
+                out,
+                "{},{},{},{},{},{format}",
+                field(&f.path),
+                f.total,
+                f.ip,
+                f.bytes,
+                f.malformed
+            )?;
         }
         Ok(())
     }

@@ -15,19 +15,24 @@ use std::io::{self, Write};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::input::InputError;
+use crate::format::Format;
+use crate::input::{InputError, Skipped};
 
 /// One counted file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FileStats {
     #[serde(skip)]
     pub path: String,
-    /// Non-blank lines (requests).
+    /// Requests.
     pub total: u64,
-    /// Distinct client keys.
+    /// Distinct client addresses.
     pub ip: u64,
-    /// Bytes of log text counted (after decompression for `.gz`).
+    /// Bytes of log text counted (after decompression).
     pub bytes: u64,
+    /// Non-blank lines that are not requests in the file's format.
+    pub malformed: u64,
+    /// The format its lines were read in (`cri+combined`), `null` for a file with no line.
+    pub format: Option<Format>,
 }
 
 /// Totals over every counted file.
@@ -35,10 +40,22 @@ pub struct FileStats {
 pub struct Summary {
     pub files: u64,
     pub total: u64,
-    /// Distinct keys over the union of all files (not the sum of per-file counts).
+    /// Distinct addresses over the union of all files (not the sum of per-file counts).
     pub ip: u64,
     pub bytes: u64,
+    pub malformed: u64,
     pub errors: u64,
+    pub skipped: u64,
+}
+
+/// What a run found, before it is reported: sorted by path on the way into a [`Report`].
+#[derive(Clone, Debug, Default)]
+pub struct Results {
+    pub files: Vec<FileStats>,
+    pub errors: Vec<InputError>,
+    pub skipped: Vec<Skipped>,
+    /// Distinct addresses over the union of the files.
+    pub union_ip: u64,
 }
 
 /// Which executor ran, as reported.
@@ -57,6 +74,7 @@ pub struct Report {
     #[serde(serialize_with = "files_as_map")]
     pub files: Vec<FileStats>,
     pub errors: Vec<InputError>,
+    pub skipped: Vec<Skipped>,
     pub summary: Summary,
     pub executor: ExecutorInfo,
     pub elapsed_ms: f64,
@@ -71,23 +89,30 @@ fn files_as_map<S: Serializer>(files: &[FileStats], s: S) -> Result<S::Ok, S::Er
 }
 
 impl Report {
-    pub fn new(
-        files: Vec<FileStats>,
-        errors: Vec<InputError>,
-        union_ip: u64,
-        executor: ExecutorInfo,
-        elapsed_ms: f64,
-    ) -> Report {
+    /// The report of `results` (put in path order: the same whatever order they came in).
+    pub fn new(results: Results, executor: ExecutorInfo, elapsed_ms: f64) -> Report {
+        let Results {
+            mut files,
+            mut errors,
+            mut skipped,
+            union_ip,
+        } = results;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
         let summary = Summary {
             files: files.len() as u64,
             total: files.iter().map(|f| f.total).sum(),
             ip: union_ip,
             bytes: files.iter().map(|f| f.bytes).sum(),
+            malformed: files.iter().map(|f| f.malformed).sum(),
             errors: errors.len() as u64,
+            skipped: skipped.len() as u64,
         };
         Report {
             files,
             errors,
+            skipped,
             summary,
             executor,
             // One decimal is all the precision a wall-clock figure has.
@@ -98,7 +123,7 @@ impl Report {
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub enum OutputFormat {
     /// Aligned columns for people (default on a terminal).
     Table,
     /// One JSON document (default when stdout is not a terminal).
@@ -110,8 +135,8 @@ pub enum Format {
 }
 
 /// Writes a run's results in one format: `start` before anything, `file` as each file
-/// completes (in completion order), `errors` once the run is done, then `finish` with the
-/// whole report. Formats that print one document write it in `finish`.
+/// completes (in completion order), `errors` (and what was skipped) once the run is done, then
+/// `finish` with the whole report. Formats that print one document write it in `finish`.
 pub trait Exporter {
     fn start(&mut self, _out: &mut dyn Write) -> io::Result<()> {
         Ok(())
@@ -121,7 +146,12 @@ pub trait Exporter {
         Ok(())
     }
 
-    fn errors(&mut self, _out: &mut dyn Write, _errors: &[InputError]) -> io::Result<()> {
+    fn errors(
+        &mut self,
+        _out: &mut dyn Write,
+        _errors: &[InputError],
+        _skipped: &[Skipped],
+    ) -> io::Result<()> {
         Ok(())
     }
 
@@ -134,12 +164,12 @@ pub trait Exporter {
 }
 
 /// The exporter of `format`.
-pub fn exporter(format: Format) -> Box<dyn Exporter + Send> {
+pub fn exporter(format: OutputFormat) -> Box<dyn Exporter + Send> {
     match format {
-        Format::Table => Box::new(table::TableExporter),
-        Format::Json => Box::new(json::JsonExporter),
-        Format::Ndjson => Box::new(ndjson::NdjsonExporter),
-        Format::Csv => Box::new(csv::CsvExporter),
+        OutputFormat::Table => Box::new(table::TableExporter),
+        OutputFormat::Json => Box::new(json::JsonExporter),
+        OutputFormat::Ndjson => Box::new(ndjson::NdjsonExporter),
+        OutputFormat::Csv => Box::new(csv::CsvExporter),
     }
 }
 
@@ -154,7 +184,7 @@ pub fn write_report(
     for f in &report.files {
         exporter.file(out, f)?;
     }
-    exporter.errors(out, &report.errors)?;
+    exporter.errors(out, &report.errors, &report.skipped)?;
     exporter.finish(out, report)
 }
 
@@ -165,7 +195,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -191,38 +221,47 @@ pub fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{Body, Prefix};
 
     fn sample() -> Report {
-        Report::new(
-            vec![
-                FileStats {
-                    path: "a,1.log".into(),
-                    total: 1234567,
-                    ip: 1000,
-                    bytes: 5_000_000,
-                },
+        let results = Results {
+            files: vec![
                 FileStats {
                     path: "b.log".into(),
                     total: 3,
                     ip: 2,
                     bytes: 100,
+                    malformed: 1,
+                    format: Some(Format {
+                        prefix: Some(Prefix::Cri),
+                        body: Body::Combined,
+                    }),
+                },
+                FileStats {
+                    path: "a,1.log".into(),
+                    total: 1234567,
+                    ip: 1000,
+                    bytes: 5_000_000,
+                    malformed: 0,
+                    format: None,
                 },
             ],
-            vec![InputError::new(
+            errors: vec![InputError::new(
                 "missing.log",
                 "No such file or directory (os error 2)",
             )],
-            1001,
-            ExecutorInfo {
-                name: "serial".into(),
-                jobs: 1,
-                start_method: None,
-            },
-            12.345,
-        )
+            skipped: vec![Skipped::new("error.log", "not an access log (0 of 9)")],
+            union_ip: 1001,
+        };
+        let executor = ExecutorInfo {
+            name: "serial".into(),
+            jobs: 1,
+            start_method: None,
+        };
+        Report::new(results, executor, 12.345)
     }
 
-    fn written(format: Format, report: &Report) -> Vec<u8> {
+    fn written(format: OutputFormat, report: &Report) -> Vec<u8> {
         let mut out = Vec::new();
         write_report(exporter(format).as_mut(), &mut out, report).unwrap();
         out
@@ -240,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn summary_sums_totals_but_not_ips() {
+    fn summary_sums_totals_but_not_ips_and_results_are_sorted() {
         let r = sample();
         assert_eq!(
             r.summary,
@@ -249,22 +288,31 @@ mod tests {
                 total: 1234570,
                 ip: 1001,
                 bytes: 5_000_100,
-                errors: 1
+                malformed: 1,
+                errors: 1,
+                skipped: 1,
             }
         );
         assert_eq!(r.elapsed_ms, 12.3);
+        assert_eq!(r.files[0].path, "a,1.log");
     }
 
     #[test]
     fn json_has_the_documented_shape() {
-        let out = written(Format::Json, &sample());
+        let out = written(OutputFormat::Json, &sample());
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             v["files"]["b.log"],
-            serde_json::json!({"total": 3, "ip": 2, "bytes": 100})
+            serde_json::json!({"total": 3, "ip": 2, "bytes": 100, "malformed": 1, "format": "cri+combined"})
         );
+        assert_eq!(v["files"]["a,1.log"]["format"], serde_json::Value::Null);
         assert_eq!(v["errors"][0]["path"], "missing.log");
+        assert_eq!(
+            v["skipped"],
+            serde_json::json!([{"path": "error.log", "reason": "not an access log (0 of 9)"}])
+        );
         assert_eq!(v["summary"]["ip"], 1001);
+        assert_eq!(v["summary"]["skipped"], 1);
         assert_eq!(
             v["executor"],
             serde_json::json!({"name": "serial", "jobs": 1})
@@ -276,15 +324,15 @@ mod tests {
     fn ndjson_lines_are_tagged_first() {
         let r = sample();
         let mut out = Vec::new();
-        let mut ndjson = exporter(Format::Ndjson);
+        let mut ndjson = exporter(OutputFormat::Ndjson);
         ndjson.file(&mut out, &r.files[1]).unwrap();
-        ndjson.errors(&mut out, &r.errors).unwrap();
+        ndjson.errors(&mut out, &r.errors, &r.skipped).unwrap();
         ndjson.finish(&mut out, &r).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            r#"{"type":"file","path":"b.log","total":3,"ip":2,"bytes":100}"#
+            r#"{"type":"file","path":"b.log","total":3,"ip":2,"bytes":100,"malformed":1,"format":"cri+combined"}"#
         );
         assert_eq!(
             lines[1],
@@ -292,27 +340,37 @@ mod tests {
         );
         assert_eq!(
             lines[2],
-            r#"{"type":"summary","files":2,"total":1234570,"ip":1001,"bytes":5000100,"errors":1,"executor":{"name":"serial","jobs":1},"elapsed_ms":12.3}"#
+            r#"{"type":"skipped","path":"error.log","reason":"not an access log (0 of 9)"}"#
+        );
+        assert_eq!(
+            lines[3],
+            r#"{"type":"summary","files":2,"total":1234570,"ip":1001,"bytes":5000100,"malformed":1,"errors":1,"skipped":1,"executor":{"name":"serial","jobs":1},"elapsed_ms":12.3}"#
         );
     }
 
     #[test]
     fn csv_quotes_paths() {
         assert_eq!(
-            String::from_utf8(written(Format::Csv, &sample())).unwrap(),
-            "path,total,ip,bytes\n\"a,1.log\",1234567,1000,5000000\nb.log,3,2,100\n"
+            String::from_utf8(written(OutputFormat::Csv, &sample())).unwrap(),
+            "path,total,ip,bytes,malformed,format\n\"a,1.log\",1234567,1000,5000000,0,\n\
+             b.log,3,2,100,1,cri+combined\n"
         );
     }
 
     #[test]
     fn table_is_aligned_with_totals() {
-        let text = String::from_utf8(written(Format::Table, &sample())).unwrap();
+        let text = String::from_utf8(written(OutputFormat::Table, &sample())).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "PATH              REQUESTS  UNIQUE IPS    BYTES");
-        assert_eq!(lines[1], "a,1.log          1,234,567       1,000  4.8 MiB");
-        assert_eq!(lines[2], "b.log                    3           2    100 B");
-        assert_eq!(lines[3], "-".repeat(lines[0].len()));
-        assert_eq!(lines[4], "TOTAL (2 files)  1,234,570       1,001  4.8 MiB");
-        assert_eq!(lines[5], "serial ×1 in 12.3 ms, 1 error");
+        assert_eq!(
+            lines,
+            [
+                "PATH             FORMAT         REQUESTS  UNIQUE IPS  MALFORMED    BYTES",
+                "a,1.log          -             1,234,567       1,000          0  4.8 MiB",
+                "b.log            cri+combined          3           2          1    100 B",
+                "------------------------------------------------------------------------",
+                "TOTAL (2 files)                1,234,570       1,001          1  4.8 MiB",
+                "serial ×1 in 12.3 ms, 1 error, 1 skipped",
+            ]
+        );
     }
 }

@@ -1,11 +1,12 @@
-//! `--format ndjson`: one JSON object per line, each file as it completes, then the errors,
-//! then the summary (with the executor and the elapsed time, as in the JSON document).
+//! `--format ndjson`: one JSON object per line, each file as it completes, then the errors and
+//! what was skipped, then the summary (with the executor and the elapsed time, as in the JSON
+//! document).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{ExecutorInfo, Exporter, FileStats, InputError, Report, Summary};
+use super::{ExecutorInfo, Exporter, FileStats, InputError, Report, Skipped, Summary};
 
 pub struct NdjsonExporter;
 
@@ -35,8 +36,18 @@ impl Exporter for NdjsonExporter {
         line(out, "file", Some(&file.path), file)
     }
 
-    fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
-        errors.iter().try_for_each(|e| line(out, "error", None, e))
+    fn errors(
+        &mut self,
+        out: &mut dyn Write,
+        errors: &[InputError],
+        skipped: &[Skipped],
+    ) -> io::Result<()> {
+        errors
+            .iter()
+            .try_for_each(|e| line(out, "error", None, e))?;
+        skipped
+            .iter()
+            .try_for_each(|s| line(out, "skipped", None, s))
     }
 
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {

@@ -14,30 +14,42 @@ impl Exporter for TableExporter {
         let files_word = if s.files == 1 { "file" } else { "files" };
         let mut rows: Vec<Vec<String>> = Vec::with_capacity(report.files.len() + 2);
         rows.push(
-            ["PATH", "REQUESTS", "UNIQUE IPS", "BYTES"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "PATH",
+                "FORMAT",
+                "REQUESTS",
+                "UNIQUE IPS",
+                "MALFORMED",
+                "BYTES",
+            ]
+            .map(String::from)
+            .to_vec(),
         );
         for f in &report.files {
             rows.push(vec![
                 f.path.clone(),
+                f.format.map_or_else(|| "-".into(), |f| f.to_string()),
                 thousands(f.total),
                 thousands(f.ip),
+                thousands(f.malformed),
                 human_bytes(f.bytes),
             ]);
         }
         rows.push(vec![
             format!("TOTAL ({} {files_word})", thousands(s.files)),
+            String::new(),
             thousands(s.total),
             thousands(s.ip),
+            thousands(s.malformed),
             human_bytes(s.bytes),
         ]);
-        write_columns(out, &rows, Some(rows.len() - 1))?;
-        let errors = match s.errors {
+        write_columns(out, &rows, 2, Some(rows.len() - 1))?;
+        let count = |n: u64, one: &str, many: &str| match n {
             0 => String::new(),
-            1 => ", 1 error".into(),
-            n => format!(", {n} errors"),
+            1 => format!(", 1 {one}"),
+            n => format!(", {n} {many}"),
         };
+        let errors = count(s.errors, "error", "errors") + &count(s.skipped, "skipped", "skipped");
         let e = &report.executor;
         let method = e
             .start_method
@@ -52,12 +64,13 @@ impl Exporter for TableExporter {
     }
 }
 
-/// Writes `rows` as columns two spaces apart, the first left-aligned and the others
-/// right-aligned (numbers), each as wide as its widest cell; with `rule_before`, a line of `-`
-/// as wide as the table comes before that row (the totals).
+/// Writes `rows` as columns two spaces apart, the first `left` left-aligned (names) and the
+/// others right-aligned (numbers), each as wide as its widest cell; with `rule_before`, a line
+/// of `-` as wide as the table comes before that row (the totals).
 pub fn write_columns(
     out: &mut dyn Write,
     rows: &[Vec<String>],
+    left: usize,
     rule_before: Option<usize>,
 ) -> io::Result<()> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -72,17 +85,21 @@ pub fn write_columns(
             let rule = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
             writeln!(out, "{}", "-".repeat(rule))?;
         }
-        let Some((first, rest)) = row.split_first() else {
-            writeln!(out)?;
-            continue;
-        };
-        let pad = widths[0] - first.chars().count();
-        write!(out, "{first}{}", " ".repeat(pad))?;
-        for (w, cell) in widths[1..].iter().zip(rest) {
-            let pad = w - cell.chars().count();
-            write!(out, "  {}{cell}", " ".repeat(pad))?;
+        let mut line = String::new();
+        for (c, (w, cell)) in widths.iter().zip(row).enumerate() {
+            let pad = " ".repeat(w - cell.chars().count());
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if c < left {
+                line.push_str(cell);
+                line.push_str(&pad);
+            } else {
+                line.push_str(&pad);
+                line.push_str(cell);
+            }
         }
-        writeln!(out)?;
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }

@@ -4,10 +4,12 @@
 //!   [`output_within`], [`spawn`] + [`wait_within`], ...), and reading what a run printed
 //!   ([`json`], [`agreed`], [`stdout`], [`stderr`]);
 //! - [`executors`]: THE list of executors, [`EXECUTORS`], and [`for_each_executor`];
+//! - [`formats`]: lines of every log format, and random logs of them with their true counts;
 //! - below: inputs (files, gzip, FIFOs, random logs) and how a report names them.
 #![allow(dead_code)]
 
 pub mod executors;
+pub mod formats;
 pub mod run;
 
 // Each test crate uses a subset of the harness.

@@ -33,7 +33,8 @@ use super::wire::{self, FrameBuf, Hello, JobSpec, Kind, WireError};
 use super::{fork, spawn, StartMethod, WorkerProc};
 use crate::diag;
 use crate::executor::Interrupted;
-use crate::input::{JobCounter, Source, READ_BUF};
+use crate::format::Format;
+use crate::input::{JobCounter, JobError, Source, READ_BUF};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -107,7 +108,7 @@ fn set_nonblocking(fd: &impl AsFd) -> io::Result<()> {
 enum Message {
     Hello(Hello),
     Progress(u64),
-    Done(u32, io::Result<Encoded>),
+    Done(u32, Result<Encoded, JobError>),
 }
 
 fn decode(kind: Kind, payload: &[u8]) -> Result<Message, WireError> {
@@ -116,10 +117,12 @@ fn decode(kind: Kind, payload: &[u8]) -> Result<Message, WireError> {
         Kind::Progress => Message::Progress(wire::decode_progress(payload)?),
         Kind::Done => {
             let (id, result) = wire::split_done(payload)?;
-            let result = result.map(|(bytes, counts, layout)| Encoded {
-                bytes,
-                counts: counts.to_vec(),
-                layout,
+            let result = result.map(|done| Encoded {
+                bytes: done.bytes,
+                malformed: done.malformed,
+                format: done.format,
+                counts: done.encoded.to_vec(),
+                layout: done.layout,
             });
             Message::Done(id, result)
         }
@@ -131,7 +134,9 @@ fn decode(kind: Kind, payload: &[u8]) -> Result<Message, WireError> {
 struct Encoded {
     /// Bytes the job counted.
     bytes: u64,
-    /// The counts, in [`crate::codec`]'s encoding.
+    malformed: u64,
+    format: Option<Format>,
+    /// The total and keys, in [`crate::codec`]'s encoding.
     counts: Vec<u8>,
     /// Where their parts lie in `counts`, as checked when they arrived.
     layout: crate::codec::Layout,
@@ -140,7 +145,9 @@ struct Encoded {
 impl Encoded {
     /// Decodes the counts (building the job's key set) and hands them to the reducer.
     fn merge(self, job: usize, reducer: &Reducer<'_>) {
-        let counts = self.layout.counts(&self.counts);
+        let mut counts = self.layout.counts(&self.counts);
+        counts.malformed = self.malformed;
+        counts.format = self.format;
         reducer.job_done(job, Ok((counts, self.bytes)));
     }
 }
@@ -204,14 +211,27 @@ impl<'a, 'r> Pool<'a, 'r> {
             if plan.inputs[plan.jobs[index].input].source == Source::Stdin {
                 stdin = Some(StdinJob {
                     job: index,
-                    counter: JobCounter::new(&plan.inputs[plan.jobs[index].input], None),
+                    counter: JobCounter::new(
+                        &plan.inputs[plan.jobs[index].input],
+                        None,
+                        None,
+                        &plan.options,
+                    ),
                     buf: vec![0; READ_BUF],
                 });
             } else {
                 queue.push_back(index);
             }
         }
-        let job_bytes = plan.jobs.iter().map(|j| plan.job_bytes(j)).collect();
+        // What is not a regular file (a FIFO) may never end: its job goes alone.
+        let job_bytes = plan
+            .jobs
+            .iter()
+            .map(|j| match plan.inputs[j.input].regular {
+                true => plan.job_bytes(j),
+                false => u64::MAX,
+            })
+            .collect();
         Pool {
             plan,
             reducer,
@@ -481,16 +501,20 @@ impl<'a, 'r> Pool<'a, 'r> {
                 JobSpec {
                     id: j as u32,
                     attempt: self.schedule.attempt(j),
-                    gzip: input.gzip,
-                    // Regular files are read up to their planned size, as by every executor.
-                    range: crate::input::job_range(input, job.range.as_ref()),
-                    file_id: input.id,
                     path: path.as_os_str().as_bytes(),
+                    file_id: input.id,
+                    // Regular files are read up to their planned size, as by every executor.
+                    size: input.size,
+                    range: job.range.clone(),
+                    compression: input.compression,
+                    claimed: input.claimed,
+                    format: input.format,
+                    fields: job.fields.as_deref(),
                 }
             })
             .collect();
         let slot = &mut self.slots[i];
-        if let Err(e) = wire::encode_jobs(&mut slot.outbox, &specs) {
+        if let Err(e) = wire::encode_jobs(&mut slot.outbox, &self.plan.options, &specs) {
             // Only a batch of absurdly long paths could; send them one by one.
             drop(specs);
             if batch.len() > 1 {
@@ -498,7 +522,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                     self.send(i, &[j]);
                 }
             } else {
-                self.resolve(batch[0], Err(io::Error::other(e)));
+                self.resolve(batch[0], Err(io::Error::other(e).into()));
             }
             return;
         }
@@ -578,7 +602,7 @@ impl<'a, 'r> Pool<'a, 'r> {
         true
     }
 
-    fn resolve(&mut self, job: usize, result: io::Result<Encoded>) {
+    fn resolve(&mut self, job: usize, result: Result<Encoded, JobError>) {
         self.schedule.resolved();
         match result {
             Ok(encoded) => match &self.merging {
@@ -631,7 +655,7 @@ impl<'a, 'r> Pool<'a, 'r> {
         }
         match self.schedule.died(slot.held, why) {
             Death::Nothing => {}
-            Death::Failed { job, error } => self.resolve(job, Err(io::Error::other(error))),
+            Death::Failed { job, error } => self.resolve(job, Err(io::Error::other(error).into())),
             Death::Retry { job, why } => match self.start_worker() {
                 Ok(fresh) => {
                     self.send(fresh, &[job]);
@@ -640,7 +664,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                 }
                 Err(e) => {
                     let e = format!("{why}, and no fresh worker could be started to retry ({e})");
-                    self.resolve(job, Err(io::Error::other(e)));
+                    self.resolve(job, Err(io::Error::other(e).into()));
                 }
             },
         }
@@ -652,7 +676,7 @@ impl<'a, 'r> Pool<'a, 'r> {
         let mut jobs = self.kill_all();
         jobs.extend(self.schedule.drain_queue());
         for job in jobs {
-            self.resolve(job, Err(io::Error::other(why.to_owned())));
+            self.resolve(job, Err(io::Error::other(why.to_owned()).into()));
         }
     }
 
@@ -687,18 +711,18 @@ impl<'a, 'r> Pool<'a, 'r> {
         match outcome {
             Ok(0) => {
                 let job = self.stdin.take().expect("checked above");
-                self.reducer.job_done(job.job, job.counter.finish());
+                self.reducer.job_done(job.job, job.counter.finish(None));
             }
             Ok(n) => match job.counter.feed(&job.buf[..n]) {
                 Ok(counted) => self.progress.add(counted),
                 Err(e) => {
                     let job = self.stdin.take().expect("checked above");
-                    self.reducer.job_done(job.job, Err(e));
+                    self.reducer.job_done(job.job, Err(e.into()));
                 }
             },
             Err(e) => {
                 let job = self.stdin.take().expect("checked above");
-                self.reducer.job_done(job.job, Err(e));
+                self.reducer.job_done(job.job, Err(e.into()));
             }
         }
     }
@@ -786,7 +810,7 @@ fn other_threads() -> bool {
     rest.split_whitespace()
         .nth(17)
         .and_then(|n| n.parse::<u32>().ok())
-        .map_or(true, |n| n > 1)
+        .is_none_or(|n| n > 1)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ fn batch_bytes(total: u64, workers: usize) -> u64 {
 pub(super) struct Schedule {
     /// Jobs not yet sent, in the order to send them.
     queue: VecDeque<usize>,
-    /// Each job's planned bytes; 0 for a stream of unknown size.
+    /// Each job's planned bytes; `u64::MAX` for a stream that may never end (it goes alone).
     job_bytes: Vec<u64>,
     /// Times each job was charged for a worker's death.
     attempts: Vec<u8>,
@@ -103,7 +103,12 @@ impl Schedule {
     /// A schedule for `order` (the jobs to run, in order) of a plan whose jobs weigh
     /// `job_bytes`, on `workers` workers.
     pub fn new(order: VecDeque<usize>, job_bytes: Vec<u64>, workers: usize) -> Schedule {
-        let total = order.iter().map(|&j| job_bytes[j]).sum();
+        // A stream that may never end goes alone; it does not size everyone else's batches.
+        let total = order
+            .iter()
+            .map(|&j| job_bytes[j])
+            .filter(|&b| b != u64::MAX)
+            .fold(0u64, u64::saturating_add);
         Schedule {
             unresolved: order.len(),
             attempts: vec![0; job_bytes.len()],
@@ -140,15 +145,12 @@ impl Schedule {
     }
 
     /// The next batch from the queue: at least one job (none when the queue is empty), then
-    /// more while under budget. A stream of unknown size may never end: it goes alone.
+    /// more while under budget.
     pub fn take_batch(&mut self) -> Vec<usize> {
         let mut batch = Vec::new();
         let mut bytes = 0u64;
         while let Some(&job) = self.queue.front() {
-            let size = match self.job_bytes[job] {
-                0 => u64::MAX,
-                n => n,
-            };
+            let size = self.job_bytes[job];
             let full = bytes.saturating_add(size) > self.batch_bytes || batch.len() == BATCH_JOBS;
             if !batch.is_empty() && full {
                 break;
@@ -201,10 +203,10 @@ impl Schedule {
 mod tests {
     use super::*;
 
-    /// Ten jobs of 1 MiB and a stream (job 10, size unknown), on two workers.
+    /// Ten jobs of 1 MiB and a stream (job 10, it may never end), on two workers.
     fn schedule() -> Schedule {
         let mut bytes = vec![1 << 20; 10];
-        bytes.push(0);
+        bytes.push(u64::MAX);
         Schedule::new((0..11).collect(), bytes, 2)
     }
 
@@ -222,7 +224,7 @@ mod tests {
         assert_eq!(s.take_batch(), [0]);
         let mut many = Schedule::new((0..100).collect(), vec![1; 100], 1);
         assert_eq!(many.take_batch().len(), BATCH_JOBS);
-        let mut stream = Schedule::new([5, 1, 2].into(), vec![1, 1, 1, 1, 1, 0], 1);
+        let mut stream = Schedule::new([5, 1, 2].into(), vec![1, 1, 1, 1, 1, u64::MAX], 1);
         assert_eq!(stream.take_batch(), [5]);
         assert_eq!(stream.take_batch(), [1, 2]);
         assert!(stream.take_batch().is_empty());

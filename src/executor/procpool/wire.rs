@@ -24,8 +24,12 @@ use std::io::{self, Read};
 use std::ops::Range;
 use std::path::Path;
 
+use std::os::unix::ffi::OsStrExt;
+
 use crate::codec::{self, ByteReader};
-use crate::reduce::JobResult;
+use crate::count::Counts;
+use crate::format::{Choice, Format, Options};
+use crate::input::{Codec, Compression, Input, JobError, JobResult, Source};
 
 /// The first two bytes of every frame.
 pub const FRAME_MAGIC: [u8; 2] = *b"LC";
@@ -34,7 +38,7 @@ pub const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
 pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,41 +354,88 @@ pub fn build_id_of(exe: &Path) -> u64 {
     crate::count::FixedState.hash_one((env!("CARGO_PKG_VERSION"), PROTOCOL_VERSION, identity))
 }
 
-/// One job as sent to a worker: which bytes of which file.
+/// One job as sent to a worker: which bytes of which file, and how to read them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobSpec<'a> {
     /// The job's index in the plan, echoed in its DONE.
     pub id: u32,
     /// 0 the first time a job is sent, 1 when it is retried.
     pub attempt: u8,
-    pub gzip: bool,
-    /// A byte range of a regular file, or the whole file as a stream.
-    pub range: Option<Range<u64>>,
-    /// The file's device and inode when it was planned, to refuse a replaced file.
-    pub file_id: Option<(u64, u64)>,
     /// The path's bytes (paths need not be UTF-8).
     pub path: &'a [u8],
+    /// The file's device and inode when it was planned, to refuse a replaced file.
+    pub file_id: Option<(u64, u64)>,
+    /// Its planned size (read by position up to it), or `None` to read it to its end.
+    pub size: Option<u64>,
+    /// The job's byte range, for a file cut into jobs.
+    pub range: Option<Range<u64>>,
+    pub compression: Compression,
+    /// The codec its name claims.
+    pub claimed: Option<Codec>,
+    pub format: Choice,
+    /// The W3C `#Fields:` directive in force at the range's start.
+    pub fields: Option<&'a [u8]>,
 }
 
-const JOB_GZIP: u8 = 1;
-const JOB_RANGE: u8 = 2;
-const JOB_FILE_ID: u8 = 4;
+impl JobSpec<'_> {
+    /// The input as a worker counts it (its name is the parent's business).
+    pub fn input(&self) -> Input {
+        Input {
+            name: String::new(),
+            source: Source::File(Path::new(std::ffi::OsStr::from_bytes(self.path)).into()),
+            size: self.size,
+            id: self.file_id,
+            regular: true,
+            named: true,
+            compression: self.compression,
+            claimed: self.claimed,
+            format: self.format,
+        }
+    }
+}
 
-/// Appends one JOBS frame carrying `jobs`.
-pub fn encode_jobs(out: &mut Vec<u8>, jobs: &[JobSpec<'_>]) -> Result<(), WireError> {
+const JOB_RANGE: u8 = 1;
+const JOB_FILE_ID: u8 = 2;
+const JOB_SIZE: u8 = 4;
+const JOB_FIELDS: u8 = 8;
+const JOB_FLAGS: u8 = JOB_RANGE | JOB_FILE_ID | JOB_SIZE | JOB_FIELDS;
+
+fn put_bytes(p: &mut Vec<u8>, bytes: &[u8]) {
+    p.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    p.extend_from_slice(bytes);
+}
+
+fn take_bytes<'a>(f: &mut ByteReader<'a>) -> Result<&'a [u8], WireError> {
+    let len = f.u32()? as usize;
+    Ok(f.take(len)?)
+}
+
+/// Appends one JOBS frame carrying `jobs`, read with `options`.
+pub fn encode_jobs(
+    out: &mut Vec<u8>,
+    options: &Options,
+    jobs: &[JobSpec<'_>],
+) -> Result<(), WireError> {
     frame(out, Kind::Jobs, |p| {
+        let fields = options.json.names();
+        p.push(fields.len() as u8);
+        for f in &fields {
+            put_bytes(p, f.as_bytes());
+        }
         p.extend_from_slice(&(jobs.len() as u32).to_le_bytes());
         for job in jobs {
             p.extend_from_slice(&job.id.to_le_bytes());
             p.push(job.attempt);
-            let flags = if job.gzip { JOB_GZIP } else { 0 }
-                | if job.range.is_some() { JOB_RANGE } else { 0 }
-                | if job.file_id.is_some() {
-                    JOB_FILE_ID
-                } else {
-                    0
-                };
-            p.push(flags);
+            let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+            p.push(
+                flag(job.range.is_some(), JOB_RANGE)
+                    | flag(job.file_id.is_some(), JOB_FILE_ID)
+                    | flag(job.size.is_some(), JOB_SIZE)
+                    | flag(job.fields.is_some(), JOB_FIELDS),
+            );
+            p.push(job.compression.code());
+            p.push(job.claimed.map_or(0, Codec::code));
+            p.push(job.format.code());
             if let Some(r) = &job.range {
                 p.extend_from_slice(&r.start.to_le_bytes());
                 p.extend_from_slice(&r.end.to_le_bytes());
@@ -393,18 +444,36 @@ pub fn encode_jobs(out: &mut Vec<u8>, jobs: &[JobSpec<'_>]) -> Result<(), WireEr
                 p.extend_from_slice(&dev.to_le_bytes());
                 p.extend_from_slice(&ino.to_le_bytes());
             }
-            p.extend_from_slice(&(job.path.len() as u32).to_le_bytes());
-            p.extend_from_slice(job.path);
+            if let Some(size) = job.size {
+                p.extend_from_slice(&size.to_le_bytes());
+            }
+            if let Some(fields) = job.fields {
+                put_bytes(p, fields);
+            }
+            put_bytes(p, job.path);
         }
     })
 }
 
-/// Reads the jobs of a JOBS payload.
-pub fn decode_jobs(payload: &[u8]) -> Result<Vec<JobSpec<'_>>, WireError> {
+/// Reads the options and the jobs of a JOBS payload.
+pub fn decode_jobs(payload: &[u8]) -> Result<(Options, Vec<JobSpec<'_>>), WireError> {
     let mut f = ByteReader::new(payload, "job batch");
+    let n_fields = f.u8()?;
+    let mut fields = Vec::with_capacity(n_fields.into());
+    for _ in 0..n_fields {
+        let name = std::str::from_utf8(take_bytes(&mut f)?)
+            .map_err(|_| WireError::Malformed("client field"))?;
+        fields.push(name);
+    }
+    if fields.is_empty() || fields.len() > 16 {
+        return Err(WireError::Malformed("client fields"));
+    }
+    let options = Options {
+        json: std::sync::Arc::new(crate::format::JsonFields::new(fields)),
+    };
     let n = f.u32()? as usize;
-    // Each job takes at least 10 bytes: a count beyond that is garbage, not an allocation.
-    if n > payload.len() / 10 {
+    // Each job takes at least 14 bytes: a count beyond that is garbage, not an allocation.
+    if n > payload.len() / 14 {
         return Err(WireError::Malformed("job batch"));
     }
     let mut jobs = Vec::with_capacity(n);
@@ -412,9 +481,16 @@ pub fn decode_jobs(payload: &[u8]) -> Result<Vec<JobSpec<'_>>, WireError> {
         let id = f.u32()?;
         let attempt = f.u8()?;
         let flags = f.u8()?;
-        if flags & !(JOB_GZIP | JOB_RANGE | JOB_FILE_ID) != 0 {
+        if flags & !JOB_FLAGS != 0 {
             return Err(WireError::Malformed("job flags"));
         }
+        let compression =
+            Compression::from_code(f.u8()?).ok_or(WireError::Malformed("job compression"))?;
+        let claimed = match f.u8()? {
+            0 => None,
+            c => Some(Codec::from_code(c).ok_or(WireError::Malformed("job codec"))?),
+        };
+        let format = Choice::from_code(f.u8()?).ok_or(WireError::Malformed("job format"))?;
         let range = if flags & JOB_RANGE != 0 {
             let (start, end) = (f.u64()?, f.u64()?);
             if start > end {
@@ -429,18 +505,31 @@ pub fn decode_jobs(payload: &[u8]) -> Result<Vec<JobSpec<'_>>, WireError> {
         } else {
             None
         };
-        let len = f.u32()? as usize;
+        let size = if flags & JOB_SIZE != 0 {
+            Some(f.u64()?)
+        } else {
+            None
+        };
+        let fields = if flags & JOB_FIELDS != 0 {
+            Some(take_bytes(&mut f)?)
+        } else {
+            None
+        };
         jobs.push(JobSpec {
             id,
             attempt,
-            gzip: flags & JOB_GZIP != 0,
-            range,
+            path: take_bytes(&mut f)?,
             file_id,
-            path: f.take(len)?,
+            size,
+            range,
+            compression,
+            claimed,
+            format,
+            fields,
         });
     }
     at_end(&f, "job batch")?;
-    Ok(jobs)
+    Ok((options, jobs))
 }
 
 /// Appends one PROGRESS frame.
@@ -460,6 +549,10 @@ pub fn decode_progress(payload: &[u8]) -> Result<u64, WireError> {
 
 const DONE_OK: u8 = 0;
 const DONE_ERR: u8 = 1;
+const DONE_NOT_A_LOG: u8 = 2;
+
+/// Format codes in a DONE beside [`Format::code`]: an input with no line to tell it by.
+const FORMAT_NONE: u8 = 0xff;
 
 /// Appends the DONE frame of job `id`. Counts too big for one frame become that job's error.
 pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult) {
@@ -468,9 +561,16 @@ pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult) {
             p.extend_from_slice(&id.to_le_bytes());
             p.push(DONE_OK);
             p.extend_from_slice(&bytes.to_le_bytes());
+            p.extend_from_slice(&counts.malformed.to_le_bytes());
+            p.push(counts.format.map_or(FORMAT_NONE, Format::code));
             codec::encode(counts, p);
         }),
-        Err(e) => return encode_error(out, id, e),
+        Err(JobError::Io(e)) => return encode_error(out, id, e),
+        Err(JobError::NotAccessLog(reason)) => frame(out, Kind::Done, |p| {
+            p.extend_from_slice(&id.to_le_bytes());
+            p.push(DONE_NOT_A_LOG);
+            p.extend_from_slice(clip(reason).as_bytes());
+        }),
     };
     if let Err(e) = ok {
         encode_error(
@@ -481,18 +581,22 @@ pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult) {
     }
 }
 
-fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
-    let text = e.to_string();
-    // Clip a (huge) message on a character boundary so the frame always fits.
+/// A message clipped (on a character boundary) so its frame always fits.
+fn clip(text: &str) -> &str {
     let mut end = text.len().min(4096);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
+    &text[..end]
+}
+
+fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
+    let text = e.to_string();
     frame(out, Kind::Done, |p| {
         p.extend_from_slice(&id.to_le_bytes());
         p.push(DONE_ERR);
         p.extend_from_slice(&e.raw_os_error().unwrap_or(-1).to_le_bytes());
-        p.extend_from_slice(&text.as_bytes()[..end]);
+        p.extend_from_slice(clip(&text).as_bytes());
     })
     .expect("a clipped error fits its frame");
 }
@@ -501,29 +605,62 @@ fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
 /// with the same text it had there (an OS error as the same OS error).
 pub fn decode_done(payload: &[u8]) -> Result<(u32, JobResult), WireError> {
     let (id, result) = split_done(payload)?;
-    let result = result.map(|(bytes, encoded, layout)| (layout.counts(encoded), bytes));
+    let result = result.map(|done| done.counts());
     Ok((id, result))
 }
 
-/// What [`split_done`] finds in a job result.
-pub type SplitDone<'a> = (u32, io::Result<(u64, &'a [u8], codec::Layout)>);
+/// A job's counts as a worker sent them: checked, not yet decoded.
+#[derive(Debug)]
+pub struct Done<'a> {
+    /// Bytes of text the job counted.
+    pub bytes: u64,
+    pub malformed: u64,
+    pub format: Option<Format>,
+    /// The total and keys, in [`crate::codec`]'s encoding.
+    pub encoded: &'a [u8],
+    /// Where their parts lie in `encoded`, as checked when they arrived.
+    pub layout: codec::Layout,
+}
 
-/// A job result checked but not decoded: the job id, and the bytes counted with the encoded
-/// counts and their layout (checked by [`codec::scan`]: [`codec::Layout::counts`] decodes
-/// them), or the worker's error. Decoding builds a hash set of every key, which the parent can
-/// leave to other threads.
-pub fn split_done(payload: &[u8]) -> Result<SplitDone<'_>, WireError> {
+impl Done<'_> {
+    /// Decodes the counts (building the job's key set).
+    pub fn counts(&self) -> (Counts, u64) {
+        let mut counts = self.layout.counts(self.encoded);
+        counts.malformed = self.malformed;
+        counts.format = self.format;
+        (counts, self.bytes)
+    }
+}
+
+/// A job result checked but not decoded: the job id, and the job's [`Done`] (checked by
+/// [`codec::scan`]), or why it failed. Decoding builds a hash set of every key, which the
+/// parent can leave to other threads.
+pub fn split_done(payload: &[u8]) -> Result<(u32, Result<Done<'_>, JobError>), WireError> {
     let mut f = ByteReader::new(payload, "job result");
     let id = f.u32()?;
     match f.u8()? {
         DONE_OK => {
             let bytes = f.u64()?;
-            let counts = f.rest();
-            let layout = codec::scan(counts).map_err(|_| WireError::Malformed("counts"))?;
-            if layout.used != counts.len() {
+            let malformed = f.u64()?;
+            let format = match f.u8()? {
+                FORMAT_NONE => None,
+                c => Some(Format::from_code(c).ok_or(WireError::Malformed("job result format"))?),
+            };
+            let encoded = f.rest();
+            let layout = codec::scan(encoded).map_err(|_| WireError::Malformed("counts"))?;
+            if layout.used != encoded.len() {
                 return Err(WireError::Malformed("job result (trailing bytes)"));
             }
-            Ok((id, Ok((bytes, counts, layout))))
+            Ok((
+                id,
+                Ok(Done {
+                    bytes,
+                    malformed,
+                    format,
+                    encoded,
+                    layout,
+                }),
+            ))
         }
         DONE_ERR => {
             let code = i32::from_le_bytes(f.array()?);
@@ -532,7 +669,11 @@ pub fn split_done(payload: &[u8]) -> Result<SplitDone<'_>, WireError> {
             } else {
                 io::Error::other(String::from_utf8_lossy(f.rest()).into_owned())
             };
-            Ok((id, Err(error)))
+            Ok((id, Err(JobError::Io(error))))
+        }
+        DONE_NOT_A_LOG => {
+            let reason = String::from_utf8_lossy(f.rest()).into_owned();
+            Ok((id, Err(JobError::NotAccessLog(reason))))
         }
         _ => Err(WireError::Malformed("job result status")),
     }
@@ -546,35 +687,58 @@ mod tests {
     fn sample_frames() -> Vec<u8> {
         let mut out = Vec::new();
         Hello::ours().encode(&mut out);
-        let jobs = [
+        encode_jobs(&mut out, &options(), &sample_jobs()).unwrap();
+        encode_progress(&mut out, 1 << 22);
+        let mut counts = count(b"1.2.3.4 a\n2001:db8::1 b\na-long-client-key-over-fifteen c\n");
+        counts.malformed = 5;
+        encode_done(&mut out, 7, &Ok((counts, 99)));
+        encode_done(&mut out, 8, &Err(io::Error::from_raw_os_error(2).into()));
+        encode_done(
+            &mut out,
+            9,
+            &Err(io::Error::other("corrupt deflate stream").into()),
+        );
+        encode_done(
+            &mut out,
+            10,
+            &Err(JobError::NotAccessLog("not an access log (0 of 3)".into())),
+        );
+        out
+    }
+
+    fn options() -> Options {
+        Options {
+            json: std::sync::Arc::new(crate::format::JsonFields::new(["client", "a.b"])),
+        }
+    }
+
+    fn sample_jobs() -> [JobSpec<'static>; 2] {
+        [
             JobSpec {
                 id: 7,
                 attempt: 0,
-                gzip: false,
-                range: Some(10..20),
-                file_id: Some((3, 99)),
                 path: b"logs/a.log",
+                file_id: Some((3, 99)),
+                size: Some(1 << 40),
+                range: Some(10..20),
+                compression: Compression::Plain,
+                claimed: None,
+                format: Choice::Named(Format::parse("cri+w3c").unwrap()),
+                fields: Some(b"#Fields: c-ip"),
             },
             JobSpec {
                 id: 8,
                 attempt: 1,
-                gzip: true,
-                range: None,
-                file_id: None,
                 path: b"\xff\xfe.gz",
+                file_id: None,
+                size: None,
+                range: None,
+                compression: Compression::Sniff,
+                claimed: Some(Codec::Gzip),
+                format: Choice::Auto,
+                fields: None,
             },
-        ];
-        encode_jobs(&mut out, &jobs).unwrap();
-        encode_progress(&mut out, 1 << 22);
-        let counts = count(b"1.2.3.4 a\n2001:db8::1 b\na-long-client-key-over-fifteen c\n");
-        encode_done(&mut out, 7, &Ok((counts, 99)));
-        encode_done(&mut out, 8, &Err(io::Error::from_raw_os_error(2)));
-        encode_done(
-            &mut out,
-            9,
-            &Err(io::Error::other("corrupt deflate stream")),
-        );
-        out
+        ]
     }
 
     fn check_sample(frames: &mut dyn FnMut() -> Result<Option<(Kind, Vec<u8>)>, WireError>) {
@@ -583,33 +747,38 @@ mod tests {
         assert_eq!(Hello::decode(&p).unwrap(), Hello::ours());
         let (k, p) = frames().unwrap().unwrap();
         assert_eq!(k, Kind::Jobs);
-        let jobs = decode_jobs(&p).unwrap();
-        assert_eq!(jobs.len(), 2);
-        assert_eq!(
-            (jobs[0].id, jobs[0].range.clone(), jobs[0].path),
-            (7, Some(10..20), &b"logs/a.log"[..])
-        );
-        assert_eq!(
-            (jobs[1].attempt, jobs[1].gzip, jobs[1].range.clone()),
-            (1, true, None)
-        );
+        let (options, jobs) = decode_jobs(&p).unwrap();
+        assert_eq!(options, self::options());
+        assert_eq!(jobs, sample_jobs());
         let (k, p) = frames().unwrap().unwrap();
         assert_eq!((k, decode_progress(&p).unwrap()), (Kind::Progress, 1 << 22));
         let (k, p) = frames().unwrap().unwrap();
         assert_eq!(k, Kind::Done);
         let (id, result) = decode_done(&p).unwrap();
         let (counts, bytes) = result.unwrap();
-        assert_eq!((id, bytes, counts.total, counts.ip()), (7, 99, 3, 3));
+        assert_eq!(
+            (id, bytes, counts.total, counts.ip(), counts.malformed),
+            (7, 99, 3, 3, 5)
+        );
+        assert_eq!(counts.format, Some(Format::CLASSIC));
         let (_, p) = frames().unwrap().unwrap();
         let (id, result) = decode_done(&p).unwrap();
-        let e = result.unwrap_err();
+        let Err(JobError::Io(e)) = result else {
+            panic!("an OS error")
+        };
         assert_eq!(
-            (id, e.to_string()),
-            (8, io::Error::from_raw_os_error(2).to_string())
+            (id, e.to_string(), e.raw_os_error()),
+            (8, io::Error::from_raw_os_error(2).to_string(), Some(2))
         );
         let (_, p) = frames().unwrap().unwrap();
         let e = decode_done(&p).unwrap().1.unwrap_err();
         assert_eq!(e.to_string(), "corrupt deflate stream");
+        let (_, p) = frames().unwrap().unwrap();
+        let (id, result) = decode_done(&p).unwrap();
+        assert!(
+            matches!(&result, Err(JobError::NotAccessLog(r)) if r == "not an access log (0 of 3)"),
+            "{id}: {result:?}"
+        );
         assert!(frames().unwrap().is_none());
     }
 
@@ -735,18 +904,18 @@ mod tests {
         long.push(0);
         assert!(decode_done(&long).is_err());
         let mut out = Vec::new();
-        let job = JobSpec {
-            id: 1,
-            attempt: 0,
-            gzip: false,
-            range: Some(5..9),
-            file_id: None,
-            path: b"p",
-        };
-        encode_jobs(&mut out, &[job]).unwrap();
+        encode_jobs(&mut out, &options(), &sample_jobs()).unwrap();
         let payload = &out[HEADER_LEN..];
         for cut in 0..payload.len() {
             assert!(decode_jobs(&payload[..cut]).is_err(), "cut at {cut}");
+        }
+        // Codes that mean nothing are refused.
+        // Field count, two fields, job count, id, attempt, flags: then the three codes.
+        let codes = 1 + (4 + 6) + (4 + 3) + 4 + 4 + 1 + 1;
+        for (at, bad) in [(codes, 0x77), (codes + 1, 9), (codes + 2, 0x66)] {
+            let mut p = payload.to_vec();
+            p[at] = bad;
+            assert!(decode_jobs(&p).is_err(), "byte {at} = {bad:#x}");
         }
     }
 

@@ -10,14 +10,13 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::sync::Arc;
 
 use nix::sys::signal::{self, SigHandler, Signal};
 use nix::unistd::{getppid, Pid};
 
 use super::wire::{self, Hello, Kind, WireError};
-use crate::input::{self, Input, Source, READ_BUF};
+use crate::input::{self, READ_BUF};
 
 /// The hidden subcommand that starts a spawned worker.
 pub const WORKER_COMMAND: &str = "__worker";
@@ -183,21 +182,23 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
                 })
             }
         }
-        for job in wire::decode_jobs(&payload)? {
+        let (options, jobs) = wire::decode_jobs(&payload)?;
+        for job in jobs {
             {
                 let mut s = answers.borrow_mut();
                 if faults.at_start(&job, &mut s.frames) {
                     s.flush()?;
                 }
             }
-            let input = Input {
-                name: String::new(),
-                source: Source::File(Path::new(std::ffi::OsStr::from_bytes(job.path)).into()),
-                size: None,
-                id: job.file_id,
-                gzip: job.gzip,
-            };
-            let result = input::count_job(&input, job.range.as_ref(), &mut buf, &progress);
+            let fields = job.fields.map(Arc::from);
+            let result = input::count_job(
+                &job.input(),
+                job.range.as_ref(),
+                fields,
+                &options,
+                &mut buf,
+                &progress,
+            );
             let mut s = answers.borrow_mut();
             if let Some(e) = s.error.take() {
                 return Err(e.into());
@@ -300,22 +301,31 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{Choice, Format, Options};
+    use crate::input::Compression;
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Path;
 
     fn request(jobs: &[wire::JobSpec<'_>]) -> Vec<u8> {
         let mut out = Vec::new();
         Hello::ours().encode(&mut out);
-        wire::encode_jobs(&mut out, jobs).unwrap();
+        wire::encode_jobs(&mut out, &Options::default(), jobs).unwrap();
         out
     }
 
+    /// A job of a planned plain file read in the classic format.
     fn job(id: u32, path: &Path, range: Option<std::ops::Range<u64>>) -> wire::JobSpec<'_> {
         wire::JobSpec {
             id,
             attempt: 0,
-            gzip: false,
-            range,
-            file_id: None,
             path: path.as_os_str().as_bytes(),
+            file_id: None,
+            size: std::fs::metadata(path).ok().map(|m| m.len()),
+            range,
+            compression: Compression::Plain,
+            claimed: None,
+            format: Choice::Named(Format::CLASSIC),
+            fields: None,
         }
     }
 
@@ -353,7 +363,9 @@ mod tests {
         let (a, a_bytes) = done[0].1.as_ref().unwrap();
         let (b, b_bytes) = done[2].1.as_ref().unwrap();
         assert_eq!((a.total + b.total, a_bytes + b_bytes), (600_000, size));
-        let e = done[1].1.as_ref().unwrap_err();
+        let Err(crate::input::JobError::Io(e)) = &done[1].1 else {
+            panic!("{:?}", done[1].1)
+        };
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
     }
 

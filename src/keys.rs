@@ -363,6 +363,49 @@ pub fn parse_v4(key: &[u8]) -> Option<u32> {
     Some((value << 8) | part)
 }
 
+/// The fast path for the common line: a canonical dotted quad right at the start, ended by a
+/// key end (space, `\t`, `,`), by `\n`, or by `\r\n`. Returns the quad and the offset of the
+/// byte that ended it. `None` means "not sure": the general path decides (leading whitespace,
+/// leading zeros, a fifth digit, a lone `\r`, the end of the buffer, ...).
+#[inline]
+pub fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
+    let mut i = 0;
+    let mut value = 0u32;
+    for part in 0..4 {
+        let first = *s.get(i)?;
+        if !first.is_ascii_digit() {
+            return None;
+        }
+        let mut n = u32::from(first - b'0');
+        i += 1;
+        while let Some(&b) = s.get(i) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            if first == b'0' {
+                return None; // leading zero: not canonical
+            }
+            n = n * 10 + u32::from(b - b'0');
+            i += 1;
+            if n > 255 {
+                return None;
+            }
+        }
+        value = (value << 8) | n;
+        if part < 3 {
+            if *s.get(i)? != b'.' {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    match *s.get(i)? {
+        b' ' | b'\t' | b',' | b'\n' => Some((value, i)),
+        b'\r' if s.get(i + 1) == Some(&b'\n') => Some((value, i)),
+        _ => None,
+    }
+}
+
 /// Formats a `u32` as the dotted quad it came from.
 pub fn format_v4(v: u32) -> String {
     let [a, b, c, d] = v.to_be_bytes();

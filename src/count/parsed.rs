@@ -1,0 +1,95 @@
+//! Counting lines in a log format: each line is what its [`Parser`] says it is (a request and
+//! its client, malformed, or a directive).
+//!
+//! A line cut by a piece edge is carried over up to [`MAX_LINE`] + 1 bytes (one more, for a
+//! `\r` that would be dropped), plus whether anything but whitespace came after that: a parser
+//! sees the same view of a line however it was cut (see [`crate::format::view`]).
+
+use super::Counts;
+use crate::format::{is_space, view, Client, Line, Parser, MAX_LINE};
+
+/// Adds what the parser makes of one line to `counts`.
+#[inline]
+fn record(counts: &mut Counts, line: Line<'_>) {
+    match line {
+        Line::Request(Client::V4(v4)) => {
+            counts.total += 1;
+            counts.keys.insert_v4(v4);
+        }
+        Line::Request(Client::Bytes(client)) => {
+            counts.total += 1;
+            counts.keys.insert(client);
+        }
+        Line::Malformed => counts.malformed += 1,
+        Line::Directive => {}
+    }
+}
+
+/// What `parser` makes of a line; without a parser, every line is malformed.
+#[inline]
+fn read<'a>(parser: Option<&'a mut Parser>, line: &'a [u8]) -> Line<'a> {
+    match parser {
+        Some(p) => p.line(line),
+        None => Line::Malformed,
+    }
+}
+
+/// Counts every complete line of `buf`; returns where the unfinished tail starts.
+#[inline]
+pub fn complete_lines(counts: &mut Counts, mut parser: Option<&mut Parser>, buf: &[u8]) -> usize {
+    let mut start = 0;
+    while let Some(nl) = memchr::memchr(b'\n', &buf[start..]) {
+        if let Some(line) = view(&buf[start..start + nl]) {
+            record(counts, read(parser.as_deref_mut(), line));
+        }
+        start += nl + 1;
+    }
+    start
+}
+
+/// The part of an unfinished line that is kept.
+#[derive(Debug, Default)]
+pub struct Carry {
+    /// The line's first `MAX_LINE + 1` bytes.
+    bytes: Vec<u8>,
+    /// Bytes came after those.
+    overflow: bool,
+    /// Something other than whitespace came after those.
+    more_text: bool,
+}
+
+impl Carry {
+    /// Adds a piece of the unfinished line (it contains no `\n`).
+    pub fn absorb(&mut self, part: &[u8]) {
+        let room = (MAX_LINE + 1).saturating_sub(self.bytes.len());
+        let (kept, beyond) = part.split_at(part.len().min(room));
+        self.bytes.extend_from_slice(kept);
+        if !beyond.is_empty() {
+            self.overflow = true;
+            self.more_text = self.more_text || beyond.iter().any(|&b| !is_space(b));
+        }
+    }
+
+    /// Counts the carried line, and empties the carry.
+    pub fn end_line(&mut self, counts: &mut Counts, parser: Option<&mut Parser>) {
+        let line = if self.overflow {
+            // Longer than MAX_LINE + 1: whatever its end, the view is its first MAX_LINE bytes.
+            let blank = !self.more_text && self.bytes.iter().all(|&b| is_space(b));
+            (!blank).then(|| &self.bytes[..MAX_LINE])
+        } else {
+            view(&self.bytes)
+        };
+        if let Some(line) = line {
+            record(counts, read(parser, line));
+        }
+        self.bytes.clear();
+        self.overflow = false;
+        self.more_text = false;
+    }
+
+    /// Bytes carried (for tests of the bound).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+}

@@ -1,0 +1,446 @@
+//! JSON access logs: one JSON object per line (nginx `escape=json`, Caddy, Traefik, ...).
+//!
+//! The line must be one well-formed JSON object. Its client is the first present field of a
+//! fixed list of names ([`DEFAULT_FIELDS`]), or of the one path `--client-field` names: a
+//! non-empty string, with a port or brackets taken off where the shape is unambiguous
+//! (`ClientAddr`'s `1.2.3.4:5678`, `[::1]:443`). The scanner validates the whole object without
+//! building it, and copies a value only when it holds escapes.
+
+use super::client::clean_address;
+
+/// Where clients stand in the JSON logs of common servers, in the order they are tried: the
+/// address a proxy-aware server resolved first, the socket's peer last.
+pub const DEFAULT_FIELDS: &[&str] = &[
+    "client_ip",
+    "remote_ip",
+    "remote_addr",
+    "ClientHost",
+    "ClientAddr",
+    "request.client_ip",
+    "request.remote_ip",
+    "request.remote_addr",
+    "http.client_ip",
+    "clientip",
+    "client",
+];
+
+/// Nesting deeper than this is not an access log line.
+const MAX_DEPTH: usize = 32;
+
+/// The most paths looked for at once (they are tracked as bits).
+const MAX_PATHS: usize = 16;
+
+/// Field paths to look for, in order of preference (`request.client_ip` is two segments).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fields {
+    paths: Vec<Vec<Box<[u8]>>>,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields::new(DEFAULT_FIELDS.iter().copied())
+    }
+}
+
+impl Fields {
+    pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Fields {
+        let paths: Vec<Vec<Box<[u8]>>> = paths
+            .into_iter()
+            .map(|p| p.split('.').map(|s| s.as_bytes().into()).collect())
+            .collect();
+        assert!(
+            paths.len() <= MAX_PATHS,
+            "at most {MAX_PATHS} client fields"
+        );
+        Fields { paths }
+    }
+
+    /// One path (`--client-field`), `a.b.c` for nested objects.
+    pub fn parse(path: &str) -> Result<Fields, String> {
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(format!(
+                "`{path}` is not a field path: give names joined by dots, e.g. request.client_ip"
+            ));
+        }
+        Ok(Fields::new([path]))
+    }
+
+    /// The paths as written, for plans and messages.
+    pub fn names(&self) -> Vec<String> {
+        self.paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
+            .collect()
+    }
+}
+
+/// Where a found value lies: in the line, or (when it had escapes) in the scratch buffer.
+#[derive(Clone, Copy, Debug)]
+enum Found {
+    Line(usize, usize),
+    Scratch(usize, usize),
+}
+
+/// The client of a JSON line, or `None` if the line is not a JSON object or holds none of the
+/// fields. `scratch` holds unescaped values.
+pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> Option<&'a [u8]> {
+    scratch.clear();
+    let mut found = [None; MAX_PATHS];
+    {
+        let mut s = Scanner {
+            s: line,
+            i: 0,
+            fields,
+            found: &mut found,
+            scratch: &mut *scratch,
+        };
+        s.ws();
+        let all = (1u32 << fields.paths.len()) - 1;
+        s.object(all, 0, 0)?;
+        s.ws();
+        if s.i != line.len() {
+            return None;
+        }
+    }
+    let scratch: &'a [u8] = scratch;
+    found.iter().flatten().find_map(|f| {
+        let value = match *f {
+            Found::Line(a, b) => &line[a..b],
+            Found::Scratch(a, b) => &scratch[a..b],
+        };
+        Some(clean_address(value)).filter(|v| !v.is_empty())
+    })
+}
+
+struct Scanner<'a, 'f> {
+    s: &'a [u8],
+    i: usize,
+    fields: &'f Fields,
+    found: &'f mut [Option<Found>],
+    scratch: &'f mut Vec<u8>,
+}
+
+impl Scanner<'_, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.peek() == Some(b)).then(|| self.i += 1)
+    }
+
+    /// An object; `wanted` are the paths (as bits) whose first `depth` segments led here.
+    fn object(&mut self, wanted: u32, depth: usize, nesting: usize) -> Option<()> {
+        if nesting > MAX_DEPTH {
+            return None;
+        }
+        self.eat(b'{')?;
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let (key_start, key_end, escaped) = self.string_span()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            // The paths whose next segment is this key: ending here, or going deeper.
+            let key = &self.s[key_start..key_end];
+            let (mut last, mut deeper) = (0u32, 0u32);
+            if !escaped {
+                for (p, path) in self.fields.paths.iter().enumerate() {
+                    if wanted & (1 << p) != 0 && path.get(depth).is_some_and(|seg| **seg == *key) {
+                        if path.len() == depth + 1 {
+                            last |= 1 << p;
+                        } else {
+                            deeper |= 1 << p;
+                        }
+                    }
+                }
+            }
+            match self.peek()? {
+                b'"' if last != 0 => {
+                    let value = self.string_value()?;
+                    for (p, found) in self.found.iter_mut().enumerate() {
+                        if last & (1 << p) != 0 {
+                            found.get_or_insert(value);
+                        }
+                    }
+                }
+                b'{' => self.object(deeper, depth + 1, nesting + 1)?,
+                _ => self.value(nesting + 1)?,
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, nesting: usize) -> Option<()> {
+        if nesting > MAX_DEPTH {
+            return None;
+        }
+        self.eat(b'[')?;
+        self.ws();
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            self.value(nesting + 1)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Any value, checked and skipped.
+    fn value(&mut self, nesting: usize) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(0, 0, nesting),
+            b'[' => self.array(nesting),
+            b'"' => self.string_span().map(drop),
+            b't' => self.word(b"true"),
+            b'f' => self.word(b"false"),
+            b'n' => self.word(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, w: &[u8]) -> Option<()> {
+        if self.s[self.i..].starts_with(w) {
+            self.i += w.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let n = self.s[self.i..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        self.i += n;
+        n
+    }
+
+    fn number(&mut self) -> Option<()> {
+        let _ = self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() && self.digits() == 0 {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// A string: where its contents lie and whether they hold escapes (checked, not decoded).
+    fn string_span(&mut self) -> Option<(usize, usize, bool)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let at = self.i + memchr::memchr2(b'"', b'\\', &self.s[self.i..])?;
+            if self.s[at] == b'"' {
+                self.i = at + 1;
+                return Some((start, at, escaped));
+            }
+            escaped = true;
+            self.i = at + 1;
+            match self.peek()? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                b'u' => {
+                    let hex = self.s.get(self.i + 1..self.i + 5)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    self.i += 5;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string value that was looked for: in place, or decoded into the scratch buffer.
+    fn string_value(&mut self) -> Option<Found> {
+        let (start, end, escaped) = self.string_span()?;
+        if !escaped {
+            return Some(Found::Line(start, end));
+        }
+        let from = self.scratch.len();
+        unescape(&self.s[start..end], self.scratch)?;
+        Some(Found::Scratch(from, self.scratch.len()))
+    }
+}
+
+/// Decodes a checked JSON string's escapes into `out`.
+fn unescape(s: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] != b'\\' {
+            out.push(s[i]);
+            i += 1;
+            continue;
+        }
+        let c = match s[i + 1] {
+            b'b' => 8,
+            b'f' => 12,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let hex = |at: usize| {
+                    std::str::from_utf8(s.get(at..at + 4)?)
+                        .ok()
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let mut code = hex(i + 2)?;
+                i += 6;
+                if (0xd800..0xdc00).contains(&code) && s.get(i..i + 2) == Some(b"\\u") {
+                    let low = hex(i + 2)?;
+                    if (0xdc00..0xe000).contains(&low) {
+                        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                        i += 6;
+                    }
+                }
+                let ch = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+                out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                continue;
+            }
+            other => other,
+        };
+        out.push(c);
+        i += 2;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(line: &str, fields: &Fields) -> Option<String> {
+        let mut scratch = Vec::new();
+        client(line.as_bytes(), fields, &mut scratch)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+    }
+
+    fn default(line: &str) -> Option<String> {
+        find(line, &Fields::default())
+    }
+
+    #[test]
+    fn clients_of_common_servers() {
+        // nginx log_format escape=json
+        assert_eq!(
+            default(r#"{"time_local":"10/Oct/2000:13:55:36 -0700","remote_addr":"203.0.113.9","request":"GET / HTTP/1.1","status":"200"}"#).as_deref(),
+            Some("203.0.113.9")
+        );
+        // Caddy 2.5+: the client behind trusted proxies before the peer
+        assert_eq!(
+            default(r#"{"level":"info","ts":1646861401.52,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"10.0.0.9","remote_port":"41342","client_ip":"203.0.113.7","proto":"HTTP/1.1","headers":{"User-Agent":["curl/7.82.0"]}},"status":200}"#).as_deref(),
+            Some("203.0.113.7")
+        );
+        // older Caddy: remote_addr with its port
+        assert_eq!(
+            default(
+                r#"{"request":{"remote_addr":"[2001:db8::1]:50000","method":"GET"},"status":200}"#
+            )
+            .as_deref(),
+            Some("2001:db8::1")
+        );
+        // Traefik
+        assert_eq!(
+            default(r#"{"ClientAddr":"192.168.1.5:51234","ClientHost":"192.168.1.5","RequestMethod":"GET","DownstreamStatus":200}"#).as_deref(),
+            Some("192.168.1.5")
+        );
+        assert_eq!(
+            default(r#"{"ClientAddr":"192.168.1.5:51234","RequestMethod":"GET"}"#).as_deref(),
+            Some("192.168.1.5")
+        );
+        // escapes are decoded; an empty or non-string field is not a client
+        assert_eq!(
+            default(r#"{"client_ip":"","remote_addr":"1.2.3.\u0034"}"#).as_deref(),
+            Some("1.2.3.4")
+        );
+        assert_eq!(
+            default(r#"{"client_ip":null,"remote_ip":7,"remote_addr":"x"}"#).as_deref(),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn not_json_objects_or_without_a_client() {
+        for line in [
+            r#"{"remote_addr":"1.2.3.4""#,
+            r#"{"remote_addr":"1.2.3.4"} trailing"#,
+            r#"["remote_addr","1.2.3.4"]"#,
+            r#"{"level":"info","msg":"started"}"#,
+            r#"{"remote_addr":"1.2.3.4",}"#,
+            r#"{"remote_addr":"1.2\x.3.4"}"#,
+            r#"{"a":01,"remote_addr":"1.2.3.4"}"#,
+            r#"{"a":tru,"remote_addr":"1.2.3.4"}"#,
+            "1.2.3.4 - - [x] \"GET /\" 200 1",
+            "",
+        ] {
+            assert_eq!(default(line), None, "{line}");
+        }
+        let deep = format!(
+            "{}\"remote_addr\":\"1.2.3.4\"{}",
+            "{\"a\":".repeat(40),
+            "}".repeat(40)
+        );
+        assert_eq!(default(&format!("{{{deep}")), None);
+    }
+
+    #[test]
+    fn a_named_field_path_replaces_the_list() {
+        let fields = Fields::parse("http.peer.ip").unwrap();
+        let line = r#"{"remote_addr":"10.0.0.1","http":{"peer":{"ip":"198.51.100.4","port":1},"x":[1,2,{"y":"z"}]}}"#;
+        assert_eq!(find(line, &fields).as_deref(), Some("198.51.100.4"));
+        assert_eq!(find(r#"{"remote_addr":"10.0.0.1"}"#, &fields), None);
+        assert!(Fields::parse("a..b").is_err());
+        assert!(Fields::parse("").is_err());
+        assert_eq!(fields.names(), ["http.peer.ip"]);
+    }
+}

@@ -1,0 +1,175 @@
+//! NCSA common/combined (Apache, nginx and their variants) and Apache's `vhost_combined`.
+//!
+//! A request line is `HOST IDENT USER [TIME] "REQUEST" STATUS BYTES`, optionally followed by a
+//! space and anything (referer, user agent, timings). `HOST` may be an X-Forwarded-For list
+//! (`a, b` or `a,b`): its first entry is the client. `IDENT` and `USER` are single tokens,
+//! `TIME` is bracketed, `REQUEST` is quoted (a backslash escapes a quote), `STATUS` is three
+//! digits and `BYTES` digits or `-`. Anything else is not a request in this format.
+
+use super::client::{client, unbracket, Client};
+use super::cursor::Cursor;
+use crate::keys::leading_v4;
+
+/// The client of a `combined` line, or `None` if it is not one.
+#[inline]
+pub fn combined(line: &[u8]) -> Option<Client<'_>> {
+    let (client, end) = host(line)?;
+    let mut c = Cursor { s: line, i: end };
+    after_host(&mut c)?;
+    Some(client)
+}
+
+/// The client of a `vhost_combined` line (`VHOST[:PORT] HOST IDENT USER [TIME] ...`).
+#[inline]
+pub fn vhost(line: &[u8]) -> Option<Client<'_>> {
+    let mut c = Cursor::new(line);
+    c.token()?;
+    c.byte(b' ')?;
+    let rest = c.rest();
+    let (client, end) = host(rest)?;
+    let mut c = Cursor { s: rest, i: end };
+    after_host(&mut c)?;
+    Some(client)
+}
+
+/// The client of `HOST` at the start of `line`, and where `HOST` ends (at a space).
+#[inline]
+fn host(line: &[u8]) -> Option<(Client<'_>, usize)> {
+    // The common case: a canonical dotted quad, parsed in the pass that finds its end.
+    if let Some((v4, end)) = leading_v4(line) {
+        match line[end] {
+            b' ' => return Some((Client::V4(v4), end)),
+            b',' => return Some((Client::V4(v4), list_end(line, end)?)),
+            _ => {}
+        }
+    }
+    let end = list_end(line, 0)?;
+    let first = &line[..end];
+    let first = match memchr::memchr(b',', first) {
+        Some(comma) => &first[..comma],
+        None => first,
+    };
+    if first.is_empty() {
+        return None;
+    }
+    Some((client(unbracket(first)), end))
+}
+
+/// Where a `HOST` field that starts at 0 ends: at the first space, unless the token before it
+/// ends with a comma (`a, b`), when the list goes on after the space.
+#[inline]
+fn list_end(line: &[u8], from: usize) -> Option<usize> {
+    let mut end = from + memchr::memchr(b' ', &line[from..])?;
+    while end > 0 && line[end - 1] == b',' {
+        let next = end + 1;
+        end = next + memchr::memchr(b' ', &line[next..])?;
+        if end == next {
+            return None; // two spaces: not a list
+        }
+    }
+    if end == 0 {
+        return None;
+    }
+    Some(end)
+}
+
+/// ` IDENT USER [TIME] "REQUEST" STATUS BYTES` and the end of the line or a space.
+#[inline]
+fn after_host(c: &mut Cursor<'_>) -> Option<()> {
+    c.byte(b' ')?;
+    c.token()?; // IDENT
+    c.byte(b' ')?;
+    c.token()?; // USER
+    c.literal(b" [")?;
+    let time = c.until(b']')?;
+    if time.is_empty() {
+        return None;
+    }
+    c.byte(b' ')?;
+    c.quoted()?;
+    c.byte(b' ')?;
+    c.digits(3)?;
+    c.byte(b' ')?;
+    if c.byte(b'-').is_none() {
+        c.number()?;
+    }
+    c.end_or_space()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client_of(f: fn(&[u8]) -> Option<Client<'_>>, line: &[u8]) -> Option<Vec<u8>> {
+        f(line).map(Client::to_vec)
+    }
+
+    #[test]
+    fn combined_lines_and_their_clients() {
+        let ok: &[(&[u8], &[u8])] = &[
+            (
+                b"203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8.5.0\"",
+                b"203.0.113.9",
+            ),
+            (b"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326", b"127.0.0.1"),
+            (b"223.104.3.7, 100.116.2.9 - - [x] \"GET / HTTP/1.1\" 200 1", b"223.104.3.7"),
+            (b"223.104.3.7,100.116.2.9,10.0.0.1 - - [x] \"GET /\" 200 5", b"223.104.3.7"),
+            (b"2001:db8::1 - - [x] \"GET /ipv6 HTTP/1.1\" 200 10", b"2001:db8::1"),
+            (b"[2001:db8::2] - - [x] \"GET / HTTP/1.1\" 200 10", b"2001:db8::2"),
+            (b"host.example.org - - [x] \"GET / HTTP/1.1\" 304 -", b"host.example.org"),
+            (b"01.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1", b"01.2.3.4"),
+            (b"- - - [x] \"GET / HTTP/1.1\" 200 10", b"-"),
+            (b"1.2.3.4 - - [x] \"GET /a\\\"b HTTP/1.1\" 200 1 extra", b"1.2.3.4"),
+            (b"1.2.3.4 - - [x] \"\" 400 0", b"1.2.3.4"),
+            (b"\xff\xfe - - [x] \"GET /\xff HTTP/1.1\" 400 0", b"\xff\xfe"),
+        ];
+        for (line, want) in ok {
+            assert_eq!(
+                client_of(combined, line).as_deref(),
+                Some(*want),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        let bad: &[&[u8]] = &[
+            b" \"curl/7.54.0\"",
+            b"  203.0.113.9 - - [x] \"GET / HTTP/1.1\" 304 0",
+            b"2022/07/25 10:00:00 [error] 123#0: *1 open() failed",
+            b"12345",
+            b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 20 1",
+            b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200",
+            b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1x",
+            b"1.2.3.4 - - [x] \"GET / HTTP/1.1 200 1",
+            b"1.2.3.4 - - [] \"GET /\" 200 1",
+            b"1.2.3.4 - - x \"GET /\" 200 1",
+            b"1.2.3.4 -  - [x] \"GET /\" 200 1",
+            b"example.com:80 1.2.3.4 - - [x] \"GET /\" 200 1",
+            b"{\"remote_addr\":\"1.2.3.4\"}",
+            b"",
+        ];
+        for line in bad {
+            assert_eq!(
+                client_of(combined, line),
+                None,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn vhost_lines_count_the_second_field() {
+        assert_eq!(
+            client_of(
+                vhost,
+                b"example.com:80 1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\""
+            )
+            .as_deref(),
+            Some(&b"1.2.3.4"[..])
+        );
+        assert_eq!(
+            client_of(vhost, b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1"),
+            None
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! W3C extended log files (IIS and others; `w3c`) and AWS CloudFront standard logs
+//! (`cloudfront`): `#` directives describe the file, and `#Fields:` names the columns of the
+//! lines after it, wherever it puts `c-ip`. IIS starts a new header block at every restart, so
+//! one file may hold several; the one in force applies.
+//!
+//! W3C columns are separated by spaces (IIS writes `+` for a space inside a value), CloudFront
+//! columns by tabs. A line is a request when it has exactly the columns `#Fields:` named, its
+//! `date` and `time` columns (where named) look like a date and a time, and its `c-ip` is not
+//! empty. Directive lines are neither requests nor malformed.
+
+use super::client::{client, unbracket, Client};
+use super::cursor::Cursor;
+
+/// The columns `#Fields:` names, as far as counting needs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Columns {
+    count: usize,
+    client: usize,
+    date: Option<usize>,
+    time: Option<usize>,
+    /// Named by CloudFront (`x-edge-location`).
+    edge: bool,
+}
+
+impl Columns {
+    /// The columns of a `#Fields:` directive (the whole line); `None` without a `c-ip`.
+    pub fn parse(directive: &[u8]) -> Option<Columns> {
+        let names = directive.strip_prefix(b"#Fields:")?;
+        let names: Vec<&[u8]> = names
+            .split(|&b| b == b' ' || b == b'\t')
+            .filter(|n| !n.is_empty())
+            .collect();
+        let at = |name: &[u8]| names.iter().position(|n| *n == name);
+        Some(Columns {
+            count: names.len(),
+            client: at(b"c-ip")?,
+            date: at(b"date"),
+            time: at(b"time"),
+            edge: at(b"x-edge-location").is_some(),
+        })
+    }
+
+    /// CloudFront's standard columns, for lines met before any `#Fields:` (a file cut short at
+    /// its start): `date time x-edge-location sc-bytes c-ip ...`, at least five of them.
+    fn cloudfront_default() -> Columns {
+        Columns {
+            count: 0,
+            client: 4,
+            date: Some(0),
+            time: Some(1),
+            edge: true,
+        }
+    }
+}
+
+/// Which of the two formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    W3c,
+    Cloudfront,
+}
+
+/// What one line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum W3cLine<'a> {
+    Request(Client<'a>),
+    Directive,
+    Malformed,
+}
+
+/// The state of a file being read: the `#Fields:` in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct W3cState {
+    flavor: Flavor,
+    columns: Option<Columns>,
+}
+
+impl W3cState {
+    /// The state at the start of a file, or, for a job that starts mid-file, with the
+    /// `#Fields:` directive in force there (planned).
+    pub fn new(flavor: Flavor, fields: Option<&[u8]>) -> W3cState {
+        let mut state = W3cState {
+            flavor,
+            columns: None,
+        };
+        if let Some(directive) = fields {
+            let _ = state.line(directive);
+        }
+        state
+    }
+
+    pub fn line<'a>(&mut self, line: &'a [u8]) -> W3cLine<'a> {
+        if line.first() == Some(&b'#') {
+            return self.directive(line);
+        }
+        let columns = match (&self.columns, self.flavor) {
+            (Some(c), _) => c,
+            (None, Flavor::Cloudfront) => &Columns::cloudfront_default(),
+            (None, Flavor::W3c) => return W3cLine::Malformed,
+        };
+        let sep = match self.flavor {
+            Flavor::W3c => b' ',
+            Flavor::Cloudfront => b'\t',
+        };
+        match request(line, columns, sep) {
+            Some(c) => W3cLine::Request(c),
+            None => W3cLine::Malformed,
+        }
+    }
+
+    fn directive<'a>(&mut self, line: &'a [u8]) -> W3cLine<'a> {
+        const W3C: &[&[u8]] = &[
+            b"#Version:",
+            b"#Software:",
+            b"#Date:",
+            b"#Start-Date:",
+            b"#End-Date:",
+            b"#Remark:",
+        ];
+        if line.starts_with(b"#Fields:") {
+            return match Columns::parse(line) {
+                Some(c) if self.flavor == Flavor::W3c || c.edge => {
+                    self.columns = Some(c);
+                    W3cLine::Directive
+                }
+                _ => W3cLine::Malformed,
+            };
+        }
+        let known = match self.flavor {
+            Flavor::W3c => W3C,
+            Flavor::Cloudfront => &W3C[..1],
+        };
+        if known.iter().any(|d| line.starts_with(d)) {
+            W3cLine::Directive
+        } else {
+            W3cLine::Malformed
+        }
+    }
+}
+
+/// Whether `line` is a `#Fields:` directive (the one directive a job starting mid-file needs).
+pub fn is_fields_directive(line: &[u8]) -> bool {
+    line.starts_with(b"#Fields:")
+}
+
+fn request<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> Option<Client<'a>> {
+    let mut n = 0;
+    let mut found = None;
+    for value in line.split(|&b| b == sep) {
+        if value.is_empty()
+            || Some(n) == columns.date && !is_date(value)
+            || Some(n) == columns.time && !is_time(value)
+        {
+            return None;
+        }
+        if n == columns.client {
+            found = Some(value);
+        }
+        n += 1;
+    }
+    if columns.count != 0 && n != columns.count {
+        return None;
+    }
+    Some(client(unbracket(found?)))
+}
+
+fn is_date(v: &[u8]) -> bool {
+    let mut c = Cursor::new(v);
+    (|| {
+        c.digits(4)?;
+        c.byte(b'-')?;
+        c.digits(2)?;
+        c.byte(b'-')?;
+        c.digits(2)
+    })()
+    .is_some()
+        && c.at_end()
+}
+
+fn is_time(v: &[u8]) -> bool {
+    let mut c = Cursor::new(v);
+    (|| {
+        c.digits(2)?;
+        c.byte(b':')?;
+        c.digits(2)?;
+        c.byte(b':')?;
+        c.digits(2)?;
+        if c.byte(b'.').is_some() {
+            c.number()?;
+        }
+        Some(())
+    })()
+    .is_some()
+        && c.at_end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(flavor: Flavor, lines: &[&[u8]]) -> Vec<String> {
+        let mut state = W3cState::new(flavor, None);
+        lines
+            .iter()
+            .map(|l| match state.line(l) {
+                W3cLine::Request(c) => String::from_utf8(c.to_vec()).unwrap(),
+                W3cLine::Directive => "#".into(),
+                W3cLine::Malformed => "!".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn iis_columns_come_from_fields_in_force() {
+        let got = run(
+            Flavor::W3c,
+            &[
+                b"2021-03-22 10:01:02 10.0.0.1 GET / - 80 - 203.0.113.9 ua - 200",
+                b"#Software: Microsoft Internet Information Services 10.0",
+                b"#Version: 1.0",
+                b"#Date: 2021-03-22 10:00:00",
+                b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status",
+                b"2021-03-22 10:01:02 10.0.0.1 GET / - 80 - 203.0.113.9 Mozilla/5.0+(X11) - 200",
+                b"2021-03-22 10:01:03 10.0.0.1 GET / - 80 - 2001:db8::1 ua - 200",
+                b"2021-03-22 10:01:03 10.0.0.1 GET / - 80 - 203.0.113.9 two words - 200",
+                b"22/03/2021 10:01:03 10.0.0.1 GET / - 80 - 203.0.113.9 ua - 200",
+                b"# a comment that is no directive",
+                b"#Fields: c-ip date time cs-method",
+                b"198.51.100.2 2021-03-23 00:00:01 GET",
+                b"2021-03-23 00:00:01 198.51.100.2 GET",
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                "!",
+                "#",
+                "#",
+                "#",
+                "#",
+                "203.0.113.9",
+                "2001:db8::1",
+                "!",
+                "!",
+                "!",
+                "#",
+                "198.51.100.2",
+                "!"
+            ]
+        );
+    }
+
+    #[test]
+    fn cloudfront_uses_tabs_and_its_own_directives() {
+        let got = run(
+            Flavor::Cloudfront,
+            &[
+                b"#Version: 1.0",
+                b"#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host)",
+                b"2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net",
+                b"2019-12-04 21:02:31 LAX1 392 192.0.2.100 GET d111111abcdef8.cloudfront.net",
+                b"#Software: Microsoft Internet Information Services 10.0",
+                b"#Fields: date time c-ip",
+            ],
+        );
+        assert_eq!(got, ["#", "#", "192.0.2.100", "!", "!", "!"]);
+        // Before any #Fields: CloudFront's standard columns.
+        let got = run(
+            Flavor::Cloudfront,
+            &[b"2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET"],
+        );
+        assert_eq!(got, ["192.0.2.100"]);
+        // A job starting mid-file with the planned directive.
+        let mut state = W3cState::new(Flavor::W3c, Some(b"#Fields: c-ip cs-method"));
+        assert_eq!(
+            state.line(b"203.0.113.9 GET"),
+            W3cLine::Request(Client::V4(0xcb00_7109))
+        );
+        assert!(is_fields_directive(b"#Fields: c-ip"));
+    }
+}
