@@ -126,12 +126,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub client_field: Option<String>,
 
-    /// In directory walks, count only files matching GLOB (repeatable; a glob without `/`
-    /// matches the file's name, else its path below the directory: `*.log`, `nginx/**`).
+    /// In directory walks, count only files matching GLOB (repeatable; gitignore-style: a
+    /// glob without `/` matches a name at any depth, else a path below the directory walked;
+    /// a matching directory stands for all below it: `*.log`, `nginx/*.log`, `nginx/`).
     #[arg(long = "glob", short = 'g', value_name = "GLOB")]
     pub globs: Vec<String>,
 
-    /// In directory walks, leave out files matching GLOB (repeatable; same syntax as --glob).
+    /// In directory walks, leave out files matching GLOB (repeatable; same syntax as --glob:
+    /// `--exclude old` leaves out every file below a directory named old).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub excludes: Vec<String>,
 }

@@ -14,7 +14,7 @@ use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::format::{self, Body, Choice, Detection, Options, SAMPLE_MAX};
+use crate::format::{self, Body, Choice, Detection, Format, Options, SAMPLE_MAX};
 use crate::input::{self, sniff, Compression, Filters, Input, InputError, Skipped, Source};
 
 /// The chunk size big files are cut into by executors that run jobs in parallel, unless the
@@ -237,14 +237,11 @@ fn look_at(input: &mut Input, options: &Options) -> io::Result<Looked> {
             Some(Detection::Empty) | None => {}
         }
     }
-    let w3c = matches!(
-        input.format,
-        Choice::Named(f) if matches!(f.body, Body::W3c | Body::Cloudfront)
-    );
-    Ok(Looked::Cut(if w3c {
-        Some(Directives::read(&file, input.size.unwrap_or(0))?)
-    } else {
-        None
+    Ok(Looked::Cut(match input.format {
+        Choice::Named(f) if matches!(f.body, Body::W3c | Body::Cloudfront) => {
+            Some(Directives::read(&file, input.size.unwrap_or(0), f)?)
+        }
+        _ => None,
     }))
 }
 
@@ -258,49 +255,79 @@ fn read_some_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     }
 }
 
-/// Records the line at `at` if it is a `#Fields:` directive.
-fn directive_at(file: &File, at: u64, found: &mut Vec<(u64, Arc<[u8]>)>) -> io::Result<()> {
-    let mut line = vec![0u8; format::MAX_LINE];
-    let n = read_some_at(file, &mut line, at)?;
-    let line = &line[..n];
-    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(n)];
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    if format::is_fields_directive(line) {
-        found.push((at, Arc::from(line)));
-    }
-    Ok(())
-}
-
-/// Where a W3C file's `#Fields:` directives start, and what they say.
+/// Where a W3C file's `#Fields:` directives start, and what they say (after any prefix).
 struct Directives(Vec<(u64, Arc<[u8]>)>);
 
 impl Directives {
-    /// Every `#Fields:` line that starts in the first `size` bytes of `file`.
-    fn read(file: &File, size: u64) -> io::Result<Directives> {
-        let mut found = Vec::new();
+    const TAG: &'static [u8] = b"#Fields:";
+
+    /// Every `#Fields:` line of `log_format` that starts in the first `size` bytes of `file`. The
+    /// tag is searched for, and the line it stands in read whole: a line whose body (after
+    /// the prefix) starts with it is a directive.
+    fn read(file: &File, size: u64, log_format: Format) -> io::Result<Directives> {
+        let mut found: Vec<(u64, Arc<[u8]>)> = Vec::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut at = 0u64;
-        // Offset 0 starts a line; so does the byte after every `\n`.
-        let mut line_starts_here = true;
         while at < size {
             let want = buf.len().min((size - at) as usize);
             let n = read_some_at(file, &mut buf[..want], at)?;
             if n == 0 {
                 break;
             }
-            let block = &buf[..n];
-            if line_starts_here && block[0] == b'#' {
-                directive_at(file, at, &mut found)?;
-            }
-            for nl in memchr::memchr_iter(b'\n', block) {
-                if block.get(nl + 1) == Some(&b'#') {
-                    directive_at(file, at + nl as u64 + 1, &mut found)?;
+            for hit in memchr::memmem::find_iter(&buf[..n], Self::TAG) {
+                let Some(start) = Self::line_start(file, &buf[..hit], at)? else {
+                    continue;
+                };
+                if found.last().is_some_and(|(s, _)| *s >= start) {
+                    continue; // a line already found (the tag twice, or the overlap)
+                }
+                if let Some(directive) = Self::directive_at(file, start, log_format)? {
+                    found.push((start, directive));
                 }
             }
-            line_starts_here = block[n - 1] == b'\n';
-            at += n as u64;
+            let end = at + n as u64;
+            if end >= size || n <= Self::TAG.len() {
+                break;
+            }
+            // Overlap by a tag's length, so one cut by the read is found in the next.
+            at = end - (Self::TAG.len() - 1) as u64;
         }
         Ok(Directives(found))
+    }
+
+    /// Where the line holding the byte after `before` (the bytes of `file` from `at` up to a
+    /// tag) starts, if within a line's first [`format::MAX_LINE`] bytes (what a parser sees).
+    fn line_start(file: &File, before: &[u8], at: u64) -> io::Result<Option<u64>> {
+        let tag_at = at + before.len() as u64;
+        if let Some(nl) = memchr::memrchr(b'\n', before) {
+            return Ok(Some(at + nl as u64 + 1).filter(|s| tag_at - s < format::MAX_LINE as u64));
+        }
+        if at == 0 {
+            return Ok(Some(0).filter(|_| tag_at < format::MAX_LINE as u64));
+        }
+        // The line started before this read: look back a line's width.
+        let from = tag_at.saturating_sub(format::MAX_LINE as u64);
+        let mut back = vec![0u8; (tag_at - from) as usize];
+        let mut got = 0;
+        while got < back.len() {
+            match read_some_at(file, &mut back[got..], from + got as u64)? {
+                0 => break,
+                k => got += k,
+            }
+        }
+        Ok(match memchr::memrchr(b'\n', &back[..got]) {
+            Some(nl) => Some(from + nl as u64 + 1),
+            None => (from == 0).then_some(0),
+        })
+    }
+
+    /// The `#Fields:` directive of the line at `at`, if it is one.
+    fn directive_at(file: &File, at: u64, log_format: Format) -> io::Result<Option<Arc<[u8]>>> {
+        let mut line = vec![0u8; format::MAX_LINE];
+        let n = read_some_at(file, &mut line, at)?;
+        let line = &line[..memchr::memchr(b'\n', &line[..n]).unwrap_or(n)];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        Ok(log_format.fields_directive(line).map(Arc::from))
     }
 
     /// The directive in force for lines that start at `start` or later: the last one that
@@ -314,7 +341,7 @@ impl Directives {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::Format;
+    use crate::format::{Format, Prefix};
     use crate::input::Compression;
 
     /// Planning for the classic format (big files are still sniffed for compression).
@@ -437,34 +464,62 @@ mod tests {
 
     #[test]
     fn w3c_jobs_start_with_the_fields_directive_in_force() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut text = b"#Software: IIS\n#Fields: date time c-ip\n".to_vec();
-        let first_block = text.len() as u64;
-        for _ in 0..50 {
-            text.extend_from_slice(b"2021-03-22 10:01:02 203.0.113.9\n");
-        }
-        let second = text.len() as u64;
-        text.extend_from_slice(b"#Fields: c-ip date time\n");
-        for _ in 0..50 {
-            text.extend_from_slice(b"198.51.100.1 2021-03-22 10:01:02\n");
-        }
-        let path = dir.path().join("u_ex.log");
-        std::fs::write(&path, &text).unwrap();
-        let plan = Plan::new(&[path], &auto(100));
-        assert_eq!(
-            plan.inputs[0].format,
-            Choice::Named(Format::plain(Body::W3c))
-        );
-        for job in &plan.jobs {
-            let start = job.range.as_ref().unwrap().start;
-            let want: Option<&[u8]> = if start < first_block {
-                None
-            } else if start <= second {
-                Some(b"#Fields: date time c-ip")
-            } else {
-                Some(b"#Fields: c-ip date time")
-            };
-            assert_eq!(job.fields.as_deref(), want, "job at {start}");
+        let prefixes = [
+            ("", None),
+            (
+                "2023-10-06T00:17:09.669794202Z stdout F ",
+                Some(Prefix::Cri),
+            ),
+            ("Dec  1 19:32:10 web1 iis: ", Some(Prefix::Syslog)),
+        ];
+        for (prefix, kind) in prefixes {
+            // Short, and long enough that the second directive's tag is cut by the 1 MiB
+            // reads that look for it.
+            for padded in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                let line = |text: &mut Vec<u8>, body: &[u8]| {
+                    text.extend_from_slice(prefix.as_bytes());
+                    text.extend_from_slice(body);
+                    text.push(b'\n');
+                };
+                let mut text = Vec::new();
+                line(&mut text, b"#Software: IIS");
+                let first = text.len() as u64;
+                line(&mut text, b"#Fields: date time c-ip");
+                for _ in 0..50 {
+                    line(&mut text, b"2021-03-22 10:01:02 203.0.113.9");
+                }
+                if padded {
+                    let tag_at = (1usize << 20) - 3;
+                    let filler = tag_at - text.len() - 2 * prefix.len() - 1;
+                    line(&mut text, &vec![b'x'; filler]);
+                }
+                let second = text.len() as u64;
+                line(&mut text, b"#Fields: c-ip date time");
+                for _ in 0..50 {
+                    line(&mut text, b"198.51.100.1 2021-03-22 10:01:02");
+                }
+                let path = dir.path().join("u_ex.log");
+                std::fs::write(&path, &text).unwrap();
+                let plan = Plan::new(&[path], &auto(if padded { 4096 } else { 100 }));
+                let format = Format {
+                    prefix: kind,
+                    body: Body::W3c,
+                };
+                assert_eq!(plan.inputs[0].format, Choice::Named(format), "{prefix:?}");
+                for job in &plan.jobs {
+                    let start = job.range.as_ref().unwrap().start;
+                    // In force: the last directive whose line starts before the job.
+                    let want: Option<&[u8]> = if start <= first {
+                        None
+                    } else if start <= second {
+                        Some(b"#Fields: date time c-ip")
+                    } else {
+                        Some(b"#Fields: c-ip date time")
+                    };
+                    assert_eq!(job.fields.as_deref(), want, "{prefix:?} job at {start}");
+                }
+            }
         }
     }
 }

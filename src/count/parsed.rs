@@ -21,7 +21,7 @@ fn record(counts: &mut Counts, line: Line<'_>) {
             counts.keys.insert(client);
         }
         Line::Malformed => counts.malformed += 1,
-        Line::Directive => {}
+        Line::Directive | Line::Comment => {}
     }
 }
 

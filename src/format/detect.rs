@@ -105,7 +105,7 @@ fn judge(lines: &[&[u8]], options: &Options) -> Detection {
             if best.is_some_and(|(b, _)| read + (lines.len() - i) <= b) {
                 break;
             }
-            if !matches!(parser.line(line), Line::Malformed) {
+            if matches!(parser.line(line), Line::Request(_) | Line::Directive) {
                 read += 1;
             }
         }

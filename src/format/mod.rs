@@ -26,7 +26,6 @@ use std::sync::Arc;
 pub use client::Client;
 pub use detect::{detect, Detection, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
 pub use json::{Fields as JsonFields, DEFAULT_FIELDS};
-pub use w3c::is_fields_directive;
 
 use w3c::{Flavor, W3cLine, W3cState};
 
@@ -149,6 +148,16 @@ impl Format {
                 .into_iter()
                 .map(move |prefix| Format { prefix, body })
         })
+    }
+
+    /// The `#Fields:` directive `line` holds after this format's prefix, if it holds one (a
+    /// job that starts mid-file in a W3C or CloudFront log is given the one in force there).
+    pub fn fields_directive(self, line: &[u8]) -> Option<&[u8]> {
+        let body = match self.prefix {
+            None => line,
+            Some(p) => p.strip(line)?,
+        };
+        w3c::is_fields_directive(body).then_some(body)
     }
 
     /// Parses a name: `combined`, `cri+combined`, `syslog+json`, ...
@@ -285,6 +294,8 @@ pub enum Line<'a> {
     Malformed,
     /// A W3C/CloudFront directive: neither.
     Directive,
+    /// Another `#` line of a W3C/CloudFront log: neither, and no evidence of the format.
+    Comment,
 }
 
 /// Reads the lines of one file in one format (the state a format keeps between lines: the
@@ -340,6 +351,7 @@ impl Parser {
                 return match state.line(body) {
                     W3cLine::Request(c) => Line::Request(c),
                     W3cLine::Directive => Line::Directive,
+                    W3cLine::Comment => Line::Comment,
                     W3cLine::Malformed => Line::Malformed,
                 };
             }

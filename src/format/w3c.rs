@@ -6,7 +6,10 @@
 //! W3C columns are separated by spaces (IIS writes `+` for a space inside a value), CloudFront
 //! columns by tabs. A line is a request when it has exactly the columns `#Fields:` named, its
 //! `date` and `time` columns (where named) look like a date and a time, and its `c-ip` is not
-//! empty. Directive lines are neither requests nor malformed.
+//! empty. Every `#` line is a directive, neither a request nor malformed (docs/contract.md §1);
+//! only the directives a format knows are evidence of it for detection. A `#Fields:` without a
+//! `c-ip` (or, in CloudFront, without CloudFront's `x-edge-location`) leaves no client to count:
+//! the lines after it are malformed until the next one.
 
 use super::client::{client, unbracket, Client};
 use super::cursor::Cursor;
@@ -64,15 +67,28 @@ pub enum Flavor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum W3cLine<'a> {
     Request(Client<'a>),
+    /// A directive of this format.
     Directive,
+    /// Another `#` line (a comment, another server's directive).
+    Comment,
     Malformed,
+}
+
+/// The columns in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum InForce {
+    /// No `#Fields:` yet.
+    Nothing,
+    Columns(Columns),
+    /// A `#Fields:` this format cannot count by.
+    Unusable,
 }
 
 /// The state of a file being read: the `#Fields:` in force.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct W3cState {
     flavor: Flavor,
-    columns: Option<Columns>,
+    columns: InForce,
 }
 
 impl W3cState {
@@ -81,7 +97,7 @@ impl W3cState {
     pub fn new(flavor: Flavor, fields: Option<&[u8]>) -> W3cState {
         let mut state = W3cState {
             flavor,
-            columns: None,
+            columns: InForce::Nothing,
         };
         if let Some(directive) = fields {
             let _ = state.line(directive);
@@ -94,9 +110,9 @@ impl W3cState {
             return self.directive(line);
         }
         let columns = match (&self.columns, self.flavor) {
-            (Some(c), _) => c,
-            (None, Flavor::Cloudfront) => &Columns::cloudfront_default(),
-            (None, Flavor::W3c) => return W3cLine::Malformed,
+            (InForce::Columns(c), _) => c,
+            (InForce::Nothing, Flavor::Cloudfront) => &Columns::cloudfront_default(),
+            (InForce::Nothing, Flavor::W3c) | (InForce::Unusable, _) => return W3cLine::Malformed,
         };
         let sep = match self.flavor {
             Flavor::W3c => b' ',
@@ -120,10 +136,13 @@ impl W3cState {
         if line.starts_with(b"#Fields:") {
             return match Columns::parse(line) {
                 Some(c) if self.flavor == Flavor::W3c || c.edge => {
-                    self.columns = Some(c);
+                    self.columns = InForce::Columns(c);
                     W3cLine::Directive
                 }
-                _ => W3cLine::Malformed,
+                _ => {
+                    self.columns = InForce::Unusable;
+                    W3cLine::Comment
+                }
             };
         }
         let known = match self.flavor {
@@ -133,7 +152,7 @@ impl W3cState {
         if known.iter().any(|d| line.starts_with(d)) {
             W3cLine::Directive
         } else {
-            W3cLine::Malformed
+            W3cLine::Comment
         }
     }
 }
@@ -205,6 +224,7 @@ mod tests {
             .map(|l| match state.line(l) {
                 W3cLine::Request(c) => String::from_utf8(c.to_vec()).unwrap(),
                 W3cLine::Directive => "#".into(),
+                W3cLine::Comment => "c".into(),
                 W3cLine::Malformed => "!".into(),
             })
             .collect()
@@ -230,24 +250,22 @@ mod tests {
                 b"2021-03-23 00:00:01 198.51.100.2 GET",
             ],
         );
-        assert_eq!(
-            got,
-            [
-                "!",
-                "#",
-                "#",
-                "#",
-                "#",
-                "203.0.113.9",
-                "2001:db8::1",
-                "!",
-                "!",
-                "!",
-                "#",
-                "198.51.100.2",
-                "!"
-            ]
-        );
+        let want = [
+            "!",
+            "#",
+            "#",
+            "#",
+            "#",
+            "203.0.113.9",
+            "2001:db8::1",
+            "!",
+            "!",
+            "c",
+            "#",
+            "198.51.100.2",
+            "!",
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]
@@ -261,9 +279,11 @@ mod tests {
                 b"2019-12-04 21:02:31 LAX1 392 192.0.2.100 GET d111111abcdef8.cloudfront.net",
                 b"#Software: Microsoft Internet Information Services 10.0",
                 b"#Fields: date time c-ip",
+                b"2019-12-04\t21:02:31\t192.0.2.100",
             ],
         );
-        assert_eq!(got, ["#", "#", "192.0.2.100", "!", "!", "!"]);
+        // A #Fields: without CloudFront's columns leaves nothing to count by.
+        assert_eq!(got, ["#", "#", "192.0.2.100", "!", "c", "c", "!"]);
         // Before any #Fields: CloudFront's standard columns.
         let got = run(
             Flavor::Cloudfront,

@@ -22,18 +22,23 @@ pub struct Expanded {
 }
 
 /// Which files a walk keeps (`--glob`, `--exclude`): gitignore-style globs, as ripgrep's and
-/// fd's, matched against a file's name when the glob has no `/`, else against its path below
-/// the directory walked. Files named on the command line are always kept.
+/// fd's. A glob without `/` matches a name at any depth; one with a `/` (a leading `/` anchors
+/// it) matches a path below the directory walked; one ending in `/` matches directories only.
+/// A glob that matches a directory matches everything below it (`--exclude old` leaves out
+/// `old/` whole). Files named on the command line are always kept.
 #[derive(Clone, Debug, Default)]
 pub struct Filters {
     keep: Option<Globs>,
     drop: Option<Globs>,
 }
 
+/// Globs against names and paths, for any entry and for directories only.
 #[derive(Clone, Debug)]
 struct Globs {
     names: GlobSet,
     paths: GlobSet,
+    dir_names: GlobSet,
+    dir_paths: GlobSet,
 }
 
 impl Globs {
@@ -41,27 +46,44 @@ impl Globs {
         if globs.is_empty() {
             return Ok(None);
         }
-        let (mut names, mut paths) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        let mut sets: [GlobSetBuilder; 4] = std::array::from_fn(|_| GlobSetBuilder::new());
         for g in globs {
-            let glob = globset::GlobBuilder::new(g)
+            let dir_only = g.len() > 1 && g.ends_with('/');
+            let anchored = g.starts_with('/');
+            let core = g.trim_end_matches('/').trim_start_matches('/');
+            let glob = globset::GlobBuilder::new(core)
                 .literal_separator(true)
                 .build()
                 .map_err(|e| format!("bad glob `{g}`: {}", e.kind()))?;
-            if g.contains('/') {
-                paths.add(glob);
-            } else {
-                names.add(glob);
-            }
+            let by_path = anchored || core.contains('/');
+            sets[usize::from(by_path) + 2 * usize::from(dir_only)].add(glob);
         }
-        let build = |b: GlobSetBuilder| b.build().map_err(|e| e.to_string());
+        let [names, paths, dir_names, dir_paths] =
+            sets.map(|b| b.build().map_err(|e| e.to_string()));
         Ok(Some(Globs {
-            names: build(names)?,
-            paths: build(paths)?,
+            names: names?,
+            paths: paths?,
+            dir_names: dir_names?,
+            dir_paths: dir_paths?,
         }))
     }
 
-    fn matches(&self, name: &std::ffi::OsStr, below: &Path) -> bool {
-        self.names.is_match(name) || self.paths.is_match(below)
+    /// Whether the entry at `below` (its path below the walked directory) matches.
+    fn matches(&self, below: &Path, dir: bool) -> bool {
+        let name = below.file_name().unwrap_or(below.as_os_str());
+        self.names.is_match(name)
+            || self.paths.is_match(below)
+            || dir && (self.dir_names.is_match(name) || self.dir_paths.is_match(below))
+    }
+
+    /// Whether the file at `below`, or a directory it is in, matches.
+    fn matches_file(&self, below: &Path) -> bool {
+        self.matches(below, false)
+            || below
+                .ancestors()
+                .skip(1)
+                .filter(|a| !a.as_os_str().is_empty())
+                .any(|a| self.matches(a, true))
     }
 }
 
@@ -76,9 +98,13 @@ impl Filters {
 
     /// Whether a walk keeps the file at `below` (its path below the walked directory).
     fn keeps(&self, below: &Path) -> bool {
-        let name = below.file_name().unwrap_or(below.as_os_str());
-        self.keep.as_ref().is_none_or(|k| k.matches(name, below))
-            && !self.drop.as_ref().is_some_and(|d| d.matches(name, below))
+        self.keep.as_ref().is_none_or(|k| k.matches_file(below))
+            && !self.drop.as_ref().is_some_and(|d| d.matches_file(below))
+    }
+
+    /// Whether a walk leaves out the directory at `below` and all it holds.
+    fn prunes(&self, below: &Path) -> bool {
+        self.drop.as_ref().is_some_and(|d| d.matches(below, true))
     }
 }
 
@@ -133,7 +159,11 @@ fn walk(
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        .filter_entry(|e| {
+            let below = e.path().strip_prefix(root).unwrap_or(e.path());
+            let pruned = e.file_type().is_dir() && filters.prunes(below);
+            e.depth() == 0 || !(is_hidden(e.file_name()) || pruned)
+        });
     for entry in walker {
         match entry {
             Err(e) => {
@@ -291,6 +321,26 @@ mod tests {
             ["a.log", "sub/c.log", "sub/deep/d.log"]
         );
         assert_eq!(names(&["sub/*.log"], &[], &root), ["sub/c.log"]);
+        // A directory matched is everything below it, as in .gitignore.
+        let logs = ["a.log", "sub/c.log", "sub/deep/d.log"];
+        assert_eq!(names(&["*.log"], &["old"], &root), logs);
+        assert_eq!(names(&["*.log"], &["old/"], &root), logs);
+        assert_eq!(names(&["*.log"], &["/old"], &root), logs);
+        assert_eq!(
+            names(&["*.log"], &["deep/"], &root),
+            ["a.log", "old/e.log", "sub/c.log"]
+        );
+        assert_eq!(names(&["*.log"], &["a.log/"], &root).len(), 4, "dirs only");
+        assert_eq!(
+            names(&["sub/"], &[], &root),
+            ["sub/c.log", "sub/deep/d.log"]
+        );
+        assert_eq!(names(&["/sub/*.log"], &[], &root), ["sub/c.log"]);
+        assert_eq!(
+            names(&["/c.log"], &[], &root),
+            Vec::<String>::new(),
+            "anchored"
+        );
         // A file named on the command line is not filtered.
         assert_eq!(names(&["*.log"], &[], &[d.join("b.txt")]), ["b.txt"]);
         assert!(Filters::new(&["a[".into()], &[]).is_err());
@@ -301,6 +351,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("empty.log"), b"").unwrap();
         std::fs::write(dir.path().join("x.log.bz2"), b"BZh").unwrap();
+        std::fs::write(dir.path().join("y.log.gz"), b"plain").unwrap();
         let got = expand(
             &[dir.path().to_path_buf()],
             &Filters::default(),
@@ -308,7 +359,8 @@ mod tests {
         );
         assert_eq!(got.inputs[0].size, None);
         assert!(got.inputs[0].regular && !got.inputs[0].named);
-        assert_eq!(got.inputs[1].claimed, Some(Codec::Bzip2));
+        assert_eq!(got.inputs[1].claimed, None, "only .gz is a claim");
         assert_eq!(got.inputs[1].size, Some(3));
+        assert_eq!(got.inputs[2].claimed, Some(Codec::Gzip));
     }
 }

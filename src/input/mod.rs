@@ -44,7 +44,7 @@ pub struct Input {
     pub named: bool,
     /// Whether its bytes are compressed, as far as planning knows.
     pub compression: Compression,
-    /// The compression its name claims (`.gz`, ...): bytes that say otherwise are an error.
+    /// The compression its name claims (`.gz`): bytes that say otherwise are an error.
     pub claimed: Option<Codec>,
     /// How its lines are read: the format named or detected at planning, or detected by its
     /// job from its first lines.
