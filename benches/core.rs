@@ -3,10 +3,12 @@
 //! Mixes: `typical` is `logcount gen` output (15% X-Forwarded-For lists, 4% IPv6, a skewed
 //! client choice); `ipv4` has only dotted-quad clients (the `u32` set); `long-lines` has 2 KB
 //! lines (the scan for the end of the line dominates); `short-lines` is bare `1.2.3.4\n`-sized
-//! lines (per-line and per-insert costs dominate).
+//! lines (per-line and per-insert costs dominate). Each mix is counted with the `classic` rule
+//! (`whole`) and read as `combined` (what `auto` picks for it): the cost of parsing each line.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use logcount::count::{count, Counter};
+use logcount::count::{count, count_as, Counter};
+use logcount::format::{Body, Format, Options};
 use logcount::gen::{generate_file_bytes, GenOptions};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -82,7 +84,12 @@ fn core(c: &mut Criterion) {
     let mut group = c.benchmark_group("count");
     let typical = typical();
     group.throughput(Throughput::Bytes(typical.len() as u64));
+    let combined = Format::plain(Body::Combined);
+    let options = Options::default();
     group.bench_function("typical/whole", |b| b.iter(|| count(&typical)));
+    group.bench_function("typical/combined", |b| {
+        b.iter(|| count_as(&typical, combined, &options))
+    });
     for piece in [4 << 10, 256 << 10] {
         group.bench_with_input(
             BenchmarkId::new("typical/pieces", piece),
@@ -106,6 +113,11 @@ fn core(c: &mut Criterion) {
     ] {
         group.throughput(Throughput::Bytes(data.len() as u64));
         group.bench_function(format!("{name}/whole"), |b| b.iter(|| count(&data)));
+        if name != "short-lines" {
+            group.bench_function(format!("{name}/combined"), |b| {
+                b.iter(|| count_as(&data, combined, &options))
+            });
+        }
     }
     group.finish();
 }

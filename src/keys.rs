@@ -43,6 +43,45 @@ pub const SHORT_MAX: usize = 15;
 /// Shards a union is built in: `1 << SHARD_BITS`, enough that 16 threads rarely meet on one.
 pub const SHARD_BITS: u32 = 6;
 
+/// Dotted quads waiting to join a [`KeySet`]: a counting loop pushes each line's client here
+/// and the set takes them 64 at a time. Inserting into a set bigger than the caches waits on
+/// memory; back to back, the waits of several inserts overlap, where one insert per line,
+/// between the parsing of lines, waits alone.
+#[derive(Debug)]
+pub struct V4Batch {
+    keys: [u32; V4Batch::LEN],
+    len: usize,
+}
+
+impl Default for V4Batch {
+    fn default() -> Self {
+        V4Batch {
+            keys: [0; V4Batch::LEN],
+            len: 0,
+        }
+    }
+}
+
+impl V4Batch {
+    const LEN: usize = 64;
+
+    #[inline]
+    pub fn push(&mut self, set: &mut KeySet, v4: u32) {
+        self.keys[self.len] = v4;
+        self.len += 1;
+        if self.len == Self::LEN {
+            self.flush(set);
+        }
+    }
+
+    /// Hands every waiting key to `set`: before anything reads the set.
+    #[inline]
+    pub fn flush(&mut self, set: &mut KeySet) {
+        set.insert_v4s(&self.keys[..self.len]);
+        self.len = 0;
+    }
+}
+
 /// A set of distinct client keys, stored compactly (see the module's doc).
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
@@ -68,6 +107,14 @@ impl KeySet {
     #[inline]
     pub fn insert_v4(&mut self, v4: u32) {
         self.v4.insert(v4);
+    }
+
+    /// Records keys already parsed as dotted quads, all at once (see [`V4Batch`]).
+    #[inline]
+    pub fn insert_v4s(&mut self, v4s: &[u32]) {
+        for &v4 in v4s {
+            self.v4.insert(v4);
+        }
     }
 
     /// Number of distinct keys.

@@ -7,7 +7,7 @@
 
 use super::Counts;
 use crate::format::is_space;
-use crate::keys::leading_v4;
+use crate::keys::{leading_v4, V4Batch};
 
 /// Bytes that end a client key.
 const fn is_key_end(b: u8) -> bool {
@@ -37,6 +37,7 @@ fn line(counts: &mut Counts, line: &[u8]) {
 /// end, and the search for the line's end starts after it. Anything else takes the general path.
 #[inline]
 pub fn complete_lines(counts: &mut Counts, buf: &[u8]) -> usize {
+    let mut batch = V4Batch::default();
     let mut start = 0;
     while start < buf.len() {
         let rest = &buf[start..];
@@ -51,12 +52,13 @@ pub fn complete_lines(counts: &mut Counts, buf: &[u8]) -> usize {
         match quad {
             Some(v4) => {
                 counts.total += 1;
-                counts.keys.insert_v4(v4);
+                batch.push(&mut counts.keys, v4);
             }
             None => line(counts, &rest[..end]),
         }
         start += end + 1;
     }
+    batch.flush(&mut counts.keys);
     start
 }
 

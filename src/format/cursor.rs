@@ -7,6 +7,20 @@ pub struct Cursor<'a> {
     pub i: usize,
 }
 
+/// Where `b` first is in `s`, for what is usually near: a plain loop over the first bytes
+/// (most fields are a few bytes long, where `memchr`'s setup costs more than it saves), then
+/// `memchr` for the rest.
+#[inline]
+fn find_near(b: u8, s: &[u8]) -> Option<usize> {
+    const NEAR: usize = 32;
+    let head = &s[..s.len().min(NEAR)];
+    match head.iter().position(|&x| x == b) {
+        Some(n) => Some(n),
+        None if s.len() > NEAR => memchr::memchr(b, &s[NEAR..]).map(|n| n + NEAR),
+        None => None,
+    }
+}
+
 impl<'a> Cursor<'a> {
     #[inline]
     pub fn new(s: &'a [u8]) -> Cursor<'a> {
@@ -71,14 +85,20 @@ impl<'a> Cursor<'a> {
     /// A non-empty token ended by a space (not consumed).
     #[inline]
     pub fn token(&mut self) -> Option<&'a [u8]> {
-        self.field(b' ', false)
+        let rest = self.rest();
+        let len = find_near(b' ', rest)?;
+        if len == 0 {
+            return None;
+        }
+        self.i += len;
+        Some(&rest[..len])
     }
 
     /// The bytes up to the next `end` (consumed, not returned), which must come.
     #[inline]
     pub fn until(&mut self, end: u8) -> Option<&'a [u8]> {
         let rest = self.rest();
-        let n = memchr::memchr(end, rest)?;
+        let n = find_near(end, rest)?;
         self.i += n + 1;
         Some(&rest[..n])
     }

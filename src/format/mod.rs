@@ -26,6 +26,9 @@ use std::sync::Arc;
 pub use client::Client;
 pub use detect::{detect, Detection, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
 pub use json::{Fields as JsonFields, DEFAULT_FIELDS};
+/// The client of a bare `combined` line (the counting core's fast path; [`Parser::line`] gives
+/// the same answer).
+pub use ncsa::combined;
 
 use w3c::{Flavor, W3cLine, W3cState};
 

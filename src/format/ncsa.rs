@@ -76,6 +76,90 @@ fn list_end(line: &[u8], from: usize) -> Option<usize> {
 /// ` IDENT USER [TIME] "REQUEST" STATUS BYTES` and the end of the line or a space.
 #[inline]
 fn after_host(c: &mut Cursor<'_>) -> Option<()> {
+    match after_host_usual(c.rest()) {
+        Some(true) => Some(()),
+        Some(false) => None,
+        None => after_host_any(c),
+    }
+}
+
+/// [`after_host`] for what nginx and Apache write by default, in a few fixed-offset checks:
+/// ` - - [` + a 26-byte time + `] "` + the request + `" ` + a status, a space and the bytes.
+/// `None` when the line is not laid out so (the general parser decides), else whether it is
+/// a request: the same answer as [`after_host_any`] for every line.
+#[inline]
+fn after_host_usual(s: &[u8]) -> Option<bool> {
+    const TIME: usize = 26;
+    const HEAD: &[u8] = b" - - [";
+    let time = s.get(HEAD.len()..HEAD.len() + TIME + 3)?;
+    if !s.starts_with(HEAD) || &time[TIME..] != b"] \"" || has_byte_26(&time[..TIME], b']') {
+        return None;
+    }
+    let request = &s[HEAD.len() + TIME + 3..];
+    let q = find_byte_near(request, b'"')?;
+    if q > 0 && request[q - 1] == b'\\' {
+        return None; // an escaped quote: the general parser counts the backslashes
+    }
+    let tail = &request[q + 1..];
+    // ` SSS ` then digits or `-`, then the end of the line or a space.
+    let [b' ', s1, s2, s3, rest @ ..] = tail else {
+        return Some(false);
+    };
+    if ![s1, s2, s3].iter().all(|d| d.is_ascii_digit()) {
+        return Some(false);
+    }
+    let [b' ', bytes @ ..] = rest else {
+        return Some(false);
+    };
+    let n = match bytes.first() {
+        Some(b'-') => 1,
+        _ => bytes.iter().take_while(|b| b.is_ascii_digit()).count(),
+    };
+    Some(n > 0 && matches!(bytes.get(n), None | Some(b' ')))
+}
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every byte of `word` that equals `b` (exact for the lowest such byte, which
+/// is all the callers use: the classic "has zero byte" trick on the word XOR `b` repeated).
+#[inline]
+fn byte_mask(word: u64, b: u8) -> u64 {
+    let x = word ^ (LOW * u64::from(b));
+    x.wrapping_sub(LOW) & !x & HIGH
+}
+
+#[inline]
+fn word_at(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// Whether the 26 bytes of `s` hold `b`: four overlapping 8-byte words.
+#[inline]
+fn has_byte_26(s: &[u8], b: u8) -> bool {
+    [0, 8, 16, 18]
+        .into_iter()
+        .any(|at| byte_mask(word_at(s, at), b) != 0)
+}
+
+/// Where `b` first is in `s`: 8 bytes at a time while they last (a request is a few dozen
+/// bytes, too short for `memchr`'s setup to pay), then `memchr` for the rest.
+#[inline]
+fn find_byte_near(s: &[u8], b: u8) -> Option<usize> {
+    const NEAR: usize = 128;
+    let mut at = 0;
+    while at + 8 <= s.len().min(NEAR) {
+        let mask = byte_mask(word_at(s, at), b);
+        if mask != 0 {
+            return Some(at + (mask.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    memchr::memchr(b, &s[at..]).map(|n| at + n)
+}
+
+/// [`after_host`] for any line.
+fn after_host_any(c: &mut Cursor<'_>) -> Option<()> {
     c.byte(b' ')?;
     c.token()?; // IDENT
     c.byte(b' ')?;
@@ -154,6 +238,36 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(line)
             );
+        }
+    }
+
+    #[test]
+    fn the_word_test_finds_a_byte_anywhere_in_26() {
+        let mut s = [b'a'; 26];
+        assert!(!has_byte_26(&s, b']'));
+        for i in 0..26 {
+            s[i] = b']';
+            assert!(has_byte_26(&s, b']'), "{i}");
+            s[i] = 0xdd; // ']' | 0x80: no false positive from a high bit
+            assert!(!has_byte_26(&s, b']'), "{i}");
+            s[i] = b'a';
+        }
+    }
+
+    #[test]
+    fn the_word_search_finds_the_first_byte() {
+        for len in 0..300 {
+            for at in (0..len).step_by(7) {
+                let mut s = vec![b'a'; len];
+                s[at] = b'"';
+                if at + 3 < len {
+                    s[at + 3] = b'"';
+                }
+                assert_eq!(find_byte_near(&s, b'"'), Some(at), "{len} {at}");
+                s[at] = 0xa2; // '"' | 0x80
+                assert_eq!(find_byte_near(&s, b'"'), s.iter().position(|&b| b == b'"'));
+            }
+            assert_eq!(find_byte_near(&vec![b'a'; len], b'"'), None);
         }
     }
 

@@ -172,6 +172,14 @@ impl Text {
     fn feed(&mut self, text: &[u8]) {
         match self {
             Text::Count(target) => target.feed(text),
+            // The first piece usually samples the input whole: counted from where it lies.
+            Text::Detect { held, .. } if held.is_empty() => {
+                if !self.try_detect_in(text, false) {
+                    if let Text::Detect { held, .. } = self {
+                        held.extend_from_slice(text);
+                    }
+                }
+            }
             Text::Detect { held, .. } => {
                 held.extend_from_slice(text);
                 self.try_detect(false);
@@ -183,14 +191,28 @@ impl Text {
     /// Detects the format once the held text samples it (or `at_end`, with what there is),
     /// and counts the held text in it.
     fn try_detect(&mut self, at_end: bool) {
-        let Text::Detect { held, plan, cap } = self else {
+        let Text::Detect { held, .. } = self else {
             return;
         };
+        let held = std::mem::take(held);
+        if !self.try_detect_in(&held, at_end) {
+            if let Text::Detect { held: h, .. } = self {
+                *h = held;
+            }
+        }
+    }
+
+    /// Detects the format from `text` (what is held, or the first piece when nothing is) and
+    /// counts `text` in it; `false` (nothing done) while more text is needed.
+    fn try_detect_in(&mut self, text: &[u8], at_end: bool) -> bool {
+        let Text::Detect { plan, cap, .. } = self else {
+            return false;
+        };
         // A plain file's sample stops at its planned size, a snapshot appends cannot change.
-        let known = cap.map_or(held.len(), |c| held.len().min(c as usize));
-        let whole = at_end || cap.is_some_and(|c| held.len() as u64 >= c);
-        let Some(detection) = detect(&held[..known], whole, &plan.options) else {
-            return;
+        let known = cap.map_or(text.len(), |c| text.len().min(c as usize));
+        let whole = at_end || cap.is_some_and(|c| text.len() as u64 >= c);
+        let Some(detection) = detect(&text[..known], whole, &plan.options) else {
+            return false;
         };
         let next = match detection {
             Detection::NotAccessLog { .. } => {
@@ -199,11 +221,11 @@ impl Text {
             Detection::Format(f) => Text::Count(plan.target(plan.counter(Some(f)))),
             Detection::Empty => Text::Count(plan.target(plan.counter(None))),
         };
-        let held = std::mem::take(held);
         *self = next;
         if let Text::Count(target) = self {
-            target.feed(&held);
+            target.feed(text);
         }
+        true
     }
 
     fn done(&self) -> bool {
