@@ -145,17 +145,22 @@ pub struct WorkerArgs {
     pub parent_pid: Option<u32>,
 }
 
+/// Bounds of `gen`'s sizes: the dates it writes (one day more per file, about three lines a
+/// second) stay within year 9999.
+const GEN_MAX_FILES: u64 = 100_000;
+const GEN_MAX_LINES: u64 = 100_000_000_000;
+
 #[derive(Debug, Args)]
 pub struct GenArgs {
     /// Directory to write `access-NNNN.log` files into (created if missing).
     pub dir: PathBuf,
 
-    /// Number of files.
-    #[arg(long, default_value_t = 1)]
-    pub files: usize,
+    /// Number of files (at most 100,000: each file's dates start a day after the last's).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(..=GEN_MAX_FILES))]
+    pub files: u64,
 
-    /// Lines per file (including the odd blank line).
-    #[arg(long, default_value_t = 100_000)]
+    /// Lines per file, including the odd blank line (at most 10^11: dates stay in four digits).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(..=GEN_MAX_LINES))]
     pub lines: u64,
 
     /// Seed: the same seed and sizes give the same bytes.
@@ -496,7 +501,7 @@ impl Cli {
             Some(Command::Gen(g)) => Settings::Gen(GenSettings {
                 dir: g.dir,
                 options: GenOptions {
-                    files: g.files,
+                    files: usize::try_from(g.files).expect("at most GEN_MAX_FILES"),
                     lines: g.lines,
                     seed: g.seed,
                     unique: g.unique.max(1),

@@ -2,8 +2,8 @@
 
 mod common;
 use common::{
-    assert, gzip, json, key, logcount, output, output_with_stdin, spawn, wait_within, write,
-    DEADLINE,
+    assert, gzip, json, key, logcount, output, output_with_stdin, spawn, stderr, wait_within,
+    write, DEADLINE,
 };
 
 use std::io::{BufRead, BufReader};
@@ -174,6 +174,25 @@ fn bad_usage_exits_2() {
     assert(logcount().args(["-j", "0", "x"])).code(2);
     assert(logcount().args(["--format", "xml", "x"])).code(2);
     assert(logcount().args(["--executor", "nope", "x"])).code(2);
+}
+
+#[test]
+fn gen_sizes_out_of_bounds_are_usage_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    for args in [
+        ["--files", "18446744073709551615", "--lines", "0"],
+        ["--files", "100001", "--lines", "1"],
+        ["--files", "1", "--lines", "100000000001"],
+    ] {
+        let run = output(logcount().arg("gen").arg(out).args(args));
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        let err = stderr(&run);
+        assert!(err.starts_with("error: invalid value"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!std::path::Path::new(out).exists(), "nothing written");
+    }
 }
 
 #[test]

@@ -9,7 +9,6 @@ mod common;
 use common::{agreed, executor, for_each_procpool_executor, json, key, logcount, mkfifo};
 use common::{output_within, spawn, wait_for, wait_within, write, BIN, WORKER_FAULT_ENV};
 
-use std::fs::OpenOptions;
 use std::path::Path;
 use std::process::{Child, Command, Output};
 use std::time::Duration;
@@ -134,6 +133,76 @@ fn standard_input_is_counted_beside_files() {
     );
     for_each_procpool_executor(|executor| {
         assert_eq!(run_with(&executor.jobs("2")), want);
+    });
+}
+
+#[test]
+fn streams_are_counted_by_the_parent_never_half_by_a_worker_that_dies() {
+    // A FIFO fed slowly: a worker that died reading it would have counted half of it. Workers
+    // die on anything named *ff*; the FIFO is the parent's, so it is counted whole.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ff");
+    mkfifo(&fifo);
+    write(dir.path(), "a.log", b"9.9.9.9 - - [x] \"GET /\" 200 1\n");
+    for_each_procpool_executor(|executor| {
+        let path = fifo.clone();
+        let feeder = std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            for i in 0..30 {
+                use std::io::Write;
+                writeln!(w, "5.5.5.{i} - - [x] \"GET /\" 200 1").unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        });
+        let mut cmd = logcount();
+        cmd.arg(&fifo)
+            .arg(dir.path().join("a.log"))
+            .args(["--json", "-q"])
+            .args(executor.jobs("1"))
+            .env(FAULT_ENV, "die-on:ff");
+        let out = output_within_a_minute(&mut cmd, b"");
+        feeder.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json(&out);
+        assert_eq!(
+            v["files"][key(dir.path(), "ff")]["total"],
+            30,
+            "{}",
+            executor.name
+        );
+        assert_eq!(v["summary"]["total"], 31);
+    });
+}
+
+#[test]
+fn a_file_whose_size_reads_as_zero_is_read_alike_by_every_executor() {
+    // /proc/self/status is a different file in each process: a worker would find it
+    // "replaced since the run started". Read as a stream, by the parent, it is the same file.
+    let want = |args: &[&str]| {
+        let mut cmd = logcount();
+        cmd.args([
+            "/proc/self/status",
+            "--json",
+            "-q",
+            "--log-format",
+            "classic",
+        ])
+        .args(args);
+        let out = output_within_a_minute(&mut cmd, b"");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)["summary"]["files"].clone()
+    };
+    assert_eq!(want(executor("serial").args), 1);
+    for_each_procpool_executor(|executor| {
+        assert_eq!(want(&executor.jobs("2")), 1, "{}", executor.name);
     });
 }
 
@@ -362,32 +431,25 @@ fn start_endless_run(
     executor: &[&str],
     dir: &Path,
 ) -> (Child, Vec<(u32, String)>, Vec<std::fs::File>) {
-    let mut writers = Vec::new();
-    for name in ["x.fifo", "y.fifo"] {
-        let path = dir.join(name);
-        mkfifo(&path);
-        // Read-write so the open does not wait for a reader, and the FIFO always has a
-        // writer: the worker's read blocks for ever.
-        writers.push(
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&path)
-                .unwrap(),
-        );
+    // Two logs whose jobs never finish: the workers hang on them (the fault hook). Each is
+    // bigger than a batch's smallest budget, so each goes to its own worker.
+    let line = "1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1\n";
+    for name in ["x.log", "y.log"] {
+        std::fs::write(dir.join(name), line.repeat((300 << 10) / line.len())).unwrap();
     }
     let child = spawn(
         logcount()
-            .args([dir.join("x.fifo"), dir.join("y.fifo")])
+            .args([dir.join("x.log"), dir.join("y.log")])
             .arg("--json")
-            .args(executor),
+            .args(executor)
+            .env(FAULT_ENV, "hang-on:.log"),
     );
     let pid = child.id();
     let workers = wait_for("two workers", TWENTY_SECONDS, || {
         let c = children_of(pid);
         (c.len() == 2).then_some(c)
     });
-    (child, workers, writers)
+    (child, workers, Vec::new())
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! Files that change under us, bad inputs, and inputs that must never hang the run.
 //!
-//! Files are changed *between planning and counting* without any hook in logcount: the run is
-//! given a FIFO first and a log second; `serial` plans both, then blocks reading the FIFO, and
-//! while it waits the test truncates, appends to, deletes or replaces the log. Every executor
-//! of tests/common's list takes its turn, with one worker (`-j 1`) where it takes `-j`.
+//! Files are changed *between planning and counting*: the run is given a FIFO first and a log
+//! second; `serial` plans both, then blocks reading the FIFO, and while it waits the test
+//! truncates, appends to, deletes or replaces the log. Every executor of tests/common's list
+//! takes its turn, with one worker (`-j 1`) where it takes `-j`. The process pool reads the
+//! FIFO itself while its worker counts the log, so its worker waits at a second FIFO (the
+//! `gate` fault hook) before its first job.
 
 mod common;
 use common::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
-use common::{spawn, wait_within, BIN};
+use common::{spawn, wait_within, BIN, WORKER_FAULT_ENV};
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -52,7 +54,9 @@ fn for_each_executor_changing(
     check: impl Fn(&Output, &Path),
 ) {
     for_each_executor(|executor| {
-        let (out, dir) = change_between_plan_and_count(&executor.jobs("1"), log_bytes, &change);
+        let workers = executor.start_method().is_some();
+        let (out, dir) =
+            change_between_plan_and_count(&executor.jobs("1"), workers, log_bytes, &change);
         check(&out, &dir.path().join(LOG));
     });
 }
@@ -61,23 +65,35 @@ fn for_each_executor_changing(
 /// on the gate FIFO, then releases the gate and returns the run's output.
 fn change_between_plan_and_count(
     executor: &[&str],
+    workers: bool,
     log_bytes: &[u8],
     change: impl FnOnce(&Path),
 ) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let gate = dir.path().join("0-gate");
+    let worker_gate = dir.path().join("worker-gate");
     let log = dir.path().join(LOG);
     std::fs::write(&log, log_bytes).unwrap();
     mkfifo(&gate);
-    let child = spawn(logcount().args([&gate, &log]).args(executor).arg("--json"));
+    mkfifo(&worker_gate);
+    let fault = format!("gate:{}", worker_gate.display());
+    let child = spawn(
+        logcount()
+            .args([&gate, &log])
+            .args(executor)
+            .arg("--json")
+            .env(WORKER_FAULT_ENV, &fault),
+    );
     // Opening the gate for writing returns once logcount opened it for reading: planning is
-    // over, and counting the log has not started.
+    // over, and counting the log has not started (a worker, if any, waits at its own gate).
     let mut writer = OpenOptions::new().write(true).open(&gate).unwrap();
+    let worker_writer = workers.then(|| OpenOptions::new().write(true).open(&worker_gate).unwrap());
     change(&log);
     writer
         .write_all(b"9.9.9.9 - - [gate] \"GET /\" 200 1\n")
         .unwrap();
     drop(writer);
+    drop(worker_writer);
     (wait_within(child, Duration::from_secs(30)), dir)
 }
 

@@ -169,11 +169,21 @@ fn mergers(workers: usize) -> usize {
         .min(crate::executor::cpus())
 }
 
-/// Standard input, counted by the parent.
-struct StdinJob {
+/// A stream (standard input, a FIFO, a file whose size reads as 0), counted by the parent: a
+/// stream cannot be read again, so a worker dying halfway through it could not be retried
+/// without counting half of it twice or losing it.
+struct StreamJob {
     job: usize,
     counter: JobCounter,
     buf: Vec<u8>,
+    /// Where it is read from: `None` for standard input, else the file once opened.
+    from: StreamFrom,
+}
+
+enum StreamFrom {
+    Stdin,
+    NotOpen,
+    File(File),
 }
 
 /// The run's state.
@@ -189,7 +199,7 @@ pub(super) struct Pool<'a, 'r> {
     schedule: Schedule,
     /// Set when no worker can be trusted any more; every job left fails with it.
     fatal: Option<String>,
-    stdin: Option<StdinJob>,
+    streams: Vec<StreamJob>,
     warned_threads: bool,
     /// Where answers go to be merged on other threads, once those run.
     merging: Option<mpsc::Sender<(usize, Encoded)>>,
@@ -206,32 +216,24 @@ impl<'a, 'r> Pool<'a, 'r> {
         method: StartMethod,
     ) -> Self {
         let mut queue = VecDeque::new();
-        let mut stdin = None;
+        let mut streams = Vec::new();
         for index in plan.biggest_first() {
-            if plan.inputs[plan.jobs[index].input].source == Source::Stdin {
-                stdin = Some(StdinJob {
-                    job: index,
-                    counter: JobCounter::new(
-                        &plan.inputs[plan.jobs[index].input],
-                        None,
-                        None,
-                        &plan.options,
-                    ),
-                    buf: vec![0; READ_BUF],
-                });
-            } else {
+            let input = &plan.inputs[plan.jobs[index].input];
+            if input.regular && input.size.is_some() {
                 queue.push_back(index);
+                continue;
             }
+            streams.push(StreamJob {
+                job: index,
+                counter: JobCounter::new(input, None, None, &plan.options),
+                buf: vec![0; READ_BUF],
+                from: match input.source {
+                    Source::Stdin => StreamFrom::Stdin,
+                    Source::File(_) => StreamFrom::NotOpen,
+                },
+            });
         }
-        // What is not a regular file (a FIFO) may never end: its job goes alone.
-        let job_bytes = plan
-            .jobs
-            .iter()
-            .map(|j| match plan.inputs[j.input].regular {
-                true => plan.job_bytes(j),
-                false => u64::MAX,
-            })
-            .collect();
+        let job_bytes = plan.jobs.iter().map(|j| plan.job_bytes(j)).collect();
         Pool {
             plan,
             reducer,
@@ -242,7 +244,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             slots: Vec::new(),
             schedule: Schedule::new(queue, job_bytes, size.max(1)),
             fatal: None,
-            stdin,
+            streams,
             warned_threads: false,
             merging: None,
             stopped: None,
@@ -259,7 +261,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// been reaped. On SIGINT or SIGTERM, every worker is killed and reaped, and the run ends
     /// with [`Interrupted`] (its results are not to be printed).
     pub(super) fn run(&mut self) -> Result<(), Interrupted> {
-        if self.schedule.unresolved() == 0 && self.stdin.is_none() {
+        if self.schedule.unresolved() == 0 && self.streams.is_empty() {
             return Ok(());
         }
         let signals = match SignalPipe::install() {
@@ -294,15 +296,17 @@ impl<'a, 'r> Pool<'a, 'r> {
             }
             let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 while self.stopped.is_none()
-                    && (self.schedule.unresolved() > 0 || self.stdin.is_some())
+                    && (self.schedule.unresolved() > 0 || !self.streams.is_empty())
                 {
                     if self.reducer.stopped() {
                         // The results are not wanted any more: end the workers, start nothing.
                         self.fail_all("not counted: the run was stopped");
-                        self.stdin = None;
+                        self.streams.clear();
                         break;
                     }
                     self.start_workers();
+                    // Opened after the first workers started, so none of them holds it.
+                    self.open_streams();
                     if let Err(e) = self.wait_once(&signals) {
                         self.fail_all(&format!("cannot wait for workers: {e}"));
                         break;
@@ -336,8 +340,13 @@ impl<'a, 'r> Pool<'a, 'r> {
     fn wait_once(&mut self, signals: &SignalPipe) -> io::Result<()> {
         let stdin = io::stdin();
         let mut fds = vec![PollFd::new(signals.fd(), PollFlags::POLLIN)];
-        if self.stdin.is_some() {
-            fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
+        for stream in &self.streams {
+            let fd = match &stream.from {
+                StreamFrom::Stdin => stdin.as_fd(),
+                StreamFrom::File(file) => file.as_fd(),
+                StreamFrom::NotOpen => unreachable!("streams are opened before polling"),
+            };
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
         let first_slot = fds.len();
         for slot in &self.slots {
@@ -369,8 +378,11 @@ impl<'a, 'r> Pool<'a, 'r> {
                 return Ok(());
             }
         }
-        if first_slot == 2 && !ready[1].1.is_empty() {
-            self.read_stdin(ready[1].1);
+        // Backwards, so that a stream done (removed) leaves the indices before it alone.
+        for i in (0..first_slot - 1).rev() {
+            if !ready[i + 1].1.is_empty() {
+                self.read_stream(i, ready[i + 1].1);
+            }
         }
         for &(fd, revents) in &ready[first_slot..] {
             if revents.is_empty() {
@@ -695,35 +707,63 @@ impl<'a, 'r> Pool<'a, 'r> {
         jobs
     }
 
-    fn read_stdin(&mut self, revents: PollFlags) {
-        let Some(job) = self.stdin.as_mut() else {
-            return;
-        };
-        let outcome = if revents.contains(PollFlags::POLLNVAL) {
-            Ok(0) // a closed stdin reads as empty, as `std::io::stdin` has it
-        } else {
-            match nix::unistd::read(io::stdin().as_fd(), &mut job.buf) {
+    /// Opens the streams not open yet; one that cannot be opened is its input's error.
+    fn open_streams(&mut self) {
+        let mut i = 0;
+        while i < self.streams.len() {
+            if matches!(self.streams[i].from, StreamFrom::NotOpen) {
+                let input = &self.plan.inputs[self.plan.jobs[self.streams[i].job].input];
+                let Source::File(path) = &input.source else {
+                    unreachable!("only files wait to be opened")
+                };
+                match crate::input::open_file(path, input.id) {
+                    Ok(file) => self.streams[i].from = StreamFrom::File(file),
+                    Err(e) => {
+                        let stream = self.streams.remove(i);
+                        self.reducer.job_done(stream.job, Err(e.into()));
+                        continue;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// Reads what stream `i` has; at its end (or an error) its job is done.
+    fn read_stream(&mut self, i: usize, revents: PollFlags) {
+        let stream = &mut self.streams[i];
+        let outcome = match &stream.from {
+            // A closed stdin reads as empty, as `std::io::stdin` has it.
+            StreamFrom::Stdin if revents.contains(PollFlags::POLLNVAL) => Ok(0),
+            StreamFrom::Stdin => match nix::unistd::read(io::stdin().as_fd(), &mut stream.buf) {
                 Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => return,
                 Err(nix::errno::Errno::EBADF) => Ok(0),
                 other => other.map_err(io::Error::from),
-            }
-        };
-        match outcome {
-            Ok(0) => {
-                let job = self.stdin.take().expect("checked above");
-                self.reducer.job_done(job.job, job.counter.finish(None));
-            }
-            Ok(n) => match job.counter.feed(&job.buf[..n]) {
-                Ok(counted) => self.progress.add(counted),
-                Err(e) => {
-                    let job = self.stdin.take().expect("checked above");
-                    self.reducer.job_done(job.job, Err(e.into()));
-                }
             },
-            Err(e) => {
-                let job = self.stdin.take().expect("checked above");
-                self.reducer.job_done(job.job, Err(e.into()));
-            }
+            StreamFrom::File(file) => match (&*file).read(&mut stream.buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
+                other => other,
+            },
+            StreamFrom::NotOpen => unreachable!("streams are opened before polling"),
+        };
+        let done = match outcome {
+            Ok(0) => Some(Ok(())),
+            Ok(n) => match stream.counter.feed(&stream.buf[..n]) {
+                Ok(counted) => {
+                    self.progress.add(counted);
+                    stream.counter.done().then_some(Ok(()))
+                }
+                Err(e) => Some(Err(e)),
+            },
+            Err(e) => Some(Err(e)),
+        };
+        if let Some(end) = done {
+            let stream = self.streams.remove(i);
+            let result = match end {
+                Ok(()) => stream.counter.finish(None),
+                Err(e) => Err(e.into()),
+            };
+            self.reducer.job_done(stream.job, result);
         }
     }
 

@@ -223,12 +223,16 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
 
 /// Faults injected into a worker to test how the parent copes (see [`FAULT_ENV`]): a comma
 /// separated list of `die-on:TEXT`, `die-once-on:TEXT` (only on a job's first attempt),
-/// `panic-on:TEXT`, `garbage-on:TEXT`, `truncate-on:TEXT` (each for jobs whose path contains
-/// TEXT) and `bad-hello` (claim to be another build).
+/// `panic-on:TEXT`, `garbage-on:TEXT`, `truncate-on:TEXT`, `hang-on:TEXT` (never finish) (each
+/// for jobs whose path contains TEXT), `gate:PATH` (before its first job, read the FIFO at PATH
+/// to its end: a test changes files while every worker waits there) and `bad-hello` (claim to
+/// be another build).
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Vec<(Fault, Vec<u8>)>,
     bad_hello: bool,
+    gate: Option<std::path::PathBuf>,
+    gate_passed: std::cell::Cell<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,6 +242,7 @@ enum Fault {
     Panic,
     Garbage,
     Truncate,
+    Hang,
 }
 
 impl Faults {
@@ -251,12 +256,17 @@ impl Faults {
             let (name, text) = item
                 .split_once(':')
                 .ok_or_else(|| format!("`{item}`: expected KIND:TEXT"))?;
+            if name == "gate" {
+                faults.gate = Some(text.into());
+                continue;
+            }
             let fault = match name {
                 "die-on" => Fault::Die,
                 "die-once-on" => Fault::DieOnce,
                 "panic-on" => Fault::Panic,
                 "garbage-on" => Fault::Garbage,
                 "truncate-on" => Fault::Truncate,
+                "hang-on" => Fault::Hang,
                 _ => return Err(format!("unknown fault `{name}`")),
             };
             faults.rules.push((fault, text.as_bytes().to_vec()));
@@ -279,12 +289,26 @@ impl Faults {
 
     /// Acts out the faults due when `job` starts; true when it queued bytes in `frames`.
     fn at_start(&self, job: &wire::JobSpec<'_>, frames: &mut Vec<u8>) -> bool {
+        if let Some(gate) = self
+            .gate
+            .as_ref()
+            .filter(|_| !self.gate_passed.replace(true))
+        {
+            if let Ok(mut fifo) = std::fs::File::open(gate) {
+                let _ = std::io::copy(&mut fifo, &mut std::io::sink());
+            }
+        }
         if self.hits(Fault::Die, job) || (job.attempt == 0 && self.hits(Fault::DieOnce, job)) {
             let _ = signal::raise(Signal::SIGKILL);
             std::process::abort();
         }
         if self.hits(Fault::Panic, job) {
             panic!("injected fault: panic on job {}", job.id);
+        }
+        if self.hits(Fault::Hang, job) {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
         }
         let garbage = self.hits(Fault::Garbage, job);
         if garbage {
