@@ -389,9 +389,10 @@ pub enum FormatArg {
     Table,
     /// One JSON document (default when stdout is not a terminal).
     Json,
-    /// One JSON object per line: each file as it completes, then errors, then the summary.
+    /// One JSON object per line: each file as it completes, then errors and skipped files,
+    /// then the summary (whole lines only; no summary line means the run did not finish).
     Ndjson,
-    /// `path,total,ip,bytes`, one row per file.
+    /// `path,total,ip,bytes,malformed,format`, one row per file.
     Csv,
 }
 

@@ -35,7 +35,7 @@ pub fn set_suspender(suspender: Option<Suspender>) {
 /// Writes one diagnostic line on stderr: something the user must see (an input that failed, a
 /// fallback taken).
 pub fn warn(message: impl std::fmt::Display) {
-    let line = format!("logcount: {message}\n");
+    let line = format!("logcount: {}\n", escape_controls(&message.to_string()));
     let mut write = || {
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     };
@@ -43,6 +43,24 @@ pub fn warn(message: impl std::fmt::Display) {
         Some(suspend) => suspend(&mut write),
         None => write(),
     }
+}
+
+/// `text` with its control characters escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...), so that a
+/// file name or a message can never start a line of its own, move the cursor or forge one of
+/// our diagnostics. Everything else, a backslash included, is left as it is.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Writes one informational line on stderr, unless notes are hidden.
@@ -57,6 +75,18 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else() {
+        assert_eq!(
+            escape_controls("a.log: fine \\ \"x\" é"),
+            "a.log: fine \\ \"x\" é"
+        );
+        assert_eq!(
+            escape_controls("nope\nlogcount: forged\r\x1b[2K\t\u{85}"),
+            "nope\\nlogcount: forged\\r\\u{1b}[2K\\t\\u{85}"
+        );
+    }
 
     #[test]
     fn lines_step_around_what_is_drawn_and_notes_obey_quiet() {

@@ -30,6 +30,9 @@ impl Progress {
         };
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(10));
         bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
+        // Redrawn on its own while input stalls, so the clock runs and the rate decays: a
+        // bar frozen while a stream waits would look like a hang.
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
         // Diagnostics written meanwhile step around the bar.
         let drawn = bar.clone();
         crate::diag::set_suspender(Some(Box::new(move |write| drawn.suspend(&mut *write))));

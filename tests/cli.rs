@@ -3,7 +3,7 @@
 mod common;
 use common::{
     assert, gzip, json, key, logcount, output, output_with_stdin, spawn, stderr, wait_within,
-    write, DEADLINE,
+    write, BIN, DEADLINE,
 };
 
 use std::io::{BufRead, BufReader};
@@ -193,6 +193,72 @@ fn gen_sizes_out_of_bounds_are_usage_errors_not_panics() {
         assert!(!err.contains("panicked"), "{err}");
         assert!(!std::path::Path::new(out).exists(), "nothing written");
     }
+}
+
+#[test]
+fn the_progress_bar_keeps_ticking_while_input_stalls() {
+    // A terminal for stderr, from util-linux's `script`; skipped without it.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "note: `script` (util-linux) is not installed: progress on a terminal not checked"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.log",
+        &b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1\n".repeat(100),
+    );
+    let typescript = dir.path().join("typescript");
+    let shell = format!(
+        "(cat {}; sleep 2) | {} - --format json > /dev/null",
+        dir.path().join("a.log").display(),
+        BIN
+    );
+    let out = output(
+        std::process::Command::new("script")
+            .args(["-qfc", &format!("sh -c '{shell}'")])
+            .arg(&typescript),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let drawn = std::fs::read(&typescript).unwrap();
+    // Each redraw starts with a carriage return; while the input stalls for 2 s the bar is
+    // redrawn on its own (a frozen bar would be drawn once or twice).
+    let redraws = drawn.iter().filter(|&&b| b == b'\r').count();
+    assert!(
+        redraws >= 5,
+        "{redraws} redraws: {}",
+        String::from_utf8_lossy(&drawn)
+    );
+}
+
+#[test]
+fn control_characters_in_names_cannot_forge_lines_or_move_the_cursor() {
+    let run = output(logcount().arg("nope\nlogcount: forged\r"));
+    assert_eq!(run.status.code(), Some(1));
+    let err = stderr(&run);
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(err.contains("nope\\nlogcount: forged\\r"), "{err:?}");
+    // In the table, too.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a\x1b[2Kb.log",
+        b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1\n",
+    );
+    let run = output(logcount().arg(dir.path()).args(["--format", "table"]));
+    let table = String::from_utf8(run.stdout).unwrap();
+    assert!(!table.contains('\x1b'), "{table:?}");
+    assert!(table.contains("a\\u{1b}[2Kb.log"), "{table:?}");
 }
 
 #[test]

@@ -27,7 +27,7 @@ impl Exporter for TableExporter {
         );
         for f in &report.files {
             rows.push(vec![
-                f.path.clone(),
+                crate::diag::escape_controls(&f.path).into_owned(),
                 f.format.map_or_else(|| "-".into(), |f| f.to_string()),
                 thousands(f.total),
                 thousands(f.ip),
