@@ -668,3 +668,54 @@ fn a_partial_costs_at_most_8_bytes_per_file_and_ipv4_key() {
         }
     }
 }
+
+#[test]
+fn an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = fixture();
+    let logs = dir.path().join("logs");
+    let partial_to = |out: &Path| {
+        output(logcount().args(["partial", s(&logs), "--slice", "0/1", "-q", "-o", s(out)]))
+    };
+    // A FIFO: its reader gets the partial, and it stays a FIFO.
+    let fifo = dir.path().join("out.fifo");
+    common::mkfifo(&fifo);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let run = partial_to(&fifo);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let got = reader.join().unwrap();
+    let file = dir.path().join("got.part");
+    std::fs::write(&file, &got).unwrap();
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    let m = merge(&[file], &["--json"]);
+    assert!(m.status.success(), "{}", stderr(&m));
+
+    // A symbolic link stays one: the file it names is written (also when it does not exist).
+    for exists in [false, true] {
+        let target = dir.path().join(format!("real-{exists}.part"));
+        if exists {
+            std::fs::write(&target, b"old").unwrap();
+        }
+        let link = dir.path().join(format!("link-{exists}.part"));
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let run = partial_to(&link);
+        assert!(run.status.success(), "{}", stderr(&run));
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&target).unwrap().is_file());
+        let m = merge(&[link], &["--json"]);
+        assert!(m.status.success(), "{}", stderr(&m));
+    }
+
+    // A device is written, not replaced; a full one is an error.
+    let full = Path::new("/dev/full");
+    if full.exists() {
+        let run = partial_to(full);
+        assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+        assert!(stderr(&run).contains("No space left"), "{}", stderr(&run));
+        let kind = std::fs::symlink_metadata(full).unwrap().file_type();
+        assert!(kind.is_char_device(), "/dev/full is still a device");
+    }
+}

@@ -22,9 +22,13 @@ pub fn stdout_done(written: io::Result<()>, status: ExitStatus) -> ExitStatus {
     }
 }
 
-/// Writes to `path` (`-` is stdout) with `write`. A file appears whole or not at all: it is
-/// written beside its final name and renamed, so a task killed mid-write leaves no partial
-/// that could be mistaken for a finished one, and a retried task replaces it atomically.
+/// Writes to `path` (`-` is stdout) with `write`.
+///
+/// A regular file (or a symbolic link to one, or a name not taken yet) appears whole or not at
+/// all: it is written beside its final name and renamed, so a task killed mid-write leaves no
+/// partial that could be mistaken for a finished one, and a retried task replaces it
+/// atomically. A link stays a link: what it names is replaced, in that file's directory.
+/// Anything else (a FIFO, a device) is written in place, never replaced.
 pub fn write_output(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -33,6 +37,17 @@ pub fn write_output(
         let mut out = io::stdout().lock();
         return write(&mut out).and_then(|()| out.flush());
     }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+        }
+        Ok(meta) if !meta.is_file() => {
+            let mut out = std::fs::OpenOptions::new().write(true).open(path)?;
+            return write(&mut out).and_then(|()| out.flush());
+        }
+        _ => {}
+    }
+    let path = link_target(path);
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::other("not a file name"))?;
@@ -42,11 +57,24 @@ pub fn write_output(
     let tmp = path.with_file_name(tmp_name);
     let written = std::fs::File::create(&tmp)
         .and_then(|mut file| write(&mut file))
-        .and_then(|()| std::fs::rename(&tmp, path));
+        .and_then(|()| std::fs::rename(&tmp, &path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// The file `path` names once every symbolic link on the way is followed (itself when it is
+/// not a link; the name a dangling link points at; `path` again after 40 links, a loop).
+fn link_target(path: &Path) -> std::path::PathBuf {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&at) {
+            Ok(next) => at = at.parent().unwrap_or(Path::new("")).join(next),
+            Err(_) => return at,
+        }
+    }
+    path.to_path_buf()
 }
 
 /// Reads a source (`-` is stdin) whole.
