@@ -689,7 +689,10 @@ fn an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced() {
     let got = reader.join().unwrap();
     let file = dir.path().join("got.part");
     std::fs::write(&file, &got).unwrap();
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
     let m = merge(&[file], &["--json"]);
     assert!(m.status.success(), "{}", stderr(&m));
 
@@ -703,7 +706,10 @@ fn an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced() {
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let run = partial_to(&link);
         assert!(run.status.success(), "{}", stderr(&run));
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert!(std::fs::symlink_metadata(&target).unwrap().is_file());
         let m = merge(&[link], &["--json"]);
         assert!(m.status.success(), "{}", stderr(&m));

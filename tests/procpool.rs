@@ -206,6 +206,30 @@ fn a_file_whose_size_reads_as_zero_is_read_alike_by_every_executor() {
     });
 }
 
+#[test]
+fn a_low_open_file_limit_costs_workers_never_inputs() {
+    let dir = fixture();
+    let want = agreed(&count(dir.path(), executor("serial").args, None).1);
+    for_each_procpool_executor(|executor| {
+        // Enough descriptors for both workers, for one, for none (counted in the parent).
+        for limit in [12, 10, 8, 6] {
+            let args = executor.jobs("2").join(" ");
+            let script = format!(
+                "ulimit -n {limit} && exec {BIN} {} {args} --json -q",
+                dir.path().display()
+            );
+            let out = output_within_a_minute(Command::new("sh").args(["-c", &script]), b"");
+            assert!(
+                out.status.success(),
+                "{} -n {limit}: {}",
+                executor.name,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(agreed(&json(&out)), want, "{} -n {limit}", executor.name);
+        }
+    });
+}
+
 /// Runs with `fault` aimed at b.log and checks: exit 1, b.log's one error says a worker
 /// failed twice, and every other file is counted exactly as `serial` counts it.
 fn check_fault_fails_only_b(fault: &str, expect_in_error: &str) {

@@ -39,7 +39,10 @@ pub fn write_output(
     }
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         Ok(meta) if !meta.is_file() => {
             let mut out = std::fs::OpenOptions::new().write(true).open(path)?;

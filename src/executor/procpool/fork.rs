@@ -31,7 +31,8 @@ pub(super) fn start(parent: Pid) -> io::Result<WorkerProc> {
             let code = std::panic::catch_unwind(move || {
                 match into_stdio(job_read.into_raw_fd(), answer_write.into_raw_fd()) {
                     Ok(()) => worker::run(Some(parent)),
-                    Err(_) => worker::EXIT_PANIC,
+                    // The parent reads the cause from the exit status.
+                    Err(e) => setup_failed_status(&e),
                 }
             })
             .unwrap_or(worker::EXIT_PANIC);
@@ -42,14 +43,35 @@ pub(super) fn start(parent: Pid) -> io::Result<WorkerProc> {
     }
 }
 
-/// In the child: `jobs` becomes fd 0, `answers` fd 1, and every fd above 2 is closed.
-fn into_stdio(jobs: RawFd, answers: RawFd) -> io::Result<()> {
+/// Exit statuses from this base up mean the child could not set up its pipes, with the
+/// error number added (`EMFILE` under a low open-file limit).
+pub(super) const EXIT_SETUP: i32 = 150;
+
+fn setup_failed_status(e: &io::Error) -> i32 {
+    match e.raw_os_error() {
+        Some(errno) if (1..100).contains(&errno) => EXIT_SETUP + errno,
+        _ => worker::EXIT_PANIC,
+    }
+}
+
+/// The error a child that exited with `code` could not set up its pipes with, if that is why.
+pub(super) fn setup_error(code: i32) -> Option<io::Error> {
+    (EXIT_SETUP + 1..EXIT_SETUP + 100)
+        .contains(&code)
+        .then(|| io::Error::from_raw_os_error(code - EXIT_SETUP))
+}
+
+/// In the child: `jobs` becomes fd 0, `answers` fd 1, and every fd above 2 is closed. No new
+/// descriptor is needed unless `answers` is fd 0 (a parent started with stdin closed): under
+/// a low open-file limit there may be none to spare.
+fn into_stdio(jobs: RawFd, mut answers: RawFd) -> io::Result<()> {
     // SAFETY: plain descriptor calls on descriptors this child owns; nothing else in the
     // child uses the descriptors being replaced or closed.
     unsafe {
-        // First above 2, so neither can be overwritten by the other's dup2.
-        let jobs = check(libc::fcntl(jobs, libc::F_DUPFD_CLOEXEC, 3))?;
-        let answers = check(libc::fcntl(answers, libc::F_DUPFD_CLOEXEC, 3))?;
+        if answers == 0 {
+            // dup2(jobs, 0) would close it: move it out of the way first.
+            answers = check(libc::fcntl(answers, libc::F_DUPFD_CLOEXEC, 3))?;
+        }
         check(libc::dup2(jobs, 0))?;
         check(libc::dup2(answers, 1))?;
         if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {

@@ -431,7 +431,12 @@ impl<'a, 'r> Pool<'a, 'r> {
                     break;
                 }
                 Err(e) => {
-                    self.fail_all(&format!("cannot start a worker process: {e}"));
+                    // No worker at all (no descriptor to spare, no process left): counted here
+                    // rather than failed, without the isolation workers give.
+                    diag::warn(format_args!(
+                        "cannot start a worker process ({e}): counting in this process instead"
+                    ));
+                    self.count_here();
                     return;
                 }
             }
@@ -439,6 +444,32 @@ impl<'a, 'r> Pool<'a, 'r> {
         for pid in started {
             if let Some(i) = self.index_of(pid) {
                 self.feed(i);
+            }
+        }
+    }
+
+    /// Counts every queued job in this process, one after another, as `serial` would.
+    fn count_here(&mut self) {
+        let mut buf = vec![0u8; READ_BUF];
+        let progress = self.progress;
+        let add = |n| progress.add(n);
+        loop {
+            let batch = self.schedule.take_batch();
+            if batch.is_empty() {
+                break;
+            }
+            for index in batch {
+                let job = &self.plan.jobs[index];
+                let counted = crate::input::count_job(
+                    &self.plan.inputs[job.input],
+                    job.range.as_ref(),
+                    job.fields.clone(),
+                    &self.plan.options,
+                    &mut buf,
+                    &add,
+                );
+                self.schedule.resolved();
+                self.reducer.job_done(index, counted);
             }
         }
     }
@@ -647,8 +678,23 @@ impl<'a, 'r> Pool<'a, 'r> {
         } else {
             ""
         };
-        let status = end_status(pid);
+        let (status, code) = end_status(pid);
         self.slots[i].reaped = true;
+        if let Some(e) = code.and_then(fork::setup_error) {
+            // A forked worker that could not set up its pipes (no descriptor to spare): no job
+            // of it started. Its jobs go back to the queue and workers are spawned from now on.
+            let slot = self.slots.swap_remove(i);
+            self.schedule.returned(slot.held);
+            if self.method == StartMethod::Fork {
+                self.method = StartMethod::Spawn;
+                diag::warn(format_args!(
+                    "a forked worker could not set up its pipes ({e}): spawning workers instead"
+                ));
+            } else {
+                self.fail_all(&format!("worker {pid} could not set up its pipes: {e}"));
+            }
+            return;
+        }
         let why = format!("worker {pid} {what}{status}");
         if self.slots[i].greeted {
             self.worker_failed(i, why);
@@ -813,18 +859,26 @@ impl<'a, 'r> Pool<'a, 'r> {
 /// How a worker that closed its pipe ended, for messages. A worker closes its pipe only by
 /// ending, so it is given a moment to finish; one that lingers is killed, so the wait cannot
 /// hang.
-fn end_status(pid: Pid) -> String {
+/// How worker `pid` ended, in words, and its exit code if it exited.
+fn end_status(pid: Pid) -> (String, Option<i32>) {
+    let described = |status: WaitStatus| {
+        let code = match status {
+            WaitStatus::Exited(_, code) => Some(code),
+            _ => None,
+        };
+        (describe(status), code)
+    };
     for _ in 0..100 {
         match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(2)),
-            Ok(status) => return describe(status),
-            Err(e) => return format!("ended ({e})"),
+            Ok(status) => return described(status),
+            Err(e) => return (format!("ended ({e})"), None),
         }
     }
     let _ = kill(pid, Signal::SIGKILL);
     match waitpid(pid, None) {
-        Ok(status) => describe(status),
-        Err(e) => format!("ended ({e})"),
+        Ok(status) => described(status),
+        Err(e) => (format!("ended ({e})"), None),
     }
 }
 

@@ -176,6 +176,14 @@ impl Schedule {
         Some(self.take_batch()).filter(|b| !b.is_empty())
     }
 
+    /// A worker holding `held` ended before it started any of them (it could not start): they
+    /// all go back to the front of the queue, in order, and nothing is charged.
+    pub fn returned(&mut self, held: Held) {
+        for &job in held.in_flight.iter().rev() {
+            self.queue.push_front(job);
+        }
+    }
+
     /// A worker holding `held` died (`why`): the jobs it had not started go back to the front
     /// of the queue, in order, and the job it was counting is charged.
     pub fn died(&mut self, mut held: Held, why: String) -> Death {
