@@ -363,6 +363,56 @@ fn corrupt_truncated_and_alien_partials_are_errors_not_panics() {
     assert!(stderr(&m).contains("corrupt partial"), "{}", stderr(&m));
 }
 
+/// A partial whose checksum is right but whose numbers are impossible (a buggy or hostile
+/// writer's): refused by what it says, one line, exit 1, never a number.
+#[test]
+fn checksummed_partials_with_impossible_contents_are_corrupt() {
+    use logcount::partial::format::{parse_stream, to_bytes, Outcome};
+    use logcount::partial::Partial;
+
+    let dir = fixture();
+    let logs = dir.path().join("logs");
+    let parts = partials(&logs, &dir.path().join("p"), 2, &[]);
+    let good = parse_stream(std::fs::read(&parts[1]).unwrap()).unwrap();
+    let Partial::Slice(good) = good.into_iter().next().unwrap() else {
+        panic!("a slice partial")
+    };
+    let bad = dir.path().join("bad.part");
+    let expect = |edit: &dyn Fn(&mut logcount::partial::SlicePartial), what: &str| {
+        let mut p = good.clone();
+        edit(&mut p);
+        p.fingerprint = p.plan.fingerprint();
+        std::fs::write(&bad, to_bytes(&Partial::Slice(p))).unwrap();
+        let m = merge(&[parts[0].clone(), bad.clone()], &["--json"]);
+        assert_eq!(m.status.code(), Some(1), "{what}: {}", stderr(&m));
+        assert!(m.stdout.is_empty());
+        let err = stderr(&m);
+        assert!(
+            err.contains(&format!("bad.part: corrupt partial ({what})")),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    };
+    let first_counted = |p: &mut logcount::partial::SlicePartial| {
+        p.files
+            .iter_mut()
+            .find_map(|f| match &mut f.outcome {
+                Outcome::Counted(k) if !k.blocks.is_empty() => Some(k),
+                _ => None,
+            })
+            .map(|k| k.total = 0)
+            .expect("a counted file with keys");
+    };
+    expect(&first_counted, "more distinct clients than requests");
+    expect(
+        &|p| {
+            p.files.pop();
+        },
+        "its files are not the files of its jobs",
+    );
+    expect(&|p| p.plan.jobs += 1, "the inputs' jobs are not the plan's");
+}
+
 #[test]
 fn text_partials_round_trip_one_by_one_or_concatenated_on_stdin() {
     let dir = fixture();
@@ -386,7 +436,7 @@ fn text_partials_round_trip_one_by_one_or_concatenated_on_stdin() {
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),
-            format!("logcount-partial v2 slice {i}/3")
+            format!("logcount-partial v3 slice {i}/3")
         );
         assert!(lines.all(|l| l.len() <= 76 && !l.is_empty()));
         let file = dir.path().join(format!("{i}.txt"));

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! magic       8 bytes  "\x89LCPART\n" (a high byte and a newline: text mangling shows)
-//! version     u16      1
+//! version     u16      3 (a reader refuses any other)
 //! kind        u8       1 = slice partial, 2 = bucket result
 //! reserved    u8       0
 //! length      u64      payload bytes
@@ -22,7 +22,7 @@
 //! file's error; or why it was skipped. A bucket result carries, per file, the totals and the
 //! distinct count within its bucket, and the bucket's union count.
 //!
-//! The text form (`--text`) is a header line `logcount-partial v1 slice I/N` (or
+//! The text form (`--text`) is a header line `logcount-partial v3 slice I/N` (or
 //! `bucket B/K`) and the binary form in base64, 76 characters a line. Several partials may
 //! follow each other in one stream, in either form.
 
@@ -34,14 +34,14 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use crate::codec::{self, ByteReader};
-use crate::count::{KeySet, Routed, Split, StoredKeys};
+use crate::count::{Key, KeySet, KeyVec, Routed, Split, StoredKeys};
 use crate::format::Format;
 use crate::input::{InputError, Skipped};
 
 /// The first bytes of a binary partial.
 pub const MAGIC: [u8; 8] = *b"\x89LCPART\n";
 /// The format version this logcount writes and reads.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 /// The start of a text partial's header line.
 pub const TEXT_TAG: &str = "logcount-partial";
 const HEADER_LEN: usize = 24;
@@ -73,6 +73,8 @@ pub struct InputInfo {
     pub name: String,
     /// Planned size of a regular file; `None` for a stream.
     pub size: Option<u64>,
+    /// How many of the plan's jobs are its (they follow the jobs of the inputs before it).
+    pub jobs: u64,
     /// What planning knew of its compression and format, as one-byte codes (the wire's).
     pub compression: u8,
     pub format: u8,
@@ -112,6 +114,7 @@ impl PlanInfo {
         for input in &self.inputs {
             put_str(&mut bytes, &input.name);
             put_opt_u64(&mut bytes, input.size);
+            put_u64(&mut bytes, input.jobs);
             bytes.push(input.compression);
             bytes.push(input.format);
         }
@@ -347,6 +350,7 @@ fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     for input in &plan.inputs {
         put_str(out, &input.name);
         put_opt_u64(out, input.size);
+        put_u64(out, input.jobs);
         out.push(input.compression);
         out.push(input.format);
     }
@@ -503,7 +507,13 @@ pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32)
         } else {
             put_u32(&mut p, 1);
             put_u32(&mut p, 0);
-            codec::encode_keys(0, sets, &mut p);
+            let mut keys = KeyVec::default();
+            for set in sets {
+                keys.v4.extend(set.v4());
+                keys.short.extend(set.short());
+                keys.long.extend(set.long().map(Box::from));
+            }
+            put_sorted_keys(&mut p, keys);
         }
         return p;
     }
@@ -511,11 +521,51 @@ pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32)
     sets.iter().for_each(|set| routed.add(set));
     let blocks: Vec<_> = routed.non_empty().collect();
     put_u32(&mut p, blocks.len() as u32);
-    for (bucket, keys) in &blocks {
-        put_u32(&mut p, *bucket);
-        codec::encode_keys(0, std::slice::from_ref(keys), &mut p);
+    for (bucket, keys) in blocks {
+        put_u32(&mut p, bucket);
+        put_sorted_keys(&mut p, keys.clone());
     }
     p
+}
+
+/// A key block with every kind of key in ascending order: a reader then knows, in one pass,
+/// that no key is there twice ([`check_block`]).
+fn put_sorted_keys(p: &mut Vec<u8>, mut keys: KeyVec) {
+    keys.v4.sort_unstable();
+    keys.short.sort_unstable();
+    keys.long.sort_unstable();
+    codec::encode_keys(0, std::slice::from_ref(&keys), p);
+}
+
+/// Checks what a CRC cannot: the block's keys are distinct (strictly ascending, as written)
+/// and each belongs to the block's bucket of `buckets`.
+fn check_block(keys: &KeyBlock, bucket: u32, buckets: u32) -> Result<(), FormatError> {
+    fn ascending<T: PartialOrd>(mut it: impl Iterator<Item = T>) -> bool {
+        let Some(mut last) = it.next() else {
+            return true;
+        };
+        for next in it {
+            if next <= last {
+                return false;
+            }
+            last = next;
+        }
+        true
+    }
+    if !(ascending(keys.v4()) && ascending(keys.short()) && ascending(keys.long())) {
+        return Err(corrupt("keys repeated or out of order"));
+    }
+    if buckets > 1 {
+        let split = Split::Buckets(buckets);
+        let theirs = |key: Key<'_>| split.of(key) == bucket as usize;
+        let all = keys.v4().all(|v| theirs(Key::V4(v)))
+            && keys.short().all(|p| theirs(Key::Short(p)))
+            && keys.long().all(|k| theirs(Key::Long(k)));
+        if !all {
+            return Err(corrupt("a key in another bucket's block"));
+        }
+    }
+    Ok(())
 }
 
 /// Seals a slice partial made of [`slice_head`] and its records, in input order.
@@ -822,12 +872,13 @@ impl<'a> Reader<'a> {
             .map(|_| self.string())
             .collect::<Result<Vec<_>, FormatError>>()?;
         let jobs = self.u64()?;
-        let n = self.count(7)?;
+        let n = self.count(15)?;
         let inputs = (0..n)
             .map(|_| {
                 Ok(InputInfo {
                     name: self.string()?,
                     size: self.opt_u64()?,
+                    jobs: self.u64()?,
                     compression: self.u8()?,
                     format: self.u8()?,
                 })
@@ -853,8 +904,16 @@ impl<'a> Reader<'a> {
         if plan.fingerprint() != fingerprint {
             return Err(corrupt("fingerprint does not match the plan"));
         }
-        if plan.jobs < plan.inputs.len() as u64 {
-            return Err(corrupt("fewer jobs than inputs"));
+        // Every input has jobs of its own, and the inputs' jobs are the plan's.
+        let mut jobs = 0u64;
+        for input in &plan.inputs {
+            if input.jobs == 0 {
+                return Err(corrupt("an input without jobs"));
+            }
+            jobs = jobs.saturating_add(input.jobs);
+        }
+        if jobs != plan.jobs {
+            return Err(corrupt("the inputs' jobs are not the plan's"));
         }
         Ok((plan, fingerprint))
     }
@@ -936,8 +995,13 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
             if keys.layout.used > r.left() {
                 return Err(corrupt("keys run past the payload"));
             }
+            check_block(&keys, bucket, buckets)?;
             r.fields.skip(keys.layout.used)?;
             blocks.push((bucket, keys));
+        }
+        // A key is a request's client: a file has no more distinct keys than requests.
+        if blocks.iter().map(|(_, k)| k.len() as u64).sum::<u64>() > total {
+            return Err(corrupt("more distinct clients than requests"));
         }
         Ok(FileKeys {
             total,
@@ -948,6 +1012,16 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
         })
     };
     let files = r.file_records(&plan, keys, |input, outcome| SliceFile { input, outcome })?;
+    // One record for each input with a job in the slice, and none for the others.
+    let mut first_job = 0u64;
+    let mut held = plan.inputs.iter().enumerate().filter_map(|(i, input)| {
+        let own = first_job..first_job + input.jobs;
+        first_job = own.end;
+        (own.start.max(jobs.start) < own.end.min(jobs.end)).then_some(i as u32)
+    });
+    if !files.iter().map(|f| f.input).eq(held.by_ref()) {
+        return Err(corrupt("its files are not the files of its jobs"));
+    }
     Ok(SlicePartial {
         plan,
         fingerprint,
@@ -981,6 +1055,18 @@ fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
     let files = r.file_records(&plan, count, |input, outcome| BucketFile { input, outcome })?;
     if files.len() != plan.inputs.len() {
         return Err(corrupt("a bucket result must hold every file"));
+    }
+    // The union of the files' keys is at least the largest file's and at most their sum.
+    let (mut largest, mut sum) = (0u64, 0u64);
+    for c in files.iter().filter_map(|f| f.outcome.counted()) {
+        if c.ip > c.total {
+            return Err(corrupt("more distinct clients than requests"));
+        }
+        largest = largest.max(c.ip);
+        sum = sum.saturating_add(c.ip);
+    }
+    if union < largest || union > sum {
+        return Err(corrupt("a union no files could make"));
     }
     Ok(BucketResult {
         plan,
@@ -1017,18 +1103,21 @@ mod tests {
                 InputInfo {
                     name: "logs/a.log".into(),
                     size: Some(5000),
+                    jobs: 1,
                     compression: 1,
                     format: 0,
                 },
                 InputInfo {
                     name: "logs/b.log.gz".into(),
                     size: Some(10),
+                    jobs: 1,
                     compression: 0,
                     format: 0xff,
                 },
                 InputInfo {
                     name: "logs/error.log".into(),
                     size: Some(10),
+                    jobs: 1,
                     compression: 0,
                     format: 0xff,
                 },
@@ -1044,7 +1133,7 @@ mod tests {
             fingerprint: plan.fingerprint(),
             plan,
             slice: SliceId { index: 1, count: 2 },
-            jobs: 1..3,
+            jobs: 0..3,
             buckets: 4,
             files: vec![
                 SliceFile {
@@ -1054,24 +1143,23 @@ mod tests {
                         bytes: 904,
                         malformed: 2,
                         format: Some(Format::parse("syslog+combined").unwrap()),
-                        blocks: vec![
-                            (
-                                0,
-                                block(KeyVec {
-                                    v4: vec![1, 2, 3],
-                                    short: vec![crate::count::pack_short(b"-")],
-                                    long: vec![],
-                                }),
-                            ),
-                            (
-                                3,
-                                block(KeyVec {
-                                    v4: vec![9],
-                                    short: vec![],
-                                    long: vec![b"a-long-key-over-fifteen".to_vec().into()],
-                                }),
-                            ),
-                        ],
+                        // Each key in its bucket, each block sorted, as partials are written.
+                        blocks: {
+                            let mut routed = Routed::new(Split::Buckets(4));
+                            routed.add(&KeyVec {
+                                v4: vec![1, 2, 3, 9],
+                                short: vec![crate::count::pack_short(b"-")],
+                                long: vec![b"a-long-key-over-fifteen".to_vec().into()],
+                            });
+                            routed
+                                .non_empty()
+                                .map(|(b, keys)| {
+                                    let mut keys = keys.clone();
+                                    keys.dedup();
+                                    (b, block(keys))
+                                })
+                                .collect()
+                        },
                     }),
                 },
                 SliceFile {
@@ -1093,7 +1181,7 @@ mod tests {
             plan,
             slices: 2,
             bucket: SliceId { index: 3, count: 4 },
-            union: 12,
+            union: 3,
             files: vec![
                 BucketFile {
                     input: 0,
@@ -1145,7 +1233,7 @@ mod tests {
     fn fingerprint_is_fixed_and_sees_sizes_and_chunks() {
         let p = plan();
         // The same value in every process and on every machine: a literal.
-        assert_eq!(p.fingerprint(), 0x5d5a_e133_15b7_4703_18c9_b01e_a3e8_693c);
+        assert_eq!(p.fingerprint(), 0x2863_c676_e86e_d2d6_9723_2241_3f17_c9d6);
         let mut q = plan();
         q.inputs[0].size = Some(5001);
         assert_ne!(p.fingerprint(), q.fingerprint());
@@ -1154,6 +1242,9 @@ mod tests {
         assert_ne!(p.fingerprint(), q.fingerprint());
         let mut q = plan();
         q.inputs[1].name = "logs/c.log.gz".into();
+        assert_ne!(p.fingerprint(), q.fingerprint());
+        let mut q = plan();
+        q.inputs[0].jobs = 2;
         assert_ne!(p.fingerprint(), q.fingerprint());
     }
 
@@ -1227,6 +1318,116 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Partials a buggy or hostile writer could seal with a valid checksum: each is refused
+    /// by what it says, checked against its own plan.
+    #[test]
+    fn impossible_contents_under_a_valid_checksum_are_corrupt() {
+        let corrupt_as = |p: Partial, why: &str| {
+            let err = parse(&to_bytes(&p)).map(drop).unwrap_err();
+            assert_eq!(err, corrupt(why), "{why}");
+        };
+        let slice_with = |edit: &dyn Fn(&mut SlicePartial)| {
+            let Partial::Slice(mut s) = slice() else {
+                unreachable!()
+            };
+            edit(&mut s);
+            s.fingerprint = s.plan.fingerprint();
+            Partial::Slice(s)
+        };
+        fn keys_of(s: &mut SlicePartial) -> &mut FileKeys {
+            match &mut s.files[0].outcome {
+                Outcome::Counted(k) => k,
+                _ => unreachable!(),
+            }
+        }
+        let v4 = |v4: Vec<u32>| {
+            block(KeyVec {
+                v4,
+                ..KeyVec::default()
+            })
+        };
+
+        corrupt_as(
+            slice_with(&|s| {
+                s.buckets = 1;
+                keys_of(s).blocks = vec![(0, v4(vec![5, 5, 6]))];
+            }),
+            "keys repeated or out of order",
+        );
+        corrupt_as(
+            slice_with(&|s| keys_of(s).blocks = vec![(0, v4((1..40).collect()))]),
+            "a key in another bucket's block",
+        );
+        corrupt_as(
+            slice_with(&|s| keys_of(s).total = 1),
+            "more distinct clients than requests",
+        );
+        // A record for a file none of the slice's jobs belongs to, or one missing.
+        corrupt_as(
+            slice_with(&|s| s.jobs = 1..3),
+            "its files are not the files of its jobs",
+        );
+        corrupt_as(
+            slice_with(&|s| {
+                s.files.pop();
+            }),
+            "its files are not the files of its jobs",
+        );
+        corrupt_as(
+            slice_with(&|s| s.plan.jobs = 4),
+            "the inputs' jobs are not the plan's",
+        );
+        corrupt_as(
+            slice_with(&|s| {
+                s.plan.inputs[2].jobs = 0;
+                s.plan.inputs[0].jobs = 2;
+            }),
+            "an input without jobs",
+        );
+
+        let bucket_with = |edit: &dyn Fn(&mut BucketResult)| {
+            let Partial::Bucket(mut b) = bucket() else {
+                unreachable!()
+            };
+            edit(&mut b);
+            Partial::Bucket(b)
+        };
+        fn count_of(b: &mut BucketResult) -> &mut FileCount {
+            match &mut b.files[0].outcome {
+                Outcome::Counted(c) => c,
+                _ => unreachable!(),
+            }
+        }
+        corrupt_as(
+            bucket_with(&|b| count_of(b).total = 0),
+            "more distinct clients than requests",
+        );
+        corrupt_as(
+            bucket_with(&|b| b.union = u64::MAX),
+            "a union no files could make",
+        );
+        corrupt_as(bucket_with(&|b| b.union = 2), "a union no files could make");
+
+        // Each bucket possible alone, their sum not: an error, never a saturated number.
+        let huge = |index| {
+            let Partial::Bucket(b) = bucket_with(&|b| {
+                *count_of(b) = FileCount {
+                    total: 1 << 63,
+                    ip: 1 << 63,
+                    ..*count_of(b)
+                };
+                b.union = 1 << 63;
+                b.bucket = SliceId { index, count: 2 };
+            }) else {
+                unreachable!()
+            };
+            (String::new(), b)
+        };
+        let err =
+            super::super::merge::merge_buckets(vec![huge(0), huge(1)], &mut |_| {}).unwrap_err();
+        assert!(err.contains("corrupt partial"), "{err}");
     }
 
     #[test]

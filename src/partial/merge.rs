@@ -257,9 +257,12 @@ pub fn merge_slices(
                     g.skipped.get_or_insert(r);
                 }
                 Outcome::Counted(k) => {
-                    g.total = g.total.saturating_add(k.total);
-                    g.bytes = g.bytes.saturating_add(k.bytes);
-                    g.malformed = g.malformed.saturating_add(k.malformed);
+                    g.total = g.total.checked_add(k.total).ok_or_else(impossible)?;
+                    g.bytes = g.bytes.checked_add(k.bytes).ok_or_else(impossible)?;
+                    g.malformed = g
+                        .malformed
+                        .checked_add(k.malformed)
+                        .ok_or_else(impossible)?;
                     g.format = g.format.or(k.format);
                     g.blocks.extend(
                         k.blocks
@@ -390,14 +393,14 @@ pub fn merge_buckets(
     let mut files: Vec<Outcome<FileCount>> = base.files.into_iter().map(|f| f.outcome).collect();
     let mut union = base.union;
     for (src, b) in results {
-        union = union.saturating_add(b.union);
+        union = union.checked_add(b.union).ok_or_else(impossible)?;
         for (merged, f) in files.iter_mut().zip(b.files) {
             match (merged, f.outcome) {
                 (Outcome::Counted(m), Outcome::Counted(c))
                     if (m.total, m.bytes, m.malformed, m.format)
                         == (c.total, c.bytes, c.malformed, c.format) =>
                 {
-                    m.ip = m.ip.saturating_add(c.ip)
+                    m.ip = m.ip.checked_add(c.ip).ok_or_else(impossible)?
                 }
                 (m, other) if m.counted().is_none() && *m == other => {}
                 _ => {
@@ -411,6 +414,11 @@ pub fn merge_buckets(
         }
     }
     check_sums(&files)?;
+    let counted = || files.iter().filter_map(Outcome::counted);
+    let ips: Option<u64> = counted().try_fold(0u64, |sum, c| sum.checked_add(c.ip));
+    if counted().any(|c| c.ip > c.total) || ips.is_none_or(|sum| union > sum) {
+        return Err(impossible());
+    }
     Ok(Merged {
         plan: base.plan,
         fingerprint,
@@ -421,19 +429,21 @@ pub fn merge_buckets(
     })
 }
 
+fn impossible() -> String {
+    "impossible totals (corrupt partial?)".into()
+}
+
 /// Refuses totals that no log could have (they overflow 64 bits when added up): a partial
 /// that passed its checksum with such numbers was written wrong.
 fn check_sums(files: &[Outcome<FileCount>]) -> Result<(), String> {
     let (mut total, mut bytes) = (0u64, 0u64);
     for c in files.iter().filter_map(Outcome::counted) {
-        total = total
-            .checked_add(c.total)
-            .ok_or("impossible totals (corrupt partial?)")?;
+        total = total.checked_add(c.total).ok_or_else(impossible)?;
         bytes = bytes
             .checked_add(c.bytes)
             .ok_or("impossible byte counts (corrupt partial?)")?;
         if total == u64::MAX || bytes == u64::MAX {
-            return Err("impossible totals (corrupt partial?)".into());
+            return Err(impossible());
         }
     }
     Ok(())

@@ -35,6 +35,10 @@ pub const MAX_BUCKETS: u32 = 1 << 16;
 
 /// The plan as partials describe it (and fingerprint it).
 pub fn plan_info(plan: &Plan) -> PlanInfo {
+    let mut jobs_of = vec![0u64; plan.inputs.len()];
+    for job in &plan.jobs {
+        jobs_of[job.input] += 1;
+    }
     PlanInfo {
         chunk_size: plan.chunk_size,
         jobs: plan.jobs.len() as u64,
@@ -43,9 +47,11 @@ pub fn plan_info(plan: &Plan) -> PlanInfo {
         inputs: plan
             .inputs
             .iter()
-            .map(|i| InputInfo {
+            .zip(&jobs_of)
+            .map(|(i, &jobs)| InputInfo {
                 name: i.name.clone(),
                 size: i.size,
+                jobs,
                 compression: i.compression.code(),
                 format: i.format.code(),
             })
