@@ -9,7 +9,7 @@
 
 mod common;
 use common::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
-use common::{spawn, wait_within, BIN, WORKER_FAULT_ENV};
+use common::{results_text, spawn, wait_within, BIN, WORKER_FAULT_ENV};
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -98,7 +98,7 @@ fn change_between_plan_and_count(
 }
 
 fn key(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    logcount::input::display(path)
 }
 
 #[test]
@@ -274,4 +274,106 @@ fn symlink_loop_is_an_error_not_a_hang() {
     let v = json(&out);
     assert_eq!(v["summary"]["files"], 1);
     assert_eq!(v["errors"][0]["path"], key(&dir.path().join("sub/loop")));
+}
+
+/// Names that are not UTF-8, one that is U+FFFD itself and one that looks like an escape: each
+/// its own entry in every format and through partials, shown without loss, in the same order
+/// on every executor.
+#[test]
+fn names_that_are_not_utf8_are_shown_without_loss_and_never_merged() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let names: [&[u8]; 4] = [b"a\xff", b"a\xfe", b"a\xef\xbf\xbd", b"a\\xff"];
+    for (i, name) in names.iter().enumerate() {
+        let lines: String = (0..=i).map(|c| format!("10.0.0.{c} - - x\n")).collect();
+        std::fs::write(dir.path().join(OsStr::from_bytes(name)), lines).unwrap();
+    }
+    let count = |extra: &[&str]| {
+        let out = output(
+            logcount()
+                .arg(dir.path())
+                .args(["--log-format", "classic"])
+                .args(extra),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("every format is UTF-8")
+    };
+    let direct = count(&["--json", "-e", "serial"]);
+    let v: Value = serde_json::from_str(&direct).unwrap();
+    let files = v["files"].as_object().unwrap();
+    assert_eq!(files.len(), 4, "{direct}");
+    // Each name gives its file's bytes back, and its file's own numbers.
+    for (i, name) in names.iter().enumerate() {
+        let shown = key(&dir.path().join(OsStr::from_bytes(name)));
+        assert_eq!(
+            logcount::input::name_bytes(&shown),
+            dir.path()
+                .join(OsStr::from_bytes(name))
+                .as_os_str()
+                .as_bytes()
+        );
+        assert_eq!(files[&shown]["total"], i + 1, "{shown}: {direct}");
+    }
+    // The same document, byte for byte up to `executor`, from every executor.
+    for_each_executor(|e| {
+        let json = count(&e.with(&["--json", "-j", "2"]));
+        assert_eq!(results_text(&json), results_text(&direct));
+    });
+    // Every format: four entries, none merged.
+    let csv = count(&["--format", "csv"]);
+    let rows: std::collections::HashSet<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    let ndjson = count(&["--format", "ndjson"]);
+    let paths: std::collections::HashSet<String> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter_map(|v| v["path"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(paths.len(), 4, "{ndjson}");
+    let table = count(&["--format", "table"]);
+    for name in files.keys() {
+        assert!(table.contains(name.as_str()), "{name} not in\n{table}");
+    }
+    // Through a partial and merge: the same document.
+    let part = dir.path().join("p.part");
+    let out = output(
+        logcount()
+            .args([
+                "partial",
+                "--log-format",
+                "classic",
+                "--slice",
+                "0/1",
+                "-q",
+                "-o",
+            ])
+            .arg(&part)
+            .arg(dir.path()),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(dir.path().join(OsStr::from_bytes(names[0]))).unwrap();
+    let out = output(logcount().arg("merge").arg(&part).arg("--json"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        results_text(&String::from_utf8(out.stdout).unwrap()),
+        results_text(&direct)
+    );
 }

@@ -242,8 +242,12 @@ fn bench(args: &BenchSettings) -> Result<ExitStatus, Failure> {
         Ok(()) => {}
     }
     if let Some(path) = &args.plot {
-        plot::write_svg(path, &report.results)
-            .map_err(|e| Failure(format!("{}: cannot write plot: {e}", path.display())))?;
+        plot::write_svg(path, &report.results).map_err(|e| {
+            Failure(format!(
+                "{}: cannot write plot: {e}",
+                logcount::input::display(path)
+            ))
+        })?;
     }
     Ok(ExitStatus::OK)
 }
@@ -373,7 +377,7 @@ fn check(
         paths: child
             .paths
             .iter()
-            .map(|p| p.to_string_lossy().into_owned())
+            .map(|p| logcount::input::display(p))
             .collect(),
         files: figure("files"),
         total: figure("total"),

@@ -21,12 +21,15 @@ pub fn run(settings: GenSettings) -> ExitStatus {
                 summary.files.len(),
                 thousands(summary.lines),
                 human_bytes(summary.bytes),
-                settings.dir.display(),
+                logcount::input::display(&settings.dir),
             );
             ExitStatus::OK
         }
         Err(e) => {
-            diag::warn(format_args!("{}: {e}", settings.dir.display()));
+            diag::warn(format_args!(
+                "{}: {e}",
+                logcount::input::display(&settings.dir)
+            ));
             ExitStatus::FAILED
         }
     }

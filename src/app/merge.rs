@@ -38,7 +38,7 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
                 let label = if path.as_os_str() == "-" {
                     "<stdin>".to_string()
                 } else {
-                    path.display().to_string()
+                    logcount::input::display(path)
                 };
                 let parsed = read_source(path)
                     .map_err(|e| e.to_string())
@@ -105,14 +105,17 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
             format::to_bytes(&partial)
         };
         if let Err(e) = write_output(output, |out| out.write_all(&bytes)) {
-            diag::warn(format_args!("cannot write {}: {e}", output.display()));
+            diag::warn(format_args!(
+                "cannot write {}: {e}",
+                logcount::input::display(output)
+            ));
             return ExitStatus::FAILED;
         }
         diag::note(format!(
             "bucket {bucket}/{count}: {} distinct keys; wrote {} to {}",
             thousands(union),
             human_bytes(bytes.len() as u64),
-            output.display()
+            logcount::input::display(output)
         ));
         return ExitStatus::OK;
     }

@@ -38,7 +38,7 @@ pub fn run(settings: PartialSettings) -> ExitStatus {
         Err(e) => {
             diag::warn(format_args!(
                 "cannot write the partial to {}: {e}",
-                output.display()
+                logcount::input::display(output)
             ));
             return ExitStatus::FAILED;
         }
@@ -61,7 +61,7 @@ pub fn run(settings: PartialSettings) -> ExitStatus {
         counted.files,
         thousands(counted.keys),
         human_bytes(size as u64),
-        output.display(),
+        logcount::input::display(output),
     ));
     ExitStatus::OK
 }

@@ -131,7 +131,95 @@ impl Skipped {
     }
 }
 
-/// A path as text for reports (lossy only for names that are not UTF-8).
+/// A path as text for reports, without loss (docs/contract.md §2): as it is, unless it is not
+/// UTF-8 or holds `\x`; then every backslash is doubled and each byte that is not part of a
+/// UTF-8 character is written `\xHH` (`a\xff`). Distinct paths are never shown alike: a name
+/// shown with `\x` in it is escaped, one without is as it is, and [`name_bytes`] gives the
+/// path back.
 pub fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    use std::os::unix::ffi::OsStrExt;
+    display_bytes(path.as_os_str().as_bytes())
+}
+
+/// [`display`] of a path's bytes.
+pub fn display_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains("\\x") => text.to_owned(),
+        _ => {
+            let mut out = String::with_capacity(bytes.len() + 8);
+            for chunk in bytes.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    if c == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The path bytes a name from [`display`] stands for.
+pub fn name_bytes(shown: &str) -> Vec<u8> {
+    if !shown.contains("\\x") {
+        return shown.as_bytes().to_vec();
+    }
+    let mut out = Vec::with_capacity(shown.len());
+    let mut rest = shown.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match rest {
+            [b'\\', tail @ ..] => {
+                out.push(b'\\');
+                rest = tail;
+            }
+            [b'x', hi, lo, tail @ ..] => {
+                let hex = |d: u8| (d as char).to_digit(16).map(|v| v as u8);
+                match (hex(*hi), hex(*lo)) {
+                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                    _ => out.extend_from_slice(&[b'\\', b'x', *hi, *lo]),
+                }
+                rest = tail;
+            }
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shown_as_they_are_unless_they_must_be_escaped() {
+        assert_eq!(display_bytes(b"logs/access.log"), "logs/access.log");
+        assert_eq!(display_bytes("café\\n.log".as_bytes()), "café\\n.log");
+        assert_eq!(display_bytes(b"a\xff"), "a\\xff");
+        assert_eq!(display_bytes(b"a\\\xfe"), "a\\\\\\xfe");
+        // A UTF-8 name that looks like an escape is escaped itself, so it cannot pass for one.
+        assert_eq!(display_bytes(b"a\\xff"), "a\\\\xff");
+        assert_eq!(display_bytes("a\u{fffd}".as_bytes()), "a\u{fffd}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn display_loses_nothing_and_never_merges_two_names(
+            a in proptest::collection::vec(proptest::sample::select(b"ax\\\xff\xc3\xa9/".to_vec()), 0..12),
+            b in proptest::collection::vec(proptest::sample::select(b"ax\\\xff\xc3\xa9/".to_vec()), 0..12),
+        ) {
+            proptest::prop_assert_eq!(&name_bytes(&display_bytes(&a)), &a);
+            if a != b {
+                proptest::prop_assert_ne!(display_bytes(&a), display_bytes(&b));
+            }
+        }
+    }
 }

@@ -38,7 +38,7 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// How a report names `dir/name`: its key under `files` and its `path` in `errors`.
 pub fn key(dir: &Path, name: &str) -> String {
-    dir.join(name).to_string_lossy().into_owned()
+    logcount::input::display(&dir.join(name))
 }
 
 pub fn mkfifo(path: &Path) {
