@@ -7,16 +7,17 @@
 //! ```text
 //! total   u64
 //! n_v4    u64, then n_v4 × u32        canonical dotted quads
+//! n_v6    u64, then n_v6 × u128       canonical IPv6 addresses
 //! n_short u64, then n_short × u128    other keys ≤ 15 bytes, packed with their length
 //! n_long  u64, then n_long × (u32 length, bytes)
 //! ```
 //!
-//! A dotted quad costs 4 bytes, a packed short key 16. Decoding never trusts a length: a
+//! A dotted quad costs 4 bytes, an IPv6 address or a packed short key 16. Decoding never trusts a length: a
 //! truncated or corrupt buffer is an error, never a panic or a huge allocation.
 
 use std::ops::Range;
 
-use crate::count::{parse_v4, Counts, KeySet, KeyVec, StoredKeys, SHORT_MAX};
+use crate::count::{parse_v4, parse_v6, Counts, KeySet, KeyVec, StoredKeys, SHORT_MAX};
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,12 +37,17 @@ pub fn encode(counts: &Counts, out: &mut Vec<u8>) {
 /// file's keys, say, or one bucket's list) without merging them first.
 pub fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
     let n_v4: usize = parts.iter().map(|s| s.v4().len()).sum();
+    let n_v6: usize = parts.iter().map(|s| s.v6().len()).sum();
     let n_short: usize = parts.iter().map(|s| s.short().len()).sum();
     let n_long: usize = parts.iter().map(|s| s.long().len()).sum();
-    out.reserve(32 + n_v4 * 4 + n_short * 16);
+    out.reserve(40 + n_v4 * 4 + (n_v6 + n_short) * 16);
     out.extend_from_slice(&total.to_le_bytes());
     out.extend_from_slice(&(n_v4 as u64).to_le_bytes());
     for v in parts.iter().flat_map(StoredKeys::v4) {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(n_v6 as u64).to_le_bytes());
+    for v in parts.iter().flat_map(StoredKeys::v6) {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&(n_short as u64).to_le_bytes());
@@ -82,6 +88,8 @@ pub struct Layout {
     pub total: u64,
     /// The dotted quads, 4 bytes each.
     pub v4: Range<usize>,
+    /// The IPv6 addresses, 16 bytes each.
+    pub v6: Range<usize>,
     /// The packed short keys, 16 bytes each.
     pub short: Range<usize>,
     /// The long keys, each a `u32` length and its bytes.
@@ -94,7 +102,7 @@ pub struct Layout {
 impl Layout {
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.v4.len() / 4 + self.short.len() / 16 + self.n_long
+        self.v4.len() / 4 + self.v6.len() / 16 + self.short.len() / 16 + self.n_long
     }
 
     pub fn is_empty(&self) -> bool {
@@ -134,11 +142,14 @@ impl Layout {
             .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
     }
 
+    /// The IPv6 addresses; `bytes` must be the buffer [`scan`] read.
+    pub fn v6<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
+        u128s(&bytes[self.v6.clone()])
+    }
+
     /// The packed short keys; `bytes` must be the buffer [`scan`] read.
     pub fn short<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
-        bytes[self.short.clone()]
-            .chunks_exact(16)
-            .map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes")))
+        u128s(&bytes[self.short.clone()])
     }
 
     /// The long keys; `bytes` must be the buffer [`scan`] read.
@@ -153,6 +164,12 @@ impl Layout {
     }
 }
 
+fn u128s(bytes: &[u8]) -> impl ExactSizeIterator<Item = u128> + '_ {
+    bytes
+        .chunks_exact(16)
+        .map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes")))
+}
+
 /// The keys of one checked encoding, read where they lie.
 #[derive(Clone, Copy, Debug)]
 pub struct Block<'a> {
@@ -163,6 +180,10 @@ pub struct Block<'a> {
 impl StoredKeys for Block<'_> {
     fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
         self.layout.v4(self.bytes)
+    }
+
+    fn v6(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.layout.v6(self.bytes)
     }
 
     fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
@@ -185,6 +206,10 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
     let v4 = start..r.pos();
     let n = r.count(16)?;
     let start = r.pos();
+    r.take(n * 16)?;
+    let v6 = start..r.pos();
+    let n = r.count(16)?;
+    let start = r.pos();
     for _ in 0..n {
         let raw: [u8; 16] = r.array()?;
         let len = usize::from(raw[15]);
@@ -195,6 +220,9 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
         if parse_v4(&raw[..len]).is_some() {
             return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
         }
+        if parse_v6(&raw[..len]).is_some() {
+            return Err(DecodeError::Corrupt("IPv6 address stored as a short key"));
+        }
     }
     let short = start..r.pos();
     let n_long = r.count(4)?;
@@ -204,11 +232,14 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
         if len <= SHORT_MAX {
             return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
         }
-        r.take(len)?;
+        if parse_v6(r.take(len)?).is_some() {
+            return Err(DecodeError::Corrupt("IPv6 address stored as a long key"));
+        }
     }
     Ok(Layout {
         total,
         v4,
+        v6,
         short,
         long: start..r.pos(),
         n_long,
@@ -360,7 +391,18 @@ mod tests {
         for i in 0..1000 {
             text.push_str(&format!("10.0.{}.{} x\n", i / 256, i % 256));
         }
-        assert_eq!(to_bytes(&count(text.as_bytes())).len(), 32 + 4 * 1000);
+        assert_eq!(to_bytes(&count(text.as_bytes())).len(), 40 + 4 * 1000);
+    }
+
+    #[test]
+    fn canonical_ipv6_addresses_cost_sixteen_bytes() {
+        let mut text = String::new();
+        for i in 0..1000 {
+            text.push_str(&format!("2001:db8:85a3::8a2e:370:{i:x} x\n"));
+        }
+        let c = count(text.as_bytes());
+        assert_eq!(c.ip(), 1000);
+        assert_eq!(to_bytes(&c).len(), 40 + 16 * 1000);
     }
 
     #[test]
@@ -393,8 +435,8 @@ mod tests {
         let (total, back, used) = decode_vec(&bytes).unwrap();
         assert_eq!((total, used), (c.total, bytes.len()));
         assert_eq!(
-            (back.v4, back.short, back.long),
-            (keys.v4, keys.short, keys.long)
+            (back.v4, back.v6, back.short, back.long),
+            (keys.v4, keys.v6, keys.short, keys.long)
         );
     }
 
@@ -411,15 +453,35 @@ mod tests {
         let mut bytes = to_bytes(&sample());
         bytes[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(decode(&bytes).is_err());
-        let mut bad = Vec::new();
-        bad.extend_from_slice(&1u64.to_le_bytes());
-        bad.extend_from_slice(&0u64.to_le_bytes());
-        bad.extend_from_slice(&1u64.to_le_bytes());
-        bad.extend_from_slice(&crate::count::pack_short(b"1.2.3.4").to_le_bytes());
-        bad.extend_from_slice(&0u64.to_le_bytes());
+        // Each key in its one class, or it could count twice.
+        let stored = |short: &[u8], long: &[u8]| {
+            let mut bad: Vec<u8> = Vec::new();
+            bad.extend_from_slice(&1u64.to_le_bytes());
+            bad.extend_from_slice(&0u64.to_le_bytes());
+            bad.extend_from_slice(&0u64.to_le_bytes());
+            bad.extend_from_slice(&(u64::from(!short.is_empty())).to_le_bytes());
+            if !short.is_empty() {
+                bad.extend_from_slice(&crate::count::pack_short(short).to_le_bytes());
+            }
+            bad.extend_from_slice(&(u64::from(!long.is_empty())).to_le_bytes());
+            if !long.is_empty() {
+                bad.extend_from_slice(&(long.len() as u32).to_le_bytes());
+                bad.extend_from_slice(long);
+            }
+            decode(&bad).unwrap_err()
+        };
+        let corrupt = DecodeError::Corrupt;
         assert_eq!(
-            decode(&bad).unwrap_err(),
-            DecodeError::Corrupt("dotted quad stored as a short key")
+            stored(b"1.2.3.4", b""),
+            corrupt("dotted quad stored as a short key")
+        );
+        assert_eq!(
+            stored(b"::1", b""),
+            corrupt("IPv6 address stored as a short key")
+        );
+        assert_eq!(
+            stored(b"", b"2001:db8:85a3::8a2e:370:7334"),
+            corrupt("IPv6 address stored as a long key")
         );
         let garbage: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
         assert!(decode(&garbage).is_err());

@@ -1,10 +1,14 @@
 //! Client keys: stored compactly, hashed the same everywhere, split into groups by that hash.
 //!
-//! A key is stored in one of three disjoint classes, so distinct byte strings always stay
+//! A key is stored in one of four disjoint classes, so distinct byte strings always stay
 //! distinct and a set's size is the sum of its classes' sizes:
 //! - a canonical dotted quad (`1.2.3.4`, no leading zeros, parts ≤ 255) as its `u32`;
+//! - a canonical IPv6 address (RFC 5952's spelling, [`parse_v6`]) as its `u128`;
 //! - any other key of at most [`SHORT_MAX`] bytes packed into a `u128` (the bytes and the length);
 //! - longer keys as byte strings.
+//!
+//! Sets grow fallibly: a set that cannot get the memory to grow stops taking keys and says so
+//! ([`KeySet::out_of_memory`]); whoever counted into it reports that input as an error.
 //!
 //! Anything that moves keys between threads, processes or machines splits them by one fixed,
 //! portable hash ([`shard_of`]): shards of a union built in parallel, buckets of partial results
@@ -86,19 +90,48 @@ impl V4Batch {
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
     v4: Set<u32>,
+    v6: Set<u128>,
     short: Set<u128>,
     long: Set<Box<[u8]>>,
+    /// A class could not grow: keys were lost, and the set must not be counted.
+    out_of_memory: bool,
+}
+
+/// Whether `set` can take `more` keys, growing it if need be without aborting on failure.
+#[inline]
+fn room<T: Eq + std::hash::Hash>(set: &mut Set<T>, more: usize, failed: &mut bool) -> bool {
+    if !*failed && set.capacity() - set.len() >= more {
+        return true;
+    }
+    grow(set, more, failed)
+}
+
+#[cold]
+fn grow<T: Eq + std::hash::Hash>(set: &mut Set<T>, more: usize, failed: &mut bool) -> bool {
+    if !*failed && set.try_reserve(more).is_err() {
+        *failed = true;
+    }
+    !*failed
 }
 
 impl KeySet {
     /// Records one key.
     #[inline]
     pub fn insert(&mut self, key: &[u8]) {
+        let failed = &mut self.out_of_memory;
         if let Some(v4) = parse_v4(key) {
-            self.v4.insert(v4);
+            if room(&mut self.v4, 1, failed) {
+                self.v4.insert(v4);
+            }
+        } else if let Some(v6) = parse_v6(key) {
+            if room(&mut self.v6, 1, failed) {
+                self.v6.insert(v6);
+            }
         } else if key.len() <= SHORT_MAX {
-            self.short.insert(pack_short(key));
-        } else if !self.long.contains(key) {
+            if room(&mut self.short, 1, failed) {
+                self.short.insert(pack_short(key));
+            }
+        } else if !self.long.contains(key) && room(&mut self.long, 1, failed) {
             self.long.insert(key.into());
         }
     }
@@ -106,20 +139,30 @@ impl KeySet {
     /// Records a key already parsed as a canonical dotted quad (the hot path's shortcut).
     #[inline]
     pub fn insert_v4(&mut self, v4: u32) {
-        self.v4.insert(v4);
+        if room(&mut self.v4, 1, &mut self.out_of_memory) {
+            self.v4.insert(v4);
+        }
     }
 
     /// Records keys already parsed as dotted quads, all at once (see [`V4Batch`]).
     #[inline]
     pub fn insert_v4s(&mut self, v4s: &[u32]) {
-        for &v4 in v4s {
-            self.v4.insert(v4);
+        if room(&mut self.v4, v4s.len(), &mut self.out_of_memory) {
+            for &v4 in v4s {
+                self.v4.insert(v4);
+            }
         }
+    }
+
+    /// Whether a class could not get the memory to grow: the set lost keys and its count is
+    /// not to be trusted (the input it counts is an error).
+    pub fn out_of_memory(&self) -> bool {
+        self.out_of_memory
     }
 
     /// Number of distinct keys.
     pub fn len(&self) -> usize {
-        self.v4.len() + self.short.len() + self.long.len()
+        self.v4.len() + self.v6.len() + self.short.len() + self.long.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -131,19 +174,74 @@ impl KeySet {
         if other.len() > self.len() {
             std::mem::swap(self, &mut other);
         }
-        self.v4.extend(other.v4);
-        self.short.extend(other.short);
-        self.long.extend(other.long);
+        let failed = &mut self.out_of_memory;
+        *failed |= other.out_of_memory;
+        if room(&mut self.v4, other.v4.len(), failed)
+            && room(&mut self.v6, other.v6.len(), failed)
+            && room(&mut self.short, other.short.len(), failed)
+            && room(&mut self.long, other.long.len(), failed)
+        {
+            self.v4.extend(other.v4);
+            self.v6.extend(other.v6);
+            self.short.extend(other.short);
+            self.long.extend(other.long);
+        }
     }
 
     /// Whether `key` is in the set.
     pub fn contains(&self, key: &[u8]) -> bool {
         if let Some(v4) = parse_v4(key) {
             self.v4.contains(&v4)
+        } else if let Some(v6) = parse_v6(key) {
+            self.v6.contains(&v6)
         } else if key.len() <= SHORT_MAX {
             self.short.contains(&pack_short(key))
         } else {
             self.long.contains(key)
+        }
+    }
+
+    /// Whether a key in its stored form is in the set.
+    #[inline]
+    pub fn contains_key(&self, key: Key<'_>) -> bool {
+        match key {
+            Key::V4(v) => self.v4.contains(&v),
+            Key::V6(v) => self.v6.contains(&v),
+            Key::Short(p) => self.short.contains(&p),
+            Key::Long(k) => self.long.contains(k),
+        }
+    }
+
+    /// Hands the keys to `take` group by group of `split`, at most `batch` keys at a time,
+    /// moving them: never a second copy of the whole set beside it (what [`KeySet::split`]
+    /// makes), only a batch per group.
+    pub fn into_batches(self, split: Split, batch: usize, mut take: impl FnMut(usize, KeyVec)) {
+        let mut groups = vec![KeyVec::default(); split.groups()];
+        let mut put = |group: usize, add: &mut dyn FnMut(&mut KeyVec)| {
+            let keys = &mut groups[group];
+            add(keys);
+            if keys.len() >= batch {
+                take(group, std::mem::take(keys));
+            }
+        };
+        for v in self.v4 {
+            put(split.of(Key::V4(v)), &mut |g| g.v4.push(v));
+        }
+        for v in self.v6 {
+            put(split.of(Key::V6(v)), &mut |g| g.v6.push(v));
+        }
+        for p in self.short {
+            put(split.of(Key::Short(p)), &mut |g| g.short.push(p));
+        }
+        for k in self.long {
+            let group = split.of(Key::Long(&k));
+            let mut k = Some(k);
+            put(group, &mut |g| g.long.extend(k.take()));
+        }
+        for (group, keys) in groups.into_iter().enumerate() {
+            if !keys.is_empty() {
+                take(group, keys);
+            }
         }
     }
 
@@ -152,19 +250,26 @@ impl KeySet {
     /// more than the keys they hold while both they and the set are alive.
     pub fn split(self, split: Split) -> Vec<KeyVec> {
         let mut routed = Routed::new(split);
-        let mut sizes = vec![(0usize, 0usize); split.groups()];
+        let mut sizes = vec![(0usize, 0usize, 0usize); split.groups()];
         for &v in &self.v4 {
             sizes[split.of(Key::V4(v))].0 += 1;
         }
-        for &p in &self.short {
-            sizes[split.of(Key::Short(p))].1 += 1;
+        for &v in &self.v6 {
+            sizes[split.of(Key::V6(v))].1 += 1;
         }
-        for (group, (v4, short)) in routed.groups.iter_mut().zip(sizes) {
+        for &p in &self.short {
+            sizes[split.of(Key::Short(p))].2 += 1;
+        }
+        for (group, (v4, v6, short)) in routed.groups.iter_mut().zip(sizes) {
             group.v4.reserve_exact(v4);
+            group.v6.reserve_exact(v6);
             group.short.reserve_exact(short);
         }
         for v in self.v4 {
             routed.groups[split.of(Key::V4(v))].v4.push(v);
+        }
+        for v in self.v6 {
+            routed.groups[split.of(Key::V6(v))].v6.push(v);
         }
         for p in self.short {
             routed.groups[split.of(Key::Short(p))].short.push(p);
@@ -177,9 +282,17 @@ impl KeySet {
 
     /// Adds a list of keys (a group made by [`KeySet::split`] or [`Routed`]).
     pub fn extend(&mut self, keys: KeyVec) {
-        self.v4.extend(keys.v4);
-        self.short.extend(keys.short);
-        self.long.extend(keys.long);
+        let failed = &mut self.out_of_memory;
+        if room(&mut self.v4, keys.v4.len(), failed)
+            && room(&mut self.v6, keys.v6.len(), failed)
+            && room(&mut self.short, keys.short.len(), failed)
+            && room(&mut self.long, keys.long.len(), failed)
+        {
+            self.v4.extend(keys.v4);
+            self.v6.extend(keys.v6);
+            self.short.extend(keys.short);
+            self.long.extend(keys.long);
+        }
     }
 
     /// Every key as its original bytes, in no particular order (for tests and tools; the hot
@@ -187,6 +300,7 @@ impl KeySet {
     pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::with_capacity(self.len());
         out.extend(self.v4.iter().map(|&v| format_v4(v).into_bytes()));
+        out.extend(self.v6.iter().map(|&v| format_v6(v).into_bytes()));
         out.extend(self.short.iter().map(|&p| unpack_short(p)));
         out.extend(self.long.iter().map(|k| k.to_vec()));
         out
@@ -197,6 +311,8 @@ impl KeySet {
 pub trait StoredKeys {
     /// The canonical dotted quads, as `u32`.
     fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_;
+    /// The canonical IPv6 addresses, as `u128`.
+    fn v6(&self) -> impl ExactSizeIterator<Item = u128> + '_;
     /// The other keys of at most [`SHORT_MAX`] bytes, packed by [`pack_short`].
     fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_;
     /// The keys longer than [`SHORT_MAX`] bytes.
@@ -204,13 +320,14 @@ pub trait StoredKeys {
 
     /// Number of keys.
     fn count(&self) -> usize {
-        self.v4().len() + self.short().len() + self.long().len()
+        self.v4().len() + self.v6().len() + self.short().len() + self.long().len()
     }
 
     /// The keys as a list.
     fn to_key_vec(&self) -> KeyVec {
         KeyVec {
             v4: self.v4().collect(),
+            v6: self.v6().collect(),
             short: self.short().collect(),
             long: self.long().map(Box::from).collect(),
         }
@@ -220,6 +337,10 @@ pub trait StoredKeys {
 impl StoredKeys for KeySet {
     fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
         self.v4.iter().copied()
+    }
+
+    fn v6(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.v6.iter().copied()
     }
 
     fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
@@ -236,23 +357,34 @@ impl StoredKeys for KeySet {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyVec {
     pub v4: Vec<u32>,
+    pub v6: Vec<u128>,
     pub short: Vec<u128>,
     pub long: Vec<Box<[u8]>>,
 }
 
 impl KeyVec {
     pub fn len(&self) -> usize {
-        self.v4.len() + self.short.len() + self.long.len()
+        self.v4.len() + self.v6.len() + self.short.len() + self.long.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// Appends a copy of every key of `keys`.
+    pub fn add(&mut self, keys: &impl StoredKeys) {
+        self.v4.extend(keys.v4());
+        self.v6.extend(keys.v6());
+        self.short.extend(keys.short());
+        self.long.extend(keys.long().map(Box::from));
+    }
+
     /// Sorts and deduplicates each class (the classes are disjoint); returns the count left.
     pub fn dedup(&mut self) -> usize {
         self.v4.sort_unstable();
         self.v4.dedup();
+        self.v6.sort_unstable();
+        self.v6.dedup();
         self.short.sort_unstable();
         self.short.dedup();
         self.long.sort_unstable();
@@ -264,6 +396,10 @@ impl KeyVec {
 impl StoredKeys for KeyVec {
     fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
         self.v4.iter().copied()
+    }
+
+    fn v6(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.v6.iter().copied()
     }
 
     fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
@@ -279,6 +415,7 @@ impl StoredKeys for KeyVec {
 #[derive(Clone, Copy, Debug)]
 pub enum Key<'a> {
     V4(u32),
+    V6(u128),
     Short(u128),
     Long(&'a [u8]),
 }
@@ -295,7 +432,9 @@ pub fn shard_of(key: Key<'_>, bits: u32) -> usize {
     }
     let h = match key {
         Key::V4(v) => u64::from(v).wrapping_mul(MUL),
-        Key::Short(p) => ((p as u64) ^ ((p >> 64) as u64).rotate_left(29)).wrapping_mul(MUL),
+        Key::V6(p) | Key::Short(p) => {
+            ((p as u64) ^ ((p >> 64) as u64).rotate_left(29)).wrapping_mul(MUL)
+        }
         // xxh3, not ahash: ahash's output depends on the CPU's features (AES or not).
         Key::Long(k) => xxhash_rust::xxh3::xxh3_64(k),
     };
@@ -350,6 +489,9 @@ impl Routed {
     pub fn add(&mut self, keys: &impl StoredKeys) {
         for v in keys.v4() {
             self.groups[self.split.of(Key::V4(v))].v4.push(v);
+        }
+        for v in keys.v6() {
+            self.groups[self.split.of(Key::V6(v))].v6.push(v);
         }
         for p in keys.short() {
             self.groups[self.split.of(Key::Short(p))].short.push(p);
@@ -453,6 +595,77 @@ pub fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
     }
 }
 
+/// Parses a canonical IPv6 address: the spelling RFC 5952 §4 recommends, which
+/// [`format_v6`] writes back byte for byte (lowercase hex, no leading zeros, the longest run of
+/// two or more zero groups as `::`, the first of equal runs, no dotted-quad tail). Any other
+/// spelling (`2001:DB8::1`, `2001:db8:0:0::1`, `::ffff:1.2.3.4`) is not one, so it stays a
+/// distinct key, as the contract says (docs/contract.md §1). The rule is ours and fixed, never
+/// a library's `Display`: partials made by different builds must class keys alike.
+#[inline]
+pub fn parse_v6(key: &[u8]) -> Option<u128> {
+    if !(2..=39).contains(&key.len()) || !key.contains(&b':') {
+        return None;
+    }
+    let addr: std::net::Ipv6Addr = std::str::from_utf8(key).ok()?.parse().ok()?;
+    let v = u128::from(addr);
+    let mut buf = [0u8; 39];
+    (write_v6(v, &mut buf) == key).then_some(v)
+}
+
+/// Writes `v` in the spelling [`parse_v6`] takes into `buf`; returns the bytes written.
+fn write_v6(v: u128, buf: &mut [u8; 39]) -> &[u8] {
+    let groups: [u16; 8] = std::array::from_fn(|i| (v >> (112 - 16 * i)) as u16);
+    // The longest run of at least two zero groups (the first of equal ones).
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for (i, &g) in groups.iter().enumerate() {
+        if g == 0 {
+            run = if run.1 == 0 {
+                (i, 1)
+            } else {
+                (run.0, run.1 + 1)
+            };
+            if run.1 > best.1 {
+                best = run;
+            }
+        } else {
+            run = (0, 0);
+        }
+    }
+    let gap = (best.1 >= 2).then_some(best.0..best.0 + best.1);
+    let mut at = 0;
+    let mut put = |b: u8| {
+        buf[at] = b;
+        at += 1;
+    };
+    let mut i = 0;
+    while i < 8 {
+        if let Some(gap) = gap.as_ref().filter(|g| g.start == i) {
+            put(b':');
+            if i == 0 {
+                put(b':');
+            }
+            i = gap.end;
+            continue;
+        }
+        let g = groups[i];
+        let digits = (4 - g.leading_zeros() as usize / 4).max(1);
+        for d in (0..digits).rev() {
+            put(b"0123456789abcdef"[usize::from((g >> (4 * d)) & 0xf)]);
+        }
+        if i < 7 {
+            put(b':');
+        }
+        i += 1;
+    }
+    &buf[..at]
+}
+
+/// Formats a `u128` as the canonical IPv6 address it came from.
+pub fn format_v6(v: u128) -> String {
+    let mut buf = [0u8; 39];
+    String::from_utf8(write_v6(v, &mut buf).to_vec()).expect("ASCII")
+}
+
 /// Formats a `u32` as the dotted quad it came from.
 pub fn format_v4(v: u32) -> String {
     let [a, b, c, d] = v.to_be_bytes();
@@ -508,6 +721,70 @@ mod tests {
         }
         for v in [0u32, 1, 0x0a00_0001, 0xc0a8_0101, u32::MAX] {
             assert_eq!(parse_v4(format_v4(v).as_bytes()), Some(v));
+        }
+    }
+
+    #[test]
+    fn v6_parsing_takes_only_the_canonical_spelling() {
+        for good in [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:85a3::8a2e:370:7334",
+            "2001:db8:0:1:1:1:1:1",
+            "2001:db8::1:0:0:1",
+            "fe80::1:2",
+            "1:0:0:2::3",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ] {
+            let v = parse_v6(good.as_bytes()).unwrap_or_else(|| panic!("{good}"));
+            assert_eq!(format_v6(v), good);
+            assert_eq!(u128::from(good.parse::<std::net::Ipv6Addr>().unwrap()), v);
+        }
+        for other in [
+            "2001:DB8::1",           // upper case
+            "2001:0db8::1",          // a leading zero
+            "2001:db8:0:0:1:0:0:1",  // a run that should be ::
+            "2001:db8::0:1",         // the run not as long as it can be
+            "2001:db8:0::1:0:0:1",   // the shorter run compressed
+            "2001:db8::1:0:0:0:1",   // the shorter run compressed, again
+            "::ffff:1.2.3.4",        // a dotted-quad tail
+            "2001:db8:0:1:1:1:1:1:", // trailing colon
+            "1.2.3.4",
+            ":",
+            "[::1]",
+            "::1%eth0",
+        ] {
+            if let Some(v) = parse_v6(other.as_bytes()) {
+                panic!("{other} taken as {}", format_v6(v));
+            }
+        }
+        for v in [
+            0u128,
+            1,
+            u128::MAX,
+            0x2001_0db8 << 96,
+            1 << 64,
+            0xffff << 32,
+        ] {
+            assert_eq!(parse_v6(format_v6(v).as_bytes()), Some(v));
+        }
+        // A set tells the spellings apart, as the contract says.
+        let s = set(&[b"2001:db8::1", b"2001:DB8::1", b"2001:db8:0:0:0:0:0:1"]);
+        assert_eq!(s.len(), 3);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn v6_spelling_round_trips(v in proptest::prelude::any::<u128>(), zeros in 0u8..255) {
+            // Zero some groups, so runs of every length and place are met.
+            let mask = (0..8).filter(|i| zeros >> i & 1 == 1)
+                .fold(0u128, |m, i| m | (0xffff << (16 * i)));
+            let v = v & !mask;
+            let text = format_v6(v);
+            proptest::prop_assert_eq!(parse_v6(text.as_bytes()), Some(v));
+            proptest::prop_assert_eq!(text.parse::<std::net::Ipv6Addr>().map(u128::from), Ok(v));
         }
     }
 
@@ -602,6 +879,7 @@ mod tests {
         let buckets = Split::Buckets(1000);
         assert_eq!(buckets.of(Key::V4(0x0102_0304)), 428);
         assert_eq!(buckets.of(Key::Short(pack_short(b"2001:db8::1"))), 529);
+        assert_eq!(buckets.of(Key::V6(parse_v6(b"2001:db8::1").unwrap())), 705);
         assert_eq!(buckets.of(Key::Long(b"a-long-client-key-over-fifteen")), 35);
     }
 
@@ -609,9 +887,10 @@ mod tests {
     fn dedup_counts_distinct() {
         let mut v = KeyVec {
             v4: vec![3, 1, 3],
+            v6: vec![1 << 100, 1 << 100, 7],
             short: vec![pack_short(b"-"), pack_short(b"-")],
             long: vec![b"a-long-client-key-over-fifteen".to_vec().into()],
         };
-        assert_eq!(v.dedup(), 4);
+        assert_eq!(v.dedup(), 6);
     }
 }

@@ -10,12 +10,12 @@
 //! [`Reducer`] is `Sync`, so executors call [`Reducer::job_done`] from any thread.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::count::{Counts, KeySet, Split, SHARD_BITS};
+use crate::count::{Counts, Key, KeySet, Split, StoredKeys, SHARD_BITS};
 use crate::format::Format;
 use crate::input::{InputError, JobError, Skipped};
 use crate::plan::{named_not_a_log, Plan};
@@ -32,34 +32,35 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) struct ShardedKeySet {
     shards: Box<[Mutex<KeySet>]>,
-    /// Where the next absorb starts, so threads absorbing at once start on different shards.
-    next_start: AtomicUsize,
 }
 
 impl Default for ShardedKeySet {
     fn default() -> Self {
         ShardedKeySet {
             shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
-            next_start: AtomicUsize::new(0),
         }
     }
 }
 
+/// Keys moved into a shard at a time by [`ShardedKeySet::absorb`]: enough that a lock is
+/// taken rarely, few enough that the batches cost nothing beside the set they come from.
+const ABSORB_BATCH: usize = 4096;
+
 impl ShardedKeySet {
-    /// Adds every key of `keys`.
+    /// Adds every key of `keys`, moving them in batches (never a second copy of the set).
     pub fn absorb(&self, keys: KeySet) {
-        if keys.is_empty() {
+        if keys.out_of_memory() {
+            lock(&self.shards[0]).merge(keys);
             return;
         }
-        let mut parts = keys.split(Split::Shards(SHARD_BITS));
-        let n = parts.len();
-        let start = self.next_start.fetch_add(1, Ordering::Relaxed) % n;
-        for i in (start..n).chain(0..start) {
-            let part = std::mem::take(&mut parts[i]);
-            if !part.is_empty() {
-                lock(&self.shards[i]).extend(part);
-            }
-        }
+        keys.into_batches(Split::Shards(SHARD_BITS), ABSORB_BATCH, |i, part| {
+            lock(&self.shards[i]).extend(part)
+        });
+    }
+
+    /// Whether a shard could not get the memory to grow (its keys are not all there).
+    pub fn out_of_memory(&self) -> bool {
+        self.shards.iter().any(|s| lock(s).out_of_memory())
     }
 
     /// Moves every key of `self` into `other`: one shard per task, in parallel when called
@@ -101,6 +102,69 @@ impl ShardedKeySet {
     /// Number of distinct keys (shards are disjoint).
     pub fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+}
+
+/// The union of every file's keys. The first file's set is kept whole, as it came (a run of
+/// one file, the usual big one, never holds its keys twice); the others' keys go into shards,
+/// and the union's size is the first set's plus the shards' keys it lacks.
+#[derive(Debug, Default)]
+struct Union {
+    first: Mutex<Option<KeySet>>,
+    rest: ShardedKeySet,
+}
+
+impl Union {
+    fn absorb(&self, keys: KeySet) {
+        let mut first = lock(&self.first);
+        if first.is_none() {
+            *first = Some(keys);
+            return;
+        }
+        drop(first);
+        self.rest.absorb(keys);
+    }
+
+    fn out_of_memory(&self) -> bool {
+        lock(&self.first)
+            .as_ref()
+            .is_some_and(KeySet::out_of_memory)
+            || self.rest.out_of_memory()
+    }
+
+    /// The number of distinct keys: one pass of lookups over the shards, in parallel when
+    /// called from a rayon pool (see [`ShardedKeySet::drain_into`]).
+    fn len(&self) -> usize {
+        let first = lock(&self.first);
+        let Some(first) = first.as_ref() else {
+            return self.rest.len();
+        };
+        let new = |shard: &Mutex<KeySet>| {
+            let shard = lock(shard);
+            shard
+                .v4()
+                .filter(|&v| !first.contains_key(Key::V4(v)))
+                .count()
+                + shard
+                    .v6()
+                    .filter(|&v| !first.contains_key(Key::V6(v)))
+                    .count()
+                + shard
+                    .short()
+                    .filter(|&p| !first.contains_key(Key::Short(p)))
+                    .count()
+                + shard
+                    .long()
+                    .filter(|k| !first.contains_key(Key::Long(k)))
+                    .count()
+        };
+        let shards = &self.rest.shards;
+        first.len()
+            + if rayon::current_thread_index().is_some() {
+                shards.par_iter().map(new).sum::<usize>()
+            } else {
+                shards.iter().map(new).sum::<usize>()
+            }
     }
 }
 
@@ -146,7 +210,7 @@ pub struct Reducer<'a> {
     /// Keys of files cut into several jobs, gathered until the file is complete (a file that
     /// fails must not leave keys in the union).
     chunked_keys: Vec<Option<ShardedKeySet>>,
-    union: ShardedKeySet,
+    union: Union,
     results: Mutex<Results>,
     on_event: Mutex<OnEvent<'a>>,
     /// Set by [`Reducer::keeping_keys`]: what became of each input, its keys (as disjoint
@@ -175,7 +239,7 @@ impl<'a> Reducer<'a> {
             plan,
             files: files.into_iter().map(Mutex::new).collect(),
             chunked_keys,
-            union: ShardedKeySet::default(),
+            union: Union::default(),
             results: Mutex::new(Results {
                 errors: plan.errors.clone(),
                 skipped: plan.skipped.clone(),
@@ -276,6 +340,18 @@ impl<'a> Reducer<'a> {
         if file.remaining > 0 || file.failed {
             return;
         }
+        if file_keys.out_of_memory() {
+            let held = file_keys.len();
+            file.failed = true;
+            drop(file);
+            file_keys.clear();
+            let error = InputError::new(name.clone(), crate::input::out_of_memory(held));
+            if let Some(kept) = &self.kept {
+                *lock(&kept[input]) = Kept::Failed(error.error.clone());
+            }
+            self.emit(Event::Error(error));
+            return;
+        }
         let (total, malformed, bytes, format) =
             (file.total, file.malformed, file.bytes, file.format);
         drop(file);
@@ -291,7 +367,7 @@ impl<'a> Reducer<'a> {
             Some(kept) => {
                 *lock(&kept[input]) = Kept::Counted(stats.clone(), file_keys.take_shards());
             }
-            None => file_keys.drain_into(&self.union),
+            None => file_keys.drain_into(&self.union.rest),
         }
         self.emit(Event::File(stats));
     }
@@ -330,6 +406,13 @@ impl<'a> Reducer<'a> {
         results.errors.sort_by(|a, b| a.path.cmp(&b.path));
         results.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         results.union_ip = self.union.len() as u64;
+        if self.union.out_of_memory() {
+            results.union_error = Some(format!(
+                "out of memory: the distinct clients of all files together outgrew the memory \
+                 available ({} held); the per-file counts are right, but no summary can be",
+                results.union_ip
+            ));
+        }
         results
     }
 

@@ -3,7 +3,7 @@
 //! (tests/common's `output_measured`).
 
 mod common;
-use common::{executor, json, logcount, output_measured, stderr, DEADLINE};
+use common::{clean_env, executor, json, logcount, output, output_measured, stderr, BIN, DEADLINE};
 
 use std::io::Write;
 use std::path::Path;
@@ -123,4 +123,54 @@ fn millions_of_distinct_keys_in_compact_sets() {
     assert_eq!(v["summary"]["ip"], keys);
     let per_key = rss / keys;
     assert!(per_key < 64, "{per_key} bytes of peak RSS per distinct key");
+}
+
+/// Runs logcount under a virtual-memory limit of `kib` KiB (`ulimit -v`).
+fn run_limited(kib: u64, args: &[&str], input: &Path) -> std::process::Output {
+    let mut cmd = std::process::Command::new("bash");
+    clean_env(&mut cmd)
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(args)
+        .arg(input);
+    output(&mut cmd)
+}
+
+#[test]
+fn running_out_of_memory_is_that_files_error_not_an_abort() {
+    // A million distinct IPv6 clients need more than 30 MiB (16 bytes each, and a table).
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = Vec::with_capacity(30 << 20);
+    for i in 0..1_000_000u32 {
+        writeln!(
+            text,
+            "2001:db8:{:x}:{:x}::1 - - x",
+            (i >> 16) + 1,
+            i & 0xffff
+        )
+        .unwrap();
+    }
+    let big = dir.path().join("many-clients.log");
+    std::fs::write(&big, text).unwrap();
+    let small = dir.path().join("few.log");
+    std::fs::write(&small, b"1.2.3.4 x\n").unwrap();
+    let args = ["-e", "serial", "--log-format", "classic", "--json"];
+    let limit = 30 * 1024;
+    // The limit leaves room for an ordinary run...
+    let ok = run_limited(limit, &args, &small);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    // ...but not for the big file's clients: one line naming it and what it held, exit 1.
+    let out = run_limited(limit, &args, &big);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("logcount: {}: out of memory", big.display())),
+        "{err}"
+    );
+    assert!(err.contains(" held)"), "{err}");
+    let v = json(&out);
+    assert_eq!(v["files"], serde_json::json!({}), "{v}");
+    assert_eq!(v["summary"]["errors"], 1);
 }

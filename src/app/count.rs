@@ -59,6 +59,10 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         Ok(report) => report,
         Err(interrupted) => return interrupted.into(),
     };
+    if let Some(e) = &report.union_error {
+        logcount::diag::warn(e);
+        return ExitStatus::failed_if(true);
+    }
     let _ = write(&mut |out| {
         exporter.errors(out, &report.errors, &report.skipped)?;
         exporter.finish(out, &report)

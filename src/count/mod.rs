@@ -13,8 +13,8 @@ mod classic;
 mod parsed;
 
 pub use crate::keys::{
-    format_v4, pack_short, parse_v4, shard_of, unpack_short, FixedState, Key, KeySet, KeyVec,
-    Routed, Split, StoredKeys, SHARD_BITS, SHORT_MAX,
+    format_v4, format_v6, pack_short, parse_v4, parse_v6, shard_of, unpack_short, FixedState, Key,
+    KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS, SHORT_MAX,
 };
 
 use crate::format::{Format, Options, Parser};

@@ -13,7 +13,9 @@ pub use decompress::{sniff, Codec, Decoder, SNIFF_BYTES};
 pub use expand::{expand, Expanded, Filters};
 pub use open::open_file;
 pub(crate) use open::open_file_cached;
-pub use read::{count_job, ended_at, read_start, JobCounter, JobError, JobResult, READ_BUF};
+pub use read::{
+    count_job, ended_at, out_of_memory, read_start, JobCounter, JobError, JobResult, READ_BUF,
+};
 
 use crate::format::Choice;
 

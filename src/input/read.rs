@@ -430,12 +430,26 @@ impl JobCounter {
                 return Err(shrank(planned, at).into());
             }
         }
-        match self.stage {
-            Stage::Plain(text) => text.finish(),
-            Stage::Decode(decoder) => decoder.finish()?.finish(),
+        let (counts, bytes) = match self.stage {
+            Stage::Plain(text) => text.finish()?,
+            Stage::Decode(decoder) => decoder.finish()?.finish()?,
             Stage::Sniff { .. } => unreachable!("decided"),
+        };
+        if counts.keys.out_of_memory() {
+            return Err(out_of_memory(counts.keys.len()).into());
         }
+        Ok((counts, bytes))
     }
+}
+
+/// The error of an input whose distinct clients outgrew the memory there was: its set stopped
+/// growing at `held` keys, so its count would be wrong (docs/contract.md §2: never a silently
+/// wrong number).
+pub fn out_of_memory(held: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!("out of memory: its distinct clients outgrew the memory available ({held} held)"),
+    )
 }
 
 /// Runs one job of a plan on the calling thread: opens its input, reads it (by position from

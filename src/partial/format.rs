@@ -239,6 +239,10 @@ impl StoredKeys for KeyBlock {
         self.layout.v4(self.bytes())
     }
 
+    fn v6(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
+        self.layout.v6(self.bytes())
+    }
+
     fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
         self.layout.short(self.bytes())
     }
@@ -508,11 +512,7 @@ pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32)
             put_u32(&mut p, 1);
             put_u32(&mut p, 0);
             let mut keys = KeyVec::default();
-            for set in sets {
-                keys.v4.extend(set.v4());
-                keys.short.extend(set.short());
-                keys.long.extend(set.long().map(Box::from));
-            }
+            sets.iter().for_each(|set| keys.add(set));
             put_sorted_keys(&mut p, keys);
         }
         return p;
@@ -532,6 +532,7 @@ pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32)
 /// that no key is there twice ([`check_block`]).
 fn put_sorted_keys(p: &mut Vec<u8>, mut keys: KeyVec) {
     keys.v4.sort_unstable();
+    keys.v6.sort_unstable();
     keys.short.sort_unstable();
     keys.long.sort_unstable();
     codec::encode_keys(0, std::slice::from_ref(&keys), p);
@@ -552,13 +553,18 @@ fn check_block(keys: &KeyBlock, bucket: u32, buckets: u32) -> Result<(), FormatE
         }
         true
     }
-    if !(ascending(keys.v4()) && ascending(keys.short()) && ascending(keys.long())) {
+    if !(ascending(keys.v4())
+        && ascending(keys.v6())
+        && ascending(keys.short())
+        && ascending(keys.long()))
+    {
         return Err(corrupt("keys repeated or out of order"));
     }
     if buckets > 1 {
         let split = Split::Buckets(buckets);
         let theirs = |key: Key<'_>| split.of(key) == bucket as usize;
         let all = keys.v4().all(|v| theirs(Key::V4(v)))
+            && keys.v6().all(|v| theirs(Key::V6(v)))
             && keys.short().all(|p| theirs(Key::Short(p)))
             && keys.long().all(|k| theirs(Key::Long(k)));
         if !all {
@@ -1139,7 +1145,7 @@ mod tests {
                 SliceFile {
                     input: 0,
                     outcome: Outcome::Counted(FileKeys {
-                        total: 7,
+                        total: 9,
                         bytes: 904,
                         malformed: 2,
                         format: Some(Format::parse("syslog+combined").unwrap()),
@@ -1148,6 +1154,7 @@ mod tests {
                             let mut routed = Routed::new(Split::Buckets(4));
                             routed.add(&KeyVec {
                                 v4: vec![1, 2, 3, 9],
+                                v6: vec![0x2001_0db8 << 96 | 1, 1],
                                 short: vec![crate::count::pack_short(b"-")],
                                 long: vec![b"a-long-key-over-fifteen".to_vec().into()],
                             });

@@ -298,6 +298,12 @@ pub fn merge_slices(
                 for keys in &g.blocks {
                     set.extend(keys.to_key_vec());
                 }
+                if set.out_of_memory() {
+                    return (
+                        Outcome::Failed(crate::input::out_of_memory(set.len()).to_string()),
+                        Distinct::Merged(KeyVec::default()),
+                    );
+                }
                 // The distinct keys, as one list.
                 Distinct::Merged(set.split(Split::Shards(0)).pop().unwrap_or_default())
             };
@@ -318,7 +324,7 @@ pub fn merge_slices(
         files.push(outcome);
         keys.push(k);
     }
-    let union = union_len(keys);
+    let union = union_len(keys)?;
     check_sums(&files)?;
     Ok(Merged {
         plan,
@@ -467,7 +473,7 @@ impl Distinct {
 /// The number of distinct keys over every file's keys: keys are routed to shards by a fixed
 /// hash (in parallel over files), then each shard's keys go into a set of its own, small
 /// enough to stay in cache (in parallel over shards).
-fn union_len(files: Vec<Distinct>) -> u64 {
+fn union_len(files: Vec<Distinct>) -> Result<u64, String> {
     let split = Split::Shards(SHARD_BITS);
     let routed: Vec<Routed> = files
         .into_par_iter()
@@ -495,9 +501,14 @@ fn union_len(files: Vec<Distinct>) -> u64 {
             for keys in parts {
                 set.extend(keys);
             }
-            set.len() as u64
+            (!set.out_of_memory()).then_some(set.len() as u64)
         })
-        .sum()
+        .sum::<Option<u64>>()
+        .ok_or_else(|| {
+            "out of memory: the distinct clients of all files together outgrew the memory \
+             available (merge them in key buckets: partial --buckets, merge --bucket)"
+                .into()
+        })
 }
 
 #[cfg(test)]
@@ -508,18 +519,20 @@ mod tests {
     fn union_counts_distinct_keys_across_files() {
         let a = KeyVec {
             v4: (0..1000).collect(),
+            v6: vec![1, 2],
             short: vec![crate::count::pack_short(b"-")],
             long: vec![b"a-long-client-key-over-fifteen".to_vec().into()],
         };
         let b = KeyVec {
             v4: (500..1500).collect(),
+            v6: vec![2, 3],
             short: vec![crate::count::pack_short(b"-")],
             long: vec![],
         };
         assert_eq!(
             union_len(vec![Distinct::Merged(a), Distinct::Merged(b)]),
-            1500 + 1 + 1
+            Ok(1500 + 3 + 1 + 1)
         );
-        assert_eq!(union_len(Vec::new()), 0);
+        assert_eq!(union_len(Vec::new()), Ok(0));
     }
 }

@@ -56,6 +56,8 @@ pub struct Results {
     pub skipped: Vec<Skipped>,
     /// Distinct addresses over the union of the files.
     pub union_ip: u64,
+    /// Why the union could not be counted (it outgrew the memory): the run fails.
+    pub union_error: Option<String>,
 }
 
 /// Which executor ran, as reported.
@@ -78,6 +80,9 @@ pub struct Report {
     pub summary: Summary,
     pub executor: ExecutorInfo,
     pub elapsed_ms: f64,
+    /// Why there is no summary (see [`Results::union_error`]): nothing is to be printed.
+    #[serde(skip)]
+    pub union_error: Option<String>,
 }
 
 fn files_as_map<S: Serializer>(files: &[FileStats], s: S) -> Result<S::Ok, S::Error> {
@@ -96,6 +101,7 @@ impl Report {
             mut errors,
             mut skipped,
             union_ip,
+            union_error,
         } = results;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -117,6 +123,7 @@ impl Report {
             executor,
             // One decimal is all the precision a wall-clock figure has.
             elapsed_ms: (elapsed_ms * 10.0).round() / 10.0,
+            union_error,
         }
     }
 }
@@ -252,6 +259,7 @@ mod tests {
             )],
             skipped: vec![Skipped::new("error.log", "not an access log (0 of 9)")],
             union_ip: 1001,
+            union_error: None,
         };
         let executor = ExecutorInfo {
             name: "serial".into(),
