@@ -105,23 +105,30 @@ impl ShardedKeySet {
     }
 }
 
-/// The union of every file's keys. The first file's set is kept whole, as it came (a run of
-/// one file, the usual big one, never holds its keys twice); the others' keys go into shards,
-/// and the union's size is the first set's plus the shards' keys it lacks.
+/// The union of every file's keys. The first whole file's set is kept as it came, until a
+/// second one arrives (a run of one file, the usual big one, never holds its keys twice); then
+/// both go into shards. Chunked files' shards go straight into the shards, and the union's
+/// size is the kept set's plus the shards' keys it lacks.
 #[derive(Debug, Default)]
 struct Union {
     first: Mutex<Option<KeySet>>,
+    /// A set was kept once: later ones go into the shards.
+    kept_one: AtomicBool,
     rest: ShardedKeySet,
 }
 
 impl Union {
     fn absorb(&self, keys: KeySet) {
         let mut first = lock(&self.first);
-        if first.is_none() {
+        if !self.kept_one.swap(true, Ordering::Relaxed) {
             *first = Some(keys);
             return;
         }
+        let kept = first.take();
         drop(first);
+        if let Some(kept) = kept {
+            self.rest.absorb(kept);
+        }
         self.rest.absorb(keys);
     }
 
@@ -629,5 +636,22 @@ mod tests {
         assert_eq!((a.len(), b.len()), (0, 5));
         assert_eq!(b.take_shards().iter().map(KeySet::len).sum::<usize>(), 5);
         assert_eq!(b.len(), 0);
+    }
+
+    #[test]
+    fn the_union_keeps_one_set_whole_and_counts_each_key_once() {
+        let u = Union::default();
+        u.absorb(count(b"1.1.1.1\n2001:db8::1\nlong-key-0123456789abcdef\n").keys);
+        assert!(lock(&u.first).is_some());
+        // A chunked file's shards join the union beside the kept set, overlapping it.
+        let chunked = ShardedKeySet::default();
+        chunked.absorb(count(b"1.1.1.1\n5.5.5.5\n2001:db8::1\n").keys);
+        chunked.drain_into(&u.rest);
+        assert_eq!(u.len(), 4);
+        // A second whole file: both go into the shards.
+        u.absorb(count(b"long-key-0123456789abcdef\n6.6.6.6\n").keys);
+        assert!(lock(&u.first).is_none());
+        assert_eq!((u.len(), u.rest.len()), (5, 5));
+        assert!(!u.out_of_memory());
     }
 }
