@@ -94,7 +94,7 @@ pub struct RunArgs {
     #[arg(short = 'e', long, value_enum, default_value_t = ExecutorArg::Threads)]
     pub executor: ExecutorArg,
 
-    /// Number of workers [default: number of CPUs].
+    /// Number of workers, at most one per job [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
 
@@ -328,7 +328,7 @@ pub struct MergeArgs {
     #[arg(long, requires = "bucket")]
     pub text: bool,
 
-    /// Threads to merge with [default: number of CPUs].
+    /// Threads to merge with, at most one per partial or union shard [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
 

@@ -429,3 +429,42 @@ fn invalid_utf8_and_awkward_lines_are_counted_by_the_classic_rules() {
         .unwrap()
         .contains("not an access log"));
 }
+
+/// `-j` means what it says: never more workers than there are jobs, whatever is asked
+/// (`-j 100000` on two files once started 10,000+ threads and did not finish in a minute).
+#[test]
+fn a_huge_jobs_count_starts_only_as_many_workers_as_there_are_jobs() {
+    let dir = fixture();
+    let serial = json(&output(
+        logcount().arg(dir.path()).args(["-e", "serial", "--json"]),
+    ));
+    common::for_each_parallel_executor(|e| {
+        let out = output(
+            logcount()
+                .arg(dir.path())
+                .args(e.with(&["-j", "100000", "--json"])),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v = json(&out);
+        assert_eq!(common::agreed(&v), common::agreed(&serial));
+        assert_eq!(v["executor"]["jobs"], 2, "two files, two jobs: {v}");
+    });
+    let part = dir.path().join("all.part");
+    let out = output(
+        logcount()
+            .args(["partial", "--slice", "0/1", "-q", "-j", "4294967295", "-o"])
+            .arg(&part)
+            .arg(dir.path()),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = output(
+        logcount()
+            .arg("merge")
+            .arg(&part)
+            .args(["-j", "4294967295", "--json"]),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(common::agreed(&v), common::agreed(&serial));
+    assert!(v["executor"]["jobs"].as_u64().unwrap() <= 64, "{v}");
+}

@@ -18,8 +18,16 @@ use crate::settings::MergeSettings;
 pub fn run(settings: MergeSettings) -> ExitStatus {
     let started = Instant::now();
     diag::set_quiet(settings.quiet);
+    // No more threads than there is work for: the sources read in parallel, then the union's
+    // shards (`-j 4294967295` starts a handful, not billions).
+    let jobs = settings.jobs.min(
+        settings
+            .partials
+            .len()
+            .max(1 << logcount::count::SHARD_BITS),
+    );
     let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.jobs)
+        .num_threads(jobs)
         .thread_name(|i| format!("logcount-merge-{i}"))
         .build()
     {
@@ -122,7 +130,7 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
 
     let info = ExecutorInfo {
         name: "merge".into(),
-        jobs: settings.jobs,
+        jobs,
         start_method: None,
     };
     let report = merged.report(info, started.elapsed().as_secs_f64() * 1e3);

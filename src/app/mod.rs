@@ -93,6 +93,14 @@ fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor
     for s in &plan.skipped {
         note_skipped(s);
     }
+    // `-j` is at most the plan's jobs: never more threads, processes or open files than
+    // there is work for (`-j 100000` on five files starts five), and reports say so.
+    let jobs = run.jobs.min(plan.jobs.len()).max(1);
+    let executor = if jobs < run.jobs {
+        run.executor.build(jobs, run.start_method)
+    } else {
+        executor
+    };
     (executor, plan)
 }
 
