@@ -98,8 +98,8 @@ pub struct RunArgs {
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
 
-    /// How `-e procpool` starts its workers: fork this process, or spawn this program again
-    /// [default: fork on Linux].
+    /// How `-e procpool` starts its workers: fork this process, spawn this program again, or
+    /// have a fork server (forked at the start) fork each one [default: fork on Linux].
     #[arg(long, value_enum, value_name = "METHOD")]
     pub start_method: Option<StartMethodArg>,
 
@@ -371,6 +371,9 @@ pub enum StartMethodArg {
     Fork,
     /// Run this program's own binary again as a hidden worker command.
     Spawn,
+    /// A server process, forked when the pool starts, forks each worker on request: every
+    /// worker, a retry's too, comes from a process with one thread, and none is spawned.
+    Forkserver,
 }
 
 impl From<StartMethodArg> for StartMethod {
@@ -378,6 +381,7 @@ impl From<StartMethodArg> for StartMethod {
         match arg {
             StartMethodArg::Fork => StartMethod::Fork,
             StartMethodArg::Spawn => StartMethod::Spawn,
+            StartMethodArg::Forkserver => StartMethod::Forkserver,
         }
     }
 }

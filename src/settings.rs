@@ -245,6 +245,10 @@ pub const BENCH_EXECUTORS: &[BenchExecutor] = &[
         "procpool-spawn",
         &["-e", "procpool", "--start-method", "spawn"],
     ),
+    BenchExecutor::with_jobs(
+        "procpool-forkserver",
+        &["-e", "procpool", "--start-method", "forkserver"],
+    ),
 ];
 
 /// Parses one `bench --executors` name.

@@ -294,7 +294,8 @@ fn a_job_whose_worker_dies_once_is_retried_on_a_fresh_worker_and_counted() {
             let args = executor.with(&["-j", jobs, "--chunk-size", "1K"]);
             for fault in ["die-once-on:b.log", "die-once-on:.log"] {
                 let (out, v) = count(dir.path(), &args, Some(fault));
-                assert!(out.status.success(), "{fault} {args:?}");
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(out.status.success(), "{fault} {args:?}: {err}");
                 assert_eq!(agreed(&v), agreed(&want));
                 // With -j 3 the parent merges on a second thread, so the retry's worker is
                 // spawned: quietly, and the run still reports the method asked for.
@@ -304,6 +305,30 @@ fn a_job_whose_worker_dies_once_is_retried_on_a_fresh_worker_and_counted() {
             }
         }
     });
+}
+
+/// A fork server that is gone when a worker is asked of it (here it leaves after serving one,
+/// through the fault hook): the run goes on with spawned workers, says so in one line, and
+/// counts everything — also the job whose worker died and is retried.
+#[test]
+fn a_fork_server_that_dies_leaves_the_run_to_spawned_workers() {
+    let dir = fixture();
+    let want = count(dir.path(), executor("serial").args, None).1;
+    let pool = executor("procpool-forkserver");
+    for jobs in ["1", "3"] {
+        let args = pool.with(&["-j", jobs, "--chunk-size", "1K"]);
+        let fault = "forkserver-exit-after:1,die-once-on:b.log";
+        let (out, v) = count(dir.path(), &args, Some(fault));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        assert_eq!(agreed(&v), agreed(&want));
+        assert_eq!(v["executor"]["start_method"], "spawn", "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("the fork server failed") && err.contains("spawning workers instead"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -469,9 +494,11 @@ fn start_endless_run(
             .env(FAULT_ENV, "hang-on:.log"),
     );
     let pid = child.id();
+    // Two workers, and the fork server beside them with that start method: each must go.
+    let expected = 2 + usize::from(executor.contains(&"forkserver"));
     let workers = wait_for("two workers", TWENTY_SECONDS, || {
         let c = children_of(pid);
-        (c.len() == 2).then_some(c)
+        (c.len() == expected).then_some(c)
     });
     (child, workers, Vec::new())
 }

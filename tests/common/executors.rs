@@ -41,6 +41,11 @@ pub const EXECUTORS: &[Executor] = &[
         args: &["-e", "procpool", "--start-method", "spawn"],
         takes_jobs: true,
     },
+    Executor {
+        name: "procpool-forkserver",
+        args: &["-e", "procpool", "--start-method", "forkserver"],
+        takes_jobs: true,
+    },
 ];
 
 impl Executor {

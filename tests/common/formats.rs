@@ -91,6 +91,8 @@ pub struct Log {
     /// Whether detection must find `format`: its sample (the first 100 non-blank lines, all
     /// well inside the first 64 KiB here) has at least a tenth of lines that read.
     pub detected: bool,
+    /// It has no line but blank ones: counted, with nothing in it and no format.
+    pub blank: bool,
 }
 
 /// One piece of a random log.
@@ -140,6 +142,7 @@ pub fn formatted_log() -> impl Strategy<Value = Log> {
                 malformed: 0,
                 clients: BTreeSet::new(),
                 detected: false,
+                blank: false,
             };
             let mut sampled: Vec<bool> = header(format).lines().map(|_| true).collect();
             for (i, (piece, crlf)) in pieces.iter().enumerate() {
@@ -168,6 +171,7 @@ pub fn formatted_log() -> impl Strategy<Value = Log> {
             sampled.truncate(100);
             let read = sampled.iter().filter(|&&r| r).count();
             log.detected = read > 0 && read * 10 >= sampled.len();
+            log.blank = sampled.is_empty();
             log
         })
 }

@@ -47,7 +47,7 @@ pub(super) fn start(parent: Pid) -> io::Result<WorkerProc> {
 /// error number added (`EMFILE` under a low open-file limit).
 pub(super) const EXIT_SETUP: i32 = 150;
 
-fn setup_failed_status(e: &io::Error) -> i32 {
+pub(super) fn setup_failed_status(e: &io::Error) -> i32 {
     match e.raw_os_error() {
         Some(errno) if (1..100).contains(&errno) => EXIT_SETUP + errno,
         _ => worker::EXIT_PANIC,
@@ -64,7 +64,7 @@ pub(super) fn setup_error(code: i32) -> Option<io::Error> {
 /// In the child: `jobs` becomes fd 0, `answers` fd 1, and every fd above 2 is closed. No new
 /// descriptor is needed unless `answers` is fd 0 (a parent started with stdin closed): under
 /// a low open-file limit there may be none to spare.
-fn into_stdio(jobs: RawFd, mut answers: RawFd) -> io::Result<()> {
+pub(super) fn into_stdio(jobs: RawFd, mut answers: RawFd) -> io::Result<()> {
     // SAFETY: plain descriptor calls on descriptors this child owns; nothing else in the
     // child uses the descriptors being replaced or closed.
     unsafe {

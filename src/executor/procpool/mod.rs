@@ -4,7 +4,7 @@
 //!   (handshake with protocol version and build id, job batches, progress, results with
 //!   `Counts` in the compact [`crate::codec`] encoding).
 //! - `worker`: the worker's loop, the same for both start methods.
-//! - `fork` / `spawn`: the two ways to start a worker.
+//! - `fork` / `spawn` / `forkserver`: the three ways to start a worker.
 //! - `schedule`: which jobs wait, which each worker holds, and what a worker's death costs
 //!   (no I/O: every state a worker can die in is unit-tested there).
 //! - `pool`: the parent, one thread multiplexing every pipe with `poll`, handing each result
@@ -13,6 +13,7 @@
 //! - `signal_pipe`: Ctrl-C and SIGTERM as bytes on a pipe the parent's loop watches.
 
 mod fork;
+mod forkserver;
 mod pool;
 mod schedule;
 mod signal_pipe;
@@ -40,6 +41,9 @@ pub enum StartMethod {
     Fork,
     /// Run this program's own binary again as a hidden worker command.
     Spawn,
+    /// Ask a server process, forked when the pool starts, to fork each worker: every worker
+    /// comes from a process with one thread, also a retry's (which `fork` must spawn).
+    Forkserver,
 }
 
 impl Default for StartMethod {
@@ -57,6 +61,7 @@ impl StartMethod {
         match self {
             StartMethod::Fork => "fork",
             StartMethod::Spawn => "spawn",
+            StartMethod::Forkserver => "forkserver",
         }
     }
 }

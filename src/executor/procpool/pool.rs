@@ -27,6 +27,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpid, Pid};
 
+use super::forkserver::ForkServer;
 use super::schedule::{Death, Held, Schedule};
 use super::signal_pipe::SignalPipe;
 use super::wire::{self, FrameBuf, Hello, JobSpec, Kind, WireError};
@@ -205,6 +206,8 @@ pub(super) struct Pool<'a, 'r> {
     merging: Option<mpsc::Sender<(usize, Encoded)>>,
     /// The signal that ended the run, once every worker is gone.
     stopped: Option<Signal>,
+    /// The fork server, with `--start-method forkserver`, while it serves.
+    server: Option<ForkServer>,
 }
 
 impl<'a, 'r> Pool<'a, 'r> {
@@ -248,6 +251,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             warned_threads: false,
             merging: None,
             stopped: None,
+            server: None,
         }
     }
 
@@ -264,6 +268,35 @@ impl<'a, 'r> Pool<'a, 'r> {
         if self.schedule.unresolved() == 0 && self.streams.is_empty() {
             return Ok(());
         }
+        if self.method == StartMethod::Forkserver {
+            self.start_server();
+        }
+        let ran = self.run_started();
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+        ran
+    }
+
+    /// Forks the fork server while this is the only thread (or falls back to spawn).
+    fn start_server(&mut self) {
+        let started = if other_threads() {
+            Err(io::Error::other("this process has other threads"))
+        } else {
+            ForkServer::start(self.me)
+        };
+        match started {
+            Ok(server) => self.server = Some(server),
+            Err(e) => {
+                diag::warn(format_args!(
+                    "cannot start the fork server ({e}): spawning workers instead"
+                ));
+                self.method = StartMethod::Spawn;
+            }
+        }
+    }
+
+    fn run_started(&mut self) -> Result<(), Interrupted> {
         let signals = match SignalPipe::install() {
             Ok(s) => s,
             Err(e) => {
@@ -500,6 +533,21 @@ impl<'a, 'r> Pool<'a, 'r> {
         let worker = match method {
             StartMethod::Fork => fork::start(self.me)?,
             StartMethod::Spawn => spawn::start(self.me)?,
+            StartMethod::Forkserver => match self.server.as_ref().map(ForkServer::worker) {
+                Some(Ok(worker)) => worker,
+                Some(Err(e)) => {
+                    // A server that died or cannot fork: the run goes on with spawned workers.
+                    diag::warn(format_args!(
+                        "the fork server failed ({e}): spawning workers instead"
+                    ));
+                    self.method = StartMethod::Spawn;
+                    if let Some(server) = self.server.take() {
+                        server.stop();
+                    }
+                    spawn::start(self.me)?
+                }
+                None => spawn::start(self.me)?,
+            },
         };
         let pid = worker.pid;
         match Slot::new(worker) {
@@ -685,8 +733,11 @@ impl<'a, 'r> Pool<'a, 'r> {
             // of it started. Its jobs go back to the queue and workers are spawned from now on.
             let slot = self.slots.swap_remove(i);
             self.schedule.returned(slot.held);
-            if self.method == StartMethod::Fork {
+            if self.method != StartMethod::Spawn {
                 self.method = StartMethod::Spawn;
+                if let Some(server) = self.server.take() {
+                    server.stop();
+                }
                 diag::warn(format_args!(
                     "a forked worker could not set up its pipes ({e}): spawning workers instead"
                 ));

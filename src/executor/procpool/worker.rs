@@ -32,7 +32,7 @@ const PROGRESS_EVERY: u64 = 4 << 20;
 const FLUSH_AT: usize = 256 << 10;
 
 /// Exit status of a worker that could not talk to its parent.
-const EXIT_PROTOCOL: i32 = 2;
+pub(super) const EXIT_PROTOCOL: i32 = 2;
 /// Exit status of a worker that panicked.
 pub(super) const EXIT_PANIC: i32 = 101;
 
@@ -57,15 +57,12 @@ pub(super) fn run(parent: Option<Pid>) -> i32 {
             return EXIT_PROTOCOL;
         }
     }
-    let faults = match std::env::var(FAULT_ENV) {
-        Ok(spec) => match Faults::parse(&spec) {
-            Ok(f) => f,
-            Err(e) => {
-                crate::diag::warn(format_args!("worker: {FAULT_ENV}: {e}"));
-                return EXIT_PROTOCOL;
-            }
-        },
-        Err(_) => Faults::default(),
+    let faults = match Faults::from_env() {
+        Ok(f) => f,
+        Err(e) => {
+            crate::diag::warn(format_args!("worker: {FAULT_ENV}: {e}"));
+            return EXIT_PROTOCOL;
+        }
     };
     // SAFETY: fds 0 and 1 are this process's protocol pipes, owned by nobody else here.
     // They are never closed before the process ends (not even while a panic unwinds), so the
@@ -233,6 +230,8 @@ pub struct Faults {
     bad_hello: bool,
     gate: Option<std::path::PathBuf>,
     gate_passed: std::cell::Cell<bool>,
+    /// For the fork server, not workers: it leaves after serving this many workers.
+    pub(super) server_exit_after: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,6 +245,14 @@ enum Fault {
 }
 
 impl Faults {
+    /// The faults [`FAULT_ENV`] asks for (none when it is not set).
+    pub(super) fn from_env() -> Result<Faults, String> {
+        match std::env::var(FAULT_ENV) {
+            Ok(spec) => Faults::parse(&spec),
+            Err(_) => Ok(Faults::default()),
+        }
+    }
+
     pub fn parse(spec: &str) -> Result<Faults, String> {
         let mut faults = Faults::default();
         for item in spec.split(',').filter(|s| !s.is_empty()) {
@@ -258,6 +265,13 @@ impl Faults {
                 .ok_or_else(|| format!("`{item}`: expected KIND:TEXT"))?;
             if name == "gate" {
                 faults.gate = Some(text.into());
+                continue;
+            }
+            if name == "forkserver-exit-after" {
+                let n = text
+                    .parse()
+                    .map_err(|_| format!("`{item}`: expected a count"))?;
+                faults.server_exit_after = Some(n);
                 continue;
             }
             let fault = match name {
