@@ -37,7 +37,7 @@ fn executors_bench(c: &mut Criterion) {
         seed: 5,
         unique: 300_000,
     };
-    let data = generate(dir.path(), &opts).expect("generate bench data");
+    let data = generate(dir.path(), &opts, false).expect("generate bench data");
     let args: Vec<PathBuf> = vec![dir.path().to_path_buf()];
 
     let mut group = c.benchmark_group("executors/8x100k");

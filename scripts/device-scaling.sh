@@ -8,8 +8,8 @@ E=${EXECUTORS:+-e $EXECUTORS}
 J=${JOBS:-1,2,4,8,16}
 D=/tmp/bd
 nproc; lscpu | grep -E "Model name|^CPU\(s\)|L3"; free -g | head -2
-$B gen $D/eight --files 8 --lines 1000000 --seed 5 2>&1 | tail -1
-$B gen $D/big1g --files 1 --lines 7000000 --seed 3 2>&1 | tail -1
+$B gen $D/eight --files 8 --lines 1000000 --seed 5 --force 2>&1 | tail -1
+$B gen $D/big1g --files 1 --lines 7000000 --seed 3 --force 2>&1 | tail -1
 cat $D/eight/* $D/big1g/* > /dev/null
 for i in 1 2 3 4 5; do
   s=$(date +%s%N); wc -l $D/eight/* > /dev/null; e=$(date +%s%N)

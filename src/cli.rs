@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::settings::{
     self, BenchExecutor, BenchFormat, BenchSettings, CountSettings, GenSettings, MergeSettings,
@@ -66,6 +66,13 @@ pub enum Command {
     Partial(PartialArgs),
     /// Merge partial results into exactly the report a direct run prints.
     Merge(MergeArgs),
+    /// Print a completion script for a shell (`logcount completions bash > ~/.local/share/bash-completion/completions/logcount`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, as roff (`logcount man > logcount.1; man -l logcount.1`).
+    Man,
 }
 
 /// Options of the main job: counting.
@@ -170,6 +177,10 @@ pub struct GenArgs {
     /// Number of distinct clients to draw from.
     #[arg(long, default_value_t = 300_000)]
     pub unique: u64,
+
+    /// Replace files that exist (without it, an existing access-NNNN.log is an error).
+    #[arg(long)]
+    pub force: bool,
 }
 
 const BENCH_EXAMPLES: &str = "\
@@ -461,6 +472,32 @@ impl RunArgs {
 }
 
 impl Cli {
+    /// Parses this process's arguments. A usage error is clap's (its format, exit 2), with a
+    /// tip when the first word is both a subcommand and a path here (`logcount gen` with a
+    /// directory `gen`: the subcommand wins, and the path must be written `./gen`).
+    pub fn parse_args() -> Cli {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        match Cli::try_parse_from(&args) {
+            Ok(cli) => cli,
+            Err(e) => {
+                let word = args.get(1).and_then(|w| w.to_str());
+                let shadowed = word.filter(|w| {
+                    Cli::command().find_subcommand(w).is_some() && std::path::Path::new(w).exists()
+                });
+                match shadowed {
+                    Some(word) if e.use_stderr() => {
+                        let _ = e.print();
+                        eprintln!(
+                            "\ntip: `{word}` is also a path here; to count it, write `./{word}`"
+                        );
+                        std::process::exit(2);
+                    }
+                    _ => e.exit(),
+                }
+            }
+        }
+    }
+
     /// What the command line asks for, validated.
     pub fn into_settings(self) -> Result<Settings, UsageError> {
         Ok(match self.command {
@@ -511,10 +548,23 @@ impl Cli {
                     seed: g.seed,
                     unique: g.unique.max(1),
                 },
+                force: g.force,
             }),
             Some(Command::Worker(w)) => Settings::Worker {
                 parent_pid: w.parent_pid,
             },
+            Some(Command::Completions { shell }) => {
+                let mut out = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "logcount", &mut out);
+                Settings::Print(out)
+            }
+            Some(Command::Man) => {
+                let mut out = Vec::new();
+                clap_mangen::Man::new(Cli::command())
+                    .render(&mut out)
+                    .expect("rendering into memory");
+                Settings::Print(out)
+            }
         })
     }
 }
@@ -522,7 +572,6 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn definitions_are_consistent() {

@@ -38,14 +38,32 @@ pub struct GenSummary {
     pub bytes: u64,
 }
 
-/// Writes `files` files named access-0000.log, access-0001.log, ... into `dir` (created if missing).
-pub fn generate(dir: &Path, opts: &GenOptions) -> io::Result<GenSummary> {
+/// The name of file `index` of a generated set.
+pub fn file_name(index: usize) -> String {
+    format!("access-{index:04}.log")
+}
+
+/// Writes `files` files named access-0000.log, access-0001.log, ... into `dir` (created if
+/// missing). Unless `overwrite`, a file that exists already is an error (`AlreadyExists`),
+/// found before anything is written.
+pub fn generate(dir: &Path, opts: &GenOptions, overwrite: bool) -> io::Result<GenSummary> {
     fs::create_dir_all(dir)?;
+    if !overwrite {
+        if let Some(index) = (0..opts.files).find(|&i| dir.join(file_name(i)).exists()) {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists already: use --force to overwrite",
+                    file_name(index)
+                ),
+            ));
+        }
+    }
     let written = (0..opts.files)
         .into_par_iter()
         .map(|index| {
-            let path = dir.join(format!("access-{index:04}.log"));
-            let bytes = write_file(&path, opts, index)?;
+            let path = dir.join(file_name(index));
+            let bytes = write_file(&path, opts, index, overwrite)?;
             Ok((path, bytes))
         })
         .collect::<io::Result<Vec<(PathBuf, u64)>>>()?;
@@ -65,9 +83,14 @@ pub fn generate_file_bytes(opts: &GenOptions, index: usize) -> Vec<u8> {
 }
 
 /// Streams one file in fixed-size chunks so memory stays flat however many lines are asked for.
-fn write_file(path: &Path, opts: &GenOptions, index: usize) -> io::Result<u64> {
+fn write_file(path: &Path, opts: &GenOptions, index: usize, overwrite: bool) -> io::Result<u64> {
     const CHUNK: usize = 4 << 20;
-    let mut file = File::create(path)?;
+    let mut file = if overwrite {
+        File::create(path)?
+    } else {
+        // Checked above; a file that appeared since is still not replaced.
+        File::create_new(path)?
+    };
     let mut gen = FileGen::new(opts, index);
     let mut buf = Vec::with_capacity(CHUNK + 1024);
     let mut total = 0u64;
@@ -1003,7 +1026,7 @@ mod tests {
             seed: 11,
             unique: 500,
         };
-        let summary = generate(&target, &o).unwrap();
+        let summary = generate(&target, &o, false).unwrap();
         assert_eq!(summary.lines, 3_000);
         let mut total = 0;
         for (i, path) in summary.files.iter().enumerate() {
@@ -1015,7 +1038,12 @@ mod tests {
         assert_eq!(summary.files.len(), 3);
         assert_eq!(summary.bytes, total);
 
-        let empty = generate(&target, &GenOptions { files: 0, ..o }).unwrap();
+        let empty = generate(&target, &GenOptions { files: 0, ..o }, false).unwrap();
+        // Existing files are kept unless overwriting is asked for.
+        let again = generate(&target, &o, false).unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::AlreadyExists);
+        assert!(again.to_string().contains("access-0000.log exists already"));
+        assert_eq!(generate(&target, &o, true).unwrap(), summary);
         assert!(empty.files.is_empty() && empty.bytes == 0 && empty.lines == 0);
     }
 
@@ -1024,7 +1052,7 @@ mod tests {
         // Crosses the 4 MiB chunk boundary used when writing to disk.
         let dir = tempfile::tempdir().unwrap();
         let o = opts(40_000, 13, 300_000);
-        let summary = generate(dir.path(), &o).unwrap();
+        let summary = generate(dir.path(), &o, false).unwrap();
         assert!(summary.bytes > 4 << 20);
         assert_eq!(
             fs::read(&summary.files[0]).unwrap(),

@@ -4,10 +4,8 @@ mod app;
 mod cli;
 mod settings;
 
-use clap::Parser;
-
 fn main() {
-    let status = match cli::Cli::parse().into_settings() {
+    let status = match cli::Cli::parse_args().into_settings() {
         Ok(settings) => app::run(settings),
         Err(usage) => {
             logcount::diag::warn(usage);

@@ -44,6 +44,8 @@ pub enum Settings {
     Worker {
         parent_pid: Option<u32>,
     },
+    /// Print these bytes (a completion script, the man page) and exit.
+    Print(Vec<u8>),
 }
 
 /// How a run counts: the settings shared by counting and `partial`.
@@ -193,6 +195,8 @@ impl MergeSettings {
 pub struct GenSettings {
     pub dir: PathBuf,
     pub options: GenOptions,
+    /// Replace files that exist (`--force`).
+    pub force: bool,
 }
 
 /// Output formats of `bench`.

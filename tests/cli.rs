@@ -196,6 +196,34 @@ fn gen_sizes_out_of_bounds_are_usage_errors_not_panics() {
 }
 
 #[test]
+fn gen_keeps_existing_files_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--files", "2", "--lines", "10"];
+    let first = output(logcount().arg("gen").arg(dir.path()).args(args));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let mine = dir.path().join("access-0001.log");
+    std::fs::write(&mine, b"mine\n").unwrap();
+    let again = output(logcount().arg("gen").arg(dir.path()).args(args));
+    assert_eq!(again.status.code(), Some(1));
+    let err = stderr(&again);
+    assert!(
+        err.contains("access-0000.log exists already: use --force"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read(&mine).unwrap(), b"mine\n", "nothing replaced");
+    let forced = output(
+        logcount()
+            .arg("gen")
+            .arg(dir.path())
+            .args(args)
+            .arg("--force"),
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_ne!(std::fs::read(&mine).unwrap(), b"mine\n");
+}
+
+#[test]
 fn the_progress_bar_keeps_ticking_while_input_stalls() {
     // A terminal for stderr, from util-linux's `script`; skipped without it.
     if std::process::Command::new("script")
@@ -467,4 +495,111 @@ fn a_huge_jobs_count_starts_only_as_many_workers_as_there_are_jobs() {
     let v = json(&out);
     assert_eq!(common::agreed(&v), common::agreed(&serial));
     assert!(v["executor"]["jobs"].as_u64().unwrap() <= 64, "{v}");
+}
+
+/// Completion scripts and the man page come from the clap definitions themselves.
+#[test]
+fn completions_for_every_shell_and_a_man_page_that_renders() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = output(logcount().args(["completions", shell]));
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("logcount")
+                && script.contains("partial")
+                && script.contains("executor"),
+            "{shell}: {script}"
+        );
+    }
+    let out = output(logcount().args(["completions", "tcsh"]));
+    assert_eq!(out.status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("logcount.1");
+    let out = output(logcount().arg("man"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.starts_with(b".ie") || out.stdout.starts_with(b".TH"));
+    std::fs::write(&page, &out.stdout).unwrap();
+    // Rendered as a reader would see it (`man -l`, from man-db: .ci/run installs it).
+    let shown = Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANWIDTH", "80")
+        .env("MANPAGER", "cat")
+        .output()
+        .expect("man (man-db) is installed");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    for wanted in [
+        "NAME",
+        "SYNOPSIS",
+        "Count requests and unique client",
+        "--executor",
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in:\n{text}");
+    }
+}
+
+#[test]
+fn an_empty_directory_gets_a_note_and_the_table_lists_what_failed() {
+    let dir = fixture();
+    let empty = dir.path().join("empty/nested");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = output(
+        logcount()
+            .arg(dir.path().join("empty"))
+            .args(["--format", "csv"]),
+    );
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("no input files under"), "{err}");
+    let quiet = output(
+        logcount()
+            .arg(dir.path().join("empty"))
+            .args(["--format", "csv", "-q"]),
+    );
+    assert!(stderr(&quiet).is_empty());
+    // A directory with logs gets no such note.
+    let out = output(logcount().arg(dir.path()).args(["--format", "csv"]));
+    assert!(!stderr(&out).contains("no input files"), "{}", stderr(&out));
+
+    // The table ends with the footer (a time for people) and the inputs that failed.
+    let gone = dir.path().join("gone.log");
+    let out = output(
+        logcount()
+            .arg(dir.path().join("a.log"))
+            .arg(&gone)
+            .args(["--format", "table"]),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    let n = lines.len();
+    assert!(lines[n - 3].contains(" ms, 1 error"), "{table}");
+    assert_eq!(lines[n - 2], "errors:", "{table}");
+    assert_eq!(
+        lines[n - 1],
+        format!(
+            "  {}: No such file or directory (os error 2)",
+            key(dir.path(), "gone.log")
+        ),
+    );
+}
+
+#[test]
+fn a_subcommand_word_that_is_also_a_directory_gets_a_tip() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("gen")).unwrap();
+    let out = output(logcount().arg("gen").current_dir(dir.path()));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("to count it, write `./gen`"), "{err}");
+    // Elsewhere, the plain usage error.
+    let out = output(logcount().arg("gen"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("tip: `gen`"));
 }

@@ -11,7 +11,7 @@ use crate::settings::GenSettings;
 
 pub fn run(settings: GenSettings) -> ExitStatus {
     let started = Instant::now();
-    match logcount::gen::generate(&settings.dir, &settings.options) {
+    match logcount::gen::generate(&settings.dir, &settings.options, settings.force) {
         Ok(summary) => {
             let secs = started.elapsed().as_secs_f64();
             let mb_s = summary.bytes as f64 / 1e6 / secs.max(1e-9);

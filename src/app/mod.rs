@@ -70,6 +70,14 @@ pub fn run(settings: Settings) -> ExitStatus {
         Settings::Worker { parent_pid } => {
             ExitStatus::worker(logcount::executor::procpool::worker_main(parent_pid))
         }
+        Settings::Print(bytes) => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            output::stdout_done(
+                out.write_all(&bytes).and_then(|()| out.flush()),
+                ExitStatus::OK,
+            )
+        }
     }
 }
 
@@ -93,6 +101,7 @@ fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor
     for s in &plan.skipped {
         note_skipped(s);
     }
+    note_empty_directories(paths, &plan);
     // `-j` is at most the plan's jobs: never more threads, processes or open files than
     // there is work for (`-j 100000` on five files starts five), and reports say so.
     let jobs = run.jobs.min(plan.jobs.len()).max(1);
@@ -102,6 +111,27 @@ fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor
         executor
     };
     (executor, plan)
+}
+
+/// A note for each directory argument that held nothing to count (not even a file skipped),
+/// so an empty result is never a mystery.
+fn note_empty_directories(paths: &[std::path::PathBuf], plan: &Plan) {
+    use logcount::input::Source;
+    for dir in paths.iter().filter(|p| p.is_dir()) {
+        let shown = logcount::input::display(dir);
+        let found = plan
+            .inputs
+            .iter()
+            .any(|i| matches!(&i.source, Source::File(p) if p.starts_with(dir)))
+            || plan.skipped.iter().any(|s| s.path.starts_with(&shown))
+            || plan.errors.iter().any(|e| e.path.starts_with(&shown));
+        if !found {
+            diag::note(format_args!(
+                "no input files under {}",
+                diag::escape_controls(&shown)
+            ));
+        }
+    }
 }
 
 /// An input's error, on stderr.

@@ -211,6 +211,18 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// Bytes in binary units with one decimal (`1.4 MiB`).
+/// A wall time for people: `840.3 ms`, `3.3 s`, `2 min 05 s`.
+pub fn human_duration(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        let secs = (ms / 1000.0).round() as u64;
+        format!("{} min {:02} s", secs / 60, secs % 60)
+    }
+}
+
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
     if n < 1024 {
@@ -228,6 +240,15 @@ pub fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_like_a_person_says_them() {
+        assert_eq!(human_duration(0.04), "0.0 ms");
+        assert_eq!(human_duration(840.34), "840.3 ms");
+        assert_eq!(human_duration(3287.9), "3.3 s");
+        assert_eq!(human_duration(59_940.0), "59.9 s");
+        assert_eq!(human_duration(125_200.0), "2 min 05 s");
+    }
     use crate::format::{Body, Prefix};
 
     fn sample() -> Report {
@@ -378,6 +399,8 @@ mod tests {
                 "------------------------------------------------------------------------",
                 "TOTAL (2 files)                1,234,570       1,001          1  4.8 MiB",
                 "serial ×1 in 12.3 ms, 1 error, 1 skipped",
+                "errors:",
+                "  missing.log: No such file or directory (os error 2)",
             ]
         );
     }

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{human_bytes, thousands, Exporter, Report};
+use super::{human_bytes, human_duration, thousands, Exporter, Report};
 
 pub struct TableExporter;
 
@@ -58,9 +58,20 @@ impl Exporter for TableExporter {
             .unwrap_or_default();
         writeln!(
             out,
-            "{}{method} ×{} in {:.1} ms{errors}",
-            e.name, e.jobs, report.elapsed_ms
-        )
+            "{}{method} ×{} in {}{errors}",
+            e.name,
+            e.jobs,
+            human_duration(report.elapsed_ms)
+        )?;
+        // What failed, where a reader of the table looks last (stderr had it as it happened).
+        if !report.errors.is_empty() {
+            writeln!(out, "errors:")?;
+            for e in &report.errors {
+                let path = crate::diag::escape_controls(&e.path);
+                writeln!(out, "  {path}: {}", crate::diag::escape_controls(&e.error))?;
+            }
+        }
+        Ok(())
     }
 }
 
