@@ -92,6 +92,11 @@ pub struct CountArgs {
     /// Same as `--format json`.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    /// Colour the table (bold header and totals, red errors) and warnings: `auto` on a
+    /// terminal unless NO_COLOR is set. JSON, CSV and NDJSON are never coloured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
 }
 
 /// How a run counts: the options shared by counting and `partial`.
@@ -374,6 +379,24 @@ impl From<ExecutorArg> for ExecutorKind {
     }
 }
 
+/// `--color` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for settings::ColorChoice {
+    fn from(arg: ColorArg) -> Self {
+        match arg {
+            ColorArg::Auto => settings::ColorChoice::Auto,
+            ColorArg::Always => settings::ColorChoice::Always,
+            ColorArg::Never => settings::ColorChoice::Never,
+        }
+    }
+}
+
 /// `--start-method` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum StartMethodArg {
@@ -505,6 +528,7 @@ impl Cli {
                 let c = self.count;
                 Settings::Count(CountSettings {
                     format: format(c.json, c.format),
+                    color: c.color.into(),
                     paths: c.paths,
                     run: c.run.settings()?,
                 })

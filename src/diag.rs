@@ -11,6 +11,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Red, for a warning's line on a terminal.
+const RED: &str = "\x1b[31m";
+const RESET: &str = "\x1b[0m";
+
+/// Whether warnings are coloured (stderr is a terminal and colour is wanted: `--color`).
+pub fn set_color(color: bool) {
+    COLOR.store(color, Ordering::Relaxed);
+}
 
 /// Runs a closure that writes to stderr with whatever is drawn there out of the way.
 pub type Suspender = Box<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
@@ -35,7 +45,17 @@ pub fn set_suspender(suspender: Option<Suspender>) {
 /// Writes one diagnostic line on stderr: something the user must see (an input that failed, a
 /// fallback taken).
 pub fn warn(message: impl std::fmt::Display) {
-    let line = format!("logcount: {}\n", escape_controls(&message.to_string()));
+    write_line(message, COLOR.load(Ordering::Relaxed));
+}
+
+/// One line on stderr, out of the progress bar's way; red with `red`.
+fn write_line(message: impl std::fmt::Display, red: bool) {
+    let text = escape_controls(&message.to_string()).into_owned();
+    let line = if red {
+        format!("{RED}logcount: {text}{RESET}\n")
+    } else {
+        format!("logcount: {text}\n")
+    };
     let mut write = || {
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     };
@@ -66,7 +86,7 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
 /// Writes one informational line on stderr, unless notes are hidden.
 pub fn note(message: impl std::fmt::Display) {
     if !quiet() {
-        warn(message);
+        write_line(message, false);
     }
 }
 

@@ -139,6 +139,39 @@ pub struct CountSettings {
     pub paths: Vec<PathBuf>,
     pub run: RunSettings,
     pub format: OutputFormat,
+    pub color: ColorChoice,
+}
+
+/// `--color`: whether the table and the warnings are coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set (to anything but the empty string).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether what goes to stdout (the table) is coloured.
+    pub fn stdout(self) -> bool {
+        self.on(std::io::stdout().is_terminal())
+    }
+
+    /// Whether what goes to stderr (warnings) is coloured.
+    pub fn stderr(self) -> bool {
+        self.on(std::io::stderr().is_terminal())
+    }
+
+    fn on(self, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 /// `logcount partial`: count one slice of the plan into a partial result.

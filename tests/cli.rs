@@ -603,3 +603,60 @@ fn a_subcommand_word_that_is_also_a_directory_gets_a_tip() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("tip: `gen`"));
 }
+
+#[test]
+fn colour_only_in_tables_and_warnings_and_only_when_wanted() {
+    let dir = fixture();
+    let gone = dir.path().join("gone.log");
+    let run = |args: &[&str]| {
+        output(
+            logcount()
+                .arg(dir.path().join("a.log"))
+                .arg(&gone)
+                .args(args),
+        )
+    };
+    let esc = |bytes: &[u8]| bytes.contains(&0x1b);
+    let always = run(&["--color", "always", "--format", "table"]);
+    let table = String::from_utf8(always.stdout).unwrap();
+    assert!(table.starts_with("\x1b[1mPATH"), "{table:?}");
+    assert!(table.contains("\x1b[1mTOTAL (1 file)"), "{table:?}");
+    assert!(table.contains("\x1b[31merrors:"), "{table:?}");
+    assert!(
+        always.stderr.starts_with(b"\x1b[31mlogcount: "),
+        "red warnings"
+    );
+    for format in ["json", "csv", "ndjson"] {
+        let out = run(&["--color", "always", "--format", format]);
+        assert!(!esc(&out.stdout), "{format} is never coloured");
+    }
+    // Piped, `auto` (the default) and `never` colour nothing.
+    for args in [
+        &["--format", "table"][..],
+        &["--color", "never", "--format", "table"],
+    ] {
+        let out = run(args);
+        assert!(!esc(&out.stdout) && !esc(&out.stderr), "{args:?}");
+    }
+    // On a terminal (util-linux `script`), auto colours unless NO_COLOR is set.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("note: `script` (util-linux) is not installed: colour on a terminal not checked");
+        return;
+    }
+    let on_terminal = |no_color: Option<&str>| {
+        let line = format!(
+            "{BIN} {} --format table -q",
+            dir.path().join("a.log").display()
+        );
+        let mut cmd = Command::new("script");
+        common::clean_env(&mut cmd).args(["-qec", &line, "/dev/null"]);
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        output(&mut cmd).stdout
+    };
+    assert!(esc(&on_terminal(None)));
+    assert!(!esc(&on_terminal(Some("1"))));
+    assert!(esc(&on_terminal(Some(""))), "an empty NO_COLOR is not set");
+}

@@ -15,11 +15,12 @@ use crate::settings::CountSettings;
 
 pub fn run(settings: CountSettings) -> ExitStatus {
     interrupt::install();
+    logcount::diag::set_color(settings.color.stderr());
     let started = Instant::now();
     let (executor, plan) = prepare(&settings.run, &settings.paths);
 
     let progress = Progress::new(plan.known_bytes(), !settings.run.quiet);
-    let mut exporter = report::exporter(settings.format);
+    let mut exporter = report::exporter(settings.format, settings.color.stdout());
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     // A write that failed (a closed pipe, a full disk) stops the run: nothing more can be said.
     let mut failed: Option<io::Error> = None;

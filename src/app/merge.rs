@@ -139,7 +139,7 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
     }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let written = report::write_report(
-        report::exporter(settings.format).as_mut(),
+        report::exporter(settings.format, false).as_mut(),
         &mut out,
         &report,
     )

@@ -171,9 +171,11 @@ pub trait Exporter {
 }
 
 /// The exporter of `format`.
-pub fn exporter(format: OutputFormat) -> Box<dyn Exporter + Send> {
+/// The exporter of `format`; `color` (a terminal that wants it) styles the table, and only
+/// the table: JSON, CSV and NDJSON are never coloured.
+pub fn exporter(format: OutputFormat, color: bool) -> Box<dyn Exporter + Send> {
     match format {
-        OutputFormat::Table => Box::new(table::TableExporter),
+        OutputFormat::Table => Box::new(table::TableExporter { color }),
         OutputFormat::Json => Box::new(json::JsonExporter),
         OutputFormat::Ndjson => Box::new(ndjson::NdjsonExporter),
         OutputFormat::Csv => Box::new(csv::CsvExporter),
@@ -292,7 +294,7 @@ mod tests {
 
     fn written(format: OutputFormat, report: &Report) -> Vec<u8> {
         let mut out = Vec::new();
-        write_report(exporter(format).as_mut(), &mut out, report).unwrap();
+        write_report(exporter(format, false).as_mut(), &mut out, report).unwrap();
         out
     }
 
@@ -353,7 +355,7 @@ mod tests {
     fn ndjson_lines_are_tagged_first() {
         let r = sample();
         let mut out = Vec::new();
-        let mut ndjson = exporter(OutputFormat::Ndjson);
+        let mut ndjson = exporter(OutputFormat::Ndjson, false);
         ndjson.file(&mut out, &r.files[1]).unwrap();
         ndjson.errors(&mut out, &r.errors, &r.skipped).unwrap();
         ndjson.finish(&mut out, &r).unwrap();

@@ -6,10 +6,43 @@ use std::io::{self, Write};
 
 use super::{human_bytes, human_duration, thousands, Exporter, Report};
 
-pub struct TableExporter;
+pub struct TableExporter {
+    /// Bold header and totals, red errors (a terminal that wants colour).
+    pub color: bool,
+}
+
+const BOLD: &str = "\x1b[1m";
+const RED: &str = "\x1b[31m";
+const RESET: &str = "\x1b[0m";
 
 impl Exporter for TableExporter {
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        if !self.color {
+            return self.write(out, report);
+        }
+        // Laid out plain (widths count characters), then the header and totals made bold
+        // and the errors red, line by line.
+        let mut plain = Vec::new();
+        self.write(&mut plain, report)?;
+        let text = String::from_utf8_lossy(&plain);
+        let lines: Vec<&str> = text.lines().collect();
+        let total = lines.iter().position(|l| l.starts_with("TOTAL ("));
+        let errors = lines.iter().position(|l| *l == "errors:");
+        for (i, line) in lines.iter().enumerate() {
+            if i == 0 || Some(i) == total {
+                writeln!(out, "{BOLD}{line}{RESET}")?;
+            } else if errors.is_some_and(|e| i >= e) {
+                writeln!(out, "{RED}{line}{RESET}")?;
+            } else {
+                writeln!(out, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TableExporter {
+    fn write(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let s = &report.summary;
         let files_word = if s.files == 1 { "file" } else { "files" };
         let mut rows: Vec<Vec<String>> = Vec::with_capacity(report.files.len() + 2);
