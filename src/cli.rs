@@ -206,15 +206,19 @@ pub struct BenchArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// Executors to compare, comma-separated [default: all].
+    /// Executors to compare, comma-separated, named as for counting (`procpool` runs its
+    /// default start method, `procpool:spawn` another) [default: all].
     #[arg(
         short = 'e',
-        long,
+        long = "executor",
+        visible_alias = "executors",
         value_name = "NAMES",
         value_delimiter = ',',
         value_parser = settings::parse_bench_executor,
         long_help = format!(
-            "Executors to compare, comma-separated [default: all]. Known: {}.",
+            "Executors to compare, comma-separated, named as for counting (`procpool` runs its \
+             default start method; `procpool:spawn` or `procpool-spawn` another) [default: all]. \
+             Known: {}.",
             settings::bench_executor_names()
         )
     )]

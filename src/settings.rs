@@ -289,10 +289,18 @@ pub const BENCH_EXECUTORS: &[BenchExecutor] = &[
 ];
 
 /// Parses one `bench --executors` name.
+/// Names are those of counting's `-e` (`procpool` is its default start method) and, for a
+/// start method, `procpool:spawn` as well as the table's `procpool-spawn`.
 pub fn parse_bench_executor(name: &str) -> Result<&'static BenchExecutor, String> {
+    let default_method = format!("procpool-{}", StartMethod::default().name());
+    let name = match name {
+        "procpool" => default_method.as_str(),
+        _ => name,
+    };
+    let dashed = name.replacen(':', "-", 1);
     BENCH_EXECUTORS
         .iter()
-        .find(|e| e.name == name)
+        .find(|e| e.name == dashed)
         .ok_or_else(|| {
             format!(
                 "unknown executor `{name}` (known: {})",
@@ -446,6 +454,20 @@ mod tests {
         for bad in ["4/4", "0/0", "1", "-1/4", "a/b", "1/4/5", ""] {
             assert!(parse_slice(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn bench_takes_the_executor_names_counting_takes() {
+        let name = |n: &str| parse_bench_executor(n).map(|e| e.name);
+        let default = format!("procpool-{}", StartMethod::default().name());
+        assert_eq!(name("procpool").unwrap(), default);
+        assert_eq!(name("procpool:spawn"), Ok("procpool-spawn"));
+        assert_eq!(name("procpool-spawn"), Ok("procpool-spawn"));
+        assert_eq!(name("procpool:forkserver"), Ok("procpool-forkserver"));
+        assert_eq!(name("threads"), Ok("threads"));
+        assert!(name("procpool:vfork")
+            .unwrap_err()
+            .contains("unknown executor"));
     }
 
     #[test]
