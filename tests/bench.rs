@@ -185,6 +185,28 @@ fn plot_writes_an_svg() {
         );
         assert!(text.trim_end().ends_with("</svg>"));
         assert!(text.contains("threads"));
+        // The title names the input and the runs.
+        assert!(text.contains("1 file(s)") && text.contains("median of 1 run(s)"));
+        // It renders as a picture (librsvg's `rsvg-convert`: .ci/run installs it), and the
+        // picture is not blank: a PNG of several kilobytes.
+        let png = dir.path().join("out").join("mbps.png");
+        let rendered = std::process::Command::new("rsvg-convert")
+            .arg("-o")
+            .arg(&png)
+            .arg(&svg)
+            .output()
+            .expect("rsvg-convert (librsvg2-bin) is installed");
+        assert!(
+            rendered.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        let bytes = std::fs::read(&png).unwrap();
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{}",
+            bytes.len()
+        );
     }
 }
 

@@ -242,7 +242,14 @@ fn bench(args: &BenchSettings) -> Result<ExitStatus, Failure> {
         Ok(()) => {}
     }
     if let Some(path) = &args.plot {
-        plot::write_svg(path, &report.results).map_err(|e| {
+        let about = plot::About {
+            files: report.input.files,
+            bytes: report.input.bytes,
+            requests: report.input.total,
+            runs: report.runs,
+            cores: logcount::executor::cpus(),
+        };
+        plot::write_svg(path, &report.results, &about).map_err(|e| {
             Failure(format!(
                 "{}: cannot write plot: {e}",
                 logcount::input::display(path)

@@ -10,18 +10,65 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Row;
+use logcount::report::{human_bytes, thousands};
 
-const SIZE: (u32, u32) = (900, 540);
+const SIZE: (u32, u32) = (900, 560);
+
+/// What the chart says of its run, in its title.
+pub struct About {
+    pub files: u64,
+    pub bytes: u64,
+    pub requests: u64,
+    pub runs: u32,
+    pub cores: usize,
+}
+
+impl About {
+    fn subtitle(&self) -> String {
+        format!(
+            "{} file(s), {}, {} requests; median of {} run(s), whiskers min–max; {} core(s)",
+            thousands(self.files),
+            human_bytes(self.bytes),
+            thousands(self.requests),
+            self.runs,
+            self.cores
+        )
+    }
+}
+
+/// Colours that read on white, each distinct from the others (Okabe and Ito's palette without
+/// its pale yellow, then black and brown).
+const COLORS: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0x8C, 0x56, 0x4B),
+];
+
+fn color(i: usize) -> RGBColor {
+    COLORS[i % COLORS.len()]
+}
+
+/// MB/s of a row's fastest and slowest timed runs (its whisker).
+fn whisker(r: &Row) -> (f64, f64) {
+    let at = |ms: f64| r.mb_per_s * r.median_ms / ms.max(1e-9);
+    (at(r.max_ms), at(r.min_ms))
+}
 
 /// Draws MB/s per executor into `path`: one line per executor against `-j` when several `-j`
-/// were run (an executor that ignores `-j` is a flat line), one bar per executor otherwise.
-pub fn write_svg(path: &Path, rows: &[Row]) -> io::Result<()> {
+/// were run (an executor that ignores `-j` is a flat line), one bar per executor otherwise;
+/// every median with a whisker from the slowest run to the fastest.
+pub fn write_svg(path: &Path, rows: &[Row], about: &About) -> io::Result<()> {
     let mut svg = String::new();
     let jobs = jobs_axis(rows);
     let drawn = if jobs.len() > 1 {
-        lines(&mut svg, rows, &jobs)
+        lines(&mut svg, rows, &jobs, about)
     } else {
-        bars(&mut svg, rows)
+        bars(&mut svg, rows, about)
     };
     drawn.map_err(|e| io::Error::other(e.to_string()))?;
     std::fs::write(path, svg)
@@ -51,35 +98,61 @@ fn executors(rows: &[Row]) -> Vec<&'static str> {
 }
 
 fn y_top(rows: &[Row]) -> f64 {
-    rows.iter().map(|r| r.mb_per_s).fold(0.0, f64::max).max(1.0) * 1.15
+    rows.iter()
+        .map(|r| whisker(r).1)
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.15
 }
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The frame both charts share: title, margins and room for the axis labels.
+/// The frame both charts share: title and subtitle, margins and room for the axis labels.
 fn chart_on<'a, 's>(
     root: &'a DrawingArea<SVGBackend<'s>, plotters::coord::Shift>,
+    about: &About,
 ) -> ChartBuilder<'a, 'static, SVGBackend<'s>> {
+    let centered = |size, color| {
+        ("sans-serif", size)
+            .into_font()
+            .color(color)
+            .pos(Pos::new(HPos::Center, VPos::Top))
+    };
+    let middle = SIZE.0 as i32 / 2;
+    let _ = root.draw(&Text::new(
+        "logcount bench: throughput (higher is better)",
+        (middle, 14),
+        centered(22, &BLACK),
+    ));
+    let _ = root.draw(&Text::new(
+        about.subtitle(),
+        (middle, 44),
+        centered(14, &RGBColor(0x44, 0x44, 0x44)),
+    ));
     let mut builder = ChartBuilder::on(root);
     builder
-        .caption(
-            "logcount bench: throughput (higher is better)",
-            ("sans-serif", 22),
-        )
         .margin(16)
+        .margin_top(72)
         .x_label_area_size(44)
         .y_label_area_size(64);
     builder
 }
 
-fn lines(svg: &mut String, rows: &[Row], jobs: &[u32]) -> DrawResult {
+/// Grid lines that stay behind the data.
+const GRID_BOLD: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
+const GRID_LIGHT: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
+
+fn lines(svg: &mut String, rows: &[Row], jobs: &[u32], about: &About) -> DrawResult {
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let (lo, hi) = (f64::from(jobs[0]), f64::from(jobs[jobs.len() - 1]));
     let pad = (hi - lo) * 0.05;
-    let mut chart = chart_on(&root).build_cartesian_2d((lo - pad)..(hi + pad), 0.0..y_top(rows))?;
+    let mut chart =
+        chart_on(&root, about).build_cartesian_2d((lo - pad)..(hi + pad), 0.0..y_top(rows))?;
     chart
         .configure_mesh()
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
         .x_desc("-j (workers)")
         .y_desc("MB/s (median run)")
         .x_labels(jobs.len().min(16))
@@ -87,7 +160,7 @@ fn lines(svg: &mut String, rows: &[Row], jobs: &[u32]) -> DrawResult {
         .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
     for (i, name) in executors(rows).into_iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+        let color = color(i);
         let mut points: Vec<(f64, f64)> = rows
             .iter()
             .filter(|r| r.executor == name)
@@ -114,6 +187,15 @@ fn lines(svg: &mut String, rows: &[Row], jobs: &[u32]) -> DrawResult {
                     .map(|p| Circle::new(p, 4, color.filled())),
             )?;
         }
+        // Whiskers: each run's spread, from its slowest to its fastest run.
+        let spread: Vec<(f64, (f64, f64))> = rows
+            .iter()
+            .filter(|r| r.executor == name)
+            .map(|r| (if flat { lo } else { f64::from(r.jobs) }, whisker(r)))
+            .collect();
+        chart.draw_series(spread.into_iter().map(|(x, (low, high))| {
+            PathElement::new([(x, low), (x, high)], color.stroke_width(1))
+        }))?;
     }
     chart
         .configure_series_labels()
@@ -125,23 +207,29 @@ fn lines(svg: &mut String, rows: &[Row], jobs: &[u32]) -> DrawResult {
     Ok(())
 }
 
-fn bars(svg: &mut String, rows: &[Row]) -> DrawResult {
+fn bars(svg: &mut String, rows: &[Row], about: &About) -> DrawResult {
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let n = rows.len() as f64;
-    let mut chart = chart_on(&root).build_cartesian_2d(0.0..n, 0.0..y_top(rows))?;
+    let mut chart = chart_on(&root, about).build_cartesian_2d(0.0..n, 0.0..y_top(rows))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
         .x_labels(0)
         .y_desc("MB/s (median run)")
         .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
     let names = executors(rows);
-    let color = |r: &Row| Palette99::pick(names.iter().position(|&n| n == r.executor).unwrap_or(0));
+    let color = |r: &Row| color(names.iter().position(|&n| n == r.executor).unwrap_or(0));
     chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
         let x = i as f64;
         Rectangle::new([(x + 0.1, 0.0), (x + 0.9, r.mb_per_s)], color(r).filled())
+    }))?;
+    chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
+        let (x, (low, high)) = (i as f64 + 0.5, whisker(r));
+        PathElement::new([(x, low), (x, high)], BLACK.stroke_width(1))
     }))?;
     let centered = |v| {
         ("sans-serif", 14)
@@ -151,7 +239,11 @@ fn bars(svg: &mut String, rows: &[Row]) -> DrawResult {
     };
     chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
         let value = format!("{:.0}", r.mb_per_s);
-        Text::new(value, (i as f64 + 0.5, r.mb_per_s), centered(VPos::Bottom))
+        Text::new(
+            value,
+            (i as f64 + 0.5, whisker(r).1),
+            centered(VPos::Bottom),
+        )
     }))?;
     // Names under the bars, placed in pixels: an axis of executors is not a numeric axis.
     for (i, r) in rows.iter().enumerate() {
@@ -191,7 +283,14 @@ mod tests {
     fn draw(rows: &[Row]) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plot.svg");
-        write_svg(&path, rows).unwrap();
+        let about = About {
+            files: 8,
+            bytes: 1 << 30,
+            requests: 8_000_000,
+            runs: 5,
+            cores: 2,
+        };
+        write_svg(&path, rows, &about).unwrap();
         std::fs::read_to_string(path).unwrap()
     }
 
