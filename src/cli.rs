@@ -436,6 +436,9 @@ pub enum FormatArg {
     Ndjson,
     /// `path,total,ip,bytes,malformed,format`, one row per file.
     Csv,
+    /// One self-contained HTML page: the summary, a bar per file, errors and skipped files
+    /// (inline CSS and SVG, no JavaScript: readable offline and in a mail).
+    Html,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -445,6 +448,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Ndjson => OutputFormat::Ndjson,
             FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Html => OutputFormat::Html,
         }
     }
 }

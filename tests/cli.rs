@@ -660,3 +660,91 @@ fn colour_only_in_tables_and_warnings_and_only_when_wanted() {
     assert!(!esc(&on_terminal(Some("1"))));
     assert!(esc(&on_terminal(Some(""))), "an empty NO_COLOR is not set");
 }
+
+/// `--format html`: one self-contained page, the same on every executor but for its timing
+/// line, that a browser renders.
+#[test]
+fn an_html_report_is_self_contained_the_same_everywhere_and_renders() {
+    let dir = fixture();
+    write(
+        dir.path(),
+        "x<&y>.log",
+        b"9.9.9.9 - - [x] \"GET / HTTP/1.1\" 200 1\n",
+    );
+    let gone = dir.path().join("gone.log");
+    let page = |args: &[&str]| {
+        let out = output(
+            logcount()
+                .arg(dir.path())
+                .arg(&gone)
+                .args(args)
+                .args(["--format", "html"]),
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let html = page(&["-e", "serial"]);
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+        "{html}"
+    );
+    assert!(html.ends_with("</html>\n"));
+    for absent in ["<script", "http://", "https://", "src=", "<link"] {
+        assert!(
+            !html.contains(absent),
+            "{absent}: nothing runs, nothing is fetched"
+        );
+    }
+    for (open, close) in [
+        ("<table>", "</table>"),
+        ("<tr", "</tr>"),
+        ("<svg", "</svg>"),
+    ] {
+        assert_eq!(
+            html.matches(open).count(),
+            html.matches(close).count(),
+            "{open}"
+        );
+    }
+    assert!(html.contains("x&lt;&amp;y&gt;.log"), "paths are escaped");
+    assert!(html.contains("<h2>Errors</h2>") && html.contains("gone.log"));
+    // Apart from the line saying what ran and for how long, byte for byte the same.
+    let without_timing = |page: &str| -> String {
+        page.lines()
+            .filter(|l| !l.starts_with("<p class=\"meta\">"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    common::for_each_parallel_executor(|e| {
+        assert_eq!(without_timing(&page(&e.jobs("2"))), without_timing(&html));
+    });
+
+    // Rendered by a browser (Chromium headless: .ci/run installs it) to a picture that is not
+    // blank.
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, &html).unwrap();
+    let shot = dir.path().join("report.png");
+    let browser = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
+        .arg("--window-size=1000,800")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .expect("chromium is installed");
+    assert!(
+        browser.status.success(),
+        "{}",
+        String::from_utf8_lossy(&browser.stderr)
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+}

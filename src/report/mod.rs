@@ -6,6 +6,7 @@
 //! writes as it goes and the others write once.
 
 mod csv;
+mod html;
 mod json;
 mod ndjson;
 mod table;
@@ -139,6 +140,8 @@ pub enum OutputFormat {
     Ndjson,
     /// `path,total,ip,bytes`, one row per file.
     Csv,
+    /// One self-contained HTML page (inline CSS and SVG, no JavaScript).
+    Html,
 }
 
 /// Writes a run's results in one format: `start` before anything, `file` as each file
@@ -170,7 +173,6 @@ pub trait Exporter {
     }
 }
 
-/// The exporter of `format`.
 /// The exporter of `format`; `color` (a terminal that wants it) styles the table, and only
 /// the table: JSON, CSV and NDJSON are never coloured.
 pub fn exporter(format: OutputFormat, color: bool) -> Box<dyn Exporter + Send> {
@@ -179,6 +181,7 @@ pub fn exporter(format: OutputFormat, color: bool) -> Box<dyn Exporter + Send> {
         OutputFormat::Json => Box::new(json::JsonExporter),
         OutputFormat::Ndjson => Box::new(ndjson::NdjsonExporter),
         OutputFormat::Csv => Box::new(csv::CsvExporter),
+        OutputFormat::Html => Box::new(html::HtmlExporter),
     }
 }
 
