@@ -18,7 +18,7 @@ use crate::format::{self, Body, Choice, Detection, Format, Options, SAMPLE_MAX};
 use crate::input::{self, sniff, Compression, Filters, Input, InputError, Skipped, Source};
 
 /// The chunk size big files are cut into by executors that run jobs in parallel, unless the
-/// user chose one; chosen by measurement (README, Performance): big enough that per-chunk key
+/// user chose one; chosen by measurement (docs/performance.md): big enough that per-chunk key
 /// sets cost little to merge, small enough to balance a single big file over many cores.
 pub const DEFAULT_CHUNK: u64 = 32 << 20;
 

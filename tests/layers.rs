@@ -4,7 +4,7 @@
 //! code, `crate::`, `super::`, `self::` and `logcount::`), and checks that
 //! - no two modules import each other, directly or around a cycle (a module and its own
 //!   children aside: `executor` and `executor::serial` may name each other);
-//! - every import points down the layer table below (the README's Layout shows the same);
+//! - every import points down the layer table below (docs/layout.md shows the same);
 //! - nothing in the library names `clap` (only the command line's face does).
 //!
 //! Test modules (`#[cfg(test)] mod tests`) are left out: a test may reach anywhere.
@@ -373,7 +373,7 @@ fn every_import_points_down_the_layers() {
         }
         let Some((row, name)) = layer(&from) else {
             wrong.push(format!(
-                "{from} is in no layer: add it to LAYERS (and the README)"
+                "{from} is in no layer: add it to LAYERS (and docs/layout.md)"
             ));
             continue;
         };

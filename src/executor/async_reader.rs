@@ -13,7 +13,7 @@
 //! fails rather than wait; a read that would wait goes to the runtime's blocking threads, and
 //! the counting thread meanwhile counts the buffer it already has, or another job's. Handing
 //! every buffer to another thread instead cost two wake-ups per buffer and a third busy thread:
-//! 0.76× the speed of `threads` on 2 cores (README, Async reader).
+//! 0.76× the speed of `threads` on 2 cores (docs/async-reader.md).
 //!
 //! Counting: `min(-j, CPUs)` counting threads ("lanes"), each with its own channel. A job stays
 //! on one lane from start to end, so its state and key set stay on one thread; a lane with
@@ -180,7 +180,7 @@ impl Drop for Closing {
 /// Starts every job of `plan`, biggest first, at most `files` at once (until the reducer has
 /// stopped): opens its input (on a blocking thread if that could wait) and hands it to the
 /// least busy lane, with the slot it frees when done. Opening on a blocking thread every time cost about 1 ms per job in
-/// wake-ups on 2 busy cores (README, Async reader).
+/// wake-ups on 2 busy cores (docs/async-reader.md).
 async fn dispatch(plan: &Plan, reducer: &Reducer<'_>, files: usize, nowait: bool, lanes: &[Lane]) {
     let slots = Arc::new(Semaphore::new(files));
     let mut opening = JoinSet::new();

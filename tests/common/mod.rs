@@ -23,6 +23,27 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
+/// Whether the program `tool` (installed by .ci/run: `man`, `rsvg-convert`, `chromium`) can
+/// run here. Without it a test that needs it says so and passes — except under CI, where it
+/// fails, so CI never skips a check.
+pub fn have_tool(tool: &str, package: &str) -> bool {
+    let found = std::process::Command::new(tool)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    if !found {
+        assert!(
+            !ci,
+            "CI is set but `{tool}` is missing: install {package} (.ci/run does)"
+        );
+        eprintln!("note: `{tool}` ({package}) is not installed: that check is skipped");
+    }
+    found
+}
+
 /// Writes `bytes` to `dir/name`, creating the directories on the way.
 pub fn write(dir: &Path, name: &str, bytes: &[u8]) {
     let path = dir.join(name);
