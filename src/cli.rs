@@ -7,7 +7,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::settings::{
     self, BenchExecutor, BenchFormat, BenchSettings, CountSettings, GenSettings, MergeSettings,
-    PartialSettings, Reading, RunSettings, Settings, UsageError,
+    PartialSettings, PlanSettings, Reading, RunSettings, Settings, UsageError,
 };
 use logcount::executor::{ExecutorKind, StartMethod};
 use logcount::format::Choice;
@@ -64,6 +64,9 @@ pub enum Command {
     /// Count one slice of the planned jobs into an exact, mergeable partial result (for
     /// running logcount under a cluster engine or batch scheduler).
     Partial(PartialArgs),
+    /// Freeze the plan of a run (inputs, snapshot sizes, formats, jobs) into a file, for
+    /// `partial --plan`: every task of a cluster run then counts the same snapshot.
+    Plan(PlanArgs),
     /// Merge partial results into exactly the report a direct run prints.
     Merge(MergeArgs),
     /// Print a completion script for a shell (`logcount completions bash > ~/.local/share/bash-completion/completions/logcount`).
@@ -278,8 +281,13 @@ the partial, and `merge` reports them with exit 1); 1 the partial could not be w
 #[command(after_help = PARTIAL_EXAMPLES)]
 pub struct PartialArgs {
     /// Log files or directories, exactly as every other task of the run names them.
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "plan")]
     pub paths: Vec<PathBuf>,
+
+    /// Count a slice of this frozen plan (`logcount plan`) instead of planning PATHs: every
+    /// task then counts the same snapshot, however the logs grow meanwhile.
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["paths", "chunk_size", "log_format", "client_field", "globs", "excludes"])]
+    pub plan: Option<PathBuf>,
 
     /// Which slice of the planned jobs to count: I/N, slice I of N, from 0.
     #[arg(long, value_name = "I/N", value_parser = settings::parse_slice)]
@@ -299,6 +307,25 @@ pub struct PartialArgs {
     #[arg(long, value_name = "K", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(logcount::partial::MAX_BUCKETS)))]
     pub buckets: u32,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `logcount plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Log files or directories (not `-` or FIFOs: every task must read the same bytes).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Where to write the plan (`-` for stdout). A file appears whole or not at all.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Write the plan as base64 text lines (after a header line).
+    #[arg(long)]
+    pub text: bool,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -548,6 +575,13 @@ impl Cli {
                 output: p.output,
                 text: p.text,
                 buckets: p.buckets,
+                plan: p.plan,
+            }),
+            Some(Command::Plan(p)) => Settings::Plan(PlanSettings {
+                paths: p.paths,
+                run: p.run.settings()?,
+                output: p.output,
+                text: p.text,
             }),
             Some(Command::Merge(m)) => Settings::Merge(MergeSettings::new(
                 m.partials,

@@ -37,6 +37,7 @@ fn usage<T>(message: impl Into<String>) -> Result<T, UsageError> {
 pub enum Settings {
     Count(CountSettings),
     Partial(PartialSettings),
+    Plan(PlanSettings),
     Merge(MergeSettings),
     Bench(BenchSettings),
     Gen(GenSettings),
@@ -185,6 +186,17 @@ pub struct PartialSettings {
     /// Base64 text lines rather than binary.
     pub text: bool,
     pub buckets: u32,
+    /// A frozen plan to count a slice of (`--plan`), instead of planning `paths`.
+    pub plan: Option<PathBuf>,
+}
+
+/// `logcount plan`: freeze the plan of `paths` into a file.
+#[derive(Debug)]
+pub struct PlanSettings {
+    pub paths: Vec<PathBuf>,
+    pub run: RunSettings,
+    pub output: PathBuf,
+    pub text: bool,
 }
 
 /// `logcount merge`: partials in, the direct run's report (or one bucket's result) out.

@@ -775,3 +775,121 @@ fn an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced() {
         assert!(kind.is_char_device(), "/dev/full is still a device");
     }
 }
+
+/// `logcount plan` freezes the run; every `partial --plan` counts that snapshot, whatever
+/// happens to the logs meanwhile: a log that grows is counted up to its planned size (and the
+/// partials still agree), one that shrinks is that file's error.
+#[test]
+fn a_frozen_plan_counts_the_snapshot_while_logs_grow() {
+    let dir = fixture();
+    let logs = dir.path().join("logs");
+    let direct = stdout(&run_ok(&[s(&logs), "--chunk-size", "3K", "--json"]));
+    let plan = dir.path().join("run.plan");
+    run_ok(&["plan", s(&logs), "--chunk-size", "3K", "-o", s(&plan), "-q"]);
+    let grow = |name: &str| {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(logs.join(name))
+            .unwrap()
+            .write_all(b"9.9.9.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1\n")
+            .unwrap();
+    };
+    let slices = |out: &str, extra: &[&str]| -> Vec<PathBuf> {
+        let out = dir.path().join(out);
+        std::fs::create_dir_all(&out).unwrap();
+        (0..3)
+            .map(|i| {
+                grow("access-0001.log"); // between every task
+                let file = out.join(format!("{i}.part"));
+                let slice = format!("{i}/3");
+                let mut args = vec!["partial", "--plan", s(&plan), "--slice", &slice];
+                args.extend_from_slice(&["-o", s(&file), "-q"]);
+                args.extend_from_slice(extra);
+                run_ok(&args);
+                file
+            })
+            .collect()
+    };
+    let parts = slices("p", &[]);
+    let m = merge(&parts, &["--json"]);
+    assert!(m.status.success(), "{}", stderr(&m));
+    assert_eq!(results_text(&stdout(&m)), results_text(&direct));
+    // The text form of the plan works the same, on any executor.
+    let text_plan = stdout(&run_ok(&[
+        "plan",
+        s(&logs),
+        "--chunk-size",
+        "3K",
+        "--text",
+        "-o",
+        "-",
+        "-q",
+    ]));
+    assert!(
+        text_plan.starts_with("logcount-partial v3 plan\n"),
+        "{text_plan}"
+    );
+
+    // A file that shrank since the plan: that file's error, carried in its partial.
+    let shrunk = logs.join("access-0002.log");
+    let len = std::fs::metadata(&shrunk).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&shrunk)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let parts = slices("q", &["-e", "serial"]);
+    let m = merge(&parts, &["--json"]);
+    assert_eq!(m.status.code(), Some(1), "{}", stderr(&m));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&m)).unwrap();
+    assert_eq!(v["errors"][0]["path"], s(&shrunk), "{v}");
+    assert!(
+        v["errors"][0]["error"].as_str().unwrap().contains("shrank"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_frozen_plan_is_refused_where_it_does_not_belong() {
+    let dir = fixture();
+    let logs = dir.path().join("logs");
+    let plan = dir.path().join("run.plan");
+    run_ok(&["plan", s(&logs), "-o", s(&plan), "-q"]);
+    // Not a partial to merge.
+    let m = merge(std::slice::from_ref(&plan), &[]);
+    assert_eq!(m.status.code(), Some(1));
+    assert!(
+        stderr(&m).contains("is a frozen plan, not a partial"),
+        "{}",
+        stderr(&m)
+    );
+    // Not both a plan and paths, nor options the plan decides.
+    for extra in [
+        &[s(&logs)][..],
+        &["--chunk-size", "1K"],
+        &["--log-format", "combined"],
+    ] {
+        let mut args = vec!["partial", "--plan", s(&plan), "--slice", "0/1", "-o", "-"];
+        args.extend_from_slice(extra);
+        let o = output(logcount().args(&args));
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+    }
+    // A partial is not a plan; standard input cannot be frozen.
+    let part = dir.path().join("0.part");
+    run_ok(&["partial", s(&logs), "--slice", "0/1", "-o", s(&part), "-q"]);
+    let o = output(logcount().args(["partial", "--plan", s(&part), "--slice", "0/1", "-o", "-"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a frozen plan"), "{}", stderr(&o));
+    let o = output(logcount().args(["plan", "-", "-o", s(&dir.path().join("x.plan"))]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be frozen"), "{}", stderr(&o));
+    // A damaged plan is refused like a damaged partial.
+    let mut bytes = std::fs::read(&plan).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&plan, bytes).unwrap();
+    let o = output(logcount().args(["partial", "--plan", s(&plan), "--slice", "0/1", "-o", "-"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("checksum mismatch"), "{}", stderr(&o));
+}

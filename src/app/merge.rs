@@ -75,6 +75,12 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
             match partial {
                 Partial::Slice(s) => slices.push((label, s)),
                 Partial::Bucket(b) => buckets.push((label, b)),
+                Partial::Plan(_) => {
+                    diag::warn(format_args!(
+                        "{label} is a frozen plan, not a partial: give it to `partial --plan`"
+                    ));
+                    return ExitStatus::FAILED;
+                }
             }
         }
     }

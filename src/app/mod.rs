@@ -64,6 +64,7 @@ pub fn run(settings: Settings) -> ExitStatus {
     match settings {
         Settings::Count(s) => count::run(s),
         Settings::Partial(s) => partial::run(s),
+        Settings::Plan(s) => partial::freeze(s),
         Settings::Merge(s) => merge::run(s),
         Settings::Bench(s) => bench::run(s),
         Settings::Gen(s) => gen::run(s),

@@ -1,16 +1,98 @@
-//! `logcount partial`: count one slice of the plan, write its partial result.
+//! `logcount partial`: count one slice of the plan (planned here, or frozen by `logcount plan`),
+//! write its partial result; and `logcount plan`: freeze a plan.
 
 use logcount::diag;
+use logcount::executor::Executor;
+use logcount::input::Source;
+use logcount::partial::format::{self as partial_format, Partial, Sealed};
 use logcount::partial::{self, slice_bytes};
+use logcount::plan::Plan;
 use logcount::progress::Progress;
 use logcount::report::{human_bytes, thousands};
 
-use super::output::write_output;
+use super::output::{read_source, write_output};
 use super::{prepare, warn_error, ExitStatus};
-use crate::settings::PartialSettings;
+use crate::settings::{PartialSettings, PlanSettings, RunSettings};
+
+/// `logcount plan`: plans the paths as a direct run would and writes the plan.
+pub fn freeze(settings: PlanSettings) -> ExitStatus {
+    let (_, plan) = prepare(&settings.run, &settings.paths);
+    if let Some(stream) = plan
+        .inputs
+        .iter()
+        .find(|i| !i.regular || i.source == Source::Stdin)
+    {
+        diag::warn(format_args!(
+            "{}: standard input and FIFOs cannot be frozen (every task must read the same \
+             bytes): name files or directories",
+            stream.name
+        ));
+        return ExitStatus::USAGE;
+    }
+    let sealed = partial_format::seal_plan(&plan);
+    let size = match write_sealed(&sealed, &settings.output, settings.text) {
+        Ok(size) => size,
+        Err(e) => {
+            diag::warn(format_args!(
+                "cannot write the plan to {}: {e}",
+                logcount::input::display(&settings.output)
+            ));
+            return ExitStatus::FAILED;
+        }
+    };
+    diag::note(format_args!(
+        "plan: {} input(s), {} job(s), {}; wrote {} to {}",
+        thousands(plan.inputs.len() as u64),
+        thousands(plan.jobs.len() as u64),
+        plan.known_bytes()
+            .map_or_else(|| "size unknown".into(), human_bytes),
+        human_bytes(size as u64),
+        logcount::input::display(&settings.output),
+    ));
+    ExitStatus::failed_if(!plan.errors.is_empty())
+}
+
+fn write_sealed(sealed: &Sealed, output: &std::path::Path, text: bool) -> std::io::Result<usize> {
+    if text {
+        let text = sealed.to_text();
+        write_output(output, |out| out.write_all(text.as_bytes())).map(|()| text.len())
+    } else {
+        write_output(output, |out| sealed.write_binary(out)).map(|()| sealed.len())
+    }
+}
+
+/// The frozen plan in `path`, and an executor for it; a one-line error if it is not one.
+fn thawed(run: &RunSettings, path: &std::path::Path) -> Result<(Box<dyn Executor>, Plan), String> {
+    diag::set_quiet(run.quiet);
+    let shown = logcount::input::display(path);
+    let bytes = read_source(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut parsed = partial_format::parse_stream(bytes).map_err(|e| format!("{shown}: {e}"))?;
+    let plan = match (parsed.pop(), parsed.is_empty()) {
+        (Some(Partial::Plan(plan)), true) => *plan,
+        _ => {
+            return Err(format!(
+                "{shown}: not a frozen plan (make one with `logcount plan`)"
+            ))
+        }
+    };
+    for e in &plan.errors {
+        warn_error(e);
+    }
+    let jobs = run.jobs.min(plan.jobs.len()).max(1);
+    Ok((run.executor.build(jobs, run.start_method), plan))
+}
 
 pub fn run(settings: PartialSettings) -> ExitStatus {
-    let (executor, plan) = prepare(&settings.run, &settings.paths);
+    let (executor, plan) = match &settings.plan {
+        Some(path) => match thawed(&settings.run, path) {
+            Ok(thawed) => thawed,
+            Err(e) => {
+                diag::warn(e);
+                return ExitStatus::FAILED;
+            }
+        },
+        None => prepare(&settings.run, &settings.paths),
+    };
     let progress = Progress::new(slice_bytes(&plan, settings.slice), !settings.run.quiet);
     let counted = partial::count_slice(
         &plan,
@@ -27,13 +109,7 @@ pub fn run(settings: PartialSettings) -> ExitStatus {
     };
 
     let output = &settings.output;
-    let written = if settings.text {
-        let text = counted.sealed.to_text();
-        write_output(output, |out| out.write_all(text.as_bytes())).map(|()| text.len())
-    } else {
-        write_output(output, |out| counted.sealed.write_binary(out)).map(|()| counted.sealed.len())
-    };
-    let size = match written {
+    let size = match write_sealed(&counted.sealed, output, settings.text) {
         Ok(size) => size,
         Err(e) => {
             diag::warn(format_args!(

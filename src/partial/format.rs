@@ -33,6 +33,8 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
+use super::fields::{corrupt, put_opt_u64, put_str, put_u32, put_u64, Reader};
+pub use super::fields::{FormatError, VERSION};
 use crate::codec::{self, ByteReader};
 use crate::count::{Key, KeySet, KeyVec, Routed, Split, StoredKeys};
 use crate::format::Format;
@@ -40,8 +42,6 @@ use crate::input::{InputError, Skipped};
 
 /// The first bytes of a binary partial.
 pub const MAGIC: [u8; 8] = *b"\x89LCPART\n";
-/// The format version this logcount writes and reads.
-pub const VERSION: u16 = 3;
 /// The start of a text partial's header line.
 pub const TEXT_TAG: &str = "logcount-partial";
 const HEADER_LEN: usize = 24;
@@ -49,23 +49,7 @@ const TEXT_WIDTH: usize = 76;
 
 const KIND_SLICE: u8 = 1;
 const KIND_BUCKET: u8 = 2;
-
-/// Why bytes are not a partial this logcount can use.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FormatError {
-    #[error("not a logcount partial")]
-    NotPartial,
-    #[error("partial format version {0} is not supported (this logcount reads version {VERSION})")]
-    Version(u16),
-    #[error("truncated partial ({0})")]
-    Truncated(String),
-    #[error("corrupt partial ({0})")]
-    Corrupt(String),
-}
-
-fn corrupt(what: impl fmt::Display) -> FormatError {
-    FormatError::Corrupt(what.to_string())
-}
+const KIND_PLAN: u8 = 3;
 
 /// One input of the plan, as far as partials are concerned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -303,43 +287,23 @@ pub struct BucketResult {
 pub enum Partial {
     Slice(SlicePartial),
     Bucket(BucketResult),
+    /// A frozen plan (`logcount plan`), for `partial --plan`: not counts.
+    Plan(Box<crate::plan::Plan>),
 }
 
 impl Partial {
-    /// `slice 2/4` or `bucket 3/16`, for headers and messages.
+    /// `slice 2/4`, `bucket 3/16` or `plan`, for headers and messages.
     pub fn label(&self) -> String {
         match self {
             Partial::Slice(p) => format!("slice {}", p.slice),
             Partial::Bucket(b) => format!("bucket {}", b.bucket),
+            Partial::Plan(_) => "plan".into(),
         }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Writing
-
-fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_opt_u64(out: &mut Vec<u8>, v: Option<u64>) {
-    match v {
-        Some(v) => {
-            out.push(1);
-            put_u64(out, v);
-        }
-        None => out.push(0),
-    }
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_u32(out, s.len() as u32);
-    out.extend_from_slice(s.as_bytes());
-}
 
 fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     out.extend_from_slice(&fingerprint.to_le_bytes());
@@ -582,6 +546,11 @@ pub fn seal_slice(slice: SliceId, head: Vec<u8>, records: Vec<Vec<u8>>) -> Seale
     Sealed::new(KIND_SLICE, format!("slice {slice}"), payload)
 }
 
+/// Seals a frozen plan (`logcount plan`).
+pub fn seal_plan(plan: &crate::plan::Plan) -> Sealed {
+    Sealed::new(KIND_PLAN, "plan".into(), vec![super::frozen::encode(plan)])
+}
+
 /// Seals a partial held in memory.
 pub fn seal(partial: &Partial) -> Sealed {
     let mut p = Vec::new();
@@ -636,6 +605,7 @@ pub fn seal(partial: &Partial) -> Sealed {
             }
             Sealed::new(KIND_BUCKET, partial.label(), vec![p])
         }
+        Partial::Plan(plan) => seal_plan(plan),
     }
 }
 
@@ -792,6 +762,7 @@ fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), Form
     let partial = match kind {
         KIND_SLICE => Partial::Slice(read_slice(&mut r)?),
         KIND_BUCKET => Partial::Bucket(read_bucket(&mut r)?),
+        KIND_PLAN => Partial::Plan(Box::new(super::frozen::read(&mut r)?)),
         other => return Err(corrupt(format!("unknown kind {other}"))),
     };
     if !r.fields.at_end() {
@@ -800,45 +771,8 @@ fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), Form
     Ok((partial, HEADER_LEN + payload.len()))
 }
 
-/// A partial's payload, read field by field.
-struct Reader<'a> {
-    fields: ByteReader<'a>,
-    /// The buffer the payload lies in, at `base`, for key blocks to keep.
-    data: &'a Arc<Vec<u8>>,
-    base: usize,
-}
-
-impl From<codec::Short> for FormatError {
-    fn from(_: codec::Short) -> Self {
-        corrupt("a field runs past the payload")
-    }
-}
-
+/// What only partials read: formats, the plan, per-file records.
 impl<'a> Reader<'a> {
-    fn pos(&self) -> usize {
-        self.fields.pos()
-    }
-
-    fn left(&self) -> usize {
-        self.fields.left()
-    }
-
-    fn u8(&mut self) -> Result<u8, FormatError> {
-        Ok(self.fields.u8()?)
-    }
-
-    fn u32(&mut self) -> Result<u32, FormatError> {
-        Ok(self.fields.u32()?)
-    }
-
-    fn u64(&mut self) -> Result<u64, FormatError> {
-        Ok(self.fields.u64()?)
-    }
-
-    fn u128(&mut self) -> Result<u128, FormatError> {
-        Ok(self.fields.u128()?)
-    }
-
     fn format(&mut self) -> Result<Option<Format>, FormatError> {
         match self.u8()? {
             NO_FORMAT => Ok(None),
@@ -846,27 +780,6 @@ impl<'a> Reader<'a> {
                 .map(Some)
                 .ok_or_else(|| corrupt("unknown format")),
         }
-    }
-
-    fn opt_u64(&mut self) -> Result<Option<u64>, FormatError> {
-        match self.u8()? {
-            0 => Ok(None),
-            1 => self.u64().map(Some),
-            _ => Err(corrupt("bad optional number")),
-        }
-    }
-
-    fn string(&mut self) -> Result<String, FormatError> {
-        let len = self.u32()? as usize;
-        String::from_utf8(self.fields.take(len)?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
-    }
-
-    /// A count of items of at least `min_size` bytes each, checked against what is left so
-    /// a corrupt count cannot make us allocate more than the payload could hold.
-    fn count(&mut self, min_size: usize) -> Result<usize, FormatError> {
-        self.fields
-            .count(min_size)
-            .map_err(|_| corrupt("a count runs past the payload"))
     }
 
     fn plan(&mut self) -> Result<(PlanInfo, u128), FormatError> {
@@ -1316,6 +1229,7 @@ mod tests {
                         match p {
                             Partial::Slice(s) => slices.push((String::new(), s)),
                             Partial::Bucket(b) => buckets.push((String::new(), b)),
+                            Partial::Plan(_) => {}
                         }
                     }
                     let mut note = |_: String| {};

@@ -13,7 +13,9 @@
 //! `--buckets K`, keys are also split by a fixed hash into `K` buckets that can be merged
 //! separately (`merge --bucket B`) when no single merger can hold every key.
 
+mod fields;
 pub mod format;
+mod frozen;
 pub mod merge;
 
 use std::ops::Range;

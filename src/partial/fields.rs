@@ -1,0 +1,112 @@
+//! The fields partials (and frozen plans) are made of: little-endian numbers, optional
+//! numbers, strings; the reader that never reads past its payload; and what is wrong when it
+//! would have to.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::codec::{self, ByteReader};
+
+/// The format version this logcount writes and reads.
+pub const VERSION: u16 = 3;
+
+/// Why bytes are not a partial this logcount can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("not a logcount partial")]
+    NotPartial,
+    #[error("partial format version {0} is not supported (this logcount reads version {VERSION})")]
+    Version(u16),
+    #[error("truncated partial ({0})")]
+    Truncated(String),
+    #[error("corrupt partial ({0})")]
+    Corrupt(String),
+}
+
+pub(super) fn corrupt(what: impl fmt::Display) -> FormatError {
+    FormatError::Corrupt(what.to_string())
+}
+
+pub(super) fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+pub(super) fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+pub(super) fn put_opt_u64(out: &mut Vec<u8>, v: Option<u64>) {
+    match v {
+        Some(v) => {
+            out.push(1);
+            put_u64(out, v);
+        }
+        None => out.push(0),
+    }
+}
+
+pub(super) fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u32(out, s.len() as u32);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A partial's payload, read field by field.
+pub(super) struct Reader<'a> {
+    pub(super) fields: ByteReader<'a>,
+    /// The buffer the payload lies in, at `base`, for key blocks to keep.
+    pub(super) data: &'a Arc<Vec<u8>>,
+    pub(super) base: usize,
+}
+
+impl From<codec::Short> for FormatError {
+    fn from(_: codec::Short) -> Self {
+        corrupt("a field runs past the payload")
+    }
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn pos(&self) -> usize {
+        self.fields.pos()
+    }
+
+    pub(super) fn left(&self) -> usize {
+        self.fields.left()
+    }
+
+    pub(super) fn u8(&mut self) -> Result<u8, FormatError> {
+        Ok(self.fields.u8()?)
+    }
+
+    pub(super) fn u32(&mut self) -> Result<u32, FormatError> {
+        Ok(self.fields.u32()?)
+    }
+
+    pub(super) fn u64(&mut self) -> Result<u64, FormatError> {
+        Ok(self.fields.u64()?)
+    }
+
+    pub(super) fn u128(&mut self) -> Result<u128, FormatError> {
+        Ok(self.fields.u128()?)
+    }
+
+    pub(super) fn opt_u64(&mut self) -> Result<Option<u64>, FormatError> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => self.u64().map(Some),
+            _ => Err(corrupt("bad optional number")),
+        }
+    }
+
+    pub(super) fn string(&mut self) -> Result<String, FormatError> {
+        let len = self.u32()? as usize;
+        String::from_utf8(self.fields.take(len)?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
+    }
+
+    /// A count of items of at least `min_size` bytes each, checked against what is left so
+    /// a corrupt count cannot make us allocate more than the payload could hold.
+    pub(super) fn count(&mut self, min_size: usize) -> Result<usize, FormatError> {
+        self.fields
+            .count(min_size)
+            .map_err(|_| corrupt("a count runs past the payload"))
+    }
+}
