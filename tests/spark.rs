@@ -126,8 +126,8 @@ fn run_driver(python: &Path, dir: &Path, args: &[&str]) -> (bool, String, String
         .args([
             "--logcount",
             BIN,
-            "--partial-arg=--chunk-size",
-            "--partial-arg=256K",
+            "--plan-arg=--chunk-size",
+            "--plan-arg=256K",
         ])
         .args(args)
         .stdin(Stdio::null())

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Count logs with logcount under Apache Spark: one `logcount partial` per slice on the
-executors, one `logcount merge` on the driver. The answer is exactly what a direct
-`logcount PATH...` prints, whatever the number of slices and whichever executor ran them.
+"""Count logs with logcount under Apache Spark: a frozen plan on the driver, one
+`logcount partial --plan` per slice on the executors, one `logcount merge` on the driver. The
+answer is exactly what a direct `logcount PATH...` printed when the plan was made, whatever the
+number of slices, whichever executor ran them, and however the logs grew meanwhile.
 
     python logcount_spark.py --logcount /path/to/logcount --slices 8 /shared/logs
+
+The driver freezes the run (`logcount plan`: every input's snapshot size, format and jobs) and
+ships the plan to the executors with Spark's own file distribution (`SparkContext.addFile`).
 
 Every executor must see the logs at the same paths (a shared filesystem) and have the
 logcount binary at the given path. Partials travel back to the driver as text (`--text`
@@ -18,9 +22,11 @@ machine or container dying mid-task would; the marker file makes later attempts 
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -36,10 +42,16 @@ def parse_args():
     )
     p.add_argument("--format", default="json", help="merge's --format")
     p.add_argument(
+        "--plan-arg",
+        action="append",
+        default=[],
+        help="extra argument for `logcount plan` (repeat: --plan-arg=--chunk-size --plan-arg=1M)",
+    )
+    p.add_argument(
         "--partial-arg",
         action="append",
         default=[],
-        help="extra argument for every `logcount partial` (repeat: --partial-arg=--chunk-size --partial-arg=1M)",
+        help="extra argument for every `logcount partial` (repeat: --partial-arg=-e --partial-arg=serial)",
     )
     p.add_argument("--crash-once", type=int, help="slice whose first attempt kills its executor")
     p.add_argument("--marker-dir", help="where --crash-once remembers that it crashed")
@@ -61,14 +73,15 @@ def ancestor(name):
 
 def make_task(args):
     """The function every Spark task runs: one slice, its partial as text."""
-    logcount, n, paths, extra = args.logcount, args.slices, args.paths, args.partial_arg
+    logcount, n, extra = args.logcount, args.slices, args.partial_arg
     crash_slice, marker_dir = args.crash_once, args.marker_dir
 
     def run_slice(index):
-        from pyspark import TaskContext
+        from pyspark import SparkFiles, TaskContext
 
         attempt = TaskContext.get().attemptNumber()
-        cmd = [logcount, "partial", *paths, "--slice", f"{index}/{n}", "--text", "-o", "-", "-q"]
+        plan = SparkFiles.get("run.plan")
+        cmd = [logcount, "partial", "--plan", plan, "--slice", f"{index}/{n}", "--text", "-o", "-", "-q"]
         cmd += extra
         marker = os.path.join(marker_dir or "", f"crashed-{index}")
         if index == crash_slice and not os.path.exists(marker):
@@ -113,6 +126,12 @@ def main():
     )
     sc = spark.sparkContext
     sc.setLogLevel("ERROR")
+    plan_dir = tempfile.mkdtemp(prefix="logcount-spark-")
+    plan = os.path.join(plan_dir, "run.plan")
+    subprocess.run(
+        [args.logcount, "plan", *args.paths, *args.plan_arg, "-o", plan, "-q"], check=True
+    )
+    sc.addFile(plan)
     try:
         slices = (
             sc.parallelize(range(args.slices), args.slices)
@@ -121,6 +140,7 @@ def main():
         )
     finally:
         spark.stop()
+        shutil.rmtree(plan_dir, ignore_errors=True)
 
     for index, attempt, pid, text in sorted(slices):
         print(

@@ -1,0 +1,218 @@
+//! logcount under Dask (examples/dask): a frozen plan, a local `distributed` cluster of a
+//! scheduler on loopback and two worker processes, one `logcount partial --plan` per task,
+//! `logcount merge` on the client. The answer must be exactly a direct run's on the frozen
+//! snapshot — while a log keeps growing, and when a worker process is killed mid-job and Dask
+//! reschedules its task.
+//!
+//! Needs Dask: `examples/dask/setup.sh` installs it (`.ci/run` runs it). Without it the tests
+//! say so and pass, except under CI, where they fail.
+
+mod common;
+use common::{clean_env, exit_within, logcount, output_ok, results_text, stdout, BIN};
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Two clusters at once would only fight over the cores.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The longest a Dask run may take before the test kills it and fails.
+const DEADLINE: Duration = Duration::from_secs(180);
+
+fn client() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dask/logcount_dask.py")
+}
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A Python that imports distributed, or why there is none.
+fn dask_python() -> Result<PathBuf, String> {
+    let mut candidates = Vec::new();
+    if let Some(p) = std::env::var_os("LOGCOUNT_DASK_PYTHON") {
+        candidates.push(PathBuf::from(p));
+    }
+    // Where examples/dask/setup.sh installs it.
+    let venv = std::env::var_os("LOGCOUNT_DASK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into());
+            Path::new(&home).join(".cache/logcount/dask-venv")
+        });
+    candidates.push(venv.join("bin/python"));
+    candidates.push("python3".into());
+    for python in &candidates {
+        let ok = Command::new(python)
+            .args(["-c", "import distributed"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Ok(python.clone());
+        }
+    }
+    Err(format!(
+        "no Python with dask distributed among {candidates:?}"
+    ))
+}
+
+/// The Python to run Dask with, or `None` (after saying why) when the test must be skipped.
+fn dask_or_skip(test: &str) -> Option<PathBuf> {
+    match dask_python() {
+        Ok(p) => Some(p),
+        Err(why) if under_ci() => {
+            panic!("{test}: CI is set but Dask cannot run ({why}): run examples/dask/setup.sh")
+        }
+        Err(why) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: {why}; run examples/dask/setup.sh to enable it"
+            );
+            None
+        }
+    }
+}
+
+/// Logs big enough to cut into several chunks per file, so slices share files.
+fn logs(dir: &Path) -> PathBuf {
+    let logs = dir.join("logs");
+    output_ok(
+        logcount()
+            .args(["gen", logs.to_str().unwrap(), "--files", "3"])
+            .args(["--lines", "20000", "--seed", "13", "--unique", "5000"]),
+    );
+    logs
+}
+
+fn direct(logs: &Path) -> String {
+    stdout(&output_ok(logcount().arg(logs).args([
+        "--chunk-size",
+        "256K",
+        "--json",
+    ])))
+}
+
+/// Runs the Dask client; returns whether it succeeded, its stdout and stderr. Kills its whole
+/// process group (scheduler and workers included) if it outlives [`DEADLINE`].
+fn run_client(python: &Path, dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let (out, err) = (dir.join("client.out"), dir.join("client.err"));
+    let mut child = clean_env(&mut Command::new(python))
+        .arg(client())
+        .args(["--logcount", BIN])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let Some(status) = exit_within(&mut child, DEADLINE) else {
+        panic!(
+            "Dask client ran over {DEADLINE:?}; its stderr:\n{}",
+            std::fs::read_to_string(&err).unwrap_or_default()
+        );
+    };
+    (
+        status.success(),
+        std::fs::read_to_string(out).unwrap(),
+        std::fs::read_to_string(err).unwrap(),
+    )
+}
+
+#[test]
+fn dask_tasks_count_a_frozen_plan_exactly_while_a_log_grows() {
+    let Some(python) = dask_or_skip("dask_tasks_count_a_frozen_plan_exactly_while_a_log_grows")
+    else {
+        return;
+    };
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let logs = logs(dir.path());
+    let want = direct(&logs);
+    let plan = dir.path().join("run.plan");
+    output_ok(
+        logcount()
+            .arg("plan")
+            .arg(&logs)
+            .args(["--chunk-size", "256K", "-q", "-o"])
+            .arg(&plan),
+    );
+    // While the tasks run, one of the logs keeps growing, as a live server's does.
+    let stop = AtomicBool::new(false);
+    let (ok, out, err) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut log = std::fs::OpenOptions::new()
+                .append(true)
+                .open(logs.join("access-0001.log"))
+                .unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                log.write_all(
+                    b"203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1\n",
+                )
+                .unwrap();
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        let ran = run_client(
+            &python,
+            dir.path(),
+            &["--plan", plan.to_str().unwrap(), "--slices", "5"],
+        );
+        stop.store(true, Ordering::Relaxed);
+        ran
+    });
+    assert!(ok, "Dask client failed:\n{err}");
+    assert_eq!(results_text(&out), results_text(&want), "stderr:\n{err}");
+    assert_ne!(direct(&logs), want, "the log did grow meanwhile");
+    for i in 0..5 {
+        assert!(err.contains(&format!("slice {i}/5: attempt 0")), "{err}");
+    }
+}
+
+#[test]
+fn a_killed_dask_worker_is_rescheduled_and_the_answer_stays_exact() {
+    let Some(python) =
+        dask_or_skip("a_killed_dask_worker_is_rescheduled_and_the_answer_stays_exact")
+    else {
+        return;
+    };
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let logs = logs(dir.path());
+    let markers = dir.path().join("markers");
+    std::fs::create_dir(&markers).unwrap();
+    let (ok, out, err) = run_client(
+        &python,
+        dir.path(),
+        &[
+            "--slices",
+            "4",
+            "--crash-once",
+            "1",
+            "--marker-dir",
+            markers.to_str().unwrap(),
+            "--plan-arg=--chunk-size",
+            "--plan-arg=256K",
+            logs.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "Dask client failed:\n{err}");
+    // The task that killed its worker ran again, and the answer is still exact.
+    assert!(
+        markers.join("1.0").exists() && markers.join("1.1").exists(),
+        "{err}"
+    );
+    assert!(err.contains("slice 1/4: attempt 1"), "{err}");
+    assert_eq!(
+        results_text(&out),
+        results_text(&direct(&logs)),
+        "stderr:\n{err}"
+    );
+}
