@@ -475,7 +475,13 @@ fn a_huge_jobs_count_starts_only_as_many_workers_as_there_are_jobs() {
         assert!(out.status.success(), "{}", stderr(&out));
         let v = json(&out);
         assert_eq!(common::agreed(&v), common::agreed(&serial));
-        assert_eq!(v["executor"]["jobs"], 2, "two files, two jobs: {v}");
+        let jobs = v["executor"]["jobs"].as_u64().unwrap();
+        if e.executor() == "procpool" {
+            // The workers that ran: both small jobs may go to one worker in one batch.
+            assert!((1..=2).contains(&jobs), "two files, two jobs: {v}");
+        } else {
+            assert_eq!(jobs, 2, "two files, two jobs: {v}");
+        }
     });
     let part = dir.path().join("all.part");
     let out = output(

@@ -86,6 +86,9 @@ pub struct ProcPool {
     /// The method asked for, then the one used (fork falls back to spawn if this process
     /// turns out to have other threads).
     method: Cell<StartMethod>,
+    /// After a run, the workers it had at once at most (fewer than asked when some could not
+    /// start).
+    used: Cell<Option<usize>>,
 }
 
 impl ProcPool {
@@ -93,6 +96,7 @@ impl ProcPool {
         ProcPool {
             workers: workers.max(1),
             method: Cell::new(method),
+            used: Cell::new(None),
         }
     }
 }
@@ -103,7 +107,7 @@ impl Executor for ProcPool {
     }
 
     fn jobs(&self) -> usize {
-        self.workers
+        self.used.get().unwrap_or(self.workers)
     }
 
     fn default_chunk_size(&self) -> Option<u64> {
@@ -123,6 +127,9 @@ impl Executor for ProcPool {
         let mut pool = pool::Pool::new(plan, reducer, progress, self.workers, self.method.get());
         let ran = pool.run();
         self.method.set(pool.method());
+        if pool.ran_workers() {
+            self.used.set(Some(pool.workers_used()));
+        }
         ran
     }
 }

@@ -208,6 +208,10 @@ pub(super) struct Pool<'a, 'r> {
     stopped: Option<Signal>,
     /// The fork server, with `--start-method forkserver`, while it serves.
     server: Option<ForkServer>,
+    /// The most workers that were open at once (the report's `jobs`).
+    peak: usize,
+    /// No worker could start: the parent counted the jobs itself.
+    counted_here: bool,
 }
 
 impl<'a, 'r> Pool<'a, 'r> {
@@ -252,7 +256,20 @@ impl<'a, 'r> Pool<'a, 'r> {
             merging: None,
             stopped: None,
             server: None,
+            peak: 0,
+            counted_here: false,
         }
+    }
+
+    /// Whether the run needed workers at all (a plan of streams only, or of nothing, does not).
+    pub(super) fn ran_workers(&self) -> bool {
+        self.peak > 0 || self.counted_here
+    }
+
+    /// How many workers ran at once at most: what `-j` came to (fewer when not all could
+    /// start); 1 when the parent counted every job itself.
+    pub(super) fn workers_used(&self) -> usize {
+        self.peak.max(1)
     }
 
     /// The start method the workers were started with (fork falls back to spawn if this
@@ -483,6 +500,7 @@ impl<'a, 'r> Pool<'a, 'r> {
 
     /// Counts every queued job in this process, one after another, as `serial` would.
     fn count_here(&mut self) {
+        self.counted_here = true;
         let mut buf = vec![0u8; READ_BUF];
         let progress = self.progress;
         let add = |n| progress.add(n);
@@ -553,6 +571,7 @@ impl<'a, 'r> Pool<'a, 'r> {
         match Slot::new(worker) {
             Ok(slot) => {
                 self.slots.push(slot);
+                self.peak = self.peak.max(self.open_workers());
                 Ok(self.slots.len() - 1)
             }
             Err(e) => {
