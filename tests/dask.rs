@@ -8,12 +8,11 @@
 //! say so and pass, except under CI, where they fail.
 
 mod common;
-use common::{clean_env, exit_within, logcount, output_ok, results_text, stdout, BIN};
+use common::engines::Engine;
+use common::{logcount, output_ok, results_text, stdout, BIN};
 
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -24,60 +23,17 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// The longest a Dask run may take before the test kills it and fails.
 const DEADLINE: Duration = Duration::from_secs(180);
 
-fn client() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dask/logcount_dask.py")
-}
+const DASK: Engine = Engine {
+    name: "Dask",
+    module: "distributed",
+    python_env: "LOGCOUNT_DASK_PYTHON",
+    venv_env: "LOGCOUNT_DASK_VENV",
+    venv: "dask-venv",
+    example: "dask",
+};
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// A Python that imports distributed, or why there is none.
-fn dask_python() -> Result<PathBuf, String> {
-    let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("LOGCOUNT_DASK_PYTHON") {
-        candidates.push(PathBuf::from(p));
-    }
-    // Where examples/dask/setup.sh installs it.
-    let venv = std::env::var_os("LOGCOUNT_DASK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into());
-            Path::new(&home).join(".cache/logcount/dask-venv")
-        });
-    candidates.push(venv.join("bin/python"));
-    candidates.push("python3".into());
-    for python in &candidates {
-        let ok = Command::new(python)
-            .args(["-c", "import distributed"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Ok(python.clone());
-        }
-    }
-    Err(format!(
-        "no Python with dask distributed among {candidates:?}"
-    ))
-}
-
-/// The Python to run Dask with, or `None` (after saying why) when the test must be skipped.
 fn dask_or_skip(test: &str) -> Option<PathBuf> {
-    match dask_python() {
-        Ok(p) => Some(p),
-        Err(why) if under_ci() => {
-            panic!("{test}: CI is set but Dask cannot run ({why}): run examples/dask/setup.sh")
-        }
-        Err(why) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: {why}; run examples/dask/setup.sh to enable it"
-            );
-            None
-        }
-    }
+    DASK.or_skip(test, || Ok(()))
 }
 
 /// Logs big enough to cut into several chunks per file, so slices share files.
@@ -99,31 +55,13 @@ fn direct(logs: &Path) -> String {
     ])))
 }
 
-/// Runs the Dask client; returns whether it succeeded, its stdout and stderr. Kills its whole
-/// process group (scheduler and workers included) if it outlives [`DEADLINE`].
+/// Runs the Dask client of examples/dask; returns whether it succeeded, its stdout and stderr.
 fn run_client(python: &Path, dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let (out, err) = (dir.join("client.out"), dir.join("client.err"));
-    let mut child = clean_env(&mut Command::new(python))
-        .arg(client())
-        .args(["--logcount", BIN])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let Some(status) = exit_within(&mut child, DEADLINE) else {
-        panic!(
-            "Dask client ran over {DEADLINE:?}; its stderr:\n{}",
-            std::fs::read_to_string(&err).unwrap_or_default()
-        );
-    };
-    (
-        status.success(),
-        std::fs::read_to_string(out).unwrap(),
-        std::fs::read_to_string(err).unwrap(),
-    )
+    let args: Vec<&str> = ["--logcount", BIN]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    DASK.run(python, "logcount_dask.py", dir, &args, DEADLINE)
 }
 
 #[test]

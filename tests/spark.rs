@@ -7,10 +7,9 @@
 //! them the tests say so and pass, except under CI, where they fail.
 
 mod common;
-use common::{clean_env, exit_within, logcount, output_ok, results_text, stdout, BIN};
+use common::engines::Engine;
+use common::{logcount, output_ok, results_text, stdout, BIN};
 
-use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -22,66 +21,28 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// The longest a Spark run may take before the test kills it and fails.
 const DEADLINE: Duration = Duration::from_secs(300);
 
-fn driver() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/spark/logcount_spark.py")
-}
+const SPARK: Engine = Engine {
+    name: "Spark",
+    module: "pyspark",
+    python_env: "LOGCOUNT_SPARK_PYTHON",
+    venv_env: "LOGCOUNT_SPARK_VENV",
+    venv: "spark-venv",
+    example: "spark",
+};
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// A Python that imports pyspark, with a Java on PATH; or why there is none.
-fn spark_python() -> Result<PathBuf, String> {
-    let java = Command::new("java")
-        .arg("-version")
-        .stderr(Stdio::null())
-        .status();
-    if !java.is_ok_and(|s| s.success()) {
-        return Err("no Java runtime on PATH".into());
-    }
-    let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("LOGCOUNT_SPARK_PYTHON") {
-        candidates.push(PathBuf::from(p));
-    }
-    // Where examples/spark/setup.sh installs it.
-    let venv = std::env::var_os("LOGCOUNT_SPARK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into());
-            Path::new(&home).join(".cache/logcount/spark-venv")
-        });
-    candidates.push(venv.join("bin/python"));
-    candidates.push("python3".into());
-    for python in &candidates {
-        let ok = Command::new(python)
-            .args(["-c", "import pyspark"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Ok(python.clone());
-        }
-    }
-    Err(format!("no Python with pyspark among {candidates:?}"))
-}
-
-/// The Python to run Spark with, or `None` (after saying why) when the test must be skipped.
+/// The Python to run Spark with (and a Java on PATH), or `None` when the test must be skipped.
 fn spark_or_skip(test: &str) -> Option<PathBuf> {
-    match spark_python() {
-        Ok(p) => Some(p),
-        Err(why) if under_ci() => {
-            panic!("{test}: CI is set but Spark cannot run ({why}): run examples/spark/setup.sh")
+    SPARK.or_skip(test, || {
+        let java = Command::new("java")
+            .arg("-version")
+            .stderr(Stdio::null())
+            .status();
+        if java.is_ok_and(|s| s.success()) {
+            Ok(())
+        } else {
+            Err("no Java runtime on PATH".into())
         }
-        Err(why) => {
-            // Straight to stderr, past the test harness's capture, so the skip is seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: {why}; run examples/spark/setup.sh to enable it"
-            );
-            None
-        }
-    }
+    })
 }
 
 /// Logs big enough to cut into several chunks per file, so slices share files.
@@ -115,38 +76,20 @@ fn direct(logs: &Path) -> String {
     ])))
 }
 
-/// Runs the Spark driver; returns its stdout and stderr. Kills its whole process group (the
-/// driver JVM and executor JVMs included) if it outlives [`DEADLINE`]: it leads its own
-/// group, which tests/common's `exit_within` kills whole.
+/// Runs the Spark driver of examples/spark; returns whether it succeeded, its stdout and
+/// stderr (the driver JVM and executor JVMs are in its process group, killed whole on a
+/// deadline).
 fn run_driver(python: &Path, dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let (out, err) = (dir.join("driver.out"), dir.join("driver.err"));
-    // The driver runs logcount: in the environment tests/common gives it.
-    let mut child = clean_env(&mut Command::new(python))
-        .arg(driver())
-        .args([
-            "--logcount",
-            BIN,
-            "--plan-arg=--chunk-size",
-            "--plan-arg=256K",
-        ])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let Some(status) = exit_within(&mut child, DEADLINE) else {
-        panic!(
-            "Spark driver ran over {DEADLINE:?}; its stderr:\n{}",
-            std::fs::read_to_string(&err).unwrap_or_default()
-        );
-    };
-    (
-        status.success(),
-        std::fs::read_to_string(out).unwrap(),
-        std::fs::read_to_string(err).unwrap(),
-    )
+    let args: Vec<&str> = [
+        "--logcount",
+        BIN,
+        "--plan-arg=--chunk-size",
+        "--plan-arg=256K",
+    ]
+    .into_iter()
+    .chain(args.iter().copied())
+    .collect();
+    SPARK.run(python, "logcount_spark.py", dir, &args, DEADLINE)
 }
 
 #[test]

@@ -3,11 +3,13 @@
 //! - [`run`]: the launcher [`logcount`] and runs that end by a deadline ([`output`],
 //!   [`output_within`], [`spawn`] + [`wait_within`], ...), and reading what a run printed
 //!   ([`json`], [`agreed`], [`stdout`], [`stderr`]);
+//! - [`engines`]: the Python engines of the examples (Spark, Dask), found or skipped;
 //! - [`executors`]: THE list of executors, [`EXECUTORS`], and [`for_each_executor`];
 //! - [`formats`]: lines of every log format, and random logs of them with their true counts;
 //! - below: inputs (files, gzip, FIFOs, random logs) and how a report names them.
 #![allow(dead_code)]
 
+pub mod engines;
 pub mod executors;
 pub mod formats;
 pub mod run;
