@@ -18,7 +18,7 @@ const EXAMPLES: &str = "\
 Examples:
   logcount sample_logs                      table on a terminal, JSON when piped
   logcount big.log -e threads -j 8          one big file cut into chunks, 8 threads
-  logcount logs/ -e procpool -j 4           4 worker processes (--start-method fork|spawn)
+  logcount logs/ -e procpool -j 4           4 worker processes (fork, spawn or forkserver)
   logcount logs/ -e serial                  the one-thread baseline
   logcount /mnt/nfs/logs -e async -j 16     slow storage: 16 files read at once, bounded memory
   logcount /var/log/nginx --json | jq .summary
@@ -27,7 +27,10 @@ Examples:
   logcount gen big/ --files 8 --lines 1000000   make synthetic logs to try it on
   logcount bench big/ -j 1,2,4 --plot mbps.svg  executors side by side, checked and timed
   logcount partial logs/ --slice 0/4 -o 0.part  one slice of four, for a cluster engine
+  logcount plan logs/ -o run.plan               freeze the run, then: partial --plan run.plan ...
   logcount merge 0.part 1.part 2.part 3.part    the partials add up to the direct report
+  logcount logs/ --format html > report.html    a page to read offline or send
+  logcount completions bash                     shell completions (also: logcount man)
 
 Exit status: 0 all inputs counted, 1 some input (or the output) failed, 2 bad usage.";
 
