@@ -736,18 +736,21 @@ fn an_html_report_is_self_contained_the_same_everywhere_and_renders() {
     let file = dir.path().join("report.html");
     std::fs::write(&file, &html).unwrap();
     let shot = dir.path().join("report.png");
-    let browser = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .arg("--window-size=1000,800")
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .expect("chromium is installed");
+    // Within a deadline: a browser that hangs fails the test, never the whole run.
+    let browser = common::output_within(
+        Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .args(["--disable-dev-shm-usage", "--window-size=1000,800"])
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("file://{}", file.display())),
+        None,
+        std::time::Duration::from_secs(90),
+    );
     assert!(
         browser.status.success(),
         "{}",
