@@ -19,25 +19,23 @@ pub fn alb(line: &[u8]) -> Option<Client<'_>> {
         return None;
     }
     c.byte(b' ')?;
-    timestamp(&mut c)?;
-    c.byte(b' ')?;
-    c.token()?; // the load balancer
-    c.byte(b' ')?;
-    let address = c.token()?;
-    // target:port, three processing times, two status codes, two byte counts: then the request
-    request_after(&mut c, 8)?;
-    Some(client(strip_port(address)?))
+    from_timestamp(c)
 }
 
 /// The client of a Classic Load Balancer line.
 pub fn elb(line: &[u8]) -> Option<Client<'_>> {
-    let mut c = Cursor::new(line);
+    from_timestamp(Cursor::new(line))
+}
+
+/// From the timestamp on, both balancers write the same fields: the time, the balancer, the
+/// client's `address:port`, the target's (backend's) `address:port`, three processing times, two
+/// status codes, two byte counts, then the request.
+fn from_timestamp(mut c: Cursor<'_>) -> Option<Client<'_>> {
     timestamp(&mut c)?;
     c.byte(b' ')?;
     c.token()?; // the load balancer
     c.byte(b' ')?;
     let address = c.token()?;
-    // backend:port, three processing times, two status codes, two byte counts: the request
     request_after(&mut c, 8)?;
     Some(client(strip_port(address)?))
 }

@@ -125,6 +125,31 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A date, `YYYY-MM-DD` (digits only; ranges are not checked).
+    #[inline]
+    pub fn date(&mut self) -> Option<()> {
+        self.digits(4)?;
+        self.byte(b'-')?;
+        self.digits(2)?;
+        self.byte(b'-')?;
+        self.digits(2)?;
+        Some(())
+    }
+
+    /// A time of day, `HH:MM:SS`, then with `fraction` an optional `.` and digits.
+    #[inline]
+    pub fn clock(&mut self, fraction: bool) -> Option<()> {
+        self.digits(2)?;
+        self.byte(b':')?;
+        self.digits(2)?;
+        self.byte(b':')?;
+        self.digits(2)?;
+        if fraction && self.byte(b'.').is_some() {
+            self.number()?;
+        }
+        Some(())
+    }
+
     /// Exactly `n` ASCII digits.
     #[inline]
     pub fn digits(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -163,20 +188,9 @@ impl<'a> Cursor<'a> {
 /// fraction, and an optional zone (`Z`, `+HH:MM`, `-HHMM`).
 pub fn iso_timestamp(s: &[u8]) -> Option<usize> {
     let mut c = Cursor::new(s);
-    c.digits(4)?;
-    c.byte(b'-')?;
-    c.digits(2)?;
-    c.byte(b'-')?;
-    c.digits(2)?;
+    c.date()?;
     c.byte(b'T')?;
-    c.digits(2)?;
-    c.byte(b':')?;
-    c.digits(2)?;
-    c.byte(b':')?;
-    c.digits(2)?;
-    if c.byte(b'.').is_some() {
-        c.number()?;
-    }
+    c.clock(true)?;
     match c.peek() {
         Some(b'Z') => c.i += 1,
         Some(b'+' | b'-') => {

@@ -57,11 +57,7 @@ pub fn syslog(line: &[u8]) -> Option<&[u8]> {
                 c.digits(2)?;
             }
             c.byte(b' ')?;
-            c.digits(2)?;
-            c.byte(b':')?;
-            c.digits(2)?;
-            c.byte(b':')?;
-            c.digits(2)?;
+            c.clock(false)?;
         }
     }
     c.byte(b' ')?;

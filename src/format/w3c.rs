@@ -185,32 +185,12 @@ fn request<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> Option<Client<'a>>
 
 fn is_date(v: &[u8]) -> bool {
     let mut c = Cursor::new(v);
-    (|| {
-        c.digits(4)?;
-        c.byte(b'-')?;
-        c.digits(2)?;
-        c.byte(b'-')?;
-        c.digits(2)
-    })()
-    .is_some()
-        && c.at_end()
+    c.date().is_some() && c.at_end()
 }
 
 fn is_time(v: &[u8]) -> bool {
     let mut c = Cursor::new(v);
-    (|| {
-        c.digits(2)?;
-        c.byte(b':')?;
-        c.digits(2)?;
-        c.byte(b':')?;
-        c.digits(2)?;
-        if c.byte(b'.').is_some() {
-            c.number()?;
-        }
-        Some(())
-    })()
-    .is_some()
-        && c.at_end()
+    c.clock(true).is_some() && c.at_end()
 }
 
 #[cfg(test)]
