@@ -45,9 +45,14 @@ pub(super) fn put_opt_u64(out: &mut Vec<u8>, v: Option<u64>) {
     }
 }
 
+/// Bytes with their length before them (a `u32`).
+pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_u32(out, bytes.len() as u32);
+    out.extend_from_slice(bytes);
+}
+
 pub(super) fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_u32(out, s.len() as u32);
-    out.extend_from_slice(s.as_bytes());
+    put_bytes(out, s.as_bytes());
 }
 
 /// A partial's payload, read field by field.
@@ -97,9 +102,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(super) fn string(&mut self) -> Result<String, FormatError> {
+    /// What [`put_bytes`] wrote.
+    pub(super) fn bytes(&mut self) -> Result<&'a [u8], FormatError> {
         let len = self.u32()? as usize;
-        String::from_utf8(self.fields.take(len)?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
+        Ok(self.fields.take(len)?)
+    }
+
+    pub(super) fn string(&mut self) -> Result<String, FormatError> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
     }
 
     /// A count of items of at least `min_size` bytes each, checked against what is left so

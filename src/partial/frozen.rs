@@ -21,17 +21,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::fields::{corrupt, put_opt_u64, put_str, put_u32, put_u64, FormatError, Reader};
+use super::fields::{
+    corrupt, put_bytes, put_opt_u64, put_str, put_u32, put_u64, FormatError, Reader,
+};
 use crate::format::{Choice, JsonFields, Options};
 use crate::input::{Codec, Compression, Input, InputError, Skipped, Source};
 use crate::plan::{Job, Plan};
 
 const NO_CODEC: u8 = 0xff;
-
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    put_u32(out, bytes.len() as u32);
-    out.extend_from_slice(bytes);
-}
 
 /// The payload of `plan`. Standard input cannot be frozen: the caller refuses it first.
 pub(super) fn encode(plan: &Plan) -> Vec<u8> {
@@ -110,11 +107,6 @@ fn flag(r: &mut Reader<'_>) -> Result<bool, FormatError> {
     }
 }
 
-fn bytes(r: &mut Reader<'_>) -> Result<Vec<u8>, FormatError> {
-    let len = r.u32()? as usize;
-    Ok(r.fields.take(len)?.to_vec())
-}
-
 fn choice(r: &mut Reader<'_>) -> Result<Choice, FormatError> {
     Choice::from_code(r.u8()?).ok_or_else(|| corrupt("unknown log format"))
 }
@@ -136,7 +128,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
     let mut inputs = Vec::with_capacity(n);
     for _ in 0..n {
         let name = r.string()?;
-        let path = bytes(r)?;
+        let path = r.bytes()?;
         let size = r.opt_u64()?;
         let id = if flag(r)? {
             Some((r.u64()?, r.u64()?))
@@ -157,7 +149,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
         }
         inputs.push(Input {
             name,
-            source: Source::File(PathBuf::from(std::ffi::OsStr::from_bytes(&path))),
+            source: Source::File(PathBuf::from(std::ffi::OsStr::from_bytes(path))),
             size,
             id,
             regular,
@@ -177,7 +169,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
             None
         };
         let fields = if flag(r)? {
-            Some(Arc::from(bytes(r)?))
+            Some(Arc::from(r.bytes()?))
         } else {
             None
         };
