@@ -56,7 +56,7 @@ fn executors_bench(c: &mut Criterion) {
             b.iter(|| {
                 let started = Instant::now();
                 let settings = Settings {
-                    chunk_size: executor.default_chunk_size(),
+                    chunk_size: kind.default_chunk_size(),
                     format,
                     ..Settings::default()
                 };

@@ -82,15 +82,14 @@ pub fn run(settings: Settings) -> ExitStatus {
     }
 }
 
-/// Builds the executor `run` asks for and plans `paths` for it, printing the planning's
+/// Plans `paths` for the executor `run` asks for and builds it, printing the planning's
 /// errors (and notes, unless quiet) on stderr.
 fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor>, Plan) {
     diag::set_quiet(run.quiet);
-    let executor = run.executor.build(run.jobs, run.start_method);
     let plan = Plan::new(
         paths,
         &plan::Settings {
-            chunk_size: run.chunk_size.or(executor.default_chunk_size()),
+            chunk_size: run.chunk_size.or(run.executor.default_chunk_size()),
             filters: run.reading.filters.clone(),
             format: run.reading.format,
             options: run.reading.options.clone(),
@@ -103,15 +102,15 @@ fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor
         note_skipped(s);
     }
     note_empty_directories(paths, &plan);
-    // `-j` is at most the plan's jobs: never more threads, processes or open files than
-    // there is work for (`-j 100000` on five files starts five), and reports say so.
+    (executor_for(run, &plan), plan)
+}
+
+/// The executor `run` asks for, for `plan`: `-j` is at most the plan's jobs, never more
+/// threads, processes or open files than there is work for (`-j 100000` on five files starts
+/// five), and reports say so.
+fn executor_for(run: &RunSettings, plan: &Plan) -> Box<dyn Executor> {
     let jobs = run.jobs.min(plan.jobs.len()).max(1);
-    let executor = if jobs < run.jobs {
-        run.executor.build(jobs, run.start_method)
-    } else {
-        executor
-    };
-    (executor, plan)
+    run.executor.build(jobs, run.start_method)
 }
 
 /// A note for each directory argument that held nothing to count (not even a file skipped),

@@ -11,7 +11,7 @@ use logcount::progress::Progress;
 use logcount::report::{human_bytes, thousands};
 
 use super::output::{read_source, write_output};
-use super::{prepare, warn_error, ExitStatus};
+use super::{executor_for, prepare, warn_error, ExitStatus};
 use crate::settings::{PartialSettings, PlanSettings, RunSettings};
 
 /// `logcount plan`: plans the paths as a direct run would and writes the plan.
@@ -78,8 +78,7 @@ fn thawed(run: &RunSettings, path: &std::path::Path) -> Result<(Box<dyn Executor
     for e in &plan.errors {
         warn_error(e);
     }
-    let jobs = run.jobs.min(plan.jobs.len()).max(1);
-    Ok((run.executor.build(jobs, run.start_method), plan))
+    Ok((executor_for(run, &plan), plan))
 }
 
 pub fn run(settings: PartialSettings) -> ExitStatus {

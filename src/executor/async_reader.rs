@@ -37,7 +37,7 @@ use tokio::task::JoinSet;
 use super::{Executor, Interrupted};
 use crate::diag;
 use crate::input::{self, read_start, Input, JobCounter, JobError, Source};
-use crate::plan::{Plan, DEFAULT_CHUNK};
+use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
@@ -88,10 +88,6 @@ impl Executor for AsyncReader {
 
     fn jobs(&self) -> usize {
         self.files
-    }
-
-    fn default_chunk_size(&self) -> Option<u64> {
-        Some(DEFAULT_CHUNK)
     }
 
     fn run(

@@ -34,8 +34,6 @@ pub trait Executor {
     fn name(&self) -> &'static str;
     /// How many jobs run at once.
     fn jobs(&self) -> usize;
-    /// The chunk size big files are cut into for this executor, unless the user chose one.
-    fn default_chunk_size(&self) -> Option<u64>;
     /// How workers are started, for executors where that is a choice (procpool).
     fn start_method(&self) -> Option<&'static str> {
         None
@@ -64,6 +62,18 @@ pub enum ExecutorKind {
 }
 
 impl ExecutorKind {
+    /// The chunk size big files are cut into for this executor, unless the user chose one:
+    /// none for `serial` (one thread gains nothing from cutting files). The plan needs it
+    /// before the executor is built (its workers are at most the plan's jobs).
+    pub fn default_chunk_size(self) -> Option<u64> {
+        match self {
+            ExecutorKind::Serial => None,
+            ExecutorKind::Threads | ExecutorKind::Async | ExecutorKind::Procpool => {
+                Some(crate::plan::DEFAULT_CHUNK)
+            }
+        }
+    }
+
     /// Builds the executor with `jobs` workers where that means something; `start_method` is
     /// the process pool's (its default when `None`; the others have none).
     pub fn build(self, jobs: usize, start_method: Option<StartMethod>) -> Box<dyn Executor> {

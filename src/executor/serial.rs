@@ -19,10 +19,6 @@ impl Executor for Serial {
         1
     }
 
-    fn default_chunk_size(&self) -> Option<u64> {
-        None // one thread gains nothing from cutting files
-    }
-
     fn run(
         &self,
         plan: &Plan,

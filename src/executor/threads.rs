@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{Executor, Interrupted};
 use crate::diag;
 use crate::input::{self, READ_BUF};
-use crate::plan::{Plan, DEFAULT_CHUNK};
+use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
@@ -30,10 +30,6 @@ impl Executor for Threads {
 
     fn jobs(&self) -> usize {
         self.threads
-    }
-
-    fn default_chunk_size(&self) -> Option<u64> {
-        Some(DEFAULT_CHUNK)
     }
 
     fn run(

@@ -27,7 +27,7 @@ use std::os::fd::OwnedFd;
 use nix::unistd::Pid;
 
 use super::{Executor, Interrupted};
-use crate::plan::{Plan, DEFAULT_CHUNK};
+use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
 
@@ -108,10 +108,6 @@ impl Executor for ProcPool {
 
     fn jobs(&self) -> usize {
         self.used.get().unwrap_or(self.workers)
-    }
-
-    fn default_chunk_size(&self) -> Option<u64> {
-        Some(DEFAULT_CHUNK)
     }
 
     fn start_method(&self) -> Option<&'static str> {
