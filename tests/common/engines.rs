@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::run::{clean_env, exit_within};
+use super::under_ci;
 
 /// Where an engine lives: the module a Python must import, the variables that point at it,
 /// and the example whose `setup.sh` installs it (in `~/.cache/logcount/<venv>`).
@@ -19,10 +20,6 @@ pub struct Engine {
     pub venv_env: &'static str,
     pub venv: &'static str,
     pub example: &'static str,
-}
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 impl Engine {

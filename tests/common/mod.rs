@@ -25,6 +25,12 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
+/// Whether the tests run under CI (`CI` set, and not to `false` or `0`): then nothing that
+/// needs an installed tool or engine may be skipped.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 /// Whether the program `tool` (installed by .ci/run: `man`, `rsvg-convert`, `chromium`) can
 /// run here. Without it a test that needs it says so and passes — except under CI, where it
 /// fails, so CI never skips a check.
@@ -35,10 +41,9 @@ pub fn have_tool(tool: &str, package: &str) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok();
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
     if !found {
         assert!(
-            !ci,
+            !under_ci(),
             "CI is set but `{tool}` is missing: install {package} (.ci/run does)"
         );
         eprintln!("note: `{tool}` ({package}) is not installed: that check is skipped");

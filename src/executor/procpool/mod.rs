@@ -123,8 +123,8 @@ impl Executor for ProcPool {
         let mut pool = pool::Pool::new(plan, reducer, progress, self.workers, self.method.get());
         let ran = pool.run();
         self.method.set(pool.method());
-        if pool.ran_workers() {
-            self.used.set(Some(pool.workers_used()));
+        if let Some(used) = pool.workers_used() {
+            self.used.set(Some(used));
         }
         ran
     }

@@ -261,15 +261,11 @@ impl<'a, 'r> Pool<'a, 'r> {
         }
     }
 
-    /// Whether the run needed workers at all (a plan of streams only, or of nothing, does not).
-    pub(super) fn ran_workers(&self) -> bool {
-        self.peak > 0 || self.counted_here
-    }
-
     /// How many workers ran at once at most: what `-j` came to (fewer when not all could
-    /// start); 1 when the parent counted every job itself.
-    pub(super) fn workers_used(&self) -> usize {
-        self.peak.max(1)
+    /// start); 1 when the parent counted every job itself; `None` when the run needed no
+    /// worker (a plan of streams only, or of nothing).
+    pub(super) fn workers_used(&self) -> Option<usize> {
+        (self.peak > 0 || self.counted_here).then_some(self.peak.max(1))
     }
 
     /// The start method the workers were started with (fork falls back to spawn if this
