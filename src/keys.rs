@@ -324,13 +324,13 @@ pub trait StoredKeys {
     }
 
     /// The keys as a list.
-    fn to_key_vec(&self) -> KeyVec {
-        KeyVec {
-            v4: self.v4().collect(),
-            v6: self.v6().collect(),
-            short: self.short().collect(),
-            long: self.long().map(Box::from).collect(),
-        }
+    fn to_key_vec(&self) -> KeyVec
+    where
+        Self: Sized,
+    {
+        let mut keys = KeyVec::default();
+        keys.add(self);
+        keys
     }
 }
 

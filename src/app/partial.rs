@@ -3,7 +3,6 @@
 
 use logcount::diag;
 use logcount::executor::Executor;
-use logcount::input::Source;
 use logcount::partial::format::{self as partial_format, Partial, Sealed};
 use logcount::partial::{self, slice_bytes};
 use logcount::plan::Plan;
@@ -17,11 +16,7 @@ use crate::settings::{PartialSettings, PlanSettings, RunSettings};
 /// `logcount plan`: plans the paths as a direct run would and writes the plan.
 pub fn freeze(settings: PlanSettings) -> ExitStatus {
     let (_, plan) = prepare(&settings.run, &settings.paths);
-    if let Some(stream) = plan
-        .inputs
-        .iter()
-        .find(|i| !i.regular || i.source == Source::Stdin)
-    {
+    if let Some(stream) = plan.inputs.iter().find(|i| !i.regular) {
         diag::warn(format_args!(
             "{}: standard input and FIFOs cannot be frozen (every task must read the same \
              bytes): name files or directories",
