@@ -22,6 +22,7 @@ fn typical() -> Vec<u8> {
         lines: 170_000,
         seed: 1,
         unique: 300_000,
+        days: None,
     };
     generate_file_bytes(&opts, 0)
 }

@@ -36,6 +36,7 @@ fn executors_bench(c: &mut Criterion) {
         lines: 100_000,
         seed: 5,
         unique: 300_000,
+        days: None,
     };
     let data = generate(dir.path(), &opts, false).expect("generate bench data");
     let args: Vec<PathBuf> = vec![dir.path().to_path_buf()];

@@ -10,7 +10,7 @@ use crate::settings::{
     PartialSettings, PlanSettings, Reading, RunSettings, Settings, UsageError,
 };
 use logcount::executor::{ExecutorKind, StartMethod};
-use logcount::format::Choice;
+use logcount::format::{Choice, Period, Query};
 use logcount::gen::GenOptions;
 use logcount::report::OutputFormat;
 
@@ -154,6 +154,61 @@ pub struct RunArgs {
     /// `--exclude old` leaves out every file below a directory named old).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub excludes: Vec<String>,
+
+    #[command(flatten)]
+    pub query: QueryArgs,
+}
+
+/// Time windows, periods and top clients (docs/contract.md §5).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Time and top clients")]
+pub struct QueryArgs {
+    /// Requests and distinct clients per day or hour, per file and over all files (each
+    /// request's day as its timestamp writes it, the server's day, unless --utc). The table
+    /// shows each file's periods, then the summary's; with more than 20 files, only the
+    /// summary's (every file's are in JSON, NDJSON and CSV).
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub by: Option<PeriodArg>,
+
+    /// With --by: periods of the time in UTC, not as written.
+    #[arg(long, requires = "by")]
+    pub utc: bool,
+
+    /// Count only requests at or after T: `2021-03-22`, `2021-03-22T10:00[:05][Z|+08:00]` (no
+    /// offset: UTC), or a span back from now (`90m`, `24h`, `7d`). Requests outside are
+    /// reported as `filtered`; a line whose time cannot be read is malformed.
+    #[arg(long, value_name = "T", value_parser = settings::parse_time)]
+    pub since: Option<i64>,
+
+    /// Count only requests before T (same forms as --since).
+    #[arg(long, value_name = "T", value_parser = settings::parse_time)]
+    pub until: Option<i64>,
+
+    /// The N clients with the most requests, per file and over all files (ties by the
+    /// client's bytes).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub top: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    Day,
+    Hour,
+}
+
+impl QueryArgs {
+    fn query(&self) -> Query {
+        Query {
+            by: self.by.map(|p| match p {
+                PeriodArg::Day => Period::Day,
+                PeriodArg::Hour => Period::Hour,
+            }),
+            utc: self.utc,
+            since: self.since,
+            until: self.until,
+            top: self.top.map(|n| n as usize),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -164,22 +219,27 @@ pub struct WorkerArgs {
 }
 
 /// Bounds of `gen`'s sizes: the dates it writes (one day more per file, about three lines a
-/// second) stay within year 9999.
+/// second; or at most ten years of days) stay within year 9999.
 const GEN_MAX_FILES: u64 = 100_000;
 const GEN_MAX_LINES: u64 = 100_000_000_000;
+const GEN_MAX_DAYS: u64 = logcount::gen::MAX_DAYS as u64;
 
 #[derive(Debug, Args)]
 pub struct GenArgs {
     /// Directory to write `access-NNNN.log` files into (created if missing).
     pub dir: PathBuf,
 
-    /// Number of files (at most 100,000: each file's dates start a day after the last's).
+    /// Number of files (at most 100,000: without --days, each file starts a day after the last).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(..=GEN_MAX_FILES))]
     pub files: u64,
 
     /// Lines per file, including the odd blank line (at most 10^11: dates stay in four digits).
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(..=GEN_MAX_LINES))]
     pub lines: u64,
+
+    /// Spread every file's lines over the same N UTC days, from midnight (1 to 3650).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=GEN_MAX_DAYS))]
+    pub days: Option<u64>,
 
     /// Seed: the same seed and sizes give the same bytes.
     #[arg(long, default_value_t = 1)]
@@ -289,7 +349,7 @@ pub struct PartialArgs {
 
     /// Count a slice of this frozen plan (`logcount plan`) instead of planning PATHs: every
     /// task then counts the same snapshot, however the logs grow meanwhile.
-    #[arg(long, value_name = "PLAN", conflicts_with_all = ["paths", "chunk_size", "log_format", "client_field", "globs", "excludes"])]
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["paths", "chunk_size", "log_format", "client_field", "globs", "excludes", "by", "utc", "since", "until", "top"])]
     pub plan: Option<PathBuf>,
 
     /// Which slice of the planned jobs to count: I/N, slice I of N, from 0.
@@ -520,6 +580,7 @@ impl RunArgs {
             self.client_field.as_deref(),
             &self.globs,
             &self.excludes,
+            self.query.query(),
         )?;
         RunSettings::new(
             self.executor.into(),
@@ -564,12 +625,29 @@ impl Cli {
         Ok(match self.command {
             None => {
                 let c = self.count;
+                let query = c.run.query.query();
+                if format(c.json, c.format) == OutputFormat::Csv
+                    && query.by.is_some()
+                    && query.top.is_some()
+                {
+                    return Err(UsageError(
+                        "--format csv holds one table: --by and --top together need json, \
+                         ndjson, table or html"
+                            .into(),
+                    ));
+                }
                 Settings::Count(CountSettings {
                     format: format(c.json, c.format),
                     color: c.color.into(),
                     paths: c.paths,
                     run: c.run.settings()?,
                 })
+            }
+            Some(Command::Partial(p)) if p.buckets > 1 && !p.run.query.query().is_plain() => {
+                return Err(UsageError(
+                    "--buckets: --by, --since, --until and --top need every key in one bucket"
+                        .into(),
+                ))
             }
             Some(Command::Partial(p)) => Settings::Partial(PartialSettings {
                 paths: p.paths,
@@ -616,6 +694,9 @@ impl Cli {
                     lines: g.lines,
                     seed: g.seed,
                     unique: g.unique.max(1),
+                    days: g
+                        .days
+                        .map(|d| u32::try_from(d).expect("at most GEN_MAX_DAYS")),
                 },
                 force: g.force,
             }),

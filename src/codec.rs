@@ -17,7 +17,9 @@
 
 use std::ops::Range;
 
-use crate::count::{parse_v4, parse_v6, Counts, KeySet, KeyVec, StoredKeys, SHORT_MAX};
+use crate::count::{
+    parse_v4, parse_v6, Counts, Hits, KeySet, KeyVec, PeriodCounts, Periods, StoredKeys, SHORT_MAX,
+};
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,6 +61,109 @@ pub fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
         out.extend_from_slice(&(k.len() as u32).to_le_bytes());
         out.extend_from_slice(k);
     }
+}
+
+/// Appends what the time and top options (docs/contract.md §5) add to counts, after their
+/// main encoding:
+///
+/// ```text
+/// filtered   u64
+/// n_periods  u64, then per period (ascending): period i64, malformed u64, an encoding whose
+///            total is the period's requests and whose keys are its clients
+/// hits       an encoding whose total is the requests over its keys (the clients), then one
+///            u64 count per key, in the encoding's order
+/// ```
+pub fn encode_detail(filtered: u64, periods: &Periods, hits: &Hits, out: &mut Vec<u8>) {
+    out.extend_from_slice(&filtered.to_le_bytes());
+    out.extend_from_slice(&(periods.len() as u64).to_le_bytes());
+    for (period, counts) in periods.iter() {
+        out.extend_from_slice(&period.to_le_bytes());
+        out.extend_from_slice(&counts.malformed.to_le_bytes());
+        encode_keys(counts.total, std::slice::from_ref(&counts.keys), out);
+    }
+    let (keys, requests) = hits.to_parts();
+    encode_keys(hits.requests(), std::slice::from_ref(&keys), out);
+    for n in requests {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+}
+
+/// Checks the layout of what [`encode_detail`] wrote at the front of `bytes` (every length
+/// and packing, as [`scan`] does, and periods strictly ascending) without building a set;
+/// returns the bytes it takes. [`decode_detail`] checks the rest.
+pub fn scan_detail(bytes: &[u8]) -> Result<usize, DecodeError> {
+    let mut r = ByteReader::new(bytes, "counts detail");
+    r.u64()?;
+    let n = r.count(56)?;
+    let mut last = None;
+    for _ in 0..n {
+        let period = i64::from_le_bytes(r.array()?);
+        if last.is_some_and(|p| p >= period) {
+            return Err(DecodeError::Corrupt("periods out of order"));
+        }
+        last = Some(period);
+        r.u64()?;
+        r.skip(scan(r.rest())?.used)?;
+    }
+    let layout = scan(r.rest())?;
+    r.skip(layout.used)?;
+    r.skip(
+        layout
+            .len()
+            .checked_mul(8)
+            .ok_or(DecodeError::Corrupt("hits"))?,
+    )?;
+    Ok(r.pos())
+}
+
+/// Decodes what [`encode_detail`] wrote at the front of `bytes`: checked (periods strictly
+/// ascending, no client twice, no zero count, each total the sum it claims); returns it and
+/// the bytes used.
+pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), DecodeError> {
+    let mut r = ByteReader::new(bytes, "counts detail");
+    let filtered = r.u64()?;
+    let n = r.count(56)?;
+    let mut list = Vec::with_capacity(n);
+    for _ in 0..n {
+        let period = i64::from_le_bytes(r.array()?);
+        let malformed = r.u64()?;
+        let layout = scan(r.rest())?;
+        let counts = layout.counts(r.rest());
+        if counts.keys.len() != layout.len() {
+            return Err(DecodeError::Corrupt("a client repeated in a period"));
+        }
+        if (counts.keys.len() as u64) > counts.total {
+            return Err(DecodeError::Corrupt(
+                "more clients than requests in a period",
+            ));
+        }
+        r.skip(layout.used)?;
+        if list.last().is_some_and(|&(p, _)| p >= period) {
+            return Err(DecodeError::Corrupt("periods out of order"));
+        }
+        list.push((
+            period,
+            PeriodCounts {
+                total: counts.total,
+                malformed,
+                keys: counts.keys,
+            },
+        ));
+    }
+    let layout = scan(r.rest())?;
+    let keys = layout.keys(r.rest());
+    r.skip(layout.used)?;
+    let mut requests = Vec::with_capacity(keys.len());
+    for _ in 0..keys.len() {
+        requests.push(r.u64()?);
+    }
+    let hits = Hits::from_parts(&keys, &requests).ok_or(DecodeError::Corrupt(
+        "a client repeated, or counted 0 times",
+    ))?;
+    if requests.iter().try_fold(0u64, |a, &n| a.checked_add(n)) != Some(layout.total) {
+        return Err(DecodeError::Corrupt("requests per client do not add up"));
+    }
+    Ok((filtered, list.into_iter().collect(), hits, r.pos()))
 }
 
 /// The encoding of `counts` as a new buffer.

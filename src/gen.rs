@@ -25,7 +25,14 @@ pub struct GenOptions {
     pub seed: u64,
     /// Size of the client pool (0 is treated as 1); it bounds the distinct-client count.
     pub unique: u64,
+    /// Spread every file's lines evenly over this many UTC days (at most `MAX_DAYS`), the
+    /// same days for every file, from midnight of the seed's start date. `None` (and
+    /// `Some(0)`): about three lines a second from that date, each file index a day later.
+    pub days: Option<u32>,
 }
+
+/// The most days `GenOptions::days` spreads over (more are clamped to it): ten years.
+pub const MAX_DAYS: u32 = 3650;
 
 /// What `generate` wrote, so callers can report throughput without re-reading files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,14 +136,19 @@ impl FileGen {
     fn new(opts: &GenOptions, index: usize) -> Self {
         let hi = mix64(opts.seed ^ 0x243f_6a88_85a3_08d3);
         let lo = mix64(hi ^ mix64((index as u64).wrapping_add(0x1319_8a2e_0370_7344)));
-        // A fixed start date in 2026 picked by the seed; each file index is one day later.
+        // A fixed start in 2026 picked by the seed.
         let start = 1_767_225_600u64 // 2026-01-01T00:00:00Z
-            .saturating_add(mix64(opts.seed ^ 0xa409_3822_299f_31d0) % (300 * 86_400))
-            .saturating_add((index as u64).saturating_mul(86_400));
+            .saturating_add(mix64(opts.seed ^ 0xa409_3822_299f_31d0) % (300 * 86_400));
+        let clock = match opts.days {
+            // Every file covers the same days, from midnight of the start's date.
+            Some(days @ 1..) => Clock::spread(start - start % 86_400, days, opts.lines),
+            // Each file index starts one day later.
+            _ => Clock::new(start.saturating_add((index as u64).saturating_mul(86_400))),
+        };
         FileGen {
             rng: Pcg64Mcg::new((u128::from(hi) << 64) | u128::from(lo)),
             clients: Clients::new(opts.unique, opts.seed),
-            clock: Clock::new(start),
+            clock,
             remaining: opts.lines,
         }
     }
@@ -404,6 +416,27 @@ struct Clock {
     now: u64,
     text: [u8; 32],
     len: usize,
+    /// Set for `--days`: the pace is fixed by the file's length instead.
+    spread: Option<Spread>,
+}
+
+/// `--days`: the `span` seconds from `start` cut into `lines` equal slots, line k at a
+/// random second of slot k, `(k * span + jitter) / lines` with `jitter < span`. The slots
+/// are disjoint and in order, so time never goes back, the first slot starts on day 1 and
+/// the last ends with day N (one slot is at most a day when there are at least as many
+/// lines as days). `k * span / lines` is kept as a running quotient and remainder, so a
+/// line costs one u64 division and nothing overflows (`span < 2^29`, `rem < lines`) short of
+/// 2^64 - 2^29 lines.
+struct Spread {
+    start: u64,
+    span: u64,
+    lines: u64,
+    /// `span / lines` and `span % lines`: what one slot adds.
+    step: u64,
+    carry: u64,
+    /// `k * span / lines` and `k * span % lines` for the next line's k.
+    base: u64,
+    rem: u64,
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
@@ -416,8 +449,27 @@ impl Clock {
             now,
             text: [0; 32],
             len: 0,
+            spread: None,
         };
         clock.render();
+        clock
+    }
+
+    /// A clock for `lines` lines spread evenly over `days` days from `start`.
+    fn spread(start: u64, days: u32, lines: u64) -> Self {
+        let mut clock = Clock::new(start);
+        let span = u64::from(days.min(MAX_DAYS)) * 86_400;
+        // No line ticks when there are none; 1 only keeps the division defined.
+        let lines = lines.max(1);
+        clock.spread = Some(Spread {
+            start,
+            span,
+            lines,
+            step: span / lines,
+            carry: span % lines,
+            base: 0,
+            rem: 0,
+        });
         clock
     }
 
@@ -425,9 +477,28 @@ impl Clock {
         &self.text[..self.len]
     }
 
-    /// About three lines per second, with an occasional idle gap of up to a minute.
+    /// About three lines per second, with an occasional idle gap of up to a minute; or,
+    /// spread over days, the next line's slot.
     fn tick(&mut self, rng: &mut Pcg64Mcg) {
         let r = rng.next_u32();
+        if let Some(s) = &mut self.spread {
+            // Slot k is [k, k+1) * span / lines; `r` picks the instant within it.
+            let jitter = (u64::from(r) * s.span) >> 32;
+            let at = s.base + (s.rem + jitter) / s.lines;
+            s.base += s.step;
+            s.rem += s.carry;
+            if s.rem >= s.lines {
+                s.rem -= s.lines;
+                s.base += 1;
+            }
+            // Below `span` while k < lines; the `min` keeps a stray extra tick on day N.
+            let now = s.start + at.min(s.span - 1);
+            if now != self.now {
+                self.now = now;
+                self.render();
+            }
+            return;
+        }
         let x = r >> 22;
         let step = if x < 341 {
             1
@@ -821,6 +892,7 @@ mod tests {
             lines,
             seed,
             unique,
+            days: None,
         }
     }
 
@@ -835,6 +907,27 @@ mod tests {
             .position(|&b| b == b' ' || b == b',')
             .unwrap_or(line.len());
         &line[..end]
+    }
+
+    /// A line's timestamp as (year, month index, day, time): ordered as the instants are.
+    fn stamp(line: &[u8]) -> (String, usize, String, String) {
+        let s = std::str::from_utf8(line).unwrap();
+        let t = &s[s.find('[').unwrap() + 1..s.find(']').unwrap()];
+        let month = MONTHS
+            .iter()
+            .position(|m| m[..] == t.as_bytes()[3..6])
+            .unwrap();
+        (
+            t[7..11].to_string(),
+            month,
+            t[0..2].to_string(),
+            t[12..20].to_string(),
+        )
+    }
+
+    /// The timestamps of the lines that have one (not the blank ones), in file order.
+    fn stamps(bytes: &[u8]) -> Vec<(String, usize, String, String)> {
+        lines(bytes).filter(|l| l.len() > 1).map(stamp).collect()
     }
 
     fn render_client(clients: &Clients, i: u64) -> String {
@@ -980,23 +1073,118 @@ mod tests {
         );
 
         let bytes = generate_file_bytes(&opts(20_000, 5, 1_000), 2);
-        let key = |line: &[u8]| {
-            let s = std::str::from_utf8(line).unwrap();
-            let t = &s[s.find('[').unwrap() + 1..s.find(']').unwrap()];
-            let month = MONTHS
-                .iter()
-                .position(|m| m[..] == t.as_bytes()[3..6])
-                .unwrap();
-            (
-                t[7..11].to_string(),
-                month,
-                t[0..2].to_string(),
-                t[12..20].to_string(),
-            )
-        };
-        let stamps: Vec<_> = lines(&bytes).filter(|l| l.len() > 1).map(key).collect();
+        let stamps = stamps(&bytes);
         assert!(stamps.windows(2).all(|w| w[0] <= w[1]));
         assert_ne!(stamps.first(), stamps.last());
+    }
+
+    /// `--days`: the `[dd/Mon/yyyy` text of the `days` days from the start's midnight.
+    fn spread_dates(o: &GenOptions) -> Vec<String> {
+        let midnight = FileGen::new(o, 0).clock.now;
+        assert_eq!(midnight % 86_400, 0);
+        let days = u64::from(o.days.unwrap());
+        (0..days)
+            .map(|d| String::from_utf8(Clock::new(midnight + d * 86_400).text()[..11].to_vec()))
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The distinct dates of `stamps` in file order, with the lines on each.
+    fn dates_of(stamps: &[(String, usize, String, String)]) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for (year, month, day, _) in stamps {
+            let date = format!(
+                "{day}/{}/{year}",
+                std::str::from_utf8(MONTHS[*month]).unwrap()
+            );
+            match out.last_mut() {
+                Some((last, n)) if *last == date => *n += 1,
+                _ => out.push((date, 1)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn days_spread_every_file_evenly_over_the_same_consecutive_days() {
+        let o = GenOptions {
+            files: 4,
+            lines: 20_000,
+            seed: 5,
+            unique: 1_000,
+            days: Some(7),
+        };
+        let want = spread_dates(&o);
+        assert_eq!(want.len(), 7);
+        let mut files = Vec::new();
+        for index in [0, 3] {
+            let bytes = generate_file_bytes(&o, index);
+            assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 20_000);
+            let stamps = stamps(&bytes);
+            assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "file {index}");
+            let dates = dates_of(&stamps);
+            // Each date once, in order: exactly the 7 consecutive days, the same for both.
+            let names: Vec<&String> = dates.iter().map(|(d, _)| d).collect();
+            assert_eq!(names, want.iter().collect::<Vec<_>>(), "file {index}");
+            // Evenly: 20,000 / 7 is about 2,857 lines a day (less the odd blank one).
+            for (date, n) in &dates {
+                assert!((2_800..=2_860).contains(n), "{date}: {n} lines");
+            }
+            // From the first minutes of day 1 to the last of day 7.
+            assert!(stamps[0].3.as_str() < "00:01:00", "{:?}", stamps[0]);
+            assert!(stamps[stamps.len() - 1].3.as_str() > "23:59:00");
+            files.push(bytes);
+        }
+        assert_ne!(files[0], files[1], "same days, different lines");
+        // With --days the date is still the seed's.
+        let other = GenOptions { seed: 6, ..o };
+        assert_ne!(spread_dates(&other), want);
+    }
+
+    #[test]
+    fn one_day_stays_on_one_date() {
+        // More lines than seconds: slots shorter than a second.
+        let o = GenOptions {
+            days: Some(1),
+            ..opts(100_000, 9, 1_000)
+        };
+        let stamps = stamps(&generate_file_bytes(&o, 2));
+        assert!(stamps.windows(2).all(|w| w[0] <= w[1]));
+        let dates = dates_of(&stamps);
+        assert_eq!(dates.len(), 1, "{dates:?}");
+        assert_eq!(dates[0].0, spread_dates(&o)[0]);
+        assert_eq!(stamps[0].3, "00:00:00");
+        assert!(stamps[stamps.len() - 1].3.as_str() >= "23:59:59");
+    }
+
+    #[test]
+    fn days_with_fewer_lines_than_days_or_none_still_work() {
+        for (lines, days) in [(0, 7), (1, 7), (3, 7), (6, 7), (2, MAX_DAYS), (5, u32::MAX)] {
+            let o = GenOptions {
+                days: Some(days),
+                ..opts(lines, 4, 100)
+            };
+            let bytes = generate_file_bytes(&o, 1);
+            assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count() as u64, lines);
+            let stamps = stamps(&bytes);
+            assert!(
+                stamps.windows(2).all(|w| w[0] <= w[1]),
+                "{lines} over {days}"
+            );
+            // Never past the last day (more than MAX_DAYS are clamped to it).
+            let last = spread_dates(&GenOptions {
+                days: Some(days.min(MAX_DAYS)),
+                ..o
+            });
+            let seen = dates_of(&stamps);
+            assert!(seen.iter().all(|(d, _)| last.contains(d)), "{seen:?}");
+        }
+        // 0 days is no spreading at all: the output of today.
+        let o = opts(2_000, 4, 100);
+        assert_eq!(
+            generate_file_bytes(&GenOptions { days: Some(0), ..o }, 1),
+            generate_file_bytes(&o, 1)
+        );
     }
 
     #[test]
@@ -1025,6 +1213,7 @@ mod tests {
             lines: 1_000,
             seed: 11,
             unique: 500,
+            days: None,
         };
         let summary = generate(&target, &o, false).unwrap();
         assert_eq!(summary.lines, 3_000);

@@ -41,6 +41,9 @@ impl BuildHasher for FixedState {
 
 type Set<T> = HashSet<T, FixedState>;
 
+/// A map keyed like a [`KeySet`]'s classes (requests per client: [`crate::count::Hits`]).
+pub type Map<K, V> = std::collections::HashMap<K, V, FixedState>;
+
 /// The longest key that packs into a `u128` beside its length byte.
 pub const SHORT_MAX: usize = 15;
 
@@ -154,10 +157,57 @@ impl KeySet {
         }
     }
 
+    /// Records a key in its stored form.
+    #[inline]
+    pub fn insert_key(&mut self, key: Key<'_>) {
+        let failed = &mut self.out_of_memory;
+        match key {
+            Key::V4(v) if room(&mut self.v4, 1, failed) => {
+                self.v4.insert(v);
+            }
+            Key::V6(v) if room(&mut self.v6, 1, failed) => {
+                self.v6.insert(v);
+            }
+            Key::Short(p) if room(&mut self.short, 1, failed) => {
+                self.short.insert(p);
+            }
+            Key::Long(k) if !self.long.contains(k) && room(&mut self.long, 1, failed) => {
+                self.long.insert(k.into());
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds a copy of every key of `other` (a set that is still needed: a period's, whose
+    /// union is the file's).
+    pub fn union_with(&mut self, other: &KeySet) {
+        let failed = &mut self.out_of_memory;
+        *failed |= other.out_of_memory;
+        if room(&mut self.v4, other.v4.len(), failed)
+            && room(&mut self.v6, other.v6.len(), failed)
+            && room(&mut self.short, other.short.len(), failed)
+            && room(&mut self.long, other.long.len(), failed)
+        {
+            self.v4.extend(other.v4.iter().copied());
+            self.v6.extend(other.v6.iter().copied());
+            self.short.extend(other.short.iter().copied());
+            for k in &other.long {
+                if !self.long.contains(k) {
+                    self.long.insert(k.clone());
+                }
+            }
+        }
+    }
+
     /// Whether a class could not get the memory to grow: the set lost keys and its count is
     /// not to be trusted (the input it counts is an error).
     pub fn out_of_memory(&self) -> bool {
         self.out_of_memory
+    }
+
+    /// Marks the set as having lost keys (what it was built from ran out of memory).
+    pub fn set_out_of_memory(&mut self) {
+        self.out_of_memory = true;
     }
 
     /// Number of distinct keys.
@@ -418,6 +468,32 @@ pub enum Key<'a> {
     V6(u128),
     Short(u128),
     Long(&'a [u8]),
+}
+
+impl<'a> Key<'a> {
+    /// The stored form of a key's bytes (the class [`KeySet::insert`] puts it in).
+    #[inline]
+    pub fn of(key: &'a [u8]) -> Key<'a> {
+        if let Some(v4) = parse_v4(key) {
+            Key::V4(v4)
+        } else if let Some(v6) = parse_v6(key) {
+            Key::V6(v6)
+        } else if key.len() <= SHORT_MAX {
+            Key::Short(pack_short(key))
+        } else {
+            Key::Long(key)
+        }
+    }
+
+    /// The key's original bytes.
+    pub fn to_bytes(self) -> Vec<u8> {
+        match self {
+            Key::V4(v) => format_v4(v).into_bytes(),
+            Key::V6(v) => format_v6(v).into_bytes(),
+            Key::Short(p) => unpack_short(p),
+            Key::Long(k) => k.to_vec(),
+        }
+    }
 }
 
 /// The shard of a key among `1 << bits` (at most 32 bits), from a fixed hash with a published

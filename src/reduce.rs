@@ -15,11 +15,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::count::{Counts, Key, KeySet, Split, StoredKeys, SHARD_BITS};
-use crate::format::Format;
-use crate::input::{InputError, JobError, Skipped};
+use crate::count::{Counts, Detail, Key, KeySet, Split, StoredKeys, SHARD_BITS};
+use crate::format::{Format, Query};
+use crate::input::{display_bytes, InputError, JobError, Skipped};
 use crate::plan::{named_not_a_log, Plan};
-use crate::report::{FileStats, Results};
+use crate::report::{Extra, FileStats, PeriodStats, Results, TopClient};
 
 pub use crate::input::JobResult;
 
@@ -181,8 +181,8 @@ pub enum Kept {
     /// No job of the input ran (or not all of them).
     #[default]
     Pending,
-    /// Counted: its figures and its keys, as disjoint sets.
-    Counted(FileStats, Vec<KeySet>),
+    /// Counted: its figures, its keys as disjoint sets, and its periods and top counts.
+    Counted(FileStats, Vec<KeySet>, Box<Detail>),
     Failed(String),
     Skipped(String),
 }
@@ -198,6 +198,37 @@ pub enum Event {
     Skipped(Skipped),
 }
 
+/// What the time and top options add to the figures of a file (or of all files), as reported.
+pub fn extra(query: &Query, filtered: u64, detail: &Detail) -> Extra {
+    Extra {
+        period: query.by,
+        filtered: query.windowed().then_some(filtered),
+        by: query.by.map(|by| {
+            detail
+                .periods
+                .iter()
+                .map(|(period, c)| PeriodStats {
+                    period: by.label(period),
+                    total: c.total,
+                    ip: c.keys.len() as u64,
+                    malformed: c.malformed,
+                })
+                .collect()
+        }),
+        top: query.top.map(|n| {
+            detail
+                .hits
+                .top(n)
+                .into_iter()
+                .map(|t| TopClient {
+                    client: display_bytes(&t.client),
+                    requests: t.requests,
+                })
+                .collect()
+        }),
+    }
+}
+
 #[derive(Debug, Default)]
 struct FileState {
     remaining: usize,
@@ -206,6 +237,8 @@ struct FileState {
     malformed: u64,
     bytes: u64,
     format: Option<Format>,
+    filtered: u64,
+    detail: Detail,
 }
 
 type OnEvent<'a> = Box<dyn FnMut(&Event) -> ControlFlow<()> + Send + 'a>;
@@ -218,6 +251,8 @@ pub struct Reducer<'a> {
     /// fails must not leave keys in the union).
     chunked_keys: Vec<Option<ShardedKeySet>>,
     union: Union,
+    /// The summary's periods and requests per client (under `--by`, `--top`).
+    detail: Mutex<Detail>,
     results: Mutex<Results>,
     on_event: Mutex<OnEvent<'a>>,
     /// Set by [`Reducer::keeping_keys`]: what became of each input, its keys (as disjoint
@@ -247,6 +282,7 @@ impl<'a> Reducer<'a> {
             files: files.into_iter().map(Mutex::new).collect(),
             chunked_keys,
             union: Union::default(),
+            detail: Mutex::default(),
             results: Mutex::new(Results {
                 errors: plan.errors.clone(),
                 skipped: plan.skipped.clone(),
@@ -305,21 +341,29 @@ impl<'a> Reducer<'a> {
                 return;
             }
         };
+        let query = &self.plan.options.query;
         let Some(file_keys) = &self.chunked_keys[input] else {
             // The file's only job: its result is complete.
+            let ip = counts.ip();
+            let detail = *counts.detail;
             let stats = FileStats {
                 path: name.clone(),
                 total: counts.total,
-                ip: counts.ip(),
+                ip,
                 bytes,
                 malformed: counts.malformed,
                 format: counts.format,
+                extra: extra(query, counts.filtered, &detail),
             };
             match &self.kept {
                 Some(kept) => {
-                    *lock(&kept[input]) = Kept::Counted(stats.clone(), vec![counts.keys]);
+                    *lock(&kept[input]) =
+                        Kept::Counted(stats.clone(), vec![counts.keys], Box::new(detail));
                 }
-                None => self.union.absorb(counts.keys),
+                None => {
+                    self.union.absorb(counts.keys);
+                    lock(&self.detail).merge(detail);
+                }
             }
             self.emit(Event::File(stats));
             return;
@@ -336,6 +380,8 @@ impl<'a> Reducer<'a> {
             malformed,
             keys,
             format,
+            filtered,
+            detail,
         } = counts;
         file_keys.absorb(keys);
         let mut file = lock(&self.files[input]);
@@ -344,6 +390,8 @@ impl<'a> Reducer<'a> {
         file.malformed += malformed;
         file.bytes += bytes;
         file.format = file.format.or(format);
+        file.filtered += filtered;
+        file.detail.merge(*detail);
         if file.remaining > 0 || file.failed {
             return;
         }
@@ -361,7 +409,7 @@ impl<'a> Reducer<'a> {
         }
         let (total, malformed, bytes, format) =
             (file.total, file.malformed, file.bytes, file.format);
-        drop(file);
+        let detail = std::mem::take(&mut file.detail);
         let stats = FileStats {
             path: name.clone(),
             total,
@@ -369,12 +417,18 @@ impl<'a> Reducer<'a> {
             bytes,
             malformed,
             format,
+            extra: extra(query, file.filtered, &detail),
         };
+        drop(file);
         match &self.kept {
             Some(kept) => {
-                *lock(&kept[input]) = Kept::Counted(stats.clone(), file_keys.take_shards());
+                *lock(&kept[input]) =
+                    Kept::Counted(stats.clone(), file_keys.take_shards(), Box::new(detail));
             }
-            None => file_keys.drain_into(&self.union.rest),
+            None => {
+                file_keys.drain_into(&self.union.rest);
+                lock(&self.detail).merge(detail);
+            }
         }
         self.emit(Event::File(stats));
     }
@@ -413,7 +467,12 @@ impl<'a> Reducer<'a> {
         results.errors.sort_by(|a, b| a.path.cmp(&b.path));
         results.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         results.union_ip = self.union.len() as u64;
-        if self.union.out_of_memory() {
+        let detail = self
+            .detail
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        results.extra = extra(&self.plan.options.query, 0, &detail);
+        if self.union.out_of_memory() || detail.out_of_memory() {
             results.union_error = Some(format!(
                 "out of memory: the distinct clients of all files together outgrew the memory \
                  available ({} held); the per-file counts are right, but no summary can be",
@@ -617,7 +676,7 @@ mod tests {
         let sizes: Vec<usize> = kept
             .iter()
             .map(|k| match k {
-                Kept::Counted(_, sets) => sets.iter().map(KeySet::len).sum(),
+                Kept::Counted(_, sets, _) => sets.iter().map(KeySet::len).sum(),
                 _ => usize::MAX,
             })
             .collect();

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use logcount::executor::{self, ExecutorKind, StartMethod};
-use logcount::format::{Body, Choice, JsonFields, Options};
+use logcount::format::{days_from_civil, Body, Choice, JsonFields, Options, Query};
 use logcount::gen::GenOptions;
 use logcount::input::Filters;
 use logcount::partial::SliceId;
@@ -82,8 +82,23 @@ impl Reading {
         client_field: Option<&str>,
         globs: &[String],
         excludes: &[String],
+        query: Query,
     ) -> Result<Reading, UsageError> {
-        let options = match client_field {
+        if let (Some(since), Some(until)) = (query.since, query.until) {
+            if since >= until {
+                return usage(format!(
+                    "--since ({}) must be before --until ({})",
+                    show_time(since),
+                    show_time(until)
+                ));
+            }
+        }
+        if query.timed() && format == Choice::Named(logcount::format::Format::CLASSIC) {
+            return usage(
+                "--log-format classic reads no time: --by, --since and --until need a log format",
+            );
+        }
+        let mut options = match client_field {
             None => Options::default(),
             Some(path) => {
                 let json = matches!(format, Choice::Auto)
@@ -95,9 +110,11 @@ impl Reading {
                 }
                 Options {
                     json: Arc::new(JsonFields::parse(path).map_err(UsageError)?),
+                    ..Options::default()
                 }
             }
         };
+        options.query = query;
         Ok(Reading {
             format,
             options,
@@ -428,6 +445,124 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
+/// Parses a `--since`/`--until` time (docs/contract.md §5) into UTC seconds since the epoch:
+/// `2021-03-22` (midnight UTC), `2021-03-22T10:00[:05][Z|+08:00|+0800]` (no offset: UTC; a
+/// space may stand for the `T`), or a span back from now: `90s`, `90m`, `24h`, `7d`, `2w`.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    parse_time_at(text, now)
+}
+
+/// [`parse_time`] with `now` given.
+pub fn parse_time_at(text: &str, now: i64) -> Result<i64, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a time: give YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], \
+             or a span back from now (90m, 24h, 7d)"
+        )
+    };
+    let t = text.trim();
+    if let Some(unit) = t.chars().last().filter(char::is_ascii_alphabetic) {
+        let digits = &t[..t.len() - 1];
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let seconds = match unit {
+                's' => 1,
+                'm' => 60,
+                'h' => 3_600,
+                'd' => 86_400,
+                'w' => 7 * 86_400,
+                _ => return Err(bad()),
+            };
+            let n: i64 = digits.parse().map_err(|_| bad())?;
+            return n
+                .checked_mul(seconds)
+                .and_then(|span| now.checked_sub(span))
+                .ok_or_else(bad);
+        }
+    }
+    let b = t.as_bytes();
+    let num = |s: &[u8]| -> Option<u32> {
+        (!s.is_empty() && s.iter().all(u8::is_ascii_digit))
+            .then(|| std::str::from_utf8(s).ok()?.parse().ok())
+            .flatten()
+    };
+    let date = (|| {
+        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let (y, m, d) = (num(&b[..4])?, num(&b[5..7])?, num(&b[8..10])?);
+        let days_in = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in)
+            .contains(&d)
+            .then(|| days_from_civil(i64::from(y), m, d))
+    })()
+    .ok_or_else(bad)?;
+    let mut rest = &b[10..];
+    if rest.is_empty() {
+        return Ok(date * 86_400);
+    }
+    if !matches!(rest[0], b'T' | b't' | b' ') || rest.len() < 6 || rest[3] != b':' {
+        return Err(bad());
+    }
+    let (h, min) = (
+        num(&rest[1..3]).ok_or_else(bad)?,
+        num(&rest[4..6]).ok_or_else(bad)?,
+    );
+    rest = &rest[6..];
+    let mut sec = 0;
+    if rest.first() == Some(&b':') {
+        sec = rest.get(1..3).and_then(num).ok_or_else(bad)?;
+        rest = &rest[3..];
+    }
+    if h > 23 || min > 59 || sec > 59 {
+        return Err(bad());
+    }
+    let offset = match rest {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), oh1, oh2, tail @ ..] => {
+            let mm = match tail {
+                [b':', a, b] | [a, b] => [*a, *b],
+                _ => return Err(bad()),
+            };
+            let (oh, om) = (
+                num(&[*oh1, *oh2]).ok_or_else(bad)?,
+                num(&mm).ok_or_else(bad)?,
+            );
+            if oh > 23 || om > 59 {
+                return Err(bad());
+            }
+            let o = i64::from(oh * 3600 + om * 60);
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return Err(bad()),
+    };
+    Ok(date * 86_400 + i64::from(h * 3600 + min * 60 + sec) - offset)
+}
+
+/// A `--since`/`--until` time as shown in messages: `2021-03-22T10:00:00Z`.
+fn show_time(t: i64) -> String {
+    let (y, m, d) = logcount::format::civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 /// Parses `I/N` (slice `I` of `N`, counted from 0).
 pub fn parse_slice(text: &str) -> Result<SliceId, String> {
     let bad = || format!("`{text}` is not a slice: give I/N with 0 <= I < N (e.g. 0/4)");
@@ -509,12 +644,84 @@ mod tests {
     #[test]
     fn a_client_field_is_for_json_logs() {
         let combined = Choice::parse("combined").unwrap();
-        let e = Reading::new(combined, Some("ip"), &[], &[]).unwrap_err();
+        let e = Reading::new(combined, Some("ip"), &[], &[], Query::default()).unwrap_err();
         assert!(e.0.contains("--client-field is for JSON logs"), "{e}");
-        assert!(Reading::new(Choice::Auto, Some("request.ip"), &[], &[]).is_ok());
-        assert!(Reading::new(Choice::parse("cri+json").unwrap(), Some("ip"), &[], &[]).is_ok());
-        assert!(Reading::new(Choice::Auto, Some("a..b"), &[], &[]).is_err());
-        assert!(Reading::new(Choice::Auto, None, &["a[".into()], &[]).is_err());
+        assert!(Reading::new(Choice::Auto, Some("request.ip"), &[], &[], Query::default()).is_ok());
+        assert!(Reading::new(
+            Choice::parse("cri+json").unwrap(),
+            Some("ip"),
+            &[],
+            &[],
+            Query::default()
+        )
+        .is_ok());
+        assert!(Reading::new(Choice::Auto, Some("a..b"), &[], &[], Query::default()).is_err());
+        assert!(Reading::new(Choice::Auto, None, &["a[".into()], &[], Query::default()).is_err());
+    }
+
+    #[test]
+    fn times_for_since_and_until() {
+        let day = 18_708 * 86_400; // 2021-03-22
+        assert_eq!(parse_time_at("2021-03-22", 0), Ok(day));
+        assert_eq!(parse_time_at("2021-03-22T10:01", 0), Ok(day + 36_060));
+        assert_eq!(parse_time_at("2021-03-22T10:01:02Z", 0), Ok(day + 36_062));
+        assert_eq!(parse_time_at("2021-03-22 10:01:02", 0), Ok(day + 36_062));
+        assert_eq!(
+            parse_time_at("2021-03-22T10:01:02+08:00", 0),
+            Ok(day + 36_062 - 8 * 3600)
+        );
+        assert_eq!(
+            parse_time_at("2021-03-22T10:01-0530", 0),
+            Ok(day + 36_060 + 19_800)
+        );
+        assert_eq!(parse_time_at("90m", 10_000), Ok(10_000 - 5_400));
+        assert_eq!(parse_time_at("24h", 100_000), Ok(100_000 - 86_400));
+        assert_eq!(parse_time_at("7d", 0), Ok(-7 * 86_400));
+        for bad in [
+            "",
+            "2021-02-29",
+            "2021-13-01",
+            "2021-03-22T24:00",
+            "2021-03-22T10:60",
+            "2021-03-22T10:00:61",
+            "2021-03-22T10:00+2400",
+            "2021-03-22T10",
+            "yesterday",
+            "7x",
+            "d",
+            "2021-03-22Z",
+            "2021-3-22",
+            "99999999999999999999d",
+        ] {
+            let e = parse_time_at(bad, 0).unwrap_err();
+            assert!(e.contains("is not a time"), "{bad}: {e}");
+        }
+        assert_eq!(parse_time_at("2000-02-29", 0), Ok(11_016 * 86_400));
+    }
+
+    #[test]
+    fn windows_must_be_open_and_classic_reads_no_time() {
+        let q = Query {
+            since: Some(10),
+            until: Some(10),
+            ..Query::default()
+        };
+        let e = Reading::new(Choice::Auto, None, &[], &[], q).unwrap_err();
+        assert!(
+            e.0.contains("--since (1970-01-01T00:00:10Z) must be before --until"),
+            "{e}"
+        );
+        let by = Query {
+            by: Some(logcount::format::Period::Day),
+            ..Query::default()
+        };
+        let classic = Choice::parse("classic").unwrap();
+        assert!(Reading::new(classic, None, &[], &[], by).is_err());
+        let top = Query {
+            top: Some(3),
+            ..Query::default()
+        };
+        assert!(Reading::new(classic, None, &[], &[], top).is_ok());
     }
 
     #[test]

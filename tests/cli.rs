@@ -223,6 +223,56 @@ fn gen_keeps_existing_files_unless_forced() {
     assert_ne!(std::fs::read(&mine).unwrap(), b"mine\n");
 }
 
+/// Days since 1970-01-01 of a `dd/Mon/yyyy` date (Howard Hinnant's days_from_civil).
+fn day_number(date: &str) -> i64 {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day: i64 = date[0..2].parse().unwrap();
+    let month = MONTHS.iter().position(|&m| m == &date[3..6]).unwrap() as i64 + 1;
+    let year: i64 = date[7..11].parse::<i64>().unwrap() - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+#[test]
+fn gen_days_spreads_every_file_over_the_same_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--files", "2", "--lines", "5000", "--days", "3"];
+    let run = output(logcount().arg("gen").arg(dir.path()).args(args));
+    assert!(run.status.success(), "{}", stderr(&run));
+    let mut spans = Vec::new();
+    for name in ["access-0000.log", "access-0001.log"] {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert_eq!(text.lines().count(), 5000, "{name}");
+        let days: Vec<i64> = text
+            .lines()
+            .filter_map(|l| l.find('[').map(|i| day_number(&l[i + 1..i + 12])))
+            .collect();
+        assert!(
+            days.windows(2).all(|w| w[0] <= w[1]),
+            "{name}: dates go back"
+        );
+        let mut distinct = days.clone();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 3, "{name}: {distinct:?}");
+        assert_eq!(distinct[2] - distinct[0], 2, "{name}: consecutive");
+        spans.push(distinct);
+    }
+    assert_eq!(spans[0], spans[1], "the same days in every file");
+
+    for bad in ["0", "3651", "seven"] {
+        let out = dir.path().join("bad");
+        let run = output(logcount().arg("gen").arg(&out).args(["--days", bad]));
+        assert_eq!(run.status.code(), Some(2), "--days {bad}");
+        let err = stderr(&run);
+        assert!(err.starts_with("error: invalid value"), "{err}");
+        assert!(!out.exists(), "nothing written");
+    }
+}
+
 #[test]
 fn the_progress_bar_keeps_ticking_while_input_stalls() {
     // A terminal for stderr, from util-linux's `script`; skipped without it.

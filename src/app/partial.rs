@@ -87,6 +87,14 @@ pub fn run(settings: PartialSettings) -> ExitStatus {
         },
         None => prepare(&settings.run, &settings.paths),
     };
+    if settings.buckets > 1 && !plan.options.query.is_plain() {
+        // A plan from `--plan` (a plan made here was refused at parse time).
+        diag::warn(
+            "--buckets: --by, --since, --until and --top need every key in one bucket (the plan \
+             was made with them)",
+        );
+        return ExitStatus::USAGE;
+    }
     let progress = Progress::new(slice_bytes(&plan, settings.slice), !settings.run.quiet);
     let counted = partial::count_slice(
         &plan,

@@ -14,9 +14,9 @@ const fn is_key_end(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b',')
 }
 
-/// Counts one line, given without its `\n`.
+/// Counts one line, given without its `\n`; under `--top` its client's count, not the set.
 #[inline]
-fn line(counts: &mut Counts, line: &[u8]) {
+fn line(counts: &mut Counts, line: &[u8], top: bool) {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let Some(start) = line.iter().position(|&b| !is_space(b)) else {
         return; // blank
@@ -27,7 +27,14 @@ fn line(counts: &mut Counts, line: &[u8]) {
         .position(|&b| is_key_end(b))
         .unwrap_or(rest.len());
     counts.total += 1;
-    counts.keys.insert(&rest[..end]);
+    if top {
+        counts
+            .detail
+            .hits
+            .add(crate::format::Client::Bytes(&rest[..end]));
+    } else {
+        counts.keys.insert(&rest[..end]);
+    }
 }
 
 /// Counts every complete (`\n`-terminated) line of `buf` and returns where the unfinished tail
@@ -36,7 +43,7 @@ fn line(counts: &mut Counts, line: &[u8]) {
 /// Most lines start with a dotted quad: [`leading_v4`] parses it in the same pass that finds its
 /// end, and the search for the line's end starts after it. Anything else takes the general path.
 #[inline]
-pub fn complete_lines(counts: &mut Counts, buf: &[u8]) -> usize {
+pub fn complete_lines(counts: &mut Counts, buf: &[u8], top: bool) -> usize {
     let mut batch = V4Batch::default();
     let mut start = 0;
     while start < buf.len() {
@@ -50,11 +57,15 @@ pub fn complete_lines(counts: &mut Counts, buf: &[u8]) -> usize {
         };
         let end = from + nl;
         match quad {
+            Some(v4) if top => {
+                counts.total += 1;
+                counts.detail.hits.add(crate::format::Client::V4(v4));
+            }
             Some(v4) => {
                 counts.total += 1;
                 batch.push(&mut counts.keys, v4);
             }
-            None => line(counts, &rest[..end]),
+            None => line(counts, &rest[..end], top),
         }
         start += end + 1;
     }
@@ -96,8 +107,8 @@ impl Carry {
     }
 
     /// Counts the carried line, and empties the carry.
-    pub fn end_line(&mut self, counts: &mut Counts) {
-        line(counts, &self.bytes);
+    pub fn end_line(&mut self, counts: &mut Counts, top: bool) {
+        line(counts, &self.bytes, top);
         self.bytes.clear();
         self.done = false;
     }

@@ -10,14 +10,19 @@
 //! [`Parser`] ([`parsed`]).
 
 mod classic;
+mod hits;
 mod parsed;
+mod periods;
+
+pub use hits::{Hits, Top};
+pub use periods::{PeriodCounts, Periods};
 
 pub use crate::keys::{
     format_v4, format_v6, pack_short, parse_v4, parse_v6, shard_of, unpack_short, FixedState, Key,
     KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS, SHORT_MAX,
 };
 
-use crate::format::{Format, Options, Parser};
+use crate::format::{Client, Format, Options, Parser, Query};
 
 /// What counting produced: requests, malformed lines, the set of client keys, and the format
 /// they were read in.
@@ -34,6 +39,11 @@ pub struct Counts {
     pub keys: KeySet,
     /// The format the lines were read in; `None` for an input with no line to read.
     pub format: Option<Format>,
+    /// Requests outside the `--since`/`--until` window (not counted as requests).
+    pub filtered: u64,
+    /// Per period under `--by` (then `keys` is the union of the periods' keys), and requests
+    /// per client under `--top`; boxed, as what most runs leave empty.
+    pub detail: Box<Detail>,
 }
 
 impl Counts {
@@ -48,6 +58,80 @@ impl Counts {
         self.malformed += other.malformed;
         self.keys.merge(other.keys);
         self.format = self.format.or(other.format);
+        self.filtered += other.filtered;
+        self.detail.merge(*other.detail);
+    }
+
+    /// Records a request of `client` in `keys`.
+    #[inline]
+    fn insert(keys: &mut KeySet, client: Client<'_>) {
+        match client {
+            Client::V4(v) => keys.insert_v4(v),
+            Client::Bytes(b) => keys.insert(b),
+        }
+    }
+
+    /// Fills `keys` from what a counter under `query` kept instead: each request's client went
+    /// into its period's set (under `--by`) or its count (under `--top`), never also into the
+    /// file's set, which is their union.
+    fn settle(&mut self, query: &Query) {
+        if query.by.is_some() {
+            for (_, period) in self.detail.periods.iter() {
+                self.keys.union_with(&period.keys);
+            }
+        } else if query.top.is_some() {
+            self.keys = self.detail.hits.key_set();
+        }
+        if self.detail.hits.out_of_memory() {
+            self.keys.set_out_of_memory();
+        }
+    }
+}
+
+/// What the time and top options keep of a file besides its totals and keys: its periods
+/// (each with its clients) and its requests per client.
+#[derive(Clone, Debug, Default)]
+pub struct Detail {
+    pub periods: Periods,
+    pub hits: Hits,
+}
+
+impl Detail {
+    pub fn merge(&mut self, other: Detail) {
+        self.periods.merge(other.periods);
+        self.hits.merge(other.hits);
+    }
+
+    /// Whether `other` holds the same periods, clients and counts (whatever their order in
+    /// memory): for telling a retried task's identical output from a different one.
+    pub fn same(&self, other: &Detail) -> bool {
+        fn keys(k: &KeySet) -> KeyVec {
+            let mut v = k.to_key_vec();
+            v.dedup();
+            v
+        }
+        fn hits(h: &Hits) -> Vec<(Vec<u8>, u64)> {
+            let mut v = Vec::with_capacity(h.len());
+            h.each(|k, n| v.push((k.to_bytes(), n)));
+            v.sort_unstable();
+            v
+        }
+        self.periods.len() == other.periods.len()
+            && self
+                .periods
+                .iter()
+                .zip(other.periods.iter())
+                .all(|((pa, a), (pb, b))| {
+                    pa == pb
+                        && (a.total, a.malformed) == (b.total, b.malformed)
+                        && keys(&a.keys) == keys(&b.keys)
+                })
+            && hits(&self.hits) == hits(&other.hits)
+    }
+
+    /// Whether a period's or the top counts' clients outgrew the memory.
+    pub fn out_of_memory(&self) -> bool {
+        self.hits.out_of_memory() || self.periods.iter().any(|(_, p)| p.keys.out_of_memory())
     }
 }
 
@@ -79,6 +163,8 @@ enum Mode {
 pub struct Counter {
     counts: Counts,
     mode: Mode,
+    /// What is asked of each request besides its client.
+    query: Query,
     /// An unfinished line has been started (even if only whitespace so far).
     in_line: bool,
 }
@@ -98,6 +184,7 @@ impl Counter {
                 ..Counts::default()
             },
             mode: Mode::Classic(classic::Carry::default()),
+            query: Query::default(),
             in_line: false,
         }
     }
@@ -105,16 +192,21 @@ impl Counter {
     /// A counter for lines in `format`; `fields` is the W3C `#Fields:` directive in force where
     /// counting starts (for a job that starts mid-file).
     pub fn with_format(format: Format, options: &Options, fields: Option<&[u8]>) -> Self {
-        Counter::with_parser(Parser::new(format, options, fields))
+        Counter::with_parser(Parser::new(format, options, fields), options.query)
     }
 
-    /// A counter that reads lines with `parser` (`classic` has its own fast path).
-    pub fn with_parser(parser: Parser) -> Self {
+    /// A counter that reads lines with `parser` (`classic` has its own fast path), asking
+    /// `query` of each request.
+    pub fn with_parser(parser: Parser, query: Query) -> Self {
         let format = parser.format();
         if format == Format::CLASSIC {
-            return Counter::new();
+            return Counter {
+                query,
+                ..Counter::new()
+            };
         }
         Counter {
+            query,
             counts: Counts {
                 format: Some(format),
                 ..Counts::default()
@@ -130,6 +222,7 @@ impl Counter {
         Counter {
             counts: Counts::default(),
             mode: Mode::Parsed(None, parsed::Carry::default()),
+            query: Query::default(),
             in_line: false,
         }
     }
@@ -154,10 +247,18 @@ impl Counter {
             }
         }
         let tail = match &mut self.mode {
-            Mode::Classic(_) => classic::complete_lines(&mut self.counts, rest),
-            Mode::Parsed(parser, _) => {
+            Mode::Classic(_) => {
+                classic::complete_lines(&mut self.counts, rest, self.query.top.is_some())
+            }
+            Mode::Parsed(parser, _) if self.query.is_plain() => {
                 parsed::complete_lines(&mut self.counts, parser.as_deref_mut(), rest)
             }
+            Mode::Parsed(parser, _) => parsed::complete_lines_asking(
+                &mut self.counts,
+                parser.as_deref_mut(),
+                &self.query,
+                rest,
+            ),
         };
         if tail < rest.len() {
             self.in_line = true;
@@ -175,6 +276,7 @@ impl Counter {
         if self.in_line {
             self.end_line();
         }
+        self.counts.settle(&self.query);
         self.counts
     }
 
@@ -188,8 +290,10 @@ impl Counter {
 
     fn end_line(&mut self) {
         match &mut self.mode {
-            Mode::Classic(carry) => carry.end_line(&mut self.counts),
-            Mode::Parsed(parser, carry) => carry.end_line(&mut self.counts, parser.as_deref_mut()),
+            Mode::Classic(carry) => carry.end_line(&mut self.counts, self.query.top.is_some()),
+            Mode::Parsed(parser, carry) => {
+                carry.end_line(&mut self.counts, parser.as_deref_mut(), &self.query)
+            }
         }
         self.in_line = false;
     }

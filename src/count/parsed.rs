@@ -6,7 +6,8 @@
 //! sees the same view of a line however it was cut (see [`crate::format::view`]).
 
 use super::Counts;
-use crate::format::{self, is_space, view, Body, Client, Format, Line, Parser, MAX_LINE};
+use crate::format::MAX_LINE;
+use crate::format::{self, is_space, view, Body, Client, Format, Line, Parser, Query, Stamp};
 use crate::keys::V4Batch;
 
 /// Adds what the parser makes of one line to `counts` (its dotted quad, if any, to `batch`).
@@ -24,6 +25,81 @@ fn record(counts: &mut Counts, batch: &mut V4Batch, line: Line<'_>) {
         Line::Malformed => counts.malformed += 1,
         Line::Directive | Line::Comment => {}
     }
+}
+
+/// Adds what the parser makes of one line, at `stamp`, to `counts`, under `query`
+/// (docs/contract.md §5): a request whose time cannot be read is malformed, one outside the
+/// window is filtered; a request's client goes into its period's set under `--by` and its
+/// count under `--top` (the file's set is their union, made once at the end: never a second
+/// insert per line), else into the file's set.
+#[inline]
+fn record_asking(counts: &mut Counts, query: &Query, line: Line<'_>, stamp: Option<Stamp>) {
+    match line {
+        Line::Request(client) => {
+            let mut period = None;
+            if query.timed() {
+                let Some(stamp) = stamp else {
+                    counts.malformed += 1;
+                    return;
+                };
+                if !query.admits(stamp) {
+                    counts.filtered += 1;
+                    return;
+                }
+                period = query.period(stamp);
+            }
+            counts.total += 1;
+            match period {
+                Some(p) => {
+                    let at = counts.detail.periods.at(p);
+                    at.total += 1;
+                    Counts::insert(&mut at.keys, client);
+                }
+                None if query.top.is_none() => Counts::insert(&mut counts.keys, client),
+                None => {}
+            }
+            if query.top.is_some() {
+                counts.detail.hits.add(client);
+            }
+        }
+        Line::Malformed => {
+            counts.malformed += 1;
+            if let Some(p) = stamp
+                .filter(|&s| query.admits(s))
+                .and_then(|s| query.period(s))
+            {
+                counts.detail.periods.at(p).malformed += 1;
+            }
+        }
+        Line::Directive | Line::Comment => {}
+    }
+}
+
+/// What `parser` makes of a line and when it happened, where `query` needs the time.
+#[inline]
+fn read_asking<'a>(
+    parser: Option<&'a mut Parser>,
+    query: &Query,
+    line: &'a [u8],
+) -> (Line<'a>, Option<Stamp>) {
+    match parser {
+        Some(p) if query.timed() => p.timed_line(line),
+        Some(p) => (p.line(line), None),
+        None => (Line::Malformed, None),
+    }
+}
+
+/// [`complete_lines`] under a query that is not plain (time or top options).
+pub fn complete_lines_asking(
+    counts: &mut Counts,
+    mut parser: Option<&mut Parser>,
+    query: &Query,
+    buf: &[u8],
+) -> usize {
+    each_line(buf, |line| {
+        let (line, stamp) = read_asking(parser.as_deref_mut(), query, line);
+        record_asking(counts, query, line, stamp)
+    })
 }
 
 /// What `parser` makes of a line; without a parser, every line is malformed.
@@ -95,7 +171,7 @@ impl Carry {
     }
 
     /// Counts the carried line, and empties the carry.
-    pub fn end_line(&mut self, counts: &mut Counts, parser: Option<&mut Parser>) {
+    pub fn end_line(&mut self, counts: &mut Counts, parser: Option<&mut Parser>, query: &Query) {
         let line = if self.overflow {
             // Longer than MAX_LINE + 1: whatever its end, the view is its first MAX_LINE bytes.
             let blank = !self.more_text && self.bytes.iter().all(|&b| is_space(b));
@@ -104,9 +180,14 @@ impl Carry {
             view(&self.bytes)
         };
         if let Some(line) = line {
-            let mut batch = V4Batch::default();
-            record(counts, &mut batch, read(parser, line));
-            batch.flush(&mut counts.keys);
+            if query.is_plain() {
+                let mut batch = V4Batch::default();
+                record(counts, &mut batch, read(parser, line));
+                batch.flush(&mut counts.keys);
+            } else {
+                let (line, stamp) = read_asking(parser, query, line);
+                record_asking(counts, query, line, stamp);
+            }
         }
         self.bytes.clear();
         self.overflow = false;

@@ -7,12 +7,48 @@
 
 use super::client::{client, strip_port, Client};
 use super::cursor::{iso_timestamp, Cursor};
+use super::time::{parse_iso, When};
 
 /// ALB `type` values.
 const ALB_TYPES: &[&[u8]] = &[b"http", b"https", b"h2", b"grpcs", b"ws", b"wss"];
 
 /// The client of an ALB line.
 pub fn alb(line: &[u8]) -> Option<Client<'_>> {
+    alb_parts(line).map(|(client, _)| client)
+}
+
+/// The client of a Classic Load Balancer line.
+pub fn elb(line: &[u8]) -> Option<Client<'_>> {
+    from_timestamp(Cursor::new(line)).map(|(client, _)| client)
+}
+
+/// [`alb`], and the line's time (field 2, ISO 8601); for a line that is not an ALB line, an ISO
+/// time after its first space, if one is there (best effort).
+pub fn alb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+    match alb_parts(line) {
+        Some((client, time)) => (Some(client), When::read(parse_iso(time))),
+        None => {
+            let after = memchr::memchr(b' ', line).map_or(&[][..], |n| &line[n + 1..]);
+            (None, leading_time(after))
+        }
+    }
+}
+
+/// [`elb`], and the line's time (field 1, ISO 8601); for a line that is not an ELB line, an ISO
+/// time at its start, if one is there (best effort).
+pub fn elb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+    match from_timestamp(Cursor::new(line)) {
+        Some((client, time)) => (Some(client), When::read(parse_iso(time))),
+        None => (None, leading_time(line)),
+    }
+}
+
+/// The ISO 8601 time `s` starts with, found or not.
+fn leading_time(s: &[u8]) -> When {
+    When::found(iso_timestamp(s).and_then(|n| parse_iso(&s[..n])))
+}
+
+fn alb_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     let kind = c.token()?;
     if !ALB_TYPES.contains(&kind) {
@@ -22,28 +58,24 @@ pub fn alb(line: &[u8]) -> Option<Client<'_>> {
     from_timestamp(c)
 }
 
-/// The client of a Classic Load Balancer line.
-pub fn elb(line: &[u8]) -> Option<Client<'_>> {
-    from_timestamp(Cursor::new(line))
-}
-
 /// From the timestamp on, both balancers write the same fields: the time, the balancer, the
 /// client's `address:port`, the target's (backend's) `address:port`, three processing times, two
-/// status codes, two byte counts, then the request.
-fn from_timestamp(mut c: Cursor<'_>) -> Option<Client<'_>> {
-    timestamp(&mut c)?;
+/// status codes, two byte counts, then the request. Returns the client and the time.
+fn from_timestamp(mut c: Cursor<'_>) -> Option<(Client<'_>, &[u8])> {
+    let time = timestamp(&mut c)?;
     c.byte(b' ')?;
     c.token()?; // the load balancer
     c.byte(b' ')?;
     let address = c.token()?;
     request_after(&mut c, 8)?;
-    Some(client(strip_port(address)?))
+    Some((client(strip_port(address)?), time))
 }
 
-fn timestamp(c: &mut Cursor<'_>) -> Option<()> {
-    let n = iso_timestamp(c.rest())?;
+fn timestamp<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
+    let rest = c.rest();
+    let n = iso_timestamp(rest)?;
     c.i += n;
-    Some(())
+    Some(&rest[..n])
 }
 
 /// `n` space-separated tokens, then a space and a quoted request.

@@ -6,12 +6,28 @@
 
 use super::client::{client, strip_port, Client};
 use super::cursor::Cursor;
+use super::time::{first_bracketed_ncsa, parse_ncsa, When};
 
 /// How far into a line the process tag that ends a syslog header is looked for.
 const HEADER_MAX: usize = 256;
 
 /// The client of a HAProxy HTTP log line.
 pub fn haproxy(line: &[u8]) -> Option<Client<'_>> {
+    parts(line).map(|(client, _)| client)
+}
+
+/// [`haproxy`], and the line's time: the accept date (`06/Feb/2009:12:14:14.655`, NCSA time
+/// without an offset: offset 0); for a line that is not a HAProxy HTTP line, the first
+/// bracketed NCSA time in it, if any (best effort).
+pub fn haproxy_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+    match parts(line) {
+        Some((client, time)) => (Some(client), When::read(parse_ncsa(time))),
+        None => (None, When::found(first_bracketed_ncsa(line))),
+    }
+}
+
+/// The client and what the `[TIME]` holds.
+fn parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     body(line).or_else(|| {
         let head = &line[..line.len().min(HEADER_MAX)];
         let tag_end = memchr::memmem::find(head, b"]: ")?;
@@ -20,11 +36,12 @@ pub fn haproxy(line: &[u8]) -> Option<Client<'_>> {
 }
 
 /// `IP:PORT [TIME] FRONTEND BACKEND/SERVER TIMERS STATUS BYTES` and the end or more fields.
-fn body(line: &[u8]) -> Option<Client<'_>> {
+fn body(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     let address = strip_port(c.token()?)?;
     c.literal(b" [")?;
-    if c.until(b']')?.is_empty() {
+    let time = c.until(b']')?;
+    if time.is_empty() {
         return None;
     }
     c.byte(b' ')?;
@@ -49,7 +66,7 @@ fn body(line: &[u8]) -> Option<Client<'_>> {
     let _ = c.byte(b'+');
     c.number()?;
     c.end_or_space()?;
-    Some(client(address))
+    Some((client(address), time))
 }
 
 #[cfg(test)]

@@ -4,9 +4,12 @@
 //! fixed list of names ([`DEFAULT_FIELDS`]), or of the one path `--client-field` names: a
 //! non-empty string, with a port or brackets taken off where the shape is unambiguous
 //! (`ClientAddr`'s `1.2.3.4:5678`, `[::1]:443`). The scanner validates the whole object without
-//! building it, and copies a value only when it holds escapes.
+//! building it, and copies a value only when it holds escapes. Asked for the time too
+//! ([`timed`]), it also takes the value of the first top-level field of [`TIME_FIELDS`], in the
+//! same pass.
 
 use super::client::clean_address;
+use super::time::{parse_iso, parse_ncsa, parse_unix, When};
 
 /// Where clients stand in the JSON logs of common servers, in the order they are tried: the
 /// address a proxy-aware server resolved first, the socket's peer last.
@@ -22,6 +25,27 @@ pub const DEFAULT_FIELDS: &[&str] = &[
     "http.client_ip",
     "clientip",
     "client",
+];
+
+/// Where JSON access logs keep the request's time, top-level fields tried in this order (the
+/// first present with a string or number value is the time): logrus, Traefik (`time`, then its
+/// `StartUTC`/`StartLocal`), Pino/Bunyan/Winston (`time`, `timestamp`), Logstash and Elastic
+/// (`@timestamp`), Caddy and zap (`ts`, Unix seconds), nginx `escape=json` logs named after
+/// their variables (`time_iso8601`, `time_local`), Envoy (`start_time`), and plain `date`,
+/// `datetime`. A string holds ISO 8601 or NCSA text, or Unix time as digits; a number is Unix
+/// time (13 integer digits milliseconds, 16 microseconds, 19 nanoseconds).
+pub const TIME_FIELDS: &[&str] = &[
+    "time",
+    "timestamp",
+    "@timestamp",
+    "ts",
+    "time_iso8601",
+    "time_local",
+    "StartUTC",
+    "StartLocal",
+    "start_time",
+    "date",
+    "datetime",
 ];
 
 /// Nesting deeper than this is not an access log line.
@@ -107,7 +131,60 @@ pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> 
             return None;
         }
     }
+    pick_client(line, scratch, &found)
+}
+
+/// [`client`], and the line's time: the value of the first of [`TIME_FIELDS`] present (with a
+/// string or number value) at the object's top level. A line that is no JSON object has no time
+/// ([`When::Absent`]); one without a client still has the time it holds.
+pub fn timed<'a>(
+    line: &'a [u8],
+    fields: &Fields,
+    scratch: &'a mut Vec<u8>,
+) -> (Option<&'a [u8]>, When) {
+    scratch.clear();
+    let mut found = [None; MAX_PATHS];
+    let mut time = None;
+    let whole = {
+        let mut s = Scanner {
+            s: line,
+            i: 0,
+            fields,
+            found: &mut found,
+            scratch: &mut *scratch,
+        };
+        s.ws();
+        let all = (1u32 << fields.paths.len()) - 1;
+        let object = s.top_timed(all, &mut time).is_some();
+        s.ws();
+        object && s.i == line.len()
+    };
+    if !whole {
+        return (None, When::Absent);
+    }
     let scratch: &'a [u8] = scratch;
+    let text = |f: Found| match f {
+        Found::Line(a, b) => &line[a..b],
+        Found::Scratch(a, b) => &scratch[a..b],
+    };
+    let when = match time {
+        None => When::Absent,
+        Some((_, TimeValue::Text(f))) => {
+            let t = text(f);
+            When::read(
+                parse_iso(t)
+                    .or_else(|| parse_ncsa(t))
+                    .or_else(|| parse_unix(t)),
+            )
+        }
+        Some((_, TimeValue::Number(f))) => When::read(parse_unix(text(f))),
+    };
+    (pick_client(line, scratch, &found), when)
+}
+
+/// The first found value that is a client.
+#[inline]
+fn pick_client<'a>(line: &'a [u8], scratch: &'a [u8], found: &[Option<Found>]) -> Option<&'a [u8]> {
     found.iter().flatten().find_map(|f| {
         let value = match *f {
             Found::Line(a, b) => &line[a..b],
@@ -115,6 +192,19 @@ pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> 
         };
         Some(clean_address(value)).filter(|v| !v.is_empty())
     })
+}
+
+/// A time field's value: a string's contents, or a number's text.
+#[derive(Clone, Copy, Debug)]
+enum TimeValue {
+    Text(Found),
+    Number(Found),
+}
+
+/// Which of [`TIME_FIELDS`] `key` is.
+#[inline]
+fn time_field(key: &[u8]) -> Option<usize> {
+    TIME_FIELDS.iter().position(|f| f.as_bytes() == key)
 }
 
 struct Scanner<'a, 'f> {
@@ -161,12 +251,14 @@ impl Scanner<'_, '_> {
             let (mut last, mut deeper) = (0u32, 0u32);
             if !escaped {
                 for (p, path) in self.fields.paths.iter().enumerate() {
-                    if wanted & (1 << p) != 0 && path.get(depth).is_some_and(|seg| **seg == *key) {
-                        if path.len() == depth + 1 {
-                            last |= 1 << p;
-                        } else {
-                            deeper |= 1 << p;
-                        }
+                    if wanted & (1 << p) == 0 {
+                        continue;
+                    }
+                    // What is left of the path from here: its last segment, or more.
+                    match path.get(depth..) {
+                        Some([seg]) if **seg == *key => last |= 1 << p,
+                        Some([seg, _, ..]) if **seg == *key => deeper |= 1 << p,
+                        _ => {}
                     }
                 }
             }
@@ -181,6 +273,68 @@ impl Scanner<'_, '_> {
                 }
                 b'{' => self.object(deeper, depth + 1, nesting + 1)?,
                 _ => self.value(nesting + 1)?,
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// [`Scanner::object`] for the top-level object, when the time is wanted too: the same
+    /// checks, and the value of the best of [`TIME_FIELDS`] present (a string or a number) into
+    /// `time`. (A function of its own, so that [`client`]'s scan stays as it was.)
+    fn top_timed(&mut self, wanted: u32, time: &mut Option<(usize, TimeValue)>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let (key_start, key_end, escaped) = self.string_span()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            let key = &self.s[key_start..key_end];
+            let (mut last, mut deeper) = (0u32, 0u32);
+            let mut field = None;
+            if !escaped {
+                for (p, path) in self.fields.paths.iter().enumerate() {
+                    if wanted & (1 << p) != 0 && *path[0] == *key {
+                        if path.len() == 1 {
+                            last |= 1 << p;
+                        } else {
+                            deeper |= 1 << p;
+                        }
+                    }
+                }
+                field = time_field(key).filter(|&t| time.is_none_or(|(best, _)| t < best));
+            }
+            match (self.peek()?, field) {
+                (b'"', _) if last != 0 || field.is_some() => {
+                    let value = self.string_value()?;
+                    for (p, found) in self.found.iter_mut().enumerate() {
+                        if last & (1 << p) != 0 {
+                            found.get_or_insert(value);
+                        }
+                    }
+                    if let Some(t) = field {
+                        *time = Some((t, TimeValue::Text(value)));
+                    }
+                }
+                (b'-' | b'0'..=b'9', Some(t)) => {
+                    let start = self.i;
+                    self.number()?;
+                    *time = Some((t, TimeValue::Number(Found::Line(start, self.i))));
+                }
+                (b'{', _) => self.object(deeper, 1, 1)?,
+                _ => self.value(1)?,
             }
             self.ws();
             match self.peek()? {
@@ -302,6 +456,8 @@ impl Scanner<'_, '_> {
     }
 
     /// A string value that was looked for: in place, or decoded into the scratch buffer.
+    /// (Inlined into both object scanners, as it was into the one before there were two.)
+    #[inline(always)]
     fn string_value(&mut self) -> Option<Found> {
         let (start, end, escaped) = self.string_span()?;
         if !escaped {

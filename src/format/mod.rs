@@ -5,6 +5,7 @@
 //! (`cri+combined`, `syslog+json`). A [`Parser`] reads the lines of one file in one format and
 //! says what each is ([`Line`]): a request and its [`Client`], a malformed line, or a directive
 //! (W3C/CloudFront `#` lines). [`detect`] chooses a file's format from its first lines.
+//! [`Parser::timed_line`] says in the same pass when a request happened ([`Stamp`]).
 //!
 //! Parsers are pure and see one line at a time, without its `\n`, its last `\r`, or anything past
 //! [`MAX_LINE`] bytes ([`view`]): a line is judged by its first 64 KiB, so a line cut across read
@@ -18,6 +19,8 @@ mod haproxy;
 mod json;
 mod ncsa;
 mod prefix;
+mod query;
+mod time;
 mod w3c;
 
 use std::fmt;
@@ -25,11 +28,14 @@ use std::sync::Arc;
 
 pub use client::Client;
 pub use detect::{detect, Detection, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
-pub use json::{Fields as JsonFields, DEFAULT_FIELDS};
+pub use json::{Fields as JsonFields, DEFAULT_FIELDS, TIME_FIELDS};
 /// The client of a bare `combined` line (the counting core's fast path; [`Parser::line`] gives
 /// the same answer).
 pub use ncsa::combined;
+pub use query::{Period, Query};
+pub use time::{civil_from_days, days_from_civil, parse_iso, parse_ncsa, Stamp};
 
+use time::When;
 use w3c::{Flavor, W3cLine, W3cState};
 
 /// The most bytes of a line a parser sees: a line is judged by its first 64 KiB (real servers
@@ -141,6 +147,12 @@ impl Format {
 
     pub const fn plain(body: Body) -> Format {
         Format { prefix: None, body }
+    }
+
+    /// Whether lines in this format carry a time at all (all but `classic`; see
+    /// [`Parser::timed_line`]).
+    pub fn has_time(self) -> bool {
+        self.body != Body::Classic
     }
 
     /// Every format `auto` tries, in the order that breaks ties: each body format in the table's
@@ -274,16 +286,19 @@ impl fmt::Display for Choice {
     }
 }
 
-/// What parsers need besides the format: where JSON lines keep the client.
+/// What counting needs besides the format: where JSON lines keep the client, and what the
+/// run asks of each request besides its client ([`Query`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     pub json: Arc<JsonFields>,
+    pub query: Query,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             json: Arc::new(JsonFields::default()),
+            query: Query::default(),
         }
     }
 }
@@ -365,6 +380,71 @@ impl Parser {
             None => Line::Malformed,
         }
     }
+
+    /// What `line` is, and when it happened: for a request, its time (None when the time cannot
+    /// be read: the caller then counts the line as malformed); for a malformed line, its time
+    /// where the format can still find one (best effort: e.g. the NCSA bracket after the first
+    /// `[`), else None; None for directives/comments. The line is always what [`Parser::line`]
+    /// says it is.
+    ///
+    /// Where the time is: `combined`, `vhost` — `[TIME]`, NCSA; `json` — the first top-level
+    /// field of [`TIME_FIELDS`] with a string value (ISO 8601, NCSA, or Unix time as digits) or
+    /// a number (Unix time); `alb` — field 2 and `elb` — field 1, ISO 8601; `w3c`, `cloudfront`
+    /// — the `date` and `time` columns in force, UTC; `haproxy` — the accept date, NCSA without
+    /// an offset; `classic` — never. Behind a `cri` prefix, the body's time, or where the body
+    /// carries none (a JSON line without a time field, W3C columns without `date` and `time`)
+    /// the prefix's; behind `syslog`, the body's only (RFC 3164 writes no year). A body time that
+    /// is there but does not read is None, never replaced by the prefix's.
+    pub fn timed_line<'a>(&'a mut self, line: &'a [u8]) -> (Line<'a>, Option<Stamp>) {
+        let (body, outer) = match self.format.prefix {
+            None => (line, When::Absent),
+            Some(Prefix::Cri) => match prefix::cri_parts(line) {
+                Some((time, body)) => (body, When::read(parse_iso(time))),
+                None => return (Line::Malformed, None),
+            },
+            Some(Prefix::Syslog) => match prefix::syslog(line) {
+                Some(body) => (body, When::Absent),
+                None => return (Line::Malformed, None),
+            },
+        };
+        let (client, when) = match self.format.body {
+            Body::Combined => ncsa::combined_timed(body),
+            Body::Vhost => ncsa::vhost_timed(body),
+            Body::Json => {
+                let (client, when) = json::timed(body, &self.json, &mut self.scratch);
+                (client.map(client::client), when)
+            }
+            Body::Alb => aws::alb_timed(body),
+            Body::Elb => aws::elb_timed(body),
+            Body::Haproxy => haproxy::haproxy_timed(body),
+            Body::Cloudfront | Body::W3c => {
+                let state = self.w3c.as_mut().expect("a W3C state for W3C formats");
+                let (line, when) = state.timed_line(body);
+                let line = match line {
+                    W3cLine::Request(c) => Line::Request(c),
+                    W3cLine::Directive => return (Line::Directive, None),
+                    W3cLine::Comment => return (Line::Comment, None),
+                    W3cLine::Malformed => Line::Malformed,
+                };
+                return (line, when_or(when, outer));
+            }
+            Body::Classic => return (Line::Request(classic(body)), None),
+        };
+        let line = match client {
+            Some(c) => Line::Request(c),
+            None => Line::Malformed,
+        };
+        (line, when_or(when, outer))
+    }
+}
+
+/// The body's time, or where the body carries none the prefix's.
+#[inline]
+fn when_or(body: When, prefix: When) -> Option<Stamp> {
+    match body {
+        When::Absent => prefix.stamp(),
+        body => body.stamp(),
+    }
 }
 
 /// The classic rule on a whole line: after leading whitespace, the longest prefix without space,
@@ -439,5 +519,557 @@ mod tests {
             classic.line(b"  223.104.3.7, 10.0.0.1 - - x"),
             Line::Request(Client::V4(0xdf68_0307))
         );
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a line is, owned: its client, `!` malformed, `#` a directive, `c` a comment.
+    fn show(line: Line<'_>) -> String {
+        match line {
+            Line::Request(c) => String::from_utf8_lossy(&c.to_vec()).into_owned(),
+            Line::Malformed => "!".into(),
+            Line::Directive => "#".into(),
+            Line::Comment => "c".into(),
+        }
+    }
+
+    /// Reads `lines` as one file in `format`, with `line` and with `timed_line` (two parsers,
+    /// so that W3C state moves alike): each line must be `want` (as [`show`] writes it) both
+    /// ways, and have the time `at` (ISO text as written, with its offset).
+    fn check(format: &str, lines: &[(&[u8], &str, Option<&str>)]) {
+        check_with(format, &Options::default(), lines);
+    }
+
+    fn check_with(format: &str, options: &Options, lines: &[(&[u8], &str, Option<&str>)]) {
+        let format = Format::parse(format).unwrap();
+        let mut plain = Parser::new(format, options, None);
+        let mut timed = Parser::new(format, options, None);
+        for &(line, want, at) in lines {
+            let shown = String::from_utf8_lossy(line);
+            let (kind, stamp) = timed.timed_line(line);
+            let kind = show(kind);
+            assert_eq!(kind, show(plain.line(line)), "{format}: {shown}");
+            assert_eq!(kind, want, "{format}: {shown}");
+            let at = at.map(|t| parse_iso(t.as_bytes()).expect("a test time"));
+            assert_eq!(stamp, at, "{format}: {shown}");
+        }
+    }
+
+    #[test]
+    fn combined_and_vhost_times_are_the_bracket() {
+        check(
+            "combined",
+            &[
+                // nginx's default layout (the fast path), Apache's with a user (the general one)
+                (
+                    b"203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8.5.0\"",
+                    "203.0.113.9",
+                    Some("2021-03-22T10:01:02+08:00"),
+                ),
+                (
+                    b"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326",
+                    "127.0.0.1",
+                    Some("2000-10-10T13:55:36-07:00"),
+                ),
+                (
+                    b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0530] \"GET /a\\\"b HTTP/1.1\" 200 1",
+                    "1.2.3.4",
+                    Some("2021-03-22T10:01:02+05:30"),
+                ),
+                (
+                    b"[2001:db8::2] - - [06/Feb/2009:12:14:14.655 +0000] \"GET /\" 200 1",
+                    "2001:db8::2",
+                    Some("2009-02-06T12:14:14Z"),
+                ),
+                (
+                    b"1.2.3.4 - - [29/Feb/2000:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1",
+                    "1.2.3.4",
+                    Some("2000-02-29T00:00:00Z"),
+                ),
+                (
+                    b"1.2.3.4 - - [31/Dec/2016:23:59:60 +0000] \"GET / HTTP/1.1\" 200 1",
+                    "1.2.3.4",
+                    Some("2017-01-01T00:00:00Z"),
+                ),
+                // requests whose time does not read
+                (b"1.2.3.4 - - [29/Feb/1900:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                (b"1.2.3.4 - - [22/Foo/2021:10:01:02 +0000] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                (b"1.2.3.4 - - [22/mar/2021:10:01:02 +0000] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                (b"1.2.3.4 - - [30/Feb/2021:10:01:02 +0000] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                (b"1.2.3.4 - - [22/Mar/2021:24:00:00 +0000] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                (b"1.2.3.4 - - [22/Mar/2021:10:01:02 +2400] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                (b"1.2.3.4 - - [22/Mar/2021:10:01:02 +08:00] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                (b"1.2.3.4 - - [22/Mar/2021:10:01:02] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", Some("2021-03-22T10:01:02Z")),
+                (b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1", "1.2.3.4", None),
+                // malformed lines: the bracket where there is one
+                (
+                    b"1.2.3.4 - - [22/Mar/2021:10:01:02 -0700] \"GET / HTTP/1.1\" 20 1",
+                    "!",
+                    Some("2021-03-22T10:01:02-07:00"),
+                ),
+                (b"1.2.3.4 - - 22/Mar/2021:10:01:02 -0700] \"GET /\" 200 1", "!", None),
+                (b"1.2.3.4 - - [22/Mar/2021:10:01:02 -0700 \"GET /\" 200 1", "!", None),
+                (b" \"curl/7.54.0\"", "!", None),
+            ],
+        );
+        check(
+            "vhost",
+            &[
+                (
+                    b"example.com:80 1.2.3.4 - - [22/Mar/2021:10:01:02 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"",
+                    "1.2.3.4",
+                    Some("2021-03-22T10:01:02-07:00"),
+                ),
+                (
+                    b"example.com:80 1.2.3.4 - bob [22/Mar/2021:10:01:02 +0530] \"GET / HTTP/1.1\" 200 1",
+                    "1.2.3.4",
+                    Some("2021-03-22T10:01:02+05:30"),
+                ),
+                (b"example.com:80 1.2.3.4 - - [32/Mar/2021:10:01:02 -0700] \"GET /\" 200 1", "1.2.3.4", None),
+                (
+                    b"1.2.3.4 - - [22/Mar/2021:10:01:02 -0700] \"GET / HTTP/1.1\" 200 1",
+                    "!",
+                    Some("2021-03-22T10:01:02-07:00"),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn json_times_are_the_first_time_field() {
+        check(
+            "json",
+            &[
+                (
+                    br#"{"time_local":"10/Oct/2000:13:55:36 -0700","remote_addr":"203.0.113.9","request":"GET / HTTP/1.1","status":"200"}"#,
+                    "203.0.113.9",
+                    Some("2000-10-10T13:55:36-07:00"),
+                ),
+                // Caddy: Unix seconds as a number
+                (
+                    br#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access","request":{"remote_ip":"10.0.0.9","client_ip":"203.0.113.7"},"status":200}"#,
+                    "203.0.113.7",
+                    Some("2022-03-09T21:30:01Z"),
+                ),
+                (
+                    br#"{"timestamp":1646861401524,"remote_addr":"1.2.3.4"}"#,
+                    "1.2.3.4",
+                    Some("2022-03-09T21:30:01Z"),
+                ),
+                (
+                    br#"{"ts":"1646861401","remote_addr":"1.2.3.4"}"#,
+                    "1.2.3.4",
+                    Some("2022-03-09T21:30:01Z"),
+                ),
+                // the list's order decides, not the line's
+                (
+                    br#"{"ts":1646861401,"remote_addr":"1.2.3.4","time":"2021-03-22T10:01:02+08:00"}"#,
+                    "1.2.3.4",
+                    Some("2021-03-22T10:01:02+08:00"),
+                ),
+                (
+                    br#"{"StartLocal":"2021-03-22T10:01:02.123456789+05:30","StartUTC":"2021-03-22T04:31:02.123456789Z","ClientHost":"192.168.1.5"}"#,
+                    "192.168.1.5",
+                    Some("2021-03-22T04:31:02Z"),
+                ),
+                (
+                    br#"{"@timestamp":"2021-03-22 10:01:02-0700","client_ip":"1.2.3.4"}"#,
+                    "1.2.3.4",
+                    Some("2021-03-22T10:01:02-07:00"),
+                ),
+                // escapes are decoded first
+                (
+                    br#"{"time_local":"10\/Oct\/2000:13:55:36 -0700","remote_addr":"1.2.3.4"}"#,
+                    "1.2.3.4",
+                    Some("2000-10-10T13:55:36-07:00"),
+                ),
+                // a value that is neither string nor number is no time
+                (
+                    br#"{"time":null,"timestamp":"2021-03-22T10:01:02Z","remote_addr":"1.2.3.4"}"#,
+                    "1.2.3.4",
+                    Some("2021-03-22T10:01:02Z"),
+                ),
+                // no time field at the top level
+                (br#"{"remote_addr":"1.2.3.4"}"#, "1.2.3.4", None),
+                (
+                    br#"{"request":{"time":"2021-03-22T10:01:02Z"},"remote_addr":"1.2.3.4"}"#,
+                    "1.2.3.4",
+                    None,
+                ),
+                (br#"{"Time":"2021-03-22T10:01:02Z","remote_addr":"1.2.3.4"}"#, "1.2.3.4", None),
+                // the first time field decides, even when it does not read
+                (
+                    br#"{"time":"yesterday","timestamp":"2021-03-22T10:01:02Z","remote_addr":"1.2.3.4"}"#,
+                    "1.2.3.4",
+                    None,
+                ),
+                (br#"{"time":"2021-02-30T10:01:02Z","remote_addr":"1.2.3.4"}"#, "1.2.3.4", None),
+                (br#"{"time":"2021-03-22T10:01:02+24:00","remote_addr":"1.2.3.4"}"#, "1.2.3.4", None),
+                (br#"{"ts":-1646861401,"remote_addr":"1.2.3.4"}"#, "1.2.3.4", None),
+                (br#"{"ts":1.6e9,"remote_addr":"1.2.3.4"}"#, "1.2.3.4", None),
+                // malformed: a well-formed object keeps its time; anything else has none
+                (br#"{"time":"2021-03-22T10:01:02Z","msg":"started"}"#, "!", Some("2021-03-22T10:01:02Z")),
+                (br#"{"time":"2021-03-22T10:01:02Z","remote_addr":"1.2.3.4""#, "!", None),
+                (br#"{"time":"2021-03-22T10:01:02Z","remote_addr":"1.2.3.4",}"#, "!", None),
+            ],
+        );
+        // The time field may be the client field too.
+        let options = Options {
+            json: Arc::new(JsonFields::parse("time").unwrap()),
+            ..Options::default()
+        };
+        check_with(
+            "json",
+            &options,
+            &[(
+                br#"{"time":"2021-03-22T10:01:02Z"}"#,
+                "2021-03-22T10:01:02Z",
+                Some("2021-03-22T10:01:02Z"),
+            )],
+        );
+    }
+
+    #[test]
+    fn load_balancer_times_are_iso() {
+        check(
+            "alb",
+            &[
+                (
+                    b"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET http://www.example.com:80/ HTTP/1.1\" \"curl/7.46.0\" - -",
+                    "192.168.131.39",
+                    Some("2018-07-02T22:23:00Z"),
+                ),
+                (
+                    b"h2 2018-07-02T22:23:00+05:30 app/lb/50dc [2001:db8::1]:443 - -1 -1 -1 460 - 34 0 \"GET https://x:443/ HTTP/2.0\" \"ua\"",
+                    "2001:db8::1",
+                    Some("2018-07-02T22:23:00+05:30"),
+                ),
+                (
+                    b"http 2018-02-30T22:23:00.186641Z app/lb/50dc 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET / HTTP/1.1\" \"ua\"",
+                    "192.168.131.39",
+                    None,
+                ),
+                (
+                    b"http 2018-07-02T24:23:00Z app/lb/50dc 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET / HTTP/1.1\" \"ua\"",
+                    "192.168.131.39",
+                    None,
+                ),
+                (
+                    b"http 2018-07-02T22:23:00.186641Z app/lb/50dc 192.168.131.39 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET / HTTP/1.1\" \"ua\"",
+                    "!",
+                    Some("2018-07-02T22:23:00Z"),
+                ),
+                (b"http", "!", None),
+            ],
+        );
+        check(
+            "elb",
+            &[
+                (
+                    b"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 \"GET http://www.example.com:80/ HTTP/1.1\" \"curl/7.38.0\" - -",
+                    "192.168.131.39",
+                    Some("2015-05-13T23:39:43Z"),
+                ),
+                (
+                    b"2015-05-13T23:39:43-0700 my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 \"GET / HTTP/1.1\" \"ua\"",
+                    "192.168.131.39",
+                    Some("2015-05-13T23:39:43-07:00"),
+                ),
+                (
+                    b"2015-05-13T23:39:43+2400 my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 \"GET / HTTP/1.1\" \"ua\"",
+                    "192.168.131.39",
+                    None,
+                ),
+                (b"2015-05-13T23:39:43Z my-loadbalancer", "!", Some("2015-05-13T23:39:43Z")),
+            ],
+        );
+    }
+
+    #[test]
+    fn w3c_times_are_the_date_and_time_columns() {
+        check(
+            "w3c",
+            &[
+                (b"2021-03-22 10:01:02 203.0.113.9 GET", "!", None),
+                (
+                    b"#Software: Microsoft Internet Information Services 10.0",
+                    "#",
+                    None,
+                ),
+                (
+                    b"#Fields: date time s-ip cs-method c-ip sc-status",
+                    "#",
+                    None,
+                ),
+                (
+                    b"2021-03-22 10:01:02 10.0.0.1 GET 203.0.113.9 200",
+                    "203.0.113.9",
+                    Some("2021-03-22T10:01:02Z"),
+                ),
+                (
+                    b"2021-03-22 10:01:02.123 10.0.0.1 GET 203.0.113.9 200",
+                    "203.0.113.9",
+                    Some("2021-03-22T10:01:02Z"),
+                ),
+                (
+                    b"2024-02-29 23:59:59 10.0.0.1 GET 203.0.113.9 200",
+                    "203.0.113.9",
+                    Some("2024-02-29T23:59:59Z"),
+                ),
+                (
+                    b"2021-02-29 10:01:02 10.0.0.1 GET 203.0.113.9 200",
+                    "203.0.113.9",
+                    None,
+                ),
+                (
+                    b"2021-03-22 24:01:02 10.0.0.1 GET 203.0.113.9 200",
+                    "203.0.113.9",
+                    None,
+                ),
+                (
+                    b"2021-13-22 10:01:02 10.0.0.1 GET 203.0.113.9 200",
+                    "203.0.113.9",
+                    None,
+                ),
+                (
+                    b"2021-03-22 10:01:02 10.0.0.1 GET 203.0.113.9",
+                    "!",
+                    Some("2021-03-22T10:01:02Z"),
+                ),
+                (b"# a comment", "c", None),
+                (b"#Fields: time c-ip cs-method date", "#", None),
+                (
+                    b"10:01:02 198.51.100.2 GET 2021-03-23",
+                    "198.51.100.2",
+                    Some("2021-03-23T10:01:02Z"),
+                ),
+                (b"#Fields: c-ip cs-method", "#", None),
+                (b"198.51.100.2 GET", "198.51.100.2", None),
+                (b"#Fields: c-ip time", "#", None),
+                (b"198.51.100.2 10:01:02", "198.51.100.2", None),
+            ],
+        );
+        check(
+            "cloudfront",
+            &[
+                (
+                    b"2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET",
+                    "192.0.2.100",
+                    Some("2019-12-04T21:02:31Z"),
+                ),
+                (b"#Version: 1.0", "#", None),
+                (
+                    b"#Fields: date time x-edge-location sc-bytes c-ip cs-method",
+                    "#",
+                    None,
+                ),
+                (
+                    b"2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET",
+                    "192.0.2.100",
+                    Some("2019-12-04T21:02:31Z"),
+                ),
+                (
+                    b"2019-12-32\t21:02:31\tLAX1\t392\t192.0.2.100\tGET",
+                    "192.0.2.100",
+                    None,
+                ),
+                (
+                    b"2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100",
+                    "!",
+                    Some("2019-12-04T21:02:31Z"),
+                ),
+                (b"2019-12-04 21:02:31 LAX1 392 192.0.2.100 GET", "!", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn haproxy_times_are_the_accept_date() {
+        check(
+            "haproxy",
+            &[
+                (
+                    b"Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} \"GET /index.html HTTP/1.1\"",
+                    "10.0.1.2",
+                    Some("2009-02-06T12:14:14Z"),
+                ),
+                (
+                    b"[2001:db8::5]:40000 [06/Feb/2009:12:14:14.655] https-in~ app/- 0/-1/-1/-1/0 503 212 - - SC-- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"",
+                    "2001:db8::5",
+                    Some("2009-02-06T12:14:14Z"),
+                ),
+                (
+                    b"10.0.1.2:33317 [29/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750",
+                    "10.0.1.2",
+                    None,
+                ),
+                (
+                    b"10.0.1.2:33317 [06/Feb/2009:12:14:14.] http-in static/srv1 10/0/30/69/109 200 2750",
+                    "10.0.1.2",
+                    None,
+                ),
+                // the TCP format is no request; its accept date still reads
+                (
+                    b"Feb  6 12:12:56 localhost haproxy[14387]: 10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 -- 0/0/0/0/3 0/0",
+                    "!",
+                    Some("2009-02-06T12:12:51Z"),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn prefixed_lines_take_the_body_time_first() {
+        check(
+            "cri+combined",
+            &[
+                (
+                    b"2023-10-06T00:17:09.669794202Z stdout F 10.0.0.1 - - [06/Oct/2023:05:47:09 +0530] \"GET / HTTP/1.1\" 200 5",
+                    "10.0.0.1",
+                    Some("2023-10-06T05:47:09+05:30"),
+                ),
+                // a body time that does not read is not replaced
+                (b"2023-10-06T00:17:09Z stdout F 10.0.0.1 - - [x] \"GET / HTTP/1.1\" 200 5", "10.0.0.1", None),
+                (b"2023-10-06T00:17:09Z stdout F partial line", "!", Some("2023-10-06T00:17:09Z")),
+                (b"2023-10-06T00:17:09Z stdout X 10.0.0.1 - - [x] \"GET /\" 200 5", "!", None),
+            ],
+        );
+        check(
+            "cri+json",
+            &[
+                (
+                    b"2023-10-06T00:17:09.669794202Z stdout F {\"remote_addr\":\"::1\"}",
+                    "::1",
+                    Some("2023-10-06T00:17:09Z"),
+                ),
+                (
+                    b"2023-10-06T00:17:09.669794202Z stdout F {\"remote_addr\":\"::1\",\"time\":\"2023-10-06T08:17:09+08:00\"}",
+                    "::1",
+                    Some("2023-10-06T08:17:09+08:00"),
+                ),
+                (
+                    b"2023-10-06T00:17:09.669794202Z stdout F {\"remote_addr\":\"::1\",\"time\":\"soon\"}",
+                    "::1",
+                    None,
+                ),
+                (b"2023-02-30T00:17:09Z stdout F {\"remote_addr\":\"::1\"}", "::1", None),
+            ],
+        );
+        check(
+            "syslog+combined",
+            &[
+                (
+                    b"Dec  1 19:32:10 web1 nginx: 10.0.0.1 - - [01/Dec/2026:19:32:10 -0700] \"GET / HTTP/1.1\" 200 5",
+                    "10.0.0.1",
+                    Some("2026-12-01T19:32:10-07:00"),
+                ),
+                (b"Dec  1 19:32:10 web1 nginx: oops", "!", None),
+                (b"not syslog [01/Dec/2026:19:32:10 -0700]", "!", None),
+            ],
+        );
+        check(
+            "syslog+json",
+            &[(
+                b"<190>Dec 11 09:02:10 web1 nginx[123]: {\"remote_addr\":\"1.2.3.4\"}",
+                "1.2.3.4",
+                None,
+            )],
+        );
+    }
+
+    #[test]
+    fn classic_lines_carry_no_time() {
+        check(
+            "classic",
+            &[(
+                b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 1",
+                "1.2.3.4",
+                None,
+            )],
+        );
+        for f in Format::candidates() {
+            assert!(f.has_time(), "{f}");
+        }
+        assert!(!Format::CLASSIC.has_time());
+    }
+
+    /// Lines built from pieces of every format, so random inputs reach deep into the parsers.
+    fn awkward_line() -> impl Strategy<Value = Vec<u8>> {
+        const PIECES: &[&[u8]] = &[
+            b"1.2.3.4",
+            b"10.0.1.2:33317",
+            b" - - [",
+            b"10/Oct/2000:13:55:36 -0700",
+            b"29/Feb/1900:13:55:36 +2400",
+            b"06/Feb/2009:12:14:14.655",
+            b"2021-03-22T10:01:02.5+08:00",
+            b"2021-03-22",
+            b"10:01:02",
+            b"2023-10-06T00:17:09.669794202Z stdout F ",
+            b"Dec  1 19:32:10 web1 nginx: ",
+            b"] \"GET / HTTP/1.1\" 200 1",
+            b"http ",
+            b" app/lb 1.2.3.4:5 - 0 0 0 200 200 1 1 \"GET /\"",
+            b" fe be/srv 1/2/3 200 12",
+            b"#Fields: date time c-ip x-edge-location",
+            b"{\"time\":",
+            b"{\"ts\":1646861401.5,",
+            b"\"remote_addr\":\"1.2.3.4\"}",
+            b"1646861401524",
+            b"\\u00",
+            b"[",
+            b"]",
+            b"\"",
+            b" ",
+            b"\t",
+            b".",
+            b":",
+            b"\xff",
+        ];
+        let piece = proptest::sample::select(PIECES);
+        let bytes = proptest::collection::vec(any::<u8>(), 0..4);
+        let part = prop_oneof![piece.prop_map(<[u8]>::to_vec), bytes];
+        proptest::collection::vec(part, 0..12).prop_map(|p| p.concat())
+    }
+
+    fn every_format() -> Vec<Format> {
+        Format::candidates().chain([Format::CLASSIC]).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn timed_lines_never_panic_and_agree_with_line(
+            lines in proptest::collection::vec(awkward_line(), 1..6),
+        ) {
+            let options = Options::default();
+            for format in every_format() {
+                let mut plain = Parser::new(format, &options, None);
+                let mut timed = Parser::new(format, &options, None);
+                for line in &lines {
+                    let Some(line) = view(line) else { continue };
+                    let (kind, stamp) = timed.timed_line(line);
+                    let kind = show(kind);
+                    prop_assert_eq!(&kind, &show(plain.line(line)));
+                    if !format.has_time() || kind == "#" || kind == "c" {
+                        prop_assert_eq!(stamp, None);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 1..80)) {
+            let options = Options::default();
+            for format in every_format() {
+                let mut p = Parser::new(format, &options, None);
+                if let Some(line) = view(&line) {
+                    let _ = p.timed_line(line);
+                }
+            }
+        }
     }
 }

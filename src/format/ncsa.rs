@@ -8,28 +8,59 @@
 
 use super::client::{client, unbracket, Client};
 use super::cursor::Cursor;
+use super::time::{first_bracketed_ncsa, parse_ncsa, When};
 use crate::keys::leading_v4;
 
 /// The client of a `combined` line, or `None` if it is not one.
 #[inline]
 pub fn combined(line: &[u8]) -> Option<Client<'_>> {
-    let (client, end) = host(line)?;
-    let mut c = Cursor { s: line, i: end };
-    after_host(&mut c)?;
-    Some(client)
+    combined_parts(line).map(|(client, _)| client)
 }
 
 /// The client of a `vhost_combined` line (`VHOST[:PORT] HOST IDENT USER [TIME] ...`).
 #[inline]
 pub fn vhost(line: &[u8]) -> Option<Client<'_>> {
+    vhost_parts(line).map(|(client, _)| client)
+}
+
+/// [`combined`], and the line's time: its `[TIME]` read as NCSA time; for a line that is not
+/// one, the first bracketed NCSA time in it, if any (best effort).
+pub fn combined_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+    timed(combined_parts(line), line)
+}
+
+/// [`vhost`], and the line's time (as [`combined_timed`]).
+pub fn vhost_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+    timed(vhost_parts(line), line)
+}
+
+fn timed<'a>(parts: Option<(Client<'a>, &[u8])>, line: &[u8]) -> (Option<Client<'a>>, When) {
+    match parts {
+        Some((client, time)) => (Some(client), When::read(parse_ncsa(time))),
+        None => (None, When::found(first_bracketed_ncsa(line))),
+    }
+}
+
+/// The client of a `combined` line and what its `[TIME]` holds.
+#[inline]
+fn combined_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
+    let (client, end) = host(line)?;
+    let mut c = Cursor { s: line, i: end };
+    let time = after_host(&mut c)?;
+    Some((client, time))
+}
+
+/// The client of a `vhost_combined` line and what its `[TIME]` holds.
+#[inline]
+fn vhost_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     c.token()?;
     c.byte(b' ')?;
     let rest = c.rest();
     let (client, end) = host(rest)?;
     let mut c = Cursor { s: rest, i: end };
-    after_host(&mut c)?;
-    Some(client)
+    let time = after_host(&mut c)?;
+    Some((client, time))
 }
 
 /// The client of `HOST` at the start of `line`, and where `HOST` ends (at a space).
@@ -73,12 +104,12 @@ fn list_end(line: &[u8], from: usize) -> Option<usize> {
     Some(end)
 }
 
-/// ` IDENT USER [TIME] "REQUEST" STATUS BYTES` and the end of the line or a space.
+/// ` IDENT USER [TIME] "REQUEST" STATUS BYTES` and the end of the line or a space; returns what
+/// `[TIME]` holds.
 #[inline]
-fn after_host(c: &mut Cursor<'_>) -> Option<()> {
+fn after_host<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     match after_host_usual(c.rest()) {
-        Some(true) => Some(()),
-        Some(false) => None,
+        Some(request) => request,
         None => after_host_any(c),
     }
 }
@@ -86,9 +117,9 @@ fn after_host(c: &mut Cursor<'_>) -> Option<()> {
 /// [`after_host`] for what nginx and Apache write by default, in a few fixed-offset checks:
 /// ` - - [` + a 26-byte time + `] "` + the request + `" ` + a status, a space and the bytes.
 /// `None` when the line is not laid out so (the general parser decides), else whether it is
-/// a request: the same answer as [`after_host_any`] for every line.
+/// a request (with its time, `Some`): the same answer as [`after_host_any`] for every line.
 #[inline]
-fn after_host_usual(s: &[u8]) -> Option<bool> {
+fn after_host_usual(s: &[u8]) -> Option<Option<&[u8]>> {
     const TIME: usize = 26;
     const HEAD: &[u8] = b" - - [";
     let time = s.get(HEAD.len()..HEAD.len() + TIME + 3)?;
@@ -103,19 +134,20 @@ fn after_host_usual(s: &[u8]) -> Option<bool> {
     let tail = &request[q + 1..];
     // ` SSS ` then digits or `-`, then the end of the line or a space.
     let [b' ', s1, s2, s3, rest @ ..] = tail else {
-        return Some(false);
+        return Some(None);
     };
     if ![s1, s2, s3].iter().all(|d| d.is_ascii_digit()) {
-        return Some(false);
+        return Some(None);
     }
     let [b' ', bytes @ ..] = rest else {
-        return Some(false);
+        return Some(None);
     };
     let n = match bytes.first() {
         Some(b'-') => 1,
         _ => bytes.iter().take_while(|b| b.is_ascii_digit()).count(),
     };
-    Some(n > 0 && matches!(bytes.get(n), None | Some(b' ')))
+    let request = n > 0 && matches!(bytes.get(n), None | Some(b' '));
+    Some(request.then_some(&time[..TIME]))
 }
 
 const LOW: u64 = 0x0101_0101_0101_0101;
@@ -159,7 +191,7 @@ fn find_byte_near(s: &[u8], b: u8) -> Option<usize> {
 }
 
 /// [`after_host`] for any line.
-fn after_host_any(c: &mut Cursor<'_>) -> Option<()> {
+fn after_host_any<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     c.byte(b' ')?;
     c.token()?; // IDENT
     c.byte(b' ')?;
@@ -177,7 +209,8 @@ fn after_host_any(c: &mut Cursor<'_>) -> Option<()> {
     if c.byte(b'-').is_none() {
         c.number()?;
     }
-    c.end_or_space()
+    c.end_or_space()?;
+    Some(time)
 }
 
 #[cfg(test)]

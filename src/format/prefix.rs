@@ -8,8 +8,14 @@ use super::cursor::{iso_timestamp, Cursor};
 /// A long line split by the runtime is judged piece by piece: its first piece carries the
 /// client, the rest are malformed.
 pub fn cri(line: &[u8]) -> Option<&[u8]> {
+    cri_parts(line).map(|(_, rest)| rest)
+}
+
+/// [`cri`], and the prefix's timestamp: `(timestamp, rest)`.
+pub fn cri_parts(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut c = Cursor::new(line);
     c.i = iso_timestamp(line)?;
+    let time = &line[..c.i];
     c.byte(b' ')?;
     if c.literal(b"stdout ").is_none() {
         c.literal(b"stderr ")?;
@@ -19,7 +25,7 @@ pub fn cri(line: &[u8]) -> Option<&[u8]> {
         _ => return None,
     }
     c.byte(b' ')?;
-    Some(c.rest())
+    Some((time, c.rest()))
 }
 
 const MONTHS: [&[u8; 3]; 12] = [

@@ -13,6 +13,7 @@
 
 use super::client::{client, unbracket, Client};
 use super::cursor::Cursor;
+use super::time::{parse_date_and_time, When};
 
 /// The columns `#Fields:` names, as far as counting needs them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,19 +43,17 @@ impl Columns {
             edge: at(b"x-edge-location").is_some(),
         })
     }
-
-    /// CloudFront's standard columns, for lines met before any `#Fields:` (a file cut short at
-    /// its start): `date time x-edge-location sc-bytes c-ip ...`, at least five of them.
-    fn cloudfront_default() -> Columns {
-        Columns {
-            count: 0,
-            client: 4,
-            date: Some(0),
-            time: Some(1),
-            edge: true,
-        }
-    }
 }
+
+/// CloudFront's standard columns, for lines met before any `#Fields:` (a file cut short at its
+/// start): `date time x-edge-location sc-bytes c-ip ...`, at least five of them.
+const CLOUDFRONT_DEFAULT: Columns = Columns {
+    count: 0,
+    client: 4,
+    date: Some(0),
+    time: Some(1),
+    edge: true,
+};
 
 /// Which of the two formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,19 +108,54 @@ impl W3cState {
         if line.first() == Some(&b'#') {
             return self.directive(line);
         }
+        let Some((columns, sep)) = self.in_force() else {
+            return W3cLine::Malformed;
+        };
+        match request(line, columns, sep) {
+            Some((c, _)) => W3cLine::Request(c),
+            None => W3cLine::Malformed,
+        }
+    }
+
+    /// [`W3cState::line`], and the line's time: its `date` and `time` columns, read as UTC
+    /// ([`When::Absent`] where the `#Fields:` in force names no `date` or no `time` column, and
+    /// for directives). For a malformed line, the columns where `#Fields:` puts them, if they
+    /// read (best effort).
+    pub fn timed_line<'a>(&mut self, line: &'a [u8]) -> (W3cLine<'a>, When) {
+        if line.first() == Some(&b'#') {
+            return (self.directive(line), When::Absent);
+        }
+        let Some((columns, sep)) = self.in_force() else {
+            return (W3cLine::Malformed, When::Absent);
+        };
+        match request(line, columns, sep) {
+            Some((c, date_time)) => {
+                let when = match date_time {
+                    Some((date, time)) => When::read(parse_date_and_time(date, time)),
+                    None => When::Absent,
+                };
+                (W3cLine::Request(c), when)
+            }
+            None => {
+                let stamp = date_and_time(line, columns, sep)
+                    .and_then(|(date, time)| parse_date_and_time(date, time));
+                (W3cLine::Malformed, When::found(stamp))
+            }
+        }
+    }
+
+    /// The columns in force and the byte between them; `None` when lines cannot be requests.
+    fn in_force(&self) -> Option<(&Columns, u8)> {
         let columns = match (&self.columns, self.flavor) {
             (InForce::Columns(c), _) => c,
-            (InForce::Nothing, Flavor::Cloudfront) => &Columns::cloudfront_default(),
-            (InForce::Nothing, Flavor::W3c) | (InForce::Unusable, _) => return W3cLine::Malformed,
+            (InForce::Nothing, Flavor::Cloudfront) => &CLOUDFRONT_DEFAULT,
+            (InForce::Nothing, Flavor::W3c) | (InForce::Unusable, _) => return None,
         };
         let sep = match self.flavor {
             Flavor::W3c => b' ',
             Flavor::Cloudfront => b'\t',
         };
-        match request(line, columns, sep) {
-            Some(c) => W3cLine::Request(c),
-            None => W3cLine::Malformed,
-        }
+        Some((columns, sep))
     }
 
     fn directive<'a>(&mut self, line: &'a [u8]) -> W3cLine<'a> {
@@ -162,15 +196,33 @@ pub fn is_fields_directive(line: &[u8]) -> bool {
     line.starts_with(b"#Fields:")
 }
 
-fn request<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> Option<Client<'a>> {
+/// The `date` and `time` values of a line, where the columns name both.
+type DateAndTime<'a> = Option<(&'a [u8], &'a [u8])>;
+
+/// The client of a request line, and its date and time values.
+fn request<'a>(
+    line: &'a [u8],
+    columns: &Columns,
+    sep: u8,
+) -> Option<(Client<'a>, DateAndTime<'a>)> {
     let mut n = 0;
     let mut found = None;
+    let (mut date, mut time) = (None, None);
     for value in line.split(|&b| b == sep) {
-        if value.is_empty()
-            || Some(n) == columns.date && !is_date(value)
-            || Some(n) == columns.time && !is_time(value)
-        {
+        if value.is_empty() {
             return None;
+        }
+        if Some(n) == columns.date {
+            if !is_date(value) {
+                return None;
+            }
+            date = Some(value);
+        }
+        if Some(n) == columns.time {
+            if !is_time(value) {
+                return None;
+            }
+            time = Some(value);
         }
         if n == columns.client {
             found = Some(value);
@@ -180,7 +232,22 @@ fn request<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> Option<Client<'a>>
     if columns.count != 0 && n != columns.count {
         return None;
     }
-    Some(client(unbracket(found?)))
+    Some((client(unbracket(found?)), date.zip(time)))
+}
+
+/// The values where the columns put `date` and `time`, whatever the rest of the line.
+fn date_and_time<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> DateAndTime<'a> {
+    let (d, t) = (columns.date?, columns.time?);
+    let (mut date, mut time) = (None, None);
+    for (n, value) in line.split(|&b| b == sep).enumerate().take(d.max(t) + 1) {
+        if n == d {
+            date = Some(value);
+        }
+        if n == t {
+            time = Some(value);
+        }
+    }
+    date.zip(time)
 }
 
 fn is_date(v: &[u8]) -> bool {

@@ -6,9 +6,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::codec::{self, ByteReader};
+use crate::format::Query;
 
 /// The format version this logcount writes and reads.
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
 
 /// Why bytes are not a partial this logcount can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +107,12 @@ impl<'a> Reader<'a> {
     pub(super) fn bytes(&mut self) -> Result<&'a [u8], FormatError> {
         let len = self.u32()? as usize;
         Ok(self.fields.take(len)?)
+    }
+
+    /// The time and top options a plan was made with ([`Query::to_bytes`]).
+    pub(super) fn query(&mut self) -> Result<Query, FormatError> {
+        let bytes: [u8; Query::ENCODED] = self.fields.array()?;
+        Query::from_bytes(&bytes).ok_or_else(|| corrupt("unknown time or top options"))
     }
 
     pub(super) fn string(&mut self) -> Result<String, FormatError> {

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! magic       8 bytes  "\x89LCPART\n" (a high byte and a newline: text mangling shows)
-//! version     u16      3 (a reader refuses any other)
+//! version     u16      4 (a reader refuses any other)
 //! kind        u8       1 = slice partial, 2 = bucket result
 //! reserved    u8       0
 //! length      u64      payload bytes
@@ -22,7 +22,7 @@
 //! file's error; or why it was skipped. A bucket result carries, per file, the totals and the
 //! distinct count within its bucket, and the bucket's union count.
 //!
-//! The text form (`--text`) is a header line `logcount-partial v3 slice I/N` (or
+//! The text form (`--text`) is a header line `logcount-partial v4 slice I/N` (or
 //! `bucket B/K`) and the binary form in base64, 76 characters a line. Several partials may
 //! follow each other in one stream, in either form.
 
@@ -36,8 +36,8 @@ use base64::Engine as _;
 use super::fields::{corrupt, put_opt_u64, put_str, put_u32, put_u64, Reader};
 pub use super::fields::{FormatError, VERSION};
 use crate::codec::{self, ByteReader};
-use crate::count::{Key, KeySet, KeyVec, Routed, Split, StoredKeys};
-use crate::format::Format;
+use crate::count::{Detail, Key, KeySet, KeyVec, Routed, Split, StoredKeys};
+use crate::format::{Format, Query};
 use crate::input::{InputError, Skipped};
 
 /// The first bytes of a binary partial.
@@ -72,6 +72,8 @@ pub struct PlanInfo {
     pub format: String,
     /// The JSON fields clients are looked for in.
     pub client_fields: Vec<String>,
+    /// The time and top options (`--by`, `--since`, `--until`, `--top`).
+    pub query: Query,
     pub jobs: u64,
     pub inputs: Vec<InputInfo>,
     /// Arguments that could not be expanded and files that failed at planning (reported once
@@ -86,13 +88,14 @@ impl PlanInfo {
     /// every machine and in every process for the same plan.
     pub fn fingerprint(&self) -> u128 {
         let mut bytes = Vec::with_capacity(64 + self.inputs.len() * 48);
-        bytes.extend_from_slice(b"logcount plan 2\0");
+        bytes.extend_from_slice(b"logcount plan 3\0");
         put_opt_u64(&mut bytes, self.chunk_size);
         put_str(&mut bytes, &self.format);
         put_u64(&mut bytes, self.client_fields.len() as u64);
         for f in &self.client_fields {
             put_str(&mut bytes, f);
         }
+        bytes.extend_from_slice(&self.query.to_bytes());
         put_u64(&mut bytes, self.jobs);
         put_u64(&mut bytes, self.inputs.len() as u64);
         for input in &self.inputs {
@@ -178,6 +181,10 @@ pub struct FileKeys {
     pub format: Option<Format>,
     /// `(bucket, distinct keys)`, buckets increasing; buckets partition the keys.
     pub blocks: Vec<(u32, KeyBlock)>,
+    /// Requests outside `--since`/`--until`.
+    pub filtered: u64,
+    /// Periods and requests per client (`--by`, `--top`; empty without them).
+    pub detail: Detail,
 }
 
 /// Distinct keys as a partial stores them ([`codec`] layout): checked when the partial is
@@ -313,6 +320,7 @@ fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     for f in &plan.client_fields {
         put_str(out, f);
     }
+    out.extend_from_slice(&plan.query.to_bytes());
     put_u64(out, plan.jobs);
     put_u64(out, plan.inputs.len() as u64);
     for input in &plan.inputs {
@@ -458,11 +466,19 @@ pub struct Totals {
     pub bytes: u64,
     pub malformed: u64,
     pub format: Option<Format>,
+    pub filtered: u64,
 }
 
 /// A slice partial's file record for a counted file, from the disjoint key sets it was
-/// counted into (one block, or one per non-empty bucket of [`Split::Buckets`]).
-pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32) -> Vec<u8> {
+/// counted into (one block, or one per non-empty bucket of [`Split::Buckets`]), then, under
+/// time or top options (which need one bucket), its detail ([`codec::encode_detail`]).
+pub fn counted_record(
+    input: u32,
+    totals: Totals,
+    sets: &[KeySet],
+    detail: Option<&Detail>,
+    buckets: u32,
+) -> Vec<u8> {
     let mut p = Vec::new();
     put_outcome_head(&mut p, input, &Outcome::Counted(()));
     put_u64(&mut p, totals.total);
@@ -479,6 +495,9 @@ pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32)
             sets.iter().for_each(|set| keys.add(set));
             put_sorted_keys(&mut p, keys);
         }
+        if let Some(detail) = detail {
+            codec::encode_detail(totals.filtered, &detail.periods, &detail.hits, &mut p);
+        }
         return p;
     }
     let mut routed = Routed::new(Split::Buckets(buckets));
@@ -488,6 +507,9 @@ pub fn counted_record(input: u32, totals: Totals, sets: &[KeySet], buckets: u32)
     for (bucket, keys) in blocks {
         put_u32(&mut p, bucket);
         put_sorted_keys(&mut p, keys.clone());
+    }
+    if let Some(detail) = detail {
+        codec::encode_detail(totals.filtered, &detail.periods, &detail.hits, &mut p);
     }
     p
 }
@@ -571,6 +593,14 @@ pub fn seal(partial: &Partial) -> Sealed {
                         for (bucket, keys) in &k.blocks {
                             put_u32(&mut r, *bucket);
                             r.extend_from_slice(keys.encoded());
+                        }
+                        if !s.plan.query.is_plain() {
+                            codec::encode_detail(
+                                k.filtered,
+                                &k.detail.periods,
+                                &k.detail.hits,
+                                &mut r,
+                            );
                         }
                     }
                     r
@@ -790,6 +820,7 @@ impl<'a> Reader<'a> {
         let client_fields = (0..n)
             .map(|_| self.string())
             .collect::<Result<Vec<_>, FormatError>>()?;
+        let query = self.query()?;
         let jobs = self.u64()?;
         let n = self.count(15)?;
         let inputs = (0..n)
@@ -815,6 +846,7 @@ impl<'a> Reader<'a> {
             chunk_size,
             format,
             client_fields,
+            query,
             jobs,
             inputs,
             errors,
@@ -922,12 +954,15 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
         if blocks.iter().map(|(_, k)| k.len() as u64).sum::<u64>() > total {
             return Err(corrupt("more distinct clients than requests"));
         }
+        let (filtered, detail) = read_detail(r, &plan.query, total, buckets)?;
         Ok(FileKeys {
             total,
             bytes,
             malformed,
             format,
             blocks,
+            filtered,
+            detail,
         })
     };
     let files = r.file_records(&plan, keys, |input, outcome| SliceFile { input, outcome })?;
@@ -949,6 +984,45 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
         buckets,
         files,
     })
+}
+
+/// A counted file's detail (written only under time or top options), checked against the
+/// plan's `query` and the file's `total`: periods
+/// only under `--by` and adding up to the requests, requests per client only under `--top`
+/// and adding up likewise, `filtered` only under a window, and none of it with buckets.
+fn read_detail(
+    r: &mut Reader<'_>,
+    query: &Query,
+    total: u64,
+    buckets: u32,
+) -> Result<(u64, Detail), FormatError> {
+    if query.is_plain() {
+        return Ok((0, Detail::default()));
+    }
+    let at = r.base + r.pos();
+    let (filtered, periods, hits, used) = codec::decode_detail(&r.data[at..at + r.left()])
+        .map_err(|e| corrupt(format!("periods or top clients: {e}")))?;
+    r.fields.skip(used)?;
+    if !query.is_plain() && buckets > 1 {
+        return Err(corrupt("time or top options with key buckets"));
+    }
+    let period_sum = periods
+        .iter()
+        .try_fold(0u64, |sum, (_, p)| sum.checked_add(p.total));
+    let periods_fit = match query.by {
+        Some(_) => period_sum == Some(total),
+        None => periods.is_empty(),
+    };
+    let hits_fit = match query.top {
+        Some(_) => hits.requests() == total,
+        None => hits.is_empty(),
+    };
+    if !periods_fit || !hits_fit || (!query.windowed() && filtered > 0) {
+        return Err(corrupt(
+            "periods or top clients that do not add up to the file's requests",
+        ));
+    }
+    Ok((filtered, Detail { periods, hits }))
 }
 
 fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
@@ -1017,6 +1091,7 @@ mod tests {
             chunk_size: Some(4096),
             format: "auto".into(),
             client_fields: vec!["client_ip".into(), "request.remote_ip".into()],
+            query: Query::default(),
             jobs: 3,
             inputs: vec![
                 InputInfo {
@@ -1080,6 +1155,8 @@ mod tests {
                                 })
                                 .collect()
                         },
+                        filtered: 0,
+                        detail: Detail::default(),
                     }),
                 },
                 SliceFile {
@@ -1153,7 +1230,7 @@ mod tests {
     fn fingerprint_is_fixed_and_sees_sizes_and_chunks() {
         let p = plan();
         // The same value in every process and on every machine: a literal.
-        assert_eq!(p.fingerprint(), 0x2863_c676_e86e_d2d6_9723_2241_3f17_c9d6);
+        assert_eq!(p.fingerprint(), 0xfa09_75ce_e17c_1fad_f813_ed37_5af1_e485);
         let mut q = plan();
         q.inputs[0].size = Some(5001);
         assert_ne!(p.fingerprint(), q.fingerprint());
@@ -1165,6 +1242,9 @@ mod tests {
         assert_ne!(p.fingerprint(), q.fingerprint());
         let mut q = plan();
         q.inputs[0].jobs = 2;
+        assert_ne!(p.fingerprint(), q.fingerprint());
+        let mut q = plan();
+        q.query.top = Some(10);
         assert_ne!(p.fingerprint(), q.fingerprint());
     }
 

@@ -7,6 +7,7 @@
 //!
 //! ```text
 //! chunk_size opt u64 · log format (one-byte Choice code) · client fields (u64 count, strings)
+//! query (25 bytes: the time and top options, `Query::to_bytes`)
 //! inputs: u64 count, each: name, path bytes, size opt u64, (device, inode) opt, regular u8,
 //!         named u8, compression code u8, claimed codec code u8 (0xff: none), format code u8
 //! jobs:   u64 count, each: input u32, range opt (u64 start, u64 end), fields opt bytes
@@ -38,6 +39,7 @@ pub(super) fn encode(plan: &Plan) -> Vec<u8> {
     let fields = plan.options.json.names();
     put_u64(&mut out, fields.len() as u64);
     fields.iter().for_each(|f| put_str(&mut out, f));
+    out.extend_from_slice(&plan.options.query.to_bytes());
     put_u64(&mut out, plan.inputs.len() as u64);
     for input in &plan.inputs {
         put_str(&mut out, &input.name);
@@ -117,13 +119,15 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
     let format = choice(r)?;
     let n = r.count(4)?;
     let fields = (0..n).map(|_| r.string()).collect::<Result<Vec<_>, _>>()?;
-    let options = if fields.is_empty() {
+    let mut options = if fields.is_empty() {
         Options::default()
     } else {
         Options {
             json: Arc::new(JsonFields::new(fields.iter().map(String::as_str))),
+            ..Options::default()
         }
     };
+    options.query = r.query()?;
     let n = r.count(16)?;
     let mut inputs = Vec::with_capacity(n);
     for _ in 0..n {

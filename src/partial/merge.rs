@@ -18,7 +18,7 @@ use super::format::{
     BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, Outcome, PlanInfo, SliceId,
     SlicePartial,
 };
-use crate::count::{KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS};
+use crate::count::{Detail, KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS};
 use crate::format::Format;
 use crate::input::{InputError, Skipped};
 use crate::report::{ExecutorInfo, FileStats, Report, Results};
@@ -34,30 +34,49 @@ pub struct Merged {
     /// By input index.
     pub files: Vec<Outcome<FileCount>>,
     pub union: u64,
+    /// By input index: requests filtered out and the detail (periods, requests per client)
+    /// of each counted file; empty for a bucket (time and top options need one bucket).
+    pub details: Vec<(u64, Detail)>,
 }
 
 impl Merged {
     /// The report a direct run of the same plan prints.
     pub fn report(self, executor: ExecutorInfo, elapsed_ms: f64) -> Report {
+        let query = self.plan.query;
         let mut results = Results {
             errors: self.plan.errors,
             skipped: self.plan.skipped,
             union_ip: self.union,
             ..Results::default()
         };
+        let mut details = self.details.into_iter();
+        let mut summary = Detail::default();
         for (input, outcome) in self.plan.inputs.into_iter().zip(self.files) {
+            let (filtered, detail) = details.next().unwrap_or_default();
             match outcome {
-                Outcome::Counted(c) => results.files.push(FileStats {
-                    path: input.name,
-                    total: c.total,
-                    ip: c.ip,
-                    bytes: c.bytes,
-                    malformed: c.malformed,
-                    format: c.format,
-                }),
+                Outcome::Counted(c) => {
+                    results.files.push(FileStats {
+                        path: input.name,
+                        total: c.total,
+                        ip: c.ip,
+                        bytes: c.bytes,
+                        malformed: c.malformed,
+                        format: c.format,
+                        extra: crate::reduce::extra(&query, filtered, &detail),
+                    });
+                    summary.merge(detail);
+                }
                 Outcome::Failed(e) => results.errors.push(InputError::new(input.name, e)),
                 Outcome::Skipped(r) => results.skipped.push(Skipped::new(input.name, r)),
             }
+        }
+        results.extra = crate::reduce::extra(&query, 0, &summary);
+        if summary.out_of_memory() {
+            results.union_error = Some(
+                "out of memory: the clients of all files' periods or top counts outgrew the \
+                 memory available"
+                    .into(),
+            );
         }
         Report::new(results, executor, elapsed_ms)
     }
@@ -191,6 +210,12 @@ pub fn merge_slices(
         }
     }
     if let Some(b) = bucket {
+        if !first.plan.query.is_plain() {
+            return Err(format!(
+                "--bucket {b}: the partials were made with --by, --since, --until or --top, \
+                 whose results need every key at once: merge them without --bucket"
+            ));
+        }
         if b >= buckets {
             return Err(format!(
                 "--bucket {b}: the partials have {buckets} key bucket(s), numbered 0 to {}",
@@ -241,6 +266,8 @@ pub fn merge_slices(
         malformed: u64,
         format: Option<Format>,
         blocks: Vec<KeyBlock>,
+        filtered: u64,
+        detail: Detail,
     }
     let mut gathered: Vec<Gathered> = (0..plan.inputs.len())
         .map(|_| Gathered::default())
@@ -264,6 +291,8 @@ pub fn merge_slices(
                         .checked_add(k.malformed)
                         .ok_or_else(impossible)?;
                     g.format = g.format.or(k.format);
+                    g.filtered = g.filtered.checked_add(k.filtered).ok_or_else(impossible)?;
+                    g.detail.merge(k.detail);
                     g.blocks.extend(
                         k.blocks
                             .into_iter()
@@ -281,6 +310,10 @@ pub fn merge_slices(
         ));
     }
 
+    let details: Vec<(u64, Detail)> = gathered
+        .iter_mut()
+        .map(|g| (g.filtered, std::mem::take(&mut g.detail)))
+        .collect();
     // Per file: its distinct keys; a file held by one slice is already distinct.
     let counted: Vec<(Outcome<FileCount>, Distinct)> = gathered
         .into_par_iter()
@@ -333,6 +366,7 @@ pub fn merge_slices(
         buckets,
         files,
         union,
+        details,
     })
 }
 
@@ -343,6 +377,8 @@ fn same_slice(a: &SlicePartial, b: &SlicePartial) -> bool {
             && a.bytes == b.bytes
             && a.malformed == b.malformed
             && a.format == b.format
+            && a.filtered == b.filtered
+            && a.detail.same(&b.detail)
             && a.blocks.len() == b.blocks.len()
             && a.blocks.iter().zip(&b.blocks).all(|((ba, ka), (bb, kb))| {
                 let (mut ka, mut kb) = (ka.to_key_vec(), kb.to_key_vec());
@@ -425,6 +461,9 @@ pub fn merge_buckets(
     if counted().any(|c| c.ip > c.total) || ips.is_none_or(|sum| union > sum) {
         return Err(impossible());
     }
+    if !base.plan.query.is_plain() {
+        return Err(corrupt_query());
+    }
     Ok(Merged {
         plan: base.plan,
         fingerprint,
@@ -432,7 +471,14 @@ pub fn merge_buckets(
         buckets: count,
         files,
         union,
+        details: Vec::new(),
     })
+}
+
+/// Bucket results of a plan with time or top options: no partial makes them (those options
+/// keep every key in one bucket).
+fn corrupt_query() -> String {
+    "bucket results of a run with --by, --since, --until or --top (corrupt partial?)".into()
 }
 
 fn impossible() -> String {

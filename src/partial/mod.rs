@@ -46,6 +46,7 @@ pub fn plan_info(plan: &Plan) -> PlanInfo {
         jobs: plan.jobs.len() as u64,
         format: plan.format.to_string(),
         client_fields: plan.options.json.names(),
+        query: plan.options.query,
         inputs: plan
             .inputs
             .iter()
@@ -145,7 +146,7 @@ pub fn count_slice(
     let keys = files
         .iter()
         .filter_map(|(_, k)| match k {
-            Kept::Counted(_, sets) => Some(sets),
+            Kept::Counted(_, sets, _) => Some(sets),
             _ => None,
         })
         .flatten()
@@ -154,14 +155,16 @@ pub fn count_slice(
     let n_files = files.len();
 
     let encode = |(input, kept): (u32, Kept)| match kept {
-        Kept::Counted(f, sets) => {
+        Kept::Counted(f, sets, detail) => {
             let totals = format::Totals {
                 total: f.total,
                 bytes: f.bytes,
                 malformed: f.malformed,
                 format: f.format,
+                filtered: f.extra.filtered.unwrap_or(0),
             };
-            format::counted_record(input, totals, &sets, buckets)
+            let detail = (!plan.options.query.is_plain()).then_some(&*detail);
+            format::counted_record(input, totals, &sets, detail, buckets)
         }
         Kept::Failed(e) => format::uncounted_record(input, &Outcome::Failed(e)),
         Kept::Skipped(r) => format::uncounted_record(input, &Outcome::Skipped(r)),

@@ -1,24 +1,71 @@
-//! `--format csv`: `path,total,ip,bytes,malformed,format`, one row per file (RFC 4180 quoting).
+//! `--format csv`: `path,total,ip,bytes,malformed,format` (and `filtered` under a window), one
+//! row per file; with `--by`, `path,period,total,ip,malformed`, one row per file and period;
+//! with `--top`, `path,rank,client,requests`. The summary's periods and top clients are the
+//! rows whose path is `*`. RFC 4180 quoting.
 
 use std::io::{self, Write};
 
-use super::{Exporter, Report};
+use super::{Exporter, Extra, Report};
 
 pub struct CsvExporter;
 
 impl Exporter for CsvExporter {
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        writeln!(out, "path,total,ip,bytes,malformed,format")?;
+        let s = &report.summary;
+        // Each file's figures, then the summary's (periods and top only), under `*`.
+        let all = || {
+            report
+                .files
+                .iter()
+                .map(|f| (f.path.as_str(), &f.extra))
+                .chain([("*", &s.extra)])
+        };
+        if s.extra.by.is_some() && s.extra.top.is_some() {
+            // `merge` of such partials (counting refuses the combination at parse time).
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "--format csv holds one table: periods and top clients together need json, \
+                 ndjson, table or html",
+            ));
+        }
+        if s.extra.by.is_some() {
+            writeln!(out, "path,period,total,ip,malformed")?;
+            for (path, extra) in all() {
+                for p in extra.by.iter().flatten() {
+                    let (total, ip, malformed) = (p.total, p.ip, p.malformed);
+                    writeln!(out, "{},{},{total},{ip},{malformed}", field(path), p.period)?;
+                }
+            }
+            return Ok(());
+        }
+        if s.extra.top.is_some() {
+            writeln!(out, "path,rank,client,requests")?;
+            for (path, extra) in all() {
+                for (rank, t) in extra.top.iter().flatten().enumerate() {
+                    let client = field(&t.client);
+                    writeln!(out, "{},{},{client},{}", field(path), rank + 1, t.requests)?;
+                }
+            }
+            return Ok(());
+        }
+        let windowed = s.extra.filtered.is_some();
+        let filtered = |extra: &Extra| match extra.filtered {
+            Some(n) if windowed => format!(",{n}"),
+            _ => String::new(),
+        };
+        let more = if windowed { ",filtered" } else { "" };
+        writeln!(out, "path,total,ip,bytes,malformed,format{more}")?;
         for f in &report.files {
             let format = f.format.map(|f| f.to_string()).unwrap_or_default();
             writeln!(
                 out,
-                "{},{},{},{},{},{format}",
+                "{},{},{},{},{},{format}{}",
                 field(&f.path),
                 f.total,
                 f.ip,
                 f.bytes,
-                f.malformed
+                f.malformed,
+                filtered(&f.extra),
             )?;
         }
         Ok(())

@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{human_bytes, human_duration, thousands, Exporter, Report};
+use super::{human_bytes, human_duration, thousands, Exporter, PeriodStats, Report, TopClient};
+use crate::format::Period;
 
 pub struct HtmlExporter;
 
@@ -68,6 +69,93 @@ fn bars(requests: u64, clients: u64, most_requests: u64, most_clients: u64) -> S
     )
 }
 
+/// Height of the period chart's plot area, in SVG units.
+const CHART_HEIGHT: f64 = 160.0;
+
+/// The summary's periods: a column chart (requests and unique clients per period, each scaled
+/// to its largest) and the figures as a table.
+fn periods(page: &mut String, period: Option<Period>, by: &[PeriodStats]) {
+    let unit = period.map_or("period", Period::name);
+    let _ = writeln!(page, "<h2>Requests per {unit} (all files)</h2>");
+    if by.is_empty() {
+        page.push_str("<p>No request in any period.</p>\n");
+        return;
+    }
+    let most_requests = by.iter().map(|p| p.total).max().unwrap_or(0).max(1) as f64;
+    let most_clients = by.iter().map(|p| p.ip).max().unwrap_or(0).max(1) as f64;
+    let slot = (720.0 / by.len() as f64).clamp(3.0, 48.0);
+    let width = slot * by.len() as f64;
+    let _ = write!(
+        page,
+        "<p><span class=\"key req\"></span>requests<span class=\"key ip\"></span>unique \
+         clients</p>\n<svg width=\"{width:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {width:.0} \
+         {h:.0}\" role=\"img\" aria-label=\"requests and unique clients per {unit}\">",
+        h = CHART_HEIGHT + 2.0,
+    );
+    for (i, p) in by.iter().enumerate() {
+        let x = i as f64 * slot;
+        let bar = (slot * 0.4).max(1.0);
+        let rh = (p.total as f64 / most_requests * CHART_HEIGHT).max(f64::from(p.total > 0));
+        let ch = (p.ip as f64 / most_clients * CHART_HEIGHT).max(f64::from(p.ip > 0));
+        let _ = write!(
+            page,
+            "<g><title>{}: {} requests, {} unique clients</title>\
+             <rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{rh:.1}\" fill=\"#0072b2\"/>\
+             <rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{ch:.1}\" fill=\"#d55e00\"/></g>",
+            escape(&p.period),
+            thousands(p.total),
+            thousands(p.ip),
+            CHART_HEIGHT - rh,
+            x + bar,
+            CHART_HEIGHT - ch,
+        );
+    }
+    page.push_str("</svg>\n");
+    let _ = writeln!(
+        page,
+        "<table>\n<thead><tr><th>{unit}</th><th>requests</th><th>unique clients</th>\
+         <th>malformed</th></tr></thead>\n<tbody>"
+    );
+    for p in by {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            escape(&p.period),
+            thousands(p.total),
+            thousands(p.ip),
+            thousands(p.malformed),
+        );
+    }
+    page.push_str("</tbody>\n</table>\n");
+}
+
+/// The summary's top clients: their requests, and their share of all requests.
+fn top_clients(page: &mut String, top: &[TopClient], total: u64) {
+    let _ = writeln!(
+        page,
+        "<h2>Top clients (all files)</h2>\n<table>\n<thead><tr><th>client</th>\
+         <th>requests</th><th>share</th><th></th></tr></thead>\n<tbody>"
+    );
+    let most = top.first().map_or(0, |t| t.requests);
+    for t in top {
+        let share = if total == 0 {
+            0.0
+        } else {
+            t.requests as f64 / total as f64 * 100.0
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td class=\"path\">{}</td><td class=\"n\">{}</td><td class=\"n\">{share:.1}%</td>\
+             <td>{}</td></tr>",
+            escape(&t.client),
+            thousands(t.requests),
+            bars(t.requests, 0, most, 1),
+        );
+    }
+    page.push_str("</tbody>\n</table>\n");
+}
+
 impl Exporter for HtmlExporter {
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let s = &report.summary;
@@ -104,6 +192,9 @@ impl Exporter for HtmlExporter {
         card(&mut page, "unique clients (all files)", thousands(s.ip));
         card(&mut page, "bytes", human_bytes(s.bytes));
         card(&mut page, "malformed lines", thousands(s.malformed));
+        if let Some(filtered) = s.extra.filtered {
+            card(&mut page, "outside the window", thousands(filtered));
+        }
         card(&mut page, "errors", thousands(s.errors));
         card(&mut page, "skipped", thousands(s.skipped));
         page.push_str("</div>\n");
@@ -134,6 +225,12 @@ impl Exporter for HtmlExporter {
             );
         }
         page.push_str("</tbody>\n</table>\n");
+        if let Some(by) = &s.extra.by {
+            periods(&mut page, s.extra.period, by);
+        }
+        if let Some(top) = &s.extra.top {
+            top_clients(&mut page, top, s.total);
+        }
         let mut listed = |title: &str, class: &str, rows: Vec<(&str, &str)>| {
             if rows.is_empty() {
                 return;

@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::format::Format;
+use crate::format::{Format, Period};
 use crate::input::{InputError, Skipped};
 
 /// One counted file.
@@ -34,6 +34,45 @@ pub struct FileStats {
     pub malformed: u64,
     /// The format its lines were read in (`cri+combined`), `null` for a file with no line.
     pub format: Option<Format>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Requests and distinct clients in one period (`--by`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeriodStats {
+    /// `2021-03-22`, or `2021-03-22T10:00` by hour.
+    pub period: String,
+    pub total: u64,
+    pub ip: u64,
+    /// Malformed lines whose time could still be read as in the period.
+    pub malformed: u64,
+}
+
+/// One of the clients with the most requests (`--top`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TopClient {
+    /// Shown like a path: without loss ([`crate::input::display_bytes`]).
+    pub client: String,
+    pub requests: u64,
+}
+
+/// What the time and top options (docs/contract.md §5) add to a file's figures and the
+/// summary's; absent without them, so the default document is unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Extra {
+    /// What `by` is by.
+    #[serde(skip)]
+    pub period: Option<Period>,
+    /// Requests outside `--since`/`--until` (not counted as requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered: Option<u64>,
+    /// Per period, in time order (`--by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Vec<PeriodStats>>,
+    /// The clients with the most requests, most first, ties by the client's bytes (`--top`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<Vec<TopClient>>,
 }
 
 /// Totals over every counted file.
@@ -47,6 +86,8 @@ pub struct Summary {
     pub malformed: u64,
     pub errors: u64,
     pub skipped: u64,
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// What a run found, before it is reported: sorted by path on the way into a [`Report`].
@@ -59,6 +100,8 @@ pub struct Results {
     pub union_ip: u64,
     /// Why the union could not be counted (it outgrew the memory): the run fails.
     pub union_error: Option<String>,
+    /// The summary's periods and top clients (`filtered` is the files' sum).
+    pub extra: Extra,
 }
 
 /// Which executor ran, as reported.
@@ -103,6 +146,7 @@ impl Report {
             mut skipped,
             union_ip,
             union_error,
+            mut extra,
         } = results;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -115,6 +159,13 @@ impl Report {
             malformed: files.iter().map(|f| f.malformed).sum(),
             errors: errors.len() as u64,
             skipped: skipped.len() as u64,
+            extra: {
+                // Under a window (the reducer says so), the files' sum.
+                if let Some(filtered) = extra.filtered.as_mut() {
+                    *filtered = files.iter().filter_map(|f| f.extra.filtered).sum();
+                }
+                extra
+            },
         };
         Report {
             files,
@@ -269,6 +320,7 @@ mod tests {
                         prefix: Some(Prefix::Cri),
                         body: Body::Combined,
                     }),
+                    extra: Extra::default(),
                 },
                 FileStats {
                     path: "a,1.log".into(),
@@ -277,6 +329,7 @@ mod tests {
                     bytes: 5_000_000,
                     malformed: 0,
                     format: None,
+                    extra: Extra::default(),
                 },
             ],
             errors: vec![InputError::new(
@@ -286,6 +339,7 @@ mod tests {
             skipped: vec![Skipped::new("error.log", "not an access log (0 of 9)")],
             union_ip: 1001,
             union_error: None,
+            extra: Extra::default(),
         };
         let executor = ExecutorInfo {
             name: "serial".into(),
@@ -325,6 +379,7 @@ mod tests {
                 malformed: 1,
                 errors: 1,
                 skipped: 1,
+                extra: Extra::default(),
             }
         );
         assert_eq!(r.elapsed_ms, 12.3);

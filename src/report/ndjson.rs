@@ -1,6 +1,8 @@
 //! `--format ndjson`: one JSON object per line, each file as it completes, then the errors and
 //! what was skipped, then the summary (with the executor and the elapsed time, as in the JSON
-//! document).
+//! document). With `--by`, a file's periods follow it as `period` lines (with its path), and
+//! the summary's periods come before the summary (without a path); the `file` and `summary`
+//! lines then leave `by` out.
 
 use std::io::{self, Write};
 
@@ -33,7 +35,14 @@ fn line<T: Serialize>(
 
 impl Exporter for NdjsonExporter {
     fn file(&mut self, out: &mut dyn Write, file: &FileStats) -> io::Result<()> {
-        line(out, "file", Some(&file.path), file)
+        if file.extra.by.is_none() {
+            return line(out, "file", Some(&file.path), file);
+        }
+        let mut shown = file.clone();
+        let by = shown.extra.by.take().unwrap_or_default();
+        line(out, "file", Some(&file.path), &shown)?;
+        by.iter()
+            .try_for_each(|p| line(out, "period", Some(&file.path), p))
     }
 
     fn errors(
@@ -58,8 +67,12 @@ impl Exporter for NdjsonExporter {
             executor: &'a ExecutorInfo,
             elapsed_ms: f64,
         }
+        let mut summary = report.summary.clone();
+        for p in summary.extra.by.take().iter().flatten() {
+            line(out, "period", None, p)?;
+        }
         let end = End {
-            summary: &report.summary,
+            summary: &summary,
             executor: &report.executor,
             elapsed_ms: report.elapsed_ms,
         };

@@ -4,7 +4,11 @@
 
 use std::io::{self, Write};
 
-use super::{human_bytes, human_duration, thousands, Exporter, Report};
+use super::{human_bytes, human_duration, thousands, Exporter, Extra, Report};
+
+/// With more files than this, the table shows only the summary's periods and top clients
+/// (every file's are in JSON, NDJSON and CSV).
+pub const MAX_FILE_BLOCKS: usize = 20;
 
 pub struct TableExporter {
     /// Bold header and totals, red errors (a terminal that wants colour).
@@ -45,38 +49,58 @@ impl TableExporter {
     fn write(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let s = &report.summary;
         let files_word = if s.files == 1 { "file" } else { "files" };
+        let windowed = s.extra.filtered.is_some();
         let mut rows: Vec<Vec<String>> = Vec::with_capacity(report.files.len() + 2);
-        rows.push(
-            [
-                "PATH",
-                "FORMAT",
-                "REQUESTS",
-                "UNIQUE IPS",
-                "MALFORMED",
-                "BYTES",
-            ]
-            .map(String::from)
-            .to_vec(),
-        );
+        let mut head = [
+            "PATH",
+            "FORMAT",
+            "REQUESTS",
+            "UNIQUE IPS",
+            "MALFORMED",
+            "BYTES",
+        ]
+        .map(String::from)
+        .to_vec();
+        if windowed {
+            head.push("FILTERED".into());
+        }
+        rows.push(head);
+        let filtered = |extra: &Extra| extra.filtered.map(thousands).into_iter();
         for f in &report.files {
-            rows.push(vec![
+            let mut row = vec![
                 crate::diag::escape_controls(&f.path).into_owned(),
                 f.format.map_or_else(|| "-".into(), |f| f.to_string()),
                 thousands(f.total),
                 thousands(f.ip),
                 thousands(f.malformed),
                 human_bytes(f.bytes),
-            ]);
+            ];
+            row.extend(filtered(&f.extra));
+            rows.push(row);
         }
-        rows.push(vec![
+        let mut total = vec![
             format!("TOTAL ({} {files_word})", thousands(s.files)),
             String::new(),
             thousands(s.total),
             thousands(s.ip),
             thousands(s.malformed),
             human_bytes(s.bytes),
-        ]);
+        ];
+        total.extend(filtered(&s.extra));
+        rows.push(total);
         write_columns(out, &rows, 2, Some(rows.len() - 1))?;
+        // Each file's periods and top clients (unless one file, whose are the summary's, or
+        // too many to read), then the summary's.
+        let per_file = report.files.len() > 1 && report.files.len() <= MAX_FILE_BLOCKS;
+        let blocks = report
+            .files
+            .iter()
+            .filter(|_| per_file)
+            .map(|f| (crate::diag::escape_controls(&f.path).into_owned(), &f.extra))
+            .chain([(format!("all {} {files_word}", thousands(s.files)), &s.extra)]);
+        for (name, extra) in blocks {
+            write_extra(out, &name, extra)?;
+        }
         let count = |n: u64, one: &str, many: &str| match n {
             0 => String::new(),
             1 => format!(", 1 {one}"),
@@ -106,6 +130,48 @@ impl TableExporter {
         }
         Ok(())
     }
+}
+
+/// The periods and top clients of one file (or all): a titled block each, after a blank line.
+fn write_extra(out: &mut dyn Write, name: &str, extra: &Extra) -> io::Result<()> {
+    if let Some(by) = &extra.by {
+        let period = extra.period.map_or("period", |p| p.name());
+        writeln!(out, "\nby {period}: {name}")?;
+        let unit = period.to_ascii_uppercase();
+        let unit = unit.as_str();
+        let mut rows = vec![[unit, "REQUESTS", "UNIQUE IPS", "MALFORMED"]
+            .map(String::from)
+            .to_vec()];
+        rows.extend(by.iter().map(|p| {
+            vec![
+                p.period.clone(),
+                thousands(p.total),
+                thousands(p.ip),
+                thousands(p.malformed),
+            ]
+        }));
+        if by.is_empty() {
+            writeln!(out, "  (no request in any period)")?;
+        } else {
+            write_columns(out, &rows, 1, None)?;
+        }
+    }
+    if let Some(top) = &extra.top {
+        writeln!(out, "\ntop clients: {name}")?;
+        let mut rows = vec![["CLIENT", "REQUESTS"].map(String::from).to_vec()];
+        rows.extend(top.iter().map(|t| {
+            vec![
+                crate::diag::escape_controls(&t.client).into_owned(),
+                thousands(t.requests),
+            ]
+        }));
+        if top.is_empty() {
+            writeln!(out, "  (no request)")?;
+        } else {
+            write_columns(out, &rows, 1, None)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `rows` as columns two spaces apart, the first `left` left-aligned (names) and the

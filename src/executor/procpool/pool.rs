@@ -124,6 +124,7 @@ fn decode(kind: Kind, payload: &[u8]) -> Result<Message, WireError> {
                 format: done.format,
                 counts: done.encoded.to_vec(),
                 layout: done.layout,
+                detail: done.detail.to_vec(),
             });
             Message::Done(id, result)
         }
@@ -141,15 +142,28 @@ struct Encoded {
     counts: Vec<u8>,
     /// Where their parts lie in `counts`, as checked when they arrived.
     layout: crate::codec::Layout,
+    /// Periods and requests per client ([`crate::codec::encode_detail`]).
+    detail: Vec<u8>,
 }
 
 impl Encoded {
-    /// Decodes the counts (building the job's key set) and hands them to the reducer.
+    /// Decodes the counts (building the job's key sets) and hands them to the reducer; counts
+    /// that do not decode are the job's error (never a number).
     fn merge(self, job: usize, reducer: &Reducer<'_>) {
-        let mut counts = self.layout.counts(&self.counts);
-        counts.malformed = self.malformed;
-        counts.format = self.format;
-        reducer.job_done(job, Ok((counts, self.bytes)));
+        let counts = wire::decode_counts(
+            &self.counts,
+            &self.layout,
+            &self.detail,
+            self.malformed,
+            self.format,
+        );
+        let result = match counts {
+            Ok(counts) => Ok((counts, self.bytes)),
+            Err(e) => Err(JobError::Io(std::io::Error::other(format!(
+                "a worker sent counts that do not add up: {e}"
+            )))),
+        };
+        reducer.job_done(job, result);
     }
 }
 

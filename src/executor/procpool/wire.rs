@@ -27,8 +27,8 @@ use std::path::Path;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::codec::{self, ByteReader};
-use crate::count::Counts;
-use crate::format::{Choice, Format, Options};
+use crate::count::{Counts, Detail};
+use crate::format::{Choice, Format, Options, Query};
 use crate::input::{Codec, Compression, Input, JobError, JobResult, Source};
 
 /// The first two bytes of every frame.
@@ -38,7 +38,7 @@ pub const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
 pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -422,6 +422,7 @@ pub fn encode_jobs(
         for f in &fields {
             put_bytes(p, f.as_bytes());
         }
+        p.extend_from_slice(&options.query.to_bytes());
         p.extend_from_slice(&(jobs.len() as u32).to_le_bytes());
         for job in jobs {
             p.extend_from_slice(&job.id.to_le_bytes());
@@ -468,8 +469,10 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, Vec<JobSpec<'_>>), WireEr
     if fields.is_empty() || fields.len() > 16 {
         return Err(WireError::Malformed("client fields"));
     }
+    let query = Query::from_bytes(&f.array()?).ok_or(WireError::Malformed("job query"))?;
     let options = Options {
         json: std::sync::Arc::new(crate::format::JsonFields::new(fields)),
+        query,
     };
     let n = f.u32()? as usize;
     // Each job takes at least 14 bytes: a count beyond that is garbage, not an allocation.
@@ -564,6 +567,12 @@ pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult) {
             p.extend_from_slice(&counts.malformed.to_le_bytes());
             p.push(counts.format.map_or(FORMAT_NONE, Format::code));
             codec::encode(counts, p);
+            codec::encode_detail(
+                counts.filtered,
+                &counts.detail.periods,
+                &counts.detail.hits,
+                p,
+            );
         }),
         Err(JobError::Io(e)) => return encode_error(out, id, e),
         Err(JobError::NotAccessLog(reason)) => frame(out, Kind::Done, |p| {
@@ -605,7 +614,10 @@ fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
 /// with the same text it had there (an OS error as the same OS error).
 pub fn decode_done(payload: &[u8]) -> Result<(u32, JobResult), WireError> {
     let (id, result) = split_done(payload)?;
-    let result = result.map(|done| done.counts());
+    let result = match result {
+        Ok(done) => Ok(done.counts()?),
+        Err(e) => Err(e),
+    };
     Ok((id, result))
 }
 
@@ -620,16 +632,42 @@ pub struct Done<'a> {
     pub encoded: &'a [u8],
     /// Where their parts lie in `encoded`, as checked when they arrived.
     pub layout: codec::Layout,
+    /// The periods and requests per client ([`codec::encode_detail`]), checked.
+    pub detail: &'a [u8],
 }
 
 impl Done<'_> {
-    /// Decodes the counts (building the job's key set).
-    pub fn counts(&self) -> (Counts, u64) {
-        let mut counts = self.layout.counts(self.encoded);
-        counts.malformed = self.malformed;
-        counts.format = self.format;
-        (counts, self.bytes)
+    /// Decodes the counts (building the job's key sets).
+    pub fn counts(&self) -> Result<(Counts, u64), WireError> {
+        decode_counts(
+            self.encoded,
+            &self.layout,
+            self.detail,
+            self.malformed,
+            self.format,
+        )
+        .map(|counts| (counts, self.bytes))
     }
+}
+
+/// A job's counts from the parts of a DONE checked by [`split_done`]: the main encoding (its
+/// `layout`), the detail, and what travels beside them. The detail's last checks (no client
+/// twice) need its sets, so they are made here, where the sets are built.
+pub fn decode_counts(
+    encoded: &[u8],
+    layout: &codec::Layout,
+    detail: &[u8],
+    malformed: u64,
+    format: Option<Format>,
+) -> Result<Counts, WireError> {
+    let mut counts = layout.counts(encoded);
+    counts.malformed = malformed;
+    counts.format = format;
+    let (filtered, periods, hits, _) =
+        codec::decode_detail(detail).map_err(|_| WireError::Malformed("counts detail"))?;
+    counts.filtered = filtered;
+    *counts.detail = Detail { periods, hits };
+    Ok(counts)
 }
 
 /// A job result checked but not decoded: the job id, and the job's [`Done`] (checked by
@@ -646,9 +684,14 @@ pub fn split_done(payload: &[u8]) -> Result<(u32, Result<Done<'_>, JobError>), W
                 FORMAT_NONE => None,
                 c => Some(Format::from_code(c).ok_or(WireError::Malformed("job result format"))?),
             };
-            let encoded = f.rest();
-            let layout = codec::scan(encoded).map_err(|_| WireError::Malformed("counts"))?;
-            if layout.used != encoded.len() {
+            let rest = f.rest();
+            let layout = codec::scan(rest).map_err(|_| WireError::Malformed("counts"))?;
+            let (encoded, detail) = rest.split_at(layout.used);
+            // Checked whole here (the cheap case: without time or top options it is 48
+            // bytes); decoded again with the counts.
+            let used =
+                codec::scan_detail(detail).map_err(|_| WireError::Malformed("counts detail"))?;
+            if used != detail.len() {
                 return Err(WireError::Malformed("job result (trailing bytes)"));
             }
             Ok((
@@ -659,6 +702,7 @@ pub fn split_done(payload: &[u8]) -> Result<(u32, Result<Done<'_>, JobError>), W
                     format,
                     encoded,
                     layout,
+                    detail,
                 }),
             ))
         }
@@ -709,6 +753,7 @@ mod tests {
     fn options() -> Options {
         Options {
             json: std::sync::Arc::new(crate::format::JsonFields::new(["client", "a.b"])),
+            ..Options::default()
         }
     }
 

@@ -1,0 +1,254 @@
+//! Requests per client, for `--top N` (docs/contract.md §5): a map per key class, as
+//! [`KeySet`] stores keys, summed on merge, so any split of the input merges to the same
+//! counts and the top N of the whole is exact.
+
+use crate::format::Client;
+use crate::keys::{Key, KeySet, KeyVec, Map, StoredKeys};
+
+/// Requests per distinct client.
+#[derive(Clone, Debug, Default)]
+pub struct Hits {
+    v4: Map<u32, u64>,
+    v6: Map<u128, u64>,
+    short: Map<u128, u64>,
+    long: Map<Box<[u8]>, u64>,
+    /// A class could not grow: clients were lost (see [`KeySet::out_of_memory`]).
+    out_of_memory: bool,
+}
+
+/// One of the clients with the most requests.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Top {
+    /// The client's bytes (shown by [`crate::report`] like any name).
+    #[serde(skip)]
+    pub client: Vec<u8>,
+    pub requests: u64,
+}
+
+/// Adds `n` to `key`'s count in `map`, growing it without aborting when memory runs out.
+#[inline]
+fn bump<K: Eq + std::hash::Hash>(map: &mut Map<K, u64>, key: K, n: u64, failed: &mut bool) {
+    if map.len() == map.capacity() && !map.contains_key(&key) && grow(map, failed) {
+        return;
+    }
+    *map.entry(key).or_insert(0) += n;
+}
+
+#[cold]
+fn grow<K: Eq + std::hash::Hash>(map: &mut Map<K, u64>, failed: &mut bool) -> bool {
+    if *failed || map.try_reserve(1).is_err() {
+        *failed = true;
+    }
+    *failed
+}
+
+impl Hits {
+    /// One request of `client`.
+    #[inline]
+    pub fn add(&mut self, client: Client<'_>) {
+        match client {
+            Client::V4(v) => bump(&mut self.v4, v, 1, &mut self.out_of_memory),
+            Client::Bytes(b) => self.add_key(Key::of(b), 1),
+        }
+    }
+
+    /// `n` requests of a client in its stored form.
+    #[inline]
+    pub fn add_key(&mut self, key: Key<'_>, n: u64) {
+        let failed = &mut self.out_of_memory;
+        match key {
+            Key::V4(v) => bump(&mut self.v4, v, n, failed),
+            Key::V6(v) => bump(&mut self.v6, v, n, failed),
+            Key::Short(p) => bump(&mut self.short, p, n, failed),
+            Key::Long(k) => match self.long.get_mut(k) {
+                Some(c) => *c += n,
+                None => bump(&mut self.long, k.into(), n, failed),
+            },
+        }
+    }
+
+    /// Number of distinct clients.
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.v6.len() + self.short.len() + self.long.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn out_of_memory(&self) -> bool {
+        self.out_of_memory
+    }
+
+    /// Adds `other`'s counts (a sum per client), reusing the larger map.
+    pub fn merge(&mut self, mut other: Hits) {
+        if other.len() > self.len() {
+            std::mem::swap(self, &mut other);
+        }
+        self.out_of_memory |= other.out_of_memory;
+        other.each(|key, n| self.add_key(key, n));
+    }
+
+    /// Calls `f` with every client and its requests, in no particular order.
+    pub fn each(&self, mut f: impl FnMut(Key<'_>, u64)) {
+        self.v4.iter().for_each(|(&v, &n)| f(Key::V4(v), n));
+        self.v6.iter().for_each(|(&v, &n)| f(Key::V6(v), n));
+        self.short.iter().for_each(|(&p, &n)| f(Key::Short(p), n));
+        self.long.iter().for_each(|(k, &n)| f(Key::Long(k), n));
+    }
+
+    /// The clients as a list in class order (dotted quads, IPv6, short, long) and their
+    /// requests in the same order: what moves between processes.
+    pub fn to_parts(&self) -> (KeyVec, Vec<u64>) {
+        let mut keys = KeyVec::default();
+        let mut counts = Vec::with_capacity(self.len());
+        for (&v, &n) in &self.v4 {
+            keys.v4.push(v);
+            counts.push(n);
+        }
+        for (&v, &n) in &self.v6 {
+            keys.v6.push(v);
+            counts.push(n);
+        }
+        for (&p, &n) in &self.short {
+            keys.short.push(p);
+            counts.push(n);
+        }
+        for (k, &n) in &self.long {
+            keys.long.push(k.clone());
+            counts.push(n);
+        }
+        (keys, counts)
+    }
+
+    /// The inverse of [`Hits::to_parts`]: `None` when a client repeats, a count is 0, or the
+    /// lists differ in length (what a correct sender never makes).
+    pub fn from_parts(keys: &impl StoredKeys, counts: &[u64]) -> Option<Hits> {
+        if keys.count() != counts.len() || counts.contains(&0) {
+            return None;
+        }
+        let mut hits = Hits::default();
+        let mut n = counts.iter().copied();
+        let mut next = || n.next().expect("as many counts as keys");
+        keys.v4().for_each(|v| hits.add_key(Key::V4(v), next()));
+        keys.v6().for_each(|v| hits.add_key(Key::V6(v), next()));
+        keys.short()
+            .for_each(|p| hits.add_key(Key::Short(p), next()));
+        keys.long().for_each(|k| hits.add_key(Key::Long(k), next()));
+        (hits.len() == counts.len()).then_some(hits)
+    }
+
+    /// Requests over every client.
+    pub fn requests(&self) -> u64 {
+        let mut sum = 0u64;
+        self.each(|_, n| sum = sum.saturating_add(n));
+        sum
+    }
+
+    /// The distinct clients, as a set.
+    pub fn key_set(&self) -> KeySet {
+        let mut keys = KeySet::default();
+        self.each(|key, _| keys.insert_key(key));
+        if self.out_of_memory {
+            keys.set_out_of_memory();
+        }
+        keys
+    }
+
+    /// The `n` clients with the most requests, most first; ties by the client's bytes.
+    pub fn top(&self, n: usize) -> Vec<Top> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let mut all: Vec<(u64, Key<'_>)> = Vec::with_capacity(self.len());
+        self.v4
+            .iter()
+            .for_each(|(&v, &c)| all.push((c, Key::V4(v))));
+        self.v6
+            .iter()
+            .for_each(|(&v, &c)| all.push((c, Key::V6(v))));
+        self.short
+            .iter()
+            .for_each(|(&p, &c)| all.push((c, Key::Short(p))));
+        self.long
+            .iter()
+            .for_each(|(k, &c)| all.push((c, Key::Long(k))));
+        if all.len() > n {
+            // Only the clients with at least the n-th most requests can be in the top: ties
+            // at the edge are all kept, then ordered by bytes.
+            all.select_nth_unstable_by(n - 1, |a, b| b.0.cmp(&a.0));
+            let edge = all[n - 1].0;
+            all.retain(|&(c, _)| c >= edge);
+        }
+        let mut top: Vec<Top> = all
+            .into_iter()
+            .map(|(requests, key)| Top {
+                client: key.to_bytes(),
+                requests,
+            })
+            .collect();
+        top.sort_unstable_by(|a, b| b.requests.cmp(&a.requests).then(a.client.cmp(&b.client)));
+        top.truncate(n);
+        top
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(clients: &[&[u8]]) -> Hits {
+        let mut h = Hits::default();
+        for c in clients {
+            h.add(Client::Bytes(c));
+        }
+        h
+    }
+
+    fn names(top: &[Top]) -> Vec<(String, u64)> {
+        top.iter()
+            .map(|t| (String::from_utf8_lossy(&t.client).into_owned(), t.requests))
+            .collect()
+    }
+
+    #[test]
+    fn top_orders_by_requests_then_bytes() {
+        let long: &[u8] = b"a-client-name-longer-than-fifteen";
+        let h = hits(&[
+            b"10.0.0.2",
+            b"10.0.0.1",
+            b"10.0.0.2",
+            b"2001:db8::1",
+            long,
+            long,
+            b"b",
+            b"a",
+            b"a",
+        ]);
+        assert_eq!(h.len(), 6);
+        assert_eq!(
+            names(&h.top(3)),
+            [
+                ("10.0.0.2".into(), 2),
+                ("a".into(), 2),
+                (String::from_utf8_lossy(long).into_owned(), 2),
+            ]
+        );
+        assert_eq!(h.top(100).len(), 6);
+        assert!(h.top(0).is_empty());
+        assert_eq!(h.key_set().len(), 6);
+    }
+
+    #[test]
+    fn merge_sums_per_client() {
+        let mut a = hits(&[b"1.1.1.1", b"x"]);
+        a.merge(hits(&[b"1.1.1.1", b"1.1.1.1", b"y"]));
+        assert_eq!(names(&a.top(1)), [("1.1.1.1".into(), 3)]);
+        assert_eq!(a.len(), 3);
+        // A dotted quad given as bytes or parsed is one client.
+        let mut b = Hits::default();
+        b.add(Client::V4(0x0101_0101));
+        b.add(Client::Bytes(b"1.1.1.1"));
+        assert_eq!(names(&b.top(5)), [("1.1.1.1".into(), 2)]);
+    }
+}

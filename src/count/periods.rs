@@ -1,0 +1,120 @@
+//! Requests and distinct clients per period, for `--by day|hour` (docs/contract.md §5).
+
+use crate::keys::KeySet;
+
+/// One period's counts.
+#[derive(Clone, Debug, Default)]
+pub struct PeriodCounts {
+    /// Requests in the period.
+    pub total: u64,
+    /// Malformed lines whose time could still be read as in the period.
+    pub malformed: u64,
+    /// Distinct clients in the period.
+    pub keys: KeySet,
+}
+
+impl PeriodCounts {
+    pub fn merge(&mut self, other: PeriodCounts) {
+        self.total += other.total;
+        self.malformed += other.malformed;
+        self.keys.merge(other.keys);
+    }
+}
+
+/// Counts per period (a period is a day or hour number: [`crate::format::Period::of`]), in
+/// period order. Logs are mostly in time order, so the period of the last line is looked at
+/// first.
+#[derive(Clone, Debug, Default)]
+pub struct Periods {
+    list: Vec<(i64, PeriodCounts)>,
+    last: usize,
+}
+
+impl Periods {
+    /// The counts of `period`, added if new.
+    #[inline]
+    pub fn at(&mut self, period: i64) -> &mut PeriodCounts {
+        if self.list.get(self.last).is_some_and(|e| e.0 == period) {
+            return &mut self.list[self.last].1;
+        }
+        self.find(period)
+    }
+
+    #[inline(never)]
+    fn find(&mut self, period: i64) -> &mut PeriodCounts {
+        let at = match self.list.binary_search_by_key(&period, |e| e.0) {
+            Ok(at) => at,
+            Err(at) => {
+                self.list.insert(at, (period, PeriodCounts::default()));
+                at
+            }
+        };
+        self.last = at;
+        &mut self.list[at].1
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Every period and its counts, in period order.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &PeriodCounts)> {
+        self.list.iter().map(|(p, c)| (*p, c))
+    }
+
+    /// Adds `other`'s periods (counts summed, clients united per period).
+    pub fn merge(&mut self, other: Periods) {
+        if self.list.is_empty() {
+            *self = other;
+            return;
+        }
+        for (period, counts) in other.list {
+            self.at(period).merge(counts);
+        }
+    }
+}
+
+impl IntoIterator for Periods {
+    type Item = (i64, PeriodCounts);
+    type IntoIter = std::vec::IntoIter<(i64, PeriodCounts)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.into_iter()
+    }
+}
+
+impl FromIterator<(i64, PeriodCounts)> for Periods {
+    /// Periods from any list (repeated periods merged).
+    fn from_iter<I: IntoIterator<Item = (i64, PeriodCounts)>>(list: I) -> Periods {
+        let mut periods = Periods::default();
+        for (period, counts) in list {
+            periods.at(period).merge(counts);
+        }
+        periods
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_stay_in_order_and_merge() {
+        let mut a = Periods::default();
+        for p in [5, 3, 5, 9, 3] {
+            a.at(p).total += 1;
+        }
+        a.at(3).keys.insert(b"x");
+        let mut b = Periods::default();
+        b.at(4).total = 10;
+        b.at(3).keys.insert(b"y");
+        a.merge(b);
+        let got: Vec<(i64, u64, usize)> =
+            a.iter().map(|(p, c)| (p, c.total, c.keys.len())).collect();
+        assert_eq!(got, [(3, 2, 2), (4, 10, 0), (5, 2, 0), (9, 1, 0)]);
+    }
+}
