@@ -74,11 +74,29 @@ impl V4Batch {
 
     #[inline]
     pub fn push(&mut self, set: &mut KeySet, v4: u32) {
-        self.keys[self.len] = v4;
-        self.len += 1;
-        if self.len == Self::LEN {
+        if self.push_full(v4) {
             self.flush(set);
         }
+    }
+
+    /// Adds `v4`; whether the batch is full now (its keys must then go where they belong:
+    /// [`V4Batch::take`]).
+    #[inline]
+    pub fn push_full(&mut self, v4: u32) -> bool {
+        self.keys[self.len] = v4;
+        self.len += 1;
+        self.len == Self::LEN
+    }
+
+    /// The waiting keys, handed out once (the batch is empty after).
+    #[inline]
+    pub fn take(&mut self) -> &[u32] {
+        let n = std::mem::replace(&mut self.len, 0);
+        &self.keys[..n]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Hands every waiting key to `set`: before anything reads the set.

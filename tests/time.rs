@@ -313,7 +313,10 @@ fn reference(logs: &[Log], ask: &Ask) -> Value {
     let mut all = Figures::default();
     for (i, log) in logs.iter().enumerate() {
         let mut f = Figures {
-            malformed: log.junk.iter().filter(|&&j| j < log.requests.len()).count() as u64,
+            // One stray line before each request the junk list names (once, if named twice).
+            malformed: (0..log.requests.len())
+                .filter(|i| log.junk.contains(i))
+                .count() as u64,
             ..Figures::default()
         };
         for r in &log.requests {

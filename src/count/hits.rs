@@ -36,7 +36,13 @@ fn bump<K: Eq + std::hash::Hash>(map: &mut Map<K, u64>, key: K, n: u64, failed: 
 
 #[cold]
 fn grow<K: Eq + std::hash::Hash>(map: &mut Map<K, u64>, failed: &mut bool) -> bool {
-    if *failed || map.try_reserve(1).is_err() {
+    grow_by(map, 1, failed)
+}
+
+/// Makes room for `more` clients; whether that failed (the map then lost clients).
+#[cold]
+fn grow_by<K: Eq + std::hash::Hash>(map: &mut Map<K, u64>, more: usize, failed: &mut bool) -> bool {
+    if *failed || map.try_reserve(more).is_err() {
         *failed = true;
     }
     *failed
@@ -49,6 +55,20 @@ impl Hits {
         match client {
             Client::V4(v) => bump(&mut self.v4, v, 1, &mut self.out_of_memory),
             Client::Bytes(b) => self.add_key(Key::of(b), 1),
+        }
+    }
+
+    /// One request of each dotted quad of `v4s` (see [`V4Batch`]: back to back, the waits of
+    /// several lookups overlap).
+    #[inline]
+    pub fn add_v4s(&mut self, v4s: &[u32]) {
+        if self.v4.capacity() - self.v4.len() < v4s.len()
+            && grow_by(&mut self.v4, v4s.len(), &mut self.out_of_memory)
+        {
+            return;
+        }
+        for &v in v4s {
+            *self.v4.entry(v).or_insert(0) += 1;
         }
     }
 

@@ -22,7 +22,7 @@ pub use crate::keys::{
     KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS, SHORT_MAX,
 };
 
-use crate::format::{Client, Format, Options, Parser, Query};
+use crate::format::{Format, Options, Parser, Query};
 
 /// What counting produced: requests, malformed lines, the set of client keys, and the format
 /// they were read in.
@@ -60,15 +60,6 @@ impl Counts {
         self.format = self.format.or(other.format);
         self.filtered += other.filtered;
         self.detail.merge(*other.detail);
-    }
-
-    /// Records a request of `client` in `keys`.
-    #[inline]
-    fn insert(keys: &mut KeySet, client: Client<'_>) {
-        match client {
-            Client::V4(v) => keys.insert_v4(v),
-            Client::Bytes(b) => keys.insert(b),
-        }
     }
 
     /// Fills `keys` from what a counter under `query` kept instead: each request's client went

@@ -27,13 +27,70 @@ fn record(counts: &mut Counts, batch: &mut V4Batch, line: Line<'_>) {
     }
 }
 
+/// Dotted quads waiting to join their set under a query: the file's, or one period's. Logs
+/// are in time order, so a period's lines come together: the batch goes to its set when full
+/// or when the period changes (see [`V4Batch`] for why inserts are batched at all).
+#[derive(Default)]
+struct Pending {
+    batch: V4Batch,
+    /// The period the batch is for; `None` for the file's set.
+    period: Option<i64>,
+    /// Dotted quads waiting to be counted under `--top`.
+    hits: V4Batch,
+}
+
+impl Pending {
+    #[inline]
+    fn set(counts: &mut Counts, period: Option<i64>) -> &mut crate::keys::KeySet {
+        match period {
+            Some(p) => &mut counts.detail.periods.at(p).keys,
+            None => &mut counts.keys,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, counts: &mut Counts, period: Option<i64>, v4: u32) {
+        if period != self.period {
+            self.flush(counts);
+            self.period = period;
+        }
+        self.batch.push(Pending::set(counts, period), v4);
+    }
+
+    /// One request of `client` under `--top`.
+    #[inline]
+    fn hit(&mut self, counts: &mut Counts, client: Client<'_>) {
+        match client {
+            Client::V4(v4) if self.hits.push_full(v4) => {
+                counts.detail.hits.add_v4s(self.hits.take());
+            }
+            Client::V4(_) => {}
+            other => counts.detail.hits.add(other),
+        }
+    }
+
+    #[inline]
+    fn flush(&mut self, counts: &mut Counts) {
+        if !self.batch.is_empty() {
+            self.batch.flush(Pending::set(counts, self.period));
+        }
+        counts.detail.hits.add_v4s(self.hits.take());
+    }
+}
+
 /// Adds what the parser makes of one line, at `stamp`, to `counts`, under `query`
 /// (docs/contract.md §5): a request whose time cannot be read is malformed, one outside the
 /// window is filtered; a request's client goes into its period's set under `--by` and its
 /// count under `--top` (the file's set is their union, made once at the end: never a second
 /// insert per line), else into the file's set.
 #[inline]
-fn record_asking(counts: &mut Counts, query: &Query, line: Line<'_>, stamp: Option<Stamp>) {
+fn record_asking(
+    counts: &mut Counts,
+    pending: &mut Pending,
+    query: &Query,
+    line: Line<'_>,
+    stamp: Option<Stamp>,
+) {
     match line {
         Line::Request(client) => {
             let mut period = None;
@@ -49,17 +106,17 @@ fn record_asking(counts: &mut Counts, query: &Query, line: Line<'_>, stamp: Opti
                 period = query.period(stamp);
             }
             counts.total += 1;
-            match period {
-                Some(p) => {
-                    let at = counts.detail.periods.at(p);
-                    at.total += 1;
-                    Counts::insert(&mut at.keys, client);
+            if let Some(p) = period {
+                counts.detail.periods.at(p).total += 1;
+            }
+            if period.is_some() || query.top.is_none() {
+                match client {
+                    Client::V4(v4) => pending.push(counts, period, v4),
+                    Client::Bytes(b) => Pending::set(counts, period).insert(b),
                 }
-                None if query.top.is_none() => Counts::insert(&mut counts.keys, client),
-                None => {}
             }
             if query.top.is_some() {
-                counts.detail.hits.add(client);
+                pending.hit(counts, client);
             }
         }
         Line::Malformed => {
@@ -96,10 +153,33 @@ pub fn complete_lines_asking(
     query: &Query,
     buf: &[u8],
 ) -> usize {
-    each_line(buf, |line| {
-        let (line, stamp) = read_asking(parser.as_deref_mut(), query, line);
-        record_asking(counts, query, line, stamp)
-    })
+    let mut pending = Pending::default();
+    // Bare `combined` has its loop here too, its parser inlined (the same answers).
+    let bare = parser
+        .as_ref()
+        .is_some_and(|p| p.format() == Format::plain(Body::Combined));
+    let tail = match bare {
+        true if query.timed() => {
+            let mut dates = format::Dates::default();
+            each_line(buf, |line| {
+                let (line, stamp) = format::combined_timed(line, &mut dates);
+                record_asking(counts, &mut pending, query, line, stamp)
+            })
+        }
+        true => each_line(buf, |line| {
+            let line = match format::combined(line) {
+                Some(client) => Line::Request(client),
+                None => Line::Malformed,
+            };
+            record_asking(counts, &mut pending, query, line, None)
+        }),
+        false => each_line(buf, |line| {
+            let (line, stamp) = read_asking(parser.as_deref_mut(), query, line);
+            record_asking(counts, &mut pending, query, line, stamp)
+        }),
+    };
+    pending.flush(counts);
+    tail
 }
 
 /// What `parser` makes of a line; without a parser, every line is malformed.
@@ -186,7 +266,9 @@ impl Carry {
                 batch.flush(&mut counts.keys);
             } else {
                 let (line, stamp) = read_asking(parser, query, line);
-                record_asking(counts, query, line, stamp);
+                let mut pending = Pending::default();
+                record_asking(counts, &mut pending, query, line, stamp);
+                pending.flush(counts);
             }
         }
         self.bytes.clear();

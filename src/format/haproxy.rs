@@ -13,7 +13,7 @@ const HEADER_MAX: usize = 256;
 
 /// The client of a HAProxy HTTP log line.
 pub fn haproxy(line: &[u8]) -> Option<Client<'_>> {
-    parts(line).map(|(client, _)| client)
+    client_of(line).or_else(|| client_of(after_header(line)?))
 }
 
 /// [`haproxy`], and the line's time: the accept date (`06/Feb/2009:12:14:14.655`, NCSA time
@@ -28,14 +28,25 @@ pub fn haproxy_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
 
 /// The client and what the `[TIME]` holds.
 fn parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
-    body(line).or_else(|| {
-        let head = &line[..line.len().min(HEADER_MAX)];
-        let tag_end = memchr::memmem::find(head, b"]: ")?;
-        body(&line[tag_end + 3..])
-    })
+    body(line).or_else(|| body(after_header(line)?))
 }
 
-/// `IP:PORT [TIME] FRONTEND BACKEND/SERVER TIMERS STATUS BYTES` and the end or more fields.
+/// The line after a syslog header that ends with the process tag (`haproxy[14389]: `).
+#[inline]
+fn after_header(line: &[u8]) -> Option<&[u8]> {
+    let head = &line[..line.len().min(HEADER_MAX)];
+    let tag_end = memchr::memmem::find(head, b"]: ")?;
+    Some(&line[tag_end + 3..])
+}
+
+/// [`body`]'s client (the counting path, which then never hands the time's place back).
+fn client_of(line: &[u8]) -> Option<Client<'_>> {
+    body(line).map(|(client, _)| client)
+}
+
+/// `IP:PORT [TIME] FRONTEND BACKEND/SERVER TIMERS STATUS BYTES` and the end or more fields:
+/// the client and what the `[TIME]` holds.
+#[inline(always)]
 fn body(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     let address = strip_port(c.token()?)?;

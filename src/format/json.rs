@@ -113,24 +113,8 @@ enum Found {
 /// The client of a JSON line, or `None` if the line is not a JSON object or holds none of the
 /// fields. `scratch` holds unescaped values.
 pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> Option<&'a [u8]> {
-    scratch.clear();
     let mut found = [None; MAX_PATHS];
-    {
-        let mut s = Scanner {
-            s: line,
-            i: 0,
-            fields,
-            found: &mut found,
-            scratch: &mut *scratch,
-        };
-        s.ws();
-        let all = (1u32 << fields.paths.len()) - 1;
-        s.object(all, 0, 0)?;
-        s.ws();
-        if s.i != line.len() {
-            return None;
-        }
-    }
+    scan(line, fields, scratch, &mut found, &mut NoTime)?;
     pick_client(line, scratch, &found)
 }
 
@@ -142,44 +126,56 @@ pub fn timed<'a>(
     fields: &Fields,
     scratch: &'a mut Vec<u8>,
 ) -> (Option<&'a [u8]>, When) {
-    scratch.clear();
-    let mut found = [None; MAX_PATHS];
-    let mut time = None;
-    let whole = {
-        let mut s = Scanner {
-            s: line,
-            i: 0,
-            fields,
-            found: &mut found,
-            scratch: &mut *scratch,
-        };
-        s.ws();
-        let all = (1u32 << fields.paths.len()) - 1;
-        let object = s.top_timed(all, &mut time).is_some();
-        s.ws();
-        object && s.i == line.len()
-    };
-    if !whole {
+    let (mut found, mut time) = ([None; MAX_PATHS], BestTime(None));
+    if scan(line, fields, scratch, &mut found, &mut time).is_none() {
         return (None, When::Absent);
     }
     let scratch: &'a [u8] = scratch;
-    let text = |f: Found| match f {
-        Found::Line(a, b) => &line[a..b],
-        Found::Scratch(a, b) => &scratch[a..b],
-    };
-    let when = match time {
+    let when = match time.0 {
         None => When::Absent,
-        Some((_, TimeValue::Text(f))) => {
-            let t = text(f);
-            When::read(
-                parse_iso(t)
-                    .or_else(|| parse_ncsa(t))
-                    .or_else(|| parse_unix(t)),
-            )
+        Some((_, value)) => {
+            let text = |f: Found| match f {
+                Found::Line(a, b) => &line[a..b],
+                Found::Scratch(a, b) => &scratch[a..b],
+            };
+            When::read(match value {
+                TimeValue::Text(f) => {
+                    let t = text(f);
+                    parse_iso(t)
+                        .or_else(|| parse_ncsa(t))
+                        .or_else(|| parse_unix(t))
+                }
+                TimeValue::Number(f) => parse_unix(text(f)),
+            })
         }
-        Some((_, TimeValue::Number(f))) => When::read(parse_unix(text(f))),
     };
     (pick_client(line, scratch, &found), when)
+}
+
+/// Checks that `line` is one JSON object and finds the fields' values, into `found` (and the
+/// time field's, into `time`, where it looks for one).
+#[inline(always)]
+fn scan<T: TimeSink>(
+    line: &[u8],
+    fields: &Fields,
+    scratch: &mut Vec<u8>,
+    found: &mut [Option<Found>; MAX_PATHS],
+    time: &mut T,
+) -> Option<()> {
+    scratch.clear();
+    let mut s = Scanner {
+        s: line,
+        i: 0,
+        fields,
+        found,
+        scratch,
+        time,
+    };
+    s.ws();
+    let all = (1u32 << fields.paths.len()) - 1;
+    s.object(all, 0, 0)?;
+    s.ws();
+    (s.i == line.len()).then_some(())
 }
 
 /// The first found value that is a client.
@@ -207,15 +203,50 @@ fn time_field(key: &[u8]) -> Option<usize> {
     TIME_FIELDS.iter().position(|f| f.as_bytes() == key)
 }
 
-struct Scanner<'a, 'f> {
+/// Where a scan keeps the time field it found, if it looks for one: [`NoTime`] for [`client`]
+/// (a scanner of its own, which does no more work than before times were read), [`BestTime`]
+/// for [`timed`].
+trait TimeSink {
+    const LOOKS: bool;
+    /// The place in [`TIME_FIELDS`] of the field found so far.
+    fn best(&self) -> Option<usize>;
+    fn put(&mut self, field: usize, value: TimeValue);
+}
+
+struct NoTime;
+
+impl TimeSink for NoTime {
+    const LOOKS: bool = false;
+    fn best(&self) -> Option<usize> {
+        None
+    }
+    fn put(&mut self, _: usize, _: TimeValue) {}
+}
+
+/// The best time field so far: its place in [`TIME_FIELDS`] and its value.
+struct BestTime(Option<(usize, TimeValue)>);
+
+impl TimeSink for BestTime {
+    const LOOKS: bool = true;
+    fn best(&self) -> Option<usize> {
+        self.0.map(|(field, _)| field)
+    }
+    fn put(&mut self, field: usize, value: TimeValue) {
+        self.0 = Some((field, value));
+    }
+}
+
+/// A scan of one line; `T` keeps the time field, if the scan looks for one.
+struct Scanner<'a, 'f, T> {
     s: &'a [u8],
     i: usize,
     fields: &'f Fields,
     found: &'f mut [Option<Found>],
     scratch: &'f mut Vec<u8>,
+    time: &'f mut T,
 }
 
-impl Scanner<'_, '_> {
+impl<T: TimeSink> Scanner<'_, '_, T> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -251,28 +282,29 @@ impl Scanner<'_, '_> {
             let (mut last, mut deeper) = (0u32, 0u32);
             if !escaped {
                 for (p, path) in self.fields.paths.iter().enumerate() {
-                    if wanted & (1 << p) == 0 {
-                        continue;
-                    }
-                    // What is left of the path from here: its last segment, or more.
-                    match path.get(depth..) {
-                        Some([seg]) if **seg == *key => last |= 1 << p,
-                        Some([seg, _, ..]) if **seg == *key => deeper |= 1 << p,
-                        _ => {}
-                    }
-                }
-            }
-            match self.peek()? {
-                b'"' if last != 0 => {
-                    let value = self.string_value()?;
-                    for (p, found) in self.found.iter_mut().enumerate() {
-                        if last & (1 << p) != 0 {
-                            found.get_or_insert(value);
+                    if wanted & (1 << p) != 0 && path.get(depth).is_some_and(|seg| **seg == *key) {
+                        if path.len() == depth + 1 {
+                            last |= 1 << p;
+                        } else {
+                            deeper |= 1 << p;
                         }
                     }
                 }
-                b'{' => self.object(deeper, depth + 1, nesting + 1)?,
-                _ => self.value(nesting + 1)?,
+            }
+            // A top-level time field is taken apart (the untimed scanner never looks).
+            let taken = T::LOOKS
+                && nesting == 0
+                && !escaped
+                && self.time_value(key_start, key_end, last)?;
+            if !taken {
+                match self.peek()? {
+                    b'"' if last != 0 => {
+                        let value = self.string_value()?;
+                        self.found_at(last, value);
+                    }
+                    b'{' => self.object(deeper, depth + 1, nesting + 1)?,
+                    _ => self.value(nesting + 1)?,
+                }
             }
             self.ws();
             match self.peek()? {
@@ -286,66 +318,41 @@ impl Scanner<'_, '_> {
         }
     }
 
-    /// [`Scanner::object`] for the top-level object, when the time is wanted too: the same
-    /// checks, and the value of the best of [`TIME_FIELDS`] present (a string or a number) into
-    /// `time`. (A function of its own, so that [`client`]'s scan stays as it was.)
-    fn top_timed(&mut self, wanted: u32, time: &mut Option<(usize, TimeValue)>) -> Option<()> {
-        self.eat(b'{')?;
-        self.ws();
-        if self.eat(b'}').is_some() {
-            return Some(());
-        }
-        loop {
-            self.ws();
-            let (key_start, key_end, escaped) = self.string_span()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
-            let key = &self.s[key_start..key_end];
-            let (mut last, mut deeper) = (0u32, 0u32);
-            let mut field = None;
-            if !escaped {
-                for (p, path) in self.fields.paths.iter().enumerate() {
-                    if wanted & (1 << p) != 0 && *path[0] == *key {
-                        if path.len() == 1 {
-                            last |= 1 << p;
-                        } else {
-                            deeper |= 1 << p;
-                        }
-                    }
-                }
-                field = time_field(key).filter(|&t| time.is_none_or(|(best, _)| t < best));
-            }
-            match (self.peek()?, field) {
-                (b'"', _) if last != 0 || field.is_some() => {
-                    let value = self.string_value()?;
-                    for (p, found) in self.found.iter_mut().enumerate() {
-                        if last & (1 << p) != 0 {
-                            found.get_or_insert(value);
-                        }
-                    }
-                    if let Some(t) = field {
-                        *time = Some((t, TimeValue::Text(value)));
-                    }
-                }
-                (b'-' | b'0'..=b'9', Some(t)) => {
-                    let start = self.i;
-                    self.number()?;
-                    *time = Some((t, TimeValue::Number(Found::Line(start, self.i))));
-                }
-                (b'{', _) => self.object(deeper, 1, 1)?,
-                _ => self.value(1)?,
-            }
-            self.ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+    /// Records `value` for the paths `last` names (a path keeps the first value found).
+    #[inline]
+    fn found_at(&mut self, last: u32, value: Found) {
+        for (p, found) in self.found.iter_mut().enumerate() {
+            if last & (1 << p) != 0 {
+                found.get_or_insert(value);
             }
         }
+    }
+
+    /// With the key at `key_start..key_end` just read, at the top level: if it is a time field
+    /// better than any seen so far and its value a string or a number, consumes the value
+    /// (recorded for the client paths `last` names too) and says `true`.
+    fn time_value(&mut self, key_start: usize, key_end: usize, last: u32) -> Option<bool> {
+        let Some(t) = time_field(&self.s[key_start..key_end]) else {
+            return Some(false);
+        };
+        if self.time.best().is_some_and(|best| best <= t) {
+            return Some(false);
+        }
+        let value = match self.peek()? {
+            b'"' => {
+                let value = self.string_value()?;
+                self.found_at(last, value);
+                TimeValue::Text(value)
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = self.i;
+                self.number()?;
+                TimeValue::Number(Found::Line(start, self.i))
+            }
+            _ => return Some(false),
+        };
+        self.time.put(t, value);
+        Some(true)
     }
 
     fn array(&mut self, nesting: usize) -> Option<()> {
@@ -456,7 +463,6 @@ impl Scanner<'_, '_> {
     }
 
     /// A string value that was looked for: in place, or decoded into the scratch buffer.
-    /// (Inlined into both object scanners, as it was into the one before there were two.)
     #[inline(always)]
     fn string_value(&mut self) -> Option<Found> {
         let (start, end, escaped) = self.string_span()?;
@@ -469,7 +475,10 @@ impl Scanner<'_, '_> {
     }
 }
 
-/// Decodes a checked JSON string's escapes into `out`.
+/// Decodes a checked JSON string's escapes into `out`. (Inlined, with [`Scanner::string_value`],
+/// into each instance of the scanner: left to itself the compiler outlines them once there are
+/// two, and [`client`]'s loop over the field paths comes out an instruction longer.)
+#[inline(always)]
 fn unescape(s: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let mut i = 0;
     while i < s.len() {

@@ -33,7 +33,7 @@ pub use json::{Fields as JsonFields, DEFAULT_FIELDS, TIME_FIELDS};
 /// the same answer).
 pub use ncsa::combined;
 pub use query::{Period, Query};
-pub use time::{civil_from_days, days_from_civil, parse_iso, parse_ncsa, Stamp};
+pub use time::{civil_from_days, days_from_civil, parse_iso, parse_ncsa, Dates, Stamp};
 
 use time::When;
 use w3c::{Flavor, W3cLine, W3cState};
@@ -444,6 +444,16 @@ fn when_or(body: When, prefix: When) -> Option<Stamp> {
     match body {
         When::Absent => prefix.stamp(),
         body => body.stamp(),
+    }
+}
+
+/// [`Parser::timed_line`] of a bare `combined` line (the same answer), for the counting core's
+/// own loop, as [`combined`] is: inlined there, with the day of the last date kept in `dates`.
+#[inline]
+pub fn combined_timed<'a>(line: &'a [u8], dates: &mut Dates) -> (Line<'a>, Option<Stamp>) {
+    match ncsa::combined_parts(line) {
+        Some((client, time)) => (Line::Request(client), time::parse_ncsa_with(time, dates)),
+        None => (Line::Malformed, time::first_bracketed_ncsa(line)),
     }
 }
 
@@ -1058,6 +1068,23 @@ mod time_tests {
                         prop_assert_eq!(stamp, None);
                     }
                 }
+            }
+        }
+
+        #[test]
+        fn the_core_s_combined_loop_agrees_with_timed_line(
+            lines in proptest::collection::vec(awkward_line(), 1..8),
+        ) {
+            // One `Dates` across the lines, as the counting loop keeps it.
+            let mut dates = Dates::default();
+            let mut parser = Parser::new(Format::plain(Body::Combined), &Options::default(), None);
+            for line in &lines {
+                let Some(line) = view(line) else { continue };
+                let (kind, stamp) = combined_timed(line, &mut dates);
+                let kind = show(kind);
+                let (want, want_stamp) = parser.timed_line(line);
+                prop_assert_eq!(kind, show(want));
+                prop_assert_eq!(stamp, want_stamp);
             }
         }
 

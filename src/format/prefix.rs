@@ -12,6 +12,7 @@ pub fn cri(line: &[u8]) -> Option<&[u8]> {
 }
 
 /// [`cri`], and the prefix's timestamp: `(timestamp, rest)`.
+#[inline(always)]
 pub fn cri_parts(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut c = Cursor::new(line);
     c.i = iso_timestamp(line)?;

@@ -202,6 +202,54 @@ pub fn parse_ncsa(s: &[u8]) -> Option<Stamp> {
     Some(Stamp { local, offset })
 }
 
+/// The last NCSA date read and its day number: the lines of a log mostly share their date
+/// with the line before, so [`parse_ncsa_with`] reads a date once a day, not once a line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Dates {
+    /// `DD/Mon/YYYY` as written (all zero before the first: never a date).
+    date: [u8; 11],
+    days: i64,
+}
+
+/// [`parse_ncsa`] (the same answer for every input), the date looked up in `dates` first.
+#[inline]
+pub fn parse_ncsa_with(s: &[u8], dates: &mut Dates) -> Option<Stamp> {
+    if s.len() < 20 || s[11] != b':' {
+        return None;
+    }
+    let date: [u8; 11] = s[..11].try_into().expect("11 bytes");
+    let days = if date == dates.date {
+        dates.days
+    } else {
+        if s[2] != b'/' || s[6] != b'/' {
+            return None;
+        }
+        let day = digits(s, 0, 2)?;
+        let month = month(&s[3..6])?;
+        let year = digits(s, 7, 4)?;
+        if !(1..=days_in_month(year, month)).contains(&day) {
+            return None;
+        }
+        let days = i64::from(days_of_year_0_to_9999(year, month, day));
+        *dates = Dates { date, days };
+        days
+    };
+    let (h, m, sec) = clock(s, 12)?;
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let end = fraction(s, 20)?;
+    let offset = match &s[end..] {
+        [] => 0,
+        [b' ', zone @ ..] => offset(zone, false)?,
+        _ => return None,
+    };
+    Some(Stamp {
+        local: days * 86_400 + i64::from(h * 3600 + m * 60 + sec),
+        offset,
+    })
+}
+
 /// An ISO 8601 time, the whole of `s`: `YYYY-MM-DD`, `T` or one space, `HH:MM:SS` (seconds
 /// required), an optional fraction of any length, then `Z`, `±HH:MM`, `±HHMM` or nothing (UTC):
 /// `2018-07-02T22:23:00.186641Z`, `2021-03-22 10:01:02+08:00`.
@@ -626,7 +674,48 @@ pub(crate) mod tests {
         })
     }
 
+    #[test]
+    fn dates_are_remembered_but_never_trusted_for_another_date() {
+        let mut dates = Dates::default();
+        for text in [
+            &b"10/Oct/2000:13:55:36 -0700"[..],
+            b"10/Oct/2000:13:55:37 -0700",
+            b"10/Oct/2000:24:55:37 -0700",
+            b"11/Oct/2000:00:00:00 +0000",
+            b"31/Feb/2000:00:00:00 +0000",
+            b"29/Feb/2000:00:00:00 +0000",
+            b"29/Feb/1900:00:00:00 +0000",
+            b"10/Oct/2000:13:55:36.5",
+            b"10/Oct/2000 13:55:36",
+            b"",
+        ] {
+            assert_eq!(
+                parse_ncsa_with(text, &mut dates),
+                parse_ncsa(text),
+                "{text:?}"
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn remembered_dates_read_as_parse_ncsa(
+            texts in proptest::collection::vec(
+                (0u32..33, 0usize..13, 1999u32..2002, 0u32..25, 0u32..61, 0u32..62)
+                    .prop_map(|(d, m, y, h, mi, s)| {
+                        const M: [&str; 13] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                            "Aug", "Sep", "Oct", "Nov", "Dec", "Foo"];
+                        format!("{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0100", M[m]).into_bytes()
+                    }),
+                1..20,
+            ),
+        ) {
+            let mut dates = Dates::default();
+            for t in &texts {
+                prop_assert_eq!(parse_ncsa_with(t, &mut dates), parse_ncsa(t));
+            }
+        }
+
         #[test]
         fn random_bytes_never_panic(s in proptest::collection::vec(any::<u8>(), 0..40)) {
             let _ = (parse_ncsa(&s), parse_iso(&s), parse_unix(&s), first_bracketed_ncsa(&s));

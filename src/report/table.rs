@@ -97,7 +97,13 @@ impl TableExporter {
             .iter()
             .filter(|_| per_file)
             .map(|f| (crate::diag::escape_controls(&f.path).into_owned(), &f.extra))
-            .chain([(format!("all {} {files_word}", thousands(s.files)), &s.extra)]);
+            .chain([(
+                match report.files.as_slice() {
+                    [one] => crate::diag::escape_controls(&one.path).into_owned(),
+                    _ => format!("all {} {files_word}", thousands(s.files)),
+                },
+                &s.extra,
+            )]);
         for (name, extra) in blocks {
             write_extra(out, &name, extra)?;
         }
