@@ -10,12 +10,14 @@
 //! [`Reducer`] is `Sync`, so executors call [`Reducer::job_done`] from any thread.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::count::{Counts, Detail, Key, KeySet, Split, StoredKeys, SHARD_BITS};
+use crate::count::{
+    shard_of, Counts, Detail, Hits, Key, KeySet, Split, StoredKeys, Top, SHARD_BITS,
+};
 use crate::format::{Format, Query};
 use crate::input::{display_bytes, InputError, JobError, Skipped};
 use crate::plan::{named_not_a_log, Plan};
@@ -200,25 +202,36 @@ pub enum Event {
 
 /// What the time and top options add to the figures of a file (or of all files), as reported.
 pub fn extra(query: &Query, filtered: u64, detail: &Detail) -> Extra {
+    let periods = detail
+        .periods
+        .iter()
+        .map(|(p, c)| (p, c.total, c.keys.len() as u64, c.malformed));
+    extra_of(query, filtered, periods, |n| detail.hits.top(n))
+}
+
+/// [`extra`] of periods given as `(period, requests, distinct clients, malformed)` and a
+/// maker of the top `n` clients.
+fn extra_of(
+    query: &Query,
+    filtered: u64,
+    periods: impl Iterator<Item = (i64, u64, u64, u64)>,
+    top: impl FnOnce(usize) -> Vec<Top>,
+) -> Extra {
     Extra {
         period: query.by,
         filtered: query.windowed().then_some(filtered),
         by: query.by.map(|by| {
-            detail
-                .periods
-                .iter()
-                .map(|(period, c)| PeriodStats {
+            periods
+                .map(|(period, total, ip, malformed)| PeriodStats {
                     period: by.label(period),
-                    total: c.total,
-                    ip: c.keys.len() as u64,
-                    malformed: c.malformed,
+                    total,
+                    ip,
+                    malformed,
                 })
                 .collect()
         }),
         top: query.top.map(|n| {
-            detail
-                .hits
-                .top(n)
+            top(n)
                 .into_iter()
                 .map(|t| TopClient {
                     client: display_bytes(&t.client),
@@ -226,6 +239,95 @@ pub fn extra(query: &Query, filtered: u64, detail: &Detail) -> Extra {
                 })
                 .collect()
         }),
+    }
+}
+
+/// One period of the summary: requests and malformed lines summed, clients united in shards
+/// (as [`Union`]'s), so that files finishing on different threads add theirs at once.
+#[derive(Debug, Default)]
+struct PeriodUnion {
+    total: AtomicU64,
+    malformed: AtomicU64,
+    keys: ShardedKeySet,
+}
+
+/// The summary's periods and requests per client, built from every counted file's as it
+/// completes: each period's clients and the requests per client are sharded by a fixed hash
+/// of the client, never merged on one thread or under one lock.
+#[derive(Debug)]
+struct SummaryDetail {
+    periods: Mutex<std::collections::BTreeMap<i64, Arc<PeriodUnion>>>,
+    hits: Box<[Mutex<Hits>]>,
+}
+
+impl Default for SummaryDetail {
+    fn default() -> Self {
+        SummaryDetail {
+            periods: Mutex::default(),
+            hits: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl SummaryDetail {
+    fn absorb(&self, detail: Detail) {
+        for (period, counts) in detail.periods {
+            let union = Arc::clone(lock(&self.periods).entry(period).or_default());
+            union.total.fetch_add(counts.total, Ordering::Relaxed);
+            union
+                .malformed
+                .fetch_add(counts.malformed, Ordering::Relaxed);
+            union.keys.absorb(counts.keys);
+        }
+        if detail.hits.is_empty() && !detail.hits.out_of_memory() {
+            return;
+        }
+        let mut parts: Vec<Hits> = (0..self.hits.len()).map(|_| Hits::default()).collect();
+        if detail.hits.out_of_memory() {
+            parts[0].merge(Hits::lost());
+        }
+        detail
+            .hits
+            .each(|key, n| parts[shard_of(key, SHARD_BITS)].add_key(key, n));
+        drop(detail.hits);
+        for (shard, part) in self.hits.iter().zip(parts) {
+            if !part.is_empty() || part.out_of_memory() {
+                lock(shard).merge(part);
+            }
+        }
+    }
+
+    /// What the summary reports of them, and whether some part lost clients to a lack of
+    /// memory.
+    fn finish(self, query: &Query) -> (Extra, bool) {
+        let periods = self
+            .periods
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let hits: Vec<Hits> = self
+            .hits
+            .into_vec()
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        let lost = periods.values().any(|u| u.keys.out_of_memory())
+            || hits.iter().any(Hits::out_of_memory);
+        let stats = periods.iter().map(|(&p, u)| {
+            (
+                p,
+                u.total.load(Ordering::Relaxed),
+                u.keys.len() as u64,
+                u.malformed.load(Ordering::Relaxed),
+            )
+        });
+        // The shards hold disjoint clients: the top of all is the top of their tops.
+        let top = |n: usize| {
+            let mut all: Vec<Top> = hits.iter().flat_map(|h| h.top(n)).collect();
+            all.sort_unstable_by(|a, b| b.requests.cmp(&a.requests).then(a.client.cmp(&b.client)));
+            all.truncate(n);
+            all
+        };
+        (extra_of(query, 0, stats, top), lost)
     }
 }
 
@@ -252,7 +354,7 @@ pub struct Reducer<'a> {
     chunked_keys: Vec<Option<ShardedKeySet>>,
     union: Union,
     /// The summary's periods and requests per client (under `--by`, `--top`).
-    detail: Mutex<Detail>,
+    detail: SummaryDetail,
     results: Mutex<Results>,
     on_event: Mutex<OnEvent<'a>>,
     /// Set by [`Reducer::keeping_keys`]: what became of each input, its keys (as disjoint
@@ -282,7 +384,7 @@ impl<'a> Reducer<'a> {
             files: files.into_iter().map(Mutex::new).collect(),
             chunked_keys,
             union: Union::default(),
-            detail: Mutex::default(),
+            detail: SummaryDetail::default(),
             results: Mutex::new(Results {
                 errors: plan.errors.clone(),
                 skipped: plan.skipped.clone(),
@@ -362,7 +464,7 @@ impl<'a> Reducer<'a> {
                 }
                 None => {
                     self.union.absorb(counts.keys);
-                    lock(&self.detail).merge(detail);
+                    self.detail.absorb(detail);
                 }
             }
             self.emit(Event::File(stats));
@@ -427,7 +529,7 @@ impl<'a> Reducer<'a> {
             }
             None => {
                 file_keys.drain_into(&self.union.rest);
-                lock(&self.detail).merge(detail);
+                self.detail.absorb(detail);
             }
         }
         self.emit(Event::File(stats));
@@ -467,12 +569,9 @@ impl<'a> Reducer<'a> {
         results.errors.sort_by(|a, b| a.path.cmp(&b.path));
         results.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         results.union_ip = self.union.len() as u64;
-        let detail = self
-            .detail
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        results.extra = extra(&self.plan.options.query, 0, &detail);
-        if self.union.out_of_memory() || detail.out_of_memory() {
+        let (extra, lost) = self.detail.finish(&self.plan.options.query);
+        results.extra = extra;
+        if self.union.out_of_memory() || lost {
             results.union_error = Some(format!(
                 "out of memory: the distinct clients of all files together outgrew the memory \
                  available ({} held); the per-file counts are right, but no summary can be",

@@ -100,6 +100,14 @@ impl Hits {
         self.out_of_memory
     }
 
+    /// No clients, marked as having lost some (what a merge of one that lost clients keeps).
+    pub fn lost() -> Hits {
+        Hits {
+            out_of_memory: true,
+            ..Hits::default()
+        }
+    }
+
     /// Adds `other`'s counts (a sum per client), reusing the larger map.
     pub fn merge(&mut self, mut other: Hits) {
         if other.len() > self.len() {
