@@ -559,3 +559,123 @@ fn a_day_boundary_inside_a_chunk_and_offsets_as_written() {
         .collect();
     assert_eq!(hours, [20, 20]);
 }
+
+#[test]
+fn every_format_shows_the_same_periods_and_top_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |client: &str, day: u32, status: &str| {
+        format!("{client} - - [{day:02}/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" {status} 1\n")
+    };
+    let mut a = String::new();
+    for (client, day) in [
+        ("10.0.0.1", 22),
+        ("10.0.0.2", 22),
+        ("10.0.0.1", 23),
+        ("10.0.0.1", 23),
+    ] {
+        a.push_str(&line(client, day, "200"));
+    }
+    // Malformed (a status of two digits), its time still read: the 23rd's malformed line.
+    a.push_str(&line("10.0.0.9", 23, "20"));
+    std::fs::write(dir.path().join("a.log"), a).unwrap();
+    std::fs::write(dir.path().join("b.log"), line("10.0.0.3", 23, "200")).unwrap();
+    let run = |args: &[&str]| {
+        let out = output_ok(logcount().arg(dir.path()).arg("-q").args(args));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let report: Value =
+        serde_json::from_str(&run(&["--json", "--by", "day", "--top", "2"])).unwrap();
+    let summary = &report["summary"];
+    assert_eq!(
+        summary["by"],
+        json!([
+            {"period": "2021-03-22", "total": 2, "ip": 2, "malformed": 0},
+            {"period": "2021-03-23", "total": 3, "ip": 2, "malformed": 1},
+        ])
+    );
+    assert_eq!(
+        summary["top"],
+        json!([{"client": "10.0.0.1", "requests": 3}, {"client": "10.0.0.2", "requests": 1}])
+    );
+    assert_eq!(
+        (summary["total"].as_u64(), summary["malformed"].as_u64()),
+        (Some(5), Some(1))
+    );
+
+    // NDJSON: each file's period lines after it, the summary's before the summary.
+    // (serial: files complete in path order)
+    let nd = run(&[
+        "--format", "ndjson", "--by", "day", "--top", "2", "-e", "serial",
+    ]);
+    let lines: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{}{}",
+                l["type"].as_str().unwrap(),
+                l.get("path").map_or("", |_| "+path")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "file+path",
+            "period+path",
+            "period+path",
+            "file+path",
+            "period+path",
+            "period",
+            "period",
+            "summary"
+        ]
+    );
+    assert!(lines.iter().all(|l| l.get("by").is_none()));
+    assert_eq!(lines[7]["top"], summary["top"]);
+    assert_eq!(lines[6]["malformed"], json!(1));
+
+    // CSV: one table, the summary under `*`.
+    let csv = run(&["--format", "csv", "--by", "day"]);
+    assert!(csv.starts_with("path,period,total,ip,malformed\n"), "{csv}");
+    assert!(
+        csv.ends_with("*,2021-03-22,2,2,0\n*,2021-03-23,3,2,1\n"),
+        "{csv}"
+    );
+    let csv = run(&["--format", "csv", "--top", "1"]);
+    assert!(csv.ends_with("*,1,10.0.0.1,3\n"), "{csv}");
+    let csv = run(&["--format", "csv", "--since", "2021-03-23"]);
+    assert!(
+        csv.starts_with("path,total,ip,bytes,malformed,format,filtered\n"),
+        "{csv}"
+    );
+
+    // The table: each file's blocks, then the summary's.
+    let table = run(&[
+        "--format",
+        "table",
+        "--by",
+        "day",
+        "--top",
+        "2",
+        "--since",
+        "2021-03-23",
+    ]);
+    for want in [
+        "FILTERED",
+        "by day: ",
+        "by day: all 2 files",
+        "top clients: all 2 files",
+        "2021-03-23",
+    ] {
+        assert!(table.contains(want), "{want}: {table}");
+    }
+    // HTML: the summary's periods drawn, one bar group each, and the top clients.
+    let html = run(&["--format", "html", "--by", "day", "--top", "2"]);
+    assert!(html.contains("Requests per day (all files)"), "{html}");
+    assert_eq!(html.matches("<g><title>2021-03-2").count(), 2, "{html}");
+    assert!(html.contains("Top clients (all files)") && html.contains("10.0.0.1"));
+}
