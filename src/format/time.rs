@@ -185,21 +185,9 @@ fn month(s: &[u8]) -> Option<u32> {
 /// An NCSA time, the whole of `s`: `DD/Mon/YYYY:HH:MM:SS`, an optional fraction of a second
 /// (HAProxy's `.655`), and an optional ` ±HHMM` (`10/Oct/2000:13:55:36 -0700`; without one the
 /// offset is 0).
+#[inline]
 pub fn parse_ncsa(s: &[u8]) -> Option<Stamp> {
-    if s.len() < 20 || s[2] != b'/' || s[6] != b'/' || s[11] != b':' {
-        return None;
-    }
-    let day = digits(s, 0, 2)?;
-    let month = month(&s[3..6])?;
-    let year = digits(s, 7, 4)?;
-    let local = local(year, month, day, clock(s, 12)?)?;
-    let end = fraction(s, 20)?;
-    let offset = match &s[end..] {
-        [] => 0,
-        [b' ', zone @ ..] => offset(zone, false)?,
-        _ => return None,
-    };
-    Some(Stamp { local, offset })
+    parse_ncsa_with(s, &mut Dates::default())
 }
 
 /// The last NCSA date read and its day number: the lines of a log mostly share their date
@@ -211,7 +199,8 @@ pub struct Dates {
     days: i64,
 }
 
-/// [`parse_ncsa`] (the same answer for every input), the date looked up in `dates` first.
+/// [`parse_ncsa`], the date looked up in `dates` first (a date read is checked whole: the
+/// day valid for its month and year).
 #[inline]
 pub fn parse_ncsa_with(s: &[u8], dates: &mut Dates) -> Option<Stamp> {
     if s.len() < 20 || s[11] != b':' {
