@@ -159,34 +159,36 @@ pub struct RunArgs {
     pub query: QueryArgs,
 }
 
+/// Where `--help` lists the time and top options.
+const TIME_HEADING: &str = "Time and top clients";
+
 /// Time windows, periods and top clients (docs/contract.md §5).
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Time and top clients")]
 pub struct QueryArgs {
     /// Requests and distinct clients per day or hour, per file and over all files (each
     /// request's day as its timestamp writes it, the server's day, unless --utc). The table
     /// shows each file's periods, then the summary's; with more than 20 files, only the
     /// summary's (every file's are in JSON, NDJSON and CSV).
-    #[arg(long, value_enum, value_name = "PERIOD")]
+    #[arg(help_heading = TIME_HEADING, long, value_enum, value_name = "PERIOD")]
     pub by: Option<PeriodArg>,
 
     /// With --by: periods of the time in UTC, not as written.
-    #[arg(long, requires = "by")]
+    #[arg(help_heading = TIME_HEADING, long, requires = "by")]
     pub utc: bool,
 
     /// Count only requests at or after T: `2021-03-22`, `2021-03-22T10:00[:05][Z|+08:00]` (no
     /// offset: UTC), or a span back from now (`90m`, `24h`, `7d`). Requests outside are
     /// reported as `filtered`; a line whose time cannot be read is malformed.
-    #[arg(long, value_name = "T", value_parser = settings::parse_time)]
+    #[arg(help_heading = TIME_HEADING, long, value_name = "T", value_parser = settings::parse_time)]
     pub since: Option<i64>,
 
     /// Count only requests before T (same forms as --since).
-    #[arg(long, value_name = "T", value_parser = settings::parse_time)]
+    #[arg(help_heading = TIME_HEADING, long, value_name = "T", value_parser = settings::parse_time)]
     pub until: Option<i64>,
 
     /// The N clients with the most requests, per file and over all files (ties by the
     /// client's bytes).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(help_heading = TIME_HEADING, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub top: Option<u32>,
 }
 
@@ -522,9 +524,12 @@ pub enum FormatArg {
     /// One JSON document (default when stdout is not a terminal).
     Json,
     /// One JSON object per line: each file as it completes, then errors and skipped files,
-    /// then the summary (whole lines only; no summary line means the run did not finish).
+    /// then the summary (whole lines only; no summary line means the run did not finish);
+    /// with --by, `period` lines after each file and before the summary.
     Ndjson,
-    /// `path,total,ip,bytes,malformed,format`, one row per file.
+    /// `path,total,ip,bytes,malformed,format`, one row per file; with --by
+    /// `path,period,total,ip,malformed`, with --top `path,rank,client,requests` (the summary's
+    /// rows under the path `*`).
     Csv,
     /// One self-contained HTML page: the summary, a bar per file, errors and skipped files
     /// (inline CSS and SVG, no JavaScript: readable offline and in a mail).
