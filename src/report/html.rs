@@ -111,6 +111,16 @@ fn periods(page: &mut String, period: Option<Period>, by: &[PeriodStats]) {
         );
     }
     page.push_str("</svg>\n");
+    // The span under the chart: its first and last periods.
+    let first = by.first().map_or("", |p| p.period.as_str());
+    let last = by.last().map_or("", |p| p.period.as_str());
+    let _ = writeln!(
+        page,
+        "<p class=\"meta\" style=\"width:{width:.0}px;display:flex;justify-content:space-between\">\
+         <span>{}</span><span>{}</span></p>",
+        escape(first),
+        if by.len() > 1 { escape(last) } else { String::new() },
+    );
     let _ = writeln!(
         page,
         "<table>\n<thead><tr><th>{unit}</th><th>requests</th><th>unique clients</th>\
