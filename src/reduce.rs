@@ -282,17 +282,18 @@ impl SummaryDetail {
         if detail.hits.is_empty() && !detail.hits.out_of_memory() {
             return;
         }
-        let mut parts: Vec<Hits> = (0..self.hits.len()).map(|_| Hits::default()).collect();
         if detail.hits.out_of_memory() {
-            parts[0].merge(Hits::lost());
+            lock(&self.hits[0]).merge(Hits::lost());
         }
+        // Routed first (no hashing into maps but the shards' own), then one lock per shard.
+        let mut parts: Vec<Vec<(Key<'_>, u64)>> = vec![Vec::new(); self.hits.len()];
         detail
             .hits
-            .each(|key, n| parts[shard_of(key, SHARD_BITS)].add_key(key, n));
-        drop(detail.hits);
+            .each(|key, n| parts[shard_of(key, SHARD_BITS)].push((key, n)));
         for (shard, part) in self.hits.iter().zip(parts) {
-            if !part.is_empty() || part.out_of_memory() {
-                lock(shard).merge(part);
+            if !part.is_empty() {
+                let mut shard = lock(shard);
+                part.into_iter().for_each(|(key, n)| shard.add_key(key, n));
             }
         }
     }

@@ -118,7 +118,7 @@ impl Hits {
     }
 
     /// Calls `f` with every client and its requests, in no particular order.
-    pub fn each(&self, mut f: impl FnMut(Key<'_>, u64)) {
+    pub fn each<'a>(&'a self, mut f: impl FnMut(Key<'a>, u64)) {
         self.v4.iter().for_each(|(&v, &n)| f(Key::V4(v), n));
         self.v6.iter().for_each(|(&v, &n)| f(Key::V6(v), n));
         self.short.iter().for_each(|(&p, &n)| f(Key::Short(p), n));
