@@ -515,16 +515,16 @@ impl Clock {
     fn render(&mut self) {
         let days = self.now / 86_400;
         let secs = self.now % 86_400;
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = crate::format::civil_from_days(days as i64);
         let two = |v: u64| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
         let mut n = 0;
         let mut put = |bytes: &[u8]| {
             self.text[n..n + bytes.len()].copy_from_slice(bytes);
             n += bytes.len();
         };
-        put(&two(day));
+        put(&two(u64::from(day)));
         put(b"/");
-        put(MONTHS[month - 1]);
+        put(MONTHS[month as usize - 1]);
         put(b"/");
         put(itoa::Buffer::new().format(year).as_bytes());
         put(b":");
@@ -536,20 +536,6 @@ impl Clock {
         put(b" +0000");
         self.len = n;
     }
-}
-
-/// Days since 1970-01-01 to (year, month 1..=12, day 1..=31); Howard Hinnant's algorithm.
-fn civil_from_days(days: u64) -> (u64, usize, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month as usize, day)
 }
 
 // ---------------------------------------------------------------------------
