@@ -139,22 +139,7 @@ impl KeySet {
     /// Records one key.
     #[inline]
     pub fn insert(&mut self, key: &[u8]) {
-        let failed = &mut self.out_of_memory;
-        if let Some(v4) = parse_v4(key) {
-            if room(&mut self.v4, 1, failed) {
-                self.v4.insert(v4);
-            }
-        } else if let Some(v6) = parse_v6(key) {
-            if room(&mut self.v6, 1, failed) {
-                self.v6.insert(v6);
-            }
-        } else if key.len() <= SHORT_MAX {
-            if room(&mut self.short, 1, failed) {
-                self.short.insert(pack_short(key));
-            }
-        } else if !self.long.contains(key) && room(&mut self.long, 1, failed) {
-            self.long.insert(key.into());
-        }
+        self.insert_key(Key::of(key));
     }
 
     /// Records a key already parsed as a canonical dotted quad (the hot path's shortcut).
@@ -258,15 +243,7 @@ impl KeySet {
 
     /// Whether `key` is in the set.
     pub fn contains(&self, key: &[u8]) -> bool {
-        if let Some(v4) = parse_v4(key) {
-            self.v4.contains(&v4)
-        } else if let Some(v6) = parse_v6(key) {
-            self.v6.contains(&v6)
-        } else if key.len() <= SHORT_MAX {
-            self.short.contains(&pack_short(key))
-        } else {
-            self.long.contains(key)
-        }
+        self.contains_key(Key::of(key))
     }
 
     /// Whether a key in its stored form is in the set.
@@ -367,10 +344,10 @@ impl KeySet {
     /// paths never need it).
     pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::with_capacity(self.len());
-        out.extend(self.v4.iter().map(|&v| format_v4(v).into_bytes()));
-        out.extend(self.v6.iter().map(|&v| format_v6(v).into_bytes()));
-        out.extend(self.short.iter().map(|&p| unpack_short(p)));
-        out.extend(self.long.iter().map(|k| k.to_vec()));
+        out.extend(self.v4.iter().map(|&v| Key::V4(v).to_bytes()));
+        out.extend(self.v6.iter().map(|&v| Key::V6(v).to_bytes()));
+        out.extend(self.short.iter().map(|&p| Key::Short(p).to_bytes()));
+        out.extend(self.long.iter().map(|k| Key::Long(k).to_bytes()));
         out
     }
 }

@@ -130,22 +130,16 @@ impl Hits {
     pub fn to_parts(&self) -> (KeyVec, Vec<u64>) {
         let mut keys = KeyVec::default();
         let mut counts = Vec::with_capacity(self.len());
-        for (&v, &n) in &self.v4 {
-            keys.v4.push(v);
+        // `each` goes class by class, in the list's order.
+        self.each(|key, n| {
+            match key {
+                Key::V4(v) => keys.v4.push(v),
+                Key::V6(v) => keys.v6.push(v),
+                Key::Short(p) => keys.short.push(p),
+                Key::Long(k) => keys.long.push(k.into()),
+            }
             counts.push(n);
-        }
-        for (&v, &n) in &self.v6 {
-            keys.v6.push(v);
-            counts.push(n);
-        }
-        for (&p, &n) in &self.short {
-            keys.short.push(p);
-            counts.push(n);
-        }
-        for (k, &n) in &self.long {
-            keys.long.push(k.clone());
-            counts.push(n);
-        }
+        });
         (keys, counts)
     }
 
@@ -189,18 +183,7 @@ impl Hits {
             return Vec::new();
         }
         let mut all: Vec<(u64, Key<'_>)> = Vec::with_capacity(self.len());
-        self.v4
-            .iter()
-            .for_each(|(&v, &c)| all.push((c, Key::V4(v))));
-        self.v6
-            .iter()
-            .for_each(|(&v, &c)| all.push((c, Key::V6(v))));
-        self.short
-            .iter()
-            .for_each(|(&p, &c)| all.push((c, Key::Short(p))));
-        self.long
-            .iter()
-            .for_each(|(k, &c)| all.push((c, Key::Long(k))));
+        self.each(|key, c| all.push((c, key)));
         if all.len() > n {
             // Only the clients with at least the n-th most requests can be in the top: ties
             // at the edge are all kept, then ordered by bytes.
