@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use logcount::executor::{self, ExecutorKind, StartMethod};
-use logcount::format::{days_from_civil, Body, Choice, JsonFields, Options, Query};
+use logcount::format::{checked_days, Body, Choice, JsonFields, Options, Query};
 use logcount::gen::GenOptions;
 use logcount::input::Filters;
 use logcount::partial::SliceId;
@@ -492,17 +492,7 @@ pub fn parse_time_at(text: &str, now: i64) -> Result<i64, String> {
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
-        let (y, m, d) = (num(&b[..4])?, num(&b[5..7])?, num(&b[8..10])?);
-        let days_in = match m {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days_in)
-            .contains(&d)
-            .then(|| days_from_civil(i64::from(y), m, d))
+        checked_days(num(&b[..4])?, num(&b[5..7])?, num(&b[8..10])?)
     })()
     .ok_or_else(bad)?;
     let mut rest = &b[10..];

@@ -33,7 +33,9 @@ pub use json::{Fields as JsonFields, DEFAULT_FIELDS, TIME_FIELDS};
 /// the same answer).
 pub use ncsa::combined;
 pub use query::{Period, Query};
-pub use time::{civil_from_days, days_from_civil, parse_iso, parse_ncsa, Dates, Stamp};
+pub use time::{
+    checked_days, civil_from_days, days_from_civil, parse_iso, parse_ncsa, Dates, Stamp,
+};
 
 use time::When;
 use w3c::{Flavor, W3cLine, W3cState};

@@ -66,6 +66,16 @@ fn is_leap(year: u32) -> bool {
     year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
+/// The day number ([`days_from_civil`]) of a date of years 0–9999, if it is one: month
+/// 1–12, day valid for its month and year.
+#[inline]
+pub fn checked_days(year: u32, month: u32, day: u32) -> Option<i64> {
+    let valid = year <= 9999
+        && (1..=12).contains(&month)
+        && (1..=days_in_month(year, month)).contains(&day);
+    valid.then(|| i64::from(days_of_year_0_to_9999(year, month, day)))
+}
+
 /// How many days `month` (1..=12) of `year` has.
 #[inline]
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -117,17 +127,14 @@ fn fraction(s: &[u8], at: usize) -> Option<usize> {
 
 /// Seconds from the epoch to a checked date and time of day.
 #[inline]
-fn local(year: u32, month: u32, day: u32, (h, m, s): (u32, u32, u32)) -> Option<i64> {
-    let valid = (1..=12).contains(&month)
-        && (1..=days_in_month(year, month)).contains(&day)
-        && h <= 23
-        && m <= 59
-        && s <= 60;
-    if !valid {
-        return None;
-    }
-    let days = i64::from(days_of_year_0_to_9999(year, month, day));
-    Some(days * 86_400 + i64::from(h * 3600 + m * 60 + s))
+fn local(year: u32, month: u32, day: u32, clock: (u32, u32, u32)) -> Option<i64> {
+    Some(checked_days(year, month, day)? * 86_400 + day_seconds(clock)?)
+}
+
+/// Seconds into the day of a checked time of day (second 60 is a leap second).
+#[inline]
+fn day_seconds((h, m, s): (u32, u32, u32)) -> Option<i64> {
+    (h <= 23 && m <= 59 && s <= 60).then(|| i64::from(h * 3600 + m * 60 + s))
 }
 
 /// [`days_from_civil`] for a checked date of years 0–9999, in `u32` arithmetic (the year is
@@ -216,17 +223,11 @@ pub fn parse_ncsa_with(s: &[u8], dates: &mut Dates) -> Option<Stamp> {
         let day = digits(s, 0, 2)?;
         let month = month(&s[3..6])?;
         let year = digits(s, 7, 4)?;
-        if !(1..=days_in_month(year, month)).contains(&day) {
-            return None;
-        }
-        let days = i64::from(days_of_year_0_to_9999(year, month, day));
+        let days = checked_days(year, month, day)?;
         *dates = Dates { date, days };
         days
     };
-    let (h, m, sec) = clock(s, 12)?;
-    if h > 23 || m > 59 || sec > 60 {
-        return None;
-    }
+    let seconds = day_seconds(clock(s, 12)?)?;
     let end = fraction(s, 20)?;
     let offset = match &s[end..] {
         [] => 0,
@@ -234,7 +235,7 @@ pub fn parse_ncsa_with(s: &[u8], dates: &mut Dates) -> Option<Stamp> {
         _ => return None,
     };
     Some(Stamp {
-        local: days * 86_400 + i64::from(h * 3600 + m * 60 + sec),
+        local: days * 86_400 + seconds,
         offset,
     })
 }
