@@ -167,11 +167,7 @@ pub fn complete_lines_asking(
             })
         }
         true => each_line(buf, |line| {
-            let line = match format::combined(line) {
-                Some(client) => Line::Request(client),
-                None => Line::Malformed,
-            };
-            record_asking(counts, &mut pending, query, line, None)
+            record_asking(counts, &mut pending, query, combined(line), None)
         }),
         false => each_line(buf, |line| {
             let (line, stamp) = read_asking(parser.as_deref_mut(), query, line);
@@ -187,6 +183,15 @@ pub fn complete_lines_asking(
 fn read<'a>(parser: Option<&'a mut Parser>, line: &'a [u8]) -> Line<'a> {
     match parser {
         Some(p) => p.line(line),
+        None => Line::Malformed,
+    }
+}
+
+/// What a bare `combined` line is, by the parser the counting loops inline.
+#[inline(always)]
+fn combined(line: &[u8]) -> Line<'_> {
+    match format::combined(line) {
+        Some(client) => Line::Request(client),
         None => Line::Malformed,
     }
 }
@@ -213,13 +218,9 @@ fn each_line(buf: &[u8], mut judge: impl FnMut(&[u8])) -> usize {
 pub fn complete_lines(counts: &mut Counts, parser: Option<&mut Parser>, buf: &[u8]) -> usize {
     let mut batch = V4Batch::default();
     let tail = match parser {
-        Some(p) if p.format() == Format::plain(Body::Combined) => each_line(buf, |line| {
-            let line = match format::combined(line) {
-                Some(client) => Line::Request(client),
-                None => Line::Malformed,
-            };
-            record(counts, &mut batch, line)
-        }),
+        Some(p) if p.format() == Format::plain(Body::Combined) => {
+            each_line(buf, |line| record(counts, &mut batch, combined(line)))
+        }
         Some(p) => each_line(buf, |line| record(counts, &mut batch, p.line(line))),
         None => each_line(buf, |_| counts.malformed += 1),
     };
