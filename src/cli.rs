@@ -12,6 +12,7 @@ use crate::settings::{
 use logcount::executor::{ExecutorKind, StartMethod};
 use logcount::format::{Choice, Period, Query};
 use logcount::gen::GenOptions;
+use logcount::input::ReadMode;
 use logcount::report::OutputFormat;
 
 const EXAMPLES: &str = "\
@@ -131,6 +132,11 @@ pub struct RunArgs {
     /// Print no notes or progress on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Read files with `pread` instead of mapping them (maps are used for files and ranges of
+    /// 1 MiB or more; the answer is the same either way).
+    #[arg(long)]
+    pub no_mmap: bool,
 
     /// How lines are read: `auto` (each file's format from its first lines), or one format for
     /// every file: combined, vhost, json, alb, elb, cloudfront, w3c, haproxy, or classic (every
@@ -580,13 +586,16 @@ fn format(json: bool, format: Option<FormatArg>) -> OutputFormat {
 
 impl RunArgs {
     fn settings(self) -> Result<RunSettings, UsageError> {
-        let reading = Reading::new(
+        let mut reading = Reading::new(
             self.log_format,
             self.client_field.as_deref(),
             &self.globs,
             &self.excludes,
             self.query.query(),
         )?;
+        if self.no_mmap {
+            reading.mode = ReadMode::Read;
+        }
         RunSettings::new(
             self.executor.into(),
             self.jobs,

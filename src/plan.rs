@@ -15,7 +15,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::format::{self, Body, Choice, Detection, Format, Options, SAMPLE_MAX};
-use crate::input::{self, sniff, Compression, Filters, Input, InputError, Skipped, Source};
+use crate::input::{
+    self, sniff, Compression, Filters, Input, InputError, ReadMode, Skipped, Source,
+};
 
 /// The chunk size big files are cut into by executors that run jobs in parallel, unless the
 /// user chose one; chosen by measurement (docs/performance.md): big enough that per-chunk key
@@ -46,6 +48,8 @@ pub struct Settings {
     /// `--log-format`.
     pub format: Choice,
     pub options: Options,
+    /// Whether files are mapped or read (`--no-mmap`).
+    pub read_mode: ReadMode,
 }
 
 /// Everything an executor needs, decided before any counting starts.
@@ -63,6 +67,8 @@ pub struct Plan {
     /// `--log-format`, as every job reads it.
     pub format: Choice,
     pub options: Options,
+    /// How its files are read: mapped, or with `pread` (`--no-mmap`).
+    pub read_mode: ReadMode,
 }
 
 impl Plan {
@@ -77,6 +83,7 @@ impl Plan {
             chunk_size: settings.chunk_size,
             format: settings.format,
             options: settings.options.clone(),
+            read_mode: settings.read_mode,
         };
         for mut input in expanded.inputs {
             let cuts = match (settings.chunk_size, input.size) {

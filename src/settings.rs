@@ -14,7 +14,7 @@ use std::sync::Arc;
 use logcount::executor::{self, ExecutorKind, StartMethod};
 use logcount::format::{checked_days, Body, Choice, JsonFields, Options, Query};
 use logcount::gen::GenOptions;
-use logcount::input::Filters;
+use logcount::input::{Filters, ReadMode};
 use logcount::partial::SliceId;
 use logcount::report::OutputFormat;
 
@@ -74,6 +74,8 @@ pub struct Reading {
     pub options: Options,
     /// `--glob`, `--exclude`.
     pub filters: Filters,
+    /// `--no-mmap`: files are read with `pread`, not mapped.
+    pub mode: ReadMode,
 }
 
 impl Reading {
@@ -119,6 +121,7 @@ impl Reading {
             format,
             options,
             filters: Filters::new(globs, excludes).map_err(UsageError)?,
+            mode: ReadMode::default(),
         })
     }
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use logcount::executor::procpool::{wire, FAULT_ENV};
 use logcount::format::{Choice, Options};
-use logcount::input::{Compression, JobError};
+use logcount::input::{Compression, JobError, ReadMode};
 use serde_json::{json, Value};
 
 /// The longest any run here may take.
@@ -399,7 +399,7 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
             ..wire::Hello::ours()
         }
         .encode(&mut out);
-        wire::encode_jobs(&mut out, &Options::default(), &jobs).unwrap();
+        wire::encode_jobs(&mut out, &Options::default(), ReadMode::Map, &jobs).unwrap();
         out
     };
 

@@ -53,12 +53,39 @@ fn for_each_executor_changing(
     change: impl Fn(&Path),
     check: impl Fn(&Output, &Path),
 ) {
+    for_each_executor_changing_with(&[], log_bytes, change, check);
+}
+
+/// [`for_each_executor_changing`] with `extra` arguments.
+fn for_each_executor_changing_with(
+    extra: &[&str],
+    log_bytes: &[u8],
+    change: impl Fn(&Path),
+    check: impl Fn(&Output, &Path),
+) {
     for_each_executor(|executor| {
         let workers = executor.start_method().is_some();
-        let (out, dir) =
-            change_between_plan_and_count(&executor.jobs("1"), workers, log_bytes, &change);
+        let mut args = executor.jobs("1");
+        args.extend_from_slice(extra);
+        let (out, dir) = change_between_plan_and_count(&args, workers, log_bytes, &change);
         check(&out, &dir.path().join(LOG));
     });
+}
+
+/// How a log big enough to be mapped (`logcount::input::MIN_MAP`) is read in the tests of
+/// changes under maps: mapped whole, mapped in ranges (`--chunk-size 1M`: the first and second
+/// range's maps reach past the truncation), and read (`--no-mmap`).
+const MAPPED: [&[&str]; 3] = [
+    &[],
+    &["--chunk-size", "1M"],
+    &["--no-mmap", "--chunk-size", "1M"],
+];
+
+/// A log of `n` requests bigger than `logcount::input::MIN_MAP`.
+fn big_lines(n: usize) -> Vec<u8> {
+    let bytes = lines(n);
+    assert!(bytes.len() as u64 > logcount::input::MIN_MAP * 3 / 2);
+    bytes
 }
 
 /// Starts `logcount GATE LOG`, lets `change` act on `log` once the run is planned and waiting
@@ -117,6 +144,44 @@ fn truncated_while_counting_is_that_files_error() {
         assert_error(&v, 0, log, "shrank");
         assert_eq!(v["summary"]["files"], 1, "the gate is still counted");
     });
+}
+
+#[test]
+fn truncated_under_a_map_is_that_files_error_never_sigbus() {
+    // The log is planned at its full size and mapped so; its pages past the new end are gone
+    // when the job reads them (SIGBUS without the handler): every executor says "shrank".
+    let truncate = |log: &Path| {
+        let f = OpenOptions::new().write(true).open(log).unwrap();
+        f.set_len(logcount::input::MIN_MAP / 2).unwrap();
+    };
+    for extra in MAPPED {
+        for_each_executor_changing_with(extra, &big_lines(60_000), truncate, |out, log| {
+            assert_eq!(out.status.code(), Some(1), "{extra:?}: {out:?}");
+            let v = json(out);
+            assert_error(&v, 0, log, "shrank");
+            assert_eq!(v["summary"]["files"], 1, "the gate is still counted");
+        });
+    }
+}
+
+#[test]
+fn appended_under_a_map_gives_the_planned_snapshot_without_a_torn_line() {
+    // The last planned line is finished past the map's end, by reading.
+    let mut bytes = big_lines(60_000);
+    bytes.extend_from_slice(b"5.5.5.5 - - [x] \"GET /to");
+    let append = |log: &Path| {
+        let mut f = OpenOptions::new().append(true).open(log).unwrap();
+        f.write_all(b"rn\" 200 1\n6.6.6.6 - - [late]\n").unwrap();
+    };
+    for extra in MAPPED {
+        for_each_executor_changing_with(extra, &bytes, append, |out, log| {
+            assert_eq!(out.status.code(), Some(0), "{extra:?}: {out:?}");
+            let v = json(out);
+            assert_eq!(v["files"][key(log)]["total"], 60_001, "{extra:?}");
+            assert_eq!(v["files"][key(log)]["ip"], 60_001, "{extra:?}");
+            assert_eq!(v["files"][key(log)]["malformed"], 0, "{extra:?}");
+        });
+    }
 }
 
 #[test]

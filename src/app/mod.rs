@@ -93,6 +93,7 @@ fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor
             filters: run.reading.filters.clone(),
             format: run.reading.format,
             options: run.reading.options.clone(),
+            read_mode: run.reading.mode,
         },
     );
     for e in &plan.errors {

@@ -62,7 +62,7 @@ fn thawed(run: &RunSettings, path: &std::path::Path) -> Result<(Box<dyn Executor
     let shown = logcount::input::display(path);
     let bytes = read_source(path).map_err(|e| format!("{shown}: {e}"))?;
     let mut parsed = partial_format::parse_stream(bytes).map_err(|e| format!("{shown}: {e}"))?;
-    let plan = match (parsed.pop(), parsed.is_empty()) {
+    let mut plan = match (parsed.pop(), parsed.is_empty()) {
         (Some(Partial::Plan(plan)), true) => *plan,
         _ => {
             return Err(format!(
@@ -70,6 +70,8 @@ fn thawed(run: &RunSettings, path: &std::path::Path) -> Result<(Box<dyn Executor
             ))
         }
     };
+    // How files are read is this run's choice, not the plan's: the answer is the same.
+    plan.read_mode = run.reading.mode;
     for e in &plan.errors {
         warn_error(e);
     }

@@ -7,6 +7,11 @@
 //! or of its lines (the counting core carries at most a key across buffer edges), so memory is
 //! bounded by `-j` × `BUFS_PER_JOB` × `BUF` plus the key sets.
 //!
+//! A regular file's job of at least [`input::MIN_MAP`] bytes is counted from a memory map
+//! instead (unless `--no-mmap`): its counting thread asks `mincore` whether the next piece is
+//! in the page cache, counts it in place if so, and otherwise has a blocking thread touch its
+//! pages first; counted pieces are released, so a map holds about one piece.
+//!
 //! Reading: Linux has no readiness-based I/O for files, so a file read either finds its bytes
 //! in the page cache, and is then a memory copy, or waits for the disk. A job's counting thread
 //! first tries `preadv2(RWF_NOWAIT)`, which copies the bytes if the page cache has them and
@@ -36,7 +41,9 @@ use tokio::task::JoinSet;
 
 use super::{Executor, Interrupted};
 use crate::diag;
-use crate::input::{self, read_start, Input, JobCounter, JobError, Source};
+use crate::input::{
+    self, read_start, Input, JobCounter, JobError, Mapped, ReadMode, Source, MAP_PIECE,
+};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -198,7 +205,7 @@ async fn dispatch(plan: &Plan, reducer: &Reducer<'_>, files: usize, nowait: bool
         lane.active.fetch_add(1, Ordering::Relaxed);
         let job = &plan.jobs[index];
         let input = &plan.inputs[job.input];
-        let how = Opening::new(input, job.range.as_ref(), nowait);
+        let how = Opening::new(input, job.range.as_ref(), nowait, plan.read_mode);
         let counter = JobCounter::new(input, job.range.as_ref(), job.fields.clone(), &plan.options);
         let start = move |opened| {
             Msg::Start(Box::new(Start {
@@ -258,6 +265,8 @@ impl Buffers {
 enum Msg {
     /// A job to count.
     Start(Box<Start>),
+    /// A piece of a map brought into memory on a blocking thread: the job's reader comes back.
+    Touched { job: usize, reader: OpenInput },
     /// A read that had to wait for the disk, done on a blocking thread: the job's reader comes
     /// back with it.
     Read {
@@ -363,6 +372,14 @@ impl LaneWork<'_, '_> {
                     j.read_done(buf, n);
                 }
             }
+            Msg::Touched { job, mut reader } => {
+                if let Some(j) = jobs.iter_mut().find(|j| j.job == job) {
+                    if let OpenInput::Mapped(m) = &mut reader {
+                        m.touched = true;
+                    }
+                    j.reader = Some(reader);
+                }
+            }
             Msg::Close => return true,
         }
         false
@@ -427,6 +444,9 @@ impl LaneJob {
     /// must wait for the disk (it is then sent to a blocking thread with the reader) or the job
     /// is done. Returns true when the job is done.
     fn step(&mut self, work: &LaneWork<'_, '_>) -> bool {
+        if matches!(self.reader, Some(OpenInput::Mapped(_))) && !self.step_map(work) {
+            return false;
+        }
         loop {
             while self.wants_bytes() {
                 let (Some(reader), Some(mut buf)) = (self.reader.as_mut(), self.free.pop()) else {
@@ -453,6 +473,69 @@ impl LaneJob {
         }
         // Nothing left to count and the reader at hand: no more bytes are wanted.
         self.reader.is_some()
+    }
+
+    /// Counts a mapped job in place, a piece at a time, while its pages are in memory; a piece
+    /// that is not goes to a blocking thread to be brought in, with the reader (false: it is
+    /// not at hand). Once the job needs no more of the map, the reader reads on from its end
+    /// (for a line still being written at the planned size), or the job fails if pages of the
+    /// map were lost to a truncation.
+    fn step_map(&mut self, work: &LaneWork<'_, '_>) -> bool {
+        loop {
+            let wants = self.wants_bytes();
+            let Some(OpenInput::Mapped(m)) = self.reader.as_mut() else {
+                return true;
+            };
+            let len = m.map.bytes().len();
+            if !wants || m.pos == len {
+                let Some(OpenInput::Mapped(m)) = self.reader.take() else {
+                    unreachable!("a map at hand");
+                };
+                let MappedInput {
+                    map,
+                    file,
+                    at,
+                    planned,
+                    nowait,
+                    ..
+                } = *m;
+                let next = input::after_map(&map, &file, planned, at);
+                drop(map);
+                let at = match next {
+                    Ok(end) => end,
+                    Err(e) => {
+                        self.failed = Some(e);
+                        at
+                    }
+                };
+                self.reader = Some(OpenInput::File {
+                    file,
+                    at: Some(at),
+                    nowait,
+                });
+                return true;
+            }
+            let piece = m.pos..(m.pos + MAP_PIECE).min(len);
+            let ready = std::mem::take(&mut m.touched) || m.nowait && m.map.resident(piece.clone());
+            if !ready {
+                let reader = self.reader.take().expect("the reader is at hand");
+                let back = work.me.clone();
+                let job = self.job;
+                work.io.spawn_blocking(move || {
+                    if let OpenInput::Mapped(m) = &reader {
+                        m.map.touch(piece);
+                    }
+                    let _ = back.send(Msg::Touched { job, reader });
+                });
+                return false;
+            }
+            match self.counter.feed(&m.map.bytes()[piece.clone()]) {
+                Ok(counted) => work.progress.add(counted),
+                Err(e) => self.failed = Some(e),
+            }
+            m.pos = piece.end;
+            m.map.release(piece);
+        }
     }
 
     /// Takes in the result of a read.
@@ -499,11 +582,18 @@ struct Opening {
     start: Option<u64>,
     /// Whether to try opening and reading without waiting.
     nowait: bool,
+    /// Whether to map the file, its planned size, and the job's range.
+    mode: ReadMode,
+    size: Option<u64>,
+    range: Option<Range<u64>>,
 }
 
 impl Opening {
-    fn new(input: &Input, range: Option<&Range<u64>>, nowait: bool) -> Opening {
+    fn new(input: &Input, range: Option<&Range<u64>>, nowait: bool, mode: ReadMode) -> Opening {
         Opening {
+            mode,
+            size: input.size,
+            range: range.cloned(),
             path: match &input.source {
                 Source::Stdin => None,
                 Source::File(path) => Some(path.clone()),
@@ -536,6 +626,21 @@ impl Opening {
     }
 
     fn open(&self, file: File) -> OpenInput {
+        let nowait = self.start.is_some() && self.nowait;
+        if let Some(at) = self.start {
+            let range = self.range.as_ref();
+            if let Some(map) = input::map_job(self.mode, &file, self.size, range, at) {
+                return OpenInput::Mapped(Box::new(MappedInput {
+                    map,
+                    file,
+                    at,
+                    pos: 0,
+                    planned: self.size,
+                    nowait,
+                    touched: false,
+                }));
+            }
+        }
         OpenInput::File {
             file,
             at: self.start,
@@ -544,9 +649,28 @@ impl Opening {
     }
 }
 
+/// A job's map, counted in place (see [`LaneJob::step_map`]).
+struct MappedInput {
+    map: Mapped,
+    file: File,
+    /// The file offset the map starts at.
+    at: u64,
+    /// The offset in the map of the next piece to count.
+    pos: usize,
+    planned: Option<u64>,
+    /// Whether pieces are counted in place when they are in memory (else each is brought in on
+    /// a blocking thread first, as on a cold disk).
+    nowait: bool,
+    /// The next piece was just brought in.
+    touched: bool,
+}
+
 /// An open input.
 enum OpenInput {
     Stdin,
+    /// A regular file counted from a map, until the job needs bytes past it (it then becomes
+    /// a [`OpenInput::File`]).
+    Mapped(Box<MappedInput>),
     /// A file; `at` is the offset of the next read for a regular file (read with `pread`), or
     /// `None` for a pipe named on the command line (read in sequence).
     File {
@@ -578,6 +702,8 @@ impl OpenInput {
                     file, at: Some(at), ..
                 } => file.read_at(buf, *at),
                 OpenInput::File { file, at: None, .. } => file.read(buf),
+                // Never read: `LaneJob::step_map` counts it in place and then reads a file.
+                OpenInput::Mapped(_) => Err(io::Error::other("a mapped input read as a file")),
             };
             match n {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

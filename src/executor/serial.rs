@@ -1,7 +1,7 @@
 //! The serial executor: one thread, jobs in order.
 
 use super::{Executor, Interrupted};
-use crate::input::{self, READ_BUF};
+use crate::input::JobReader;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -25,7 +25,7 @@ impl Executor for Serial {
         reducer: &Reducer<'_>,
         progress: &Progress,
     ) -> Result<(), Interrupted> {
-        let mut buf = vec![0u8; READ_BUF];
+        let mut reader = JobReader::new(plan.read_mode);
         let add = |n| progress.add(n);
         for (index, job) in plan.jobs.iter().enumerate() {
             if reducer.stopped() {
@@ -33,14 +33,7 @@ impl Executor for Serial {
             }
             let input = &plan.inputs[job.input];
             let fields = job.fields.clone();
-            let counted = input::count_job(
-                input,
-                job.range.as_ref(),
-                fields,
-                &plan.options,
-                &mut buf,
-                &add,
-            );
+            let counted = reader.count(input, job.range.as_ref(), fields, &plan.options, &add);
             reducer.job_done(index, counted);
         }
         Ok(())

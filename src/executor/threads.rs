@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Executor, Interrupted};
 use crate::diag;
-use crate::input::{self, READ_BUF};
+use crate::input::JobReader;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -59,7 +59,7 @@ impl Executor for Threads {
         pool.scope(|scope| {
             for _ in 0..self.threads.min(order.len()) {
                 scope.spawn(|_| {
-                    let mut buf = vec![0u8; READ_BUF];
+                    let mut reader = JobReader::new(plan.read_mode);
                     while !reducer.stopped() {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&index) = order.get(i) else { break };
@@ -67,8 +67,7 @@ impl Executor for Threads {
                         let input = &plan.inputs[job.input];
                         let fields = job.fields.clone();
                         let range = job.range.as_ref();
-                        let result =
-                            input::count_job(input, range, fields, &plan.options, &mut buf, &add);
+                        let result = reader.count(input, range, fields, &plan.options, &add);
                         reducer.job_done(index, result);
                     }
                 });

@@ -1,9 +1,10 @@
 //! Inputs: what the arguments name ([`expand`]), how a planned file is opened ([`open`]), how
-//! compressed bytes are decoded ([`decompress`]), and how a job's bytes are read and counted
-//! ([`read`]).
+//! compressed bytes are decoded ([`decompress`]), and how a job's bytes are read ([`map`], or
+//! `pread`) and counted ([`read`]).
 
 mod decompress;
 mod expand;
+mod map;
 mod open;
 mod read;
 
@@ -11,10 +12,12 @@ use std::path::{Path, PathBuf};
 
 pub use decompress::{sniff, Codec, Decoder, SNIFF_BYTES};
 pub use expand::{expand, Expanded, Filters};
+pub use map::{Mapped, ReadMode, MIN_MAP};
 pub use open::open_file;
 pub(crate) use open::open_file_cached;
 pub use read::{
-    count_job, ended_at, out_of_memory, read_start, JobCounter, JobError, JobResult, READ_BUF,
+    after_map, ended_at, map_job, out_of_memory, read_start, JobCounter, JobError, JobReader,
+    JobResult, MAP_PIECE, READ_BUF,
 };
 
 use crate::format::Choice;

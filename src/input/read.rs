@@ -7,9 +7,11 @@
 //! way (in order, by position, without waiting for the disk, in a worker process) and feeds the
 //! same counter, so each job is counted by one piece of code.
 //!
-//! Reads are plain `read`/`pread` calls into a reused buffer: unlike a memory map, they cannot
-//! be killed by SIGBUS when a log is truncated under us (logrotate's `copytruncate`); a file
-//! that ends before its planned size is that file's error (docs/contract.md §2).
+//! A regular file of at least [`MIN_MAP`](super::MIN_MAP) bytes is counted straight from a
+//! memory map ([`Mapped`]: one that a truncation cannot kill); anything else, and everything
+//! under `--no-mmap`, is read with `read`/`pread` into a reused buffer. Either way a file that
+//! ends before its planned size is that file's error (docs/contract.md §2), and a job that
+//! needs bytes past its map (a line still being written at the planned size) reads them.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -17,13 +19,22 @@ use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
-use super::{open_file, sniff, Codec, Compression, Decoder, Input, Source, SNIFF_BYTES};
+use super::{
+    open_file, sniff, Codec, Compression, Decoder, Input, Mapped, ReadMode, Source, SNIFF_BYTES,
+};
 use crate::count::{Counter, Counts, OwnedLines};
 use crate::format::{detect, Choice, Detection, Options};
 
 /// Size of the read buffer: big enough that syscalls cost nothing measurable, small enough to
 /// stay in cache while it is counted.
 pub const READ_BUF: usize = 256 * 1024;
+
+/// Bytes of a map fed to the counter at a time: progress hears of each piece.
+pub const MAP_PIECE: usize = 1 << 20;
+
+/// How far past its range's end a range's map reaches, for the line that crosses the end (a
+/// longer one is finished by reading).
+const MAP_SLACK: u64 = 64 * 1024;
 
 /// Why a job counted nothing.
 #[derive(Debug)]
@@ -452,39 +463,109 @@ pub fn out_of_memory(held: usize) -> io::Error {
     )
 }
 
-/// Runs one job of a plan on the calling thread: opens its input, reads it (by position from
-/// [`read_start`], or in sequence) into `buf` and feeds a [`JobCounter`]; progress hears of
-/// the bytes as they are counted.
-pub fn count_job(
-    input: &Input,
-    range: Option<&Range<u64>>,
-    fields: Option<Arc<[u8]>>,
-    options: &Options,
-    buf: &mut [u8],
-    progress: &dyn Fn(u64),
-) -> JobResult {
-    let mut counter = JobCounter::new(input, range, fields, options);
-    let ended_at = match &input.source {
-        Source::Stdin => feed_stream(io::stdin().lock(), &mut counter, buf, progress)?,
-        Source::File(path) => {
-            let file = open_file(path, input.id)?;
-            match read_start(input, range) {
-                None => feed_stream(file, &mut counter, buf, progress)?,
-                Some(mut at) => loop {
-                    if counter.done() {
-                        break None;
-                    }
-                    let n = retry(|| file.read_at(buf, at))?;
-                    if n == 0 {
-                        break Some(ended_at(&file, at));
-                    }
-                    progress(counter.feed(&buf[..n])?);
-                    at += n as u64;
-                },
-            }
+/// Reads and counts jobs on one thread: its read buffer, and whether files are mapped.
+#[derive(Debug)]
+pub struct JobReader {
+    buf: Vec<u8>,
+    mode: ReadMode,
+}
+
+impl JobReader {
+    pub fn new(mode: ReadMode) -> JobReader {
+        JobReader::with_buffer(mode, READ_BUF)
+    }
+
+    /// With a read buffer of `len` bytes (tests use tiny ones to cut lines everywhere).
+    pub fn with_buffer(mode: ReadMode, len: usize) -> JobReader {
+        JobReader {
+            buf: vec![0; len.max(1)],
+            mode,
         }
-    };
-    counter.finish(ended_at)
+    }
+
+    /// Maps files or reads them from now on.
+    pub fn set_mode(&mut self, mode: ReadMode) {
+        self.mode = mode;
+    }
+
+    /// Runs one job of a plan: opens its input, counts it from a map or reads it (by position
+    /// from [`read_start`], or in sequence) and feeds a [`JobCounter`]; progress hears of the
+    /// bytes as they are counted.
+    pub fn count(
+        &mut self,
+        input: &Input,
+        range: Option<&Range<u64>>,
+        fields: Option<Arc<[u8]>>,
+        options: &Options,
+        progress: &dyn Fn(u64),
+    ) -> JobResult {
+        let mut counter = JobCounter::new(input, range, fields, options);
+        let buf = &mut self.buf[..];
+        let ended_at = match &input.source {
+            Source::Stdin => feed_stream(io::stdin().lock(), &mut counter, buf, progress)?,
+            Source::File(path) => {
+                let file = open_file(path, input.id)?;
+                match read_start(input, range) {
+                    None => feed_stream(file, &mut counter, buf, progress)?,
+                    Some(mut at) => {
+                        if let Some(map) = map_job(self.mode, &file, input.size, range, at) {
+                            let len = map.bytes().len();
+                            for from in (0..len).step_by(MAP_PIECE) {
+                                if counter.done() {
+                                    break;
+                                }
+                                let piece = from..(from + MAP_PIECE).min(len);
+                                progress(counter.feed(&map.bytes()[piece.clone()])?);
+                                map.release(piece);
+                            }
+                            at = after_map(&map, &file, input.size, at)?;
+                        }
+                        loop {
+                            if counter.done() {
+                                break None;
+                            }
+                            let n = retry(|| file.read_at(buf, at))?;
+                            if n == 0 {
+                                break Some(ended_at(&file, at));
+                            }
+                            progress(counter.feed(&buf[..n])?);
+                            at += n as u64;
+                        }
+                    }
+                }
+            }
+        };
+        counter.finish(ended_at)
+    }
+}
+
+/// The map a job of a regular file of planned `size` is counted from, if it is worth one:
+/// from `at` (its [`read_start`]) to its range's end and a little more, or to the planned size.
+pub fn map_job(
+    mode: ReadMode,
+    file: &std::fs::File,
+    size: Option<u64>,
+    range: Option<&Range<u64>>,
+    at: u64,
+) -> Option<Mapped> {
+    let size = size?;
+    let end = range.map_or(size, |r| r.end.saturating_add(MAP_SLACK).min(size));
+    Mapped::new(mode, file, at, end.checked_sub(at)?)
+}
+
+/// Once a job has counted what it needed of `map` (made from offset `at` of `file`): where
+/// reading goes on, or the file's "shrank" error if part of the map was lost to truncation
+/// (its zeros must not count).
+pub fn after_map(
+    map: &Mapped,
+    file: &std::fs::File,
+    planned: Option<u64>,
+    at: u64,
+) -> io::Result<u64> {
+    match map.lost() {
+        Some(lost) => Err(shrank(planned.unwrap_or(0), ended_at(file, at + lost))),
+        None => Ok(at + map.bytes().len() as u64),
+    }
 }
 
 /// Feeds a whole stream to `counter` (or until it needs no more).
@@ -532,7 +613,7 @@ mod tests {
 
     fn run(input: &Input, range: Option<&Range<u64>>) -> JobResult {
         let options = Options::default();
-        count_job(input, range, None, &options, &mut [0u8; 7], &|_| {})
+        JobReader::with_buffer(ReadMode::Read, 7).count(input, range, None, &options, &|_| {})
     }
 
     fn file(dir: &Path, name: &str, bytes: &[u8]) -> Input {
@@ -577,10 +658,10 @@ mod tests {
             while start < size {
                 let end = (start + chunk).min(size);
                 let range = start..end;
-                let mut buf = [0u8; 5];
                 let options = Options::default();
-                let (c, b) =
-                    count_job(&input, Some(&range), None, &options, &mut buf, &progress).unwrap();
+                let (c, b) = JobReader::with_buffer(ReadMode::Read, 5)
+                    .count(&input, Some(&range), None, &options, &progress)
+                    .unwrap();
                 total.merge(c);
                 bytes += b;
                 start = end;
@@ -592,6 +673,43 @@ mod tests {
             );
             assert_eq!(bytes, size);
             assert_eq!(done.get(), size);
+        }
+    }
+
+    #[test]
+    fn mapped_jobs_count_like_read_ones_whole_and_in_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let data =
+            b"1.1.1.1 a\r\n\n2.2.2.2, 9.9.9.9 b\nlong-key-0123456789 c\n3.3.3.3".repeat(60_000);
+        assert!(data.len() as u64 > 2 * crate::input::MIN_MAP);
+        let mut input = classic(file(dir.path(), "a.log", &data));
+        input.compression = Compression::Plain;
+        let whole = count(&data);
+        let size = data.len() as u64;
+        for chunk in [
+            size,
+            crate::input::MIN_MAP + 7,
+            3 * crate::input::MIN_MAP / 2,
+        ] {
+            for mode in [ReadMode::Map, ReadMode::Read] {
+                let done = std::cell::Cell::new(0);
+                let progress = |n| done.set(done.get() + n);
+                let mut reader = JobReader::new(mode);
+                let (mut total, mut bytes, mut start) = (Counts::default(), 0, 0);
+                while start < size {
+                    let range = start..(start + chunk).min(size);
+                    let options = Options::default();
+                    let (c, b) = reader
+                        .count(&input, Some(&range), None, &options, &progress)
+                        .unwrap();
+                    total.merge(c);
+                    bytes += b;
+                    start = range.end;
+                }
+                let got = (total.total, total.ip(), total.malformed, bytes, done.get());
+                let want = (whole.total, whole.ip(), whole.malformed, size, size);
+                assert_eq!(got, want, "chunk {chunk}, {mode:?}");
+            }
         }
     }
 

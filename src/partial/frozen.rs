@@ -206,6 +206,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
         chunk_size,
         format,
         options,
+        read_mode: crate::input::ReadMode::default(),
     })
 }
 

@@ -35,7 +35,7 @@ use super::{fork, spawn, StartMethod, WorkerProc};
 use crate::diag;
 use crate::executor::Interrupted;
 use crate::format::Format;
-use crate::input::{JobCounter, JobError, Source, READ_BUF};
+use crate::input::{JobCounter, JobError, JobReader, Source, READ_BUF};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -511,7 +511,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// Counts every queued job in this process, one after another, as `serial` would.
     fn count_here(&mut self) {
         self.counted_here = true;
-        let mut buf = vec![0u8; READ_BUF];
+        let mut reader = JobReader::new(self.plan.read_mode);
         let progress = self.progress;
         let add = |n| progress.add(n);
         loop {
@@ -521,12 +521,11 @@ impl<'a, 'r> Pool<'a, 'r> {
             }
             for index in batch {
                 let job = &self.plan.jobs[index];
-                let counted = crate::input::count_job(
+                let counted = reader.count(
                     &self.plan.inputs[job.input],
                     job.range.as_ref(),
                     job.fields.clone(),
                     &self.plan.options,
-                    &mut buf,
                     &add,
                 );
                 self.schedule.resolved();
@@ -634,7 +633,12 @@ impl<'a, 'r> Pool<'a, 'r> {
             })
             .collect();
         let slot = &mut self.slots[i];
-        if let Err(e) = wire::encode_jobs(&mut slot.outbox, &self.plan.options, &specs) {
+        if let Err(e) = wire::encode_jobs(
+            &mut slot.outbox,
+            &self.plan.options,
+            self.plan.read_mode,
+            &specs,
+        ) {
             // Only a batch of absurdly long paths could; send them one by one.
             drop(specs);
             if batch.len() > 1 {

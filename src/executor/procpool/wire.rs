@@ -29,7 +29,7 @@ use std::os::unix::ffi::OsStrExt;
 use crate::codec::{self, ByteReader};
 use crate::count::{Counts, Detail};
 use crate::format::{Choice, Format, Options, Query};
-use crate::input::{Codec, Compression, Input, JobError, JobResult, Source};
+use crate::input::{Codec, Compression, Input, JobError, JobResult, ReadMode, Source};
 
 /// The first two bytes of every frame.
 pub const FRAME_MAGIC: [u8; 2] = *b"LC";
@@ -38,7 +38,7 @@ pub const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
 pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -414,6 +414,7 @@ fn take_bytes<'a>(f: &mut ByteReader<'a>) -> Result<&'a [u8], WireError> {
 pub fn encode_jobs(
     out: &mut Vec<u8>,
     options: &Options,
+    mode: ReadMode,
     jobs: &[JobSpec<'_>],
 ) -> Result<(), WireError> {
     frame(out, Kind::Jobs, |p| {
@@ -423,6 +424,10 @@ pub fn encode_jobs(
             put_bytes(p, f.as_bytes());
         }
         p.extend_from_slice(&options.query.to_bytes());
+        p.push(match mode {
+            ReadMode::Map => 0,
+            ReadMode::Read => 1,
+        });
         p.extend_from_slice(&(jobs.len() as u32).to_le_bytes());
         for job in jobs {
             p.extend_from_slice(&job.id.to_le_bytes());
@@ -456,8 +461,8 @@ pub fn encode_jobs(
     })
 }
 
-/// Reads the options and the jobs of a JOBS payload.
-pub fn decode_jobs(payload: &[u8]) -> Result<(Options, Vec<JobSpec<'_>>), WireError> {
+/// Reads the options, how files are read, and the jobs of a JOBS payload.
+pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>>), WireError> {
     let mut f = ByteReader::new(payload, "job batch");
     let n_fields = f.u8()?;
     let mut fields = Vec::with_capacity(n_fields.into());
@@ -473,6 +478,11 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, Vec<JobSpec<'_>>), WireEr
     let options = Options {
         json: std::sync::Arc::new(crate::format::JsonFields::new(fields)),
         query,
+    };
+    let mode = match f.u8()? {
+        0 => ReadMode::Map,
+        1 => ReadMode::Read,
+        _ => return Err(WireError::Malformed("read mode")),
     };
     let n = f.u32()? as usize;
     // Each job takes at least 14 bytes: a count beyond that is garbage, not an allocation.
@@ -532,7 +542,7 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, Vec<JobSpec<'_>>), WireEr
         });
     }
     at_end(&f, "job batch")?;
-    Ok((options, jobs))
+    Ok((options, mode, jobs))
 }
 
 /// Appends one PROGRESS frame.
@@ -731,7 +741,7 @@ mod tests {
     fn sample_frames() -> Vec<u8> {
         let mut out = Vec::new();
         Hello::ours().encode(&mut out);
-        encode_jobs(&mut out, &options(), &sample_jobs()).unwrap();
+        encode_jobs(&mut out, &options(), ReadMode::Read, &sample_jobs()).unwrap();
         encode_progress(&mut out, 1 << 22);
         let mut counts = count(b"1.2.3.4 a\n2001:db8::1 b\na-long-client-key-over-fifteen c\n");
         counts.malformed = 5;
@@ -792,8 +802,8 @@ mod tests {
         assert_eq!(Hello::decode(&p).unwrap(), Hello::ours());
         let (k, p) = frames().unwrap().unwrap();
         assert_eq!(k, Kind::Jobs);
-        let (options, jobs) = decode_jobs(&p).unwrap();
-        assert_eq!(options, self::options());
+        let (options, mode, jobs) = decode_jobs(&p).unwrap();
+        assert_eq!((options, mode), (self::options(), ReadMode::Read));
         assert_eq!(jobs, sample_jobs());
         let (k, p) = frames().unwrap().unwrap();
         assert_eq!((k, decode_progress(&p).unwrap()), (Kind::Progress, 1 << 22));
@@ -949,7 +959,7 @@ mod tests {
         long.push(0);
         assert!(decode_done(&long).is_err());
         let mut out = Vec::new();
-        encode_jobs(&mut out, &options(), &sample_jobs()).unwrap();
+        encode_jobs(&mut out, &options(), ReadMode::Read, &sample_jobs()).unwrap();
         let payload = &out[HEADER_LEN..];
         for cut in 0..payload.len() {
             assert!(decode_jobs(&payload[..cut]).is_err(), "cut at {cut}");

@@ -16,7 +16,7 @@ use nix::sys::signal::{self, SigHandler, Signal};
 use nix::unistd::{getppid, Pid};
 
 use super::wire::{self, Hello, Kind, WireError};
-use crate::input::{self, READ_BUF};
+use crate::input::{JobReader, ReadMode};
 
 /// The hidden subcommand that starts a spawned worker.
 pub const WORKER_COMMAND: &str = "__worker";
@@ -166,7 +166,7 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
         faults.hello(ours).encode(&mut s.frames);
         s.flush()?;
     }
-    let mut buf = vec![0u8; READ_BUF];
+    let mut reader = JobReader::new(ReadMode::default());
     let progress = |n| answers.borrow_mut().progress(n);
     loop {
         match wire::read_frame(&mut input, &mut payload)? {
@@ -179,7 +179,8 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
                 })
             }
         }
-        let (options, jobs) = wire::decode_jobs(&payload)?;
+        let (options, mode, jobs) = wire::decode_jobs(&payload)?;
+        reader.set_mode(mode);
         for job in jobs {
             {
                 let mut s = answers.borrow_mut();
@@ -188,12 +189,11 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
                 }
             }
             let fields = job.fields.map(Arc::from);
-            let result = input::count_job(
+            let result = reader.count(
                 &job.input(),
                 job.range.as_ref(),
                 fields,
                 &options,
-                &mut buf,
                 &progress,
             );
             let mut s = answers.borrow_mut();
@@ -347,7 +347,7 @@ mod tests {
     fn request(jobs: &[wire::JobSpec<'_>]) -> Vec<u8> {
         let mut out = Vec::new();
         Hello::ours().encode(&mut out);
-        wire::encode_jobs(&mut out, &Options::default(), jobs).unwrap();
+        wire::encode_jobs(&mut out, &Options::default(), ReadMode::Map, jobs).unwrap();
         out
     }
 

@@ -1,0 +1,295 @@
+//! Memory maps that a truncated file cannot kill.
+//!
+//! Counting straight out of the page cache saves the copy every `read` makes (docs/performance.md),
+//! but a mapped file that shrinks under us (logrotate's `copytruncate`) turns every access past
+//! its new end into SIGBUS, which kills the process. So every map is registered in a fixed table
+//! that a SIGBUS handler can read without locks or allocation: a fault inside a registered map
+//! puts zero pages over the rest of it and records where the file was lost, and the access then
+//! goes on reading zeros. The job checks [`Mapped::lost`] when it has read the map, and the file
+//! is that file's "shrank while being counted" error (docs/contract.md §2), never a count of the
+//! zeros. A fault anywhere else is not ours: the handler puts back the action that was there
+//! before, and the fault happens again under it.
+//!
+//! `--no-mmap` ([`ReadMode::Read`]) reads with `pread` instead; so does any file under
+//! [`MIN_MAP`] bytes, where setting up and tearing down a map costs more than the copy saves,
+//! and any file when every slot of the table is taken (a run with more maps at once than
+//! [`SLOTS`] falls back to reading for the rest).
+
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Once;
+
+/// How regular files are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Mapped, for files of at least [`MIN_MAP`] bytes (the default).
+    #[default]
+    Map,
+    /// Read with `pread` into a buffer (`--no-mmap`).
+    Read,
+}
+
+/// The smallest job worth a map: below it a `pread` into a warm buffer is cheaper than `mmap`,
+/// its page faults and `munmap` (measured on 3,000 files of 50 KB: docs/performance.md).
+pub const MIN_MAP: u64 = 1 << 20;
+
+/// Maps open at once, at most: each counting thread holds one.
+pub const SLOTS: usize = 1024;
+
+/// One registered map: the address range `[start, end)` it covers (both 0 while free), and the
+/// address (plus one) of the first page found lost, 0 while none was.
+struct Slot {
+    taken: AtomicBool,
+    start: AtomicUsize,
+    end: AtomicUsize,
+    lost: AtomicUsize,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const FREE: Slot = Slot {
+    taken: AtomicBool::new(false),
+    start: AtomicUsize::new(0),
+    end: AtomicUsize::new(0),
+    lost: AtomicUsize::new(0),
+};
+
+static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
+
+/// The page size, read once before the handler is installed.
+static PAGE: AtomicUsize = AtomicUsize::new(4096);
+
+/// The SIGBUS action that was installed before ours, put back for faults that are not ours.
+static mut PREVIOUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::uninit();
+
+static INSTALL: Once = Once::new();
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the SIGBUS handler, once per process (a forked child inherits it).
+fn install() -> bool {
+    INSTALL.call_once(|| {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if page > 0 {
+            PAGE.store(page as usize, Ordering::Relaxed);
+        }
+        // SAFETY: the action is fully initialised (zeroed, then its fields set); `PREVIOUS` is
+        // written here, once, before the handler that reads it can run, and never again.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigbus as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&mut action.sa_mask);
+            let previous = std::ptr::addr_of_mut!(PREVIOUS).cast::<libc::sigaction>();
+            if libc::sigaction(libc::SIGBUS, &action, previous) == 0 {
+                INSTALLED.store(true, Ordering::Release);
+            }
+        }
+    });
+    INSTALLED.load(Ordering::Acquire)
+}
+
+/// The SIGBUS handler. It only reads the table, calls `mmap` and `sigaction` (system calls, safe
+/// in a signal handler) and stores an atomic.
+extern "C" fn on_sigbus(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for a SA_SIGINFO handler; SIGBUS sets si_addr.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let page = PAGE.load(Ordering::Relaxed);
+    for slot in &TABLE {
+        let (start, end) = (
+            slot.start.load(Ordering::Acquire),
+            slot.end.load(Ordering::Acquire),
+        );
+        if start <= addr && addr < end {
+            let from = addr & !(page - 1);
+            let to = end.div_ceil(page) * page;
+            // SAFETY: `[from, to)` lies inside a live map this process made and registered
+            // (registered only while mapped, unregistered before it is unmapped), read by the
+            // thread that faulted; replacing its pages with zero pages changes what that map
+            // reads, which the job then refuses (`lost`), and nothing else.
+            let zeros = unsafe {
+                libc::mmap(
+                    from as *mut libc::c_void,
+                    to - from,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            if zeros != libc::MAP_FAILED {
+                let _ =
+                    slot.lost
+                        .compare_exchange(0, from + 1, Ordering::AcqRel, Ordering::Relaxed);
+                return;
+            }
+            break;
+        }
+    }
+    // Not ours (or no zero pages to be had): the fault repeats under the previous action.
+    // SAFETY: `PREVIOUS` was written by `install` before this handler was installed.
+    unsafe {
+        let previous = std::ptr::addr_of!(PREVIOUS).cast::<libc::sigaction>();
+        libc::sigaction(libc::SIGBUS, previous, std::ptr::null_mut());
+    }
+}
+
+/// A read-only map of part of a file, registered with the SIGBUS handler while it lives.
+pub struct Mapped {
+    map: memmap2::Mmap,
+    slot: &'static Slot,
+}
+
+impl std::fmt::Debug for Mapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mapped")
+            .field("len", &self.map.len())
+            .finish()
+    }
+}
+
+impl Mapped {
+    /// Maps `len` bytes of `file` from `offset`; `None` when the file is better read: maps are
+    /// off, the handler could not be installed, every slot is taken, or `mmap` failed (a file
+    /// system that cannot map: the read path then says what is wrong, if anything).
+    pub fn new(mode: ReadMode, file: &File, offset: u64, len: u64) -> Option<Mapped> {
+        if mode == ReadMode::Read || len < MIN_MAP || !install() {
+            return None;
+        }
+        let len = usize::try_from(len).ok()?;
+        let slot = TABLE.iter().find(|s| {
+            s.taken
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        })?;
+        // SAFETY: the map is read-only and private to this value; the file changing under it
+        // is what the registration below is for: a page lost to truncation reads as zeros
+        // (never SIGBUS) and `lost` says so, so no byte of it is counted as the file's.
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(offset)
+                .len(len)
+                .map(file)
+        };
+        let Ok(map) = map else {
+            slot.taken.store(false, Ordering::Release);
+            return None;
+        };
+        let start = map.as_ptr() as usize;
+        slot.lost.store(0, Ordering::Relaxed);
+        slot.end.store(start + len, Ordering::Release);
+        slot.start.store(start, Ordering::Release);
+        Some(Mapped { map, slot })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// Whether every page of `range` (of the map) is in memory, so that reading it cannot wait
+    /// for the disk (`mincore`); `false` if that cannot be told.
+    pub fn resident(&self, range: std::ops::Range<usize>) -> bool {
+        let page = PAGE.load(Ordering::Relaxed);
+        let start = self.map.as_ptr() as usize + range.start;
+        let from = start & !(page - 1);
+        let len = start + range.len() - from;
+        let mut pages = vec![0u8; len.div_ceil(page)];
+        // SAFETY: `[from, from + len)` lies within this live map (its first page rounded down
+        // to a page boundary, which the map starts on); `pages` has one byte per page.
+        let ok = unsafe { libc::mincore(from as *mut libc::c_void, len, pages.as_mut_ptr()) };
+        ok == 0 && pages.iter().all(|&p| p & 1 == 1)
+    }
+
+    /// Drops this process's view of the pages of `range` once they are counted, so that a
+    /// map's resident pages stay about one piece whatever the file's size: the pages stay in
+    /// the page cache (they were never the process's memory) and would map again if touched.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        // SAFETY: MADV_DONTNEED on a read-only file map loses nothing: touched again, a page
+        // reads the file's bytes again (or the zeros put over a lost part). Nothing borrows
+        // the released bytes: the counter has read them and keeps none (what it keeps of a
+        // line cut by the piece's end is a copy).
+        let advised = unsafe {
+            self.map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                range.start,
+                range.len(),
+            )
+        };
+        // A hint: if it fails, the pages are merely counted in the resident size.
+        drop(advised);
+    }
+
+    /// Reads one byte of every page of `range`, bringing them into memory (on a thread that may
+    /// wait for the disk).
+    pub fn touch(&self, range: std::ops::Range<usize>) {
+        let page = PAGE.load(Ordering::Relaxed);
+        let bytes = &self.map[range];
+        let mut sum = 0u8;
+        for at in (0..bytes.len()).step_by(page) {
+            sum = sum.wrapping_add(bytes[at]);
+        }
+        std::hint::black_box(sum);
+    }
+
+    /// The offset in the map of the first byte found lost (the file had shrunk when it was
+    /// touched), if any: everything from there on read as zeros.
+    pub fn lost(&self) -> Option<u64> {
+        let at = self.slot.lost.load(Ordering::Acquire);
+        let start = self.map.as_ptr() as usize;
+        (at != 0).then(|| (at - 1).saturating_sub(start) as u64)
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        // Unregistered before it is unmapped (memmap2 unmaps when `map` drops, after this): a
+        // map made meanwhile at the same addresses is never mistaken for this one.
+        self.slot.start.store(0, Ordering::Release);
+        self.slot.end.store(0, Ordering::Release);
+        self.slot.taken.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_map_reads_the_file_and_small_ones_are_read_instead() {
+        let mut f = tempfile::tempfile().unwrap();
+        let data: Vec<u8> = (0..3 * MIN_MAP as usize).map(|i| (i % 251) as u8).collect();
+        f.write_all(&data).unwrap();
+        let m = Mapped::new(ReadMode::Map, &f, 12345, 2 * MIN_MAP).unwrap();
+        assert_eq!(m.bytes(), &data[12345..12345 + 2 * MIN_MAP as usize]);
+        assert_eq!(m.lost(), None);
+        assert!(
+            m.resident(0..m.bytes().len()),
+            "just written: in the page cache"
+        );
+        m.touch(0..m.bytes().len());
+        assert!(Mapped::new(ReadMode::Read, &f, 0, 2 * MIN_MAP).is_none());
+        assert!(Mapped::new(ReadMode::Map, &f, 0, MIN_MAP - 1).is_none());
+    }
+
+    #[test]
+    fn a_file_truncated_under_its_map_reads_zeros_and_says_where_it_was_lost() {
+        let mut f = tempfile::tempfile().unwrap();
+        let len = 4 * MIN_MAP as usize;
+        f.write_all(&vec![b'x'; len]).unwrap();
+        let m = Mapped::new(ReadMode::Map, &f, 0, len as u64).unwrap();
+        assert_eq!(m.bytes()[len - 1], b'x');
+        let keep = len / 2 + 100;
+        f.set_len(keep as u64).unwrap();
+        // The page holding the new end still reads; past it the file is gone: zeros.
+        let bytes = m.bytes();
+        assert_eq!(bytes[keep - 1], b'x');
+        assert_eq!(bytes[len - 1], 0, "read without SIGBUS");
+        let lost = m.lost().expect("the loss is recorded") as usize;
+        assert!(lost > keep - 4096 && lost < len, "{lost}");
+        assert!(bytes[lost..].iter().all(|&b| b == 0));
+        drop(m);
+        // The slot is free again, and a new map starts clean.
+        let m = Mapped::new(ReadMode::Map, &f, 0, MIN_MAP).unwrap();
+        assert_eq!(m.lost(), None);
+    }
+}
