@@ -107,8 +107,11 @@ impl Plan {
             match cuts {
                 Some((chunk, size, fields)) => {
                     // A tiny chunk size on a huge file would plan millions of jobs: the answer
-                    // is the same however a file is cut, so cut it in at most MAX_CUTS.
-                    let chunk = chunk.max(size.div_ceil(MAX_CUTS));
+                    // is the same however a file is cut, so cut it in at most MAX_CUTS. The
+                    // pieces are of equal size (at most the chunk size): a short last one
+                    // would leave a worker idle at the end of a single big file.
+                    let pieces = size.div_ceil(chunk.max(size.div_ceil(MAX_CUTS)));
+                    let chunk = size.div_ceil(pieces);
                     let mut start = 0;
                     while start < size {
                         let end = start.saturating_add(chunk).min(size);
@@ -374,12 +377,13 @@ mod tests {
         assert_eq!(
             ranges,
             vec![
-                (0, Some(0..300)),
-                (0, Some(300..600)),
-                (0, Some(600..900)),
-                (0, Some(900..1000)),
+                (0, Some(0..250)),
+                (0, Some(250..500)),
+                (0, Some(500..750)),
+                (0, Some(750..1000)),
                 (1, None),
-            ]
+            ],
+            "four equal pieces of at most 300 bytes"
         );
         assert_eq!(plan.biggest_first()[4], 4);
         assert_eq!(plan.known_bytes(), Some(1100));
