@@ -1,7 +1,8 @@
 //! The guard every executor joins: on random inputs, with random `-j` and random (small) chunk
 //! sizes, every executor reports exactly the `files` and `summary` that `serial` reports: on
 //! random bytes read by the `classic` rule, and on random logs of every format read by `auto`,
-//! where `serial` must also report each log's true counts.
+//! where `serial` must also report each log's true counts. `serial` reads with `pread`
+//! (`--no-mmap`); the others count every job from a memory map, however small.
 //!
 //! The executors are tests/common's list: a new executor joins by adding its line there.
 
@@ -21,6 +22,15 @@ fn answer(dir: &Path, args: &[&str]) -> Value {
     agreed(&json(&out))
 }
 
+/// [`answer`] with every job counted from a memory map, however small (serial, the reference,
+/// reads with `pread`: `--no-mmap`).
+fn mapped_answer(dir: &Path, args: &[&str]) -> Value {
+    let mut cmd = logcount();
+    cmd.env(logcount::input::MIN_MAP_ENV, "1");
+    let out = output_ok(cmd.arg(dir).args(["--json", "--quiet"]).args(args));
+    agreed(&json(&out))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
@@ -34,14 +44,13 @@ proptest! {
         for (i, bytes) in files.iter().enumerate() {
             std::fs::write(dir.path().join(format!("f{i}.log")), bytes).unwrap();
         }
-        let classic = ["--log-format", "classic"];
-        let want = answer(dir.path(), &executor("serial").with(&classic));
+        let want = answer(dir.path(), &executor("serial").with(&["--log-format", "classic", "--no-mmap"]));
         let jobs = jobs.to_string();
         let chunk = chunk.to_string();
         // A loop, not for_each_parallel_executor: prop_assert_eq! returns from the test case.
         for executor in parallel_executors() {
             let args = executor.with(&["-j", &jobs, "--chunk-size", &chunk, "--log-format", "classic"]);
-            let got = answer(dir.path(), &args);
+            let got = mapped_answer(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }
     }
@@ -56,7 +65,7 @@ proptest! {
         for (i, log) in logs.iter().enumerate() {
             std::fs::write(dir.path().join(format!("f{i}.log")), &log.bytes).unwrap();
         }
-        let want = answer(dir.path(), executor("serial").args);
+        let want = answer(dir.path(), &executor("serial").with(&["--no-mmap"]));
         for (i, log) in logs.iter().enumerate() {
             let got = &want["files"][dir.path().join(format!("f{i}.log")).to_str().unwrap()];
             prop_assert_eq!(got, &truth(log), "{}", String::from_utf8_lossy(&log.bytes));
@@ -65,7 +74,7 @@ proptest! {
         let chunk = chunk.to_string();
         for executor in parallel_executors() {
             let args = executor.with(&["-j", &jobs, "--chunk-size", &chunk]);
-            let got = answer(dir.path(), &args);
+            let got = mapped_answer(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }
     }

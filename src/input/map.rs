@@ -33,6 +33,21 @@ pub enum ReadMode {
 /// its page faults and `munmap` (measured on 3,000 files of 50 KB: docs/performance.md).
 pub const MIN_MAP: u64 = 1 << 20;
 
+/// For tests: the smallest job mapped instead of [`MIN_MAP`] (`1` maps every job, so the
+/// property tests check the map path against `--no-mmap` on small random inputs).
+pub const MIN_MAP_ENV: &str = "LOGCOUNT_MIN_MAP";
+
+/// [`MIN_MAP`], or what [`MIN_MAP_ENV`] says.
+fn min_map() -> u64 {
+    static MIN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MIN.get_or_init(|| {
+        std::env::var(MIN_MAP_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MIN_MAP)
+    })
+}
+
 /// Maps open at once, at most: each counting thread holds one.
 pub const SLOTS: usize = 1024;
 
@@ -152,7 +167,7 @@ impl Mapped {
     /// off, the handler could not be installed, every slot is taken, or `mmap` failed (a file
     /// system that cannot map: the read path then says what is wrong, if anything).
     pub fn new(mode: ReadMode, file: &File, offset: u64, len: u64) -> Option<Mapped> {
-        if mode == ReadMode::Read || len < MIN_MAP || !install() {
+        if mode == ReadMode::Read || len < min_map().max(1) || !install() {
             return None;
         }
         let len = usize::try_from(len).ok()?;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub use decompress::{sniff, Codec, Decoder, SNIFF_BYTES};
 pub use expand::{expand, Expanded, Filters};
-pub use map::{Mapped, ReadMode, MIN_MAP};
+pub use map::{Mapped, ReadMode, MIN_MAP, MIN_MAP_ENV};
 pub use open::open_file;
 pub(crate) use open::open_file_cached;
 pub use read::{
