@@ -17,6 +17,9 @@
 use std::collections::HashSet;
 use std::hash::BuildHasher;
 
+mod v4set;
+pub use v4set::V4Set;
+
 /// A hasher with fixed seeds: the same in every process and every run, so anything hashed on
 /// one side of a pipe can be checked on the other, and runs are reproducible. (It is not
 /// portable across CPUs: never route by it across machines; [`shard_of`] is.)
@@ -110,7 +113,7 @@ impl V4Batch {
 /// A set of distinct client keys, stored compactly (see the module's doc).
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
-    v4: Set<u32>,
+    v4: V4Set,
     v6: Set<u128>,
     short: Set<u128>,
     long: Set<Box<[u8]>>,
@@ -118,17 +121,46 @@ pub struct KeySet {
     out_of_memory: bool,
 }
 
+/// A key class's set, as [`room`] grows it.
+trait Grows {
+    /// Keys it takes before it must grow.
+    fn spare(&self) -> usize;
+    fn try_reserve(&mut self, more: usize) -> Result<(), std::collections::TryReserveError>;
+}
+
+impl<T: Eq + std::hash::Hash> Grows for Set<T> {
+    #[inline]
+    fn spare(&self) -> usize {
+        self.capacity() - self.len()
+    }
+
+    fn try_reserve(&mut self, more: usize) -> Result<(), std::collections::TryReserveError> {
+        Set::try_reserve(self, more)
+    }
+}
+
+impl Grows for V4Set {
+    #[inline]
+    fn spare(&self) -> usize {
+        V4Set::spare(self)
+    }
+
+    fn try_reserve(&mut self, more: usize) -> Result<(), std::collections::TryReserveError> {
+        V4Set::try_reserve(self, more)
+    }
+}
+
 /// Whether `set` can take `more` keys, growing it if need be without aborting on failure.
 #[inline]
-fn room<T: Eq + std::hash::Hash>(set: &mut Set<T>, more: usize, failed: &mut bool) -> bool {
-    if !*failed && set.capacity() - set.len() >= more {
+fn room(set: &mut impl Grows, more: usize, failed: &mut bool) -> bool {
+    if !*failed && set.spare() >= more {
         return true;
     }
     grow(set, more, failed)
 }
 
 #[cold]
-fn grow<T: Eq + std::hash::Hash>(set: &mut Set<T>, more: usize, failed: &mut bool) -> bool {
+fn grow(set: &mut impl Grows, more: usize, failed: &mut bool) -> bool {
     if !*failed && set.try_reserve(more).is_err() {
         *failed = true;
     }
@@ -154,9 +186,7 @@ impl KeySet {
     #[inline]
     pub fn insert_v4s(&mut self, v4s: &[u32]) {
         if room(&mut self.v4, v4s.len(), &mut self.out_of_memory) {
-            for &v4 in v4s {
-                self.v4.insert(v4);
-            }
+            self.v4.insert_batch(v4s);
         }
     }
 
@@ -191,7 +221,7 @@ impl KeySet {
             && room(&mut self.short, other.short.len(), failed)
             && room(&mut self.long, other.long.len(), failed)
         {
-            self.v4.extend(other.v4.iter().copied());
+            self.v4.extend(other.v4.iter());
             self.v6.extend(other.v6.iter().copied());
             self.short.extend(other.short.iter().copied());
             for k in &other.long {
@@ -250,7 +280,7 @@ impl KeySet {
     #[inline]
     pub fn contains_key(&self, key: Key<'_>) -> bool {
         match key {
-            Key::V4(v) => self.v4.contains(&v),
+            Key::V4(v) => self.v4.contains(v),
             Key::V6(v) => self.v6.contains(&v),
             Key::Short(p) => self.short.contains(&p),
             Key::Long(k) => self.long.contains(k),
@@ -296,7 +326,7 @@ impl KeySet {
     pub fn split(self, split: Split) -> Vec<KeyVec> {
         let mut routed = Routed::new(split);
         let mut sizes = vec![(0usize, 0usize, 0usize); split.groups()];
-        for &v in &self.v4 {
+        for v in self.v4.iter() {
             sizes[split.of(Key::V4(v))].0 += 1;
         }
         for &v in &self.v6 {
@@ -344,7 +374,7 @@ impl KeySet {
     /// paths never need it).
     pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::with_capacity(self.len());
-        out.extend(self.v4.iter().map(|&v| Key::V4(v).to_bytes()));
+        out.extend(self.v4.iter().map(|v| Key::V4(v).to_bytes()));
         out.extend(self.v6.iter().map(|&v| Key::V6(v).to_bytes()));
         out.extend(self.short.iter().map(|&p| Key::Short(p).to_bytes()));
         out.extend(self.long.iter().map(|k| Key::Long(k).to_bytes()));
@@ -381,7 +411,7 @@ pub trait StoredKeys {
 
 impl StoredKeys for KeySet {
     fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
-        self.v4.iter().copied()
+        self.v4.iter()
     }
 
     fn v6(&self) -> impl ExactSizeIterator<Item = u128> + '_ {

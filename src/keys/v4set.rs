@@ -1,0 +1,291 @@
+//! The set of dotted quads: most of what a log's clients are, and most of the counting core's
+//! inserts.
+//!
+//! An open-addressing table of `u32` slots (linear probing, at most 3/4 full, 0 marking an
+//! empty slot and the key 0 kept apart), so that a batch of inserts can compute every key's
+//! slot first, prefetch them all, and only then insert: the waits of a batch's cache misses
+//! overlap instead of coming one per line (the table of a busy log outgrows the caches). A
+//! general hash set offers no way to prefetch a key's slot.
+//!
+//! Growth is fallible, like the other classes' ([`super::KeySet`] stops growing and says so
+//! rather than abort); iteration order is the table's, which nothing depends on.
+
+use std::collections::TryReserveError;
+
+/// A set of `u32`, see the module's doc.
+#[derive(Clone, Default)]
+pub struct V4Set {
+    /// A power of two long (or empty); 0 is an empty slot.
+    slots: Box<[u32]>,
+    /// Keys in `slots` (the key 0 is not one of them).
+    filled: usize,
+    /// Whether the key 0 (`0.0.0.0`) is in the set.
+    zero: bool,
+}
+
+impl std::fmt::Debug for V4Set {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// Keys of a batch whose slots are computed (and prefetched) before any is inserted.
+const BATCH: usize = 64;
+
+impl V4Set {
+    pub fn len(&self) -> usize {
+        self.filled + usize::from(self.zero)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keys the slots can take before the table must grow.
+    fn capacity(&self) -> usize {
+        self.slots.len() / 4 * 3
+    }
+
+    /// How many more keys fit without growing.
+    pub fn spare(&self) -> usize {
+        // The key 0 needs no slot; counting it anyway keeps this simple and safe.
+        self.capacity().saturating_sub(self.len())
+    }
+
+    #[inline]
+    fn slot_of(&self, key: u32) -> usize {
+        // Fibonacci hashing: the top bits of the key times 2^64 / φ. Slots are at least 16.
+        let shift = 64 - self.slots.len().trailing_zeros();
+        ((u64::from(key) ^ 0x5bd1_e995).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    }
+
+    /// Makes room for `more` keys, or fails leaving the set as it was.
+    pub fn try_reserve(&mut self, more: usize) -> Result<(), TryReserveError> {
+        let needed = self.len().saturating_add(more);
+        if needed <= self.capacity() {
+            return Ok(());
+        }
+        let slots = (needed.saturating_mul(4) / 3 + 1)
+            .next_power_of_two()
+            .max(16);
+        let mut table = Vec::new();
+        table.try_reserve_exact(slots)?;
+        table.resize(slots, 0u32);
+        let old = std::mem::replace(&mut self.slots, table.into_boxed_slice());
+        self.filled = 0;
+        for key in old.iter().copied().filter(|&k| k != 0) {
+            self.put(key, self.slot_of(key));
+        }
+        Ok(())
+    }
+
+    /// Inserts `key` (not 0) starting at its slot `at`, the table having room.
+    #[inline]
+    fn put(&mut self, key: u32, mut at: usize) -> bool {
+        let mask = self.slots.len() - 1;
+        loop {
+            match self.slots[at] {
+                0 => {
+                    self.slots[at] = key;
+                    self.filled += 1;
+                    return true;
+                }
+                k if k == key => return false,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// Adds `key`; whether it was new. Grows the table if it must (an allocation failure then
+    /// aborts: callers that must not abort reserve first, as [`super::KeySet`] does).
+    #[inline]
+    pub fn insert(&mut self, key: u32) -> bool {
+        if key == 0 {
+            return !std::mem::replace(&mut self.zero, true);
+        }
+        if self.spare() == 0 {
+            self.try_reserve(1).expect("memory for a dotted quad set");
+        }
+        self.put(key, self.slot_of(key))
+    }
+
+    /// Adds every key of `keys`: their slots computed and prefetched a batch at a time before
+    /// any is written (see the module's doc).
+    #[inline]
+    pub fn insert_batch(&mut self, keys: &[u32]) {
+        if self.spare() < keys.len() {
+            for &key in keys {
+                self.insert(key);
+            }
+            return;
+        }
+        let mut at = [0usize; BATCH];
+        for batch in keys.chunks(BATCH) {
+            for (slot, &key) in at.iter_mut().zip(batch) {
+                *slot = self.slot_of(key);
+                prefetch(&self.slots[*slot]);
+            }
+            for (&slot, &key) in at.iter().zip(batch) {
+                if key == 0 {
+                    self.zero = true;
+                } else {
+                    self.put(key, slot);
+                }
+            }
+        }
+    }
+
+    pub fn contains(&self, key: u32) -> bool {
+        if key == 0 {
+            return self.zero;
+        }
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot_of(key);
+        loop {
+            match self.slots[at] {
+                0 => return false,
+                k if k == key => return true,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// The keys, in the table's order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            slots: self.slots.iter(),
+            zero: self.zero,
+            left: self.len(),
+        }
+    }
+
+    /// Adds every key of `keys`.
+    pub fn extend(&mut self, keys: impl IntoIterator<Item = u32>) {
+        for key in keys {
+            self.insert(key);
+        }
+    }
+}
+
+/// Asks the CPU to bring `slot`'s cache line in: a hint, which never faults.
+#[inline(always)]
+fn prefetch(slot: &u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch only hints; `slot` is a valid reference anyway.
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>((slot as *const u32).cast())
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = slot;
+}
+
+/// The keys of a [`V4Set`].
+pub struct Iter<'a> {
+    slots: std::slice::Iter<'a, u32>,
+    zero: bool,
+    left: usize,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = u32;
+
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        if std::mem::take(&mut self.zero) {
+            self.left -= 1;
+            return Some(0);
+        }
+        let key = *self.slots.find(|&&k| k != 0)?;
+        self.left -= 1;
+        Some(key)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl IntoIterator for V4Set {
+    type Item = u32;
+    type IntoIter = std::iter::Chain<
+        std::option::IntoIter<u32>,
+        std::iter::Filter<std::vec::IntoIter<u32>, fn(&u32) -> bool>,
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let keys: fn(&u32) -> bool = |&k| k != 0;
+        self.zero
+            .then_some(0)
+            .into_iter()
+            .chain(self.slots.into_vec().into_iter().filter(keys))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    proptest! {
+        #[test]
+        fn it_holds_what_a_hash_set_holds(
+            keys in proptest::collection::vec(prop_oneof![0u32..64, any::<u32>()], 0..3000),
+            batch in 1usize..200,
+        ) {
+            let want: HashSet<u32> = keys.iter().copied().collect();
+            let mut one = V4Set::default();
+            for &k in &keys {
+                let new = !one.contains(k);
+                prop_assert_eq!(one.insert(k), new);
+                prop_assert!(one.contains(k));
+            }
+            let mut batched = V4Set::default();
+            for part in keys.chunks(batch) {
+                if part.len() % 2 == 0 {
+                    batched.try_reserve(part.len()).unwrap();
+                }
+                batched.insert_batch(part);
+            }
+            for set in [&one, &batched] {
+                prop_assert_eq!(set.len(), want.len());
+                prop_assert_eq!(set.iter().len(), want.len());
+                prop_assert_eq!(set.iter().collect::<HashSet<_>>(), want.clone());
+                prop_assert_eq!(set.clone().into_iter().collect::<HashSet<_>>(), want.clone());
+                for k in 0..100u32 {
+                    prop_assert_eq!(set.contains(k), want.contains(&k));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn it_grows_by_doubling_and_stays_at_most_three_quarters_full() {
+        let mut set = V4Set::default();
+        assert_eq!((set.len(), set.spare(), set.contains(7)), (0, 0, false));
+        for k in 1..=100_000u32 {
+            set.insert(k.wrapping_mul(2_654_435_761));
+            assert!(set.filled * 4 <= set.slots.len() * 3);
+        }
+        assert_eq!(set.len(), 100_000);
+        assert_eq!(set.slots.len(), 1 << 18);
+        set.try_reserve(1_000_000).unwrap();
+        assert!(set.spare() >= 1_000_000);
+        assert_eq!(set.iter().len(), 100_000);
+        assert!(set.try_reserve(usize::MAX).is_err());
+        assert_eq!(
+            set.len(),
+            100_000,
+            "a failed reserve leaves the set as it was"
+        );
+    }
+}
