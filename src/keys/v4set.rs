@@ -162,11 +162,19 @@ impl V4Set {
         }
     }
 
-    /// Adds every key of `keys`.
+    /// Adds every key of `keys`, a batch at a time (as [`V4Set::insert_batch`]).
     pub fn extend(&mut self, keys: impl IntoIterator<Item = u32>) {
+        let mut batch = [0u32; BATCH];
+        let mut n = 0;
         for key in keys {
-            self.insert(key);
+            batch[n] = key;
+            n += 1;
+            if n == BATCH {
+                self.insert_batch(&batch);
+                n = 0;
+            }
         }
+        self.insert_batch(&batch[..n]);
     }
 }
 
@@ -256,7 +264,10 @@ mod tests {
                 }
                 batched.insert_batch(part);
             }
-            for set in [&one, &batched] {
+            let mut extended = V4Set::default();
+            extended.try_reserve(keys.len() / 2).unwrap();
+            extended.extend(keys.iter().copied());
+            for set in [&one, &batched, &extended] {
                 prop_assert_eq!(set.len(), want.len());
                 prop_assert_eq!(set.iter().len(), want.len());
                 prop_assert_eq!(set.iter().collect::<HashSet<_>>(), want.clone());
