@@ -11,6 +11,7 @@
 
 mod classic;
 mod hits;
+mod lines;
 mod parsed;
 mod periods;
 

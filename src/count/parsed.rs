@@ -201,12 +201,12 @@ fn combined(line: &[u8]) -> Line<'_> {
 #[inline(always)]
 fn each_line(buf: &[u8], mut judge: impl FnMut(&[u8])) -> usize {
     let mut start = 0;
-    while let Some(nl) = memchr::memchr(b'\n', &buf[start..]) {
-        if let Some(line) = view(&buf[start..start + nl]) {
+    super::lines::each_newline(buf, |nl| {
+        if let Some(line) = view(&buf[start..nl]) {
             judge(line);
         }
-        start += nl + 1;
-    }
+        start = nl + 1;
+    });
     start
 }
 
