@@ -657,8 +657,157 @@ pub fn parse_v4(key: &[u8]) -> Option<u32> {
 /// key end (space, `\t`, `,`), by `\n`, or by `\r\n`. Returns the quad and the offset of the
 /// byte that ended it. `None` means "not sure": the general path decides (leading whitespace,
 /// leading zeros, a fifth digit, a lone `\r`, the end of the buffer, ...).
+///
+/// A quad and the byte that ends it fit in 16 bytes, so those are classed at once (digits,
+/// dots, zeros: a bit each) and the parts are checked and read without a branch per digit:
+/// the lengths of the parts (one to three digits) vary from line to line, and branching on
+/// them was mispredicted. Fewer than 16 bytes are read from a copy padded with zero bytes,
+/// which are neither digits, dots nor ends, so nothing past `s` can make a quad.
 #[inline]
 pub fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
+    leading_v4_by(s, classes)
+}
+
+/// [`leading_v4`] with `classes` to class the head (the tests try each way).
+#[inline(always)]
+fn leading_v4_by(s: &[u8], classes: impl Fn(&[u8; 16]) -> (u32, u32, u32)) -> Option<(u32, usize)> {
+    let padded;
+    let head: &[u8; 16] = match s.first_chunk() {
+        Some(head) => head,
+        None => {
+            let mut copy = [0u8; 16];
+            copy[..s.len()].copy_from_slice(s);
+            padded = copy;
+            &padded
+        }
+    };
+    let (digit, dot, zero) = classes(head);
+    let (v4, end) = quad_in(head, Classes { digit, dot, zero })?;
+    match head[end] {
+        b' ' | b'\t' | b',' | b'\n' => Some((v4, end)),
+        b'\r' if s.get(end + 1) == Some(&b'\n') => Some((v4, end)),
+        _ => None,
+    }
+}
+
+/// The bytes of a 16-byte head by class: bit `i` of each mask stands for byte `i`.
+#[derive(Clone, Copy)]
+struct Classes {
+    digit: u32,
+    dot: u32,
+    zero: u32,
+}
+
+/// The canonical dotted quad that `head` starts with, and the offset of the byte after it
+/// (which may be anything but a digit: the caller checks it ends the key), without branches
+/// on the lengths of the parts.
+#[inline(always)]
+fn quad_in(head: &[u8; 16], c: Classes) -> Option<(u32, usize)> {
+    // Bytes past the head (bits 16..) count as non-digits, so the fourth non-digit is always
+    // found: at 19 at the most.
+    let other = !c.digit;
+    let p0 = other.trailing_zeros();
+    let o1 = other & other.wrapping_sub(1);
+    let p1 = o1.trailing_zeros();
+    let o2 = o1 & o1.wrapping_sub(1);
+    let p2 = o2.trailing_zeros();
+    let o3 = o2 & o2.wrapping_sub(1);
+    let p3 = o3.trailing_zeros() & 31;
+    // The quad is bytes `..p3`; `p3` must end it.
+    let before = (1u32 << p3) - 1;
+    let upto = before | (1 << p3);
+    // Bytes that follow a non-digit, and the first.
+    let starts = (other << 1) | 1;
+    // The first three non-digits are dots.
+    let undotted = other & before & !c.dot;
+    // No part is empty: the first byte and every byte after a dot, up to `p3`, is a digit.
+    let empty = other & starts & upto;
+    // No part has four digits.
+    let long = c.digit & (c.digit >> 1) & (c.digit >> 2) & (c.digit >> 3) & before;
+    // No part of two or three digits starts with `0`.
+    let leading_zero = c.zero & starts & (c.digit >> 1) & before;
+    let bad = undotted | empty | long | leading_zero;
+    // A part at `start..end` (one to three digits): the four bytes there (they stay in the
+    // head: the last part starts at 12 at the most) shifted so that its last digit is the
+    // fourth byte and the bytes before it are shifted out, as digit values (`& 0x0f`). With
+    // another length the lane is nonsense, and `bad` is set.
+    let lane = |start: u32, end: u32| -> u64 {
+        let at = start.min(12) as usize;
+        let w = u32::from_le_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+        let len = end.wrapping_sub(start);
+        u64::from(w.wrapping_shl(4u32.wrapping_sub(len).wrapping_mul(8)) & 0x0f0f_0f00)
+    };
+    // Two parts a word, 32 bits each, bytes `[0, h, t, o]`: `h` and `10t + o` in 16 bits each,
+    // then `100h + 10t + o` (no sum crosses its field; what shifts in from the next part is
+    // masked off).
+    let value = |w: u64| {
+        let w = (w * 10 + (w >> 8)) & 0x00ff_00ff_00ff_00ff;
+        (w * 100 + (w >> 16)) & 0x0000_ffff_0000_ffff
+    };
+    let ab = value(lane(0, p0) | (lane(p0 + 1, p1) << 32));
+    let cd = value(lane(p1 + 1, p2) | (lane(p2 + 1, p3) << 32));
+    let v4 =
+        ((ab as u32) << 24) | (((ab >> 32) as u32) << 16) | ((cd as u32) << 8) | (cd >> 32) as u32;
+    // `bad == 0` means four parts of 1 to 3 digits and three dots: then `p3` is at most 15.
+    (bad == 0 && (ab | cd) & 0xff00_0000_ff00 == 0).then_some((v4, (p3 & 15) as usize))
+}
+
+/// Digits, dots and `0`s of `head`, by SSE2 (x86_64 has it always).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn classes(head: &[u8; 16]) -> (u32, u32, u32) {
+    use std::arch::x86_64::{
+        _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is enabled (the cfg above), so the intrinsics may run; `_mm_loadu_si128`
+    // reads 16 bytes at any alignment, and `head` is 16 readable bytes.
+    unsafe {
+        let v = _mm_loadu_si128(head.as_ptr().cast());
+        let digit = _mm_and_si128(
+            _mm_cmpgt_epi8(v, _mm_set1_epi8(b'0' as i8 - 1)),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(b'9' as i8 + 1)),
+        );
+        let dot = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
+        let zero = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8));
+        (
+            _mm_movemask_epi8(digit) as u32,
+            _mm_movemask_epi8(dot) as u32,
+            _mm_movemask_epi8(zero) as u32,
+        )
+    }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use classes_swar as classes;
+
+/// [`classes`] in plain integer arithmetic, for targets without SSE2 (and the tests).
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+#[inline(always)]
+fn classes_swar(head: &[u8; 16]) -> (u32, u32, u32) {
+    const ONES: u128 = u128::from_le_bytes([1; 16]);
+    const LOW7: u128 = ONES * 0x7f;
+    const HIGH: u128 = ONES * 0x80;
+    let x = u128::from_le_bytes(*head);
+    // The high bit of each byte that equals `b` (no carry crosses a byte).
+    let equal = |b: u8| {
+        let t = x ^ (ONES * u128::from(b));
+        !(((t & LOW7) + LOW7) | t) & HIGH
+    };
+    // The high bit of each byte `b` with `b ^ 0x30 < 10`: a digit.
+    let y = x ^ (ONES * 0x30);
+    let digit = !(((y & LOW7) + ONES * (0x80 - 10)) | y) & HIGH;
+    // High bits of bytes to one bit a byte (the eight products land on distinct bits).
+    let bits = |m: u128| {
+        let half = |h: u64| ((h >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+        half(m as u64) | (half((m >> 64) as u64) << 8)
+    };
+    (bits(digit), bits(equal(b'.')), bits(equal(b'0')))
+}
+
+/// The byte loop [`leading_v4`] replaced: the oracle it must agree with on every input.
+#[cfg(test)]
+fn leading_v4_reference(s: &[u8]) -> Option<(u32, usize)> {
     let mut i = 0;
     let mut value = 0u32;
     for part in 0..4 {
@@ -822,6 +971,155 @@ mod tests {
         }
         for v in [0u32, 1, 0x0a00_0001, 0xc0a8_0101, u32::MAX] {
             assert_eq!(parse_v4(format_v4(v).as_bytes()), Some(v));
+        }
+    }
+
+    #[test]
+    fn leading_v4_takes_a_canonical_quad_and_its_end() {
+        type Case = (&'static [u8], Option<(u32, usize)>);
+        let cases: &[Case] = &[
+            (b"1.2.3.4 -", Some((0x0102_0304, 7))),
+            (b"1.2.3.4\tx", Some((0x0102_0304, 7))),
+            (b"1.2.3.4,x", Some((0x0102_0304, 7))),
+            (b"1.2.3.4\n", Some((0x0102_0304, 7))),
+            (b"1.2.3.4\r\n", Some((0x0102_0304, 7))),
+            (b"0.0.0.0 ", Some((0, 7))),
+            (b"10.200.0.99 ", Some((0x0ac8_0063, 11))),
+            (b"255.255.255.255\n", Some((u32::MAX, 15))),
+            (b"255.255.255.255 and more after", Some((u32::MAX, 15))),
+            // `\r\n` across the 16th byte.
+            (b"255.255.255.255\r\n", Some((u32::MAX, 15))),
+            (b"255.255.255.25\r\n", Some((0xffff_ff19, 14))),
+            (b"1.2.3.4 1234 01.2.3.4", Some((0x0102_0304, 7))),
+            (b"1.2.3.4", None), // the buffer may go on
+            (b"255.255.255.255", None),
+            (b"255.255.255.255\r", None),
+            (b"255.255.255.255\rx", None),
+            (b"1.2.3.4\r", None),
+            (b"1.2.3.4\r x", None),
+            (b"1.2.3.45x ", None),
+            (b"01.2.3.4 ", None),
+            (b"1.02.3.4 ", None),
+            (b"1.2.00.4 ", None),
+            (b"1.2.3.04 ", None),
+            (b"1.2.3.1234 ", None),
+            (b"1.2.3.2555 ", None),
+            (b"1000.2.3.4 ", None),
+            (b"256.1.1.1 ", None),
+            (b"1.1.1.256 ", None),
+            (b"1.300.1.1 ", None),
+            (b"1.2.3 ", None),
+            (b"1.2.3. ", None),
+            (b"1..2.3.4 ", None),
+            (b".1.2.3.4 ", None),
+            (b"1.2.3.4.5 ", None),
+            (b"1.2.3.4. ", None),
+            (b" 1.2.3.4 ", None),
+            (b"1.2.3.4\x0b ", None),
+            (b"1.2.3.4:80 ", None),
+            (b"1.2.3.4\0", None),
+            (b"1,2.3.4 ", None),
+            (b"", None),
+            (b"1", None),
+            (b"1.2.3.4........ ", None),
+            (b"1234567890123456789", None),
+            (b"25520", None), // a part of five digits, read padded
+            (b"................", None),
+        ];
+        for &(s, want) in cases {
+            assert_eq!(leading_v4(s), want, "{:?}", String::from_utf8_lossy(s));
+            assert_eq!(leading_v4_by(s, classes_swar), want, "swar {s:?}");
+            assert_eq!(leading_v4_reference(s), want, "reference {s:?}");
+        }
+    }
+
+    /// Every quad spelled from parts of every kind (empty too), ended every way, alone (read
+    /// padded) and followed by more.
+    #[test]
+    fn leading_v4_agrees_with_the_byte_loop_on_every_spelling() {
+        let parts = [
+            "", "0", "00", "1", "01", "9", "10", "99", "100", "255", "256", "999", "1000",
+        ];
+        let ends = ["", " ", "\t", ",", "\n", "\r", "\r\n", ".", "x", "\x0b"];
+        let mut s = Vec::new();
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in parts {
+                        for end in ends {
+                            for tail in ["", "\n0123456789abcdef", "x0123456789abcdef"] {
+                                s.clear();
+                                s.extend_from_slice(
+                                    format!("{a}.{b}.{c}.{d}{end}{tail}").as_bytes(),
+                                );
+                                let want = leading_v4_reference(&s);
+                                assert_eq!(leading_v4(&s), want, "{s:?}");
+                                assert_eq!(leading_v4_by(&s, classes_swar), want, "swar {s:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    mod leading_v4_prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Text that looks like a dotted quad: parts of 0..=999 in one to four digits (leading
+        /// zeros when the width is more than the number needs), up to six of them, then an end.
+        fn quad_like() -> impl Strategy<Value = Vec<u8>> {
+            let part = (0u32..=999, 1usize..=4).prop_map(|(n, w)| format!("{n:0w$}"));
+            let end = proptest::sample::select(vec![
+                "", " ", "\t", ",", "\n", "\r", "\r\n", ".", "x", "\x0b", "0", "\0",
+            ]);
+            (proptest::collection::vec(part, 1..=6), end)
+                .prop_map(|(parts, end)| format!("{}{end}", parts.join(".")).into_bytes())
+        }
+
+        /// Digits, dots and ends in any order.
+        fn soup() -> impl Strategy<Value = Vec<u8>> {
+            let token = proptest::sample::select(vec![
+                "0", "1", "2", "5", "9", "25", "255", "256", "00", ".", ".", " ", "\t", ",", "\r",
+                "\n", "\r\n",
+            ]);
+            proptest::collection::vec(token, 0..14).prop_map(|t| t.concat().into_bytes())
+        }
+
+        fn input() -> impl Strategy<Value = Vec<u8>> {
+            let head = prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..40),
+                quad_like(),
+                quad_like(),
+                soup(),
+            ];
+            (
+                head,
+                any::<proptest::sample::Index>(),
+                proptest::collection::vec(any::<u8>(), 0..24),
+            )
+                .prop_map(|(mut s, cut, tail)| {
+                    s.truncate(cut.index(s.len() + 1));
+                    s.extend_from_slice(&tail);
+                    s
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4096))]
+
+            #[test]
+            fn leading_v4_matches_the_byte_loop(s in input()) {
+                let want = leading_v4_reference(&s);
+                prop_assert_eq!(leading_v4(&s), want);
+                prop_assert_eq!(leading_v4_by(&s, classes_swar), want);
+            }
+
+            #[test]
+            fn swar_classes_match_simd(head in any::<[u8; 16]>()) {
+                prop_assert_eq!(classes_swar(&head), classes(&head));
+            }
         }
     }
 
