@@ -124,8 +124,9 @@ pub struct RunArgs {
 
     /// Cut files bigger than this into byte ranges counted in parallel: a byte count with an
     /// optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`, `64M`); a file is cut
-    /// in at most 65,536 ranges; every task of a `partial` run must use the same value
-    /// [default: 32MiB; serial: no cutting].
+    /// in at most 65,536 equal ranges; every task of a `partial` run must use the same value
+    /// [default: 32MiB, or when counting a quarter of each worker's share of the input if that
+    /// is more; serial: no cutting].
     #[arg(long, value_name = "BYTES", value_parser = settings::parse_size)]
     pub chunk_size: Option<u64>,
 

@@ -17,7 +17,7 @@ pub fn run(settings: CountSettings) -> ExitStatus {
     interrupt::install();
     logcount::diag::set_color(settings.color.stderr());
     let started = Instant::now();
-    let (executor, plan) = prepare(&settings.run, &settings.paths);
+    let (executor, plan) = prepare(&settings.run, &settings.paths, true);
 
     let progress = Progress::new(plan.known_bytes(), !settings.run.quiet);
     let mut exporter = report::exporter(settings.format, settings.color.stdout());

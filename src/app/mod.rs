@@ -83,13 +83,20 @@ pub fn run(settings: Settings) -> ExitStatus {
 }
 
 /// Plans `paths` for the executor `run` asks for and builds it, printing the planning's
-/// errors (and notes, unless quiet) on stderr.
-fn prepare(run: &RunSettings, paths: &[std::path::PathBuf]) -> (Box<dyn Executor>, Plan) {
+/// errors (and notes, unless quiet) on stderr. `spread`: the default chunk size may grow to
+/// balance the input over `-j` workers (a counting run; a `partial` task's plan must not
+/// depend on its `-j`, or tasks with different `-j` would not share their jobs).
+fn prepare(
+    run: &RunSettings,
+    paths: &[std::path::PathBuf],
+    spread: bool,
+) -> (Box<dyn Executor>, Plan) {
     diag::set_quiet(run.quiet);
     let plan = Plan::new(
         paths,
         &plan::Settings {
             chunk_size: run.chunk_size.or(run.executor.default_chunk_size()),
+            spread: (spread && run.chunk_size.is_none()).then_some(run.jobs),
             filters: run.reading.filters.clone(),
             format: run.reading.format,
             options: run.reading.options.clone(),

@@ -15,7 +15,7 @@ use crate::settings::{PartialSettings, PlanSettings, RunSettings};
 
 /// `logcount plan`: plans the paths as a direct run would and writes the plan.
 pub fn freeze(settings: PlanSettings) -> ExitStatus {
-    let (_, plan) = prepare(&settings.run, &settings.paths);
+    let (_, plan) = prepare(&settings.run, &settings.paths, false);
     if let Some(stream) = plan.inputs.iter().find(|i| !i.regular) {
         diag::warn(format_args!(
             "{}: standard input and FIFOs cannot be frozen (every task must read the same \
@@ -87,7 +87,7 @@ pub fn run(settings: PartialSettings) -> ExitStatus {
                 return ExitStatus::FAILED;
             }
         },
-        None => prepare(&settings.run, &settings.paths),
+        None => prepare(&settings.run, &settings.paths, false),
     };
     if settings.buckets > 1 && !plan.options.query.is_plain() {
         // A plan from `--plan` (a plan made here was refused at parse time).
