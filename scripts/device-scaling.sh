@@ -17,3 +17,10 @@ for i in 1 2 3 4 5; do
 done
 timeout 250 $B bench $D/eight $E -j $J --runs 5 --format json --plot $OUT/eight.svg > $OUT/eight.json 2> $OUT/eight.err; echo "eight rc $?"
 timeout 120 $B bench $D/big1g ${E:--e serial,threads,async,procpool-fork} -j $J --runs 5 --format json --plot $OUT/big1g.svg > $OUT/big1g.json 2> $OUT/big1g.err; echo "big1g rc $?"
+# Maps against reads at full width (page faults, MADV_DONTNEED and munmap cost more with more threads).
+for i in 1 2 3 4 5; do
+  for m in "" "--no-mmap"; do
+    s=$(date +%s%N); $B $D/eight -q --json -j 16 $m > /dev/null; e=$(date +%s%N)
+    echo "threads -j 16 ${m:-maps}: $(( (e - s) / 1000000 )) ms"
+  done
+done
