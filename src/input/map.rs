@@ -29,8 +29,9 @@ pub enum ReadMode {
     Read,
 }
 
-/// The smallest job worth a map: below it a `pread` into a warm buffer is cheaper than `mmap`,
-/// its page faults and `munmap` (measured on 3,000 files of 50 KB: docs/performance.md).
+/// The smallest job mapped: on files of 50 KB a `pread` into a warm buffer is cheaper than
+/// `mmap`, its page faults and `munmap`, on files of 146 MB maps win (docs/performance.md);
+/// 1 MiB lies between, a choice rather than a measured line.
 pub const MIN_MAP: u64 = 1 << 20;
 
 /// For tests: the smallest job mapped instead of [`MIN_MAP`] (`1` maps every job, so the
