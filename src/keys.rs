@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 
 mod v4set;
+pub(crate) use v4set::prefetch;
 pub use v4set::V4Set;
 
 /// A hasher with fixed seeds: the same in every process and every run, so anything hashed on

@@ -14,7 +14,9 @@ pub fn each_newline(buf: &[u8], mut end: impl FnMut(usize)) {
     let mut blocks = buf.chunks_exact(64);
     let mut at = 0;
     for block in &mut blocks {
-        prefetch(buf, at + AHEAD);
+        if let Some(ahead) = buf.get(at + AHEAD) {
+            crate::keys::prefetch(ahead);
+        }
         let mut mask = newlines(block.try_into().expect("64 bytes"));
         while mask != 0 {
             end(at + mask.trailing_zeros() as usize);
@@ -25,22 +27,6 @@ pub fn each_newline(buf: &[u8], mut end: impl FnMut(usize)) {
     for nl in memchr::memchr_iter(b'\n', blocks.remainder()) {
         end(at + nl);
     }
-}
-
-/// Asks the CPU to bring the cache line of `buf[at]` in, if `at` is inside `buf`: a hint.
-#[inline(always)]
-fn prefetch(buf: &[u8], at: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(byte) = buf.get(at) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch only hints (it never faults), and `byte` is in bounds anyway.
-        #[allow(unused_unsafe)]
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>((byte as *const u8).cast())
-        };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (buf, at);
 }
 
 /// The `\n` bytes of `block` as the bits of a mask (bit `i` for byte `i`).

@@ -178,20 +178,21 @@ impl V4Set {
     }
 }
 
-/// Asks the CPU to bring `slot`'s cache line in: a hint, which never faults.
+/// Asks the CPU to bring the cache line of `value` in: a hint, which never faults (the bulk
+/// line scan uses it too, for the text ahead of it).
 #[inline(always)]
-fn prefetch(slot: &u32) {
+pub(crate) fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch only hints; `slot` is a valid reference anyway.
+        // SAFETY: a prefetch only hints; `value` is a valid reference anyway.
         #[allow(unused_unsafe)]
         unsafe {
-            _mm_prefetch::<_MM_HINT_T0>((slot as *const u32).cast())
+            _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast())
         };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = slot;
+    let _ = value;
 }
 
 /// The keys of a [`V4Set`].
