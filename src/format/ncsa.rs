@@ -14,23 +14,13 @@ use crate::keys::leading_v4;
 /// The client of a `combined` line, or `None` if it is not one.
 #[inline]
 pub fn combined(line: &[u8]) -> Option<Client<'_>> {
-    let (client, end) = host(line)?;
-    let mut c = Cursor { s: line, i: end };
-    after_host(&mut c)?;
-    Some(client)
+    combined_parts(line).map(|(client, _)| client)
 }
 
 /// The client of a `vhost_combined` line (`VHOST[:PORT] HOST IDENT USER [TIME] ...`).
 #[inline]
 pub fn vhost(line: &[u8]) -> Option<Client<'_>> {
-    let mut c = Cursor::new(line);
-    c.token()?;
-    c.byte(b' ')?;
-    let rest = c.rest();
-    let (client, end) = host(rest)?;
-    let mut c = Cursor { s: rest, i: end };
-    after_host(&mut c)?;
-    Some(client)
+    vhost_parts(line).map(|(client, _)| client)
 }
 
 /// [`combined`], and the line's time: its `[TIME]` read as NCSA time; for a line that is not
@@ -52,7 +42,7 @@ fn timed<'a>(parts: Option<(Client<'a>, &[u8])>, line: &[u8]) -> (Option<Client<
 }
 
 /// [`combined`], and what its `[TIME]` holds.
-#[inline]
+#[inline(always)]
 pub(super) fn combined_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let (client, end) = host(line)?;
     let mut c = Cursor { s: line, i: end };
@@ -61,6 +51,7 @@ pub(super) fn combined_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
 }
 
 /// [`vhost`], and what its `[TIME]` holds.
+#[inline(always)]
 fn vhost_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     c.token()?;
@@ -113,16 +104,8 @@ fn list_end(line: &[u8], from: usize) -> Option<usize> {
     Some(end)
 }
 
-/// ` IDENT USER [TIME] "REQUEST" STATUS BYTES` and the end of the line or a space.
-///
-/// ([`after_host_time`] without the time: the counting core's path, which then never hands the
-/// time's place back from the call.)
-#[inline]
-fn after_host(c: &mut Cursor<'_>) -> Option<()> {
-    after_host_time(c).map(drop)
-}
-
-/// [`after_host`], returning what `[TIME]` holds.
+/// ` IDENT USER [TIME] "REQUEST" STATUS BYTES` and the end of the line or a space; returns
+/// what `[TIME]` holds.
 #[inline(always)]
 fn after_host_time<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     match after_host_usual(c.rest()) {
