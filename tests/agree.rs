@@ -18,15 +18,16 @@ use serde_json::Value;
 
 /// The `files` and `summary` of a run over `dir` with `args`.
 fn answer(dir: &Path, args: &[&str]) -> Value {
-    let out = output_ok(logcount().arg(dir).args(["--json", "--quiet"]).args(args));
-    agreed(&json(&out))
+    answer_of(&mut logcount(), dir, args)
 }
 
 /// [`answer`] with every job counted from a memory map, however small (serial, the reference,
 /// reads with `pread`: `--no-mmap`).
 fn mapped_answer(dir: &Path, args: &[&str]) -> Value {
-    let mut cmd = logcount();
-    cmd.env(logcount::input::MIN_MAP_ENV, "1");
+    answer_of(logcount().env(logcount::input::MIN_MAP_ENV, "1"), dir, args)
+}
+
+fn answer_of(cmd: &mut std::process::Command, dir: &Path, args: &[&str]) -> Value {
     let out = output_ok(cmd.arg(dir).args(["--json", "--quiet"]).args(args));
     agreed(&json(&out))
 }
