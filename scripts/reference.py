@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """docs/contract.md §1 and §2 written plainly in Python: an oracle for logcount's numbers.
 
-    python3 scripts/reference.py PATHS... [--log-format NAME] [--client-field PATH]
+    python3 scripts/reference.py PATHS... [--log-format NAME|TEMPLATE] [--client-field PATH|VARIABLE]
+                                          [--trusted-proxy CIDR|@FILE]...
 
 prints JSON shaped like logcount's report; compare with
 
@@ -12,11 +13,18 @@ prints JSON shaped like logcount's report; compare with
 Clarity over speed: every file is read whole into memory, decompressed whole, split into
 lines, and each line is judged on its own by a small parser per format. Python 3 standard
 library only; zstd needs the `zstandard` module and is an error for the file without it.
+
+Beyond the named formats: `--log-format` may be an nginx `log_format` or Apache `LogFormat`
+template (`$remote_addr - ...`, `%h %l ...`, `nginx:...`, `apache:...`, with `cri+`/`syslog+`
+before it), read as literal text with values between (`--client-field` then names a template
+variable); `--trusted-proxy` walks forwarded chains (X-Forwarded-For, then the peer) from the
+right past trusted proxies; a client field of `-` or nothing is a request without a client.
 """
 import bz2
 import json
 import lzma
 import os
+import re
 import stat
 import sys
 import zlib
@@ -254,6 +262,66 @@ def clean_address(field):
     return field
 
 
+def no_client(client):
+    """A client field of `-` or nothing names no client: the request counts, no address does."""
+    return client is None or client in (b"", b"-")
+
+
+# ---------------------------------------------------------------------------------------------
+# Forwarded chains and --trusted-proxy
+# ---------------------------------------------------------------------------------------------
+
+LIST_WS = b" \t"
+
+
+def list_entries(value):
+    """The entries of an X-Forwarded-For value: split at `,`, each trimmed of spaces and tabs,
+    empty entries dropped; a value that is `-` or empty has none."""
+    if value.strip(LIST_WS) in (b"", b"-"):
+        return []
+    entries = [e.strip(LIST_WS) for e in value.split(b",")]
+    return [e for e in entries if e]
+
+
+def parse_cidr(text):
+    """`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7` (one address); host bits beyond the length
+    are allowed and ignored. Raises ValueError."""
+    import ipaddress
+
+    address, slash, length = text.partition("/")
+    ip = ipaddress.ip_address(address)  # ValueError for anything that is not an address
+    if not slash:
+        length = str(ip.max_prefixlen)
+    if not length or not all(ch in "0123456789" for ch in length) or int(length) > ip.max_prefixlen:
+        raise ValueError(text)
+    return ipaddress.ip_network((ip, int(length)), strict=False)
+
+
+def is_trusted(entry, trusted):
+    """Whether `clean_address(entry)` is an IP address inside one of the trusted networks (an
+    IPv4-mapped IPv6 address also matches the IPv4 ones)."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(clean_address(entry).decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    candidates = [ip]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        candidates.append(ip.ipv4_mapped)
+    return any(a.version == n.version and a in n for a in candidates for n in trusted)
+
+
+def chain_client(chain, trusted):
+    """The client of a chain (X-Forwarded-For entries, then the peer) under --trusted-proxy:
+    walking right to left, the first entry that is not trusted (port and brackets off); when
+    every entry is trusted, the left-most."""
+    for entry in reversed(chain):
+        if not is_trusted(entry, trusted):
+            return clean_address(entry)
+    return clean_address(chain[0])
+
+
 # ---------------------------------------------------------------------------------------------
 # combined and vhost (NCSA)
 # ---------------------------------------------------------------------------------------------
@@ -276,12 +344,53 @@ def host_list_end(line):
 
 
 def host(line):
-    """The client of the HOST field at the start of `line`, and where HOST ends."""
+    """The HOST field at the start of `line` (one token, or an unquoted X-Forwarded-For list
+    `a, b`), and where it ends; its first entry must not be empty."""
     end = host_list_end(line)
-    first = line[:end].split(b",")[0]
-    if not first:
+    field = line[:end]
+    if not field.split(b",")[0]:
         raise NoParse
-    return unbracket(first), end
+    return field, end
+
+
+def ncsa_client(line, trusted):
+    """The client of `HOST IDENT USER [TIME] "REQUEST" STATUS BYTES ...` in its shapes:
+
+    - `"a, b" PEER IDENT USER [...`: a quoted X-Forwarded-For value (`"-"`, `""` too), then
+      the peer: the chain is the value's entries, then the peer;
+    - `HOST IDENT USER [...`: one address, or a list `a, b` (the list is the chain, with no
+      separate peer);
+    - `a, b PEER IDENT USER [...`: a list (it holds a comma), then the peer.
+
+    Tried in that order (a line reads in at most one of them but for odd quoting). Without
+    --trusted-proxy the client is the chain's first entry (port and brackets off); with it, the chain is
+    walked. A single HOST is no chain: it is the client as written (brackets off)."""
+    chain = None
+    try:
+        c = Cursor(line)
+        value = c.quoted()
+        c.byte(ord(" "))
+        peer = c.token()
+        after_host(c)
+        chain = list_entries(value) + [peer]
+    except NoParse:
+        field, end = host(line)
+        try:
+            after_host(Cursor(line, end))
+            if b"," not in field:
+                return unbracket(field)
+            chain = list_entries(field)
+        except NoParse:
+            if b"," not in field:
+                raise
+            c = Cursor(line, end)
+            c.byte(ord(" "))
+            peer = c.token()
+            after_host(c)
+            chain = list_entries(field) + [peer]
+    if trusted:
+        return chain_client(chain, trusted)
+    return clean_address(chain[0])
 
 
 def after_host(c):
@@ -305,20 +414,15 @@ def after_host(c):
     c.end_or_space()
 
 
-def parse_combined(line):
-    client, end = host(line)
-    after_host(Cursor(line, end))
-    return client
+def parse_combined(line, trusted=None):
+    return ncsa_client(line, trusted)
 
 
-def parse_vhost(line):
+def parse_vhost(line, trusted=None):
     c = Cursor(line)
     c.token()  # VHOST[:PORT]
     c.byte(ord(" "))
-    rest = c.rest()
-    client, end = host(rest)
-    after_host(Cursor(rest, end))
-    return client
+    return ncsa_client(c.rest(), trusted)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -540,20 +644,35 @@ class JsonLine:
                 raise NoParse
 
 
-def parse_json(line, paths):
-    j = JsonLine(line, paths)
+# Where a JSON line keeps the X-Forwarded-For header beside the client (top-level names; the
+# last is Traefik's): the first present string is the line's forwarded value.
+FORWARDED_FIELDS = [b"http_x_forwarded_for", b"x_forwarded_for", b"X-Forwarded-For", b"request_X-Forwarded-For"]
+
+
+def parse_json(line, paths, trusted=None):
+    """The client: the first path, in order of preference, holding a string that is neither
+    empty nor `-`. A line where client fields hold strings but each is empty or `-` is a request
+    without a client (None); a line with no client field holding a string is malformed."""
+    forwarded_paths = [[f] for f in FORWARDED_FIELDS]
+    j = JsonLine(line, paths + forwarded_paths)
     j.ws()
-    j.obj(list(range(len(paths))), 0, 0)
+    j.obj(list(range(len(j.paths))), 0, 0)
     j.ws()
     if j.i != len(line):
         raise NoParse
-    # The first path, in order of preference, holding a non-empty string.
-    for value in j.found:
-        if value is not None:
-            client = clean_address(value)
-            if client:
-                return client
-    raise NoParse
+    found, forwarded = j.found[:len(paths)], j.found[len(paths):]
+    present = [v for v in found if v is not None]
+    if not present:
+        raise NoParse
+    value = next((v for v in present if v not in (b"", b"-")), present[0])
+    forwarded = [v for p, v in zip(forwarded_paths, forwarded) if v is not None and p not in paths]
+    if trusted and forwarded:
+        # The chain: the forwarded entries, then the client field's value (a `-` there is an
+        # unknown peer: never trusted, so no client).
+        return chain_client(list_entries(forwarded[0]) + [value], trusted)
+    if value in (b"", b"-"):
+        return None
+    return clean_address(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -661,15 +780,22 @@ def parse_haproxy(line):
 
 
 class Columns:
-    def __init__(self, count, client, date, time, edge):
+    def __init__(self, count, client, date, time, edge, forwarded=None):
         self.count = count  # 0: any number (CloudFront's default columns)
         self.client = client
         self.date = date
         self.time = time
         self.edge = edge  # names x-edge-location (CloudFront)
+        self.forwarded = forwarded  # the X-Forwarded-For column, if any
 
 
-def parse_fields(directive):
+# The X-Forwarded-For column's names (compared without case): W3C/IIS logs a request header as
+# `cs(Name)` (some tools write the bare name); CloudFront names its column `x-forwarded-for`.
+W3C_FORWARDED = [b"cs(x-forwarded-for)", b"x-forwarded-for"]
+CLOUDFRONT_FORWARDED = [b"x-forwarded-for"]
+
+
+def parse_fields(directive, cloudfront=False):
     """The columns of a `#Fields:` line; None without a `c-ip`."""
     names = directive[len(b"#Fields:"):].replace(b"\t", b" ").split(b" ")
     names = [n for n in names if n]
@@ -679,11 +805,14 @@ def parse_fields(directive):
 
     if at(b"c-ip") is None:
         return None
-    return Columns(len(names), at(b"c-ip"), at(b"date"), at(b"time"), at(b"x-edge-location") is not None)
+    forwarded_names = CLOUDFRONT_FORWARDED if cloudfront else W3C_FORWARDED
+    forwarded = next((n for n, name in enumerate(names) if name.lower() in forwarded_names), None)
+    return Columns(len(names), at(b"c-ip"), at(b"date"), at(b"time"), at(b"x-edge-location") is not None, forwarded)
 
 
 # Before any `#Fields:`, CloudFront's standard columns: date time x-edge-location sc-bytes c-ip
-CLOUDFRONT_DEFAULT = Columns(0, 4, 0, 1, True)
+# ... (x-forwarded-for is the 20th, where a line has that many)
+CLOUDFRONT_DEFAULT = Columns(0, 4, 0, 1, True, 19)
 
 W3C_DIRECTIVES = [b"#Version:", b"#Software:", b"#Date:", b"#Start-Date:", b"#End-Date:", b"#Remark:"]
 CLOUDFRONT_DIRECTIVES = [b"#Version:"]
@@ -729,8 +858,9 @@ class W3c:
 
     UNUSABLE = "unusable"
 
-    def __init__(self, cloudfront):
+    def __init__(self, cloudfront, trusted=None):
         self.cloudfront = cloudfront
+        self.trusted = trusted
         self.columns = None  # no #Fields: yet
 
     def line(self, line):
@@ -757,11 +887,15 @@ class W3c:
             return ("malformed", None)
         if columns.client >= len(values):
             return ("malformed", None)
-        return ("request", unbracket(values[columns.client]))
+        client = values[columns.client]
+        if self.trusted and columns.forwarded is not None and columns.forwarded < len(values):
+            chain = list_entries(values[columns.forwarded]) + [client]
+            return ("request", chain_client(chain, self.trusted))
+        return ("request", unbracket(client))
 
     def directive(self, line):
         if line.startswith(b"#Fields:"):
-            columns = parse_fields(line)
+            columns = parse_fields(line, self.cloudfront)
             if columns is not None and (not self.cloudfront or columns.edge):
                 self.columns = columns
                 return ("directive", None)
@@ -863,6 +997,322 @@ def rfc5424(c):
 
 
 # ---------------------------------------------------------------------------------------------
+# Templates: `--log-format` given as an nginx `log_format` or an Apache `LogFormat` string
+# ---------------------------------------------------------------------------------------------
+
+NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+# nginx: the peer variables in order of preference, the forwarded ones, the typed ones.
+NGINX_PEERS = ["remote_addr", "realip_remote_addr"]
+NGINX_FORWARDED = ["http_x_forwarded_for", "proxy_add_x_forwarded_for"]
+NGINX_STATUS = ["status"]
+NGINX_BYTES = ["body_bytes_sent", "bytes_sent", "request_length", "connection_requests"]
+
+# Apache: the directive letters, and the same roles. A directive's identity is its letter and
+# its `{ARG}` (header names compared without case); `<`/`>` and a status list do not count.
+APACHE_LETTERS = "aABbCDefhHiklLmnopPqrRstTuUvVXIOS"
+APACHE_HEADER_LETTERS = ["i", "o", "^ti", "^to"]
+APACHE_PEERS = [("a", ""), ("h", ""), ("a", "c")]
+APACHE_FORWARDED = [("i", "x-forwarded-for")]
+APACHE_BYTES = "bBIOS"
+
+TEMPLATE_WS = b" \t\n\r\x0b\x0c"  # what the template's own end loses
+
+
+class Var:
+    """One variable (nginx) or directive (Apache) of a template."""
+
+    def __init__(self, key, text, kind):
+        self.key = key  # nginx: the name; Apache: (letter, arg)
+        self.text = text  # as written, for messages
+        self.kind = kind  # "status", "bytes" or None
+
+
+def nginx_var(name, text):
+    kind = "status" if name in NGINX_STATUS else "bytes" if name in NGINX_BYTES else None
+    return Var(name, text, kind)
+
+
+def apache_key(letter, arg):
+    arg = arg or ""
+    return (letter, arg.lower() if letter in APACHE_HEADER_LETTERS else arg)
+
+
+def parse_nginx_template(text):
+    """The items (literal bytes, Var) of an nginx `log_format` string: `$name` or `${name}`;
+    any other `$` is literal. Raises ValueError."""
+    items = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if ch == "$" and nxt == "{":
+            close = text.find("}", i + 2)
+            if close == -1:
+                raise ValueError("unclosed `{` in the template `%s`" % text)
+            name = text[i + 2:close]
+            if not name or not all(x in NAME_CHARS for x in name):
+                raise ValueError("`%s` in the template is not a variable" % text[i:close + 1])
+            items.append(nginx_var(name, text[i:close + 1]))
+            i = close + 1
+        elif ch == "$" and nxt and nxt in NAME_CHARS:
+            j = i + 1
+            while j < len(text) and text[j] in NAME_CHARS:
+                j += 1
+            items.append(nginx_var(text[i + 1:j], text[i:j]))
+            i = j
+        else:
+            items.append(os.fsencode(ch))
+            i += 1
+    return items
+
+
+STATUS_LIST = re.compile(r"!?[0-9]+(?:,[0-9]+)*")  # `400,501` or `!200,304`
+APACHE_ESCAPES = {'"': b'"', "\\": b"\\", "n": b"\n", "r": b"\r", "t": b"\t"}
+
+
+def parse_apache_template(text):
+    """The items of an Apache `LogFormat` string: literal text (`\\"`, `\\\\`, `\\n`, `\\r`,
+    `\\t` escapes; another `\\x` stays two characters), `%%`, and directives
+    `%[<>][STATUSES][{ARG}]LETTER`. A bare `%t` writes its time in brackets: literal `[`, the
+    value, literal `]`. Raises ValueError."""
+    items = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            items.append(APACHE_ESCAPES.get(text[i + 1], os.fsencode(text[i:i + 2])))
+            i += 2
+            continue
+        if ch != "%":
+            items.append(os.fsencode(ch))
+            i += 1
+            continue
+        start = i
+        i += 1
+        if i >= n:
+            raise ValueError("`%%` at the end of the template `%s`" % text)
+        if text[i] == "%":
+            items.append(b"%")
+            i += 1
+            continue
+        if text[i] in "<>":
+            i += 1
+        statuses = STATUS_LIST.match(text, i)  # an optional status list
+        if statuses:
+            i = statuses.end()
+        elif text.startswith("!", i):
+            raise ValueError("`%s` in the template: `!` without a status list" % text[start:i + 1])
+        arg = None
+        if i < n and text[i] == "{":
+            close = text.find("}", i + 1)
+            if close == -1:
+                raise ValueError("unclosed `{` in the template `%s`" % text)
+            arg = text[i + 1:close]
+            i = close + 1
+        if i >= n:
+            raise ValueError("`%s` at the end of the template is an unfinished directive" % text[start:])
+        if text.startswith("^ti", i) or text.startswith("^to", i):
+            letter = text[i:i + 3]
+        elif text[i] in APACHE_LETTERS:
+            letter = text[i]
+        else:
+            raise ValueError("`%s` in the template: unknown directive letter `%s`" % (text[start:i + 1], text[i]))
+        i += len(letter)
+        kind = "status" if letter == "s" else "bytes" if letter in APACHE_BYTES else None
+        var = Var(apache_key(letter, arg), text[start:i], kind)
+        if letter == "t" and not arg:
+            items += [b"[", var, b"]"]
+        else:
+            items.append(var)
+    return items
+
+
+class Template:
+    """A template, parsed: a leading literal, then groups of variables each followed by the
+    literal that ends its value (None: the group takes the rest of the line). Adjacent
+    variables form one group: one untyped value, none of them known on its own."""
+
+    def __init__(self, flavor, text, items):
+        self.flavor = flavor  # "nginx" or "apache"
+        self.text = text
+        merged = []  # bytes (literal) or list of Var
+        for item in items:
+            if isinstance(item, bytes):
+                if merged and isinstance(merged[-1], bytes):
+                    merged[-1] += item
+                else:
+                    merged.append(item)
+            elif merged and isinstance(merged[-1], list):
+                merged[-1].append(item)
+            else:
+                merged.append([item])
+        if merged and isinstance(merged[-1], bytes):
+            merged[-1] = merged[-1].rstrip(TEMPLATE_WS)
+            if not merged[-1]:
+                merged.pop()
+        self.lead = merged.pop(0) if merged and isinstance(merged[0], bytes) else b""
+        self.groups = []  # [(vars, literal after or None)]
+        for k in range(0, len(merged), 2):
+            self.groups.append((merged[k], merged[k + 1] if k + 1 < len(merged) else None))
+        self.client = None  # the group index of the client's value
+        self.client_is_peer = True  # False: a --client-field list
+        self.forwarded = None  # the group index of an X-Forwarded-For value, beside a peer
+
+    def alone(self, key):
+        """The group index of the first occurrence of a variable that stands alone, or None."""
+        for g, (vars, _) in enumerate(self.groups):
+            if len(vars) == 1 and vars[0].key == key:
+                return g
+        return None
+
+    def anywhere(self, key):
+        return any(v.key == key for vars, _ in self.groups for v in vars)
+
+    def choose_client(self, client_field):
+        """Sets the client (and a forwarded value) from the template and --client-field.
+        Raises ValueError."""
+        if self.flavor == "nginx":
+            peers, forwarded = NGINX_PEERS, NGINX_FORWARDED
+        else:
+            peers, forwarded = APACHE_PEERS, APACHE_FORWARDED
+        if client_field is None:
+            for key in peers:
+                if self.alone(key) is not None:
+                    self.client = self.alone(key)
+                    break
+            else:
+                raise ValueError(
+                    "the template `%s` has no client: it needs %s, or --client-field naming one of its variables"
+                    % (self.text, " or ".join(("$" + p) if self.flavor == "nginx" else self.peer_text(p) for p in peers))
+                )
+        else:
+            key = self.field_key(client_field)
+            if key is None or not self.anywhere(key):
+                raise ValueError("--client-field %s: the template `%s` has no such variable" % (client_field, self.text))
+            self.client = self.alone(key)
+            if self.client is None:
+                raise ValueError(
+                    "--client-field %s: in the template `%s` that variable stands next to another, so its value cannot be told apart"
+                    % (client_field, self.text)
+                )
+            self.client_is_peer = key in peers
+        if self.client_is_peer:
+            self.forwarded = next((self.alone(k) for k in forwarded if self.alone(k) is not None), None)
+
+    @staticmethod
+    def peer_text(key):
+        letter, arg = key
+        return "%" + ("{%s}" % arg if arg else "") + letter
+
+    def field_key(self, name):
+        """The variable --client-field names: nginx `name`, `$name` or `${name}`; Apache a
+        directive as written (`%{X-Forwarded-For}i`, `%a`), or the nginx spelling of a request
+        header (`http_x_forwarded_for`: `http_` + the name lowercased, `-` as `_`)."""
+        if self.flavor == "nginx":
+            if name.startswith("${") and name.endswith("}"):
+                name = name[2:-1]
+            elif name.startswith("$"):
+                name = name[1:]
+            return name if name and all(x in NAME_CHARS for x in name) else None
+        if name.startswith("%"):
+            try:
+                items = parse_apache_template(name)
+            except ValueError:
+                return None
+            vars = [x for x in items if isinstance(x, Var)]
+            if len(vars) != 1 or any(x not in (b"[", b"]") for x in items if not isinstance(x, Var)):
+                return None
+            return vars[0].key
+        spelled = name[1:] if name.startswith("$") else name
+        for vars, _ in self.groups:
+            for v in vars:
+                letter, arg = v.key
+                if letter == "i" and spelled.lower() == "http_" + arg.replace("-", "_"):
+                    return v.key
+        return None
+
+    def values(self, line):
+        """The value of each group, in order; raises NoParse when the line is not the template's
+        literal text with values between (each value ends at the first occurrence of the literal
+        after it; when that literal starts with `"`, not at a `"` after an odd number of
+        backslashes)."""
+        line = line.rstrip(WS)
+        if not line.startswith(self.lead):
+            raise NoParse
+        pos = len(self.lead)
+        values = []
+        for vars, literal in self.groups:
+            if literal is None:
+                end, after = len(line), len(line)
+            else:
+                end = find_literal(line, pos, literal)
+                after = end + len(literal)
+            values.append(line[pos:end])
+            pos = after
+        if pos != len(line):
+            raise NoParse
+        return values
+
+    def parse(self, line, trusted):
+        values = self.values(line)
+        for (vars, _), value in zip(self.groups, values):
+            kind = vars[0].kind if len(vars) == 1 else None
+            if kind == "status" and not (len(value) == 3 and all(b in DIGITS for b in value)):
+                raise NoParse
+            if kind == "bytes" and not (value == b"-" or (value and all(b in DIGITS for b in value))):
+                raise NoParse
+        value = values[self.client]
+        if not self.client_is_peer:
+            # A list: its first entry, or under --trusted-proxy the chain it is, walked.
+            entries = list_entries(value)
+            if not entries:
+                return None
+            if trusted:
+                return chain_client(entries, trusted)
+            return clean_address(entries[0])
+        if not value or b" " in value or b"\t" in value:
+            raise NoParse
+        if trusted and self.forwarded is not None:
+            return chain_client(list_entries(values[self.forwarded]) + [value], trusted)
+        return value
+
+
+def find_literal(line, start, literal):
+    """Where `literal` first occurs in `line` at or after `start` (-1: nowhere); a literal that
+    starts with `"` does not occur at a `"` after an odd number of backslashes (counted back
+    to `start`)."""
+    at = start
+    while True:
+        j = line.find(literal, at)
+        if j == -1 or literal[:1] != b'"':
+            return j
+        backslashes = 0
+        while j - backslashes - 1 >= start and line[j - backslashes - 1] == ord("\\"):
+            backslashes += 1
+        if backslashes % 2 == 0:
+            return j
+        at = j + 1
+
+
+def parse_template(text):
+    """A Template from a --log-format value without its prefix, or None when the value is no
+    template (a format's name). Raises ValueError."""
+    if text.startswith("nginx:"):
+        flavor, body = "nginx", text[len("nginx:"):]
+    elif text.startswith("apache:"):
+        flavor, body = "apache", text[len("apache:"):]
+    else:
+        marks = [i for i in (text.find("$"), text.find("%")) if i != -1]
+        if not marks:
+            return None
+        flavor, body = ("nginx" if text[min(marks)] == "$" else "apache"), text
+    items = parse_nginx_template(body) if flavor == "nginx" else parse_apache_template(body)
+    return Template(flavor, body, items)
+
+
+# ---------------------------------------------------------------------------------------------
 # Formats
 # ---------------------------------------------------------------------------------------------
 
@@ -881,11 +1331,22 @@ def candidates():
 
 def format_name(fmt):
     prefix, body = fmt
+    if isinstance(body, Template):
+        body = body.flavor + ":custom"
     return body if prefix is None else prefix + "+" + body
 
 
 def parse_format_name(name):
-    """`combined`, `cri+combined`, `classic`, ...; raises ValueError."""
+    """`combined`, `cri+combined`, `classic`, ..., or a template (`$remote_addr ...`,
+    `cri+nginx:...`, `apache:%h ...`: the body is a Template); raises ValueError."""
+    for prefix in PREFIXES:
+        if name.startswith(prefix + "+"):
+            template = parse_template(name[len(prefix) + 1:])
+            if template is not None:
+                return (prefix, template)
+    template = parse_template(name)
+    if template is not None:
+        return (None, template)
     prefix, _, body = name.rpartition("+")
     if "+" in name:
         if prefix not in PREFIXES:
@@ -901,17 +1362,33 @@ def parse_format_name(name):
     return (prefix, body)
 
 
+class Options:
+    """What the command line says about reading lines: the JSON client paths, and the
+    trusted proxies' networks (None without --trusted-proxy)."""
+
+    def __init__(self, json_paths, trusted=None):
+        self.json_paths = json_paths
+        self.trusted = trusted
+
+
 class Parser:
     """Reads the lines of one file in one format (not classic)."""
 
-    def __init__(self, fmt, json_paths):
+    def __init__(self, fmt, opts):
         self.prefix, self.body = fmt
-        self.json_paths = json_paths
-        self.w3c = W3c(self.body == "cloudfront") if self.body in ("w3c", "cloudfront") else None
+        self.json_paths = opts.json_paths
+        self.trusted = opts.trusted
+        self.w3c = W3c(self.body == "cloudfront", self.trusted) if self.body in ("w3c", "cloudfront") else None
 
     def line(self, line):
-        """("request", client bytes), or ("malformed"|"directive"|"comment", None), for a
-        view."""
+        """("request", client bytes or None: a request without a client), or
+        ("malformed"|"directive"|"comment", None), for a view."""
+        kind, client = self.parse(line)
+        if kind == "request" and no_client(client):
+            client = None
+        return kind, client
+
+    def parse(self, line):
         try:
             body = STRIP[self.prefix](line) if self.prefix else line
         except NoParse:
@@ -919,12 +1396,14 @@ class Parser:
         if self.w3c is not None:
             return self.w3c.line(body)
         try:
-            if self.body == "combined":
-                client = parse_combined(body)
+            if isinstance(self.body, Template):
+                client = self.body.parse(body, self.trusted)
+            elif self.body == "combined":
+                client = parse_combined(body, self.trusted)
             elif self.body == "vhost":
-                client = parse_vhost(body)
+                client = parse_vhost(body, self.trusted)
             elif self.body == "json":
-                client = parse_json(body, self.json_paths)
+                client = parse_json(body, self.json_paths, self.trusted)
             elif self.body == "alb":
                 client = parse_alb(body)
             elif self.body == "elb":
@@ -958,14 +1437,14 @@ def sample(text):
     return views
 
 
-def detect(text, json_paths):
+def detect(text, opts):
     """("format", fmt), ("empty", None) or ("not a log", reason)."""
     views = sample(text)
     if not views:
         return ("empty", None)
     best, best_read = None, -1
     for fmt in candidates():
-        parser = Parser(fmt, json_paths)
+        parser = Parser(fmt, opts)
         # Requests, and directives the format knows, are what it parses.
         read = sum(1 for v in views if parser.line(v)[0] in ("request", "directive"))
         if read > best_read:  # ties go to the earlier candidate
@@ -975,10 +1454,10 @@ def detect(text, json_paths):
     return ("format", best)
 
 
-def count(text, fmt, json_paths):
+def count(text, fmt, opts):
     """(total, malformed, set of client keys) of a text read in `fmt` (None: no format, every
     non-blank line malformed)."""
-    parser = Parser(fmt, json_paths) if fmt is not None else None
+    parser = Parser(fmt, opts) if fmt is not None else None
     total, malformed, keys = 0, 0, set()
     for line in lines_of(text):
         v = view(line)
@@ -987,7 +1466,8 @@ def count(text, fmt, json_paths):
         kind, client = parser.line(v) if parser else ("malformed", None)
         if kind == "request":
             total += 1
-            keys.add(client)
+            if client is not None:
+                keys.add(client)
         elif kind == "malformed":
             malformed += 1
     return total, malformed, keys
@@ -1184,18 +1664,44 @@ class Run:
 # ---------------------------------------------------------------------------------------------
 
 
+USAGE = "usage: reference.py PATHS... [--log-format NAME|TEMPLATE] [--client-field PATH|VARIABLE] [--trusted-proxy CIDR|@FILE]..."
+
+
 def usage(message):
     print("reference.py: %s" % message, file=sys.stderr)
-    print("usage: reference.py PATHS... [--log-format NAME] [--client-field PATH]", file=sys.stderr)
+    print(USAGE, file=sys.stderr)
     sys.exit(2)
 
 
+def trusted_networks(values):
+    """The networks of the --trusted-proxy values: a CIDR, or `@FILE` (one a line; `#` starts a
+    comment; blank lines skipped)."""
+    networks = []
+    for value in values:
+        if value.startswith("@"):
+            try:
+                with open(value[1:], "rb") as f:
+                    lines = f.read().decode("utf-8", "replace").split("\n")
+            except OSError as e:
+                usage("--trusted-proxy %s: %s" % (value, os_message(e)))
+            entries = [line.split("#", 1)[0].strip() for line in lines]
+            entries = [e for e in entries if e]
+        else:
+            entries = [value]
+        for entry in entries:
+            try:
+                networks.append(parse_cidr(entry))
+            except ValueError:
+                usage("--trusted-proxy: `%s` is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)" % entry)
+    return networks
+
+
 def parse_args(argv):
-    paths, log_format, client_field = [], "auto", None
+    paths, log_format, client_field, proxies = [], "auto", None, []
     i = 0
     while i < len(argv):
         a = argv[i]
-        for flag in ("--log-format", "--client-field"):
+        for flag in ("--log-format", "--client-field", "--trusted-proxy"):
             if a == flag or a.startswith(flag + "="):
                 if a == flag:
                     if i + 1 >= len(argv):
@@ -1206,8 +1712,10 @@ def parse_args(argv):
                     value = a[len(flag) + 1:]
                 if flag == "--log-format":
                     log_format = value
-                else:
+                elif flag == "--client-field":
                     client_field = value
+                else:
+                    proxies.append(value)
                 break
         else:
             if a.startswith("-") and a != "-":
@@ -1222,14 +1730,25 @@ def parse_args(argv):
             fmt = parse_format_name(log_format)
         except ValueError as e:
             usage(str(e))
+    template = fmt[1] if fmt is not None and isinstance(fmt[1], Template) else None
+    if template is not None:
+        try:
+            template.choose_client(client_field)  # --client-field names a template variable
+        except ValueError as e:
+            usage(str(e))
     json_paths = [[s.encode() for s in f.split(".")] for f in DEFAULT_FIELDS]
-    if client_field is not None:
+    if client_field is not None and template is None:
         if fmt is not None and fmt[1] != "json":
-            usage("--client-field is for JSON logs, and --log-format %s is not" % log_format)
+            usage("--client-field is for JSON logs and templates, and --log-format %s is neither" % log_format)
         if not client_field or "" in client_field.split("."):
             usage("`%s` is not a field path: give names joined by dots, e.g. request.client_ip" % client_field)
         json_paths = [[os.fsencode(s) for s in client_field.split(".")]]
-    return paths, fmt, json_paths
+    trusted = None
+    if proxies:
+        if fmt == (None, "classic"):
+            usage("--trusted-proxy: classic has no forwarded chain")
+        trusted = trusted_networks(proxies)
+    return paths, fmt, Options(json_paths, trusted)
 
 
 def read_input(path):
@@ -1240,7 +1759,7 @@ def read_input(path):
 
 
 def main(argv):
-    paths, fmt, json_paths = parse_args(argv)
+    paths, fmt, opts = parse_args(argv)
     run = Run()
     for arg in paths:
         run.argument(arg)
@@ -1261,7 +1780,7 @@ def main(argv):
         else:
             chosen = fmt
             if chosen is None:
-                what, found = detect(text, json_paths)
+                what, found = detect(text, opts)
                 if what == "not a log":
                     if named:
                         run.errors.append((path, found + "; if it is one, name its format with --log-format"))
@@ -1269,7 +1788,7 @@ def main(argv):
                         run.skipped.append((path, found))
                     continue
                 chosen = found  # None for a file without a line: every line malformed
-            total, malformed, keys = count(text, chosen, json_paths)
+            total, malformed, keys = count(text, chosen, opts)
             name = format_name(chosen) if chosen is not None else None
         files[path] = {"total": total, "ip": len(keys), "bytes": len(text), "malformed": malformed, "format": name}
         union |= keys

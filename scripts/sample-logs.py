@@ -5,6 +5,10 @@
 
 One small, realistic file per log format and prefix, compressed the ways servers and log
 shippers leave them, and an nginx directory with what is not an access log beside the logs.
+Two servers behind load balancers, left as they run: nginx-lb/ (nginx.conf, conf.d/, logs/ in
+the `main` format with X-Forwarded-For and a custom `timed` layout) and apache-site/
+(apache2.conf, envvars, sites-enabled/, logs/ in a custom `proxied` layout); the custom
+layouts are read with --log-format TEMPLATE, and skipped as not access logs by `auto`.
 """
 import bz2
 import gzip
@@ -150,3 +154,194 @@ for i in range(100):
     body = J.dumps({"time_local": ts(i), "remote_addr": c, "request": req(), "status": str(status()), "body_bytes_sent": str(R.randrange(100, 40000)), "http_user_agent": R.choice(uas)}, separators=(",", ":"))
     lines.append(f"<190>1 2026-11-30T{s//3600:02d}:{s//60%60:02d}:{s%60:02d}.{R.randrange(10**6):06d}Z web2 nginx 2211 - - " + body)
 w("syslog/nginx-json.log.xz", "\n".join(lines) + "\n", lzma.open)
+
+# nginx-lb/: a site behind two load balancers, as the server leaves it: its configuration (a
+# `main` format with the forwarded header, a second site with a custom layout) and its logs.
+# The peer is always a load balancer; X-Forwarded-For holds the client (sometimes a forged entry
+# to its left, sometimes a CDN hop to its right), or `-` for the balancers' own health checks.
+LBS = ["10.0.1.10", "10.0.1.11"]
+def cdn(): return f"203.0.113.{R.randrange(1, 255)}"
+def forwarded():
+    """The X-Forwarded-For value and whether the request is a health check."""
+    if R.random() < 0.08:
+        return "-", True
+    hops = [client()]
+    if R.random() < 0.1:
+        hops.insert(0, R.choice(["127.0.0.1", "10.0.0.1", "192.168.1.1", "1.1.1.1", "unknown"]))  # forged by the client
+    if R.random() < 0.3:
+        hops.append(cdn())
+    return ", ".join(hops), False
+def lb_line(i, day=30):
+    xff, health = forwarded()
+    if health:
+        return f'{R.choice(LBS)} - - [{ts(i, day)}] "GET /healthz HTTP/1.1" 200 2 "-" "ELB-HealthChecker/2.0" "-"'
+    return f'{R.choice(LBS)} - - [{ts(i, day)}] "{req()}" {status()} {R.randrange(100, 40000)} "{R.choice(["-", "https://shop.example.com/", "https://www.google.com/"])}" "{R.choice(uas)}" "{xff}"'
+def iso(i, day=30):
+    s = 8*3600 + i*11
+    return f"2026-11-{day:02d}T{s//3600%24:02d}:{s//60%60:02d}:{s%60:02d}+00:00"
+def api_line(i):
+    xff, health = forwarded()
+    if health:
+        return f'[{iso(i)}] {R.choice(LBS)} "GET /healthz HTTP/1.1" 200 2 0.000 "-"'
+    p = R.choice(["/v2/orders", "/v2/orders/8812", "/v2/cart", "/v2/session", "/v2/products?page=3"])
+    return f'[{iso(i)}] {R.choice(LBS)} "{R.choice(["GET", "GET", "POST", "PUT"])} {p} HTTP/1.1" {status()} {R.randrange(0, 9000)} {R.randrange(0, 900) / 1000:.3f} "{xff}"'
+w("nginx-lb/nginx.conf", """user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+include /etc/nginx/modules-enabled/*.conf;
+
+events {
+\tworker_connections 768;
+\t# multi_accept on;
+}
+
+http {
+\tsendfile on;
+\ttcp_nopush on;
+\ttypes_hash_max_size 2048;
+\tserver_tokens off;
+
+\tinclude /etc/nginx/mime.types;
+\tdefault_type application/octet-stream;
+
+\tssl_protocols TLSv1.2 TLSv1.3;
+\tssl_prefer_server_ciphers on;
+
+\t# The load balancers (10.0.1.10, 10.0.1.11) connect; the client is in X-Forwarded-For.
+\tlog_format main '$remote_addr - $remote_user [$time_local] "$request" '
+\t                '$status $body_bytes_sent "$http_referer" '
+\t                '"$http_user_agent" "$http_x_forwarded_for"';
+
+\terror_log logs/error.log;
+
+\tgzip on;
+
+\tinclude conf.d/*.conf;
+}
+""")
+w("nginx-lb/conf.d/shop.conf", """log_format timed '[$time_iso8601] $remote_addr "$request" $status $body_bytes_sent $request_time "$http_x_forwarded_for"';
+
+server {
+\tlisten 80;
+\tlisten [::]:80;
+\tserver_name shop.example.com;
+\troot /var/www/shop;
+\tindex index.html;
+
+\taccess_log logs/shop.access.log main;
+
+\tlocation / {
+\t\ttry_files $uri $uri/ =404;
+\t}
+
+\tlocation = /healthz {
+\t\treturn 200 "ok";
+\t}
+}
+
+server {
+\tlisten 80;
+\tlisten [::]:80;
+\tserver_name api.example.com;
+
+\taccess_log logs/api.access.log timed;
+
+\tlocation / {
+\t\tproxy_pass http://127.0.0.1:8080;
+\t\tproxy_set_header Host $host;
+\t\tproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+\t}
+}
+""")
+w("nginx-lb/logs/shop.access.log", "".join(lb_line(i) + "\n" for i in range(360)))
+w("nginx-lb/logs/shop.access.log.1", "".join(lb_line(i, 29) + "\n" for i in range(280)))
+w("nginx-lb/logs/api.access.log", "".join(api_line(i) + "\n" for i in range(240)))
+
+# apache-site/: Debian's layout (apache2.conf, envvars, sites-enabled/) with a site that logs
+# a custom `proxied` layout (peer, X-Forwarded-For, time, duration), which no preset reads.
+w("apache-site/apache2.conf", """# This is the main Apache server configuration file.
+# See http://httpd.apache.org/docs/2.4/ for detailed information about the directives.
+DefaultRuntimeDir ${APACHE_RUN_DIR}
+PidFile ${APACHE_PID_FILE}
+Timeout 300
+KeepAlive On
+MaxKeepAliveRequests 100
+KeepAliveTimeout 5
+
+User ${APACHE_RUN_USER}
+Group ${APACHE_RUN_GROUP}
+
+HostnameLookups Off
+ErrorLog ${APACHE_LOG_DIR}/error.log
+LogLevel warn
+
+IncludeOptional mods-enabled/*.load
+IncludeOptional mods-enabled/*.conf
+Include ports.conf
+
+<Directory />
+\tOptions FollowSymLinks
+\tAllowOverride None
+\tRequire all denied
+</Directory>
+
+<Directory /var/www/>
+\tOptions Indexes FollowSymLinks
+\tAllowOverride None
+\tRequire all granted
+</Directory>
+
+AccessFileName .htaccess
+
+LogFormat "%v:%p %h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" vhost_combined
+LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined
+LogFormat "%h %l %u %t \\"%r\\" %>s %O" common
+# Behind the load balancers (10.0.2.10, 10.0.2.11): the peer, the forwarded chain, the time,
+# the duration in microseconds.
+LogFormat "%a %{X-Forwarded-For}i %t %D \\"%r\\" %>s %b" proxied
+
+IncludeOptional conf-enabled/*.conf
+IncludeOptional sites-enabled/*.conf
+""")
+w("apache-site/sites-enabled/site.conf", """<VirtualHost *:80>
+\tServerName www.example.org
+\tServerAdmin webmaster@example.org
+\tDocumentRoot /var/www/html
+
+\tRemoteIPHeader X-Forwarded-For
+
+\tErrorLog ${APACHE_LOG_DIR}/error.log
+\tCustomLog ${APACHE_LOG_DIR}/site_access.log proxied
+</VirtualHost>
+""")
+w("apache-site/envvars", """# envvars - default environment variables for apache2ctl
+
+# this won't be correct after changing uid
+unset HOME
+
+# for supporting multiple apache2 instances
+if [ "${APACHE_CONFDIR##/etc/apache2-}" != "${APACHE_CONFDIR}" ] ; then
+\tSUFFIX="-${APACHE_CONFDIR##/etc/apache2-}"
+else
+\tSUFFIX=
+fi
+
+export APACHE_RUN_USER=www-data
+export APACHE_RUN_GROUP=www-data
+export APACHE_PID_FILE=/var/run/apache2$SUFFIX/apache2.pid
+export APACHE_RUN_DIR=/var/run/apache2$SUFFIX
+export APACHE_LOCK_DIR=/var/lock/apache2$SUFFIX
+# Only /var/log/apache2 is handled by /etc/logrotate.d/apache2.
+export APACHE_LOG_DIR=/var/log/apache2$SUFFIX
+
+export LANG=C
+export LANG
+""")
+APACHE_LBS = ["10.0.2.10", "10.0.2.11"]
+def proxied(i):
+    xff, health = forwarded()
+    if health:
+        return f'{R.choice(APACHE_LBS)} - [{ts(i)}] {R.randrange(80, 400)} "GET /server-status?auto HTTP/1.1" 200 {R.randrange(300, 900)}'
+    size = R.choice(["-", str(R.randrange(100, 40000))]) if R.random() < 0.1 else str(R.randrange(100, 40000))
+    return f'{R.choice(APACHE_LBS)} {xff} [{ts(i)}] {R.randrange(200, 900000)} "{req()}" {status()} {size}'
+w("apache-site/logs/site_access.log", "".join(proxied(i) + "\n" for i in range(220)))

@@ -10,7 +10,7 @@ use crate::settings::{
     PartialSettings, PlanSettings, Reading, RunSettings, Settings, UsageError,
 };
 use logcount::executor::{ExecutorKind, StartMethod};
-use logcount::format::{Choice, Period, Query};
+use logcount::format::{Period, Query};
 use logcount::gen::GenOptions;
 use logcount::input::ReadMode;
 use logcount::report::OutputFormat;
@@ -139,17 +139,33 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_mmap: bool,
 
-    /// How lines are read: `auto` (each file's format from its first lines), or one format for
+    /// How lines are read: `auto` (each file's format from its first lines), one format for
     /// every file: combined, vhost, json, alb, elb, cloudfront, w3c, haproxy, or classic (every
-    /// line a request, its first word the client); a prefix before a format: `cri+combined`,
-    /// `syslog+json`.
-    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = Choice::parse)]
-    pub log_format: Choice,
+    /// line a request, its first word the client), with a prefix: `cri+combined`,
+    /// `syslog+json`; or the server's own format string, nginx `log_format` or Apache
+    /// `LogFormat` syntax (`'$remote_addr - $remote_user [$time_local] "$request" ...'`,
+    /// `'%h %l %u %t "%r" %>s %b'`; `nginx:` or `apache:` before it names the syntax).
+    #[arg(long, value_name = "FORMAT", default_value = "auto")]
+    pub log_format: String,
 
-    /// The field of JSON logs that holds the client (`a.b` for nested objects), instead of
-    /// the usual ones (client_ip, remote_ip, remote_addr, ClientHost, ClientAddr, ...).
-    #[arg(long, value_name = "PATH")]
+    /// Where the client is, instead of the usual place: a JSON field (`a.b` for nested
+    /// objects; else client_ip, remote_ip, remote_addr, ClientHost, ClientAddr, ...), or a
+    /// template's variable (`http_x_forwarded_for`, `%{X-Forwarded-For}i`; a list gives its
+    /// first entry).
+    #[arg(long, value_name = "NAME")]
     pub client_field: Option<String>,
+
+    /// Read an nginx or Apache configuration (repeatable; `include`s followed): each log it
+    /// names, and the log's rotated siblings, is read in the format it is written in, and its
+    /// formats join detection for every other file.
+    #[arg(long = "server-config", value_name = "FILE")]
+    pub server_configs: Vec<std::path::PathBuf>,
+
+    /// Trust the proxies in CIDR (repeatable; `@FILE` reads one per line): a request's client
+    /// is the right-most address of its forwarded chain (`X-Forwarded-For`, then the peer)
+    /// that is not a trusted proxy, as nginx's `real_ip_recursive` finds it.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<String>,
 
     /// In directory walks, count only files matching GLOB (repeatable; gitignore-style: a
     /// glob without `/` matches a name at any depth, else a path below the directory walked;
@@ -358,7 +374,7 @@ pub struct PartialArgs {
 
     /// Count a slice of this frozen plan (`logcount plan`) instead of planning PATHs: every
     /// task then counts the same snapshot, however the logs grow meanwhile.
-    #[arg(long, value_name = "PLAN", conflicts_with_all = ["paths", "chunk_size", "log_format", "client_field", "globs", "excludes", "by", "utc", "since", "until", "top"])]
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["paths", "chunk_size", "log_format", "client_field", "server_configs", "trusted_proxies", "globs", "excludes", "by", "utc", "since", "until", "top"])]
     pub plan: Option<PathBuf>,
 
     /// Which slice of the planned jobs to count: I/N, slice I of N, from 0.
@@ -588,8 +604,12 @@ fn format(json: bool, format: Option<FormatArg>) -> OutputFormat {
 impl RunArgs {
     fn settings(self) -> Result<RunSettings, UsageError> {
         let mut reading = Reading::new(
-            self.log_format,
-            self.client_field.as_deref(),
+            settings::FormatArgs {
+                log_format: &self.log_format,
+                client_field: self.client_field.as_deref(),
+                server_configs: &self.server_configs,
+                trusted_proxies: &self.trusted_proxies,
+            },
             &self.globs,
             &self.excludes,
             self.query.query(),

@@ -18,6 +18,7 @@ use crate::format::{self, Body, Choice, Detection, Format, Options, SAMPLE_MAX};
 use crate::input::{
     self, sniff, Compression, Filters, Input, InputError, ReadMode, Skipped, Source,
 };
+use crate::server_config::LogTarget;
 
 /// The chunk size big files are cut into by executors that run jobs in parallel, unless the
 /// user chose one; chosen by measurement (docs/performance.md): big enough that per-chunk key
@@ -39,6 +40,46 @@ pub struct Job {
     pub fields: Option<Arc<[u8]>>,
 }
 
+/// The logs server configurations name (`--server-config`), each with the format it is
+/// written in (docs/contract.md §1, "Templates").
+#[derive(Clone, Debug, Default)]
+pub struct Configured(Vec<(LogTarget, Format)>);
+
+impl Configured {
+    pub fn new(logs: Vec<(LogTarget, Format)>) -> Configured {
+        Configured(logs)
+    }
+
+    /// The format of the log at `path` (or a rotated sibling of it), if a configuration names
+    /// it: the configured log whose path agrees with it in the most trailing components (logs
+    /// copied off their server still match by name); `None` where two formats tie for it.
+    pub fn format_of(&self, path: &std::path::Path) -> Option<Format> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut best: Option<(usize, Format)> = None;
+        let mut tied = false;
+        for (log, format) in &self.0 {
+            let Some(rank) = log.rank(&path) else {
+                continue;
+            };
+            match best {
+                Some((b, f)) if rank == b && f != *format => tied = true,
+                Some((b, _)) if rank <= b => {}
+                _ => {
+                    best = Some((rank, *format));
+                    tied = false;
+                }
+            }
+        }
+        if tied {
+            return None;
+        }
+        best.map(|(_, f)| f)
+    }
+}
+
 /// What a plan reads, and how.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
@@ -51,6 +92,8 @@ pub struct Settings {
     pub filters: Filters,
     /// `--log-format`.
     pub format: Choice,
+    /// The logs `--server-config` files name: read in their formats, not detected.
+    pub configured: Configured,
     pub options: Options,
     /// Whether files are mapped or read (`--no-mmap`).
     pub read_mode: ReadMode,
@@ -102,6 +145,11 @@ impl Plan {
             read_mode: settings.read_mode,
         };
         for mut input in expanded.inputs {
+            if let (Choice::Auto, Source::File(path)) = (input.format, &input.source) {
+                if let Some(format) = settings.configured.format_of(path) {
+                    input.format = Choice::Named(format);
+                }
+            }
             let cuts = match (chunk_size, input.size) {
                 (Some(chunk), Some(size)) if size > chunk && input.regular => {
                     match look_at(&mut input, &settings.options) {

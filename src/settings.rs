@@ -12,11 +12,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use logcount::executor::{self, ExecutorKind, StartMethod};
-use logcount::format::{checked_days, Body, Choice, JsonFields, Options, Query};
+use logcount::format::{
+    self, checked_days, Body, Choice, CustomRef, Customs, Format, JsonFields, Options, Proxies,
+    Query, Spec, Syntax,
+};
 use logcount::gen::GenOptions;
 use logcount::input::{Filters, ReadMode};
 use logcount::partial::SliceId;
+use logcount::plan::Configured;
 use logcount::report::OutputFormat;
+use logcount::server_config::{Dialect, ServerConfig};
 
 /// A usage error: printed as one line, exit status 2.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +75,9 @@ pub struct RunSettings {
 pub struct Reading {
     /// `--log-format`.
     pub format: Choice,
-    /// `--client-field`, else the usual JSON fields.
+    /// The logs `--server-config` files name, each with its format.
+    pub configured: Configured,
+    /// `--client-field`, the run's own formats and `--trusted-proxy`.
     pub options: Options,
     /// `--glob`, `--exclude`.
     pub filters: Filters,
@@ -78,10 +85,33 @@ pub struct Reading {
     pub mode: ReadMode,
 }
 
+/// The options that say how lines are read: their format, where the client is, and which
+/// proxies are trusted.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FormatArgs<'a> {
+    /// `--log-format`: `auto`, a format's name, or a template.
+    pub log_format: &'a str,
+    pub client_field: Option<&'a str>,
+    pub server_configs: &'a [PathBuf],
+    /// `--trusted-proxy`: CIDRs, or `@FILE`s of them.
+    pub trusted_proxies: &'a [String],
+}
+
+#[cfg(test)]
+impl<'a> FormatArgs<'a> {
+    /// Just a `--log-format` (and perhaps a `--client-field`).
+    pub fn named(log_format: &'a str, client_field: Option<&'a str>) -> FormatArgs<'a> {
+        FormatArgs {
+            log_format,
+            client_field,
+            ..FormatArgs::default()
+        }
+    }
+}
+
 impl Reading {
     pub fn new(
-        format: Choice,
-        client_field: Option<&str>,
+        args: FormatArgs<'_>,
         globs: &[String],
         excludes: &[String],
         query: Query,
@@ -95,35 +125,194 @@ impl Reading {
                 ));
             }
         }
-        if query.timed() && format == Choice::Named(logcount::format::Format::CLASSIC) {
-            return usage(
-                "--log-format classic reads no time: --by, --since and --until need a log format",
-            );
-        }
-        let mut options = match client_field {
-            None => Options::default(),
-            Some(path) => {
-                let json = matches!(format, Choice::Auto)
-                    || matches!(format, Choice::Named(f) if f.body == Body::Json);
-                if !json {
-                    return usage(format!(
-                        "--client-field is for JSON logs, and --log-format {format} is not"
-                    ));
+        let mut options = Options::default();
+        let proxies = trusted_proxies(args.trusted_proxies)?;
+        let (format, configured) = if let Some((prefix, syntax, text)) =
+            format::template_value(args.log_format)
+        {
+            if !args.server_configs.is_empty() {
+                return usage(
+                    "--server-config reads each log's format from the configuration: give it without --log-format",
+                );
+            }
+            let spec = Spec {
+                name: format::custom_name(syntax).into(),
+                syntax,
+                text: text.into(),
+                client_field: args.client_field.map(str::to_string),
+            };
+            let custom =
+                CustomRef::intern(spec).map_err(|e| UsageError(format!("--log-format: {e}")))?;
+            options.customs = Customs::new(vec![custom]).map_err(UsageError)?;
+            let format = Format {
+                prefix,
+                body: Body::Custom(custom),
+            };
+            (Choice::Named(format), Configured::default())
+        } else {
+            let format = Choice::parse(args.log_format).map_err(UsageError)?;
+            if args.server_configs.is_empty() {
+                if let Some(path) = args.client_field {
+                    let json = matches!(format, Choice::Auto)
+                        || matches!(format, Choice::Named(f) if f.body == Body::Json);
+                    if !json {
+                        return usage(format!(
+                            "--client-field is for JSON logs and templates, and --log-format {format} is neither"
+                        ));
+                    }
+                    options.json = Arc::new(JsonFields::parse(path).map_err(UsageError)?);
                 }
-                Options {
-                    json: Arc::new(JsonFields::parse(path).map_err(UsageError)?),
-                    ..Options::default()
+                (format, Configured::default())
+            } else {
+                if format != Choice::Auto {
+                    return usage(
+                        "--server-config reads each log's format from the configuration: give it without --log-format",
+                    );
                 }
+                let (customs, configured) = server_formats(args.server_configs, args.client_field)?;
+                options.customs = customs;
+                (format, configured)
             }
         };
+        if query.timed() {
+            if format == Choice::Named(Format::CLASSIC) {
+                return usage(
+                    "--log-format classic reads no time: --by, --since and --until need a log format",
+                );
+            }
+            if let Choice::Named(
+                f @ Format {
+                    body: Body::Custom(c),
+                    ..
+                },
+            ) = format
+            {
+                if !f.has_time() {
+                    return usage(format!(
+                        "the template has no time (`$time_local`, `$time_iso8601`, `$msec`, `%t`, `%{{sec}}t`, `%{{...}}t` with a full date): --by, --since and --until need one (--log-format {})",
+                        c.spec().text
+                    ));
+                }
+            }
+        }
+        if !proxies.is_empty() && format == Choice::Named(Format::CLASSIC) {
+            return usage("--trusted-proxy: --log-format classic has no forwarded chain");
+        }
+        options.proxies = Arc::new(proxies);
         options.query = query;
         Ok(Reading {
             format,
+            configured,
             options,
             filters: Filters::new(globs, excludes).map_err(UsageError)?,
             mode: ReadMode::default(),
         })
     }
+}
+
+/// `--trusted-proxy` values: CIDRs, or `@FILE` for one per line (`#` starts a comment).
+fn trusted_proxies(values: &[String]) -> Result<Proxies, UsageError> {
+    let mut cidrs = Vec::new();
+    for value in values {
+        match value.strip_prefix('@') {
+            Some(file) => {
+                let text = std::fs::read_to_string(file).map_err(|e| {
+                    UsageError(format!("--trusted-proxy @{file}: cannot read it: {e}"))
+                })?;
+                for (n, line) in text.lines().enumerate() {
+                    let cidr = line.split('#').next().unwrap_or("").trim();
+                    if cidr.is_empty() {
+                        continue;
+                    }
+                    Proxies::parse([cidr]).map_err(|e| {
+                        UsageError(format!("--trusted-proxy {file}:{}: {e}", n + 1))
+                    })?;
+                    cidrs.push(cidr.to_string());
+                }
+            }
+            None => {
+                Proxies::parse([value.as_str()])
+                    .map_err(|e| UsageError(format!("--trusted-proxy: {e}")))?;
+                cidrs.push(value.clone());
+            }
+        }
+    }
+    Proxies::parse(cidrs.iter().map(String::as_str)).map_err(UsageError)
+}
+
+/// The formats of the configurations `paths` name, compiled (each once, in the order they are
+/// defined), and the logs they name, each with its format. A name two configurations define
+/// differently is told apart by a `#2`, `#3`, ... after the second and later.
+fn server_formats(
+    paths: &[PathBuf],
+    client_field: Option<&str>,
+) -> Result<(Customs, Configured), UsageError> {
+    let mut customs: Vec<CustomRef> = Vec::new();
+    let mut logs = Vec::new();
+    for path in paths {
+        let config =
+            ServerConfig::read(path).map_err(|e| UsageError(format!("--server-config {e}")))?;
+        for note in &config.notes {
+            logcount::diag::note(format!("--server-config {note}"));
+        }
+        // This configuration's names, to the formats they became.
+        let mut named = std::collections::HashMap::new();
+        for f in &config.formats {
+            let syntax = match f.dialect {
+                Dialect::Nginx => Syntax::Nginx,
+                Dialect::Apache => Syntax::Apache,
+            };
+            let spec = |name: String| Spec {
+                name,
+                syntax,
+                text: f.text.clone(),
+                client_field: client_field.map(str::to_string),
+            };
+            let same = customs
+                .iter()
+                .find(|c| {
+                    c.spec().name == f.name || c.spec().name.starts_with(&format!("{}#", f.name))
+                })
+                .filter(|c| c.spec().text == f.text && c.spec().syntax == syntax)
+                .copied();
+            let custom = match same {
+                Some(c) => c,
+                None => {
+                    let taken = customs
+                        .iter()
+                        .filter(|c| {
+                            c.spec().name == f.name
+                                || c.spec().name.starts_with(&format!("{}#", f.name))
+                        })
+                        .count();
+                    let name = match taken {
+                        0 => f.name.clone(),
+                        n => format!("{}#{}", f.name, n + 1),
+                    };
+                    let c = CustomRef::intern(spec(name)).map_err(|e| {
+                        UsageError(format!(
+                            "--server-config {}: log format {}: {e}",
+                            f.origin, f.name
+                        ))
+                    })?;
+                    customs.push(c);
+                    c
+                }
+            };
+            named.insert(f.name.clone(), custom);
+        }
+        for log in config.logs {
+            let Some(&custom) = named.get(&log.format) else {
+                return usage(format!(
+                    "--server-config {}: no format named {}",
+                    log.origin, log.format
+                ));
+            };
+            logs.push((log, Format::plain(Body::Custom(custom))));
+        }
+    }
+    let customs = Customs::new(customs).map_err(UsageError)?;
+    Ok((customs, Configured::new(logs)))
 }
 
 impl RunSettings {
@@ -636,20 +825,27 @@ mod tests {
 
     #[test]
     fn a_client_field_is_for_json_logs() {
-        let combined = Choice::parse("combined").unwrap();
-        let e = Reading::new(combined, Some("ip"), &[], &[], Query::default()).unwrap_err();
+        let read = |f, c| Reading::new(FormatArgs::named(f, c), &[], &[], Query::default());
+        let e = read("combined", Some("ip")).unwrap_err();
         assert!(e.0.contains("--client-field is for JSON logs"), "{e}");
-        assert!(Reading::new(Choice::Auto, Some("request.ip"), &[], &[], Query::default()).is_ok());
+        assert!(read("auto", Some("request.ip")).is_ok());
+        assert!(read("cri+json", Some("ip")).is_ok());
+        assert!(read("auto", Some("a..b")).is_err());
         assert!(Reading::new(
-            Choice::parse("cri+json").unwrap(),
-            Some("ip"),
-            &[],
+            FormatArgs::named("auto", None),
+            &["a[".into()],
             &[],
             Query::default()
         )
+        .is_err());
+        // templates take the variable it names
+        assert!(read(
+            "$remote_addr $http_x_forwarded_for",
+            Some("http_x_forwarded_for")
+        )
         .is_ok());
-        assert!(Reading::new(Choice::Auto, Some("a..b"), &[], &[], Query::default()).is_err());
-        assert!(Reading::new(Choice::Auto, None, &["a[".into()], &[], Query::default()).is_err());
+        let e = read("$remote_addr [$time_local]", Some("http_x_forwarded_for")).unwrap_err();
+        assert!(e.0.starts_with("--log-format: "), "{e}");
     }
 
     #[test]
@@ -699,7 +895,7 @@ mod tests {
             until: Some(10),
             ..Query::default()
         };
-        let e = Reading::new(Choice::Auto, None, &[], &[], q).unwrap_err();
+        let e = Reading::new(FormatArgs::named("auto", None), &[], &[], q).unwrap_err();
         assert!(
             e.0.contains("--since (1970-01-01T00:00:10Z) must be before --until"),
             "{e}"
@@ -708,13 +904,17 @@ mod tests {
             by: Some(logcount::format::Period::Day),
             ..Query::default()
         };
-        let classic = Choice::parse("classic").unwrap();
-        assert!(Reading::new(classic, None, &[], &[], by).is_err());
+        let classic = FormatArgs::named("classic", None);
+        assert!(Reading::new(classic, &[], &[], by).is_err());
+        let untimed = FormatArgs::named("$remote_addr $status", None);
+        assert!(Reading::new(untimed, &[], &[], by).is_err());
+        let timed = FormatArgs::named("$remote_addr [$time_local]", None);
+        assert!(Reading::new(timed, &[], &[], by).is_ok());
         let top = Query {
             top: Some(3),
             ..Query::default()
         };
-        assert!(Reading::new(classic, None, &[], &[], top).is_ok());
+        assert!(Reading::new(classic, &[], &[], top).is_ok());
     }
 
     #[test]

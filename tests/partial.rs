@@ -436,7 +436,7 @@ fn text_partials_round_trip_one_by_one_or_concatenated_on_stdin() {
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),
-            format!("logcount-partial v4 slice {i}/3")
+            format!("logcount-partial v5 slice {i}/3")
         );
         assert!(lines.all(|l| l.len() <= 76 && !l.is_empty()));
         let file = dir.path().join(format!("{i}.txt"));
@@ -826,7 +826,7 @@ fn a_frozen_plan_counts_the_snapshot_while_logs_grow() {
         "-q",
     ]));
     assert!(
-        text_plan.starts_with("logcount-partial v4 plan\n"),
+        text_plan.starts_with("logcount-partial v5 plan\n"),
         "{text_plan}"
     );
 

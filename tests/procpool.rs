@@ -427,7 +427,7 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
     while let Some(kind) = wire::read_frame(&mut frames, &mut payload).unwrap() {
         kinds.push(kind);
         if kind == wire::Kind::Done {
-            done.push(wire::decode_done(&payload).unwrap());
+            done.push(wire::decode_done(&payload, &Default::default()).unwrap());
         }
     }
     assert_eq!(kinds.first(), Some(&wire::Kind::Hello));

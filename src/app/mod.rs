@@ -99,6 +99,7 @@ fn prepare(
             spread: (spread && run.chunk_size.is_none()).then_some(run.jobs),
             filters: run.reading.filters.clone(),
             format: run.reading.format,
+            configured: run.reading.configured.clone(),
             options: run.reading.options.clone(),
             read_mode: run.reading.mode,
         },

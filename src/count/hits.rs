@@ -55,6 +55,7 @@ impl Hits {
         match client {
             Client::V4(v) => bump(&mut self.v4, v, 1, &mut self.out_of_memory),
             Client::Bytes(b) => self.add_key(Key::of(b), 1),
+            Client::Absent => {}
         }
     }
 

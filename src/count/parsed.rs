@@ -22,6 +22,7 @@ fn record(counts: &mut Counts, batch: &mut V4Batch, line: Line<'_>) {
             counts.total += 1;
             counts.keys.insert(client);
         }
+        Line::Request(Client::Absent) => counts.total += 1,
         Line::Malformed => counts.malformed += 1,
         Line::Directive | Line::Comment => {}
     }
@@ -64,7 +65,7 @@ impl Pending {
             Client::V4(v4) if self.hits.push_full(v4) => {
                 counts.detail.hits.add_v4s(self.hits.take());
             }
-            Client::V4(_) => {}
+            Client::V4(_) | Client::Absent => {}
             other => counts.detail.hits.add(other),
         }
     }
@@ -113,6 +114,7 @@ fn record_asking(
                 match client {
                     Client::V4(v4) => pending.push(counts, period, v4),
                     Client::Bytes(b) => Pending::set(counts, period).insert(b),
+                    Client::Absent => {}
                 }
             }
             if query.top.is_some() {
@@ -155,9 +157,7 @@ pub fn complete_lines_asking(
 ) -> usize {
     let mut pending = Pending::default();
     // Bare `combined` has its loop here too, its parser inlined (the same answers).
-    let bare = parser
-        .as_ref()
-        .is_some_and(|p| p.format() == Format::plain(Body::Combined));
+    let bare = parser.as_ref().is_some_and(|p| bare_combined(p));
     let tail = match bare {
         true if query.timed() => {
             let mut dates = format::Dates::default();
@@ -176,6 +176,13 @@ pub fn complete_lines_asking(
     };
     pending.flush(counts);
     tail
+}
+
+/// Whether `parser` reads bare `combined` without walking chains: the format the counting
+/// loops inline.
+#[inline]
+fn bare_combined(parser: &Parser) -> bool {
+    parser.format() == Format::plain(Body::Combined) && !parser.walks_chains()
 }
 
 /// What `parser` makes of a line; without a parser, every line is malformed.
@@ -218,7 +225,7 @@ fn each_line(buf: &[u8], mut judge: impl FnMut(&[u8])) -> usize {
 pub fn complete_lines(counts: &mut Counts, parser: Option<&mut Parser>, buf: &[u8]) -> usize {
     let mut batch = V4Batch::default();
     let tail = match parser {
-        Some(p) if p.format() == Format::plain(Body::Combined) => {
+        Some(p) if bare_combined(p) => {
             each_line(buf, |line| record(counts, &mut batch, combined(line)))
         }
         Some(p) => each_line(buf, |line| record(counts, &mut batch, p.line(line))),

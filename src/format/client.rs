@@ -3,11 +3,14 @@
 use crate::keys::{format_v4, parse_v4};
 
 /// A request's client: a canonical dotted quad already parsed (the common case, which then
-/// costs no second parse), or the address's bytes.
+/// costs no second parse), the address's bytes, or none at all: a client field of `-` or
+/// nothing (a unix-socket peer, HAProxy's `-:port`, an empty forwarded header) counts the
+/// request and adds no client (docs/contract.md §1, "Requests without a client").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Client<'a> {
     V4(u32),
     Bytes(&'a [u8]),
+    Absent,
 }
 
 impl Client<'_> {
@@ -16,6 +19,7 @@ impl Client<'_> {
         match self {
             Client::V4(v) => format_v4(v).into_bytes(),
             Client::Bytes(b) => b.to_vec(),
+            Client::Absent => Vec::new(),
         }
     }
 }
@@ -56,9 +60,20 @@ pub fn clean_address(field: &[u8]) -> &[u8] {
     }
 }
 
-/// The client of a field: parsed once as a dotted quad where it is one.
+/// The client of a field: parsed once as a dotted quad where it is one; none for `-` or
+/// nothing.
 #[inline]
 pub fn client(bytes: &[u8]) -> Client<'_> {
+    match parse_v4(bytes) {
+        Some(v) => Client::V4(v),
+        None if bytes.is_empty() || bytes == b"-" => Client::Absent,
+        None => Client::Bytes(bytes),
+    }
+}
+
+/// The client of a field as the teaching example keeps it (`classic`): `-` is an address too.
+#[inline]
+pub fn literal(bytes: &[u8]) -> Client<'_> {
     match parse_v4(bytes) {
         Some(v) => Client::V4(v),
         None => Client::Bytes(bytes),
@@ -87,5 +102,8 @@ mod tests {
         assert_eq!(clean_address(b"example.com:8080"), b"example.com:8080");
         assert_eq!(client(b"1.2.3.4"), Client::V4(0x0102_0304));
         assert_eq!(client(b"01.2.3.4"), Client::Bytes(b"01.2.3.4"));
+        assert_eq!(client(b"-"), Client::Absent);
+        assert_eq!(client(b""), Client::Absent);
+        assert_eq!(literal(b"-"), Client::Bytes(b"-"));
     }
 }

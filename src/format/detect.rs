@@ -97,7 +97,7 @@ fn judge(lines: &[&[u8]], options: &Options) -> Detection {
         return Detection::Empty;
     }
     let mut best: Option<(usize, Format)> = None;
-    for format in Format::candidates() {
+    for format in Format::candidates_with(&options.customs) {
         let mut parser = Parser::new(format, options, None);
         let mut read = 0;
         for (i, line) in lines.iter().enumerate() {

@@ -48,16 +48,29 @@ pub const TIME_FIELDS: &[&str] = &[
     "datetime",
 ];
 
+/// Where JSON logs keep the `X-Forwarded-For` header beside the client, top-level names tried
+/// in this order: nginx `escape=json` logs named after the variable, plain names, Traefik's
+/// `request_X-Forwarded-For`. Looked for only under `--trusted-proxy` (docs/contract.md §1).
+pub const FORWARDED_FIELDS: &[&str] = &[
+    "http_x_forwarded_for",
+    "x_forwarded_for",
+    "X-Forwarded-For",
+    "request_X-Forwarded-For",
+];
+
 /// Nesting deeper than this is not an access log line.
 const MAX_DEPTH: usize = 32;
 
 /// The most paths looked for at once (they are tracked as bits).
 const MAX_PATHS: usize = 16;
 
-/// Field paths to look for, in order of preference (`request.client_ip` is two segments).
+/// Field paths to look for, in order of preference (`request.client_ip` is two segments):
+/// the client's, then (under `--trusted-proxy`) the forwarded header's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fields {
     paths: Vec<Vec<Box<[u8]>>>,
+    /// How many of `paths` are the client's (the rest are [`FORWARDED_FIELDS`]).
+    clients: usize,
 }
 
 impl Default for Fields {
@@ -73,10 +86,22 @@ impl Fields {
             .map(|p| p.split('.').map(|s| s.as_bytes().into()).collect())
             .collect();
         assert!(
-            paths.len() <= MAX_PATHS,
-            "at most {MAX_PATHS} client fields"
+            paths.len() + FORWARDED_FIELDS.len() <= MAX_PATHS,
+            "at most {} client fields",
+            MAX_PATHS - FORWARDED_FIELDS.len()
         );
-        Fields { paths }
+        let clients = paths.len();
+        Fields { paths, clients }
+    }
+
+    /// These fields and the forwarded header's ([`FORWARDED_FIELDS`]).
+    pub fn with_forwarded(&self) -> Fields {
+        let mut paths = self.paths[..self.clients].to_vec();
+        paths.extend(FORWARDED_FIELDS.iter().map(|f| vec![f.as_bytes().into()]));
+        Fields {
+            paths,
+            clients: self.clients,
+        }
     }
 
     /// One path (`--client-field`), `a.b.c` for nested objects.
@@ -91,7 +116,7 @@ impl Fields {
 
     /// The paths as written, for plans and messages.
     pub fn names(&self) -> Vec<String> {
-        self.paths
+        self.paths[..self.clients]
             .iter()
             .map(|p| {
                 p.iter()
@@ -110,12 +135,21 @@ enum Found {
     Scratch(usize, usize),
 }
 
+/// What a JSON line says of its client: the client field's value (empty when every client
+/// field present is empty or `-`: a request without a client), and the forwarded header's
+/// where the fields look for one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Picked<'a> {
+    pub client: &'a [u8],
+    pub forwarded: Option<&'a [u8]>,
+}
+
 /// The client of a JSON line, or `None` if the line is not a JSON object or holds none of the
 /// fields. `scratch` holds unescaped values.
-pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> Option<&'a [u8]> {
+pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> Option<Picked<'a>> {
     let mut found = [None; MAX_PATHS];
     scan(line, fields, scratch, &mut found, &mut NoTime)?;
-    pick_client(line, scratch, &found)
+    pick(line, scratch, fields, &found)
 }
 
 /// [`client`], and the line's time: the value of the first of [`TIME_FIELDS`] present (with a
@@ -125,7 +159,7 @@ pub fn timed<'a>(
     line: &'a [u8],
     fields: &Fields,
     scratch: &'a mut Vec<u8>,
-) -> (Option<&'a [u8]>, When) {
+) -> (Option<Picked<'a>>, When) {
     let (mut found, mut time) = ([None; MAX_PATHS], BestTime(None));
     if scan(line, fields, scratch, &mut found, &mut time).is_none() {
         return (None, When::Absent);
@@ -149,7 +183,7 @@ pub fn timed<'a>(
             })
         }
     };
-    (pick_client(line, scratch, &found), when)
+    (pick(line, scratch, fields, &found), when)
 }
 
 /// Checks that `line` is one JSON object and finds the fields' values, into `found` (and the
@@ -178,15 +212,33 @@ fn scan<T: TimeSink>(
     (s.i == line.len()).then_some(())
 }
 
-/// The first found value that is a client.
+/// The first found client value that is neither empty nor `-` (or, when every one found is,
+/// an empty one: a request without a client), and the forwarded header's value.
 #[inline]
-fn pick_client<'a>(line: &'a [u8], scratch: &'a [u8], found: &[Option<Found>]) -> Option<&'a [u8]> {
-    found.iter().flatten().find_map(|f| {
-        let value = match *f {
-            Found::Line(a, b) => &line[a..b],
-            Found::Scratch(a, b) => &scratch[a..b],
-        };
-        Some(clean_address(value)).filter(|v| !v.is_empty())
+fn pick<'a>(
+    line: &'a [u8],
+    scratch: &'a [u8],
+    fields: &Fields,
+    found: &[Option<Found>],
+) -> Option<Picked<'a>> {
+    let text = |f: &Found| match *f {
+        Found::Line(a, b) => &line[a..b],
+        Found::Scratch(a, b) => &scratch[a..b],
+    };
+    let (clients, forwarded) = found[..fields.paths.len()].split_at(fields.clients);
+    let mut any = false;
+    let client = clients.iter().flatten().find_map(|f| {
+        any = true;
+        Some(clean_address(text(f))).filter(|v| !v.is_empty() && *v != b"-")
+    });
+    let client = match client {
+        Some(c) => c,
+        None if any => &[],
+        None => return None,
+    };
+    Some(Picked {
+        client,
+        forwarded: forwarded.iter().flatten().next().map(text),
     })
 }
 
@@ -527,7 +579,7 @@ mod tests {
     fn find(line: &str, fields: &Fields) -> Option<String> {
         let mut scratch = Vec::new();
         client(line.as_bytes(), fields, &mut scratch)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .map(|c| String::from_utf8_lossy(c.client).into_owned())
     }
 
     fn default(line: &str) -> Option<String> {

@@ -14,12 +14,15 @@
 mod aws;
 mod client;
 mod cursor;
+mod custom;
 mod detect;
 mod haproxy;
 mod json;
 mod ncsa;
 mod prefix;
+pub mod proxy;
 mod query;
+pub mod template;
 mod time;
 mod w3c;
 
@@ -27,12 +30,15 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use client::Client;
+pub use custom::{CustomRef, Customs, Spec};
 pub use detect::{detect, Detection, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
-pub use json::{Fields as JsonFields, DEFAULT_FIELDS, TIME_FIELDS};
+pub use json::{Fields as JsonFields, DEFAULT_FIELDS, FORWARDED_FIELDS, TIME_FIELDS};
 /// The client of a bare `combined` line (the counting core's fast path; [`Parser::line`] gives
 /// the same answer).
 pub use ncsa::combined;
+pub use proxy::Proxies;
 pub use query::{Period, Query};
+pub use template::Syntax;
 pub use time::{
     checked_days, civil_from_days, days_from_civil, parse_iso, parse_ncsa, Dates, Stamp,
 };
@@ -74,6 +80,8 @@ pub enum Body {
     Haproxy,
     /// The original teaching example's rule: never detected, only named.
     Classic,
+    /// A server's own format, from its template (`--log-format TEMPLATE`, `--server-config`).
+    Custom(CustomRef),
 }
 
 impl Body {
@@ -100,6 +108,7 @@ impl Body {
             Body::W3c => "w3c",
             Body::Haproxy => "haproxy",
             Body::Classic => "classic",
+            Body::Custom(c) => c.name(),
         }
     }
 
@@ -151,16 +160,31 @@ impl Format {
         Format { prefix: None, body }
     }
 
-    /// Whether lines in this format carry a time at all (all but `classic`; see
-    /// [`Parser::timed_line`]).
+    /// Whether lines in this format carry a time at all (all but `classic` and templates
+    /// without a time variable; see [`Parser::timed_line`]).
     pub fn has_time(self) -> bool {
-        self.body != Body::Classic
+        match self.body {
+            Body::Classic => false,
+            Body::Custom(c) => c.template().has_time(),
+            _ => true,
+        }
     }
 
-    /// Every format `auto` tries, in the order that breaks ties: each body format in the table's
-    /// order, bare before with a prefix.
+    /// Every preset format `auto` tries, in the order that breaks ties: each body format in the
+    /// table's order, bare before with a prefix.
     pub fn candidates() -> impl Iterator<Item = Format> {
-        Body::DETECTED.into_iter().flat_map(|body| {
+        Self::with_prefixes(Body::DETECTED.into_iter())
+    }
+
+    /// Every format `auto` tries with a run's custom formats: those first (a server's own
+    /// formats win ties over the presets), then the presets; each bare, then with a prefix.
+    pub fn candidates_with(customs: &Customs) -> impl Iterator<Item = Format> + '_ {
+        Self::with_prefixes(customs.iter().map(Body::Custom).chain(Body::DETECTED))
+    }
+
+    /// Each body bare, then with each prefix.
+    fn with_prefixes(bodies: impl Iterator<Item = Body>) -> impl Iterator<Item = Format> {
+        bodies.flat_map(|body| {
             [None, Some(Prefix::Cri), Some(Prefix::Syslog)]
                 .into_iter()
                 .map(move |prefix| Format { prefix, body })
@@ -204,9 +228,13 @@ impl Format {
         Ok(Format { prefix, body })
     }
 
-    /// A one-byte code for wire messages and partial results.
-    pub fn code(self) -> u8 {
-        let body = Body::all().position(|b| b == self.body).expect("a body") as u8;
+    /// A one-byte code for wire messages and partial results: the presets' fixed, a custom
+    /// format's by its place in the run's list (`customs`, which travels beside it).
+    pub fn code(self, customs: &Customs) -> u8 {
+        let body = match self.body {
+            Body::Custom(c) => PRESETS + customs.position(c).expect("a format of the run"),
+            body => Body::all().position(|b| b == body).expect("a body"),
+        } as u8;
         let prefix = match self.prefix {
             None => 0,
             Some(Prefix::Cri) => 1,
@@ -216,8 +244,12 @@ impl Format {
     }
 
     /// The inverse of [`Format::code`].
-    pub fn from_code(code: u8) -> Option<Format> {
-        let body = Body::all().nth(usize::from(code / 3))?;
+    pub fn from_code(code: u8, customs: &Customs) -> Option<Format> {
+        let n = usize::from(code / 3);
+        let body = match n.checked_sub(PRESETS) {
+            None => Body::all().nth(n)?,
+            Some(i) => Body::Custom(customs.get(i)?),
+        };
         let prefix = match code % 3 {
             0 => None,
             1 => Some(Prefix::Cri),
@@ -242,6 +274,41 @@ impl fmt::Display for Format {
     }
 }
 
+/// How many preset body formats there are (the codes of custom formats come after theirs).
+const PRESETS: usize = Body::DETECTED.len() + 1;
+
+/// The syntax and text of `--log-format VALUE` when it is a template, with its prefix:
+/// `nginx:` or `apache:` name the syntax, else the first `$` or `%` tells; `cri+` or
+/// `syslog+` before either names a prefix. `None` when `VALUE` is a format's name.
+pub fn template_value(value: &str) -> Option<(Option<Prefix>, Syntax, &str)> {
+    let (prefix, rest) = match value.split_once('+') {
+        Some((p, rest)) => match Prefix::ALL.into_iter().find(|x| x.name() == p) {
+            Some(prefix) => (Some(prefix), rest),
+            None => (None, value),
+        },
+        None => (None, value),
+    };
+    if let Some(text) = rest.strip_prefix("nginx:") {
+        return Some((prefix, Syntax::Nginx, text));
+    }
+    if let Some(text) = rest.strip_prefix("apache:") {
+        return Some((prefix, Syntax::Apache, text));
+    }
+    match rest.find(['$', '%']) {
+        Some(at) if rest.as_bytes()[at] == b'$' => Some((prefix, Syntax::Nginx, rest)),
+        Some(_) => Some((prefix, Syntax::Apache, rest)),
+        None => None,
+    }
+}
+
+/// The name a `--log-format` template is reported by.
+pub fn custom_name(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::Nginx => "nginx:custom",
+        Syntax::Apache => "apache:custom",
+    }
+}
+
 /// `--log-format`: one format for every file, or each file's own.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Choice {
@@ -263,18 +330,18 @@ impl Choice {
     }
 
     /// A one-byte code for wire messages and partial results.
-    pub fn code(self) -> u8 {
+    pub fn code(self, customs: &Customs) -> u8 {
         match self {
             Choice::Auto => AUTO_CODE,
-            Choice::Named(f) => f.code(),
+            Choice::Named(f) => f.code(customs),
         }
     }
 
     /// The inverse of [`Choice::code`].
-    pub fn from_code(code: u8) -> Option<Choice> {
+    pub fn from_code(code: u8, customs: &Customs) -> Option<Choice> {
         match code {
             AUTO_CODE => Some(Choice::Auto),
-            c => Format::from_code(c).map(Choice::Named),
+            c => Format::from_code(c, customs).map(Choice::Named),
         }
     }
 }
@@ -288,11 +355,16 @@ impl fmt::Display for Choice {
     }
 }
 
-/// What counting needs besides the format: where JSON lines keep the client, and what the
-/// run asks of each request besides its client ([`Query`]).
+/// What counting needs besides the format: where JSON lines keep the client, the run's own
+/// formats, the proxies it trusts, and what it asks of each request besides its client
+/// ([`Query`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     pub json: Arc<JsonFields>,
+    /// `--log-format TEMPLATE`, or the formats of `--server-config` files.
+    pub customs: Customs,
+    /// `--trusted-proxy`.
+    pub proxies: Arc<Proxies>,
     pub query: Query,
 }
 
@@ -300,6 +372,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             json: Arc::new(JsonFields::default()),
+            customs: Customs::default(),
+            proxies: Arc::new(Proxies::default()),
             query: Query::default(),
         }
     }
@@ -325,6 +399,7 @@ pub struct Parser {
     format: Format,
     w3c: Option<W3cState>,
     json: Arc<JsonFields>,
+    proxies: Arc<Proxies>,
     scratch: Vec<u8>,
 }
 
@@ -337,12 +412,24 @@ impl Parser {
             Body::Cloudfront => Some(W3cState::new(Flavor::Cloudfront, fields)),
             _ => None,
         };
+        let json = if options.proxies.is_empty() {
+            Arc::clone(&options.json)
+        } else {
+            Arc::new(options.json.with_forwarded())
+        };
         Parser {
             format,
             w3c,
-            json: Arc::clone(&options.json),
+            json,
+            proxies: Arc::clone(&options.proxies),
             scratch: Vec::new(),
         }
+    }
+
+    /// Whether this parser walks forwarded chains (`--trusted-proxy`): then no format has a
+    /// loop of its own in the counting core.
+    pub fn walks_chains(&self) -> bool {
+        !self.proxies.is_empty()
     }
 
     pub fn format(&self) -> Format {
@@ -359,10 +446,20 @@ impl Parser {
                 None => return Line::Malformed,
             },
         };
+        let walk = !self.proxies.is_empty();
         let client = match self.format.body {
+            Body::Combined if walk => {
+                ncsa::combined_chain(body).map(|(c, _)| c.client(&self.proxies))
+            }
+            Body::Vhost if walk => ncsa::vhost_chain(body).map(|(c, _)| c.client(&self.proxies)),
             Body::Combined => ncsa::combined(body),
             Body::Vhost => ncsa::vhost(body),
-            Body::Json => json::client(body, &self.json, &mut self.scratch).map(client::client),
+            Body::Json => json::client(body, &self.json, &mut self.scratch)
+                .map(|picked| json_client(picked, &self.proxies)),
+            Body::Custom(c) => c
+                .template()
+                .parts(body)
+                .map(|parts| custom_client(c, parts, &self.proxies)),
             Body::Alb => aws::alb(body),
             Body::Elb => aws::elb(body),
             Body::Haproxy => haproxy::haproxy(body),
@@ -409,13 +506,31 @@ impl Parser {
                 None => return (Line::Malformed, None),
             },
         };
+        let walk = !self.proxies.is_empty();
         let (client, when) = match self.format.body {
+            Body::Combined if walk => {
+                ncsa::chain_timed(ncsa::combined_chain(body), body, &self.proxies)
+            }
+            Body::Vhost if walk => ncsa::chain_timed(ncsa::vhost_chain(body), body, &self.proxies),
             Body::Combined => ncsa::combined_timed(body),
             Body::Vhost => ncsa::vhost_timed(body),
             Body::Json => {
                 let (client, when) = json::timed(body, &self.json, &mut self.scratch);
-                (client.map(client::client), when)
+                (
+                    client.map(|picked| json_client(picked, &self.proxies)),
+                    when,
+                )
             }
+            Body::Custom(c) => match c.template().parts(body) {
+                Some(parts) => (
+                    Some(custom_client(c, parts, &self.proxies)),
+                    match parts.time {
+                        Some(t) => When::read(c.template().stamp(t)),
+                        None => When::Absent,
+                    },
+                ),
+                None => (None, When::Absent),
+            },
             Body::Alb => aws::alb_timed(body),
             Body::Elb => aws::elb_timed(body),
             Body::Haproxy => haproxy::haproxy_timed(body),
@@ -438,6 +553,35 @@ impl Parser {
         };
         (line, when_or(when, outer))
     }
+}
+
+/// The client of a JSON line: its client field, or under `--trusted-proxy` the chain of its
+/// forwarded header's entries then that field.
+#[inline]
+fn json_client<'a>(picked: json::Picked<'a>, proxies: &Proxies) -> Client<'a> {
+    let found = match picked.forwarded {
+        Some(forwarded) if !proxies.is_empty() => proxies.walk(forwarded, Some(picked.client)),
+        _ => Some(picked.client),
+    };
+    found.map_or(Client::Absent, client::client)
+}
+
+/// The client of a line in a custom format: the peer (under `--trusted-proxy`, the chain of
+/// the forwarded variable's entries then the peer), or the variable `--client-field` names,
+/// a list whose first entry is the client (under `--trusted-proxy`, walked as a chain).
+#[inline]
+fn custom_client<'a>(c: CustomRef, parts: template::Parts<'a>, proxies: &Proxies) -> Client<'a> {
+    let found = if c.client_is_peer() {
+        match parts.forwarded {
+            Some(forwarded) if !proxies.is_empty() => proxies.walk(forwarded, Some(parts.client)),
+            _ => Some(parts.client),
+        }
+    } else if proxies.is_empty() {
+        proxy::first(parts.client, None)
+    } else {
+        proxies.walk(parts.client, None)
+    };
+    found.map_or(Client::Absent, client::client)
 }
 
 /// The body's time, or where the body carries none the prefix's.
@@ -471,7 +615,7 @@ pub fn classic(line: &[u8]) -> Client<'_> {
         .iter()
         .position(|&b| matches!(b, b' ' | b'\t' | b','))
         .unwrap_or(rest.len());
-    client::client(&rest[..end])
+    client::literal(&rest[..end])
 }
 
 #[cfg(test)]
@@ -480,16 +624,17 @@ mod tests {
 
     #[test]
     fn names_and_codes_round_trip() {
+        let none = Customs::default();
         for body in Body::all() {
             for prefix in [None, Some(Prefix::Cri), Some(Prefix::Syslog)] {
                 let f = Format { prefix, body };
                 if body == Body::Classic && prefix.is_some() {
                     assert!(Format::parse(&f.to_string()).is_err());
-                    assert_eq!(Format::from_code(f.code()), None);
+                    assert_eq!(Format::from_code(f.code(&none), &none), None);
                     continue;
                 }
                 assert_eq!(Format::parse(&f.to_string()), Ok(f));
-                assert_eq!(Format::from_code(f.code()), Some(f));
+                assert_eq!(Format::from_code(f.code(&none), &none), Some(f));
             }
         }
         assert_eq!(Choice::parse("auto"), Ok(Choice::Auto));

@@ -2,12 +2,15 @@
 //!
 //! A request line is `HOST IDENT USER [TIME] "REQUEST" STATUS BYTES`, optionally followed by a
 //! space and anything (referer, user agent, timings). `HOST` may be an X-Forwarded-For list
-//! (`a, b` or `a,b`): its first entry is the client. `IDENT` and `USER` are single tokens,
+//! (`a, b` or `a,b`), or such a list followed by the peer (`a, b c`, or quoted: `"a, b" c`,
+//! `"-" c`): a forwarded chain, whose first entry is the client (under `--trusted-proxy`, the
+//! right-most untrusted one: [`combined_chain`]). `IDENT` and `USER` are single tokens,
 //! `TIME` is bracketed, `REQUEST` is quoted (a backslash escapes a quote), `STATUS` is three
 //! digits and `BYTES` digits or `-`. Anything else is not a request in this format.
 
-use super::client::{client, unbracket, Client};
+use super::client::{clean_address, client, unbracket, Client};
 use super::cursor::Cursor;
+use super::proxy;
 use super::time::{first_bracketed_ncsa, parse_ncsa, When};
 use crate::keys::leading_v4;
 
@@ -34,6 +37,18 @@ pub fn vhost_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     timed(vhost_parts(line), line)
 }
 
+/// A chain's client (under `--trusted-proxy`) and the line's time, as [`combined_timed`].
+pub fn chain_timed<'a>(
+    parts: Option<(Chain<'a>, &[u8])>,
+    line: &[u8],
+    proxies: &proxy::Proxies,
+) -> (Option<Client<'a>>, When) {
+    timed(
+        parts.map(|(chain, time)| (chain.client(proxies), time)),
+        line,
+    )
+}
+
 fn timed<'a>(parts: Option<(Client<'a>, &[u8])>, line: &[u8]) -> (Option<Client<'a>>, When) {
     match parts {
         Some((client, time)) => (Some(client), When::read(parse_ncsa(time))),
@@ -44,23 +59,111 @@ fn timed<'a>(parts: Option<(Client<'a>, &[u8])>, line: &[u8]) -> (Option<Client<
 /// [`combined`], and what its `[TIME]` holds.
 #[inline(always)]
 pub(super) fn combined_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
-    let (client, end) = host(line)?;
-    let mut c = Cursor { s: line, i: end };
-    let time = after_host_time(&mut c)?;
-    Some((client, time))
+    if let Some((client, end)) = host(line) {
+        let mut c = Cursor { s: line, i: end };
+        if let Some(time) = after_host_time(&mut c) {
+            return Some((client, time));
+        }
+    }
+    forwarded_then_peer_parts(line)
 }
 
 /// [`vhost`], and what its `[TIME]` holds.
 #[inline(always)]
 fn vhost_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
+    combined_parts(after_vhost(line)?)
+}
+
+/// A `vhost_combined` line after its `VHOST[:PORT] `.
+#[inline(always)]
+fn after_vhost(line: &[u8]) -> Option<&[u8]> {
     let mut c = Cursor::new(line);
     c.token()?;
     c.byte(b' ')?;
-    let rest = c.rest();
-    let (client, end) = host(rest)?;
-    let mut c = Cursor { s: rest, i: end };
+    Some(c.rest())
+}
+
+/// A line's forwarded chain: the `X-Forwarded-For` list it writes (or the HOST list itself),
+/// and the peer after it where it writes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chain<'a> {
+    pub forwarded: &'a [u8],
+    pub peer: Option<&'a [u8]>,
+}
+
+impl<'a> Chain<'a> {
+    /// The client: the right-most untrusted entry, or without trusted proxies the first.
+    #[inline]
+    pub fn client(self, proxies: &proxy::Proxies) -> Client<'a> {
+        let found = if proxies.is_empty() {
+            proxy::first(self.forwarded, self.peer)
+        } else {
+            proxies.walk(self.forwarded, self.peer)
+        };
+        found.map_or(Client::Absent, client)
+    }
+}
+
+/// A `combined` line's chain and what its `[TIME]` holds: a single HOST is the peer alone, a
+/// HOST list the chain without a peer, and a list (or quoted value) before a peer both.
+pub fn combined_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
+    if let Some(end) = list_end(line, 0) {
+        let mut c = Cursor { s: line, i: end };
+        if let Some(time) = after_host_time(&mut c) {
+            let host = &line[..end];
+            let chain = if memchr::memchr(b',', host).is_some() {
+                Chain {
+                    forwarded: host,
+                    peer: None,
+                }
+            } else {
+                Chain {
+                    forwarded: b"",
+                    peer: Some(unbracket(host)),
+                }
+            };
+            return Some((chain, time));
+        }
+    }
+    forwarded_then_peer(line)
+}
+
+/// A `vhost_combined` line's chain (as [`combined_chain`]) and its `[TIME]`.
+pub fn vhost_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
+    combined_chain(after_vhost(line)?)
+}
+
+/// [`combined_parts`] for a line whose HOST is a list, or a quoted value, before the peer.
+#[cold]
+#[inline(never)]
+fn forwarded_then_peer_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
+    let (chain, time) = forwarded_then_peer(line)?;
+    Some((chain.client(&proxy::Proxies::default()), time))
+}
+
+/// `LIST PEER IDENT USER [TIME] ...` where LIST is an unquoted list with a comma (`a, b`) or
+/// a double-quoted value (`"a, b"`, `"-"`, `""`), and PEER one token.
+fn forwarded_then_peer(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
+    let (forwarded, end) = if line.first() == Some(&b'"') {
+        let close = 1 + memchr::memchr(b'"', &line[1..])?;
+        (&line[1..close], close + 1)
+    } else {
+        let end = list_end(line, 0)?;
+        let list = &line[..end];
+        memchr::memchr(b',', list)?;
+        (list, end)
+    };
+    let mut c = Cursor { s: line, i: end };
+    c.byte(b' ')?;
+    let peer = c.token()?;
     let time = after_host_time(&mut c)?;
-    Some((client, time))
+    Some((
+        Chain {
+            forwarded,
+            peer: Some(unbracket(peer)),
+        },
+        time,
+    ))
 }
 
 /// The client of `HOST` at the start of `line`, and where `HOST` ends (at a space).
@@ -77,13 +180,14 @@ fn host(line: &[u8]) -> Option<(Client<'_>, usize)> {
     let end = list_end(line, 0)?;
     let first = &line[..end];
     let first = match memchr::memchr(b',', first) {
-        Some(comma) => &first[..comma],
-        None => first,
+        // a list's first entry may carry a port (`1.2.3.4:5678, ...`), as proxies write them
+        Some(comma) => clean_address(&first[..comma]),
+        None => unbracket(first),
     };
     if first.is_empty() {
         return None;
     }
-    Some((client(unbracket(first)), end))
+    Some((client(first), end))
 }
 
 /// Where a `HOST` field that starts at 0 ends: at the first space, unless the token before it
@@ -236,7 +340,12 @@ mod tests {
             (b"[2001:db8::2] - - [x] \"GET / HTTP/1.1\" 200 10", b"2001:db8::2"),
             (b"host.example.org - - [x] \"GET / HTTP/1.1\" 304 -", b"host.example.org"),
             (b"01.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1", b"01.2.3.4"),
-            (b"- - - [x] \"GET / HTTP/1.1\" 200 10", b"-"),
+            (b"- - - [x] \"GET / HTTP/1.1\" 200 10", b""),
+            (b"1.2.3.4:5678, 10.0.0.1 - - [x] \"GET / HTTP/1.1\" 200 10", b"1.2.3.4"),
+            (b"203.0.113.9, 10.0.0.2 10.0.1.10 - - [x] \"GET / HTTP/1.1\" 200 10", b"203.0.113.9"),
+            (b"\"203.0.113.9, 10.0.0.2\" 10.0.1.10 - - [x] \"GET / HTTP/1.1\" 200 10", b"203.0.113.9"),
+            (b"\"-\" 10.0.1.10 - - [x] \"GET / HTTP/1.1\" 200 10", b"10.0.1.10"),
+            (b"\"\" 10.0.1.10 - bob [x] \"GET / HTTP/1.1\" 200 10", b"10.0.1.10"),
             (b"1.2.3.4 - - [x] \"GET /a\\\"b HTTP/1.1\" 200 1 extra", b"1.2.3.4"),
             (b"1.2.3.4 - - [x] \"\" 400 0", b"1.2.3.4"),
             (b"\xff\xfe - - [x] \"GET /\xff HTTP/1.1\" 400 0", b"\xff\xfe"),
@@ -262,6 +371,8 @@ mod tests {
             b"1.2.3.4 - - x \"GET /\" 200 1",
             b"1.2.3.4 -  - [x] \"GET /\" 200 1",
             b"example.com:80 1.2.3.4 - - [x] \"GET /\" 200 1",
+            b"1.2.3.4 10.0.1.10 - - [x] \"GET /\" 200 1",
+            b"\"1.2.3.4 10.0.1.10 - - [x] \"GET /\" 200 1",
             b"{\"remote_addr\":\"1.2.3.4\"}",
             b"",
         ];
@@ -302,6 +413,54 @@ mod tests {
                 assert_eq!(find_byte_near(&s, b'"'), s.iter().position(|&b| b == b'"'));
             }
             assert_eq!(find_byte_near(&vec![b'a'; len], b'"'), None);
+        }
+    }
+
+    #[test]
+    fn chains_are_the_host_list_and_the_peer() {
+        fn chain(line: &[u8]) -> Option<Chain<'_>> {
+            combined_chain(line).map(|(c, _)| c)
+        }
+        let p = proxy::Proxies::parse(["10.0.0.0/8"]).unwrap();
+        let walked = |line: &[u8]| chain(line).map(|c| c.client(&p).to_vec());
+        let line = b"203.0.113.9 - - [x] \"GET / HTTP/1.1\" 200 1";
+        assert_eq!(chain(line).unwrap().peer, Some(&b"203.0.113.9"[..]));
+        assert_eq!(
+            walked(b"1.1.1.1, 203.0.113.9, 10.0.0.2 - - [x] \"GET /\" 200 1"),
+            Some(b"203.0.113.9".to_vec())
+        );
+        assert_eq!(
+            walked(b"1.1.1.1, 203.0.113.9 10.0.0.2 - - [x] \"GET /\" 200 1"),
+            Some(b"203.0.113.9".to_vec())
+        );
+        assert_eq!(
+            walked(b"\"203.0.113.9\" 10.0.0.2 - - [x] \"GET /\" 200 1"),
+            Some(b"203.0.113.9".to_vec())
+        );
+        assert_eq!(
+            walked(b"\"-\" 10.0.0.2 - - [x] \"GET /\" 200 1"),
+            Some(b"10.0.0.2".to_vec())
+        );
+        assert_eq!(
+            walked(b"10.0.0.9, 10.0.0.2 - - [x] \"GET /\" 200 1"),
+            Some(b"10.0.0.9".to_vec())
+        );
+        assert_eq!(walked(b"- - - [x] \"GET /\" 200 1"), Some(Vec::new()));
+        assert_eq!(walked(b"1.2.3.4 10.0.0.2 - - [x] \"GET /\" 200 1"), None);
+        assert_eq!(
+            vhost_chain(
+                b"example.com:80 \"1.1.1.1, 203.0.113.9\" 10.0.0.2 - - [x] \"GET /\" 200 1"
+            )
+            .map(|(c, _)| c.client(&p).to_vec()),
+            Some(b"203.0.113.9".to_vec())
+        );
+        // Whatever the proxies, a line is a request alike.
+        for line in [
+            &line[..],
+            b"a, b c - - [x] \"GET /\" 200 1",
+            b"\"a\" - - [x] \"GET /\" 200 1",
+        ] {
+            assert_eq!(chain(line).is_some(), combined(line).is_some());
         }
     }
 

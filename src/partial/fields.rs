@@ -6,10 +6,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::codec::{self, ByteReader};
-use crate::format::Query;
+use crate::format::{Query, Spec};
 
 /// The format version this logcount writes and reads.
-pub const VERSION: u16 = 4;
+pub const VERSION: u16 = 5;
 
 /// Why bytes are not a partial this logcount can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,5 +125,53 @@ impl<'a> Reader<'a> {
         self.fields
             .count(min_size)
             .map_err(|_| corrupt("a count runs past the payload"))
+    }
+}
+
+/// Templates and trusted proxies, as plans and frozen plans keep them.
+pub(super) fn put_templates<'a>(
+    out: &mut Vec<u8>,
+    templates: impl IntoIterator<Item = &'a Spec, IntoIter: ExactSizeIterator>,
+    proxies: &[String],
+) {
+    let templates = templates.into_iter();
+    put_u64(out, templates.len() as u64);
+    for t in templates {
+        put_str(out, &t.name);
+        out.push(t.syntax_code());
+        put_str(out, &t.text);
+        put_str(out, t.client_field.as_deref().unwrap_or(""));
+    }
+    put_u64(out, proxies.len() as u64);
+    for p in proxies {
+        put_str(out, p);
+    }
+}
+
+/// What only plans read: their templates and trusted proxies.
+impl Reader<'_> {
+    /// What [`put_templates`] wrote.
+    pub(super) fn templates(&mut self) -> Result<(Vec<Spec>, Vec<String>), FormatError> {
+        let n = self.count(13)?;
+        let templates = (0..n)
+            .map(|_| {
+                let name = self.string()?;
+                let syntax =
+                    Spec::syntax_from_code(self.u8()?).ok_or_else(|| corrupt("unknown syntax"))?;
+                let text = self.string()?;
+                let field = self.string()?;
+                Ok(Spec {
+                    name,
+                    syntax,
+                    text,
+                    client_field: (!field.is_empty()).then_some(field),
+                })
+            })
+            .collect::<Result<Vec<_>, FormatError>>()?;
+        let n = self.count(4)?;
+        let proxies = (0..n)
+            .map(|_| self.string())
+            .collect::<Result<Vec<_>, FormatError>>()?;
+        Ok((templates, proxies))
     }
 }

@@ -33,11 +33,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::fields::{corrupt, put_opt_u64, put_str, put_u32, put_u64, Reader};
+use super::fields::{corrupt, put_opt_u64, put_str, put_templates, put_u32, put_u64, Reader};
 pub use super::fields::{FormatError, VERSION};
 use crate::codec::{self, ByteReader};
 use crate::count::{Detail, Key, KeySet, KeyVec, Routed, Split, StoredKeys};
-use crate::format::{Format, Query};
+use crate::format::{Customs, Format, Query, Spec};
 use crate::input::{InputError, Skipped};
 
 /// The first bytes of a binary partial.
@@ -72,6 +72,10 @@ pub struct PlanInfo {
     pub format: String,
     /// The JSON fields clients are looked for in.
     pub client_fields: Vec<String>,
+    /// The run's own log formats (`--log-format TEMPLATE`, `--server-config`), in order.
+    pub templates: Vec<Spec>,
+    /// `--trusted-proxy`, as given.
+    pub proxies: Vec<String>,
     /// The time and top options (`--by`, `--since`, `--until`, `--top`).
     pub query: Query,
     pub jobs: u64,
@@ -84,17 +88,23 @@ pub struct PlanInfo {
 }
 
 impl PlanInfo {
+    /// The run's own formats, compiled (as the plan's format codes name them).
+    pub fn customs(&self) -> Result<Customs, FormatError> {
+        Customs::from_specs(self.templates.iter().cloned()).map_err(corrupt)
+    }
+
     /// A fixed, portable hash of what decides the jobs and the report's paths: the same on
     /// every machine and in every process for the same plan.
     pub fn fingerprint(&self) -> u128 {
         let mut bytes = Vec::with_capacity(64 + self.inputs.len() * 48);
-        bytes.extend_from_slice(b"logcount plan 3\0");
+        bytes.extend_from_slice(b"logcount plan 4\0");
         put_opt_u64(&mut bytes, self.chunk_size);
         put_str(&mut bytes, &self.format);
         put_u64(&mut bytes, self.client_fields.len() as u64);
         for f in &self.client_fields {
             put_str(&mut bytes, f);
         }
+        put_options(&mut bytes, self);
         bytes.extend_from_slice(&self.query.to_bytes());
         put_u64(&mut bytes, self.jobs);
         put_u64(&mut bytes, self.inputs.len() as u64);
@@ -312,6 +322,11 @@ impl Partial {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+/// A plan's templates and trusted proxies.
+fn put_options(out: &mut Vec<u8>, plan: &PlanInfo) {
+    put_templates(out, &plan.templates, &plan.proxies);
+}
+
 fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     out.extend_from_slice(&fingerprint.to_le_bytes());
     put_opt_u64(out, plan.chunk_size);
@@ -320,6 +335,7 @@ fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     for f in &plan.client_fields {
         put_str(out, f);
     }
+    put_options(out, plan);
     out.extend_from_slice(&plan.query.to_bytes());
     put_u64(out, plan.jobs);
     put_u64(out, plan.inputs.len() as u64);
@@ -342,8 +358,8 @@ fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     }
 }
 
-fn put_format(out: &mut Vec<u8>, format: Option<Format>) {
-    out.push(format.map_or(NO_FORMAT, Format::code));
+fn put_format(out: &mut Vec<u8>, format: Option<Format>, customs: &Customs) {
+    out.push(format.map_or(NO_FORMAT, |f| f.code(customs)));
 }
 
 /// The start of a file record: its input and what happened to it (the counted payload follows
@@ -478,13 +494,14 @@ pub fn counted_record(
     sets: &[KeySet],
     detail: Option<&Detail>,
     buckets: u32,
+    customs: &Customs,
 ) -> Vec<u8> {
     let mut p = Vec::new();
     put_outcome_head(&mut p, input, &Outcome::Counted(()));
     put_u64(&mut p, totals.total);
     put_u64(&mut p, totals.bytes);
     put_u64(&mut p, totals.malformed);
-    put_format(&mut p, totals.format);
+    put_format(&mut p, totals.format, customs);
     if buckets == 1 {
         if sets.iter().all(|s| s.is_empty()) {
             put_u32(&mut p, 0);
@@ -578,6 +595,10 @@ pub fn seal(partial: &Partial) -> Sealed {
     let mut p = Vec::new();
     match partial {
         Partial::Slice(s) => {
+            let customs = s
+                .plan
+                .customs()
+                .expect("formats compiled when the plan was read");
             let records = s
                 .files
                 .iter()
@@ -588,7 +609,7 @@ pub fn seal(partial: &Partial) -> Sealed {
                         put_u64(&mut r, k.total);
                         put_u64(&mut r, k.bytes);
                         put_u64(&mut r, k.malformed);
-                        put_format(&mut r, k.format);
+                        put_format(&mut r, k.format, &customs);
                         put_u32(&mut r, k.blocks.len() as u32);
                         for (bucket, keys) in &k.blocks {
                             put_u32(&mut r, *bucket);
@@ -617,6 +638,10 @@ pub fn seal(partial: &Partial) -> Sealed {
             seal_slice(s.slice, head, records)
         }
         Partial::Bucket(b) => {
+            let customs = b
+                .plan
+                .customs()
+                .expect("formats compiled when the plan was read");
             put_plan(&mut p, &b.plan, b.fingerprint);
             put_u32(&mut p, b.slices);
             put_u32(&mut p, b.bucket.index);
@@ -630,7 +655,7 @@ pub fn seal(partial: &Partial) -> Sealed {
                     put_u64(&mut p, c.bytes);
                     put_u64(&mut p, c.ip);
                     put_u64(&mut p, c.malformed);
-                    put_format(&mut p, c.format);
+                    put_format(&mut p, c.format, &customs);
                 }
             }
             Sealed::new(KIND_BUCKET, partial.label(), vec![p])
@@ -803,10 +828,10 @@ fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), Form
 
 /// What only partials read: formats, the plan, per-file records.
 impl<'a> Reader<'a> {
-    fn format(&mut self) -> Result<Option<Format>, FormatError> {
+    fn format(&mut self, customs: &Customs) -> Result<Option<Format>, FormatError> {
         match self.u8()? {
             NO_FORMAT => Ok(None),
-            code => Format::from_code(code)
+            code => Format::from_code(code, customs)
                 .map(Some)
                 .ok_or_else(|| corrupt("unknown format")),
         }
@@ -820,6 +845,7 @@ impl<'a> Reader<'a> {
         let client_fields = (0..n)
             .map(|_| self.string())
             .collect::<Result<Vec<_>, FormatError>>()?;
+        let (templates, proxies) = self.templates()?;
         let query = self.query()?;
         let jobs = self.u64()?;
         let n = self.count(15)?;
@@ -846,6 +872,8 @@ impl<'a> Reader<'a> {
             chunk_size,
             format,
             client_fields,
+            templates,
+            proxies,
             query,
             jobs,
             inputs,
@@ -910,6 +938,7 @@ impl<'a> Reader<'a> {
 
 fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
     let (plan, fingerprint) = r.plan()?;
+    let customs = plan.customs()?;
     let slice = SliceId {
         index: r.u32()?,
         count: r.u32()?,
@@ -929,7 +958,7 @@ fn read_slice(r: &mut Reader<'_>) -> Result<SlicePartial, FormatError> {
         let total = r.u64()?;
         let bytes = r.u64()?;
         let malformed = r.u64()?;
-        let format = r.format()?;
+        let format = r.format(&customs)?;
         let n_blocks = r.u32()? as usize;
         if n_blocks > buckets as usize {
             return Err(corrupt("more key blocks than buckets"));
@@ -1027,6 +1056,7 @@ fn read_detail(
 
 fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
     let (plan, fingerprint) = r.plan()?;
+    let customs = plan.customs()?;
     let slices = r.u32()?;
     let bucket = SliceId {
         index: r.u32()?,
@@ -1042,7 +1072,7 @@ fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {
             bytes: r.u64()?,
             ip: r.u64()?,
             malformed: r.u64()?,
-            format: r.format()?,
+            format: r.format(&customs)?,
         })
     };
     let files = r.file_records(&plan, count, |input, outcome| BucketFile { input, outcome })?;
@@ -1091,6 +1121,8 @@ mod tests {
             chunk_size: Some(4096),
             format: "auto".into(),
             client_fields: vec!["client_ip".into(), "request.remote_ip".into()],
+            templates: Vec::new(),
+            proxies: Vec::new(),
             query: Query::default(),
             jobs: 3,
             inputs: vec![
@@ -1230,7 +1262,7 @@ mod tests {
     fn fingerprint_is_fixed_and_sees_sizes_and_chunks() {
         let p = plan();
         // The same value in every process and on every machine: a literal.
-        assert_eq!(p.fingerprint(), 0xfa09_75ce_e17c_1fad_f813_ed37_5af1_e485);
+        assert_eq!(p.fingerprint(), 0x38fb_7a9b_525d_5bc0_737b_ee3d_e059_8b3d);
         let mut q = plan();
         q.inputs[0].size = Some(5001);
         assert_ne!(p.fingerprint(), q.fingerprint());

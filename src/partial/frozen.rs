@@ -25,7 +25,7 @@ use std::sync::Arc;
 use super::fields::{
     corrupt, put_bytes, put_opt_u64, put_str, put_u32, put_u64, FormatError, Reader,
 };
-use crate::format::{Choice, JsonFields, Options};
+use crate::format::{Choice, Customs, JsonFields, Options, Proxies};
 use crate::input::{Codec, Compression, Input, InputError, Skipped, Source};
 use crate::plan::{Job, Plan};
 
@@ -34,11 +34,17 @@ const NO_CODEC: u8 = 0xff;
 /// The payload of `plan`. Standard input cannot be frozen: the caller refuses it first.
 pub(super) fn encode(plan: &Plan) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + plan.inputs.len() * 64 + plan.jobs.len() * 24);
+    let customs = &plan.options.customs;
     put_opt_u64(&mut out, plan.chunk_size);
-    out.push(plan.format.code());
     let fields = plan.options.json.names();
     put_u64(&mut out, fields.len() as u64);
     fields.iter().for_each(|f| put_str(&mut out, f));
+    super::fields::put_templates(
+        &mut out,
+        customs.specs().collect::<Vec<_>>(),
+        plan.options.proxies.written(),
+    );
+    out.push(plan.format.code(customs));
     out.extend_from_slice(&plan.options.query.to_bytes());
     put_u64(&mut out, plan.inputs.len() as u64);
     for input in &plan.inputs {
@@ -61,7 +67,7 @@ pub(super) fn encode(plan: &Plan) -> Vec<u8> {
         out.push(u8::from(input.named));
         out.push(input.compression.code());
         out.push(input.claimed.map_or(NO_CODEC, Codec::code));
-        out.push(input.format.code());
+        out.push(input.format.code(customs));
     }
     put_u64(&mut out, plan.jobs.len() as u64);
     for job in &plan.jobs {
@@ -109,14 +115,13 @@ fn flag(r: &mut Reader<'_>) -> Result<bool, FormatError> {
     }
 }
 
-fn choice(r: &mut Reader<'_>) -> Result<Choice, FormatError> {
-    Choice::from_code(r.u8()?).ok_or_else(|| corrupt("unknown log format"))
+fn choice(r: &mut Reader<'_>, customs: &Customs) -> Result<Choice, FormatError> {
+    Choice::from_code(r.u8()?, customs).ok_or_else(|| corrupt("unknown log format"))
 }
 
 /// The plan in a payload (after its header was checked).
 pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
     let chunk_size = r.opt_u64()?;
-    let format = choice(r)?;
     let n = r.count(4)?;
     let fields = (0..n).map(|_| r.string()).collect::<Result<Vec<_>, _>>()?;
     let mut options = if fields.is_empty() {
@@ -127,6 +132,11 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
             ..Options::default()
         }
     };
+    let (templates, proxies) = r.templates()?;
+    options.customs = Customs::from_specs(templates).map_err(corrupt)?;
+    options.proxies =
+        Arc::new(Proxies::parse(proxies.iter().map(String::as_str)).map_err(corrupt)?);
+    let format = choice(r, &options.customs)?;
     options.query = r.query()?;
     let n = r.count(16)?;
     let mut inputs = Vec::with_capacity(n);
@@ -147,7 +157,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
             NO_CODEC => None,
             code => Some(Codec::from_code(code).ok_or_else(|| corrupt("unknown codec"))?),
         };
-        let format = choice(r)?;
+        let format = choice(r, &options.customs)?;
         if path.is_empty() {
             return Err(corrupt("an input without a path"));
         }

@@ -168,11 +168,37 @@ fn one_per_index<T>(
     Ok(by_index)
 }
 
-fn foreign(src: &str, first: &str) -> String {
-    format!(
-        "{src} is a partial of a different plan than {first} (the inputs, their sizes or the \
-         chunk size differ): run every task with the same paths, files and --chunk-size"
-    )
+fn foreign(src: &str, first: &str, a: &PlanInfo, b: &PlanInfo) -> String {
+    let option = if a.format != b.format {
+        Some("--log-format")
+    } else if a.client_fields != b.client_fields
+        || a.templates
+            .iter()
+            .map(|t| &t.client_field)
+            .ne(b.templates.iter().map(|t| &t.client_field))
+    {
+        Some("--client-field")
+    } else if a.templates != b.templates {
+        Some("--server-config (the log formats)")
+    } else if a.proxies != b.proxies {
+        Some("--trusted-proxy")
+    } else if a.query != b.query {
+        Some("--by, --since, --until or --top")
+    } else if a.chunk_size != b.chunk_size {
+        Some("--chunk-size")
+    } else {
+        None
+    };
+    match option {
+        Some(option) => format!(
+            "{src} is a partial of a different plan than {first}: {option} differs; run every \
+             task with the same options"
+        ),
+        None => format!(
+            "{src} is a partial of a different plan than {first} (the inputs, their sizes or the \
+             chunk size differ): run every task with the same paths, files and --chunk-size"
+        ),
+    }
 }
 
 /// Merges slice partials: every key bucket, or only `bucket`.
@@ -192,7 +218,7 @@ pub fn merge_slices(
     );
     for (src, p) in &parts {
         if p.fingerprint != fingerprint {
-            return Err(foreign(src, &first_src));
+            return Err(foreign(src, &first_src, &p.plan, &first.plan));
         }
         if p.slice.count != count {
             return Err(format!(
@@ -412,7 +438,7 @@ pub fn merge_buckets(
     let count = first_bucket.count;
     for (src, b) in &parts {
         if b.fingerprint != fingerprint {
-            return Err(foreign(src, &first_src));
+            return Err(foreign(src, &first_src, &b.plan, &first.plan));
         }
         if b.bucket.count != count || b.slices != slices {
             return Err(format!(

@@ -46,6 +46,8 @@ pub fn plan_info(plan: &Plan) -> PlanInfo {
         jobs: plan.jobs.len() as u64,
         format: plan.format.to_string(),
         client_fields: plan.options.json.names(),
+        templates: plan.options.customs.specs().cloned().collect(),
+        proxies: plan.options.proxies.written().to_vec(),
         query: plan.options.query,
         inputs: plan
             .inputs
@@ -56,7 +58,7 @@ pub fn plan_info(plan: &Plan) -> PlanInfo {
                 size: i.size,
                 jobs,
                 compression: i.compression.code(),
-                format: i.format.code(),
+                format: i.format.code(&plan.options.customs),
             })
             .collect(),
         errors: plan.errors.clone(),
@@ -164,7 +166,7 @@ pub fn count_slice(
                 filtered: f.extra.filtered.unwrap_or(0),
             };
             let detail = (!plan.options.query.is_plain()).then_some(&*detail);
-            format::counted_record(input, totals, &sets, detail, buckets)
+            format::counted_record(input, totals, &sets, detail, buckets, &plan.options.customs)
         }
         Kept::Failed(e) => format::uncounted_record(input, &Outcome::Failed(e)),
         Kept::Skipped(r) => format::uncounted_record(input, &Outcome::Skipped(r)),

@@ -34,7 +34,7 @@ use super::wire::{self, FrameBuf, Hello, JobSpec, Kind, WireError};
 use super::{fork, spawn, StartMethod, WorkerProc};
 use crate::diag;
 use crate::executor::Interrupted;
-use crate::format::Format;
+use crate::format::{Customs, Format};
 use crate::input::{JobCounter, JobError, JobReader, Source, READ_BUF};
 use crate::plan::Plan;
 use crate::progress::Progress;
@@ -112,12 +112,12 @@ enum Message {
     Done(u32, Result<Encoded, JobError>),
 }
 
-fn decode(kind: Kind, payload: &[u8]) -> Result<Message, WireError> {
+fn decode(kind: Kind, payload: &[u8], customs: &Customs) -> Result<Message, WireError> {
     Ok(match kind {
         Kind::Hello => Message::Hello(Hello::decode(payload)?),
         Kind::Progress => Message::Progress(wire::decode_progress(payload)?),
         Kind::Done => {
-            let (id, result) = wire::split_done(payload)?;
+            let (id, result) = wire::split_done(payload, customs)?;
             let result = result.map(|done| Encoded {
                 bytes: done.bytes,
                 malformed: done.malformed,
@@ -677,7 +677,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             let slot = &mut self.slots[i];
             let message = match slot.inbox.next_frame() {
                 Ok(None) => return,
-                Ok(Some((kind, payload))) => decode(kind, payload),
+                Ok(Some((kind, payload))) => decode(kind, payload, &self.plan.options.customs),
                 Err(e) => Err(e),
             };
             let message = match message {

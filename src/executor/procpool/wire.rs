@@ -28,7 +28,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::codec::{self, ByteReader};
 use crate::count::{Counts, Detail};
-use crate::format::{Choice, Format, Options, Query};
+use crate::format::{Choice, Customs, Format, Options, Proxies, Query, Spec};
 use crate::input::{Codec, Compression, Input, JobError, JobResult, ReadMode, Source};
 
 /// The first two bytes of every frame.
@@ -38,7 +38,7 @@ pub const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
 pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub const PROTOCOL_VERSION: u16 = 5;
+pub const PROTOCOL_VERSION: u16 = 6;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -423,6 +423,24 @@ pub fn encode_jobs(
         for f in &fields {
             put_bytes(p, f.as_bytes());
         }
+        p.push(options.customs.len() as u8);
+        for spec in options.customs.specs() {
+            put_bytes(p, spec.name.as_bytes());
+            p.push(spec.syntax_code());
+            put_bytes(p, spec.text.as_bytes());
+            match &spec.client_field {
+                Some(f) => {
+                    p.push(1);
+                    put_bytes(p, f.as_bytes());
+                }
+                None => p.push(0),
+            }
+        }
+        let proxies = options.proxies.written();
+        p.extend_from_slice(&(proxies.len() as u32).to_le_bytes());
+        for cidr in proxies {
+            put_bytes(p, cidr.as_bytes());
+        }
         p.extend_from_slice(&options.query.to_bytes());
         p.push(match mode {
             ReadMode::Map => 0,
@@ -441,7 +459,7 @@ pub fn encode_jobs(
             );
             p.push(job.compression.code());
             p.push(job.claimed.map_or(0, Codec::code));
-            p.push(job.format.code());
+            p.push(job.format.code(&options.customs));
             if let Some(r) = &job.range {
                 p.extend_from_slice(&r.start.to_le_bytes());
                 p.extend_from_slice(&r.end.to_le_bytes());
@@ -471,12 +489,49 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
             .map_err(|_| WireError::Malformed("client field"))?;
         fields.push(name);
     }
-    if fields.is_empty() || fields.len() > 16 {
+    if fields.is_empty() || fields.len() > crate::format::DEFAULT_FIELDS.len() {
         return Err(WireError::Malformed("client fields"));
     }
+    let text = |f: &mut ByteReader<'_>, what: &'static str| {
+        std::str::from_utf8(take_bytes(f)?)
+            .map(str::to_string)
+            .map_err(|_| WireError::Malformed(what))
+    };
+    let n_customs = f.u8()?;
+    let mut specs = Vec::with_capacity(n_customs.into());
+    for _ in 0..n_customs {
+        let name = text(&mut f, "log format name")?;
+        let syntax = Spec::syntax_from_code(f.u8()?).ok_or(WireError::Malformed("syntax"))?;
+        let template = text(&mut f, "log format")?;
+        let client_field = match f.u8()? {
+            0 => None,
+            1 => Some(text(&mut f, "client field")?),
+            _ => return Err(WireError::Malformed("client field flag")),
+        };
+        specs.push(Spec {
+            name,
+            syntax,
+            text: template,
+            client_field,
+        });
+    }
+    // The parent compiled these before it sent them: one that fails here is a garbled batch.
+    let customs = Customs::from_specs(specs).map_err(|_| WireError::Malformed("log formats"))?;
+    let n_proxies = f.u32()? as usize;
+    if n_proxies > payload.len() {
+        return Err(WireError::Malformed("trusted proxies"));
+    }
+    let mut cidrs = Vec::with_capacity(n_proxies);
+    for _ in 0..n_proxies {
+        cidrs.push(text(&mut f, "trusted proxy")?);
+    }
+    let proxies = Proxies::parse(cidrs.iter().map(String::as_str))
+        .map_err(|_| WireError::Malformed("trusted proxies"))?;
     let query = Query::from_bytes(&f.array()?).ok_or(WireError::Malformed("job query"))?;
     let options = Options {
         json: std::sync::Arc::new(crate::format::JsonFields::new(fields)),
+        customs,
+        proxies: std::sync::Arc::new(proxies),
         query,
     };
     let mode = match f.u8()? {
@@ -503,7 +558,8 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
             0 => None,
             c => Some(Codec::from_code(c).ok_or(WireError::Malformed("job codec"))?),
         };
-        let format = Choice::from_code(f.u8()?).ok_or(WireError::Malformed("job format"))?;
+        let format = Choice::from_code(f.u8()?, &options.customs)
+            .ok_or(WireError::Malformed("job format"))?;
         let range = if flags & JOB_RANGE != 0 {
             let (start, end) = (f.u64()?, f.u64()?);
             if start > end {
@@ -568,14 +624,14 @@ const DONE_NOT_A_LOG: u8 = 2;
 const FORMAT_NONE: u8 = 0xff;
 
 /// Appends the DONE frame of job `id`. Counts too big for one frame become that job's error.
-pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult) {
+pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Customs) {
     let ok = match result {
         Ok((counts, bytes)) => frame(out, Kind::Done, |p| {
             p.extend_from_slice(&id.to_le_bytes());
             p.push(DONE_OK);
             p.extend_from_slice(&bytes.to_le_bytes());
             p.extend_from_slice(&counts.malformed.to_le_bytes());
-            p.push(counts.format.map_or(FORMAT_NONE, Format::code));
+            p.push(counts.format.map_or(FORMAT_NONE, |f| f.code(customs)));
             codec::encode(counts, p);
             codec::encode_detail(
                 counts.filtered,
@@ -622,8 +678,8 @@ fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
 
 /// Reads a DONE payload: the job id and its result. An error from the worker comes back
 /// with the same text it had there (an OS error as the same OS error).
-pub fn decode_done(payload: &[u8]) -> Result<(u32, JobResult), WireError> {
-    let (id, result) = split_done(payload)?;
+pub fn decode_done(payload: &[u8], customs: &Customs) -> Result<(u32, JobResult), WireError> {
+    let (id, result) = split_done(payload, customs)?;
     let result = match result {
         Ok(done) => Ok(done.counts()?),
         Err(e) => Err(e),
@@ -683,7 +739,10 @@ pub fn decode_counts(
 /// A job result checked but not decoded: the job id, and the job's [`Done`] (checked by
 /// [`codec::scan`]), or why it failed. Decoding builds a hash set of every key, which the
 /// parent can leave to other threads.
-pub fn split_done(payload: &[u8]) -> Result<(u32, Result<Done<'_>, JobError>), WireError> {
+pub fn split_done<'a>(
+    payload: &'a [u8],
+    customs: &Customs,
+) -> Result<(u32, Result<Done<'a>, JobError>), WireError> {
     let mut f = ByteReader::new(payload, "job result");
     let id = f.u32()?;
     match f.u8()? {
@@ -692,7 +751,10 @@ pub fn split_done(payload: &[u8]) -> Result<(u32, Result<Done<'_>, JobError>), W
             let malformed = f.u64()?;
             let format = match f.u8()? {
                 FORMAT_NONE => None,
-                c => Some(Format::from_code(c).ok_or(WireError::Malformed("job result format"))?),
+                c => Some(
+                    Format::from_code(c, customs)
+                        .ok_or(WireError::Malformed("job result format"))?,
+                ),
             };
             let rest = f.rest();
             let layout = codec::scan(rest).map_err(|_| WireError::Malformed("counts"))?;
@@ -745,17 +807,24 @@ mod tests {
         encode_progress(&mut out, 1 << 22);
         let mut counts = count(b"1.2.3.4 a\n2001:db8::1 b\na-long-client-key-over-fifteen c\n");
         counts.malformed = 5;
-        encode_done(&mut out, 7, &Ok((counts, 99)));
-        encode_done(&mut out, 8, &Err(io::Error::from_raw_os_error(2).into()));
+        encode_done(&mut out, 7, &Ok((counts, 99)), &Customs::default());
+        encode_done(
+            &mut out,
+            8,
+            &Err(io::Error::from_raw_os_error(2).into()),
+            &Customs::default(),
+        );
         encode_done(
             &mut out,
             9,
             &Err(io::Error::other("corrupt deflate stream").into()),
+            &Customs::default(),
         );
         encode_done(
             &mut out,
             10,
             &Err(JobError::NotAccessLog("not an access log (0 of 3)".into())),
+            &Customs::default(),
         );
         out
     }
@@ -809,7 +878,7 @@ mod tests {
         assert_eq!((k, decode_progress(&p).unwrap()), (Kind::Progress, 1 << 22));
         let (k, p) = frames().unwrap().unwrap();
         assert_eq!(k, Kind::Done);
-        let (id, result) = decode_done(&p).unwrap();
+        let (id, result) = decode_done(&p, &Customs::default()).unwrap();
         let (counts, bytes) = result.unwrap();
         assert_eq!(
             (id, bytes, counts.total, counts.ip(), counts.malformed),
@@ -817,7 +886,7 @@ mod tests {
         );
         assert_eq!(counts.format, Some(Format::CLASSIC));
         let (_, p) = frames().unwrap().unwrap();
-        let (id, result) = decode_done(&p).unwrap();
+        let (id, result) = decode_done(&p, &Customs::default()).unwrap();
         let Err(JobError::Io(e)) = result else {
             panic!("an OS error")
         };
@@ -826,10 +895,10 @@ mod tests {
             (8, io::Error::from_raw_os_error(2).to_string(), Some(2))
         );
         let (_, p) = frames().unwrap().unwrap();
-        let e = decode_done(&p).unwrap().1.unwrap_err();
+        let e = decode_done(&p, &Customs::default()).unwrap().1.unwrap_err();
         assert_eq!(e.to_string(), "corrupt deflate stream");
         let (_, p) = frames().unwrap().unwrap();
-        let (id, result) = decode_done(&p).unwrap();
+        let (id, result) = decode_done(&p, &Customs::default()).unwrap();
         assert!(
             matches!(&result, Err(JobError::NotAccessLog(r)) if r == "not an access log (0 of 3)"),
             "{id}: {result:?}"
@@ -900,7 +969,12 @@ mod tests {
     #[test]
     fn every_flipped_bit_is_detected() {
         let mut out = Vec::new();
-        encode_done(&mut out, 3, &Ok((count(b"1.2.3.4 x\n5.6.7.8 y\n"), 20)));
+        encode_done(
+            &mut out,
+            3,
+            &Ok((count(b"1.2.3.4 x\n5.6.7.8 y\n"), 20)),
+            &Customs::default(),
+        );
         for byte in 0..out.len() {
             for bit in 0..8 {
                 let mut bad = out.clone();
@@ -948,16 +1022,24 @@ mod tests {
         );
         assert!(decode_jobs(&u32::MAX.to_le_bytes()).is_err());
         assert!(decode_progress(&[1, 2, 3]).is_err());
-        assert!(decode_done(&[0, 0, 0, 0, 7]).is_err());
+        assert!(decode_done(&[0, 0, 0, 0, 7], &Customs::default()).is_err());
         let mut out = Vec::new();
-        encode_done(&mut out, 1, &Ok((count(b"1.2.3.4\n"), 8)));
+        encode_done(
+            &mut out,
+            1,
+            &Ok((count(b"1.2.3.4\n"), 8)),
+            &Customs::default(),
+        );
         let payload = &out[HEADER_LEN..];
         for cut in 0..payload.len() {
-            assert!(decode_done(&payload[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                decode_done(&payload[..cut], &Customs::default()).is_err(),
+                "cut at {cut}"
+            );
         }
         let mut long = payload.to_vec();
         long.push(0);
-        assert!(decode_done(&long).is_err());
+        assert!(decode_done(&long, &Customs::default()).is_err());
         let mut out = Vec::new();
         encode_jobs(&mut out, &options(), ReadMode::Read, &sample_jobs()).unwrap();
         let payload = &out[HEADER_LEN..];

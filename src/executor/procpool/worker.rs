@@ -202,7 +202,7 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
             }
             s.report_progress();
             let start = s.frames.len();
-            wire::encode_done(&mut s.frames, job.id, &result);
+            wire::encode_done(&mut s.frames, job.id, &result, &options.customs);
             if faults.truncates(&job) {
                 let half = start + (s.frames.len() - start) / 2;
                 s.frames.truncate(half);
@@ -339,7 +339,7 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{Choice, Format, Options};
+    use crate::format::{Choice, Customs, Format, Options};
     use crate::input::Compression;
     use std::os::unix::ffi::OsStrExt;
     use std::path::Path;
@@ -391,7 +391,7 @@ mod tests {
         while let Some(kind) = wire::read_frame(&mut r, &mut p).unwrap() {
             match kind {
                 Kind::Progress => progress += wire::decode_progress(&p).unwrap(),
-                Kind::Done => done.push(wire::decode_done(&p).unwrap()),
+                Kind::Done => done.push(wire::decode_done(&p, &Customs::default()).unwrap()),
                 other => panic!("unexpected {other:?}"),
             }
         }
