@@ -83,6 +83,8 @@ pub struct Reading {
     pub filters: Filters,
     /// `--no-mmap`: files are read with `pread`, not mapped.
     pub mode: ReadMode,
+    /// Notes for stderr (unless `--quiet`): what reading the server configurations left out.
+    pub notes: Vec<String>,
 }
 
 /// The options that say how lines are read: their format, where the client is, and which
@@ -126,6 +128,7 @@ impl Reading {
             }
         }
         let mut options = Options::default();
+        let mut notes = Vec::new();
         let proxies = trusted_proxies(args.trusted_proxies)?;
         let (format, configured) = if let Some((prefix, syntax, text)) =
             format::template_value(args.log_format)
@@ -169,7 +172,8 @@ impl Reading {
                         "--server-config reads each log's format from the configuration: give it without --log-format",
                     );
                 }
-                let (customs, configured) = server_formats(args.server_configs, args.client_field)?;
+                let (customs, configured) =
+                    server_formats(args.server_configs, args.client_field, &mut notes)?;
                 options.customs = customs;
                 (format, configured)
             }
@@ -206,6 +210,7 @@ impl Reading {
             options,
             filters: Filters::new(globs, excludes).map_err(UsageError)?,
             mode: ReadMode::default(),
+            notes,
         })
     }
 }
@@ -246,15 +251,14 @@ fn trusted_proxies(values: &[String]) -> Result<Proxies, UsageError> {
 fn server_formats(
     paths: &[PathBuf],
     client_field: Option<&str>,
+    notes: &mut Vec<String>,
 ) -> Result<(Customs, Configured), UsageError> {
     let mut customs: Vec<CustomRef> = Vec::new();
     let mut logs = Vec::new();
     for path in paths {
         let config =
             ServerConfig::read(path).map_err(|e| UsageError(format!("--server-config {e}")))?;
-        for note in &config.notes {
-            logcount::diag::note(format!("--server-config {note}"));
-        }
+        notes.extend(config.notes.iter().map(|n| format!("--server-config {n}")));
         // This configuration's names, to the formats they became.
         let mut named = std::collections::HashMap::new();
         for f in &config.formats {

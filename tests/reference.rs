@@ -218,8 +218,101 @@ fn generated_logs_of_every_format_agree_with_the_oracle() {
         assert_agree(&[d, "--log-format", format]);
     }
     assert_agree(&[d, "--client-field", "remote_addr"]);
+    assert_agree(&[
+        d,
+        "--trusted-proxy",
+        "10.0.0.0/8",
+        "--trusted-proxy",
+        "2001:db8::/32",
+    ]);
     // Named on the command line, a file that is not an access log is an error, not skipped.
     let error_log = dir.path().join("nginx/error.log");
     let empty = dir.path().join("empty.log");
     assert_agree(&[error_log.to_str().unwrap(), empty.to_str().unwrap()]);
+}
+
+/// Forwarded chains as each format writes them: `X-Forwarded-For` lists of 0 to 3 entries
+/// (forged ones to the left, ports, brackets, `unknown`, `-`) before proxies and clients.
+fn chained(dir: &Path) {
+    const ENTRIES: &[&str] = &[
+        "198.51.100.7",
+        "203.0.113.9",
+        "10.0.1.10",
+        "10.9.9.9:5678",
+        "[2001:db8::7]:443",
+        "2a02:c7f::2",
+        "unknown",
+        "127.0.0.1",
+    ];
+    const PEERS: &[&str] = &["10.0.1.10", "10.0.1.11", "192.0.2.44", "-"];
+    let chain = |i: usize| -> String {
+        let n = i % 4;
+        let list: Vec<&str> = (0..n)
+            .map(|k| ENTRIES[(i * 3 + k * 5) % ENTRIES.len()])
+            .collect();
+        if list.is_empty() {
+            "-".into()
+        } else {
+            list.join(", ")
+        }
+    };
+    let (mut combined, mut json, mut w3c, mut cloudfront) =
+        (String::new(), String::new(), String::new(), String::new());
+    w3c.push_str("#Fields: date time c-ip cs(X-Forwarded-For) sc-status\n");
+    cloudfront.push_str("#Version: 1.0\n#Fields: date time x-edge-location c-ip x-forwarded-for\n");
+    for i in 0..120 {
+        let (xff, peer) = (chain(i), PEERS[i % PEERS.len()]);
+        let rest = "- - [06/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5";
+        combined.push_str(&match i % 3 {
+            0 => format!("\"{xff}\" {peer} {rest}\n"),
+            1 if xff.contains(',') => format!("{xff} {peer} {rest}\n"),
+            _ if xff != "-" => format!("{xff}, {peer} {rest}\n"),
+            _ => format!("{peer} {rest}\n"),
+        });
+        json.push_str(&format!(
+            "{{\"remote_addr\":\"{peer}\",\"http_x_forwarded_for\":\"{xff}\",\"status\":200}}\n"
+        ));
+        let cell = xff.replace(' ', "");
+        w3c.push_str(&format!("2026-12-06 10:00:00 {peer} {cell} 200\n"));
+        cloudfront.push_str(&format!("2026-12-06\t10:00:00\tLAX1\t{peer}\t{cell}\n"));
+    }
+    write(dir, "combined.log", combined.as_bytes());
+    write(dir, "json.log", json.as_bytes());
+    write(dir, "w3c.log", w3c.as_bytes());
+    write(dir, "cloudfront.log", cloudfront.as_bytes());
+}
+
+#[test]
+fn templates_and_forwarded_chains_agree_with_the_oracle() {
+    if !have_python() {
+        return;
+    }
+    let trust = [
+        "--trusted-proxy",
+        "10.0.0.0/8",
+        "--trusted-proxy",
+        "203.0.113.0/24",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    chained(dir.path());
+    let d = dir.path().to_str().unwrap();
+    assert_agree(&[d]);
+    assert_agree(&[&[d][..], &trust].concat());
+    // The sample sites' own formats, given as templates.
+    let lb = format!("{SAMPLE_LOGS}/nginx-lb/logs");
+    let main = "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" \"$http_x_forwarded_for\"";
+    let timed = "[$time_iso8601] $remote_addr \"$request\" $status $body_bytes_sent $request_time \"$http_x_forwarded_for\"";
+    let apache = format!("{SAMPLE_LOGS}/apache-site/logs");
+    let proxied = "%a %{X-Forwarded-For}i %t %D \\\"%r\\\" %>s %b";
+    for (logs, template) in [(&lb, main), (&lb, timed), (&apache, proxied)] {
+        assert_agree(&[logs, "--log-format", template]);
+        assert_agree(&[&[logs.as_str(), "--log-format", template][..], &trust].concat());
+        assert_agree(&[
+            logs,
+            "--log-format",
+            template,
+            "--client-field",
+            "http_x_forwarded_for",
+        ]);
+    }
 }

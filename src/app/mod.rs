@@ -92,6 +92,9 @@ fn prepare(
     spread: bool,
 ) -> (Box<dyn Executor>, Plan) {
     diag::set_quiet(run.quiet);
+    for n in &run.reading.notes {
+        diag::note(n);
+    }
     let plan = Plan::new(
         paths,
         &plan::Settings {

@@ -408,8 +408,16 @@ impl Parser {
     /// starts mid-file starts (W3C and CloudFront only).
     pub fn new(format: Format, options: &Options, fields: Option<&[u8]>) -> Parser {
         let w3c = match format.body {
-            Body::W3c => Some(W3cState::new(Flavor::W3c, fields)),
-            Body::Cloudfront => Some(W3cState::new(Flavor::Cloudfront, fields)),
+            Body::W3c => Some(W3cState::new(
+                Flavor::W3c,
+                fields,
+                Arc::clone(&options.proxies),
+            )),
+            Body::Cloudfront => Some(W3cState::new(
+                Flavor::Cloudfront,
+                fields,
+                Arc::clone(&options.proxies),
+            )),
             _ => None,
         };
         let json = if options.proxies.is_empty() {

@@ -11,8 +11,11 @@
 //! `c-ip` (or, in CloudFront, without CloudFront's `x-edge-location`) leaves no client to count:
 //! the lines after it are malformed until the next one.
 
+use std::sync::Arc;
+
 use super::client::{client, unbracket, Client};
 use super::cursor::Cursor;
+use super::proxy::Proxies;
 use super::time::{parse_date_and_time, When};
 
 /// The columns `#Fields:` names, as far as counting needs them.
@@ -24,6 +27,9 @@ pub struct Columns {
     time: Option<usize>,
     /// Named by CloudFront (`x-edge-location`).
     edge: bool,
+    /// The `X-Forwarded-For` column: W3C's `cs(X-Forwarded-For)` (or the bare header name, as
+    /// some tools write it), CloudFront's `x-forwarded-for`; compared without case.
+    forwarded: Option<usize>,
 }
 
 impl Columns {
@@ -35,12 +41,17 @@ impl Columns {
             .filter(|n| !n.is_empty())
             .collect();
         let at = |name: &[u8]| names.iter().position(|n| *n == name);
+        let forwarded = names.iter().position(|n| {
+            n.eq_ignore_ascii_case(b"cs(X-Forwarded-For)")
+                || n.eq_ignore_ascii_case(b"X-Forwarded-For")
+        });
         Some(Columns {
             count: names.len(),
             client: at(b"c-ip")?,
             date: at(b"date"),
             time: at(b"time"),
             edge: at(b"x-edge-location").is_some(),
+            forwarded,
         })
     }
 }
@@ -53,6 +64,8 @@ const CLOUDFRONT_DEFAULT: Columns = Columns {
     date: Some(0),
     time: Some(1),
     edge: true,
+    // the 20th standard column, where a line has that many
+    forwarded: Some(19),
 };
 
 /// Which of the two formats.
@@ -88,15 +101,18 @@ enum InForce {
 pub struct W3cState {
     flavor: Flavor,
     columns: InForce,
+    /// `--trusted-proxy`: walk the `X-Forwarded-For` column's chain, where there is one.
+    proxies: Arc<Proxies>,
 }
 
 impl W3cState {
     /// The state at the start of a file, or, for a job that starts mid-file, with the
     /// `#Fields:` directive in force there (planned).
-    pub fn new(flavor: Flavor, fields: Option<&[u8]>) -> W3cState {
+    pub fn new(flavor: Flavor, fields: Option<&[u8]>, proxies: Arc<Proxies>) -> W3cState {
         let mut state = W3cState {
             flavor,
             columns: InForce::Nothing,
+            proxies,
         };
         if let Some(directive) = fields {
             let _ = state.line(directive);
@@ -111,7 +127,7 @@ impl W3cState {
         let Some((columns, sep)) = self.in_force() else {
             return W3cLine::Malformed;
         };
-        match request(line, columns, sep) {
+        match request(line, columns, sep, &self.proxies) {
             Some(c) => W3cLine::Request(c),
             None => W3cLine::Malformed,
         }
@@ -128,7 +144,7 @@ impl W3cState {
         let Some((columns, sep)) = self.in_force() else {
             return (W3cLine::Malformed, When::Absent);
         };
-        let kind = match request(line, columns, sep) {
+        let kind = match request(line, columns, sep, &self.proxies) {
             Some(c) => W3cLine::Request(c),
             None => W3cLine::Malformed,
         };
@@ -198,9 +214,19 @@ pub fn is_fields_directive(line: &[u8]) -> bool {
 /// The `date` and `time` values of a line, where the columns name both.
 type DateAndTime<'a> = Option<(&'a [u8], &'a [u8])>;
 
-fn request<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> Option<Client<'a>> {
+fn request<'a>(
+    line: &'a [u8],
+    columns: &Columns,
+    sep: u8,
+    proxies: &Proxies,
+) -> Option<Client<'a>> {
     let mut n = 0;
-    let mut found = None;
+    let (mut found, mut forwarded) = (None, None);
+    let walk = if proxies.is_empty() {
+        None
+    } else {
+        columns.forwarded
+    };
     for value in line.split(|&b| b == sep) {
         if value.is_empty()
             || Some(n) == columns.date && !is_date(value)
@@ -211,12 +237,23 @@ fn request<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> Option<Client<'a>>
         if n == columns.client {
             found = Some(value);
         }
+        if Some(n) == walk {
+            forwarded = Some(value);
+        }
         n += 1;
     }
     if columns.count != 0 && n != columns.count {
         return None;
     }
-    Some(client(unbracket(found?)))
+    let peer = unbracket(found?);
+    match forwarded {
+        Some(chain) => Some(
+            proxies
+                .walk(chain, Some(peer))
+                .map_or(Client::Absent, client),
+        ),
+        None => Some(client(peer)),
+    }
 }
 
 /// The values where the columns put `date` and `time`, whatever the rest of the line.
@@ -249,7 +286,11 @@ mod tests {
     use super::*;
 
     fn run(flavor: Flavor, lines: &[&[u8]]) -> Vec<String> {
-        let mut state = W3cState::new(flavor, None);
+        run_with(flavor, lines, &Proxies::default())
+    }
+
+    fn run_with(flavor: Flavor, lines: &[&[u8]], proxies: &Proxies) -> Vec<String> {
+        let mut state = W3cState::new(flavor, None, Arc::new(proxies.clone()));
         lines
             .iter()
             .map(|l| match state.line(l) {
@@ -322,11 +363,53 @@ mod tests {
         );
         assert_eq!(got, ["192.0.2.100"]);
         // A job starting mid-file with the planned directive.
-        let mut state = W3cState::new(Flavor::W3c, Some(b"#Fields: c-ip cs-method"));
+        let mut state = W3cState::new(
+            Flavor::W3c,
+            Some(b"#Fields: c-ip cs-method"),
+            Arc::default(),
+        );
         assert_eq!(
             state.line(b"203.0.113.9 GET"),
             W3cLine::Request(Client::V4(0xcb00_7109))
         );
         assert!(is_fields_directive(b"#Fields: c-ip"));
+    }
+
+    #[test]
+    fn forwarded_columns_are_walked_under_trusted_proxies() {
+        let p = Proxies::parse(["10.0.0.0/8", "203.0.113.0/24"]).unwrap();
+        let w3c: &[&[u8]] = &[
+            b"#Fields: date time c-ip cs(X-Forwarded-For) sc-status",
+            b"2021-03-22 10:01:02 10.0.0.5 198.51.100.7,203.0.113.9 200",
+            b"2021-03-22 10:01:02 10.0.0.5 - 200",
+            b"2021-03-22 10:01:02 192.0.2.1 198.51.100.7 200",
+            b"#Fields: date time c-ip X-FORWARDED-FOR sc-status",
+            b"2021-03-22 10:01:02 10.0.0.5 1.1.1.1,198.51.100.8 200",
+        ];
+        assert_eq!(
+            run_with(Flavor::W3c, w3c, &p),
+            [
+                "#",
+                "198.51.100.7",
+                "10.0.0.5",
+                "192.0.2.1",
+                "#",
+                "198.51.100.8"
+            ]
+        );
+        assert_eq!(
+            run(Flavor::W3c, w3c)[1],
+            "10.0.0.5",
+            "no walk without trust"
+        );
+        let cf: &[&[u8]] = &[
+            b"#Fields: date time x-edge-location c-ip x-forwarded-for",
+            b"2019-12-04\t21:02:31\tLAX1\t203.0.113.9\t198.51.100.7",
+            b"2019-12-04\t21:02:31\tLAX1\t192.0.2.100\t-",
+        ];
+        assert_eq!(
+            run_with(Flavor::Cloudfront, cf, &p),
+            ["#", "198.51.100.7", "192.0.2.100"]
+        );
     }
 }
