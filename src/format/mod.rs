@@ -582,7 +582,10 @@ fn custom_client<'a>(c: CustomRef, parts: template::Parts<'a>, proxies: &Proxies
     let found = if c.client_is_peer() {
         match parts.forwarded {
             Some(forwarded) if !proxies.is_empty() => proxies.walk(forwarded, Some(parts.client)),
-            _ => Some(parts.client),
+            _ => match parts.v4 {
+                Some(v4) => return Client::V4(v4),
+                None => Some(parts.client),
+            },
         }
     } else if proxies.is_empty() {
         proxy::first(parts.client, None)

@@ -18,6 +18,7 @@ use std::fmt;
 use memchr::memmem;
 
 use super::time::{checked_days, parse_iso, parse_ncsa, parse_unix, Stamp};
+use crate::keys::{leading_v4, parse_v4};
 
 /// Which server's format-string syntax a template is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -79,6 +80,9 @@ pub struct Parts<'a> {
     pub forwarded: Option<&'a [u8]>,
     /// The time variable's value, when the template has one ([`Template::stamp`] reads it).
     pub time: Option<&'a [u8]>,
+    /// The client as a number, where it is a canonical dotted quad (read in the same pass
+    /// that finds its end, where the line starts with it).
+    pub v4: Option<u32>,
 }
 
 /// A compiled template: see the module documentation.
@@ -92,6 +96,9 @@ pub struct Template {
     steps: Box<[Step]>,
     time: Option<TimeRead>,
     has_forwarded: bool,
+    /// The line starts with the peer, ended by a literal that cannot be part of a dotted quad:
+    /// a quad there is read and its end found in one pass ([`leading_v4`]).
+    leads_with_peer: bool,
 }
 
 /// One variable's value and the literal that ends it (`None`: the rest of the line).
@@ -810,6 +817,10 @@ impl Template {
                 lit: None,
             });
         }
+        let leads_with_peer = head.is_empty()
+            && steps.first().is_some_and(|s| {
+                s.slot == Slot::Client && s.check == Check::Peer && s.lit.is_some()
+            });
         Ok(Template {
             syntax,
             source: text.to_string(),
@@ -818,6 +829,7 @@ impl Template {
             steps: steps.into_boxed_slice(),
             time: time.map(|(_, read)| read),
             has_forwarded: forwarded.is_some(),
+            leads_with_peer,
         })
     }
 
@@ -862,8 +874,21 @@ impl Template {
             client: &[],
             forwarded: None,
             time: None,
+            v4: None,
         };
-        for step in self.steps.iter() {
+        let mut steps = &self.steps[..];
+        if self.leads_with_peer {
+            if let (Some((v4, end)), Some(lit)) = (leading_v4(line), &steps[0].lit) {
+                // A quad holds no byte the literal starts with: its first occurrence is here.
+                if line[end] == lit.bytes[0] && lit.at(line, end) {
+                    parts.client = &line[..end];
+                    parts.v4 = Some(v4);
+                    pos = end + lit.len;
+                    steps = &steps[1..];
+                }
+            }
+        }
+        for step in steps {
             let rest = &line[pos..];
             let value = match &step.lit {
                 Some(lit) => {
@@ -881,7 +906,10 @@ impl Template {
             }
             match step.slot {
                 Slot::None => {}
-                Slot::Client => parts.client = value,
+                Slot::Client => {
+                    parts.client = value;
+                    parts.v4 = parse_v4(value);
+                }
                 Slot::Forwarded => parts.forwarded = Some(value),
                 Slot::Time => parts.time = Some(value),
             }
@@ -1206,6 +1234,7 @@ mod tests {
             client: c.as_bytes(),
             forwarded: f.map(str::as_bytes),
             time: time.map(str::as_bytes),
+            v4: parse_v4(c.as_bytes()),
         }
     }
 
@@ -1920,6 +1949,7 @@ mod tests {
                 client: client.2.as_bytes(),
                 forwarded,
                 time: time.map(|i| i.2.as_bytes()),
+                v4: parse_v4(client.2.as_bytes()),
             };
             prop_assert_eq!(t.parts(line.as_bytes()), Some(want), "{} / {}", text, line);
             prop_assert_eq!(t.has_forwarded(), forwarded.is_some());
