@@ -8,8 +8,7 @@
 
 mod common;
 use common::formats::{formatted_log, Log};
-use common::{agreed, executor, for_each_parallel_executor, json, log_bytes, logcount};
-use common::{output_ok, parallel_executors};
+use common::{executor, for_each_parallel_executor, log_bytes, parallel_executors};
 
 use std::path::Path;
 
@@ -18,18 +17,13 @@ use serde_json::Value;
 
 /// The `files` and `summary` of a run over `dir` with `args`.
 fn answer(dir: &Path, args: &[&str]) -> Value {
-    answer_of(&mut logcount(), dir, args)
+    common::answer(dir, args, false)
 }
 
 /// [`answer`] with every job counted from a memory map, however small (serial, the reference,
 /// reads with `pread`: `--no-mmap`).
 fn mapped_answer(dir: &Path, args: &[&str]) -> Value {
-    answer_of(logcount().env(logcount::input::MIN_MAP_ENV, "1"), dir, args)
-}
-
-fn answer_of(cmd: &mut std::process::Command, dir: &Path, args: &[&str]) -> Value {
-    let out = output_ok(cmd.arg(dir).args(["--json", "--quiet"]).args(args));
-    agreed(&json(&out))
+    common::answer(dir, args, true)
 }
 
 proptest! {

@@ -4,7 +4,9 @@
 //! proxies; server configurations as distributions ship them; every usage error.
 
 mod common;
-use common::{agreed, executor, json, logcount, output, output_ok, parallel_executors, stderr};
+use common::{
+    agreed, answer, executor, json, logcount, output, output_ok, parallel_executors, stderr,
+};
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -205,15 +207,6 @@ fn line(t: &Template, v: &Values, trusted: bool) -> (String, Option<Option<Strin
         Some(v.peer.to_string())
     };
     (s, Some(client.filter(|c| c != "-")))
-}
-
-fn answer(dir: &Path, args: &[&str], mapped: bool) -> Value {
-    let mut cmd = logcount();
-    if mapped {
-        cmd.env(logcount::input::MIN_MAP_ENV, "1");
-    }
-    let out = output_ok(cmd.arg(dir).args(["--json", "--quiet"]).args(args));
-    agreed(&json(&out))
 }
 
 proptest! {

@@ -143,6 +143,18 @@ pub fn agreed(report: &Value) -> Value {
     json!({"files": report["files"], "summary": report["summary"]})
 }
 
+/// The [`agreed`] part of a JSON run over `dir` with `args` (it must exit 0); `mapped`: every
+/// job is counted from a memory map, however small (the library's test knob).
+pub fn answer(dir: &std::path::Path, args: &[&str], mapped: bool) -> Value {
+    let mut cmd = logcount();
+    if mapped {
+        cmd.env(logcount::input::MIN_MAP_ENV, "1");
+    }
+    agreed(&json(&output_ok(
+        cmd.arg(dir).args(["--json", "--quiet"]).args(args),
+    )))
+}
+
 /// [`agreed`] and `errors`, for inputs whose errors every executor reports alike.
 pub fn agreed_with_errors(report: &Value) -> Value {
     json!({"files": report["files"], "summary": report["summary"], "errors": report["errors"]})
