@@ -36,7 +36,7 @@ http {
     log_format main '$remote_addr - $remote_user [$time_local] "$request" '
                     '$status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"';
     log_format timed '[$time_iso8601] $remote_addr "$request" $status $body_bytes_sent $request_time';
-    log_format upstream '$remote_addr $upstream_addr [$time_local] "$request" $status $upstream_response_time';
+    log_format upstream '$remote_addr $upstream_addr [$time_local] "$request" $status $request_length';
     access_log /var/log/nginx/site.log main;
 }
 EOF

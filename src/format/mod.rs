@@ -567,11 +567,12 @@ impl Parser {
 /// forwarded header's entries then that field.
 #[inline]
 fn json_client<'a>(picked: json::Picked<'a>, proxies: &Proxies) -> Client<'a> {
-    let found = match picked.forwarded {
-        Some(forwarded) if !proxies.is_empty() => proxies.walk(forwarded, Some(picked.client)),
-        _ => Some(picked.client),
-    };
-    found.map_or(Client::Absent, client::client)
+    match picked.forwarded {
+        Some(forwarded) if !proxies.is_empty() => {
+            proxies.walk_client(forwarded, Some(picked.client))
+        }
+        _ => client::client(picked.client),
+    }
 }
 
 /// The client of a line in a custom format: the peer (under `--trusted-proxy`, the chain of
@@ -579,20 +580,19 @@ fn json_client<'a>(picked: json::Picked<'a>, proxies: &Proxies) -> Client<'a> {
 /// a list whose first entry is the client (under `--trusted-proxy`, walked as a chain).
 #[inline]
 fn custom_client<'a>(c: CustomRef, parts: template::Parts<'a>, proxies: &Proxies) -> Client<'a> {
-    let found = if c.client_is_peer() {
-        match parts.forwarded {
-            Some(forwarded) if !proxies.is_empty() => proxies.walk(forwarded, Some(parts.client)),
-            _ => match parts.v4 {
-                Some(v4) => return Client::V4(v4),
-                None => Some(parts.client),
-            },
+    if c.client_is_peer() {
+        match (parts.forwarded, parts.v4) {
+            (Some(forwarded), _) if !proxies.is_empty() => {
+                proxies.walk_client(forwarded, Some(parts.client))
+            }
+            (_, Some(v4)) => Client::V4(v4),
+            _ => client::client(parts.client),
         }
     } else if proxies.is_empty() {
-        proxy::first(parts.client, None)
+        proxy::first(parts.client, None).map_or(Client::Absent, client::client)
     } else {
-        proxies.walk(parts.client, None)
-    };
-    found.map_or(Client::Absent, client::client)
+        proxies.walk_client(parts.client, None)
+    }
 }
 
 /// The body's time, or where the body carries none the prefix's.

@@ -95,12 +95,11 @@ impl<'a> Chain<'a> {
     /// The client: the right-most untrusted entry, or without trusted proxies the first.
     #[inline]
     pub fn client(self, proxies: &proxy::Proxies) -> Client<'a> {
-        let found = if proxies.is_empty() {
-            proxy::first(self.forwarded, self.peer)
+        if proxies.is_empty() {
+            proxy::first(self.forwarded, self.peer).map_or(Client::Absent, client)
         } else {
-            proxies.walk(self.forwarded, self.peer)
-        };
-        found.map_or(Client::Absent, client)
+            proxies.walk_client(self.forwarded, self.peer)
+        }
     }
 }
 

@@ -10,8 +10,8 @@
 
 use std::net::IpAddr;
 
-use super::client::clean_address;
-use crate::keys::parse_v4;
+use super::client::{clean_address, client, Client};
+use crate::keys::{leading_v4, parse_v4};
 
 /// One trusted network: an address and a prefix length, IPv4 or IPv6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,6 +45,8 @@ fn mask128(len: u8) -> u128 {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Proxies {
     nets: Vec<Net>,
+    /// The IPv4 networks as (network, mask), for the common entry: a dotted quad read once.
+    v4: Vec<(u32, u32)>,
     /// The CIDRs as given, for plans, wire messages and messages.
     written: Vec<String>,
 }
@@ -54,7 +56,11 @@ impl Proxies {
     pub fn parse<'a>(cidrs: impl IntoIterator<Item = &'a str>) -> Result<Proxies, String> {
         let mut proxies = Proxies::default();
         for cidr in cidrs {
-            proxies.nets.push(parse_cidr(cidr)?);
+            let net = parse_cidr(cidr)?;
+            if let Net::V4 { net, len } = net {
+                proxies.v4.push((net, mask32(len)));
+            }
+            proxies.nets.push(net);
             proxies.written.push(cidr.to_string());
         }
         Ok(proxies)
@@ -73,38 +79,96 @@ impl Proxies {
     /// Whether a chain entry (port and brackets already off) is a trusted address.
     #[inline]
     pub fn trusts(&self, entry: &[u8]) -> bool {
-        let addr = match parse_v4(entry) {
-            Some(v4) => IpAddr::V4(v4.into()),
-            None => match std::str::from_utf8(entry).ok().and_then(|s| s.parse().ok()) {
-                Some(addr) => addr,
-                None => return false,
-            },
+        match parse_v4(entry) {
+            Some(v4) => self.trusts_v4(v4),
+            None => self.trusts_other(entry),
+        }
+    }
+
+    #[inline]
+    fn trusts_v4(&self, v4: u32) -> bool {
+        self.v4.iter().any(|&(net, mask)| v4 & mask == net)
+    }
+
+    /// [`Proxies::trusts`] for what is not a canonical dotted quad.
+    #[cold]
+    fn trusts_other(&self, entry: &[u8]) -> bool {
+        match std::str::from_utf8(entry)
+            .ok()
+            .and_then(|s| s.parse::<IpAddr>().ok())
+        {
+            Some(addr) => self.nets.iter().any(|n| n.contains(addr)),
+            None => false,
+        }
+    }
+
+    /// An entry of `forwarded` with its port and brackets off, and whether it is trusted: a
+    /// plain dotted quad (the common entry) is read once for both, by [`leading_v4`] where the
+    /// comma after it is in sight.
+    #[inline]
+    fn judge<'a>(&self, forwarded: &'a [u8], entry: &'a [u8]) -> (Found<'a>, bool) {
+        let at = entry.as_ptr() as usize - forwarded.as_ptr() as usize;
+        let v4 = match leading_v4(&forwarded[at..]) {
+            Some((v4, end)) if end == entry.len() => Some(v4),
+            _ => parse_v4(entry),
         };
-        self.nets.iter().any(|n| n.contains(addr))
+        if let Some(v4) = v4 {
+            return ((entry, Some(v4)), self.trusts_v4(v4));
+        }
+        let entry = clean_address(entry);
+        let v4 = parse_v4(entry);
+        let trusted = match v4 {
+            Some(v4) => self.trusts_v4(v4),
+            None => self.trusts_other(entry),
+        };
+        ((entry, v4), trusted)
     }
 
     /// The client of the chain `forwarded` (an `X-Forwarded-For` value) then `peer`: the
     /// right-most entry that is not trusted, else the left-most; `None` for an empty chain.
     /// Header entries come back with their port and brackets off ([`clean_address`]); the
     /// peer as its format writes it.
-    #[inline]
     pub fn walk<'a>(&self, forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Option<&'a [u8]> {
-        if let Some(peer) = peer {
-            if !self.trusts(peer) {
-                return Some(peer);
+        self.walk_judged(forwarded, peer).map(|(bytes, _)| bytes)
+    }
+
+    /// [`Proxies::walk`], as a request's client: a dotted quad read once (while judging it),
+    /// none for an empty chain or a `-`.
+    #[inline]
+    pub fn walk_client<'a>(&self, forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Client<'a> {
+        match self.walk_judged(forwarded, peer) {
+            Some((_, Some(v4))) => Client::V4(v4),
+            Some((bytes, None)) => client(bytes),
+            None => Client::Absent,
+        }
+    }
+
+    #[inline]
+    fn walk_judged<'a>(&self, forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Option<Found<'a>> {
+        let peer = peer.map(|p| (p, parse_v4(p)));
+        if let Some((p, v4)) = peer {
+            let trusted = match v4 {
+                Some(v4) => self.trusts_v4(v4),
+                None => self.trusts_other(p),
+            };
+            if !trusted {
+                return peer;
             }
         }
         let mut leftmost = peer;
         for entry in entries(forwarded).rev() {
-            let entry = clean_address(entry);
-            if !self.trusts(entry) {
-                return Some(entry);
+            let (found, trusted) = self.judge(forwarded, entry);
+            if !trusted {
+                return Some(found);
             }
-            leftmost = Some(entry);
+            leftmost = Some(found);
         }
         leftmost
     }
 }
+
+/// An entry, and the dotted quad it is, where it is one.
+type Found<'a> = (&'a [u8], Option<u32>);
 
 /// The entries of an `X-Forwarded-For` value, in order: split at `,`, trimmed of spaces and
 /// tabs, empty ones dropped; a value of `-` has none.

@@ -247,11 +247,7 @@ fn request<'a>(
     }
     let peer = unbracket(found?);
     match forwarded {
-        Some(chain) => Some(
-            proxies
-                .walk(chain, Some(peer))
-                .map_or(Client::Absent, client),
-        ),
+        Some(chain) => Some(proxies.walk_client(chain, Some(peer))),
         None => Some(client(peer)),
     }
 }
