@@ -8,6 +8,9 @@ mod common;
 use common::formats::{header, line, FORMATS};
 use common::{json, logcount, output, write};
 
+use common::templates::{self, template, values};
+
+use proptest::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -314,5 +317,32 @@ fn templates_and_forwarded_chains_agree_with_the_oracle() {
             "--client-field",
             "http_x_forwarded_for",
         ]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The oracle translates templates to regular expressions of its own and walks chains its
+    /// own way: on random templates and lines, with and without trusted proxies, it agrees.
+    #[test]
+    fn random_templates_agree_with_the_oracle(
+        t in template(),
+        lines in proptest::collection::vec(values(), 1..40),
+        trusted in any::<bool>(),
+    ) {
+        if !have_python() {
+            return Ok(());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = lines.iter().map(|v| templates::line(&t, v, trusted).0 + "\n").collect();
+        write(dir.path(), "access.log", text.as_bytes());
+        let template = t.text();
+        let d = dir.path().to_str().unwrap();
+        let mut args = vec![d, "--log-format", &template];
+        if trusted {
+            args.extend(["--trusted-proxy", "10.0.0.0/8"]);
+        }
+        assert_agree(&args);
     }
 }

@@ -6,6 +6,7 @@
 //! - [`engines`]: the Python engines of the examples (Spark, Dask), found or skipped;
 //! - [`executors`]: THE list of executors, [`EXECUTORS`], and [`for_each_executor`];
 //! - [`formats`]: lines of every log format, and random logs of them with their true counts;
+//! - [`templates`]: random nginx and Apache templates and lines of them, with their truth;
 //! - below: inputs (files, gzip, FIFOs, random logs) and how a report names them.
 #![allow(dead_code)]
 
@@ -13,6 +14,7 @@ pub mod engines;
 pub mod executors;
 pub mod formats;
 pub mod run;
+pub mod templates;
 
 // Each test crate uses a subset of the harness.
 #[allow(unused_imports)]
