@@ -261,7 +261,13 @@ fn server_formats(
         notes.extend(config.notes.iter().map(|n| format!("--server-config {n}")));
         // This configuration's names, to the formats they became.
         let mut named = std::collections::HashMap::new();
-        for f in &config.formats {
+        // A format built into the server (nginx's `combined`, Debian's Apache nicknames) joins
+        // only where a log is written in it: otherwise it would take every plain log's
+        // detection from the preset of the same layout.
+        let used = |f: &&logcount::server_config::NamedFormat| {
+            !f.origin.starts_with("built in") || config.logs.iter().any(|l| l.format == f.name)
+        };
+        for f in config.formats.iter().filter(used) {
             let syntax = match f.dialect {
                 Dialect::Nginx => Syntax::Nginx,
                 Dialect::Apache => Syntax::Apache,
@@ -272,23 +278,17 @@ fn server_formats(
                 text: f.text.clone(),
                 client_field: client_field.map(str::to_string),
             };
+            let same_name = |c: &&CustomRef| {
+                c.spec().name == f.name || c.spec().name.starts_with(&format!("{}#", f.name))
+            };
             let same = customs
                 .iter()
-                .find(|c| {
-                    c.spec().name == f.name || c.spec().name.starts_with(&format!("{}#", f.name))
-                })
-                .filter(|c| c.spec().text == f.text && c.spec().syntax == syntax)
+                .find(|c| same_name(c) && c.spec().text == f.text && c.spec().syntax == syntax)
                 .copied();
             let custom = match same {
                 Some(c) => c,
                 None => {
-                    let taken = customs
-                        .iter()
-                        .filter(|c| {
-                            c.spec().name == f.name
-                                || c.spec().name.starts_with(&format!("{}#", f.name))
-                        })
-                        .count();
+                    let taken = customs.iter().filter(same_name).count();
                     let name = match taken {
                         0 => f.name.clone(),
                         n => format!("{}#{}", f.name, n + 1),

@@ -100,6 +100,12 @@ fn debian_nginx(dir: &Path) {
                 "logs/api.log",
                 "[2026-12-06T10:00:00+00:00] 203.0.113.9 \"GET /v1 HTTP/1.1\" 200 0.003\n[2026-12-07T00:00:01+00:00] 203.0.113.10 \"GET /v1 HTTP/1.1\" 404 0.001\n",
             ),
+            // Plain combined, named by no configuration: the preset (nginx's built-in `combined`
+            // joins detection only where a log is written in it).
+            (
+                "logs/plain.log",
+                "192.0.2.9 - - [06/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"\n",
+            ),
             // No configuration names it: detected, the configuration's formats first.
             (
                 "logs/other.log",
@@ -161,7 +167,7 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
     assert_eq!(report["files"]["logs/access.log"]["ip"], 2);
     assert_eq!(report["files"]["logs/access.log.2"]["ip"], 1);
     // 203.0.113.9 itself is trusted now, yet the client of its own request (all trusted).
-    assert_eq!(report["summary"]["total"], 6);
+    assert_eq!(report["summary"]["total"], 7);
     // --by day reads each format's own time.
     with.extend(["--by", "day"]);
     let report = run(dir.path(), &with);
@@ -180,7 +186,7 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
         days,
         [
             ("2026-12-05".to_string(), 1),
-            ("2026-12-06".into(), 4),
+            ("2026-12-06".into(), 5),
             ("2026-12-07".into(), 1)
         ]
     );
@@ -190,6 +196,46 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
         let args = executor.with(&[&with[..], &["-j", "3", "--chunk-size", "100"]].concat());
         assert_eq!(agreed(&run(dir.path(), &args)), serial, "{args:?}");
     }
+}
+
+#[test]
+fn formats_of_one_name_in_two_configurations_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(
+        dir.path(),
+        &[
+            ("a.conf", "http { log_format main '$remote_addr [$time_local] $status'; access_log /srv/a/access.log main; }\n"),
+            ("b.conf", "http { log_format main '[$time_local] $remote_addr $status'; access_log /srv/b/access.log main; }\n"),
+            ("c.conf", "http { log_format main '$remote_addr [$time_local] $status'; access_log /srv/c/access.log main; }\n"),
+            ("a/access.log", "192.0.2.1 [06/Dec/2026:10:00:00 +0000] 200\n"),
+            ("b/access.log", "[06/Dec/2026:10:00:00 +0000] 192.0.2.2 200\n"),
+            ("c/access.log", "192.0.2.3 [06/Dec/2026:10:00:00 +0000] 200\n"),
+        ],
+    );
+    let report = run(
+        dir.path(),
+        &[
+            "a",
+            "b",
+            "c",
+            "--server-config",
+            "a.conf",
+            "--server-config",
+            "b.conf",
+            "--server-config",
+            "c.conf",
+        ],
+    );
+    let format = |f: &str| report["files"][format!("{f}/access.log")]["format"].clone();
+    assert_eq!(
+        (format("a"), format("b"), format("c")),
+        (
+            json!("nginx:main"),
+            json!("nginx:main#2"),
+            json!("nginx:main")
+        )
+    );
+    assert_eq!(report["summary"]["ip"], 3);
 }
 
 #[test]
