@@ -1248,6 +1248,8 @@ class Template:
                 end, after = len(line), len(line)
             else:
                 end = find_literal(line, pos, literal)
+                if end == -1:
+                    raise NoParse
                 after = end + len(literal)
             values.append(line[pos:end])
             pos = after
