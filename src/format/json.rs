@@ -64,6 +64,9 @@ const MAX_DEPTH: usize = 32;
 /// The most paths looked for at once (they are tracked as bits).
 const MAX_PATHS: usize = 16;
 
+/// The most client paths a [`Fields`] holds (the forwarded header's take the rest).
+pub const MAX_CLIENT_FIELDS: usize = MAX_PATHS - FORWARDED_FIELDS.len();
+
 /// Field paths to look for, in order of preference (`request.client_ip` is two segments):
 /// the client's, then (under `--trusted-proxy`) the forwarded header's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,9 +89,8 @@ impl Fields {
             .map(|p| p.split('.').map(|s| s.as_bytes().into()).collect())
             .collect();
         assert!(
-            paths.len() + FORWARDED_FIELDS.len() <= MAX_PATHS,
-            "at most {} client fields",
-            MAX_PATHS - FORWARDED_FIELDS.len()
+            paths.len() <= MAX_CLIENT_FIELDS,
+            "at most {MAX_CLIENT_FIELDS} client fields"
         );
         let clients = paths.len();
         Fields { paths, clients }

@@ -32,7 +32,9 @@ use std::sync::Arc;
 pub use client::Client;
 pub use custom::{CustomRef, Customs, Spec};
 pub use detect::{detect, Detection, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
-pub use json::{Fields as JsonFields, DEFAULT_FIELDS, FORWARDED_FIELDS, TIME_FIELDS};
+pub use json::{
+    Fields as JsonFields, DEFAULT_FIELDS, FORWARDED_FIELDS, MAX_CLIENT_FIELDS, TIME_FIELDS,
+};
 /// The client of a bare `combined` line (the counting core's fast path; [`Parser::line`] gives
 /// the same answer).
 pub use ncsa::combined;

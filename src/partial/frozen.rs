@@ -25,7 +25,7 @@ use std::sync::Arc;
 use super::fields::{
     corrupt, put_bytes, put_opt_u64, put_str, put_u32, put_u64, FormatError, Reader,
 };
-use crate::format::{Choice, Customs, JsonFields, Options, Proxies};
+use crate::format::{Choice, Customs, JsonFields, Options, Proxies, MAX_CLIENT_FIELDS};
 use crate::input::{Codec, Compression, Input, InputError, Skipped, Source};
 use crate::plan::{Job, Plan};
 
@@ -123,6 +123,9 @@ fn choice(r: &mut Reader<'_>, customs: &Customs) -> Result<Choice, FormatError> 
 pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
     let chunk_size = r.opt_u64()?;
     let n = r.count(4)?;
+    if n > MAX_CLIENT_FIELDS {
+        return Err(corrupt("too many client fields"));
+    }
     let fields = (0..n).map(|_| r.string()).collect::<Result<Vec<_>, _>>()?;
     let mut options = if fields.is_empty() {
         Options::default()

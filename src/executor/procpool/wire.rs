@@ -489,7 +489,7 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
             .map_err(|_| WireError::Malformed("client field"))?;
         fields.push(name);
     }
-    if fields.is_empty() || fields.len() > crate::format::DEFAULT_FIELDS.len() {
+    if fields.is_empty() || fields.len() > crate::format::MAX_CLIENT_FIELDS {
         return Err(WireError::Malformed("client fields"));
     }
     let text = |f: &mut ByteReader<'_>, what: &'static str| {
