@@ -127,17 +127,17 @@ impl Reading {
                 ));
             }
         }
+        if !args.server_configs.is_empty() && args.log_format != "auto" {
+            return usage(
+                "--server-config reads each log's format from the configuration: give it without --log-format",
+            );
+        }
         let mut options = Options::default();
         let mut notes = Vec::new();
         let proxies = trusted_proxies(args.trusted_proxies)?;
         let (format, configured) = if let Some((prefix, syntax, text)) =
             format::template_value(args.log_format)
         {
-            if !args.server_configs.is_empty() {
-                return usage(
-                    "--server-config reads each log's format from the configuration: give it without --log-format",
-                );
-            }
             let spec = Spec {
                 name: format::custom_name(syntax).into(),
                 syntax,
@@ -167,11 +167,6 @@ impl Reading {
                 }
                 (format, Configured::default())
             } else {
-                if format != Choice::Auto {
-                    return usage(
-                        "--server-config reads each log's format from the configuration: give it without --log-format",
-                    );
-                }
                 let (customs, configured) =
                     server_formats(args.server_configs, args.client_field, &mut notes)?;
                 options.customs = customs;
@@ -217,7 +212,7 @@ impl Reading {
 
 /// `--trusted-proxy` values: CIDRs, or `@FILE` for one per line (`#` starts a comment).
 fn trusted_proxies(values: &[String]) -> Result<Proxies, UsageError> {
-    let mut cidrs = Vec::new();
+    let mut proxies = Proxies::default();
     for value in values {
         match value.strip_prefix('@') {
             Some(file) => {
@@ -229,20 +224,17 @@ fn trusted_proxies(values: &[String]) -> Result<Proxies, UsageError> {
                     if cidr.is_empty() {
                         continue;
                     }
-                    Proxies::parse([cidr]).map_err(|e| {
+                    proxies.push(cidr).map_err(|e| {
                         UsageError(format!("--trusted-proxy {file}:{}: {e}", n + 1))
                     })?;
-                    cidrs.push(cidr.to_string());
                 }
             }
-            None => {
-                Proxies::parse([value.as_str()])
-                    .map_err(|e| UsageError(format!("--trusted-proxy: {e}")))?;
-                cidrs.push(value.clone());
-            }
+            None => proxies
+                .push(value)
+                .map_err(|e| UsageError(format!("--trusted-proxy: {e}")))?,
         }
     }
-    Proxies::parse(cidrs.iter().map(String::as_str)).map_err(UsageError)
+    Ok(proxies)
 }
 
 /// The formats of the configurations `paths` name, compiled (each once, in the order they are

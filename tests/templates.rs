@@ -171,17 +171,7 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
     // --by day reads each format's own time.
     with.extend(["--by", "day"]);
     let report = run(dir.path(), &with);
-    let days: Vec<_> = report["summary"]["by"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["period"].as_str().unwrap().to_string(),
-                p["total"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let days = common::summary_periods(&report);
     assert_eq!(
         days,
         [

@@ -518,17 +518,7 @@ fn a_day_boundary_inside_a_chunk_and_offsets_as_written() {
                 .args(["--json", "-q", "--by", "day", "--chunk-size", "700"])
                 .args(args),
         );
-        json(&out)["summary"]["by"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["period"].as_str().unwrap().to_string(),
-                    p["total"].as_u64().unwrap(),
-                )
-            })
-            .collect()
+        common::summary_periods(&json(&out))
     };
     // As written: east is already on the 22nd at 05:10 local; west is on the 21st all along.
     assert_eq!(

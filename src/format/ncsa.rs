@@ -96,10 +96,16 @@ impl<'a> Chain<'a> {
     #[inline]
     pub fn client(self, proxies: &proxy::Proxies) -> Client<'a> {
         if proxies.is_empty() {
-            proxy::first(self.forwarded, self.peer).map_or(Client::Absent, client)
+            self.first()
         } else {
             proxies.walk_client(self.forwarded, self.peer)
         }
+    }
+
+    /// The client where no proxy is trusted: the chain's first entry.
+    #[inline]
+    fn first(self) -> Client<'a> {
+        proxy::first(self.forwarded, self.peer).map_or(Client::Absent, client)
     }
 }
 
@@ -137,7 +143,7 @@ pub fn vhost_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
 #[inline(never)]
 fn forwarded_then_peer_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let (chain, time) = forwarded_then_peer(line)?;
-    Some((chain.client(&proxy::Proxies::default()), time))
+    Some((chain.first(), time))
 }
 
 /// `LIST PEER IDENT USER [TIME] ...` where LIST is an unquoted list with a comma (`a, b`) or

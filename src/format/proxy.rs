@@ -56,14 +56,20 @@ impl Proxies {
     pub fn parse<'a>(cidrs: impl IntoIterator<Item = &'a str>) -> Result<Proxies, String> {
         let mut proxies = Proxies::default();
         for cidr in cidrs {
-            let net = parse_cidr(cidr)?;
-            if let Net::V4 { net, len } = net {
-                proxies.v4.push((net, mask32(len)));
-            }
-            proxies.nets.push(net);
-            proxies.written.push(cidr.to_string());
+            proxies.push(cidr)?;
         }
         Ok(proxies)
+    }
+
+    /// Trusts one more CIDR as written.
+    pub fn push(&mut self, cidr: &str) -> Result<(), String> {
+        let net = parse_cidr(cidr)?;
+        if let Net::V4 { net, len } = net {
+            self.v4.push((net, mask32(len)));
+        }
+        self.nets.push(net);
+        self.written.push(cidr.to_string());
+        Ok(())
     }
 
     /// Whether no proxy is trusted (then no chain is walked).

@@ -155,6 +155,21 @@ pub fn answer(dir: &std::path::Path, args: &[&str], mapped: bool) -> Value {
     )))
 }
 
+/// The summary's periods of a `--by` report, as (period, requests).
+pub fn summary_periods(report: &Value) -> Vec<(String, u64)> {
+    report["summary"]["by"]
+        .as_array()
+        .expect("a --by report")
+        .iter()
+        .map(|p| {
+            (
+                p["period"].as_str().unwrap().to_string(),
+                p["total"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// [`agreed`] and `errors`, for inputs whose errors every executor reports alike.
 pub fn agreed_with_errors(report: &Value) -> Value {
     json!({"files": report["files"], "summary": report["summary"], "errors": report["errors"]})
