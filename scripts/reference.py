@@ -19,6 +19,10 @@ template (`$remote_addr - ...`, `%h %l ...`, `nginx:...`, `apache:...`, with `cr
 before it), read as literal text with values between (`--client-field` then names a template
 variable); `--trusted-proxy` walks forwarded chains (X-Forwarded-For, then the peer) from the
 right past trusted proxies; a client field of `-` or nothing is a request without a client.
+
+The named formats (src/format/), in the order `auto` breaks ties: combined, vhost, json, alb,
+elb, cloudfront, w3c, haproxy, s3, envoy, squid, ssl_request (each bare, then behind `cri+`,
+then `syslog+`); classic only when named.
 """
 import bz2
 import json
@@ -271,15 +275,18 @@ def no_client(client):
 # Forwarded chains and --trusted-proxy
 # ---------------------------------------------------------------------------------------------
 
-LIST_WS = b" \t"
+# What an entry is trimmed of: spaces, tabs, and IIS's `+` (IIS writes a space in a value as
+# `+`: `203.0.113.9,+10.0.0.2`).
+LIST_TRIM = b" \t+"
 
 
 def list_entries(value):
-    """The entries of an X-Forwarded-For value: split at `,`, each trimmed of spaces and tabs,
-    empty entries dropped; a value that is `-` or empty has none."""
-    if value.strip(LIST_WS) in (b"", b"-"):
+    """The entries of an X-Forwarded-For value: split at `,`, each trimmed of spaces, tabs and
+    `+`, empty entries dropped; a value that is exactly `-` has none (an entry `-` is kept: it
+    names no client)."""
+    if value == b"-":
         return []
-    entries = [e.strip(LIST_WS) for e in value.split(b",")]
+    entries = [e.strip(LIST_TRIM) for e in value.split(b",")]
     return [e for e in entries if e]
 
 
@@ -345,73 +352,117 @@ def host_list_end(line):
 
 def host(line):
     """The HOST field at the start of `line` (one token, or an unquoted X-Forwarded-For list
-    `a, b`), and where it ends; its first entry must not be empty."""
+    `a, b`), where it ends, and its client: a list's first piece as written up to its first
+    comma (port and brackets off), else the field (brackets off); that must not be empty."""
     end = host_list_end(line)
     field = line[:end]
-    if not field.split(b",")[0]:
+    client = clean_address(field.split(b",")[0]) if b"," in field else unbracket(field)
+    if not client:
         raise NoParse
-    return field, end
+    return field, end, client
+
+
+def forwarded_then_peer(line):
+    """`LIST PEER IDENT USER [...`: LIST a double-quoted value (up to the next `"`: `"a, b"`,
+    `"-"`, `""`) or an unquoted list that holds a comma (`a, b`); PEER one token. Returns the
+    list's value and the peer (port and brackets off)."""
+    if line[:1] == b'"':
+        close = line.find(b'"', 1)
+        if close == -1:
+            raise NoParse
+        value, end = line[1:close], close + 1
+    else:
+        end = host_list_end(line)
+        value = line[:end]
+        if b"," not in value:
+            raise NoParse
+    c = Cursor(line, end)
+    c.byte(ord(" "))
+    peer = c.token()
+    after_host(c)
+    return value, clean_address(peer)
 
 
 def ncsa_client(line, trusted):
-    """The client of `HOST IDENT USER [TIME] "REQUEST" STATUS BYTES ...` in its shapes:
+    """The client of `HOST IDENT USER [TIME] "REQUEST" STATUS BYTES ...` in its shapes, tried
+    in this order (the first that reads the line is its shape):
 
-    - `"a, b" PEER IDENT USER [...`: a quoted X-Forwarded-For value (`"-"`, `""` too), then
-      the peer: the chain is the value's entries, then the peer;
-    - `HOST IDENT USER [...`: one address, or a list `a, b` (the list is the chain, with no
-      separate peer);
-    - `a, b PEER IDENT USER [...`: a list (it holds a comma), then the peer.
+    - `HOST IDENT USER [...`: one address (the client, brackets off; no chain to walk), or a
+      list `a, b` (the chain, with no separate peer; without --trusted-proxy the client is its
+      first piece as written up to the comma, port and brackets off);
+    - `"a, b" PEER IDENT USER [...` or `a, b PEER IDENT USER [...`: a quoted X-Forwarded-For
+      value (`"-"`, `""` too) or a list, then the peer: the chain is the value's entries, then
+      the peer; without --trusted-proxy the client is its first entry (port and brackets off).
 
-    Tried in that order (a line reads in at most one of them but for odd quoting). Without
-    --trusted-proxy the client is the chain's first entry (port and brackets off); with it, the chain is
-    walked. A single HOST is no chain: it is the client as written (brackets off)."""
-    chain = None
+    With --trusted-proxy, a chain is walked. A line that starts with an ISO 8601 timestamp and
+    a space is in no shape: that is a container's or syslog's prefix
+    (`2023-10-06T00:17:09.669794202Z stdout F `), never a HOST."""
+    if starts_with_timestamp(line):
+        raise NoParse
     try:
-        c = Cursor(line)
-        value = c.quoted()
-        c.byte(ord(" "))
-        peer = c.token()
-        after_host(c)
-        chain = list_entries(value) + [peer]
+        field, end, client = host(line)
+        after_host(Cursor(line, end))
     except NoParse:
-        field, end = host(line)
-        try:
-            after_host(Cursor(line, end))
-            if b"," not in field:
-                return unbracket(field)
-            chain = list_entries(field)
-        except NoParse:
-            if b"," not in field:
-                raise
-            c = Cursor(line, end)
-            c.byte(ord(" "))
-            peer = c.token()
-            after_host(c)
-            chain = list_entries(field) + [peer]
+        pass
+    else:
+        if trusted and b"," in field:
+            return chain_client(list_entries(field), trusted)
+        return client
+    value, peer = forwarded_then_peer(line)
+    chain = list_entries(value) + [peer]
     if trusted:
         return chain_client(chain, trusted)
     return clean_address(chain[0])
 
 
+# Fields a line may hold between its `[TIME]` and its request, at most (`(0 s)`, a virtual
+# host, a request id: what hosting providers and custom formats put there).
+EXTRA_FIELDS = 4
+
+
 def after_host(c):
-    """` IDENT USER [TIME] "REQUEST" STATUS BYTES`, then the end or a space and anything."""
+    """` IDENT USER [TIME]`, then at most EXTRA_FIELDS fields (tokens or quoted strings), then
+    the request: the first quoted field after the time that ` STATUS BYTES` follows (three
+    digits; digits or `-`; then the end or a space and anything)."""
     c.byte(ord(" "))
-    c.token()  # IDENT
+    if c.token().endswith(b","):  # IDENT: never a forwarded list after the peer
+        raise NoParse
     c.byte(ord(" "))
     c.token()  # USER
     c.literal(b" [")
     if not c.until(ord("]")):  # TIME
         raise NoParse
-    c.byte(ord(" "))
-    c.quoted()  # REQUEST
-    c.byte(ord(" "))
-    c.digits(3)  # STATUS
-    c.byte(ord(" "))
-    if c.peek() == ord("-"):  # BYTES
-        c.i += 1
-    else:
-        c.number()
-    c.end_or_space()
+    for _ in range(EXTRA_FIELDS + 1):
+        c.byte(ord(" "))
+        if c.peek() == ord('"'):
+            c.quoted()  # the REQUEST, if STATUS BYTES follow; else one more field
+            if status_and_bytes(Cursor(c.s, c.i)):
+                return
+        else:
+            c.token()  # a field that is no request
+    raise NoParse
+
+
+def starts_with_timestamp(line):
+    """Whether `line` starts with an ISO 8601 timestamp and a space."""
+    c = Cursor(line)
+    return try_iso_timestamp(c) and c.peek() == ord(" ")
+
+
+def status_and_bytes(c):
+    """Whether ` STATUS BYTES` (three digits; digits or `-`) and the end or a space follow."""
+    try:
+        c.byte(ord(" "))
+        c.digits(3)  # STATUS
+        c.byte(ord(" "))
+        if c.peek() == ord("-"):  # BYTES
+            c.i += 1
+        else:
+            c.number()
+        c.end_or_space()
+    except NoParse:
+        return False
+    return True
 
 
 def parse_combined(line, trusted=None):
@@ -425,10 +476,37 @@ def parse_vhost(line, trusted=None):
     return ncsa_client(c.rest(), trusted)
 
 
+def parse_ssl_request(line):
+    """Apache mod_ssl's `ssl_request_log`: `[TIME] HOST PROTOCOL CIPHER "REQUEST" BYTES`, then
+    the end or a space and anything; the client is HOST (brackets off)."""
+    c = Cursor(line)
+    c.byte(ord("["))
+    if not c.until(ord("]")):  # TIME
+        raise NoParse
+    c.byte(ord(" "))
+    host = c.token()
+    c.byte(ord(" "))
+    c.token()  # PROTOCOL
+    c.byte(ord(" "))
+    c.token()  # CIPHER
+    c.byte(ord(" "))
+    c.quoted()  # REQUEST
+    c.byte(ord(" "))
+    if c.peek() == ord("-"):  # BYTES
+        c.i += 1
+    else:
+        c.number()
+    c.end_or_space()
+    return unbracket(host)
+
+
 # ---------------------------------------------------------------------------------------------
 # json
 # ---------------------------------------------------------------------------------------------
 
+# Where clients stand in JSON logs, in order of preference (src/format/json.rs DEFAULT_FIELDS,
+# exactly): nginx, Caddy and Traefik's names, Datadog, Elastic Common Schema, Google Cloud,
+# Cloudflare, Envoy (with its port), IIS-style `c-ip`, then generic names.
 DEFAULT_FIELDS = [
     "client_ip",
     "remote_ip",
@@ -439,8 +517,18 @@ DEFAULT_FIELDS = [
     "request.remote_ip",
     "request.remote_addr",
     "http.client_ip",
+    "network.client.ip",
+    "client.ip",
+    "source.ip",
+    "source.address",
+    "httpRequest.remoteIp",
+    "ClientIP",
+    "downstream_remote_address",
+    "remote_address",
+    "c-ip",
     "clientip",
     "client",
+    "ip",
 ]
 
 MAX_DEPTH = 32  # nesting deeper than this is not an access log line
@@ -651,8 +739,9 @@ FORWARDED_FIELDS = [b"http_x_forwarded_for", b"x_forwarded_for", b"X-Forwarded-F
 
 def parse_json(line, paths, trusted=None):
     """The client: the first path, in order of preference, holding a string that is neither
-    empty nor `-`. A line where client fields hold strings but each is empty or `-` is a request
-    without a client (None); a line with no client field holding a string is malformed."""
+    empty nor `-` once its port and brackets are off (clean_address). A line where client
+    fields hold strings but each is empty or `-` is a request without a client (None); a line
+    with no client field holding a string is malformed."""
     forwarded_paths = [[f] for f in FORWARDED_FIELDS]
     j = JsonLine(line, paths + forwarded_paths)
     j.ws()
@@ -664,19 +753,18 @@ def parse_json(line, paths, trusted=None):
     present = [v for v in found if v is not None]
     if not present:
         raise NoParse
-    value = next((v for v in present if v not in (b"", b"-")), present[0])
+    cleaned = [clean_address(v) for v in present]
+    value = next((v for v in cleaned if v not in (b"", b"-")), b"")  # b"": no client
     forwarded = [v for p, v in zip(forwarded_paths, forwarded) if v is not None and p not in paths]
     if trusted and forwarded:
-        # The chain: the forwarded entries, then the client field's value (a `-` there is an
+        # The chain: the forwarded entries, then the client field's value (none there is an
         # unknown peer: never trusted, so no client).
         return chain_client(list_entries(forwarded[0]) + [value], trusted)
-    if value in (b"", b"-"):
-        return None
-    return clean_address(value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
-# alb, elb (AWS load balancers)
+# alb, elb (AWS load balancers), s3
 # ---------------------------------------------------------------------------------------------
 
 ALB_TYPES = [b"http", b"https", b"h2", b"grpcs", b"ws", b"wss"]
@@ -726,19 +814,108 @@ def parse_elb(line):
     return lb_client(address)
 
 
+def parse_s3(line):
+    """S3 server access logs: `OWNER BUCKET [TIME] REMOTE_IP REQUESTER REQUEST_ID OPERATION KEY
+    "REQUEST_URI" STATUS ERROR_CODE BYTES_SENT`, then the end or a space and anything
+    (OPERATION holds a `.`; STATUS three digits or `-`; BYTES_SENT digits or `-`); the client is
+    REMOTE_IP as written (`-`: none)."""
+    c = Cursor(line)
+    c.token()  # the bucket owner
+    c.byte(ord(" "))
+    c.token()  # the bucket
+    c.literal(b" [")
+    if not c.until(ord("]")):  # TIME
+        raise NoParse
+    c.byte(ord(" "))
+    remote = c.token()
+    c.byte(ord(" "))
+    c.token()  # the requester
+    c.byte(ord(" "))
+    c.token()  # the request id
+    c.byte(ord(" "))
+    if b"." not in c.token():  # the operation
+        raise NoParse
+    c.byte(ord(" "))
+    c.token()  # the key
+    c.byte(ord(" "))
+    c.quoted()  # the request URI
+    c.byte(ord(" "))
+    if c.peek() == ord("-"):  # the status
+        c.i += 1
+    else:
+        c.digits(3)
+    c.byte(ord(" "))
+    c.token()  # the error code
+    c.byte(ord(" "))
+    if c.peek() == ord("-"):  # the bytes sent
+        c.i += 1
+    else:
+        c.number()
+    c.end_or_space()
+    return remote
+
+
 # ---------------------------------------------------------------------------------------------
 # haproxy
 # ---------------------------------------------------------------------------------------------
 
 HAPROXY_HEADER_MAX = 256  # how far into a line the `]: ` that ends a syslog header may be
+HAPROXY_STATE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ-"  # what a termination state's two bytes are
 
 
-def haproxy_body(line):
-    """`IP:PORT [TIME] FRONTEND BACKEND/SERVER TIMERS STATUS BYTES`, then the end or more."""
-    c = Cursor(line)
-    address = strip_port(c.token())
-    if address is None:
+def haproxy_client(address):
+    """The client of an `IP:PORT` field without its port; none (None) where it is no address
+    (`unix:...`, `-:PORT`, `-`)."""
+    if address.startswith(b"unix:") or address.startswith(b"-:") or address == b"-":
+        return None
+    client = strip_port(address)
+    if client is None:
         raise NoParse
+    return client
+
+
+def haproxy_bytes(c):
+    """A byte count (`+` before it when cut short), then the end or a space."""
+    if c.peek() == ord("+"):
+        c.i += 1
+    c.number()
+    c.end_or_space()
+
+
+def haproxy_http_tail(c):
+    """`option httplog`: `STATUS BYTES` (STATUS three digits or `-1`), then the end or more."""
+    try:
+        status = c.token()
+        if not ((len(status) == 3 and all(b in DIGITS for b in status)) or status == b"-1"):
+            return False
+        c.byte(ord(" "))
+        haproxy_bytes(c)
+    except NoParse:
+        return False
+    return True
+
+
+def haproxy_tcp_tail(c):
+    """`option tcplog`: `BYTES STATE` (two of [A-Z-], `--` for a normal end), then the end or
+    a space."""
+    try:
+        haproxy_bytes(c)
+    except NoParse:
+        return False
+    rest = c.rest()
+    return (
+        len(rest) >= 2
+        and rest[0] in HAPROXY_STATE
+        and rest[1] in HAPROXY_STATE
+        and (len(rest) == 2 or rest[2] == ord(" "))
+    )
+
+
+def haproxy_logged(line):
+    """`CLIENT [TIME] FRONTEND BACKEND/SERVER TIMERS`, then the HTTP tail (`STATUS BYTES`) or
+    the TCP tail (`BYTES STATE`)."""
+    c = Cursor(line)
+    address = c.token()
     c.literal(b" [")
     if not c.until(ord("]")):
         raise NoParse
@@ -751,19 +928,38 @@ def haproxy_body(line):
     if not all(b in b"0123456789/-+" for b in c.token()):  # timers
         raise NoParse
     c.byte(ord(" "))
-    status = c.token()
-    if not ((len(status) == 3 and all(b in DIGITS for b in status)) or status == b"-1"):
+    if not (haproxy_http_tail(Cursor(c.s, c.i)) or haproxy_tcp_tail(Cursor(c.s, c.i))):
         raise NoParse
-    c.byte(ord(" "))
-    if c.peek() == ord("+"):
-        c.i += 1
-    c.number()  # bytes read
-    c.end_or_space()
-    return address
+    return haproxy_client(address)
+
+
+def haproxy_connect(rest):
+    """The default format after `Connect from `: `CLIENT to ADDR:PORT (FRONTEND/MODE)` and
+    nothing after the `)`."""
+    c = Cursor(rest)
+    address = c.token()
+    c.literal(b" to ")
+    if strip_port(c.token()) is None:
+        raise NoParse
+    c.literal(b" (")
+    if b"/" not in c.until(ord(")")):
+        raise NoParse
+    if not c.at_end():
+        raise NoParse
+    return haproxy_client(address)
+
+
+def haproxy_body(line):
+    """A line that starts `Connect from ` is the default format, or nothing; any other the
+    httplog or tcplog format."""
+    if line.startswith(b"Connect from "):
+        return haproxy_connect(line[len(b"Connect from "):])
+    return haproxy_logged(line)
 
 
 def parse_haproxy(line):
-    """The body at the line's start, or after a header ending `]: ` (`haproxy[PID]: `)."""
+    """The body at the line's start, or after a header ending `]: ` (`haproxy[PID]: `) within
+    its first HAPROXY_HEADER_MAX bytes."""
     try:
         return haproxy_body(line)
     except NoParse:
@@ -775,28 +971,153 @@ def parse_haproxy(line):
 
 
 # ---------------------------------------------------------------------------------------------
+# envoy
+# ---------------------------------------------------------------------------------------------
+
+
+def envoy_counts(c):
+    """Whether four counts follow (bytes received, bytes sent, duration, upstream service
+    time: digits or `-`), each followed by a space."""
+    try:
+        for _ in range(4):
+            if c.peek() == ord("-"):
+                c.i += 1
+            else:
+                c.number()
+            c.byte(ord(" "))
+    except NoParse:
+        return False
+    return True
+
+
+def envoy_peer(c):
+    """Istio's DOWNSTREAM_REMOTE_ADDRESS, the fourth field after the quoted ones, port and
+    brackets off; None where it is missing or `-`."""
+    try:
+        for _ in range(3):  # upstream cluster, upstream local address, downstream local address
+            c.token()
+            c.byte(ord(" "))
+        peer = c.field(ord(" "), True)
+    except NoParse:
+        return None
+    return None if peer == b"-" else clean_address(peer)
+
+
+def parse_envoy(line, trusted=None):
+    """Envoy's default format: `[START_TIME] "REQUEST" CODE FLAGS RECEIVED SENT DURATION
+    UPSTREAM_TIME "X-FORWARDED-FOR" "USER-AGENT" "REQUEST-ID" "AUTHORITY" "UPSTREAM_HOST"`, then
+    the end or a space and anything (START_TIME ISO 8601, CODE 1 to 3 digits, the counts digits
+    or `-`). Istio's has `DETAILS TERMINATION "FAILURE_REASON"` between FLAGS and the counts,
+    and its downstream peer is part of the chain. The client is the chain's: the forwarded
+    entries, then Istio's peer; walked under --trusted-proxy, else its first entry; an empty
+    chain is a request without a client."""
+    c = Cursor(line)
+    c.byte(ord("["))
+    t = Cursor(c.until(ord("]")))
+    iso_timestamp(t)
+    if not t.at_end():
+        raise NoParse
+    c.byte(ord(" "))
+    c.quoted()  # the request
+    c.byte(ord(" "))
+    if len(c.number()) > 3:  # the response code
+        raise NoParse
+    c.byte(ord(" "))
+    c.token()  # the response flags
+    c.byte(ord(" "))
+    at = c.i
+    istio = not envoy_counts(c)
+    if istio:
+        c.i = at
+        c.token()  # the response code details
+        c.byte(ord(" "))
+        c.token()  # the connection termination details
+        c.byte(ord(" "))
+        c.quoted()  # the upstream transport failure reason
+        c.byte(ord(" "))
+        if not envoy_counts(c):
+            raise NoParse
+    forwarded = c.quoted()
+    for _ in range(4):  # user agent, request id, authority, upstream host
+        c.byte(ord(" "))
+        c.quoted()
+    c.end_or_space()
+    peer = envoy_peer(c) if istio else None
+    chain = list_entries(forwarded) + ([peer] if peer is not None else [])
+    if not chain:
+        return None
+    if trusted:
+        return chain_client(chain, trusted)
+    return clean_address(chain[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# squid
+# ---------------------------------------------------------------------------------------------
+
+SQUID_RESULT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
+
+
+def parse_squid(line):
+    """Squid's native format: `SECONDS.MMM ELAPSED CLIENT RESULT/STATUS BYTES METHOD URL USER
+    HIERARCHY/PEER`, then the end or a space and anything (one or more spaces before ELAPSED;
+    RESULT of [A-Z_0-9], STATUS three digits); the client as written."""
+    c = Cursor(line)
+    c.number()
+    c.byte(ord("."))
+    c.digits(3)
+    c.byte(ord(" "))
+    while c.peek() == ord(" "):
+        c.i += 1
+    c.number()  # elapsed milliseconds
+    c.byte(ord(" "))
+    address = c.token()
+    c.byte(ord(" "))
+    result, slash, status = c.token().rpartition(b"/")
+    if not slash or not result or not all(b in SQUID_RESULT for b in result):
+        raise NoParse
+    if len(status) != 3 or not all(b in DIGITS for b in status):
+        raise NoParse
+    c.byte(ord(" "))
+    c.number()  # bytes
+    c.byte(ord(" "))
+    c.token()  # method
+    c.byte(ord(" "))
+    c.token()  # URL
+    c.byte(ord(" "))
+    c.token()  # user
+    c.byte(ord(" "))
+    if b"/" not in c.field(ord(" "), True):  # hierarchy/peer
+        raise NoParse
+    c.end_or_space()
+    return address
+
+
+# ---------------------------------------------------------------------------------------------
 # w3c and cloudfront: directives, and the `#Fields:` in force
 # ---------------------------------------------------------------------------------------------
 
 
 class Columns:
-    def __init__(self, count, client, date, time, edge, forwarded=None):
+    def __init__(self, count, client, date, time, edge, forwarded=None, numeric=()):
         self.count = count  # 0: any number (CloudFront's default columns)
         self.client = client
         self.date = date
         self.time = time
         self.edge = edge  # names x-edge-location (CloudFront)
         self.forwarded = forwarded  # the X-Forwarded-For column, if any
+        self.numeric = numeric  # the columns that must be digits (IIS's defaults only)
 
 
-# The X-Forwarded-For column's names (compared without case): W3C/IIS logs a request header as
-# `cs(Name)` (some tools write the bare name); CloudFront names its column `x-forwarded-for`.
-W3C_FORWARDED = [b"cs(x-forwarded-for)", b"x-forwarded-for"]
-CLOUDFRONT_FORWARDED = [b"x-forwarded-for"]
+# The X-Forwarded-For column's names, for both formats (compared without case): W3C/IIS logs a
+# request header as `cs(Name)`, IIS enhanced logging's custom fields the bare name; IIS's
+# documentation calls that field `OriginalIP`; CloudFront names its column `x-forwarded-for`.
+FORWARDED_COLUMNS = [b"cs(x-forwarded-for)", b"x-forwarded-for", b"originalip", b"cs(originalip)"]
 
 
-def parse_fields(directive, cloudfront=False):
-    """The columns of a `#Fields:` line; None without a `c-ip`."""
+def parse_fields(directive):
+    """The columns of a `#Fields:` line (names separated by spaces or tabs); None without a
+    `c-ip`."""
     names = directive[len(b"#Fields:"):].replace(b"\t", b" ").split(b" ")
     names = [n for n in names if n]
 
@@ -805,14 +1126,93 @@ def parse_fields(directive, cloudfront=False):
 
     if at(b"c-ip") is None:
         return None
-    forwarded_names = CLOUDFRONT_FORWARDED if cloudfront else W3C_FORWARDED
-    forwarded = next((n for n, name in enumerate(names) if name.lower() in forwarded_names), None)
+    forwarded = next((n for n, name in enumerate(names) if name.lower() in FORWARDED_COLUMNS), None)
     return Columns(len(names), at(b"c-ip"), at(b"date"), at(b"time"), at(b"x-edge-location") is not None, forwarded)
 
 
 # Before any `#Fields:`, CloudFront's standard columns: date time x-edge-location sc-bytes c-ip
-# ... (x-forwarded-for is the 20th, where a line has that many)
+# ... (x-forwarded-for is the 20th, where a line has that many), tab-separated only.
 CLOUDFRONT_DEFAULT = Columns(0, 4, 0, 1, True, 19)
+
+# Before any `#Fields:`, W3C lines are read by the field lists IIS writes by default, the first
+# that reads a line reading it (port, status and time-taken columns must be digits):
+IIS_DEFAULTS = [
+    # IIS 8.5 and later: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username
+    # c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken
+    Columns(15, 8, 0, 1, False, None, (6, 11, 12, 13, 14)),
+    # IIS 7 and 7.5: the same without cs(Referer)
+    Columns(14, 8, 0, 1, False, None, (6, 10, 11, 12, 13)),
+    # IIS 6: date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username
+    # c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status
+    Columns(14, 9, 0, 1, False, None, (7, 11, 12, 13)),
+]
+
+
+def split_columns(line, tabs):
+    """The values of a line's columns. Separators: one tab (`tabs`, CloudFront), else runs of
+    spaces (leading and trailing ones too; a tab is then part of a value). A value that starts
+    with `"` and has a closing quote (a `"` followed by a separator or the end of the line) is
+    what is between the quotes, separators included; without one it is a plain value."""
+    seps = b"\t" if tabs else b" "
+    values = []
+    i = 0
+    if not tabs:
+        while i < len(line) and line[i] in seps:
+            i += 1
+        if i == len(line):
+            return values
+    while True:
+        close = None
+        if line[i:i + 1] == b'"':
+            q = line.find(b'"', i + 1)
+            while q != -1:
+                if q + 1 == len(line) or line[q + 1] in seps:
+                    close = q
+                    break
+                q = line.find(b'"', q + 1)
+        if close is not None:
+            values.append(line[i + 1:close])
+            i = close + 1
+        else:
+            j = i
+            while j < len(line) and line[j] not in seps:
+                j += 1
+            values.append(line[i:j])
+            i = j
+        if i == len(line):
+            return values
+        i += 1  # the separator
+        if not tabs:
+            while i < len(line) and line[i] in seps:
+                i += 1
+            if i == len(line):
+                return values
+
+
+def w3c_request(line, columns, tabs, trusted):
+    """The client of a line read by `columns`; raises NoParse unless it has exactly their
+    number of columns (any, for CloudFront's default), a date and a time where they name them,
+    digits where they must, and no empty value but perhaps the c-ip (a request without a
+    client)."""
+    values = split_columns(line, tabs)
+    for n, value in enumerate(values):
+        if not value and n != columns.client:
+            raise NoParse
+        if n == columns.date and not is_date(value):
+            raise NoParse
+        if n == columns.time and not is_time(value):
+            raise NoParse
+        if n in columns.numeric and not (value and all(b in DIGITS for b in value)):
+            raise NoParse
+    if columns.count != 0 and len(values) != columns.count:
+        raise NoParse
+    if columns.client >= len(values):
+        raise NoParse
+    client = unbracket(values[columns.client])
+    if trusted and columns.forwarded is not None and columns.forwarded < len(values):
+        return chain_client(list_entries(values[columns.forwarded]) + [client], trusted)
+    return client
+
 
 W3C_DIRECTIVES = [b"#Version:", b"#Software:", b"#Date:", b"#Start-Date:", b"#End-Date:", b"#Remark:"]
 CLOUDFRONT_DIRECTIVES = [b"#Version:"]
@@ -854,7 +1254,8 @@ class W3c:
     ("directive") are evidence of it for detection; any other ("comment") is not. The last
     `#Fields:` line met is the one in force; one that names no `c-ip` (or, for CloudFront, not
     CloudFront's `x-edge-location`) leaves no client to count, and the lines after it are
-    malformed until the next."""
+    malformed until the next. Before any `#Fields:`, W3C lines are read by IIS_DEFAULTS and
+    CloudFront lines by CLOUDFRONT_DEFAULT."""
 
     UNUSABLE = "unusable"
 
@@ -867,35 +1268,25 @@ class W3c:
         """("request", client), ("directive"|"comment"|"malformed", None)."""
         if line[:1] == b"#":
             return self.directive(line)
-        columns = self.columns
-        if columns is None:
-            if not self.cloudfront:
-                return ("malformed", None)
-            columns = CLOUDFRONT_DEFAULT
-        if columns is W3c.UNUSABLE:
+        if self.columns is W3c.UNUSABLE:
             return ("malformed", None)
-        sep = b"\t" if self.cloudfront else b" "
-        values = line.split(sep)
-        for n, value in enumerate(values):
-            if not value:
-                return ("malformed", None)
-            if n == columns.date and not is_date(value):
-                return ("malformed", None)
-            if n == columns.time and not is_time(value):
-                return ("malformed", None)
-        if columns.count != 0 and len(values) != columns.count:
-            return ("malformed", None)
-        if columns.client >= len(values):
-            return ("malformed", None)
-        client = values[columns.client]
-        if self.trusted and columns.forwarded is not None and columns.forwarded < len(values):
-            chain = list_entries(values[columns.forwarded]) + [client]
-            return ("request", chain_client(chain, self.trusted))
-        return ("request", unbracket(client))
+        if self.columns is None and not self.cloudfront:
+            candidates, tabs = IIS_DEFAULTS, False
+        elif self.columns is None:
+            candidates, tabs = [CLOUDFRONT_DEFAULT], True  # tabs only
+        else:
+            # CloudFront under a `#Fields:`: tabs, or runs of spaces in a line without a tab
+            candidates, tabs = [self.columns], self.cloudfront and b"\t" in line
+        for columns in candidates:
+            try:
+                return ("request", w3c_request(line, columns, tabs, self.trusted))
+            except NoParse:
+                pass
+        return ("malformed", None)
 
     def directive(self, line):
         if line.startswith(b"#Fields:"):
-            columns = parse_fields(line, self.cloudfront)
+            columns = parse_fields(line)
             if columns is not None and (not self.cloudfront or columns.edge):
                 self.columns = columns
                 return ("directive", None)
@@ -1318,7 +1709,21 @@ def parse_template(text):
 # Formats
 # ---------------------------------------------------------------------------------------------
 
-BODIES = ["combined", "vhost", "json", "alb", "elb", "cloudfront", "w3c", "haproxy"]
+# The detected bodies, in the order that breaks ties (then `classic`, only named).
+BODIES = [
+    "combined",
+    "vhost",
+    "json",
+    "alb",
+    "elb",
+    "cloudfront",
+    "w3c",
+    "haproxy",
+    "s3",
+    "envoy",
+    "squid",
+    "ssl_request",
+]
 PREFIXES = ["cri", "syslog"]
 STRIP = {"cri": strip_cri, "syslog": strip_syslog}
 
@@ -1412,6 +1817,14 @@ class Parser:
                 client = parse_elb(body)
             elif self.body == "haproxy":
                 client = parse_haproxy(body)
+            elif self.body == "s3":
+                client = parse_s3(body)
+            elif self.body == "envoy":
+                client = parse_envoy(body, self.trusted)
+            elif self.body == "squid":
+                client = parse_squid(body)
+            elif self.body == "ssl_request":
+                client = parse_ssl_request(body)
             else:
                 raise AssertionError(self.body)
         except NoParse:

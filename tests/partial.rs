@@ -3,6 +3,7 @@
 //! is a one-line error with exit 1, never a wrong number.
 
 mod common;
+use common::formats::{header, line, FORMATS};
 use common::{gzip, json, log_bytes, logcount, output, output_ok, output_with_stdin};
 use common::{results_text, stderr, stdout};
 
@@ -69,12 +70,28 @@ fn fixture() -> tempfile::TempDir {
         w3c.push_str(&format!("10.6.0.{} 2021-03-22 10:01:02\n", i % 70));
     }
     std::fs::write(logs.join("u_ex210322.log"), w3c).unwrap();
+
     std::fs::write(
         logs.join("error.log"),
         "2022/07/25 10:00:00 [error] 123#0: *1 open() failed\n".repeat(50),
     )
     .unwrap();
     dir
+}
+
+/// Adds to `logs` a log of every preset and its variants (docs/formats.md), long enough to be
+/// cut into jobs.
+fn add_every_format(logs: &Path) {
+    std::fs::create_dir(logs.join("formats")).unwrap();
+    for (k, format) in FORMATS.iter().enumerate() {
+        let mut text = header(format).to_string();
+        for i in 0..150 {
+            text.push_str(&line(format, &format!("10.5.{k}.{}", i % 40), i));
+            text.push('\n');
+        }
+        let name = format!("{}.log", format.replace('+', "_"));
+        std::fs::write(logs.join("formats").join(name), text).unwrap();
+    }
 }
 
 /// Runs `partial` for every slice of `n` with `extra` arguments; returns the partial files.
@@ -100,6 +117,7 @@ fn merge(parts: &[PathBuf], extra: &[&str]) -> Output {
 fn slices_merge_to_the_direct_run_in_every_format() {
     let dir = fixture();
     let logs = dir.path().join("logs");
+    add_every_format(&logs);
     for n in [1u32, 2, 3, 7] {
         let parts = partials(
             &logs,
@@ -122,7 +140,7 @@ fn slices_merge_to_the_direct_run_in_every_format() {
         assert_eq!(results_text(&m), results_text(&d), "{n} slices");
         let v: Value = serde_json::from_str(&m).unwrap();
         assert_eq!(v["executor"]["name"], "merge");
-        assert_eq!(v["summary"]["files"], 8);
+        assert_eq!(v["summary"]["files"], 8 + FORMATS.len());
         assert_eq!(v["summary"]["skipped"], 1);
         assert!(v["summary"]["malformed"].as_u64().unwrap() >= 3);
 
@@ -436,7 +454,7 @@ fn text_partials_round_trip_one_by_one_or_concatenated_on_stdin() {
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),
-            format!("logcount-partial v5 slice {i}/3")
+            format!("logcount-partial v6 slice {i}/3")
         );
         assert!(lines.all(|l| l.len() <= 76 && !l.is_empty()));
         let file = dir.path().join(format!("{i}.txt"));
@@ -826,7 +844,7 @@ fn a_frozen_plan_counts_the_snapshot_while_logs_grow() {
         "-q",
     ]));
     assert!(
-        text_plan.starts_with("logcount-partial v5 plan\n"),
+        text_plan.starts_with("logcount-partial v6 plan\n"),
         "{text_plan}"
     );
 

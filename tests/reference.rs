@@ -156,8 +156,8 @@ fn log(format: &str, lines: usize, seed: usize) -> Vec<u8> {
 }
 
 /// A directory of generated logs: every format, some compressed, in subdirectories; an IIS
-/// log with a second header block (and a `#Fields:` with no client between); an empty file;
-/// and two files that are not access logs.
+/// log with a second header block (and a `#Fields:` with no client between), another without
+/// its header; an empty file; and two files that are not access logs.
 fn generated(dir: &Path, zstd_ok: bool) {
     for (i, format) in FORMATS.iter().enumerate() {
         let text = log(format, 40 + 13 * i, i);
@@ -177,6 +177,9 @@ fn generated(dir: &Path, zstd_ok: bool) {
           #Fields: c-ip date time cs-method\n198.51.100.2 2021-03-23 00:00:01 GET\n",
     );
     write(dir, "iis/u_ex210323.log", &iis);
+    // Cut after its header, as log shippers cut files: IIS's default fields read it.
+    let cut = log("w3c", 30, 2);
+    write(dir, "iis/u_ex210324.log", &cut[header("w3c").len()..]);
     write(dir, "empty.log", b"");
     write(dir, "blank.log", b"\n \t\r\n");
     write(
@@ -217,7 +220,15 @@ fn generated_logs_of_every_format_agree_with_the_oracle() {
     generated(dir.path(), python_runs("import zstandard"));
     let d = dir.path().to_str().unwrap();
     assert_agree(&[d]);
-    for format in ["classic", "combined", "cri+json", "w3c"] {
+    for format in [
+        "classic",
+        "combined",
+        "cri+json",
+        "w3c",
+        "haproxy",
+        "envoy",
+        "syslog+squid",
+    ] {
         assert_agree(&[d, "--log-format", format]);
     }
     assert_agree(&[d, "--client-field", "remote_addr"]);
@@ -259,9 +270,14 @@ fn chained(dir: &Path) {
             list.join(", ")
         }
     };
-    let (mut combined, mut json, mut w3c, mut cloudfront) =
-        (String::new(), String::new(), String::new(), String::new());
-    w3c.push_str("#Fields: date time c-ip cs(X-Forwarded-For) sc-status\n");
+    let (mut combined, mut json, mut w3c, mut cloudfront, mut envoy) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    w3c.push_str("#Fields: date time c-ip OriginalIP sc-status\n");
     cloudfront.push_str("#Version: 1.0\n#Fields: date time x-edge-location c-ip x-forwarded-for\n");
     for i in 0..120 {
         let (xff, peer) = (chain(i), PEERS[i % PEERS.len()]);
@@ -276,13 +292,23 @@ fn chained(dir: &Path) {
             "{{\"remote_addr\":\"{peer}\",\"http_x_forwarded_for\":\"{xff}\",\"status\":200}}\n"
         ));
         let cell = xff.replace(' ', "");
-        w3c.push_str(&format!("2026-12-06 10:00:00 {peer} {cell} 200\n"));
+        // IIS writes the header's spaces as `+`
+        let iis = xff.replace(' ', if i.is_multiple_of(2) { "" } else { "+" });
+        w3c.push_str(&format!("2026-12-06 10:00:00 {peer} {iis} 200\n"));
         cloudfront.push_str(&format!("2026-12-06\t10:00:00\tLAX1\t{peer}\t{cell}\n"));
+        let head = "[2026-12-06T10:00:00.000Z] \"GET / HTTP/1.1\" 200 -";
+        envoy.push_str(&if i.is_multiple_of(2) {
+            format!("{head} 0 5 1 1 \"{xff}\" \"ua\" \"id\" \"host\" \"10.0.2.1:80\"\n")
+        } else {
+            let peer = if peer == "-" { "-".into() } else { format!("{peer}:443") };
+            format!("{head} via_upstream - \"-\" 0 5 1 1 \"{xff}\" \"ua\" \"id\" \"host\" \"10.0.2.1:80\" outbound|80||svc 10.0.0.5:3765 10.0.0.6:80 {peer} - default\n")
+        });
     }
     write(dir, "combined.log", combined.as_bytes());
     write(dir, "json.log", json.as_bytes());
     write(dir, "w3c.log", w3c.as_bytes());
     write(dir, "cloudfront.log", cloudfront.as_bytes());
+    write(dir, "envoy.log", envoy.as_bytes());
 }
 
 #[test]

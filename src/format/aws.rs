@@ -1,13 +1,20 @@
-//! AWS load balancer access logs: Application (`alb`) and Classic (`elb`).
+//! AWS access logs: Application (`alb`) and Classic (`elb`) load balancers, and S3 server
+//! access logs (`s3`).
 //!
 //! ALB: `type time elb client:port target:port ... "request" "user agent" ...`, `type` one of
 //! `http`, `https`, `h2`, `grpcs`, `ws`, `wss`. ELB: `time elb client:port backend:port ...
 //! "request" "user agent" ...`. Times are ISO 8601; the client is `client:port` without its
 //! port. The fields between the client and the quoted request are checked by count.
+//!
+//! S3 (the "Amazon S3 server access log format" page): `OWNER BUCKET [TIME] REMOTE_IP REQUESTER
+//! REQUEST_ID OPERATION KEY "REQUEST_URI" STATUS ERROR_CODE BYTES_SENT ...`, the time NCSA, the
+//! operation dotted (`REST.GET.OBJECT`), the key URL-encoded or `-`, the request `"-"` for
+//! operations of S3's own (lifecycle, replication), whose remote IP may be `-` too: a request
+//! without a client.
 
 use super::client::{client, strip_port, Client};
 use super::cursor::{iso_timestamp, Cursor};
-use super::time::{parse_iso, When};
+use super::time::{first_bracketed_ncsa, parse_iso, parse_ncsa, When};
 
 /// ALB `type` values.
 const ALB_TYPES: &[&[u8]] = &[b"http", b"https", b"h2", b"grpcs", b"ws", b"wss"];
@@ -46,6 +53,57 @@ pub fn elb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
 /// The ISO 8601 time `s` starts with, found or not.
 fn leading_time(s: &[u8]) -> When {
     When::found(iso_timestamp(s).and_then(|n| parse_iso(&s[..n])))
+}
+
+/// The client of an S3 server access log line.
+pub fn s3(line: &[u8]) -> Option<Client<'_>> {
+    s3_parts(line).map(|(client, _)| client)
+}
+
+/// [`s3`], and the line's time (`[TIME]`, NCSA); for a line that is not one, the first
+/// bracketed NCSA time in it, if any (best effort).
+pub fn s3_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+    match s3_parts(line) {
+        Some((client, time)) => (Some(client), When::read(parse_ncsa(time))),
+        None => (None, When::found(first_bracketed_ncsa(line))),
+    }
+}
+
+fn s3_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
+    let mut c = Cursor::new(line);
+    c.token()?; // the bucket owner's canonical id
+    c.byte(b' ')?;
+    c.token()?; // the bucket
+    c.literal(b" [")?;
+    let time = c.until(b']')?;
+    if time.is_empty() {
+        return None;
+    }
+    c.byte(b' ')?;
+    let remote = c.token()?;
+    c.byte(b' ')?;
+    c.token()?; // the requester
+    c.byte(b' ')?;
+    c.token()?; // the request id
+    c.byte(b' ')?;
+    let operation = c.token()?;
+    memchr::memchr(b'.', operation)?;
+    c.byte(b' ')?;
+    c.token()?; // the key
+    c.byte(b' ')?;
+    c.quoted()?;
+    c.byte(b' ')?;
+    if c.byte(b'-').is_none() {
+        c.digits(3)?;
+    }
+    c.byte(b' ')?;
+    c.token()?; // the error code
+    c.byte(b' ')?;
+    if c.byte(b'-').is_none() {
+        c.number()?;
+    }
+    c.end_or_space()?;
+    Some((client(remote), time))
 }
 
 fn alb_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
@@ -105,5 +163,29 @@ mod tests {
         assert_eq!(elb(alb_line), None);
         let no_port = b"http 2018-07-02T22:23:00.186641Z app/lb/50dc 192.168.131.39 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET / HTTP/1.1\" \"ua\"";
         assert_eq!(alb(no_port), None);
+    }
+
+    // The examples of the "Amazon S3 server access log format" page.
+    #[test]
+    fn s3_clients_and_times() {
+        let get = b"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /awsexamplebucket1?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV2 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2 arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP Yes";
+        assert_eq!(s3(get), Some(Client::V4(0xc000_0203)));
+        let (_, when) = s3_timed(get);
+        assert_eq!(when, When::read(parse_ncsa(b"06/Feb/2019:00:00:38 +0000")));
+        // An operation of S3's own: no request line, no remote address, no status.
+        let lifecycle = b"79a59df900b949e5 awsexamplebucket1 [06/Feb/2019:00:01:00 +0000] - AmazonS3 89CE5EXAMPLE S3.EXPIRE.OBJECT photos/2019/08/puppy.jpg \"-\" - - - - - - - - -";
+        assert_eq!(s3(lifecycle), Some(Client::Absent));
+        let short = b"79a59df900b949e5 awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 2001:db8::3 - 3E57427F3EXAMPLE WEBSITE.GET.OBJECT index.html \"GET /index.html HTTP/1.1\" 404 NoSuchKey 311";
+        assert_eq!(s3(short), Some(Client::Bytes(b"2001:db8::3")));
+        // Not S3: combined, an operation without a dot, a status that is no status.
+        assert_eq!(
+            s3(b"203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612"),
+            None
+        );
+        let undotted =
+            b"o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r id GET k \"GET / HTTP/1.1\" 200 - 1";
+        assert_eq!(s3(undotted), None);
+        let status = b"o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r id REST.GET.OBJECT k \"GET / HTTP/1.1\" 20 - 1";
+        assert_eq!(s3(status), None);
     }
 }

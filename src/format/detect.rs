@@ -179,6 +179,77 @@ mod tests {
         );
     }
 
+    /// Lines of every preset as its server's documentation shows them, variants included.
+    const PRESET_LINES: &[(&str, &[&str])] = &[
+        ("combined", &[
+            "203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8.5.0\"",
+            "203.0.113.9, 10.0.0.2 10.0.0.3 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612 \"-\" \"ua\"",
+            "203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] (0 s) \"GET / HTTP/1.1\" 200 612 \"-\" \"ua\"",
+            "203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"\\x16\\x03\\x01\" 400 157 \"-\" \"-\"",
+        ]),
+        ("vhost", &[
+            "example.com:443 203.0.113.9 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612 \"-\" \"ua\"",
+        ]),
+        ("json", &[
+            "{\"remote_addr\":\"203.0.113.9\",\"status\":200}",
+            "{\"source\":{\"ip\":\"203.0.113.9\"},\"@timestamp\":\"2026-12-07T10:00:00Z\"}",
+        ]),
+        ("alb", &[
+            "http 2018-07-02T22:23:00.186641Z app/my-lb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET http://www.example.com:80/ HTTP/1.1\" \"curl/7.46.0\" - -",
+        ]),
+        ("elb", &[
+            "2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 \"GET http://www.example.com:80/ HTTP/1.1\" \"curl/7.38.0\" - -",
+        ]),
+        ("cloudfront", &[
+            "#Version: 1.0",
+            "#Fields: date time x-edge-location sc-bytes c-ip cs-method",
+            "2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET",
+        ]),
+        ("w3c", &[
+            "2021-03-22 10:01:02 10.0.0.1 GET /default.htm - 80 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) - 200 0 0 15",
+            "#Software: Microsoft Internet Information Services 10.0",
+            "#Fields: date time c-ip cs-method x-custom sc-status",
+            "2021-03-22 10:01:02 203.0.113.9 GET \"two words\" 200",
+        ]),
+        ("haproxy", &[
+            "Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} \"GET /index.html HTTP/1.1\"",
+            "Feb  6 12:12:56 localhost haproxy[14387]: 10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 -- 0/0/0/0/3 0/0",
+            "Feb  6 12:12:09 localhost haproxy[14385]: Connect from 10.0.1.2:33312 to 10.0.3.31:8012 (www/HTTP)",
+            "unix:1 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 -- 0/0/0/0/3 0/0",
+        ]),
+        ("s3", &[
+            "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /awsexamplebucket1?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" -",
+        ]),
+        ("envoy", &[
+            "[2016-04-15T20:17:00.310Z] \"POST /api/v1/locations HTTP/2\" 204 - 154 0 226 100 \"10.0.35.28\" \"nsq2http\" \"cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2\" \"locations\" \"tcp://10.0.2.1:80\"",
+        ]),
+        ("squid", &[
+            "1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET http://example.com/ - HIER_DIRECT/93.184.216.34 text/html",
+        ]),
+        ("ssl_request", &[
+            "[06/Feb/2019:00:00:38 +0000] 192.0.2.3 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 \"GET / HTTP/1.1\" 612",
+        ]),
+    ];
+
+    #[test]
+    fn every_preset_is_told_from_every_other() {
+        let o = Options::default();
+        for (name, lines) in PRESET_LINES {
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            assert_eq!(format(&text), *name, "{text}");
+            // No other preset reads a line of it, bare or behind a prefix.
+            for format in Format::candidates().filter(|f| f.body.name() != *name) {
+                let mut parser = Parser::new(format, &o, None);
+                for line in lines.iter().filter(|l| !l.starts_with('#')) {
+                    assert!(
+                        !matches!(parser.line(line.as_bytes()), Line::Request(_)),
+                        "{format} reads a {name} line: {line}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_format_reading_most_lines_wins_and_damage_is_tolerated() {
         // 73% user-agent fragments: still an access log, its fragments malformed later.

@@ -12,7 +12,12 @@ use super::client::clean_address;
 use super::time::{parse_iso, parse_ncsa, parse_unix, When};
 
 /// Where clients stand in the JSON logs of common servers, in the order they are tried: the
-/// address a proxy-aware server resolved first, the socket's peer last.
+/// address a proxy-aware server resolved first, the socket's peer last, generic names after
+/// specific ones. Besides nginx, Caddy and Traefik's names: Datadog (`http.client_ip`,
+/// `network.client.ip`), Elastic Common Schema (`client.ip`, `source.ip`, `source.address`),
+/// Google Cloud (`httpRequest.remoteIp`), Cloudflare (`ClientIP`), Envoy
+/// (`downstream_remote_address`, with its port), IIS-style `c-ip`, and plain `remote_address`,
+/// `clientip`, `client`, `ip`.
 pub const DEFAULT_FIELDS: &[&str] = &[
     "client_ip",
     "remote_ip",
@@ -23,16 +28,26 @@ pub const DEFAULT_FIELDS: &[&str] = &[
     "request.remote_ip",
     "request.remote_addr",
     "http.client_ip",
+    "network.client.ip",
+    "client.ip",
+    "source.ip",
+    "source.address",
+    "httpRequest.remoteIp",
+    "ClientIP",
+    "downstream_remote_address",
+    "remote_address",
+    "c-ip",
     "clientip",
     "client",
+    "ip",
 ];
 
 /// Where JSON access logs keep the request's time, top-level fields tried in this order (the
 /// first present with a string or number value is the time): logrus, Traefik (`time`, then its
 /// `StartUTC`/`StartLocal`), Pino/Bunyan/Winston (`time`, `timestamp`), Logstash and Elastic
 /// (`@timestamp`), Caddy and zap (`ts`, Unix seconds), nginx `escape=json` logs named after
-/// their variables (`time_iso8601`, `time_local`), Envoy (`start_time`), and plain `date`,
-/// `datetime`. A string holds ISO 8601 or NCSA text, or Unix time as digits; a number is Unix
+/// their variables (`time_iso8601`, `time_local`), Envoy (`start_time`), Cloudflare
+/// (`EdgeStartTimestamp`), and plain `date`, `datetime`. A string holds ISO 8601 or NCSA text, or Unix time as digits; a number is Unix
 /// time (13 integer digits milliseconds, 16 microseconds, 19 nanoseconds).
 pub const TIME_FIELDS: &[&str] = &[
     "time",
@@ -44,6 +59,7 @@ pub const TIME_FIELDS: &[&str] = &[
     "StartUTC",
     "StartLocal",
     "start_time",
+    "EdgeStartTimestamp",
     "date",
     "datetime",
 ];
@@ -62,7 +78,7 @@ pub const FORWARDED_FIELDS: &[&str] = &[
 const MAX_DEPTH: usize = 32;
 
 /// The most paths looked for at once (they are tracked as bits).
-const MAX_PATHS: usize = 16;
+const MAX_PATHS: usize = 32;
 
 /// The most client paths a [`Fields`] holds (the forwarded header's take the rest).
 pub const MAX_CLIENT_FIELDS: usize = MAX_PATHS - FORWARDED_FIELDS.len();
@@ -208,7 +224,7 @@ fn scan<T: TimeSink>(
         time,
     };
     s.ws();
-    let all = (1u32 << fields.paths.len()) - 1;
+    let all = u32::MAX >> (32 - fields.paths.len());
     s.object(all, 0, 0)?;
     s.ws();
     (s.i == line.len()).then_some(())
@@ -626,6 +642,69 @@ mod tests {
             default(r#"{"client_ip":null,"remote_ip":7,"remote_addr":"x"}"#).as_deref(),
             Some("x")
         );
+    }
+
+    // Each as the logger's documentation names its field.
+    #[test]
+    fn clients_of_shippers_clouds_and_proxies() {
+        let cases = [
+            // Elastic Common Schema
+            (
+                r#"{"@timestamp":"2026-12-07T10:00:00Z","source":{"ip":"203.0.113.1","port":5000},"http":{"request":{"method":"GET"}}}"#,
+                "203.0.113.1",
+            ),
+            (
+                r#"{"source":{"address":"203.0.113.2"},"url":{"path":"/"}}"#,
+                "203.0.113.2",
+            ),
+            (
+                r#"{"client":{"ip":"203.0.113.3"},"source":{"ip":"10.0.0.1"}}"#,
+                "203.0.113.3",
+            ),
+            // Datadog standard attributes
+            (
+                r#"{"network":{"client":{"ip":"203.0.113.4","port":443}},"http":{"status_code":200}}"#,
+                "203.0.113.4",
+            ),
+            (
+                r#"{"http":{"client_ip":"203.0.113.5"},"network":{"client":{"ip":"10.0.0.2"}}}"#,
+                "203.0.113.5",
+            ),
+            // Google Cloud HTTP(S) load balancing
+            (
+                r#"{"httpRequest":{"requestMethod":"GET","remoteIp":"2001:db8::9","status":200},"timestamp":"2026-12-07T10:00:00.1Z"}"#,
+                "2001:db8::9",
+            ),
+            // Cloudflare Logpush
+            (
+                r#"{"ClientIP":"203.0.113.6","ClientRequestMethod":"GET","EdgeStartTimestamp":1765101600000000000}"#,
+                "203.0.113.6",
+            ),
+            // Envoy's JSON access log: the peer with its port
+            (
+                r#"{"start_time":"2026-12-07T10:00:00.000Z","downstream_remote_address":"203.0.113.7:41234","response_code":200}"#,
+                "203.0.113.7",
+            ),
+            (
+                r#"{"downstream_remote_address":"[2001:db8::7]:41234"}"#,
+                "2001:db8::7",
+            ),
+            // plain names
+            (r#"{"remote_address":"203.0.113.8"}"#, "203.0.113.8"),
+            (
+                r#"{"c-ip":"203.0.113.10","cs-method":"GET"}"#,
+                "203.0.113.10",
+            ),
+            (r#"{"ip":"203.0.113.11","path":"/"}"#, "203.0.113.11"),
+            // a specific name wins over a generic one
+            (
+                r#"{"ip":"10.9.9.9","remote_addr":"203.0.113.12"}"#,
+                "203.0.113.12",
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(default(line).as_deref(), Some(want), "{line}");
+        }
     }
 
     #[test]

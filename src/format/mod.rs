@@ -16,12 +16,14 @@ mod client;
 mod cursor;
 mod custom;
 mod detect;
+mod envoy;
 mod haproxy;
 mod json;
 mod ncsa;
 mod prefix;
 pub mod proxy;
 mod query;
+mod squid;
 pub mod template;
 mod time;
 mod w3c;
@@ -80,6 +82,10 @@ pub enum Body {
     Cloudfront,
     W3c,
     Haproxy,
+    S3,
+    Envoy,
+    Squid,
+    SslRequest,
     /// The original teaching example's rule: never detected, only named.
     Classic,
     /// A server's own format, from its template (`--log-format TEMPLATE`, `--server-config`).
@@ -88,7 +94,7 @@ pub enum Body {
 
 impl Body {
     /// Every body format `auto` tries, in the contract's table order (which breaks ties).
-    pub const DETECTED: [Body; 8] = [
+    pub const DETECTED: [Body; 12] = [
         Body::Combined,
         Body::Vhost,
         Body::Json,
@@ -97,6 +103,10 @@ impl Body {
         Body::Cloudfront,
         Body::W3c,
         Body::Haproxy,
+        Body::S3,
+        Body::Envoy,
+        Body::Squid,
+        Body::SslRequest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +119,10 @@ impl Body {
             Body::Cloudfront => "cloudfront",
             Body::W3c => "w3c",
             Body::Haproxy => "haproxy",
+            Body::S3 => "s3",
+            Body::Envoy => "envoy",
+            Body::Squid => "squid",
+            Body::SslRequest => "ssl_request",
             Body::Classic => "classic",
             Body::Custom(c) => c.name(),
         }
@@ -473,6 +487,10 @@ impl Parser {
             Body::Alb => aws::alb(body),
             Body::Elb => aws::elb(body),
             Body::Haproxy => haproxy::haproxy(body),
+            Body::S3 => aws::s3(body),
+            Body::Envoy => envoy::envoy_chain(body).map(|(c, _)| c.client(&self.proxies)),
+            Body::Squid => squid::squid(body),
+            Body::SslRequest => ncsa::ssl_request(body),
             Body::Cloudfront | Body::W3c => {
                 let state = self.w3c.as_mut().expect("a W3C state for W3C formats");
                 return match state.line(body) {
@@ -500,8 +518,10 @@ impl Parser {
     /// field of [`TIME_FIELDS`] with a string value (ISO 8601, NCSA, or Unix time as digits) or
     /// a number (Unix time); `alb` — field 2 and `elb` — field 1, ISO 8601; `w3c`, `cloudfront`
     /// — the `date` and `time` columns in force, UTC; `haproxy` — the accept date, NCSA without
-    /// an offset; `classic` — never. Behind a `cri` prefix, the body's time, or where the body
-    /// carries none (a JSON line without a time field, W3C columns without `date` and `time`)
+    /// an offset (none in the default format); `s3`, `ssl_request` — `[TIME]`, NCSA; `envoy`
+    /// — `[START_TIME]`, ISO 8601; `squid` — the first field, Unix seconds; `classic` — never.
+    /// Behind a `cri` prefix, the body's time, or where the body carries none (a JSON line
+    /// without a time field, W3C columns without `date` and `time`, HAProxy's default format)
     /// the prefix's; behind `syslog`, the body's only (RFC 3164 writes no year). A body time that
     /// is there but does not read is None, never replaced by the prefix's.
     pub fn timed_line<'a>(&'a mut self, line: &'a [u8]) -> (Line<'a>, Option<Stamp>) {
@@ -544,6 +564,16 @@ impl Parser {
             Body::Alb => aws::alb_timed(body),
             Body::Elb => aws::elb_timed(body),
             Body::Haproxy => haproxy::haproxy_timed(body),
+            Body::S3 => aws::s3_timed(body),
+            Body::Envoy => {
+                let parts = envoy::envoy_chain(body);
+                (
+                    parts.map(|(c, _)| c.client(&self.proxies)),
+                    envoy::envoy_when(parts.map(|(_, time)| time), body),
+                )
+            }
+            Body::Squid => squid::squid_timed(body),
+            Body::SslRequest => ncsa::ssl_request_timed(body),
             Body::Cloudfront | Body::W3c => {
                 let state = self.w3c.as_mut().expect("a W3C state for W3C formats");
                 let (line, when) = state.timed_line(body);
@@ -655,7 +685,7 @@ mod tests {
             .unwrap_err()
             .contains("known: auto, combined"));
         assert!(Format::parse("k8s+combined").is_err());
-        assert_eq!(Format::candidates().count(), 24);
+        assert_eq!(Format::candidates().count(), 36);
         assert_eq!(
             Format::candidates().next(),
             Some(Format::plain(Body::Combined))
@@ -964,7 +994,18 @@ mod time_tests {
         check(
             "w3c",
             &[
-                (b"2021-03-22 10:01:02 203.0.113.9 GET", "!", None),
+                // before any `#Fields:`, no IIS default fits: malformed, at its date and time
+                (
+                    b"2021-03-22 10:01:02 203.0.113.9 GET",
+                    "!",
+                    Some("2021-03-22T10:01:02Z"),
+                ),
+                // IIS 8.5's default fields
+                (
+                    b"2021-03-22 10:01:03 10.0.0.1 GET /p - 80 - 203.0.113.8 Mozilla/5.0+(X11) - 200 0 0 15",
+                    "203.0.113.8",
+                    Some("2021-03-22T10:01:03Z"),
+                ),
                 (
                     b"#Software: Microsoft Internet Information Services 10.0",
                     "#",
@@ -1052,7 +1093,17 @@ mod time_tests {
                     "!",
                     Some("2019-12-04T21:02:31Z"),
                 ),
-                (b"2019-12-04 21:02:31 LAX1 392 192.0.2.100 GET", "!", None),
+                // no tab: runs of spaces separate the columns
+                (
+                    b"2019-12-04 21:02:31 LAX1 392 192.0.2.100 GET",
+                    "192.0.2.100",
+                    Some("2019-12-04T21:02:31Z"),
+                ),
+                (
+                    b"2019-12-04 21:02:31 LAX1 392",
+                    "!",
+                    Some("2019-12-04T21:02:31Z"),
+                ),
             ],
         );
     }
@@ -1082,12 +1133,20 @@ mod time_tests {
                     "10.0.1.2",
                     None,
                 ),
-                // the TCP format is no request; its accept date still reads
+                // a TCP connection (`option tcplog`) is a request, at its accept date
                 (
                     b"Feb  6 12:12:56 localhost haproxy[14387]: 10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 -- 0/0/0/0/3 0/0",
-                    "!",
+                    "10.0.1.2",
                     Some("2009-02-06T12:12:51Z"),
                 ),
+                // the default format carries no time
+                (
+                    b"Feb  6 12:12:09 localhost haproxy[14385]: Connect from 10.0.1.2:33312 to 10.0.3.31:8012 (www/HTTP)",
+                    "10.0.1.2",
+                    None,
+                ),
+                // not a request, and no time
+                (b"haproxy[14385]: Proxy www started.", "!", None),
             ],
         );
     }

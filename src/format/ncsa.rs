@@ -4,12 +4,17 @@
 //! space and anything (referer, user agent, timings). `HOST` may be an X-Forwarded-For list
 //! (`a, b` or `a,b`), or such a list followed by the peer (`a, b c`, or quoted: `"a, b" c`,
 //! `"-" c`): a forwarded chain, whose first entry is the client (under `--trusted-proxy`, the
-//! right-most untrusted one: [`combined_chain`]). `IDENT` and `USER` are single tokens,
+//! right-most untrusted one: [`combined_chain`]). `IDENT` and `USER` are single tokens (`IDENT`
+//! not ending with a comma: that is a forwarded list after the peer, a server's own format),
 //! `TIME` is bracketed, `REQUEST` is quoted (a backslash escapes a quote), `STATUS` is three
-//! digits and `BYTES` digits or `-`. Anything else is not a request in this format.
+//! digits and `BYTES` digits or `-`. Up to [`EXTRA_FIELDS`] fields may stand between `[TIME]`
+//! and the request (hosting providers' `(0 s)`, a virtual host, a request id): the request is
+//! the first quoted field that a status and a byte count follow. A line that starts with an ISO
+//! 8601 timestamp and a space is a container's or syslog's, not a `HOST`'s. Anything else is
+//! not a request in this format.
 
 use super::client::{clean_address, client, unbracket, Client};
-use super::cursor::Cursor;
+use super::cursor::{iso_timestamp, Cursor};
 use super::proxy;
 use super::time::{first_bracketed_ncsa, parse_ncsa, When};
 use crate::keys::leading_v4;
@@ -83,6 +88,41 @@ fn after_vhost(line: &[u8]) -> Option<&[u8]> {
     Some(c.rest())
 }
 
+/// The client of an Apache `ssl_request_log` line, mod_ssl's default
+/// `"%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b"`: `[TIME] HOST PROTOCOL CIPHER
+/// "REQUEST" BYTES` (`-` for the protocol and cipher of a request that was not over TLS).
+pub fn ssl_request(line: &[u8]) -> Option<Client<'_>> {
+    ssl_request_parts(line).map(|(client, _)| client)
+}
+
+/// [`ssl_request`], and the line's time (as [`combined_timed`]).
+pub fn ssl_request_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+    timed(ssl_request_parts(line), line)
+}
+
+fn ssl_request_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
+    let mut c = Cursor::new(line);
+    c.byte(b'[')?;
+    let time = c.until(b']')?;
+    if time.is_empty() {
+        return None;
+    }
+    c.byte(b' ')?;
+    let host = c.token()?;
+    c.byte(b' ')?;
+    c.token()?; // the protocol
+    c.byte(b' ')?;
+    c.token()?; // the cipher
+    c.byte(b' ')?;
+    c.quoted()?;
+    c.byte(b' ')?;
+    if c.byte(b'-').is_none() {
+        c.number()?;
+    }
+    c.end_or_space()?;
+    Some((client(unbracket(host)), time))
+}
+
 /// A line's forwarded chain: the `X-Forwarded-For` list it writes (or the HOST list itself),
 /// and the peer after it where it writes one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,7 +152,10 @@ impl<'a> Chain<'a> {
 /// A `combined` line's chain and what its `[TIME]` holds: a single HOST is the peer alone, a
 /// HOST list the chain without a peer, and a list (or quoted value) before a peer both.
 pub fn combined_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
-    if let Some(end) = list_end(line, 0) {
+    if starts_with_timestamp(line) {
+        return None;
+    }
+    if let Some(end) = list_end(line, 0).filter(|&end| !host_client(&line[..end]).is_empty()) {
         let mut c = Cursor { s: line, i: end };
         if let Some(time) = after_host_time(&mut c) {
             let host = &line[..end];
@@ -165,7 +208,7 @@ fn forwarded_then_peer(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
     Some((
         Chain {
             forwarded,
-            peer: Some(unbracket(peer)),
+            peer: Some(clean_address(peer)),
         },
         time,
     ))
@@ -182,17 +225,25 @@ fn host(line: &[u8]) -> Option<(Client<'_>, usize)> {
             _ => {}
         }
     }
+    if starts_with_timestamp(line) {
+        return None;
+    }
     let end = list_end(line, 0)?;
-    let first = &line[..end];
-    let first = match memchr::memchr(b',', first) {
-        // a list's first entry may carry a port (`1.2.3.4:5678, ...`), as proxies write them
-        Some(comma) => clean_address(&first[..comma]),
-        None => unbracket(first),
-    };
+    let first = host_client(&line[..end]);
     if first.is_empty() {
         return None;
     }
     Some((client(first), end))
+}
+
+/// The client's bytes in a `HOST` field: the field, or of a list its first entry (which may
+/// carry a port, `1.2.3.4:5678, ...`, as proxies write them); empty when there is none.
+#[inline]
+fn host_client(host: &[u8]) -> &[u8] {
+    match memchr::memchr(b',', host) {
+        Some(comma) => clean_address(&host[..comma]),
+        None => unbracket(host),
+    }
 }
 
 /// Where a `HOST` field that starts at 0 ends: at the first space, unless the token before it
@@ -217,19 +268,16 @@ fn list_end(line: &[u8], from: usize) -> Option<usize> {
 /// what `[TIME]` holds.
 #[inline(always)]
 fn after_host_time<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
-    match after_host_usual(c.rest()) {
-        Some(request) => request,
-        None => after_host_any(c),
-    }
+    after_host_usual(c.rest()).or_else(|| after_host_any(c))
 }
 
 /// [`after_host_time`] for what nginx and Apache write by default, in a few fixed-offset checks:
 /// ` - - [` + a 26-byte time + `] "` + the request + `" ` + a status, a space and the bytes.
-/// `None` when the line is not laid out so (the general parser decides), else whether it is
-/// a request (with its time, `Some`): the same answer as [`after_host_any`] for every line.
+/// `None` when the line is not laid out so (the general parser decides), else its time: the
+/// same answer as [`after_host_any`] for every line.
 /// (Inlined by force: left to itself the compiler calls it, and the default path pays for it.)
 #[inline(always)]
-fn after_host_usual(s: &[u8]) -> Option<Option<&[u8]>> {
+fn after_host_usual(s: &[u8]) -> Option<&[u8]> {
     const TIME: usize = 26;
     const HEAD: &[u8] = b" - - [";
     let time = s.get(HEAD.len()..HEAD.len() + TIME + 3)?;
@@ -242,22 +290,19 @@ fn after_host_usual(s: &[u8]) -> Option<Option<&[u8]>> {
         return None; // an escaped quote: the general parser counts the backslashes
     }
     let tail = &request[q + 1..];
-    // ` SSS ` then digits or `-`, then the end of the line or a space.
-    let [b' ', s1, s2, s3, rest @ ..] = tail else {
-        return Some(None);
+    // ` SSS ` then digits or `-`, then the end of the line or a space; anything else may be a
+    // field before the request (the general parser decides).
+    let [b' ', s1, s2, s3, b' ', bytes @ ..] = tail else {
+        return None;
     };
     if ![s1, s2, s3].iter().all(|d| d.is_ascii_digit()) {
-        return Some(None);
+        return None;
     }
-    let [b' ', bytes @ ..] = rest else {
-        return Some(None);
-    };
     let n = match bytes.first() {
         Some(b'-') => 1,
         _ => bytes.iter().take_while(|b| b.is_ascii_digit()).count(),
     };
-    let request = n > 0 && matches!(bytes.get(n), None | Some(b' '));
-    Some(request.then_some(&time[..TIME]))
+    (n > 0 && matches!(bytes.get(n), None | Some(b' '))).then_some(&time[..TIME])
 }
 
 const LOW: u64 = 0x0101_0101_0101_0101;
@@ -300,10 +345,19 @@ fn find_byte_near(s: &[u8], b: u8) -> Option<usize> {
     memchr::memchr(b, &s[at..]).map(|n| at + n)
 }
 
-/// [`after_host_time`] for any line.
+/// Fields a line may hold between its `[TIME]` and its request, at most: what hosting
+/// providers and custom formats put there (`(0 s)`, a virtual host, a request id).
+const EXTRA_FIELDS: usize = 4;
+
+/// [`after_host_time`] for any line. The request is the first quoted field after the time
+/// that a status and a byte count follow, after at most [`EXTRA_FIELDS`] other fields (tokens
+/// or quoted).
 fn after_host_any<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     c.byte(b' ')?;
-    c.token()?; // IDENT
+    let ident = c.token()?;
+    if ident.ends_with(b",") {
+        return None; // a forwarded list after the peer: a server's own format, not combined
+    }
     c.byte(b' ')?;
     c.token()?; // USER
     c.literal(b" [")?;
@@ -311,16 +365,37 @@ fn after_host_any<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     if time.is_empty() {
         return None;
     }
-    c.byte(b' ')?;
-    c.quoted()?;
+    for _ in 0..=EXTRA_FIELDS {
+        c.byte(b' ')?;
+        if c.peek() == Some(b'"') {
+            c.quoted()?;
+            if status_and_bytes(*c).is_some() {
+                return Some(time);
+            }
+        } else {
+            c.token()?;
+        }
+    }
+    None
+}
+
+/// Whether a line starts with an ISO 8601 timestamp and a space: a container's or rsyslog's
+/// prefix (`2023-10-06T00:17:09.669794202Z stdout F `), never a HOST. (`cri+envoy` writes
+/// `[TIME] "REQUEST" 200 -` after it, which would otherwise read as a combined request of that
+/// timestamp, its stream and its tag.)
+fn starts_with_timestamp(line: &[u8]) -> bool {
+    iso_timestamp(line).is_some_and(|n| line.get(n) == Some(&b' '))
+}
+
+/// ` STATUS BYTES` (three digits; digits or `-`) and the end of the line or a space.
+fn status_and_bytes(mut c: Cursor<'_>) -> Option<()> {
     c.byte(b' ')?;
     c.digits(3)?;
     c.byte(b' ')?;
     if c.byte(b'-').is_none() {
         c.number()?;
     }
-    c.end_or_space()?;
-    Some(time)
+    c.end_or_space()
 }
 
 #[cfg(test)]
@@ -354,6 +429,15 @@ mod tests {
             (b"1.2.3.4 - - [x] \"GET /a\\\"b HTTP/1.1\" 200 1 extra", b"1.2.3.4"),
             (b"1.2.3.4 - - [x] \"\" 400 0", b"1.2.3.4"),
             (b"\xff\xfe - - [x] \"GET /\xff HTTP/1.1\" 400 0", b"\xff\xfe"),
+            // What servers write for a broken client is a request too.
+            (b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"hello\" 400 157 \"-\" \"-\"", b"1.2.3.4"),
+            (b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"\\x16\\x03\\x01\\x02\\x00\\x01\" 400 157 \"-\" \"-\"", b"1.2.3.4"),
+            (b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"-\" 408 - \"-\" \"-\"", b"1.2.3.4"),
+            // Fields between the time and the request.
+            (b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] (0 s) \"GET / HTTP/1.1\" 200 612 \"-\" \"ua\"", b"1.2.3.4"),
+            (b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] example.com \"GET / HTTP/1.1\" 200 612", b"1.2.3.4"),
+            (b"1.2.3.4 - - [x] \"req-7f3a\" \"GET / HTTP/1.1\" 200 612 \"-\"", b"1.2.3.4"),
+            (b"1.2.3.4 - - [x] a b c d \"GET /\" 200 1", b"1.2.3.4"),
         ];
         for (line, want) in ok {
             assert_eq!(
@@ -380,6 +464,15 @@ mod tests {
             b"\"1.2.3.4 10.0.1.10 - - [x] \"GET /\" 200 1",
             b"{\"remote_addr\":\"1.2.3.4\"}",
             b"",
+            // More fields before the request than a format adds, or no status after any.
+            b"1.2.3.4 - - [x] a b c d e \"GET /\" 200 1",
+            b"1.2.3.4 - - [x] \"GET /\" \"ref\" \"ua\"",
+            b"1.2.3.4 - - [x] (0 s)",
+            // the peer, then a forwarded list (`%a %{X-Forwarded-For}i %t %D "%r" %>s %b`)
+            b"10.0.2.10 192.8.81.179, 203.0.113.56 [30/Nov/2026:08:00:00 +0000] 317199 \"GET / HTTP/1.1\" 200 -",
+            // a container's or rsyslog's prefix before an Envoy line
+            b"2023-10-06T00:17:09.669794202Z stdout F [2021-03-22T02:01:02.123Z] \"GET / HTTP/1.1\" 200 - 0 1 3 2 \"-\" \"ua\" \"id\" \"a\" \"b\"",
+            b"2023-10-06T00:17:09.669794+00:00 web1 envoy: [2021-03-22T02:01:02.123Z] \"GET / HTTP/1.1\" 200 - 0 1 3 2 \"-\" \"ua\" \"id\" \"a\" \"b\"",
         ];
         for line in bad {
             assert_eq!(
@@ -388,6 +481,27 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(line)
             );
+        }
+    }
+
+    // mod_ssl's default, as Debian's and Red Hat's `ssl.conf` configure it.
+    #[test]
+    fn ssl_request_lines() {
+        let line = b"[06/Feb/2019:00:00:38 +0000] 192.0.2.3 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 \"GET /index.html HTTP/1.1\" 612";
+        assert_eq!(ssl_request(line), Some(Client::V4(0xc000_0203)));
+        assert_eq!(
+            ssl_request_timed(line).1,
+            When::read(parse_ncsa(b"06/Feb/2019:00:00:38 +0000"))
+        );
+        let v6 = b"[06/Feb/2019:00:00:38 +0000] 2001:db8::1 TLSv1.3 TLS_AES_256_GCM_SHA384 \"GET / HTTP/2.0\" -";
+        assert_eq!(ssl_request(v6), Some(Client::Bytes(b"2001:db8::1")));
+        for bad in [
+            &b"[06/Feb/2019:00:00:38 +0000] 192.0.2.3 TLSv1.2 \"GET / HTTP/1.1\" 612"[..],
+            b"[06/Feb/2019:00:00:38 +0000] 192.0.2.3 TLSv1.2 AES \"GET / HTTP/1.1\" 61x",
+            b"192.0.2.3 - - [06/Feb/2019:00:00:38 +0000] \"GET / HTTP/1.1\" 200 612",
+            b"[Wed Oct 11 14:32:52.123 2026] [ssl:warn] [pid 1] AH01909: server certificate does NOT include an ID",
+        ] {
+            assert_eq!(ssl_request(bad), None, "{}", String::from_utf8_lossy(bad));
         }
     }
 

@@ -3,8 +3,8 @@
 //!
 //! Behind load balancers and CDNs a request's peer is a proxy and the client is in
 //! `X-Forwarded-For`. A line's *chain* is that header's entries in order (split at `,`, each
-//! trimmed of spaces and tabs, empty entries dropped; a value of `-` or nothing has none), then
-//! the peer. With trusted proxies (`--trusted-proxy CIDR`) the client is the right-most entry that
+//! trimmed of spaces, tabs and IIS's `+`, empty entries dropped; a value of `-` or nothing has
+//! none), then the peer. With trusted proxies (`--trusted-proxy CIDR`) the client is the right-most entry that
 //! is not a trusted address, as nginx's `set_real_ip_from` with `real_ip_recursive on` finds it;
 //! when every entry is trusted, the left-most. Without any, each format keeps its own rule.
 
@@ -176,8 +176,8 @@ impl Proxies {
 /// An entry, and the dotted quad it is, where it is one.
 type Found<'a> = (&'a [u8], Option<u32>);
 
-/// The entries of an `X-Forwarded-For` value, in order: split at `,`, trimmed of spaces and
-/// tabs, empty ones dropped; a value of `-` has none.
+/// The entries of an `X-Forwarded-For` value, in order: split at `,`, trimmed of spaces,
+/// tabs and `+`, empty ones dropped; a value of `-` has none.
 pub fn entries(forwarded: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
     let value = if forwarded == b"-" {
         &[][..]
@@ -190,10 +190,12 @@ pub fn entries(forwarded: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
         .filter(|e| !e.is_empty())
 }
 
-/// An entry without surrounding spaces and tabs (not the other ASCII whitespace).
+/// An entry without surrounding spaces, tabs and `+` (IIS writes a space in a value as `+`:
+/// `203.0.113.9,+10.0.0.2`), not the other ASCII whitespace.
 fn trim_blanks(e: &[u8]) -> &[u8] {
-    let start = e.iter().position(|&b| b != b' ' && b != b'\t');
-    let end = e.iter().rposition(|&b| b != b' ' && b != b'\t');
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'+');
+    let start = e.iter().position(|b| !blank(b));
+    let end = e.iter().rposition(|b| !blank(b));
     match (start, end) {
         (Some(s), Some(t)) => &e[s..=t],
         _ => &[],

@@ -3,13 +3,28 @@
 //! lines after it, wherever it puts `c-ip`. IIS starts a new header block at every restart, so
 //! one file may hold several; the one in force applies.
 //!
-//! W3C columns are separated by spaces (IIS writes `+` for a space inside a value), CloudFront
-//! columns by tabs. A line is a request when it has exactly the columns `#Fields:` named, its
-//! `date` and `time` columns (where named) look like a date and a time, and its `c-ip` is not
-//! empty. Every `#` line is a directive, neither a request nor malformed (docs/contract.md §1);
-//! only the directives a format knows are evidence of it for detection. A `#Fields:` without a
-//! `c-ip` (or, in CloudFront, without CloudFront's `x-edge-location`) leaves no client to count:
-//! the lines after it are malformed until the next one.
+//! W3C columns are separated by spaces (IIS writes `+` for a space inside a value; a run of
+//! spaces counts as one separator), CloudFront columns by tabs (under a `#Fields:`, a
+//! line without a tab by runs of spaces, as CloudFront's streaming logs are written). A value
+//! may be double-quoted (IIS custom fields, and CDNs that quote every field), and then holds
+//! separators: the quotes end at a `"` followed by a separator or the end of the line, and are
+//! not part of the value. A line is a request when it has exactly the columns `#Fields:`
+//! named, its `date` and `time` columns (where named) look like a date and a time, and no other
+//! value is empty (an empty `c-ip`, `""` or nothing between two tabs, like `-`, is a request
+//! without a client).
+//!
+//! W3C lines met before any `#Fields:` (log shippers cut files after the header) are read by
+//! the field lists IIS writes by default, where one fits the line: IIS 8.5 and later, `date
+//! time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent)
+//! cs(Referer) sc-status sc-substatus sc-win32-status time-taken`; IIS 7 and 7.5, the same
+//! without `cs(Referer)`; IIS 6, `date time s-sitename s-ip cs-method cs-uri-stem
+//! cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus
+//! sc-win32-status`. Their port, status and time-taken columns must be digits.
+//!
+//! Every `#` line is a directive, neither a request nor malformed (docs/contract.md §1); only
+//! the directives a format knows are evidence of it for detection. A `#Fields:` without a
+//! `c-ip` (or, in CloudFront, without CloudFront's `x-edge-location`) leaves no client to
+//! count: the lines after it are malformed until the next one.
 
 use std::sync::Arc;
 
@@ -28,8 +43,11 @@ pub struct Columns {
     /// Named by CloudFront (`x-edge-location`).
     edge: bool,
     /// The `X-Forwarded-For` column: W3C's `cs(X-Forwarded-For)` (or the bare header name, as
-    /// some tools write it), CloudFront's `x-forwarded-for`; compared without case.
+    /// IIS enhanced logging's custom fields write it, or `OriginalIP`, the name IIS's
+    /// documentation gives that field), CloudFront's `x-forwarded-for`; compared without case.
     forwarded: Option<usize>,
+    /// Columns that must be digits (bits; IIS's default field lists only).
+    numeric: u32,
 }
 
 impl Columns {
@@ -42,8 +60,14 @@ impl Columns {
             .collect();
         let at = |name: &[u8]| names.iter().position(|n| *n == name);
         let forwarded = names.iter().position(|n| {
-            n.eq_ignore_ascii_case(b"cs(X-Forwarded-For)")
-                || n.eq_ignore_ascii_case(b"X-Forwarded-For")
+            [
+                &b"cs(X-Forwarded-For)"[..],
+                b"X-Forwarded-For",
+                b"OriginalIP",
+                b"cs(OriginalIP)",
+            ]
+            .iter()
+            .any(|name| n.eq_ignore_ascii_case(name))
         });
         Some(Columns {
             count: names.len(),
@@ -52,6 +76,7 @@ impl Columns {
             time: at(b"time"),
             edge: at(b"x-edge-location").is_some(),
             forwarded,
+            numeric: 0,
         })
     }
 }
@@ -66,7 +91,167 @@ const CLOUDFRONT_DEFAULT: Columns = Columns {
     edge: true,
     // the 20th standard column, where a line has that many
     forwarded: Some(19),
+    numeric: 0,
 };
+
+/// The bits of columns `at`.
+const fn bits(at: &[usize]) -> u32 {
+    let mut b = 0;
+    let mut i = 0;
+    while i < at.len() {
+        b |= 1 << at[i];
+        i += 1;
+    }
+    b
+}
+
+/// IIS's default field lists (the module's documentation), for W3C lines met before any
+/// `#Fields:`: tried in this order, the first that reads a line reads it.
+const IIS_DEFAULTS: [Columns; 3] = [
+    // IIS 8.5 and later
+    Columns {
+        count: 15,
+        client: 8,
+        date: Some(0),
+        time: Some(1),
+        edge: false,
+        forwarded: None,
+        numeric: bits(&[6, 11, 12, 13, 14]),
+    },
+    // IIS 7 and 7.5
+    Columns {
+        count: 14,
+        client: 8,
+        date: Some(0),
+        time: Some(1),
+        edge: false,
+        forwarded: None,
+        numeric: bits(&[6, 10, 11, 12, 13]),
+    },
+    // IIS 6
+    Columns {
+        count: 14,
+        client: 9,
+        date: Some(0),
+        time: Some(1),
+        edge: false,
+        forwarded: None,
+        numeric: bits(&[7, 11, 12, 13]),
+    },
+];
+
+/// How a line's columns are separated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sep {
+    /// One tab between columns (CloudFront).
+    Tab,
+    /// Runs of spaces (W3C, and CloudFront lines without a tab).
+    Spaces,
+}
+
+impl Sep {
+    /// CloudFront's for `line` under a `#Fields:`: tabs, or runs of spaces where it has none.
+    fn cloudfront(line: &[u8]) -> Sep {
+        if memchr::memchr(b'\t', line).is_some() {
+            Sep::Tab
+        } else {
+            Sep::Spaces
+        }
+    }
+
+    #[inline]
+    fn is(self, b: u8) -> bool {
+        match self {
+            Sep::Tab => b == b'\t',
+            Sep::Spaces => b == b' ',
+        }
+    }
+}
+
+/// The values of a line's columns, quotes taken off quoted ones.
+struct Values<'a> {
+    s: &'a [u8],
+    i: usize,
+    sep: Sep,
+    done: bool,
+}
+
+impl<'a> Values<'a> {
+    fn new(s: &'a [u8], sep: Sep) -> Values<'a> {
+        let mut v = Values {
+            s,
+            i: 0,
+            sep,
+            done: false,
+        };
+        if sep == Sep::Spaces {
+            v.skip_spaces();
+        }
+        v
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.s.get(self.i).is_some_and(|&b| self.sep.is(b)) {
+            self.i += 1;
+        }
+        self.done = self.i == self.s.len();
+    }
+
+    /// Where a quoted value that starts the rest ends: its closing quote, followed by a
+    /// separator or the end of the line.
+    fn closing_quote(&self, rest: &[u8]) -> Option<usize> {
+        let mut from = 1;
+        loop {
+            let q = from + memchr::memchr(b'"', &rest[from..])?;
+            match rest.get(q + 1) {
+                None => return Some(q),
+                Some(&b) if self.sep.is(b) => return Some(q),
+                Some(_) => from = q + 1,
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.done {
+            return None;
+        }
+        let rest = &self.s[self.i..];
+        let (value, len) = match rest.first() {
+            Some(b'"') => match self.closing_quote(rest) {
+                Some(q) => (&rest[1..q], q + 1),
+                None => self.plain(rest),
+            },
+            _ => self.plain(rest),
+        };
+        self.i += len;
+        if self.i == self.s.len() {
+            self.done = true;
+        } else {
+            self.i += 1; // the separator
+            if self.sep == Sep::Spaces {
+                self.skip_spaces();
+            }
+        }
+        Some(value)
+    }
+}
+
+impl<'a> Values<'a> {
+    #[inline]
+    fn plain(&self, rest: &'a [u8]) -> (&'a [u8], usize) {
+        let end = match self.sep {
+            Sep::Tab => memchr::memchr(b'\t', rest),
+            Sep::Spaces => memchr::memchr(b' ', rest),
+        }
+        .unwrap_or(rest.len());
+        (&rest[..end], end)
+    }
+}
 
 /// Which of the two formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,10 +309,7 @@ impl W3cState {
         if line.first() == Some(&b'#') {
             return self.directive(line);
         }
-        let Some((columns, sep)) = self.in_force() else {
-            return W3cLine::Malformed;
-        };
-        match request(line, columns, sep, &self.proxies) {
+        match self.request(line) {
             Some(c) => W3cLine::Request(c),
             None => W3cLine::Malformed,
         }
@@ -141,12 +323,12 @@ impl W3cState {
         if line.first() == Some(&b'#') {
             return (self.directive(line), When::Absent);
         }
-        let Some((columns, sep)) = self.in_force() else {
-            return (W3cLine::Malformed, When::Absent);
-        };
-        let kind = match request(line, columns, sep, &self.proxies) {
+        let kind = match self.request(line) {
             Some(c) => W3cLine::Request(c),
             None => W3cLine::Malformed,
+        };
+        let Some((columns, sep)) = self.in_force(line) else {
+            return (kind, When::Absent);
         };
         // The date and time are read in a pass of their own, which stops at them (the first two
         // columns, in the usual layouts), so that `line` does no more work than before.
@@ -159,16 +341,32 @@ impl W3cState {
         (kind, when)
     }
 
-    /// The columns in force and the byte between them; `None` when lines cannot be requests.
-    fn in_force(&self) -> Option<(&Columns, u8)> {
+    /// The client of a line that is no directive, if it is a request.
+    fn request<'a>(&self, line: &'a [u8]) -> Option<Client<'a>> {
+        if let (InForce::Nothing, Flavor::W3c) = (&self.columns, self.flavor) {
+            return IIS_DEFAULTS
+                .iter()
+                .find_map(|columns| request(line, columns, Sep::Spaces, &self.proxies));
+        }
+        let (columns, sep) = self.in_force(line)?;
+        request(line, columns, sep, &self.proxies)
+    }
+
+    /// The columns in force for `line` (where no `#Fields:` is, the defaults' date and time,
+    /// which all put first) and what separates them; `None` when lines cannot be requests.
+    fn in_force(&self, line: &[u8]) -> Option<(&Columns, Sep)> {
         let columns = match (&self.columns, self.flavor) {
             (InForce::Columns(c), _) => c,
             (InForce::Nothing, Flavor::Cloudfront) => &CLOUDFRONT_DEFAULT,
-            (InForce::Nothing, Flavor::W3c) | (InForce::Unusable, _) => return None,
+            (InForce::Nothing, Flavor::W3c) => &IIS_DEFAULTS[0],
+            (InForce::Unusable, _) => return None,
         };
-        let sep = match self.flavor {
-            Flavor::W3c => b' ',
-            Flavor::Cloudfront => b'\t',
+        let sep = match (self.flavor, &self.columns) {
+            (Flavor::W3c, _) => Sep::Spaces,
+            (Flavor::Cloudfront, InForce::Columns(_)) => Sep::cloudfront(line),
+            // CloudFront's standard columns, assumed without a `#Fields:`, are tab-separated
+            // (runs of spaces would read any line with a date and a time first).
+            (Flavor::Cloudfront, _) => Sep::Tab,
         };
         Some((columns, sep))
     }
@@ -217,7 +415,7 @@ type DateAndTime<'a> = Option<(&'a [u8], &'a [u8])>;
 fn request<'a>(
     line: &'a [u8],
     columns: &Columns,
-    sep: u8,
+    sep: Sep,
     proxies: &Proxies,
 ) -> Option<Client<'a>> {
     let mut n = 0;
@@ -227,10 +425,11 @@ fn request<'a>(
     } else {
         columns.forwarded
     };
-    for value in line.split(|&b| b == sep) {
-        if value.is_empty()
+    for value in Values::new(line, sep) {
+        if value.is_empty() && n != columns.client
             || Some(n) == columns.date && !is_date(value)
             || Some(n) == columns.time && !is_time(value)
+            || columns.numeric & (1 << n.min(31)) != 0 && !is_number(value)
         {
             return None;
         }
@@ -253,10 +452,10 @@ fn request<'a>(
 }
 
 /// The values where the columns put `date` and `time`, whatever the rest of the line.
-fn date_and_time<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> DateAndTime<'a> {
+fn date_and_time<'a>(line: &'a [u8], columns: &Columns, sep: Sep) -> DateAndTime<'a> {
     let (d, t) = (columns.date?, columns.time?);
     let (mut date, mut time) = (None, None);
-    for (n, value) in line.split(|&b| b == sep).enumerate().take(d.max(t) + 1) {
+    for (n, value) in Values::new(line, sep).enumerate().take(d.max(t) + 1) {
         if n == d {
             date = Some(value);
         }
@@ -270,6 +469,10 @@ fn date_and_time<'a>(line: &'a [u8], columns: &Columns, sep: u8) -> DateAndTime<
 fn is_date(v: &[u8]) -> bool {
     let mut c = Cursor::new(v);
     c.date().is_some() && c.at_end()
+}
+
+fn is_number(v: &[u8]) -> bool {
+    !v.is_empty() && v.iter().all(u8::is_ascii_digit)
 }
 
 fn is_time(v: &[u8]) -> bool {
@@ -344,14 +547,28 @@ mod tests {
                 b"#Version: 1.0",
                 b"#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host)",
                 b"2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net",
-                b"2019-12-04 21:02:31 LAX1 392 192.0.2.100 GET d111111abcdef8.cloudfront.net",
+                // A line without a tab: columns separated by runs of spaces (streaming logs).
+                b"2019-12-04 21:02:31  LAX1 392   192.0.2.101 GET d111111abcdef8.cloudfront.net",
+                b"2019-12-04\t21:02:31\tLAX1 392 192.0.2.100\tGET\td111111abcdef8.cloudfront.net",
                 b"#Software: Microsoft Internet Information Services 10.0",
                 b"#Fields: date time c-ip",
                 b"2019-12-04\t21:02:31\t192.0.2.100",
             ],
         );
         // A #Fields: without CloudFront's columns leaves nothing to count by.
-        assert_eq!(got, ["#", "#", "192.0.2.100", "!", "c", "c", "!"]);
+        assert_eq!(
+            got,
+            ["#", "#", "192.0.2.100", "192.0.2.101", "!", "c", "c", "!"]
+        );
+        // CloudFront's RTMP (streaming) distributions: their own columns, spaces between.
+        let got = run(
+            Flavor::Cloudfront,
+            &[
+                b"#Fields: date time x-edge-location c-ip x-event sc-bytes x-cf-status x-cf-client-id cs-uri-stem cs-uri-query c-referrer x-page-url c-user-agent x-sname x-sname-query x-file-ext x-sid",
+                b"2010-03-12   23:51:20   SEA4   192.0.2.147   connect   2014   OK   bfd8a98bee0840d9b871b7f6ade9908f   rtmp://shqshne4jdp4b6.cloudfront.net/cfx/st   key=value   http://player.longtailvideo.com/player.swf   http://www.longtailvideo.com/support/jw-player-setup-wizard?example=204   LNX%2010,0,32,18   -   -   -   -",
+            ],
+        );
+        assert_eq!(got, ["#", "192.0.2.147"]);
         // Before any #Fields: CloudFront's standard columns.
         let got = run(
             Flavor::Cloudfront,
@@ -371,6 +588,79 @@ mod tests {
         assert!(is_fields_directive(b"#Fields: c-ip"));
     }
 
+    // Lines as IIS writes them with its default field lists (no `#Fields:` in sight).
+    #[test]
+    fn iis_defaults_read_lines_before_any_fields() {
+        let got = run(
+            Flavor::W3c,
+            &[
+                // IIS 8.5 and later
+                b"2021-03-22 10:01:02 10.0.0.1 GET /default.htm - 80 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) https://example.com/ 200 0 0 15",
+                // IIS 7.5
+                b"2021-03-22 10:01:02 10.0.0.1 GET /default.htm - 80 - 203.0.113.10 Mozilla/5.0+(Windows+NT+6.1) 200 0 0 15",
+                // IIS 6
+                b"2021-03-22 10:01:02 W3SVC1 10.0.0.1 GET /default.htm - 80 - 203.0.113.11 Mozilla/4.0+(compatible) 200 0 0",
+                // 15 columns whose status is no number: not IIS's
+                b"2021-03-22 10:01:02 10.0.0.1 GET /default.htm - 80 - 203.0.113.9 ua ref OK 0 0 15",
+                // another count of columns
+                b"2021-03-22 10:01:02 10.0.0.1 GET /default.htm - 80 - 203.0.113.9 ua 200",
+                b"#Fields: date time c-ip sc-status",
+                b"2021-03-22 10:01:02 203.0.113.12 200",
+                // once a #Fields: is in force, it alone says
+                b"2021-03-22 10:01:02 10.0.0.1 GET /default.htm - 80 - 203.0.113.9 ua - 200 0 0 15",
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                "203.0.113.9",
+                "203.0.113.10",
+                "203.0.113.11",
+                "!",
+                "!",
+                "#",
+                "203.0.113.12",
+                "!"
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_values_and_runs_of_spaces() {
+        let got = run(
+            Flavor::W3c,
+            &[
+                b"#Fields: date time c-ip cs-method cs-uri-stem x-custom cs(User-Agent) sc-status",
+                // an IIS custom field quoted, with spaces in it
+                b"2021-03-22 10:01:02 203.0.113.9 GET / \"two words\" Mozilla/5.0+(X11) 200",
+                // every field quoted, as some CDNs write them
+                b"\"2021-03-22\" \"10:01:02\" \"203.0.113.10\" \"GET\" \"/\" \"a custom value\" \"Mozilla/5.0 (X11)\" \"200\"",
+                // runs of spaces between columns
+                b"2021-03-22  10:01:02 203.0.113.11   GET / - ua 200",
+                // a tab is no W3C separator
+                b"2021-03-22 10:01:02\t203.0.113.14 GET / - ua 200",
+                // an empty quoted client: a request without one
+                b"2021-03-22 10:01:02 \"\" GET / - ua 200",
+                // a quote that never closes is a value like any other
+                b"2021-03-22 10:01:02 203.0.113.12 GET / \"open ua 200",
+                b"2021-03-22 10:01:02 203.0.113.13 GET / \"open ua 200 x",
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                "#",
+                "203.0.113.9",
+                "203.0.113.10",
+                "203.0.113.11",
+                "!",
+                "",
+                "203.0.113.12",
+                "!"
+            ]
+        );
+    }
+
     #[test]
     fn forwarded_columns_are_walked_under_trusted_proxies() {
         let p = Proxies::parse(["10.0.0.0/8", "203.0.113.0/24"]).unwrap();
@@ -381,6 +671,9 @@ mod tests {
             b"2021-03-22 10:01:02 192.0.2.1 198.51.100.7 200",
             b"#Fields: date time c-ip X-FORWARDED-FOR sc-status",
             b"2021-03-22 10:01:02 10.0.0.5 1.1.1.1,198.51.100.8 200",
+            // IIS enhanced logging's custom field, spaces written `+`
+            b"#Fields: date time c-ip OriginalIP sc-status",
+            b"2021-03-22 10:01:02 10.0.0.5 198.51.100.9,+203.0.113.7,+10.0.0.4 200",
         ];
         assert_eq!(
             run_with(Flavor::W3c, w3c, &p),
@@ -390,7 +683,9 @@ mod tests {
                 "10.0.0.5",
                 "192.0.2.1",
                 "#",
-                "198.51.100.8"
+                "198.51.100.8",
+                "#",
+                "198.51.100.9"
             ]
         );
         assert_eq!(

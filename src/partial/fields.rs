@@ -9,7 +9,7 @@ use crate::codec::{self, ByteReader};
 use crate::format::{Query, Spec};
 
 /// The format version this logcount writes and reads.
-pub const VERSION: u16 = 5;
+pub const VERSION: u16 = 6;
 
 /// Why bytes are not a partial this logcount can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
