@@ -70,7 +70,7 @@ count() { # count LABEL ARGS...
     a=$(instructions "$base" "$@")
     b=$(instructions "$new" "$@")
     awk -v a="$a" -v b="$b" -v L="$1" \
-        'BEGIN { printf "%-44s baseline %12d   new %12d   new/baseline %.4f\n", L, a, b, b / a }'
+        'BEGIN { printf "%-44s baseline %14.0f   new %14.0f   new/baseline %.4f\n", L, a, b, b / a }'
 }
 
 echo "== wall time, medians of $rounds alternating rounds"

@@ -90,7 +90,13 @@ pub struct Fields {
     paths: Vec<Vec<Box<[u8]>>>,
     /// How many of `paths` are the client's (the rest are [`FORWARDED_FIELDS`]).
     clients: usize,
+    /// For each depth, the paths (as bits) whose segment there is `n` bytes long, at `[n]`
+    /// (`[LONG]` for every longer one): a key is compared with those alone.
+    by_len: Vec<[u32; LONG + 1]>,
 }
+
+/// Segment lengths [`Fields::by_len`] tells apart; longer ones share its last entry.
+const LONG: usize = 31;
 
 impl Default for Fields {
     fn default() -> Self {
@@ -109,17 +115,35 @@ impl Fields {
             "at most {MAX_CLIENT_FIELDS} client fields"
         );
         let clients = paths.len();
-        Fields { paths, clients }
+        Fields::indexed(paths, clients)
+    }
+
+    fn indexed(paths: Vec<Vec<Box<[u8]>>>, clients: usize) -> Fields {
+        let depth = paths.iter().map(Vec::len).max().unwrap_or(0);
+        let mut by_len = vec![[0u32; LONG + 1]; depth];
+        for (p, path) in paths.iter().enumerate() {
+            for (d, segment) in path.iter().enumerate() {
+                by_len[d][segment.len().min(LONG)] |= 1 << p;
+            }
+        }
+        Fields {
+            paths,
+            clients,
+            by_len,
+        }
+    }
+
+    /// The paths (as bits) whose segment at `depth` may be a key of `len` bytes.
+    #[inline]
+    fn of_len(&self, depth: usize, len: usize) -> u32 {
+        self.by_len.get(depth).map_or(0, |l| l[len.min(LONG)])
     }
 
     /// These fields and the forwarded header's ([`FORWARDED_FIELDS`]).
     pub fn with_forwarded(&self) -> Fields {
         let mut paths = self.paths[..self.clients].to_vec();
         paths.extend(FORWARDED_FIELDS.iter().map(|f| vec![f.as_bytes().into()]));
-        Fields {
-            paths,
-            clients: self.clients,
-        }
+        Fields::indexed(paths, self.clients)
     }
 
     /// One path (`--client-field`), `a.b.c` for nested objects.
@@ -351,8 +375,12 @@ impl<T: TimeSink> Scanner<'_, '_, T> {
             let key = &self.s[key_start..key_end];
             let (mut last, mut deeper) = (0u32, 0u32);
             if !escaped {
-                for (p, path) in self.fields.paths.iter().enumerate() {
-                    if wanted & (1 << p) != 0 && path.get(depth).is_some_and(|seg| **seg == *key) {
+                let mut maybe = wanted & self.fields.of_len(depth, key.len());
+                while maybe != 0 {
+                    let p = maybe.trailing_zeros() as usize;
+                    maybe &= maybe - 1;
+                    let path = &self.fields.paths[p];
+                    if *path[depth] == *key {
                         if path.len() == depth + 1 {
                             last |= 1 << p;
                         } else {
