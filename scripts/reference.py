@@ -860,7 +860,7 @@ def parse_s3(line):
 # ---------------------------------------------------------------------------------------------
 
 HAPROXY_HEADER_MAX = 256  # how far into a line the `]: ` that ends a syslog header may be
-HAPROXY_STATE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ-"  # what a termination state's two bytes are
+HAPROXY_STATE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"  # a termination state's two bytes
 
 
 def haproxy_client(address):
@@ -896,8 +896,8 @@ def haproxy_http_tail(c):
 
 
 def haproxy_tcp_tail(c):
-    """`option tcplog`: `BYTES STATE` (two of [A-Z-], `--` for a normal end), then the end or
-    a space."""
+    """`option tcplog`: `BYTES STATE` (two of [A-Za-z-], `--` for a normal end), then the end
+    or a space."""
     try:
         haproxy_bytes(c)
     except NoParse:

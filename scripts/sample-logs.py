@@ -345,3 +345,73 @@ def proxied(i):
     size = R.choice(["-", str(R.randrange(100, 40000))]) if R.random() < 0.1 else str(R.randrange(100, 40000))
     return f'{R.choice(APACHE_LBS)} {xff} [{ts(i)}] {R.randrange(200, 900000)} "{req()}" {status()} {size}'
 w("apache-site/logs/site_access.log", "".join(proxied(i) + "\n" for i in range(220)))
+
+# The presets' long tail (docs/formats.md, "Variants, server by server"), after everything
+# above so that its files stay as they were.
+def clock(s): return f"{s//3600:02d}:{s//60%60:02d}:{s%60:02d}"
+
+# haproxy/: a TCP frontend (option tcplog) and one with the default format, with the messages
+# HAProxy writes beside them (malformed: no request).
+lines = ["Nov 30 07:59:58 lb1 haproxy[14390]: Proxy mysql started.", "Nov 30 07:59:58 lb1 haproxy[14390]: Proxy smtp started."]
+for i in range(120):
+    s = 8*3600 + i*9
+    if i % 4 == 3:
+        lines.append(f"Nov 30 {clock(s)} lb1 haproxy[14390]: Connect from {port(client())} to 10.0.3.31:25 (smtp/TCP)")
+    else:
+        state = R.choice(["--"] * 8 + ["CD", "sD", "SC"])
+        lines.append(f"Nov 30 {clock(s)} lb1 haproxy[14390]: {port(client())} [30/Nov/2026:{clock(s)}.{R.randrange(1000):03d}] mysql db/db{R.randrange(1,3)} 0/0/{R.randrange(1, 20000)} {R.randrange(100, 90000)} {state} 3/3/2/1/0 0/0")
+w("haproxy/haproxy-tcp.log", "\n".join(lines) + "\n")
+
+# aws/s3/: S3 server access logs, as S3 delivers them (named by time, no extension); its own lifecycle
+# operations carry no client.
+OWNER = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+lines = []
+for i in range(120):
+    s = 8*3600 + i*5
+    key = R.choice(["photos/2026/puppy.jpg", "index.html", "css/site.css", "data/report.csv"])
+    rid = f"{R.randrange(16**16):016X}"
+    if i % 30 == 29:
+        lines.append(f'{OWNER} awsexamplebucket1 [30/Nov/2026:{clock(s)} +0000] - AmazonS3 {rid} S3.EXPIRE.OBJECT {key} "-" - - - - - - - - -')
+        continue
+    op, st = R.choice([("REST.GET.OBJECT", 200)] * 6 + [("REST.HEAD.OBJECT", 200), ("REST.GET.OBJECT", 404), ("REST.PUT.OBJECT", 200)])
+    err = "NoSuchKey" if st == 404 else "-"
+    lines.append(f'{OWNER} awsexamplebucket1 [30/Nov/2026:{clock(s)} +0000] {client()} {OWNER} {rid} {op} {key} "{op.split(".")[1]} /awsexamplebucket1/{key} HTTP/1.1" {st} {err} {R.randrange(100, 90000)} {R.randrange(100, 90000)} {R.randrange(1, 90)} {R.randrange(1, 40)} "-" "{R.choice(uas)}" - {rid}= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSv1.2 - -')
+w("aws/s3/2026-11-30-08-00-00-7E5A1C2B3D4F5A6B", "\n".join(lines) + "\n")
+
+# kubernetes/: an Istio sidecar's container log (its default format under the CRI prefix):
+# the client is the forwarded header's, else the downstream peer.
+lines = []
+for i in range(150):
+    s = 8*3600 + i*4
+    xff = f'"{client()}"' if R.random() < 0.6 else '"-"'
+    st = status()
+    lines.append(f'2026-11-30T{clock(s)}.{R.randrange(10**9):09d}Z stdout F [2026-11-30T{clock(s)}.{R.randrange(1000):03d}Z] "{req()}" {st} - via_upstream - "-" 0 {R.randrange(100, 40000)} {R.randrange(1, 90)} {R.randrange(1, 80)} {xff} "{R.choice(uas)}" "{R.randrange(16**8):08x}-6d84-929d-98bd-c5aee93b5c88" "shop.example.com" "10.44.1.27:8080" outbound|8080||shop.default.svc.cluster.local 10.44.1.23:37652 10.44.1.23:8080 {port(client())} - default')
+w("kubernetes/istio-proxy/0.log", "\n".join(lines) + "\n")
+
+# squid/: Squid's native access.log.
+lines = []
+for i in range(150):
+    s = 1795996800 + 8*3600 + i*3  # 2026-11-30T08:00:00Z on
+    result = R.choice(["TCP_MISS/200"] * 5 + ["TCP_HIT/200", "TCP_REFRESH_UNMODIFIED/304", "TCP_DENIED/403", "TCP_TUNNEL/200"])
+    if result == "TCP_TUNNEL/200":
+        method, url, hier = "CONNECT", "example.com:443", "HIER_DIRECT/93.184.216.34"
+    else:
+        method, url = "GET", "http://example.com" + R.choice(paths)
+        hier = "HIER_NONE/-" if result.startswith(("TCP_HIT", "TCP_DENIED")) else "HIER_DIRECT/93.184.216.34"
+    lines.append(f"{s}.{R.randrange(1000):03d} {R.randrange(0, 3000):>6} {client()} {result} {R.randrange(300, 90000)} {method} {url} - {hier} {R.choice(['text/html', 'image/png', '-'])}")
+w("squid/access.log", "\n".join(lines) + "\n")
+
+# apache/: mod_ssl's ssl_request_log (Red Hat's ssl.conf writes it beside ssl_access_log).
+lines = []
+for i in range(120):
+    proto, cipher = R.choice([("TLSv1.3", "TLS_AES_256_GCM_SHA384"), ("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256")])
+    lines.append(f'[{ts(i)}] {client()} {proto} {cipher} "{req()}" {R.choice(["-", str(R.randrange(100, 40000))]) if R.random() < 0.1 else R.randrange(100, 40000)}')
+w("apache/ssl_request_log", "\n".join(lines) + "\n")
+
+# iis/: a log a shipper cut after its header: IIS 10's default fields, no #Fields: line.
+lines = []
+for i in range(100):
+    s = 10*3600 + i*17
+    p = R.choice(paths); stem, _, q = p.partition("?")
+    lines.append(f"2026-11-30 {clock(s)} 10.0.0.5 GET {stem} {q or '-'} 443 - {client()} {R.choice(uas).replace(' ', '+')} - {status()} 0 0 {R.randrange(1, 900)}")
+w("iis/W3SVC2/u_ex261130.log", "\r\n".join(lines) + "\r\n")

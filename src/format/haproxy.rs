@@ -4,7 +4,8 @@
 //! - `option httplog` (HTTP): `CLIENT [TIME] FRONTEND BACKEND/SERVER TIMERS STATUS BYTES ...`,
 //!   with whatever follows (captured headers `{...}`, HAProxy 2.x's extra fields, the request);
 //! - `option tcplog` (TCP): `CLIENT [TIME] FRONTEND BACKEND/SERVER TIMERS BYTES STATE ...`, a
-//!   connection, which is what the access log holds of it: counted as a request;
+//!   connection, which is what the access log holds of it: counted as a request (`STATE` two
+//!   of `A-Z`, `a-z` and `-`);
 //! - the default format (no `option`): `Connect from CLIENT to ADDR:PORT (FRONTEND/MODE)`, which
 //!   carries no time of its own (the syslog header's has no year).
 //!
@@ -101,8 +102,8 @@ fn http_tail(mut c: Cursor<'_>) -> bool {
     c.byte(b' ').is_some() && bytes(&mut c)
 }
 
-/// `BYTES STATE` (a two-letter termination state, `--` for a normal end) and the end or more
-/// fields (`option tcplog`).
+/// `BYTES STATE` (a two-letter termination state: `--` for a normal end, `CD`, `sD`, ...) and
+/// the end or more fields (`option tcplog`).
 fn tcp_tail(mut c: Cursor<'_>) -> bool {
     if !bytes(&mut c) {
         return false;
@@ -111,8 +112,10 @@ fn tcp_tail(mut c: Cursor<'_>) -> bool {
         if is_state(*a) && is_state(*b) && matches!(rest.first(), None | Some(b' ')))
 }
 
+/// A byte of a termination state: a letter (`c` and `s` are the client's and the server's
+/// timeouts) or `-`.
 fn is_state(b: u8) -> bool {
-    b.is_ascii_uppercase() || b == b'-'
+    b.is_ascii_alphabetic() || b == b'-'
 }
 
 /// A byte count (`+` before it when it was cut short) and the end or a space.
@@ -183,8 +186,11 @@ mod tests {
         );
         let cut = b"10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/<NOSRV> -1/-1/0 +0 SC 1/1/0/0/0 0/0";
         assert_eq!(haproxy(cut), Some(Client::V4(0x0a00_0102)));
+        // a server-side timeout
+        let timeout = b"10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/30001 212 sD 0/0/0/0/0 0/0";
+        assert_eq!(haproxy(timeout), Some(Client::V4(0x0a00_0102)));
         // Neither a status and bytes nor bytes and a state.
-        let neither = b"10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 x- 0/0";
+        let neither = b"10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 -5 0/0";
         assert_eq!(haproxy(neither), None);
     }
 

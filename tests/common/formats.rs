@@ -98,8 +98,11 @@ pub fn line(format: &str, client: &str, i: usize) -> String {
             let body = match i % 3 {
                 // option httplog
                 0 => format!("{client} [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 {i} - - ---- 1/1/1/1/0 0/0 {{example.com|curl/8}} {{}} \"GET /p/{i} HTTP/1.1\""),
-                // option tcplog
-                1 => format!("{client} [06/Feb/2009:12:14:14.655] fnt bck/srv1 0/0/{i} 212 -- 0/0/0/0/3 0/0"),
+                // option tcplog: a normal end, a server-side timeout, a client's close
+                1 => {
+                    let state = ["--", "sD", "CD"][i / 3 % 3];
+                    format!("{client} [06/Feb/2009:12:14:14.655] fnt bck/srv1 0/0/{i} 212 {state} 0/0/0/0/3 0/0")
+                }
                 // the default format
                 _ => format!("Connect from {client} to 10.0.3.31:8012 (www/HTTP)"),
             };
