@@ -865,11 +865,11 @@ HAPROXY_STATE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"  # a te
 
 def haproxy_client(address):
     """The client of an `IP:PORT` field without its port; none (None) where it is no address
-    (`unix:...`, `-:PORT`, `-`)."""
+    (`unix:...`, `-:PORT`, `-`). HAProxy writes an IP there: hex digits, `.` and `:` alone."""
     if address.startswith(b"unix:") or address.startswith(b"-:") or address == b"-":
         return None
     client = strip_port(address)
-    if client is None:
+    if client is None or not re.fullmatch(rb"[0-9A-Fa-f.:]+", client):
         raise NoParse
     return client
 
@@ -959,15 +959,22 @@ def haproxy_body(line):
 
 def parse_haproxy(line):
     """The body at the line's start, or after a header ending `]: ` (`haproxy[PID]: `) within
-    its first HAPROXY_HEADER_MAX bytes."""
+    its first HAPROXY_HEADER_MAX bytes, or after a bare `<PRI>` (one to three digits:
+    `log stdout format short`)."""
     try:
         return haproxy_body(line)
     except NoParse:
         pass
     tag_end = line[:HAPROXY_HEADER_MAX].find(b"]: ")
-    if tag_end == -1:
+    if tag_end != -1:
+        try:
+            return haproxy_body(line[tag_end + 3:])
+        except NoParse:
+            pass
+    m = re.match(rb"<([0-9]{1,3})>", line)
+    if m is None:
         raise NoParse
-    return haproxy_body(line[tag_end + 3:])
+    return haproxy_body(line[m.end():])
 
 
 # ---------------------------------------------------------------------------------------------

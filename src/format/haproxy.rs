@@ -11,10 +11,11 @@
 //!
 //! `option httplog clf` writes NCSA lines, read by `syslog+combined`.
 //!
-//! The line may start at the client or carry the header that ends with the process tag
-//! (`haproxy[14389]: `). The client is written `IP:PORT` (IPv6 with or without brackets) and
-//! counted without its port; a client that is no address (`-:PORT`, a unix socket `unix:...`)
-//! makes a request without a client (docs/contract.md §1).
+//! The line may start at the client (`log stdout format raw`), carry the header that ends with
+//! the process tag (`haproxy[14389]: `), or a bare priority (`log stdout format short`:
+//! `<134>10.0.1.2:33317 [...`). The client is written `IP:PORT` (an IP, never a name; IPv6
+//! with or without brackets) and counted without its port; a client that is no address
+//! (`-:PORT`, a unix socket `unix:...`) makes a request without a client (docs/contract.md §1).
 
 use super::client::{client, strip_port, Client};
 use super::cursor::Cursor;
@@ -41,7 +42,20 @@ pub fn haproxy_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
 
 /// The client and what the `[TIME]` holds (none in the default format).
 fn parts(line: &[u8]) -> Option<(Client<'_>, Option<&[u8]>)> {
-    body(line).or_else(|| body(after_header(line)?))
+    body(line)
+        .or_else(|| body(after_header(line)?))
+        .or_else(|| body(after_priority(line)?))
+}
+
+/// The line after a bare `<PRI>` (`log stdout format short`: `<134>10.0.1.2:33317 [...`).
+fn after_priority(line: &[u8]) -> Option<&[u8]> {
+    let mut c = Cursor::new(line);
+    c.byte(b'<')?;
+    if c.number()?.len() > 3 {
+        return None;
+    }
+    c.byte(b'>')?;
+    Some(c.rest())
 }
 
 /// The line after a syslog header that ends with the process tag (`haproxy[14389]: `).
@@ -140,12 +154,21 @@ fn connect(rest: &[u8]) -> Option<Client<'_>> {
     client_of(address)
 }
 
-/// The client of an `IP:PORT` field: none where it is no address (`-:PORT`, `unix:...`).
+/// The client of an `IP:PORT` field: none where it is no address (`-:PORT`, `unix:...`). HAProxy
+/// writes an IP address there, never a name: anything but hex digits, `.` and `:` (brackets
+/// off) is not a HAProxy line (`<134>10.0.1.2` is a priority before one).
 fn client_of(address: &[u8]) -> Option<Client<'_>> {
     if address.starts_with(b"unix:") || address.starts_with(b"-:") || address == b"-" {
         return Some(Client::Absent);
     }
-    Some(client(strip_port(address)?))
+    let ip = strip_port(address)?;
+    if !ip
+        .iter()
+        .all(|&b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+    {
+        return None;
+    }
+    Some(client(ip))
 }
 
 #[cfg(test)]
@@ -172,6 +195,10 @@ mod tests {
         let v6 = b"2001:db8::7:443 [06/Feb/2009:12:14:14.655] px px/- 0/0/0/0/0 400 187 - - PR-- 0/0/0/0/0 0/0 \"<BADREQ>\"";
         assert_eq!(haproxy(v6), Some(Client::Bytes(b"2001:db8::7")));
         assert_eq!(haproxy(b"1.2.3.4 - - [x] \"GET /\" 200 1"), None);
+        // `log stdout format short`: the priority alone before the message
+        let short = b"<134>10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET / HTTP/1.1\"";
+        assert_eq!(haproxy(short), Some(Client::V4(0x0a00_0102)));
+        assert_eq!(haproxy(&short[1..]), None, "no `<`, no priority");
     }
 
     #[test]
