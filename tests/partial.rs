@@ -731,7 +731,8 @@ fn a_partial_costs_at_most_8_bytes_per_file_and_ipv4_key() {
             );
             if n == 1 {
                 assert_eq!(keys, 4 * 5000);
-                assert!(size <= 4 * keys + 1024, "{size} bytes for {keys} pairs");
+                // 4 bytes a key, and the plan (the JSON client fields' names among it)
+                assert!(size <= 4 * keys + 2048, "{size} bytes for {keys} pairs");
             }
         }
     }

@@ -15,8 +15,10 @@ use super::time::{parse_iso, parse_ncsa, parse_unix, When};
 /// address a proxy-aware server resolved first, the socket's peer last, generic names after
 /// specific ones. Besides nginx, Caddy and Traefik's names: Datadog (`http.client_ip`,
 /// `network.client.ip`), Elastic Common Schema (`client.ip`, `source.ip`, `source.address`),
-/// Google Cloud (`httpRequest.remoteIp`), Cloudflare (`ClientIP`), Envoy
-/// (`downstream_remote_address`, with its port), IIS-style `c-ip`, and plain `remote_address`,
+/// Google Cloud (`httpRequest.remoteIp`), AWS WAF (`httpRequest.clientIp`), Azure Front Door
+/// and Application Gateway (`properties.clientIp`, `properties.clientIP`), Cloudflare
+/// (`ClientIP`), Akamai DataStream (`cliIP`), Envoy (`downstream_remote_address`, with its
+/// port), API Gateway access logs (`sourceIp`), IIS-style `c-ip`, and plain `remote_address`,
 /// `clientip`, `client`, `ip`.
 pub const DEFAULT_FIELDS: &[&str] = &[
     "client_ip",
@@ -33,9 +35,14 @@ pub const DEFAULT_FIELDS: &[&str] = &[
     "source.ip",
     "source.address",
     "httpRequest.remoteIp",
+    "httpRequest.clientIp",
+    "properties.clientIp",
+    "properties.clientIP",
     "ClientIP",
+    "cliIP",
     "downstream_remote_address",
     "remote_address",
+    "sourceIp",
     "c-ip",
     "clientip",
     "client",
@@ -47,7 +54,7 @@ pub const DEFAULT_FIELDS: &[&str] = &[
 /// `StartUTC`/`StartLocal`), Pino/Bunyan/Winston (`time`, `timestamp`), Logstash and Elastic
 /// (`@timestamp`), Caddy and zap (`ts`, Unix seconds), nginx `escape=json` logs named after
 /// their variables (`time_iso8601`, `time_local`), Envoy (`start_time`), Cloudflare
-/// (`EdgeStartTimestamp`), and plain `date`, `datetime`. A string holds ISO 8601 or NCSA text, or Unix time as digits; a number is Unix
+/// (`EdgeStartTimestamp`), Akamai (`reqTimeSec`), and plain `date`, `datetime`. A string holds ISO 8601 or NCSA text, or Unix time as digits; a number is Unix
 /// time (13 integer digits milliseconds, 16 microseconds, 19 nanoseconds).
 pub const TIME_FIELDS: &[&str] = &[
     "time",
@@ -60,6 +67,7 @@ pub const TIME_FIELDS: &[&str] = &[
     "StartLocal",
     "start_time",
     "EdgeStartTimestamp",
+    "reqTimeSec",
     "date",
     "datetime",
 ];
@@ -716,6 +724,28 @@ mod tests {
             (
                 r#"{"downstream_remote_address":"[2001:db8::7]:41234"}"#,
                 "2001:db8::7",
+            ),
+            // AWS WAF, Azure Front Door and Application Gateway, Akamai DataStream 2
+            (
+                r#"{"timestamp":1765101600000,"action":"ALLOW","httpRequest":{"clientIp":"203.0.113.20","country":"US","uri":"/"}}"#,
+                "203.0.113.20",
+            ),
+            (
+                r#"{"time":"2026-12-07T10:00:00Z","category":"FrontDoorAccessLog","properties":{"clientIp":"203.0.113.21","httpMethod":"GET"}}"#,
+                "203.0.113.21",
+            ),
+            (
+                r#"{"time":"2026-12-07T10:00:00Z","category":"ApplicationGatewayAccessLog","properties":{"clientIP":"203.0.113.22","httpStatus":200}}"#,
+                "203.0.113.22",
+            ),
+            (
+                r#"{"version":2,"cliIP":"203.0.113.23","reqTimeSec":"1765101600.123","statusCode":"200"}"#,
+                "203.0.113.23",
+            ),
+            // API Gateway's `$context.identity.sourceIp`, as its examples name it
+            (
+                r#"{"requestId":"c6af9ac6","sourceIp":"203.0.113.24","httpMethod":"GET"}"#,
+                "203.0.113.24",
             ),
             // plain names
             (r#"{"remote_address":"203.0.113.8"}"#, "203.0.113.8"),

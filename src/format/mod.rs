@@ -865,6 +865,17 @@ mod time_tests {
                     "1.2.3.4",
                     Some("2022-03-09T21:30:01Z"),
                 ),
+                // Cloudflare: Unix nanoseconds; Akamai: seconds with a fraction, as text
+                (
+                    br#"{"ClientIP":"203.0.113.6","EdgeStartTimestamp":1646861401524102400}"#,
+                    "203.0.113.6",
+                    Some("2022-03-09T21:30:01Z"),
+                ),
+                (
+                    br#"{"cliIP":"203.0.113.23","reqTimeSec":"1646861401.524"}"#,
+                    "203.0.113.23",
+                    Some("2022-03-09T21:30:01Z"),
+                ),
                 // the list's order decides, not the line's
                 (
                     br#"{"ts":1646861401,"remote_addr":"1.2.3.4","time":"2021-03-22T10:01:02+08:00"}"#,
