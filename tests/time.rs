@@ -109,6 +109,22 @@ impl Log {
                 i % 1_000_000,
                 1024 + i % 60_000
             ),
+            "ssl_request" => format!(
+                "[{day:02}/{}/{y}:{h:02}:{mi:02}:{s:02} {}] {client} TLSv1.3 TLS_AES_256_GCM_SHA384 \"GET /p/{i} HTTP/1.1\" {i}",
+                if r.broken { "Foo" } else { MONTHS[mo - 1] },
+                offset_text(self.offset_minutes, false)
+            ),
+            "envoy" => format!(
+                "[{y}-{month:02}-{day:02}T{h:02}:{mi:02}:{s:02}.{:03}Z] \"GET /p/{i} HTTP/1.1\" 200 - 0 {i} 3 2 \"{client}\" \"curl/8\" \"id-{i}\" \"example.com\" \"10.0.2.1:80\"",
+                i % 1000
+            ),
+            // Unix seconds; a broken one has digits no count of reads (12)
+            "squid" => format!(
+                "{}.{:03} {:>6} {client} TCP_MISS/200 {i} GET http://example.com/p/{i} - HIER_DIRECT/93.184.216.34 text/html",
+                if r.broken { format!("{:012}", r.utc) } else { r.utc.to_string() },
+                i % 1000,
+                i * 7
+            ),
             other => unreachable!("{other}"),
         }
     }
@@ -132,6 +148,9 @@ fn log() -> impl Strategy<Value = Log> {
         3 => Just("combined"),
         1 => Just("json"),
         1 => Just("elb"),
+        1 => Just("ssl_request"),
+        1 => Just("envoy"),
+        1 => Just("squid"),
     ];
     let offset = prop_oneof![
         Just(0i64),
@@ -165,7 +184,9 @@ fn log() -> impl Strategy<Value = Log> {
             if requests.len() > 4 {
                 requests.swap(1, 3);
             }
-            let offset_minutes = if format == "elb" { 0 } else { offset };
+            // these write UTC only
+            let utc_only = ["elb", "envoy", "squid"].contains(&format);
+            let offset_minutes = if utc_only { 0 } else { offset };
             Log {
                 format,
                 offset_minutes,

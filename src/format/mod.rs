@@ -1120,6 +1120,54 @@ mod time_tests {
     }
 
     #[test]
+    fn the_long_tails_presets_have_their_times() {
+        check(
+            "s3",
+            &[
+                (
+                    b"79a59df900b949e5 awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e5 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /awsexamplebucket1?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" -",
+                    "192.0.2.3",
+                    Some("2019-02-06T00:00:38Z"),
+                ),
+                // S3's own operation: a request without a client, at its time
+                (
+                    b"79a59df900b949e5 awsexamplebucket1 [06/Feb/2019:00:01:00 +0000] - AmazonS3 89CE5EXAMPLE S3.EXPIRE.OBJECT photos/puppy.jpg \"-\" - - - - - - - - -",
+                    "",
+                    Some("2019-02-06T00:01:00Z"),
+                ),
+            ],
+        );
+        check(
+            "envoy",
+            &[
+                (
+                    b"[2016-04-15T20:17:00.310Z] \"POST /api/v1/locations HTTP/2\" 204 - 154 0 226 100 \"10.0.35.28\" \"nsq2http\" \"cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2\" \"locations\" \"tcp://10.0.2.1:80\"",
+                    "10.0.35.28",
+                    Some("2016-04-15T20:17:00Z"),
+                ),
+                // not a request: the time in its leading bracket, best effort
+                (b"[2016-04-15T20:17:01.000Z] envoy started", "!", Some("2016-04-15T20:17:01Z")),
+            ],
+        );
+        check(
+            "squid",
+            &[(
+                b"1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET http://example.com/ - HIER_DIRECT/93.184.216.34 text/html",
+                "192.168.0.224",
+                Some("2010-10-08T11:11:48Z"),
+            )],
+        );
+        check(
+            "ssl_request",
+            &[(
+                b"[06/Feb/2019:00:00:38 -0800] 192.0.2.3 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 \"GET / HTTP/1.1\" 612",
+                "192.0.2.3",
+                Some("2019-02-06T00:00:38-08:00"),
+            )],
+        );
+    }
+
+    #[test]
     fn haproxy_times_are_the_accept_date() {
         check(
             "haproxy",
