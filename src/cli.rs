@@ -169,7 +169,8 @@ pub struct RunArgs {
 
     /// In directory walks, count only files matching GLOB (repeatable; gitignore-style: a
     /// glob without `/` matches a name at any depth, else a path below the directory walked;
-    /// a matching directory stands for all below it: `*.log`, `nginx/*.log`, `nginx/`).
+    /// a matching directory stands for all below it: `*.log`, `nginx/*.log`, `nginx/`; a
+    /// leading `!` leaves out what it matches instead: `-g '!*.gz'`).
     #[arg(long = "glob", short = 'g', value_name = "GLOB")]
     pub globs: Vec<String>,
 

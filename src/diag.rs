@@ -65,16 +65,26 @@ fn write_line(message: impl std::fmt::Display, red: bool) {
     }
 }
 
-/// `text` with its control characters escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...), so that a
-/// file name or a message can never start a line of its own, move the cursor or forge one of
-/// our diagnostics. Everything else, a backslash included, is left as it is.
+/// Whether `c` changes how text around it is shown rather than being shown: a control
+/// character (C0, DEL, C1) or a bidirectional control (U+061C, U+200E, U+200F, U+202A to
+/// U+202E, U+2066 to U+2069), which can make a name read reversed.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with its control characters and bidirectional controls escaped (`\n`, `\r`, `\t`,
+/// `\u{1b}`, `\u{202e}`, ...), so that a file name or a message can never start a line of its
+/// own, move the cursor, show reversed or forge one of our diagnostics. Everything else, a
+/// backslash included, is left as it is (paths never reach here with such characters:
+/// `input::display` has escaped them, injectively).
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_hidden) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() {
+        if is_hidden(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -105,6 +115,10 @@ mod tests {
         assert_eq!(
             escape_controls("nope\nlogcount: forged\r\x1b[2K\t\u{85}"),
             "nope\\nlogcount: forged\\r\\u{1b}[2K\\t\\u{85}"
+        );
+        assert_eq!(
+            escape_controls("gol.\u{202e}gnp.exe"),
+            "gol.\\u{202e}gnp.exe"
         );
     }
 

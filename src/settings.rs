@@ -734,7 +734,8 @@ fn show_time(t: i64) -> String {
     let (y, m, d) = logcount::format::civil_from_days(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        logcount::format::iso_year(y),
         s / 3600,
         s / 60 % 60,
         s % 60

@@ -327,7 +327,7 @@ fn control_characters_in_names_cannot_forge_lines_or_move_the_cursor() {
     assert_eq!(run.status.code(), Some(1));
     let err = stderr(&run);
     assert_eq!(err.lines().count(), 1, "{err:?}");
-    assert!(err.contains("nope\\nlogcount: forged\\r"), "{err:?}");
+    assert!(err.contains("nope\\x0alogcount: forged\\x0d"), "{err:?}");
     // In the table, too.
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -338,7 +338,61 @@ fn control_characters_in_names_cannot_forge_lines_or_move_the_cursor() {
     let run = output(logcount().arg(dir.path()).args(["--format", "table"]));
     let table = String::from_utf8(run.stdout).unwrap();
     assert!(!table.contains('\x1b'), "{table:?}");
-    assert!(table.contains("a\\u{1b}[2Kb.log"), "{table:?}");
+    assert!(table.contains("a\\x1b[2Kb.log"), "{table:?}");
+}
+
+/// Issue 27: a name with a TAB and one with a literal `\t` were both shown `x\ty.log` on
+/// terminals, in HTML and on stderr; a right-to-left override showed a name reversed.
+#[test]
+fn names_are_shown_apart_everywhere_and_never_reversed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1\n";
+    for name in ["x\ty.log", "x\\ty.log", "gol.\u{202e}gnp.log"] {
+        write(dir.path(), name, log);
+    }
+    write(dir.path(), "z\tnot-a-log", b"nothing here\n");
+    let shown = ["x\\x09y.log", "x\\ty.log", "gol.\\xe2\\x80\\xaegnp.log"];
+    for format in ["table", "html", "csv", "json"] {
+        let run = output(logcount().arg(dir.path()).args(["--format", format]));
+        let text = String::from_utf8(run.stdout.clone()).unwrap();
+        assert!(!text.contains('\u{202e}'), "{format}: {text}");
+        for name in shown {
+            // JSON and HTML write the backslash their own way
+            let written = match format {
+                "json" => name.replace('\\', "\\\\"),
+                _ => name.to_string(),
+            };
+            assert!(text.contains(&written), "{format}: {written} in {text}");
+        }
+        // the note for the file that is not a log names it the same way
+        assert!(stderr(&run).contains("z\\x09not-a-log"), "{}", stderr(&run));
+    }
+}
+
+/// Issue 27: a client or a name that a spreadsheet would read as a formula is written with a
+/// `'` before it (OWASP's advice on CSV injection); JSON keeps it exact.
+#[test]
+fn csv_never_hands_a_spreadsheet_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "=cmd.log",
+        b"=1+1 - - [x] \"GET / HTTP/1.1\" 200 1\n@SUM(A1) - - [x] \"GET / HTTP/1.1\" 200 1\n",
+    );
+    let run = output(
+        logcount()
+            .arg(dir.path())
+            .args(["--top", "2", "--format", "csv"]),
+    );
+    let csv = String::from_utf8(run.stdout).unwrap();
+    assert!(csv.contains(",1,\"'=1+1\",1\n"), "{csv}");
+    assert!(csv.contains(",2,\"'@SUM(A1)\",1\n"), "{csv}");
+    assert!(
+        csv.contains("/'=cmd.log") || csv.contains("/=cmd.log"),
+        "{csv}"
+    );
+    let v = json(&output(logcount().arg(dir.path()).args(["--top", "2"])));
+    assert_eq!(v["summary"]["top"][0]["client"], "=1+1");
 }
 
 #[test]

@@ -1599,6 +1599,17 @@ fn glob_and_exclude_choose_the_files_of_a_walk() {
     // A bad glob is bad usage.
     let out = run(lc(["--glob", "a[b"]).arg(d));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // `!` negates, as in ripgrep (it matched no file, silently, before: issue 27).
+    assert_eq!(
+        walked(d, &["-g", "!*.gz", "-g", "!error.log"]),
+        walked(d, &["--exclude", "*.gz", "--exclude", "error.log"])
+    );
+    // An empty glob, or `!` alone, would count nothing: bad usage, one line.
+    for glob in [&["-g", ""][..], &["-g", "!"], &["--exclude", ""]] {
+        let out = run(lc(glob).arg(d));
+        assert_eq!(out.status.code(), Some(2), "{glob:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    }
 }
 
 #[test]

@@ -289,6 +289,46 @@ fn fifo_without_writer_named_does_not_hang() {
     assert_error(&v, 0, &fifo, "no writer");
 }
 
+/// Issue 27: a FIFO whose writer holds it but is slow (`<(sleep 7; cat a.log)`, `<(ssh ...)`)
+/// was "FIFO with no writer for 5 s". Now it is read for as long as its writer takes: a named
+/// FIFO a writer holds open, quiet for 6 s, and a process substitution, at the same time.
+#[test]
+fn fifo_whose_writer_is_slow_is_read_to_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    std::fs::write(&log, lines(300)).unwrap();
+    let fifo = dir.path().join("slow");
+    mkfifo(&fifo);
+    let bash = |script: String| {
+        let mut cmd = Command::new("bash");
+        cmd.arg("-c").arg(script);
+        clean_env(&mut cmd);
+        cmd
+    };
+    let (f, l) = (fifo.display(), log.display());
+    let writer = spawn(&mut bash(format!("exec 3>'{f}'; sleep 6; cat '{l}' >&3")));
+    let substituted = spawn(&mut bash(format!(
+        "'{BIN}' --json -q <(sleep 6; cat '{l}')"
+    )));
+    let out = run(&[&fifo], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["summary"]["total"], 300);
+    let _ = wait_within(writer, Duration::from_secs(20));
+    let out = wait_within(substituted, Duration::from_secs(20));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["summary"]["total"], 300);
+}
+
 #[test]
 fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
     let dir = tempfile::tempdir().unwrap();

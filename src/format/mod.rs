@@ -44,7 +44,7 @@ pub use proxy::Proxies;
 pub use query::{Period, Query};
 pub use template::Syntax;
 pub use time::{
-    checked_days, civil_from_days, days_from_civil, parse_iso, parse_ncsa, Dates, Stamp,
+    checked_days, civil_from_days, days_from_civil, iso_year, parse_iso, parse_ncsa, Dates, Stamp,
 };
 
 use time::When;

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::time::{civil_from_days, Stamp};
+use super::time::{civil_from_days, iso_year, Stamp};
 
 /// A period requests are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,9 +41,10 @@ impl Period {
             Period::Hour => (period.div_euclid(24), Some(period.rem_euclid(24))),
         };
         let (y, m, d) = civil_from_days(days);
+        let y = iso_year(y);
         match hour {
-            None => format!("{y:04}-{m:02}-{d:02}"),
-            Some(h) => format!("{y:04}-{m:02}-{d:02}T{h:02}:00"),
+            None => format!("{y}-{m:02}-{d:02}"),
+            Some(h) => format!("{y}-{m:02}-{d:02}T{h:02}:00"),
         }
     }
 }
@@ -184,6 +185,15 @@ mod tests {
         );
         assert_eq!(Period::Day.label(-1), "1969-12-31");
         assert_eq!(Period::Hour.label(-1), "1969-12-31T23:00");
+        // Outside 0000-9999, ISO 8601's expanded years (`{y:04}` wrote `-001`: issue 27)
+        let day = |y, m, d| crate::format::days_from_civil(y, m, d);
+        assert_eq!(Period::Day.label(day(0, 1, 1) - 1), "-0001-12-31");
+        assert_eq!(Period::Day.label(day(0, 1, 1)), "0000-01-01");
+        assert_eq!(Period::Day.label(day(10000, 1, 1)), "+10000-01-01");
+        assert_eq!(
+            Period::Hour.label((day(0, 1, 1) - 1) * 24 + 23),
+            "-0001-12-31T23:00"
+        );
     }
 
     #[test]

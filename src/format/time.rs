@@ -60,6 +60,16 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month as u32, day as u32)
 }
 
+/// `year` as ISO 8601 writes it: four digits from 0000 to 9999, and outside them its expanded
+/// form, a sign then at least four digits (`-0001`, `+10000`); `{y:04}` would write `-001`.
+pub fn iso_year(year: i64) -> String {
+    match year {
+        0..=9999 => format!("{year:04}"),
+        y if y < 0 => format!("-{:04}", y.unsigned_abs()),
+        y => format!("+{y}"),
+    }
+}
+
 /// Whether `year` has a 29 February.
 #[inline]
 fn is_leap(year: u32) -> bool {

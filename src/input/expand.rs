@@ -25,7 +25,9 @@ pub struct Expanded {
 /// fd's. A glob without `/` matches a name at any depth; one with a `/` (a leading `/` anchors
 /// it) matches a path below the directory walked; one ending in `/` matches directories only.
 /// A glob that matches a directory matches everything below it (`--exclude old` leaves out
-/// `old/` whole). Files named on the command line are always kept.
+/// `old/` whole). As in ripgrep, a `--glob` that starts with `!` leaves out what it matches
+/// (`-g '!*.gz'` is `--exclude '*.gz'`). An empty glob, or a bare `!`, is a usage error (it would
+/// match nothing, silently). Files named on the command line are always kept.
 #[derive(Clone, Debug, Default)]
 pub struct Filters {
     keep: Option<Globs>,
@@ -88,11 +90,32 @@ impl Globs {
 }
 
 impl Filters {
-    /// Filters keeping files that match one of `keep` (all when empty) and none of `drop`.
+    /// Filters keeping files that match one of `keep` (all when none is positive) and none of
+    /// `drop`; a `keep` glob starting with `!` drops what it matches.
     pub fn new(keep: &[String], drop: &[String]) -> Result<Filters, String> {
+        let mut kept = Vec::new();
+        let mut dropped = Vec::new();
+        for g in keep {
+            match g.strip_prefix('!') {
+                Some("") => {
+                    return Err("--glob `!` leaves out nothing: give a glob after it".into())
+                }
+                Some(negated) => dropped.push(negated.to_string()),
+                None if g.is_empty() => {
+                    return Err("--glob needs a glob: an empty one matches no file".into())
+                }
+                None => kept.push(g.clone()),
+            }
+        }
+        for g in drop {
+            if g.is_empty() {
+                return Err("--exclude needs a glob: an empty one matches no file".into());
+            }
+            dropped.push(g.clone());
+        }
         Ok(Filters {
-            keep: Globs::new(keep)?,
-            drop: Globs::new(drop)?,
+            keep: Globs::new(&kept)?,
+            drop: Globs::new(&dropped)?,
         })
     }
 
@@ -344,6 +367,17 @@ mod tests {
         // A file named on the command line is not filtered.
         assert_eq!(names(&["*.log"], &[], &[d.join("b.txt")]), ["b.txt"]);
         assert!(Filters::new(&["a[".into()], &[]).is_err());
+        // `!` negates, as in ripgrep; alone, or an empty glob, is an error, never an empty run.
+        assert_eq!(names(&["!*.log"], &[], &root), ["a.log.gz", "b.txt"]);
+        assert_eq!(
+            names(&["*.log*", "!*.gz", "!old/"], &[], &root),
+            ["a.log", "sub/c.log", "sub/deep/d.log"]
+        );
+        for (keep, drop) in [(&[""][..], &[][..]), (&["!"], &[]), (&[], &[""])] {
+            let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let err = Filters::new(&own(keep), &own(drop)).unwrap_err();
+            assert!(err.contains("glob"), "{err}");
+        }
     }
 
     #[test]

@@ -137,10 +137,12 @@ impl Skipped {
 }
 
 /// A path as text for reports, without loss (docs/contract.md §2): as it is, unless it is not
-/// UTF-8 or holds `\x`; then every backslash is doubled and each byte that is not part of a
-/// UTF-8 character is written `\xHH` (`a\xff`). Distinct paths are never shown alike: a name
-/// shown with `\x` in it is escaped, one without is as it is, and [`name_bytes`] gives the
-/// path back.
+/// UTF-8, holds `\x`, or holds a character that is not shown ([`crate::diag::is_hidden`]: a
+/// control character, a bidirectional control); then every backslash is doubled and each byte
+/// that is not part of a UTF-8 character, or is part of a hidden one, is written `\xHH`
+/// (`a\xff`, a TAB `\x09`). Distinct paths are never shown alike, in JSON, on a terminal or in
+/// HTML: a name shown with `\x` in it is escaped, one without is as it is, and [`name_bytes`]
+/// gives the path back. (A TAB and a literal `\t` were both shown `\t` on terminals.)
 pub fn display(path: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
     display_bytes(path.as_os_str().as_bytes())
@@ -149,11 +151,20 @@ pub fn display(path: &Path) -> String {
 /// [`display`] of a path's bytes.
 pub fn display_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
-        Ok(text) if !text.contains("\\x") => text.to_owned(),
+        Ok(text) if !text.contains("\\x") && !text.chars().any(crate::diag::is_hidden) => {
+            text.to_owned()
+        }
         _ => {
             let mut out = String::with_capacity(bytes.len() + 8);
             for chunk in bytes.utf8_chunks() {
                 for c in chunk.valid().chars() {
+                    if crate::diag::is_hidden(c) {
+                        let mut utf8 = [0; 4];
+                        for b in c.encode_utf8(&mut utf8).bytes() {
+                            out.push_str(&format!("\\x{b:02x}"));
+                        }
+                        continue;
+                    }
                     if c == '\\' {
                         out.push('\\');
                     }
@@ -213,13 +224,24 @@ mod tests {
         // A UTF-8 name that looks like an escape is escaped itself, so it cannot pass for one.
         assert_eq!(display_bytes(b"a\\xff"), "a\\\\xff");
         assert_eq!(display_bytes("a\u{fffd}".as_bytes()), "a\u{fffd}");
+        // A TAB and a literal `\t` are shown apart, and a bidirectional control is escaped
+        assert_eq!(display_bytes(b"x\ty.log"), "x\\x09y.log");
+        assert_eq!(display_bytes(b"x\\ty.log"), "x\\ty.log");
+        assert_eq!(
+            display_bytes("gol.\u{202e}gnp.exe".as_bytes()),
+            "gol.\\xe2\\x80\\xaegnp.exe"
+        );
+        assert_eq!(
+            name_bytes("gol.\\xe2\\x80\\xaegnp.exe"),
+            "gol.\u{202e}gnp.exe".as_bytes()
+        );
     }
 
     proptest::proptest! {
         #[test]
         fn display_loses_nothing_and_never_merges_two_names(
-            a in proptest::collection::vec(proptest::sample::select(b"ax\\\xff\xc3\xa9/".to_vec()), 0..12),
-            b in proptest::collection::vec(proptest::sample::select(b"ax\\\xff\xc3\xa9/".to_vec()), 0..12),
+            a in proptest::collection::vec(proptest::sample::select(b"axt\\\t\n\xff\xc3\xa9\xe2\x80\xae/".to_vec()), 0..12),
+            b in proptest::collection::vec(proptest::sample::select(b"axt\\\t\n\xff\xc3\xa9\xe2\x80\xae/".to_vec()), 0..12),
         ) {
             proptest::prop_assert_eq!(&name_bytes(&display_bytes(&a)), &a);
             if a != b {

@@ -7,13 +7,15 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// How long a FIFO named on the command line may go without a writer before it is an error
-/// (a FIFO nobody ever writes to must not hang the run).
+/// (a FIFO nobody ever writes to must not hang the run). Once a writer holds it, it is read
+/// for as long as the writer takes, as standard input is.
 pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Opens a planned file, refusing one that was replaced since planning.
 ///
 /// The open is non-blocking, so a FIFO without a writer cannot hang it; a FIFO then gets
-/// [`FIFO_WAIT`] for a writer to appear. Reads are blocking again afterwards.
+/// [`FIFO_WAIT`] for a writer to appear ([`wait_for_writer`]). Reads are blocking again
+/// afterwards.
 pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
     let file = File::options()
         .read(true)
@@ -22,7 +24,7 @@ pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
     let meta = file.metadata()?;
     check_id(&meta, id)?;
     if meta.file_type().is_fifo() {
-        wait_for_writer(&file)?;
+        wait_for_writer(path, &file)?;
     }
     set_blocking(&file)?;
     Ok(file)
@@ -65,8 +67,53 @@ fn check_id(meta: &std::fs::Metadata, id: Option<(u64, u64)>) -> io::Result<()> 
     Ok(())
 }
 
-/// Waits until a FIFO has data or its writer has come and gone.
-fn wait_for_writer(file: &File) -> io::Result<()> {
+/// Waits until a FIFO has a writer (then its reads wait for its data, or its end, for as long
+/// as it takes: `<(sleep 7; cat a.log)`, `<(ssh host cat a.log)`), or has data, or had a writer
+/// that is gone; an error after [`FIFO_WAIT`] with none of these.
+///
+/// `poll` tells data and a writer's end, never a writer that is there and quiet, so that is
+/// asked apart: an anonymous pipe (what `<(...)` names) has its writer from its start, and a
+/// named FIFO has one when a blocking open of it returns (a helper thread tries that; a writer
+/// opening for an instant wakes it when it is given up).
+fn wait_for_writer(path: &Path, file: &File) -> io::Result<()> {
+    if is_pipe(file) {
+        return Ok(());
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opener = {
+        let path = path.to_owned();
+        std::thread::Builder::new()
+            .name("fifo-writer".into())
+            .spawn(move || {
+                // Returns once a writer has the FIFO open (at once when one already has).
+                let _ = tx.send(File::open(&path).is_ok());
+            })
+    };
+    let waited = poll_for_data(file);
+    let writer = opener.is_ok() && rx.try_recv() == Ok(true);
+    if opener.is_ok() && !writer {
+        // Wake the helper: a writer for an instant (we are a reader, so it cannot block).
+        let _ = File::options()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path);
+    }
+    match waited {
+        Ok(()) => Ok(()),
+        Err(_) if writer => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `file` is an anonymous pipe (Linux shows it as `pipe:[inode]`), not a named FIFO.
+fn is_pipe(file: &File) -> bool {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .is_ok_and(|target| target.as_os_str().as_encoded_bytes().starts_with(b"pipe:"))
+}
+
+/// Waits up to [`FIFO_WAIT`] until a FIFO has data or its writer has come and gone.
+fn poll_for_data(file: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let mut fds = libc::pollfd {
         fd: file.as_raw_fd(),

@@ -1,7 +1,8 @@
 //! `--format csv`: `path,total,ip,bytes,malformed,format` (and `filtered` under a window), one
 //! row per file; with `--by`, `path,period,total,ip,malformed`, one row per file and period;
 //! with `--top`, `path,rank,client,requests`. The summary's periods and top clients are the
-//! rows whose path is `*`. RFC 4180 quoting.
+//! rows whose path is `*`. RFC 4180 quoting; a text cell a spreadsheet would take for a formula
+//! gets a `'` before it (OWASP's advice on CSV injection).
 
 use std::io::{self, Write};
 
@@ -72,11 +73,39 @@ impl Exporter for CsvExporter {
     }
 }
 
-/// Quotes a CSV field when it needs it.
+/// A text field as CSV writes it: quoted when it needs it (RFC 4180), and, as OWASP's "CSV
+/// Injection" advice has it, one that a spreadsheet would read as a formula (it starts with
+/// `=`, `+`, `-`, `@`, a TAB or a CR: a client or a file name is anybody's text) with a `'`
+/// before it, and quoted. `-` alone (standard input) is no formula and stays as it is.
 fn field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
+    let formula = s != "-"
+        && matches!(
+            s.as_bytes().first(),
+            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+        );
+    if formula {
+        format!("\"'{}\"", s.replace('"', "\"\"")).into()
+    } else if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
         s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_are_quoted_and_never_formulas() {
+        assert_eq!(field("logs/a.log"), "logs/a.log");
+        assert_eq!(field("a,b.log"), "\"a,b.log\"");
+        assert_eq!(field("say \"hi\".log"), "\"say \"\"hi\"\".log\"");
+        for formula in ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "=HYPERLINK(\"x\")"] {
+            let f = field(formula);
+            assert!(f.starts_with("\"'"), "{formula}: {f}");
+        }
+        assert_eq!(field("=1+1"), "\"'=1+1\"");
+        assert_eq!(field("-"), "-");
     }
 }
