@@ -25,6 +25,22 @@ use crate::report::{Extra, FileStats, PeriodStats, Results, TopClient};
 
 pub use crate::input::JobResult;
 
+thread_local! {
+    static PARALLEL_MERGES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Lets this thread's merges of key sets run on rayon's global pool: the threads executor's
+/// workers, which are plain threads (a pool's work stealing costs too much at `-j 2048`), ask
+/// for it, as rayon's own threads have it.
+pub fn merge_in_parallel() {
+    PARALLEL_MERGES.with(|p| p.set(true));
+}
+
+/// Whether merges on this thread may run in parallel.
+fn merges_in_parallel() -> bool {
+    rayon::current_thread_index().is_some() || PARALLEL_MERGES.with(std::cell::Cell::get)
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere cannot leave a set half-updated in a way that matters here.
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -66,14 +82,15 @@ impl ShardedKeySet {
     }
 
     /// Moves every key of `self` into `other`: one shard per task, in parallel when called
-    /// from a rayon pool. Outside one (a process-pool parent, which must have no other thread
-    /// when it forks) it merges on the calling thread instead of starting rayon's global pool.
+    /// from a rayon pool or a thread that asked for it ([`merge_in_parallel`]). Otherwise (a
+    /// process-pool parent, which must have no other thread when it forks) it merges on the
+    /// calling thread instead of starting rayon's global pool.
     pub fn drain_into(&self, other: &ShardedKeySet) {
         let move_shard = |(from, to): (&Mutex<KeySet>, &Mutex<KeySet>)| {
             let keys = std::mem::take(&mut *lock(from));
             lock(to).merge(keys);
         };
-        if rayon::current_thread_index().is_some() {
+        if merges_in_parallel() {
             self.shards
                 .par_iter()
                 .zip(other.shards.par_iter())
@@ -141,8 +158,8 @@ impl Union {
             || self.rest.out_of_memory()
     }
 
-    /// The number of distinct keys: one pass of lookups over the shards, in parallel when
-    /// called from a rayon pool (see [`ShardedKeySet::drain_into`]).
+    /// The number of distinct keys: one pass of lookups over the shards, in parallel where
+    /// [`ShardedKeySet::drain_into`] is.
     fn len(&self) -> usize {
         let first = lock(&self.first);
         let Some(first) = first.as_ref() else {
@@ -169,7 +186,7 @@ impl Union {
         };
         let shards = &self.rest.shards;
         first.len()
-            + if rayon::current_thread_index().is_some() {
+            + if merges_in_parallel() {
                 shards.par_iter().map(new).sum::<usize>()
             } else {
                 shards.iter().map(new).sum::<usize>()

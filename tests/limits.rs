@@ -98,6 +98,32 @@ fn a_hundred_thousand_empty_files() {
     assert!(rss < 256 * MIB, "peak RSS {} MiB", rss / MIB);
 }
 
+/// Issue 27: `-e threads -j 4096` on 5,000 one-line files took 107 s (`-j 2048`: 9 s) in the
+/// work-stealing pool's bookkeeping; now plain threads share one queue (about a second). It
+/// must agree with serial, and end within a limit that only a near-hang misses (the speed
+/// itself is a benchmark's to show).
+#[test]
+fn thousands_of_threads_on_thousands_of_small_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5000 {
+        let line = format!("10.1.{}.{} - - [x] \"GET /\" 200 1\n", i / 250, i % 250);
+        std::fs::write(dir.path().join(format!("{i:04}.log")), line).unwrap();
+    }
+    let (want, _) = run_measured(executor("serial").args, dir.path());
+    for jobs in ["2048", "4096"] {
+        let (out, _) = output_measured(
+            logcount()
+                .args(["-e", "threads", "-j", jobs, "--json", "-q"])
+                .arg(dir.path()),
+            std::time::Duration::from_secs(40),
+        );
+        assert!(out.status.success(), "-j {jobs}: {}", stderr(&out));
+        let got = json(&out);
+        assert_eq!(got["summary"], want["summary"], "-j {jobs}");
+        assert_eq!(got["files"], want["files"], "-j {jobs}");
+    }
+}
+
 #[test]
 fn millions_of_distinct_keys_in_compact_sets() {
     // 3 million distinct dotted quads over two files (half shared), plus some IPv6.

@@ -52,7 +52,8 @@ pub trait Executor {
 pub enum ExecutorKind {
     /// One thread, jobs in order: the baseline every other executor is checked against.
     Serial,
-    /// A rayon pool of `-j` threads; big files are cut into chunks so one file uses every core.
+    /// `-j` threads sharing one queue of jobs; big files are cut into chunks so one file uses
+    /// every core.
     Threads,
     /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted by
     /// counting threads as they arrive: memory stays bounded whatever the file sizes.
