@@ -666,11 +666,7 @@ impl Cli {
                     && query.by.is_some()
                     && query.top.is_some()
                 {
-                    return Err(UsageError(
-                        "--format csv holds one table: --by and --top together need json, \
-                         ndjson, table or html"
-                            .into(),
-                    ));
+                    return Err(UsageError(logcount::report::csv::BY_AND_TOP.into()));
                 }
                 Settings::Count(CountSettings {
                     format: format(c.json, c.format),

@@ -501,6 +501,22 @@ fn bad_time_options_are_usage_errors() {
             .arg(dir.path()),
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // Merging partials with both into CSV is the same usage error (issue 27: it was exit 1,
+    // "cannot write output").
+    let part = dir.path().join("all.part");
+    output_ok(
+        logcount()
+            .args([
+                "partial", "--slice", "0/1", "--by", "day", "--top", "3", "-q", "-o",
+            ])
+            .arg(&part)
+            .arg(dir.path().join("a.log")),
+    );
+    let out = output(logcount().args(["merge", "--format", "csv"]).arg(&part));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--by and --top"), "{}", stderr(&out));
 }
 
 #[test]

@@ -140,6 +140,13 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
         start_method: None,
     };
     let report = merged.report(info, started.elapsed().as_secs_f64() * 1e3);
+    let extra = &report.summary.extra;
+    if settings.format == report::OutputFormat::Csv && extra.by.is_some() && extra.top.is_some() {
+        // As a direct run refuses it: usage, before anything is written (it was exit 1,
+        // "cannot write output": issue 27).
+        diag::warn(report::csv::BY_AND_TOP);
+        return ExitStatus::USAGE;
+    }
     for e in &report.errors {
         diag::warn(format_args!("{}: {}", e.path, e.error));
     }

@@ -10,6 +10,11 @@ use super::{Exporter, Extra, Report};
 
 pub struct CsvExporter;
 
+/// Why CSV cannot hold a report with both periods and top clients (a usage error, exit 2,
+/// whether counting or merging asks for it).
+pub const BY_AND_TOP: &str =
+    "--format csv holds one table: --by and --top together need json, ndjson, table or html";
+
 impl Exporter for CsvExporter {
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let s = &report.summary;
@@ -23,11 +28,8 @@ impl Exporter for CsvExporter {
         };
         if s.extra.by.is_some() && s.extra.top.is_some() {
             // `merge` of such partials (counting refuses the combination at parse time).
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "--format csv holds one table: periods and top clients together need json, \
-                 ndjson, table or html",
-            ));
+            // (`merge` refuses it first, as usage; this keeps the exporter honest on its own.)
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, BY_AND_TOP));
         }
         if s.extra.by.is_some() {
             writeln!(out, "path,period,total,ip,malformed")?;

@@ -5,7 +5,7 @@
 //! it each file as it completes and the whole report at the end, so a streaming format (NDJSON)
 //! writes as it goes and the others write once.
 
-mod csv;
+pub mod csv;
 mod html;
 mod json;
 mod ndjson;
