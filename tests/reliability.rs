@@ -310,23 +310,14 @@ fn fifo_whose_writer_is_slow_is_read_to_its_end() {
     let substituted = spawn(&mut bash(format!(
         "'{BIN}' --json -q <(sleep 6; cat '{l}')"
     )));
-    let out = run(&[&fifo], &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(json(&out)["summary"]["total"], 300);
+    let counted_all = |out: &Output| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert_eq!(json(out)["summary"]["total"], 300);
+    };
+    counted_all(&run(&[&fifo], &[]));
     let _ = wait_within(writer, Duration::from_secs(20));
-    let out = wait_within(substituted, Duration::from_secs(20));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(json(&out)["summary"]["total"], 300);
+    counted_all(&wait_within(substituted, Duration::from_secs(20)));
 }
 
 #[test]

@@ -75,10 +75,7 @@ fn s3_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     c.byte(b' ')?;
     c.token()?; // the bucket
     c.literal(b" [")?;
-    let time = c.until(b']')?;
-    if time.is_empty() {
-        return None;
-    }
+    let time = c.bracketed()?;
     c.byte(b' ')?;
     let remote = c.token()?;
     c.byte(b' ')?;
@@ -99,9 +96,7 @@ fn s3_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     c.byte(b' ')?;
     c.token()?; // the error code
     c.byte(b' ')?;
-    if c.byte(b'-').is_none() {
-        c.number()?;
-    }
+    c.count()?;
     c.end_or_space()?;
     Some((client(remote), time))
 }

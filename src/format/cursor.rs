@@ -103,6 +103,14 @@ impl<'a> Cursor<'a> {
         Some(&rest[..n])
     }
 
+    /// A bracketed time's text: the non-empty bytes up to the next `]` (consumed, not
+    /// returned), after a `[` already consumed.
+    #[inline]
+    pub fn bracketed(&mut self) -> Option<&'a [u8]> {
+        let text = self.until(b']')?;
+        (!text.is_empty()).then_some(text)
+    }
+
     /// A `"`-quoted string whose closing quote is not escaped by a backslash; returns what is
     /// inside.
     #[inline]
@@ -171,6 +179,16 @@ impl<'a> Cursor<'a> {
         }
         self.i += n;
         Some(&rest[..n])
+    }
+
+    /// A count as servers write one: one or more ASCII digits, or `-` where there is none
+    /// (NCSA's byte count, S3's, Envoy's timings).
+    #[inline]
+    pub fn count(&mut self) -> Option<()> {
+        if self.byte(b'-').is_none() {
+            self.number()?;
+        }
+        Some(())
     }
 
     /// The end of the line, or a space (consumed) before more fields.

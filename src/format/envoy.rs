@@ -69,7 +69,7 @@ pub fn envoy_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
 /// The bytes received and sent, the duration and the upstream service time (digits, or `-`
 /// where Envoy has none), each followed by a space.
 fn counts(c: &mut Cursor<'_>) -> bool {
-    (0..4).all(|_| (c.byte(b'-').is_some() || c.number().is_some()) && c.byte(b' ').is_some())
+    (0..4).all(|_| c.count().is_some() && c.byte(b' ').is_some())
 }
 
 /// Istio's `%DOWNSTREAM_REMOTE_ADDRESS%`, the fourth field after the quoted ones, without its

@@ -81,10 +81,7 @@ fn logged(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     let address = c.token()?;
     c.literal(b" [")?;
-    let time = c.until(b']')?;
-    if time.is_empty() {
-        return None;
-    }
+    let time = c.bracketed()?;
     c.byte(b' ')?;
     c.token()?; // frontend (may end with `~` for TLS)
     c.byte(b' ')?;

@@ -103,10 +103,7 @@ pub fn ssl_request_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
 fn ssl_request_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     c.byte(b'[')?;
-    let time = c.until(b']')?;
-    if time.is_empty() {
-        return None;
-    }
+    let time = c.bracketed()?;
     c.byte(b' ')?;
     let host = c.token()?;
     c.byte(b' ')?;
@@ -116,9 +113,7 @@ fn ssl_request_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
     c.byte(b' ')?;
     c.quoted()?;
     c.byte(b' ')?;
-    if c.byte(b'-').is_none() {
-        c.number()?;
-    }
+    c.count()?;
     c.end_or_space()?;
     Some((client(unbracket(host)), time))
 }
@@ -361,10 +356,7 @@ fn after_host_any<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     c.byte(b' ')?;
     c.token()?; // USER
     c.literal(b" [")?;
-    let time = c.until(b']')?;
-    if time.is_empty() {
-        return None;
-    }
+    let time = c.bracketed()?;
     for _ in 0..=EXTRA_FIELDS {
         c.byte(b' ')?;
         if c.peek() == Some(b'"') {
@@ -392,9 +384,7 @@ fn status_and_bytes(mut c: Cursor<'_>) -> Option<()> {
     c.byte(b' ')?;
     c.digits(3)?;
     c.byte(b' ')?;
-    if c.byte(b'-').is_none() {
-        c.number()?;
-    }
+    c.count()?;
     c.end_or_space()
 }
 
