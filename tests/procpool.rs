@@ -378,6 +378,7 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
             claimed: None,
             format: Choice::Auto,
             fields: None,
+            witness: None,
         },
         wire::JobSpec {
             id: 1,
@@ -390,6 +391,7 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
             claimed: None,
             format: Choice::Auto,
             fields: None,
+            witness: None,
         },
     ];
     let request = |build| {

@@ -185,6 +185,30 @@ fn appended_under_a_map_gives_the_planned_snapshot_without_a_torn_line() {
 }
 
 #[test]
+fn truncated_and_grown_again_is_that_files_error_never_its_zeros() {
+    // logrotate's copytruncate with a writer that does not append: the file passes its
+    // planned size again, with zeros where the counted lines were (issue 27: 1 malformed line
+    // and a fraction of the requests, exit 0). The bytes before the planned size, read at
+    // planning and again after counting, differ: every executor, mapped or read, whole or in
+    // ranges, says "changed while being counted".
+    let bytes = big_lines(60_000);
+    let size = bytes.len() as u64;
+    let rewrite = |log: &Path| {
+        let f = OpenOptions::new().write(true).open(log).unwrap();
+        f.set_len(size / 3).unwrap();
+        f.set_len(size + 4096).unwrap();
+    };
+    for extra in MAPPED {
+        for_each_executor_changing_with(extra, &bytes, rewrite, |out, log| {
+            assert_eq!(out.status.code(), Some(1), "{extra:?}: {out:?}");
+            let v = json(out);
+            assert_error(&v, 0, log, "changed while being counted");
+            assert_eq!(v["summary"]["files"], 1, "the gate is still counted");
+        });
+    }
+}
+
+#[test]
 fn appended_while_counting_gives_the_planned_snapshot_without_a_torn_line() {
     let mut bytes = lines(100);
     bytes.extend_from_slice(b"5.5.5.5 - - [x] \"GET /to");

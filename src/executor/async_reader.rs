@@ -42,7 +42,7 @@ use tokio::task::JoinSet;
 use super::{Executor, Interrupted};
 use crate::diag;
 use crate::input::{
-    self, read_start, Input, JobCounter, JobError, Mapped, ReadMode, Source, MAP_PIECE,
+    self, read_start, Input, JobCounter, JobError, Mapped, ReadMode, Source, Witness, MAP_PIECE,
 };
 use crate::plan::Plan;
 use crate::progress::Progress;
@@ -282,8 +282,9 @@ enum Msg {
 /// A job handed to a lane.
 struct Start {
     job: usize,
-    /// The open input, or why it could not be opened.
-    opened: io::Result<OpenInput>,
+    /// The open input and the witness it is checked against once counted, or why it could
+    /// not be opened.
+    opened: io::Result<(OpenInput, Option<Witness>)>,
     counter: JobCounter,
     /// The job's place among the `-j` files open at once, given back when its file is closed.
     slot: OwnedSemaphorePermit,
@@ -342,10 +343,11 @@ impl LaneWork<'_, '_> {
                     slot,
                 } = *start;
                 match opened {
-                    Ok(reader) => jobs.push(LaneJob {
+                    Ok((reader, witness)) => jobs.push(LaneJob {
                         job,
                         counter,
                         reader: Some(reader),
+                        witness,
                         free: self.buffers.take(BUFS_PER_JOB),
                         filled: VecDeque::with_capacity(BUFS_PER_JOB),
                         end: false,
@@ -393,11 +395,17 @@ impl LaneWork<'_, '_> {
             reader,
             mut free,
             filled,
-            failed,
+            mut failed,
             ended_at,
             slot,
+            witness,
             ..
         } = job;
+        if let (None, Some(w), Some(file)) =
+            (&failed, witness, reader.as_ref().and_then(OpenInput::file))
+        {
+            failed = w.check(file).err();
+        }
         drop(reader);
         free.extend(filled.into_iter().map(|(buf, _)| buf));
         self.buffers.give_back(free);
@@ -422,6 +430,8 @@ struct LaneJob {
     counter: JobCounter,
     /// `None` while a read is out on a blocking thread.
     reader: Option<OpenInput>,
+    /// Checked once the job is counted (a file rewritten meanwhile is its error).
+    witness: Option<Witness>,
     /// Buffers to read into.
     free: Vec<Vec<u8>>,
     /// Buffers read and not yet counted, in file order, with their lengths.
@@ -586,6 +596,9 @@ struct Opening {
     mode: ReadMode,
     size: Option<u64>,
     range: Option<Range<u64>>,
+    /// The witness planning read, or whether one is to be read at the open.
+    witness: Option<Witness>,
+    wanted: bool,
 }
 
 impl Opening {
@@ -599,6 +612,8 @@ impl Opening {
                 Source::File(path) => Some(path.clone()),
             },
             id: input.id,
+            witness: input.witness.clone(),
+            wanted: Witness::wanted(input),
             start: read_start(input, range),
             nowait: nowait && cfg!(target_os = "linux"),
         }
@@ -607,25 +622,42 @@ impl Opening {
     /// Opens the input right away if that cannot wait: standard input, or a regular file
     /// whose path the kernel has cached. `None` if it could wait (a lookup on disk, a FIFO
     /// waiting for its writer): then [`Opening::wait`] on a blocking thread.
-    fn now(&self) -> Option<io::Result<OpenInput>> {
+    fn now(&self) -> Option<io::Result<(OpenInput, Option<Witness>)>> {
         match &self.path {
-            None => Some(Ok(OpenInput::Stdin)),
-            Some(path) if self.start.is_some() && self.nowait => {
-                Some(input::open_file_cached(path, self.id)?.map(|file| self.open(file)))
+            None => Some(Ok((OpenInput::Stdin, None))),
+            // A witness still to be read would wait for the disk.
+            Some(path) if self.start.is_some() && self.nowait && !self.reads_witness() => {
+                Some(input::open_file_cached(path, self.id)?.and_then(|file| self.open(file)))
             }
             Some(_) => None,
         }
     }
 
     /// Opens the input, waiting for the disk or a FIFO's writer if need be.
-    fn wait(self) -> io::Result<OpenInput> {
+    fn wait(self) -> io::Result<(OpenInput, Option<Witness>)> {
         match &self.path {
-            None => Ok(OpenInput::Stdin),
-            Some(path) => input::open_file(path, self.id).map(|file| self.open(file)),
+            None => Ok((OpenInput::Stdin, None)),
+            Some(path) => input::open_file(path, self.id).and_then(|file| self.open(file)),
         }
     }
 
-    fn open(&self, file: File) -> OpenInput {
+    /// Whether the open reads the witness (one planning did not read, for a file read by
+    /// position).
+    fn reads_witness(&self) -> bool {
+        self.start.is_some() && self.witness.is_none() && self.wanted
+    }
+
+    /// The reader of the opened `file`, and its witness if it has one.
+    fn open(&self, file: File) -> io::Result<(OpenInput, Option<Witness>)> {
+        let witness = match (self.start, self.size) {
+            (Some(_), Some(size)) if self.reads_witness() => Some(Witness::read(&file, size)?),
+            (Some(_), _) => self.witness.clone(),
+            (None, _) => None,
+        };
+        Ok((self.reader(file), witness))
+    }
+
+    fn reader(&self, file: File) -> OpenInput {
         let nowait = self.start.is_some() && self.nowait;
         if let Some(at) = self.start {
             let range = self.range.as_ref();
@@ -682,6 +714,15 @@ enum OpenInput {
 }
 
 impl OpenInput {
+    /// The file read, if it is one.
+    fn file(&self) -> Option<&File> {
+        match self {
+            OpenInput::Stdin => None,
+            OpenInput::Mapped(m) => Some(&m.file),
+            OpenInput::File { file, .. } => Some(file),
+        }
+    }
+
     /// Where a file read by position ended (asked at its end).
     fn ended_at(&self) -> Option<u64> {
         match self {

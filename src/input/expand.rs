@@ -150,6 +150,7 @@ pub fn expand(args: &[PathBuf], filters: &Filters, format: Choice) -> Expanded {
                     compression: Compression::Sniff,
                     claimed: None,
                     format,
+                    witness: None,
                 });
             }
             continue;
@@ -240,6 +241,7 @@ fn add_file(
         claimed: path.file_name().and_then(Codec::of_name),
         format,
         source: Source::File(path),
+        witness: None,
     });
 }
 

@@ -7,6 +7,7 @@ mod expand;
 mod map;
 mod open;
 mod read;
+mod witness;
 
 use std::path::{Path, PathBuf};
 
@@ -16,9 +17,10 @@ pub use map::{Mapped, ReadMode, MIN_MAP, MIN_MAP_ENV};
 pub use open::open_file;
 pub(crate) use open::open_file_cached;
 pub use read::{
-    after_map, ended_at, map_job, out_of_memory, read_start, JobCounter, JobError, JobReader,
-    JobResult, MAP_PIECE, READ_BUF,
+    after_map, ended_at, map_job, out_of_memory, read_start, witness, JobCounter, JobError,
+    JobReader, JobResult, MAP_PIECE, READ_BUF,
 };
+pub use witness::Witness;
 
 use crate::format::Choice;
 
@@ -54,6 +56,10 @@ pub struct Input {
     /// How its lines are read: the format named or detected at planning, or detected by its
     /// job from its first lines.
     pub format: Choice,
+    /// The bytes before its planned size, read at planning, for a file big enough to be
+    /// witnessed ([`Witness::wanted`]): they are read again after counting, to notice a file
+    /// rewritten meanwhile.
+    pub witness: Option<Witness>,
 }
 
 impl Input {
@@ -70,6 +76,7 @@ impl Input {
             named: true,
             compression: Compression::Sniff,
             format: Choice::Auto,
+            witness: None,
         }
     }
 }

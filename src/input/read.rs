@@ -20,7 +20,8 @@ use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use super::{
-    open_file, sniff, Codec, Compression, Decoder, Input, Mapped, ReadMode, Source, SNIFF_BYTES,
+    open_file, sniff, Codec, Compression, Decoder, Input, Mapped, ReadMode, Source, Witness,
+    SNIFF_BYTES,
 };
 use crate::count::{Counter, Counts, OwnedLines};
 use crate::format::{detect, Choice, Detection, Options};
@@ -82,9 +83,17 @@ pub fn ended_at(file: &std::fs::File, at: u64) -> u64 {
 }
 
 /// The error for a file that ended before its planned size.
-fn shrank(planned: u64, now: u64) -> io::Error {
+pub(super) fn shrank(planned: u64, now: u64) -> io::Error {
     io::Error::other(format!(
         "shrank from {planned} to {now} bytes while being counted (truncated by log rotation?)"
+    ))
+}
+
+/// The error for a file whose bytes before its planned size changed while it was counted.
+pub(super) fn changed(planned: u64) -> io::Error {
+    io::Error::other(format!(
+        "changed while being counted: its bytes before the planned size of {planned} are not \
+         what they were (truncated and written again, as logrotate's copytruncate does?)"
     ))
 }
 
@@ -508,6 +517,7 @@ impl JobReader {
                 match read_start(input, range) {
                     None => feed_stream(file, &mut counter, buf, progress)?,
                     Some(mut at) => {
+                        let witness = witness(input, &file)?;
                         if let Some(map) = map_job(self.mode, &file, input.size, range, at) {
                             let len = map.bytes().len();
                             for from in (0..len).step_by(MAP_PIECE) {
@@ -520,7 +530,7 @@ impl JobReader {
                             }
                             at = after_map(&map, &file, input.size, at)?;
                         }
-                        loop {
+                        let ended_at = loop {
                             if counter.done() {
                                 break None;
                             }
@@ -530,12 +540,26 @@ impl JobReader {
                             }
                             progress(counter.feed(&buf[..n])?);
                             at += n as u64;
+                        };
+                        if let Some(w) = witness {
+                            w.check(&file)?;
                         }
+                        ended_at
                     }
                 }
             }
         };
         counter.finish(ended_at)
+    }
+}
+
+/// The witness a job of `input` checks once counted ([`Witness::wanted`]): the one read at
+/// planning, or, for a plan that kept none (a partial's), read now from `file`, just opened.
+pub fn witness(input: &Input, file: &std::fs::File) -> io::Result<Option<Witness>> {
+    match (&input.witness, input.size) {
+        (Some(w), _) => Ok(Some(w.clone())),
+        (None, Some(size)) if Witness::wanted(input) => Witness::read(file, size).map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -554,16 +578,22 @@ pub fn map_job(
 }
 
 /// Once a job has counted what it needed of `map` (made from offset `at` of `file`): where
-/// reading goes on, or the file's "shrank" error if part of the map was lost to truncation
-/// (its zeros must not count).
+/// reading goes on, or the file's error if part of the map was lost to truncation (its zeros
+/// must not count): "shrank" to the size it has now (not to where the map lost its pages,
+/// which is rounded to a page), or "changed" if it has grown back to its planned size.
 pub fn after_map(
     map: &Mapped,
     file: &std::fs::File,
     planned: Option<u64>,
     at: u64,
 ) -> io::Result<u64> {
+    let planned = planned.unwrap_or(0);
     match map.lost() {
-        Some(lost) => Err(shrank(planned.unwrap_or(0), ended_at(file, at + lost))),
+        Some(lost) => match file.metadata().map(|m| m.len()) {
+            Ok(now) if now >= planned => Err(changed(planned)),
+            Ok(now) => Err(shrank(planned, now)),
+            Err(_) => Err(shrank(planned, at + lost)),
+        },
         None => Ok(at + map.bytes().len() as u64),
     }
 }
@@ -711,6 +741,114 @@ mod tests {
                 assert_eq!(got, want, "chunk {chunk}, {mode:?}");
             }
         }
+    }
+
+    /// Counts `input`'s job over `range` in `mode`, running `meddle` after each piece is
+    /// counted, with the number of pieces counted so far.
+    fn count_meddled(
+        input: &Input,
+        range: Option<&Range<u64>>,
+        mode: ReadMode,
+        meddle: impl Fn(u32),
+    ) -> JobResult {
+        let pieces = std::cell::Cell::new(0);
+        let progress = |_| {
+            pieces.set(pieces.get() + 1);
+            meddle(pieces.get());
+        };
+        JobReader::new(mode).count(input, range, None, &Options::default(), &progress)
+    }
+
+    #[test]
+    fn a_map_that_lost_pages_names_the_size_the_file_has_not_a_page_boundary() {
+        // Truncated after the first piece (the next touches lost pages: zeros under SIGBUS),
+        // then either left so or grown back past its planned size after the second.
+        let dir = tempfile::tempdir().unwrap();
+        let data = LINE.repeat(40_000);
+        let size = data.len() as u64;
+        let path = dir.path().join("a.log");
+        let cut = crate::input::MIN_MAP / 2 + 7;
+        for regrow in [false, true] {
+            std::fs::write(&path, &data).unwrap();
+            let input = Input::file(&path, Some(size));
+            let meddle = |piece| {
+                let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                match piece {
+                    1 => f.set_len(cut).unwrap(),
+                    2 if regrow => f.set_len(size).unwrap(),
+                    _ => {}
+                }
+            };
+            let e = count_meddled(&input, None, ReadMode::Map, meddle).unwrap_err();
+            let want = if regrow {
+                "changed while being counted".to_string()
+            } else {
+                format!("shrank from {size} to {cut} bytes")
+            };
+            assert!(e.to_string().contains(&want), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_file_truncated_and_grown_again_while_counted_is_its_error() {
+        // logrotate's copytruncate with a writer that does not append: the file keeps its
+        // planned size, with zeros where lines were (issue 27: counted as 1 malformed line,
+        // exit 0). Mapped and read, whole and in ranges, the witness read at the open (a
+        // partial's plan keeps none) or at planning.
+        let dir = tempfile::tempdir().unwrap();
+        let data = LINE.repeat(40_000);
+        let size = data.len() as u64;
+        assert!(size > 2 * crate::input::MIN_MAP);
+        let path = dir.path().join("a.log");
+        let rewrite = |piece| {
+            if piece == 1 {
+                let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                f.set_len(size / 3).unwrap();
+                f.set_len(size + 100).unwrap();
+            }
+        };
+        let append = |_| {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.write_all(LINE).unwrap();
+        };
+        let ranges = [None, Some(0..size / 2), Some(size / 2..size)];
+        for (mode, range, planned) in every_way(&ranges) {
+            std::fs::write(&path, &data).unwrap();
+            let mut input = Input::file(&path, Some(size));
+            if planned {
+                let file = std::fs::File::open(&path).unwrap();
+                input.witness = Some(Witness::read(&file, size).unwrap());
+            }
+            let how = format!("{mode:?}, {range:?}, witness read at planning: {planned}");
+            let e = count_meddled(&input, range.as_ref(), mode, rewrite).unwrap_err();
+            let e = e.to_string();
+            assert!(e.starts_with("changed while being counted"), "{how}: {e}");
+
+            // Appends leave the witness as it was: the planned snapshot is counted.
+            std::fs::write(&path, &data).unwrap();
+            let (c, _) = count_meddled(&input, range.as_ref(), mode, append).unwrap();
+            let lines = range.as_ref().map_or(40_000, |r| {
+                r.end.div_ceil(LINE.len() as u64) - r.start.div_ceil(LINE.len() as u64)
+            });
+            assert_eq!(c.total, lines, "{how}");
+        }
+    }
+
+    /// Every read mode, range of `ranges`, and whether the witness was read at planning.
+    fn every_way(ranges: &[Option<Range<u64>>]) -> Vec<(ReadMode, Option<Range<u64>>, bool)> {
+        let mut all = Vec::new();
+        for mode in [ReadMode::Map, ReadMode::Read] {
+            for range in ranges {
+                for planned in [false, true] {
+                    all.push((mode, range.clone(), planned));
+                }
+            }
+        }
+        all
     }
 
     #[test]

@@ -174,6 +174,8 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
             compression,
             claimed,
             format,
+            // Not kept in a plan: its jobs read it when they open the file.
+            witness: None,
         });
     }
     let n = r.count(6)?;

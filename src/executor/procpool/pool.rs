@@ -35,7 +35,7 @@ use super::{fork, spawn, StartMethod, WorkerProc};
 use crate::diag;
 use crate::executor::Interrupted;
 use crate::format::{Customs, Format};
-use crate::input::{JobCounter, JobError, JobReader, Source, READ_BUF};
+use crate::input::{JobCounter, JobError, JobReader, Source, Witness, READ_BUF};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -186,20 +186,23 @@ fn mergers(workers: usize) -> usize {
 
 /// A stream (standard input, a FIFO, a file whose size reads as 0), counted by the parent: a
 /// stream cannot be read again, so a worker dying halfway through it could not be retried
-/// without counting half of it twice or losing it.
+/// without counting half of it twice or losing it. One is open while it is read.
 struct StreamJob {
     job: usize,
     counter: JobCounter,
-    buf: Vec<u8>,
-    /// Where it is read from: `None` for standard input, else the file once opened.
     from: StreamFrom,
 }
 
 enum StreamFrom {
     Stdin,
-    NotOpen,
     File(File),
 }
+
+/// The most streams open at once. Each holds a descriptor and a counter while it is read, so
+/// 100,000 empty files are read a few at a time, as every other executor reads them (they
+/// were all opened at once: "Too many open files" past `ulimit -n`, and 4.6 GB: issue 27);
+/// a few, so that a FIFO whose writer is slow does not hold up the others.
+const OPEN_STREAMS: usize = 16;
 
 /// The run's state.
 pub(super) struct Pool<'a, 'r> {
@@ -214,7 +217,12 @@ pub(super) struct Pool<'a, 'r> {
     schedule: Schedule,
     /// Set when no worker can be trusted any more; every job left fails with it.
     fatal: Option<String>,
+    /// The streams open, being read.
     streams: Vec<StreamJob>,
+    /// The streams to open, in the plan's order.
+    unopened: VecDeque<usize>,
+    /// The one buffer streams are read into, in turn.
+    stream_buf: Vec<u8>,
     warned_threads: bool,
     /// Where answers go to be merged on other threads, once those run.
     merging: Option<mpsc::Sender<(usize, Encoded)>>,
@@ -237,22 +245,14 @@ impl<'a, 'r> Pool<'a, 'r> {
         method: StartMethod,
     ) -> Self {
         let mut queue = VecDeque::new();
-        let mut streams = Vec::new();
+        let mut unopened = VecDeque::new();
         for index in plan.biggest_first() {
             let input = &plan.inputs[plan.jobs[index].input];
             if input.regular && input.size.is_some() {
                 queue.push_back(index);
-                continue;
+            } else {
+                unopened.push_back(index);
             }
-            streams.push(StreamJob {
-                job: index,
-                counter: JobCounter::new(input, None, None, &plan.options),
-                buf: vec![0; READ_BUF],
-                from: match input.source {
-                    Source::Stdin => StreamFrom::Stdin,
-                    Source::File(_) => StreamFrom::NotOpen,
-                },
-            });
         }
         let job_bytes = plan.jobs.iter().map(|j| plan.job_bytes(j)).collect();
         Pool {
@@ -265,7 +265,13 @@ impl<'a, 'r> Pool<'a, 'r> {
             slots: Vec::new(),
             schedule: Schedule::new(queue, job_bytes, size.max(1)),
             fatal: None,
-            streams,
+            streams: Vec::new(),
+            stream_buf: if unopened.is_empty() {
+                Vec::new()
+            } else {
+                vec![0; READ_BUF]
+            },
+            unopened,
             warned_threads: false,
             merging: None,
             stopped: None,
@@ -292,7 +298,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// been reaped. On SIGINT or SIGTERM, every worker is killed and reaped, and the run ends
     /// with [`Interrupted`] (its results are not to be printed).
     pub(super) fn run(&mut self) -> Result<(), Interrupted> {
-        if self.schedule.unresolved() == 0 && self.streams.is_empty() {
+        if self.schedule.unresolved() == 0 && self.unopened.is_empty() {
             return Ok(());
         }
         if self.method == StartMethod::Forkserver {
@@ -356,12 +362,15 @@ impl<'a, 'r> Pool<'a, 'r> {
             }
             let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 while self.stopped.is_none()
-                    && (self.schedule.unresolved() > 0 || !self.streams.is_empty())
+                    && (self.schedule.unresolved() > 0
+                        || !self.streams.is_empty()
+                        || !self.unopened.is_empty())
                 {
                     if self.reducer.stopped() {
                         // The results are not wanted any more: end the workers, start nothing.
                         self.fail_all("not counted: the run was stopped");
                         self.streams.clear();
+                        self.unopened.clear();
                         break;
                     }
                     self.start_workers();
@@ -404,7 +413,6 @@ impl<'a, 'r> Pool<'a, 'r> {
             let fd = match &stream.from {
                 StreamFrom::Stdin => stdin.as_fd(),
                 StreamFrom::File(file) => file.as_fd(),
-                StreamFrom::NotOpen => unreachable!("streams are opened before polling"),
             };
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
@@ -629,6 +637,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                     claimed: input.claimed,
                     format: input.format,
                     fields: job.fields.as_deref(),
+                    witness: input.witness.as_ref().map(Witness::bytes),
                 }
             })
             .collect();
@@ -837,48 +846,52 @@ impl<'a, 'r> Pool<'a, 'r> {
         jobs
     }
 
-    /// Opens the streams not open yet; one that cannot be opened is its input's error.
+    /// Opens the next streams, up to [`OPEN_STREAMS`] open; one that cannot be opened is its
+    /// input's error.
     fn open_streams(&mut self) {
-        let mut i = 0;
-        while i < self.streams.len() {
-            if matches!(self.streams[i].from, StreamFrom::NotOpen) {
-                let input = &self.plan.inputs[self.plan.jobs[self.streams[i].job].input];
-                let Source::File(path) = &input.source else {
-                    unreachable!("only files wait to be opened")
-                };
-                match crate::input::open_file(path, input.id) {
-                    Ok(file) => self.streams[i].from = StreamFrom::File(file),
+        while self.streams.len() < OPEN_STREAMS {
+            let Some(job) = self.unopened.pop_front() else {
+                break;
+            };
+            let input = &self.plan.inputs[self.plan.jobs[job].input];
+            let from = match &input.source {
+                Source::Stdin => StreamFrom::Stdin,
+                Source::File(path) => match crate::input::open_file(path, input.id) {
+                    Ok(file) => StreamFrom::File(file),
                     Err(e) => {
-                        let stream = self.streams.remove(i);
-                        self.reducer.job_done(stream.job, Err(e.into()));
+                        self.reducer.job_done(job, Err(e.into()));
                         continue;
                     }
-                }
-            }
-            i += 1;
+                },
+            };
+            self.streams.push(StreamJob {
+                job,
+                counter: JobCounter::new(input, None, None, &self.plan.options),
+                from,
+            });
         }
     }
 
     /// Reads what stream `i` has; at its end (or an error) its job is done.
     fn read_stream(&mut self, i: usize, revents: PollFlags) {
         let stream = &mut self.streams[i];
+        let buf = &mut self.stream_buf;
         let outcome = match &stream.from {
             // A closed stdin reads as empty, as `std::io::stdin` has it.
             StreamFrom::Stdin if revents.contains(PollFlags::POLLNVAL) => Ok(0),
-            StreamFrom::Stdin => match nix::unistd::read(io::stdin().as_fd(), &mut stream.buf) {
+            StreamFrom::Stdin => match nix::unistd::read(io::stdin().as_fd(), buf) {
                 Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => return,
                 Err(nix::errno::Errno::EBADF) => Ok(0),
                 other => other.map_err(io::Error::from),
             },
-            StreamFrom::File(file) => match (&*file).read(&mut stream.buf) {
+            StreamFrom::File(file) => match (&*file).read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
                 other => other,
             },
-            StreamFrom::NotOpen => unreachable!("streams are opened before polling"),
         };
         let done = match outcome {
             Ok(0) => Some(Ok(())),
-            Ok(n) => match stream.counter.feed(&stream.buf[..n]) {
+            Ok(n) => match stream.counter.feed(&buf[..n]) {
                 Ok(counted) => {
                     self.progress.add(counted);
                     stream.counter.done().then_some(Ok(()))

@@ -29,7 +29,7 @@ use std::os::unix::ffi::OsStrExt;
 use crate::codec::{self, ByteReader};
 use crate::count::{Counts, Detail};
 use crate::format::{Choice, Customs, Format, Options, Proxies, Query, Spec};
-use crate::input::{Codec, Compression, Input, JobError, JobResult, ReadMode, Source};
+use crate::input::{Codec, Compression, Input, JobError, JobResult, ReadMode, Source, Witness};
 
 /// The first two bytes of every frame.
 pub const FRAME_MAGIC: [u8; 2] = *b"LC";
@@ -38,7 +38,7 @@ pub const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
 pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub const PROTOCOL_VERSION: u16 = 7;
+pub const PROTOCOL_VERSION: u16 = 8;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -375,6 +375,8 @@ pub struct JobSpec<'a> {
     pub format: Choice,
     /// The W3C `#Fields:` directive in force at the range's start.
     pub fields: Option<&'a [u8]>,
+    /// The bytes before the planned size, as planning read them ([`Witness`]).
+    pub witness: Option<&'a [u8]>,
 }
 
 impl JobSpec<'_> {
@@ -390,6 +392,10 @@ impl JobSpec<'_> {
             compression: self.compression,
             claimed: self.claimed,
             format: self.format,
+            witness: self
+                .witness
+                .zip(self.size)
+                .and_then(|(bytes, size)| Witness::from_bytes(size, bytes)),
         }
     }
 }
@@ -398,7 +404,8 @@ const JOB_RANGE: u8 = 1;
 const JOB_FILE_ID: u8 = 2;
 const JOB_SIZE: u8 = 4;
 const JOB_FIELDS: u8 = 8;
-const JOB_FLAGS: u8 = JOB_RANGE | JOB_FILE_ID | JOB_SIZE | JOB_FIELDS;
+const JOB_WITNESS: u8 = 16;
+const JOB_FLAGS: u8 = JOB_RANGE | JOB_FILE_ID | JOB_SIZE | JOB_FIELDS | JOB_WITNESS;
 
 fn put_bytes(p: &mut Vec<u8>, bytes: &[u8]) {
     p.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
@@ -455,7 +462,8 @@ pub fn encode_jobs(
                 flag(job.range.is_some(), JOB_RANGE)
                     | flag(job.file_id.is_some(), JOB_FILE_ID)
                     | flag(job.size.is_some(), JOB_SIZE)
-                    | flag(job.fields.is_some(), JOB_FIELDS),
+                    | flag(job.fields.is_some(), JOB_FIELDS)
+                    | flag(job.witness.is_some(), JOB_WITNESS),
             );
             p.push(job.compression.code());
             p.push(job.claimed.map_or(0, Codec::code));
@@ -473,6 +481,9 @@ pub fn encode_jobs(
             }
             if let Some(fields) = job.fields {
                 put_bytes(p, fields);
+            }
+            if let Some(witness) = job.witness {
+                put_bytes(p, witness);
             }
             put_bytes(p, job.path);
         }
@@ -584,6 +595,15 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
         } else {
             None
         };
+        let witness = if flags & JOB_WITNESS != 0 {
+            let bytes = take_bytes(&mut f)?;
+            if size.is_none_or(|size| bytes.len() as u64 > size) {
+                return Err(WireError::Malformed("job witness"));
+            }
+            Some(bytes)
+        } else {
+            None
+        };
         jobs.push(JobSpec {
             id,
             attempt,
@@ -595,6 +615,7 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
             claimed,
             format,
             fields,
+            witness,
         });
     }
     at_end(&f, "job batch")?;
@@ -849,6 +870,7 @@ mod tests {
                 claimed: None,
                 format: Choice::Named(Format::parse("cri+w3c").unwrap()),
                 fields: Some(b"#Fields: c-ip"),
+                witness: Some(b"1.1.1.1 a\n"),
             },
             JobSpec {
                 id: 8,
@@ -861,6 +883,7 @@ mod tests {
                 claimed: Some(Codec::Gzip),
                 format: Choice::Auto,
                 fields: None,
+                witness: None,
             },
         ]
     }

@@ -364,6 +364,7 @@ mod tests {
             claimed: None,
             format: Choice::Named(Format::CLASSIC),
             fields: None,
+            witness: None,
         }
     }
 
