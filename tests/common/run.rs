@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -82,7 +82,17 @@ pub fn output_ok(cmd: &mut Command) -> Output {
 
 /// Runs `cmd` like [`output_within`] (standard input from /dev/null); returns its output and
 /// its peak resident set in bytes: the child's own `ru_maxrss`, from `wait4`.
+///
+/// The child is started by `fork`, not `posix_spawn`: a child that shares this process's
+/// memory until it execs (`posix_spawn` is `vfork`) gets, at exec, this process's own peak
+/// RSS as its `ru_maxrss` (Linux records the old memory's high-water mark), so one test that
+/// once held 100 MiB made every later measured run in its binary look 100 MiB large (CI, issue
+/// 27). A forked child carries only the pages this process holds at the fork, which the
+/// measuring tests keep small: they write their inputs through a `BufWriter`.
 pub fn output_measured(cmd: &mut Command, limit: Duration) -> (Output, u64) {
+    // SAFETY: the closure does nothing; its presence makes `spawn` fork (std only uses
+    // posix_spawn without one).
+    unsafe { cmd.pre_exec(|| Ok(())) };
     let child = spawn_fed(cmd, None);
     finish(child, &format!("{cmd:?}"), limit)
 }
