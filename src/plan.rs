@@ -257,6 +257,10 @@ impl Plan {
 
 /// The error for a file named on the command line that is not an access log.
 pub fn named_not_a_log(reason: &str) -> String {
+    // A file of JSON objects without the `--client-field` named: that option is the fix.
+    if reason.ends_with(format::CLIENT_FIELD) {
+        return reason.to_string();
+    }
     format!("{reason}; if it is one, name its format with --log-format")
 }
 
@@ -324,9 +328,8 @@ fn look_at(input: &mut Input, options: &Options) -> io::Result<Looked> {
     if input.format == Choice::Auto {
         match format::detect(&head[..n.min(size)], whole, options) {
             Some(Detection::Format(f)) => input.format = Choice::Named(f),
-            Some(Detection::NotAccessLog { parsed, sampled }) => {
-                let reason = Detection::NotAccessLog { parsed, sampled }.reason();
-                return Ok(Looked::NotAccessLog(reason.expect("a reason")));
+            Some(d @ (Detection::NotAccessLog { .. } | Detection::NoClientField { .. })) => {
+                return Ok(Looked::NotAccessLog(d.reason().expect("a reason")));
             }
             // No line to tell: the job reads it as it can (every line malformed).
             Some(Detection::Empty) | None => {}

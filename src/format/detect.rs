@@ -8,7 +8,7 @@
 //! directive it knows counts as read), ties going to the earlier candidate. When even the best
 //! reads less than a tenth of the sample, the input is not an access log.
 
-use super::{is_space, view, Format, Line, Options, Parser, MAX_LINE};
+use super::{is_space, view, Format, JsonFields, Line, Options, Parser, MAX_LINE};
 
 /// Non-blank lines sampled at most.
 pub const SAMPLE_LINES: usize = 100;
@@ -18,6 +18,9 @@ pub const SAMPLE_BYTES: usize = 64 << 10;
 /// The most text detection ever needs: a line starting just before [`SAMPLE_BYTES`] and judged
 /// by its first [`MAX_LINE`] bytes (and one more, to know it is longer).
 pub const SAMPLE_MAX: usize = SAMPLE_BYTES + MAX_LINE + 1;
+
+/// How the reason for [`Detection::NoClientField`] ends.
+pub const CLIENT_FIELD: &str = "(--client-field)";
 
 /// What detection found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +34,13 @@ pub enum Detection {
         parsed: usize,
         sampled: usize,
     },
+    /// Not an access log either, but a tenth of the sample or more are JSON objects and
+    /// `--client-field` named a field none of them has: that is what to say.
+    NoClientField {
+        field: String,
+        objects: usize,
+        sampled: usize,
+    },
 }
 
 impl Detection {
@@ -39,6 +49,14 @@ impl Detection {
         match self {
             Detection::NotAccessLog { parsed, sampled } => Some(format!(
                 "not an access log ({parsed} of {sampled} sampled lines parse in any format)"
+            )),
+            Detection::NoClientField {
+                field,
+                objects,
+                sampled,
+            } => Some(format!(
+                "not an access log: {objects} of {sampled} sampled lines are JSON objects, and \
+                 none has the client field `{field}` {CLIENT_FIELD}"
             )),
             _ => None,
         }
@@ -118,12 +136,27 @@ fn judge(lines: &[&[u8]], options: &Options) -> Detection {
     }
     let (parsed, format) = best.expect("at least one candidate");
     if parsed * 10 < lines.len() {
-        return Detection::NotAccessLog {
-            parsed,
-            sampled: lines.len(),
-        };
+        let sampled = lines.len();
+        let field = options.json.names();
+        if field != JsonFields::default().names() {
+            let objects = lines.iter().filter(|l| is_json_object(l)).count();
+            if objects * 10 >= sampled {
+                return Detection::NoClientField {
+                    field: field.join(", "),
+                    objects,
+                    sampled,
+                };
+            }
+        }
+        return Detection::NotAccessLog { parsed, sampled };
     }
     Detection::Format(format)
+}
+
+/// Whether a line is a JSON object, by its first and last bytes that are not spaces.
+fn is_json_object(line: &[u8]) -> bool {
+    let text = line.trim_ascii();
+    text.starts_with(b"{") && text.ends_with(b"}")
 }
 
 #[cfg(test)]
@@ -279,6 +312,28 @@ mod tests {
             detected("12345\n").reason().unwrap(),
             "not an access log (0 of 1 sampled lines parse in any format)"
         );
+    }
+
+    #[test]
+    fn json_objects_without_the_named_client_field_say_so() {
+        // Issue 27: it said "not an access log ... name its format with --log-format".
+        let text = "{\"remote_addr\":\"1.2.3.4\"}\n{\"remote_addr\":\"1.2.3.5\"}\nnoise\n";
+        let options = Options {
+            json: std::sync::Arc::new(JsonFields::parse("client.addr").unwrap()),
+            ..Options::default()
+        };
+        let d = detect(text.as_bytes(), true, &options).unwrap();
+        assert_eq!(
+            d.reason().unwrap(),
+            "not an access log: 2 of 3 sampled lines are JSON objects, and none has the client \
+             field `client.addr` (--client-field)"
+        );
+        assert!(crate::plan::named_not_a_log(&d.reason().unwrap()).ends_with(CLIENT_FIELD));
+        // Without --client-field, or with lines that are not JSON, the reason is the usual one.
+        let plain = detected("{\"src\":\"1.2.3.4\"}\n");
+        assert!(matches!(plain, Detection::NotAccessLog { .. }), "{plain:?}");
+        let d = detect(b"12345\n", true, &options).unwrap();
+        assert!(matches!(d, Detection::NotAccessLog { .. }), "{d:?}");
     }
 
     #[test]

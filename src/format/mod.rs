@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 pub use client::Client;
 pub use custom::{CustomRef, Customs, Spec};
-pub use detect::{detect, Detection, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
+pub use detect::{detect, Detection, CLIENT_FIELD, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
 pub use json::{
     Fields as JsonFields, DEFAULT_FIELDS, FORWARDED_FIELDS, MAX_CLIENT_FIELDS, TIME_FIELDS,
 };
@@ -44,7 +44,8 @@ pub use proxy::Proxies;
 pub use query::{Period, Query};
 pub use template::Syntax;
 pub use time::{
-    checked_days, civil_from_days, days_from_civil, iso_year, parse_iso, parse_ncsa, Dates, Stamp,
+    checked_days, civil_from_days, days_from_civil, iso_year, parse_iso, parse_ncsa, utc_text,
+    Dates, Stamp,
 };
 
 use time::When;

@@ -235,7 +235,7 @@ impl Text {
             return false;
         };
         let next = match detection {
-            Detection::NotAccessLog { .. } => {
+            Detection::NotAccessLog { .. } | Detection::NoClientField { .. } => {
                 Text::NotAccessLog(detection.reason().expect("a reason"))
             }
             Detection::Format(f) => Text::Count(plan.target(plan.counter(Some(f)))),
