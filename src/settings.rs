@@ -122,8 +122,8 @@ impl Reading {
             if since >= until {
                 return usage(format!(
                     "--since ({}) must be before --until ({})",
-                    show_time(since),
-                    show_time(until)
+                    logcount::format::utc_text(since),
+                    logcount::format::utc_text(until)
                 ));
             }
         }
@@ -727,19 +727,6 @@ pub fn parse_time_at(text: &str, now: i64) -> Result<i64, String> {
         _ => return Err(bad()),
     };
     Ok(date * 86_400 + i64::from(h * 3600 + min * 60 + sec) - offset)
-}
-
-/// A `--since`/`--until` time as shown in messages: `2021-03-22T10:00:00Z`.
-fn show_time(t: i64) -> String {
-    let (y, m, d) = logcount::format::civil_from_days(t.div_euclid(86_400));
-    let s = t.rem_euclid(86_400);
-    format!(
-        "{}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        logcount::format::iso_year(y),
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
 }
 
 /// Parses `I/N` (slice `I` of `N`, counted from 0).

@@ -520,6 +520,66 @@ fn bad_time_options_are_usage_errors() {
 }
 
 #[test]
+fn merging_partials_of_different_queries_names_the_option() {
+    // Issue 27: each said "the inputs, their sizes or the chunk size differ". A relative
+    // --since (7d) reckoned by tasks started seconds apart is the classic way to get there.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    std::fs::write(
+        &log,
+        "1.2.3.4 - - [22/Mar/2021:10:01:02 +0000] \"GET / HTTP/1.1\" 200 1\n",
+    )
+    .unwrap();
+    let part = |name: &str, slice: &str, args: &[&str]| {
+        let path = dir.path().join(name);
+        output_ok(
+            logcount()
+                .args(["partial", "-q", "--slice", slice, "-o"])
+                .arg(&path)
+                .args(args)
+                .arg(&log),
+        );
+        path
+    };
+    let first = part(
+        "0.part",
+        "0/2",
+        &["--since", "2021-03-01T00:00:00Z", "--top", "3"],
+    );
+    for (args, says) in [
+        (
+            &["--since", "2021-03-01T00:00:07Z", "--top", "3"][..],
+            "--since differs (2021-03-01T00:00:07Z and 2021-03-01T00:00:00Z); a relative --since",
+        ),
+        (
+            &["--since", "2021-01-01", "--top", "3"][..],
+            "--since differs (2021-01-01T00:00:00Z and 2021-03-01T00:00:00Z); run every task",
+        ),
+        (
+            &["--since", "2021-03-01T00:00:00Z", "--top", "4"][..],
+            "--top differs",
+        ),
+        (
+            &[
+                "--since",
+                "2021-03-01T00:00:00Z",
+                "--top",
+                "3",
+                "--by",
+                "day",
+            ][..],
+            "--by differs",
+        ),
+    ] {
+        let second = part("1.part", "1/2", args);
+        let out = output(logcount().arg("merge").arg(&first).arg(&second));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
 fn a_day_boundary_inside_a_chunk_and_offsets_as_written() {
     // Two servers, one at +0530 and one at -0700, writing the same UTC instants around
     // 2021-03-22T00:00Z: the server's day differs from the UTC day on one side of midnight.

@@ -70,6 +70,19 @@ pub fn iso_year(year: i64) -> String {
     }
 }
 
+/// UTC seconds since the epoch as messages show a time: `2021-03-22T10:00:00Z`.
+pub fn utc_text(t: i64) -> String {
+    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    format!(
+        "{}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        iso_year(y),
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 /// Whether `year` has a 29 February.
 #[inline]
 fn is_leap(year: u32) -> bool {

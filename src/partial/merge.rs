@@ -19,7 +19,7 @@ use super::format::{
     SlicePartial,
 };
 use crate::count::{Detail, KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS};
-use crate::format::Format;
+use crate::format::{Format, Query};
 use crate::input::{InputError, Skipped};
 use crate::report::{ExecutorInfo, FileStats, Report, Results};
 
@@ -183,7 +183,10 @@ fn foreign(src: &str, first: &str, a: &PlanInfo, b: &PlanInfo) -> String {
     } else if a.proxies != b.proxies {
         Some("--trusted-proxy")
     } else if a.query != b.query {
-        Some("--by, --since, --until or --top")
+        return format!(
+            "{src} is a partial of a different plan than {first}: {}",
+            query_differs(&a.query, &b.query)
+        );
     } else if a.chunk_size != b.chunk_size {
         Some("--chunk-size")
     } else {
@@ -198,6 +201,42 @@ fn foreign(src: &str, first: &str, a: &PlanInfo, b: &PlanInfo) -> String {
             "{src} is a partial of a different plan than {first} (the inputs, their sizes or the \
              chunk size differ): run every task with the same paths, files and --chunk-size"
         ),
+    }
+}
+
+/// Which of `--by`, `--utc`, `--since`, `--until` and `--top` differs between two plans'
+/// queries, and how to make them agree.
+fn query_differs(a: &Query, b: &Query) -> String {
+    let same = "run every task with the same options";
+    let window = |option: &str, x: Option<i64>, y: Option<i64>| {
+        let show = |t: Option<i64>| t.map_or("none".to_string(), crate::format::utc_text);
+        let mut text = format!("{option} differs ({} and {})", show(x), show(y));
+        if let (Some(x), Some(y)) = (x, y) {
+            if x.abs_diff(y) < 86_400 {
+                text.push_str(&format!(
+                    "; a relative {option} (7d, 24h) is reckoned from when each task starts: \
+                     give a date ({option} {}), or freeze one plan with `logcount plan` and \
+                     give every task --plan",
+                    crate::format::utc_text(x.min(y))
+                ));
+                return text;
+            }
+        }
+        format!("{text}; {same}")
+    };
+    if a.since != b.since {
+        window("--since", a.since, b.since)
+    } else if a.until != b.until {
+        window("--until", a.until, b.until)
+    } else {
+        let option = if a.by != b.by {
+            "--by"
+        } else if a.utc != b.utc {
+            "--utc"
+        } else {
+            "--top"
+        };
+        format!("{option} differs; {same}")
     }
 }
 
