@@ -513,11 +513,25 @@ impl<'a> Key<'a> {
 
     /// The key's original bytes.
     pub fn to_bytes(self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        self.write_to(&mut bytes);
+        bytes
+    }
+
+    /// Appends the key's original bytes to `out`.
+    pub fn write_to(self, out: &mut Vec<u8>) {
         match self {
-            Key::V4(v) => format_v4(v).into_bytes(),
-            Key::V6(v) => format_v6(v).into_bytes(),
-            Key::Short(p) => unpack_short(p),
-            Key::Long(k) => k.to_vec(),
+            Key::V4(v) => {
+                use std::io::Write;
+                let [a, b, c, d] = v.to_be_bytes();
+                write!(out, "{a}.{b}.{c}.{d}").expect("a Vec takes every byte");
+            }
+            Key::V6(v) => out.extend_from_slice(write_v6(v, &mut [0u8; 39])),
+            Key::Short(p) => {
+                let bytes = p.to_le_bytes();
+                out.extend_from_slice(&bytes[..usize::from(bytes[15])]);
+            }
+            Key::Long(k) => out.extend_from_slice(k),
         }
     }
 }
