@@ -20,6 +20,7 @@ use std::ops::Range;
 use crate::count::{
     parse_v4, parse_v6, Counts, Hits, KeySet, KeyVec, PeriodCounts, Periods, StoredKeys, SHORT_MAX,
 };
+use crate::keys::Key;
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,11 +82,73 @@ pub fn encode_detail(filtered: u64, periods: &Periods, hits: &Hits, out: &mut Ve
         out.extend_from_slice(&counts.malformed.to_le_bytes());
         encode_keys(counts.total, std::slice::from_ref(&counts.keys), out);
     }
-    let (keys, requests) = hits.to_parts();
-    encode_keys(hits.requests(), std::slice::from_ref(&keys), out);
-    for n in requests {
+    encode_hits(hits, out);
+}
+
+/// The hits part of [`encode_detail`], written from the maps as they are (no list of the
+/// clients first: that took as much memory again, and aborted where it was not there).
+fn encode_hits(hits: &Hits, out: &mut Vec<u8>) {
+    let mut classes = [0u64; 4];
+    hits.each(|key, _| classes[class(key)] += 1);
+    out.extend_from_slice(&hits.requests().to_le_bytes());
+    out.extend_from_slice(&classes[0].to_le_bytes());
+    // `each` goes class by class in the encoding's order: each count before its class.
+    let mut at = 0;
+    hits.each(|key, _| {
+        while at < class(key) {
+            at += 1;
+            out.extend_from_slice(&classes[at].to_le_bytes());
+        }
+        match key {
+            Key::V4(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Key::V6(v) | Key::Short(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Key::Long(k) => {
+                out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+                out.extend_from_slice(k);
+            }
+        }
+    });
+    for n in &classes[at + 1..] {
         out.extend_from_slice(&n.to_le_bytes());
     }
+    hits.each(|_, n| out.extend_from_slice(&n.to_le_bytes()));
+}
+
+/// A key's class, in the encoding's order.
+fn class(key: Key<'_>) -> usize {
+    match key {
+        Key::V4(_) => 0,
+        Key::V6(_) => 1,
+        Key::Short(_) => 2,
+        Key::Long(_) => 3,
+    }
+}
+
+/// The bytes of an encoding (of `keys`' class sizes, any total).
+fn keys_len<K: StoredKeys>(keys: &K) -> usize {
+    40 + keys.v4().len() * 4
+        + (keys.v6().len() + keys.short().len()) * 16
+        + keys.long().map(|k| 4 + k.len()).sum::<usize>()
+}
+
+/// The bytes [`encode`] then [`encode_detail`] append for `counts`, exactly: a sender reserves
+/// them first, so that counts too big for the memory left are an error, not an abort.
+pub fn encoded_len(counts: &Counts) -> usize {
+    let periods: usize = counts
+        .detail
+        .periods
+        .iter()
+        .map(|(_, p)| 16 + keys_len(&p.keys))
+        .sum();
+    let mut hits = 40;
+    counts.detail.hits.each(|key, _| {
+        hits += 8 + match key {
+            Key::V4(_) => 4,
+            Key::V6(_) | Key::Short(_) => 16,
+            Key::Long(k) => 4 + k.len(),
+        }
+    });
+    keys_len(&counts.keys) + 16 + periods + hits
 }
 
 /// Checks the layout of what [`encode_detail`] wrote at the front of `bytes` (every length
@@ -232,7 +295,7 @@ impl Layout {
     /// caller that checked an encoding early decodes it later without checking it again).
     pub fn counts(&self, bytes: &[u8]) -> Counts {
         let mut keys = KeySet::default();
-        keys.extend(self.keys(bytes));
+        keys.extend_from(&self.block(bytes));
         Counts {
             total: self.total,
             keys,
@@ -476,6 +539,41 @@ mod tests {
         let mut k = c.keys.to_byte_strings();
         k.sort();
         k
+    }
+
+    #[test]
+    fn detail_round_trips_and_its_length_is_known_before() {
+        // Every key class in the file's keys, a period's and the requests per client.
+        let mut c = sample();
+        let keys: [&[u8]; 4] = [
+            b"1.2.3.4",
+            b"2001:db8::1",
+            b"short",
+            b"a-long-key-over-fifteen",
+        ];
+        let p = c.detail.periods.at(7);
+        p.total = 4;
+        p.malformed = 1;
+        for (i, key) in keys.iter().enumerate() {
+            p.keys.insert(key);
+            for _ in 0..=i {
+                c.detail.hits.add_key(Key::of(key), 1);
+            }
+        }
+        c.filtered = 2;
+        for counts in [&c, &Counts::default()] {
+            let mut out = vec![0xaa];
+            encode(counts, &mut out);
+            let d = &counts.detail;
+            encode_detail(counts.filtered, &d.periods, &d.hits, &mut out);
+            assert_eq!(out.len(), 1 + encoded_len(counts));
+            let (_, used) = decode(&out[1..]).unwrap();
+            let (filtered, periods, hits, rest) = decode_detail(&out[1 + used..]).unwrap();
+            assert_eq!(1 + used + rest, out.len());
+            assert_eq!(filtered, counts.filtered);
+            let back = crate::count::Detail { periods, hits };
+            assert!(back.same(&counts.detail), "{back:?}");
+        }
     }
 
     #[test]

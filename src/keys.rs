@@ -290,35 +290,46 @@ impl KeySet {
 
     /// Hands the keys to `take` group by group of `split`, at most `batch` keys at a time,
     /// moving them: never a second copy of the whole set beside it (what [`KeySet::split`]
-    /// makes), only a batch per group.
-    pub fn into_batches(self, split: Split, batch: usize, mut take: impl FnMut(usize, KeyVec)) {
+    /// makes), only a batch per group. Whether every key was handed over: without the memory
+    /// for the batches, the rest are dropped (no abort; the caller says clients were lost).
+    #[must_use]
+    pub fn into_batches(
+        self,
+        split: Split,
+        batch: usize,
+        mut take: impl FnMut(usize, KeyVec),
+    ) -> bool {
         let mut groups = vec![KeyVec::default(); split.groups()];
-        let mut put = |group: usize, add: &mut dyn FnMut(&mut KeyVec)| {
+        let mut whole = true;
+        let mut put = |group: usize, add: &mut dyn FnMut(&mut KeyVec) -> bool| {
             let keys = &mut groups[group];
-            add(keys);
+            whole = whole && add(keys);
             if keys.len() >= batch {
                 take(group, std::mem::take(keys));
             }
         };
         for v in self.v4 {
-            put(split.of(Key::V4(v)), &mut |g| g.v4.push(v));
+            put(split.of(Key::V4(v)), &mut |g| try_push(&mut g.v4, v));
         }
         for v in self.v6 {
-            put(split.of(Key::V6(v)), &mut |g| g.v6.push(v));
+            put(split.of(Key::V6(v)), &mut |g| try_push(&mut g.v6, v));
         }
         for p in self.short {
-            put(split.of(Key::Short(p)), &mut |g| g.short.push(p));
+            put(split.of(Key::Short(p)), &mut |g| try_push(&mut g.short, p));
         }
         for k in self.long {
             let group = split.of(Key::Long(&k));
             let mut k = Some(k);
-            put(group, &mut |g| g.long.extend(k.take()));
+            put(group, &mut |g| {
+                try_push(&mut g.long, k.take().expect("once"))
+            });
         }
         for (group, keys) in groups.into_iter().enumerate() {
             if !keys.is_empty() {
                 take(group, keys);
             }
         }
+        whole
     }
 
     /// Splits the keys into the groups of `split`, moving them; each group is allocated at its
@@ -368,6 +379,22 @@ impl KeySet {
             self.v6.extend(keys.v6);
             self.short.extend(keys.short);
             self.long.extend(keys.long);
+        }
+    }
+
+    /// Adds a copy of every key of `keys` (read where they lie: no list of them first, which
+    /// took as much memory again and aborted where it was not there).
+    pub fn extend_from(&mut self, keys: &impl StoredKeys) {
+        let failed = &mut self.out_of_memory;
+        if room(&mut self.v4, keys.v4().len(), failed)
+            && room(&mut self.v6, keys.v6().len(), failed)
+            && room(&mut self.short, keys.short().len(), failed)
+            && room(&mut self.long, keys.long().len(), failed)
+        {
+            self.v4.extend(keys.v4());
+            self.v6.extend(keys.v6());
+            self.short.extend(keys.short());
+            self.long.extend(keys.long().map(Box::from));
         }
     }
 
@@ -935,6 +962,16 @@ pub fn format_v6(v: u128) -> String {
 pub fn format_v4(v: u32) -> String {
     let [a, b, c, d] = v.to_be_bytes();
     format!("{a}.{b}.{c}.{d}")
+}
+
+/// Pushes `x` unless the list is full and cannot grow; whether it did.
+#[inline]
+fn try_push<T>(list: &mut Vec<T>, x: T) -> bool {
+    if list.len() == list.capacity() && list.try_reserve(1).is_err() {
+        return false;
+    }
+    list.push(x);
+    true
 }
 
 /// Packs a key of at most [`SHORT_MAX`] bytes with its length, one-to-one.

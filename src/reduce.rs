@@ -71,9 +71,12 @@ impl ShardedKeySet {
             lock(&self.shards[0]).merge(keys);
             return;
         }
-        keys.into_batches(Split::Shards(SHARD_BITS), ABSORB_BATCH, |i, part| {
+        let whole = keys.into_batches(Split::Shards(SHARD_BITS), ABSORB_BATCH, |i, part| {
             lock(&self.shards[i]).extend(part)
         });
+        if !whole {
+            lock(&self.shards[0]).set_out_of_memory();
+        }
     }
 
     /// Whether a shard could not get the memory to grow (its keys are not all there).
@@ -304,9 +307,28 @@ impl SummaryDetail {
         }
         // Routed first (no hashing into maps but the shards' own), then one lock per shard.
         let mut parts: Vec<Vec<(Key<'_>, u64)>> = vec![Vec::new(); self.hits.len()];
-        detail
-            .hits
-            .each(|key, n| parts[shard_of(key, SHARD_BITS)].push((key, n)));
+        let mut routed = true;
+        detail.hits.each(|key, n| {
+            let part = &mut parts[shard_of(key, SHARD_BITS)];
+            // The lists take as much again as the clients: without that memory, no abort
+            // (issue 27) but a pass over the clients per shard, holding nothing more.
+            routed = routed && (part.len() < part.capacity() || part.try_reserve(1).is_ok());
+            if routed {
+                part.push((key, n));
+            }
+        });
+        if !routed {
+            drop(parts);
+            for (i, shard) in self.hits.iter().enumerate() {
+                let mut shard = lock(shard);
+                detail.hits.each(|key, n| {
+                    if shard_of(key, SHARD_BITS) == i {
+                        shard.add_key(key, n);
+                    }
+                });
+            }
+            return;
+        }
         for (shard, part) in self.hits.iter().zip(parts) {
             if !part.is_empty() {
                 let mut shard = lock(shard);

@@ -240,3 +240,45 @@ fn running_out_of_memory_is_that_files_error_not_an_abort() {
     assert_eq!(v["files"], serde_json::json!({}), "{v}");
     assert_eq!(v["summary"]["errors"], 1);
 }
+
+/// Issue 27: under `ulimit -v`, `--top` aborted ("memory allocation of 112000000 bytes
+/// failed", exit 134: it listed every client), and so did the summary's merge of a `--top`
+/// count, the process pool's answers (encoded, received and decoded through lists as big
+/// as the sets) and the batches that move a file's clients into the summary. On every
+/// executor, plain, `--top` and `--by`, a file whose clients outgrow the memory is that
+/// file's one-line error, exit 1.
+#[test]
+fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("many-clients.log");
+    let mut text = buffered(&big);
+    for i in 0..1_000_000u32 {
+        writeln!(
+            text,
+            "2001:db8:{:x}:{:x}::1 - - [22/Mar/2021:10:{:02}:{:02} +0000] \"GET / HTTP/1.1\" 200 1",
+            (i >> 16) + 1,
+            i & 0xffff,
+            i / 60 % 60,
+            i % 60
+        )
+        .unwrap();
+    }
+    text.flush().unwrap();
+    common::for_each_executor(|e| {
+        for option in [&[][..], &["--top", "5"], &["--by", "hour"]] {
+            let args = e.with(&[option, &["--json", "-q"]].concat());
+            let out = run_limited(30 * 1024, &args, &big);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            assert!(
+                err.starts_with(&format!(
+                    "logcount: {}: out of memory: its distinct clients outgrew",
+                    big.display()
+                )),
+                "{args:?}: {err}"
+            );
+            assert_eq!(json(&out)["summary"]["errors"], 1, "{args:?}");
+        }
+    });
+}

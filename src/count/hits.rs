@@ -148,7 +148,8 @@ impl Hits {
     }
 
     /// The inverse of [`Hits::to_parts`]: `None` when a client repeats, a count is 0, or the
-    /// lists differ in length (what a correct sender never makes).
+    /// lists differ in length (what a correct sender never makes). Without the memory for
+    /// every client, the clients it holds, marked [`Hits::out_of_memory`].
     pub fn from_parts(keys: &impl StoredKeys, counts: &[u64]) -> Option<Hits> {
         if keys.count() != counts.len() || counts.contains(&0) {
             return None;
@@ -161,7 +162,8 @@ impl Hits {
         keys.short()
             .for_each(|p| hits.add_key(Key::Short(p), next()));
         keys.long().for_each(|k| hits.add_key(Key::Long(k), next()));
-        (hits.len() == counts.len()).then_some(hits)
+        // Clients lost to a lack of memory are that (the caller reports it), not a repeat.
+        (hits.len() == counts.len() || hits.out_of_memory).then_some(hits)
     }
 
     /// Requests over every client.

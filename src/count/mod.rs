@@ -258,6 +258,20 @@ impl Counter {
         }
     }
 
+    /// When a set stopped growing for want of memory, the distinct clients the biggest holds:
+    /// the counts can only be that error now (docs/contract.md §2), so feeding more is
+    /// pointless.
+    pub fn out_of_memory(&self) -> Option<usize> {
+        let c = &self.counts;
+        (c.keys.out_of_memory() || c.detail.out_of_memory()).then(|| {
+            let periods = c.detail.periods.iter().map(|(_, p)| p.keys.len());
+            periods
+                .chain([c.keys.len(), c.detail.hits.len()])
+                .max()
+                .unwrap_or(0)
+        })
+    }
+
     /// Whether a line is in progress (the bytes fed so far do not end with `\n`).
     pub fn in_line(&self) -> bool {
         self.in_line
@@ -345,6 +359,11 @@ impl OwnedLines {
     /// Whether every owned line has been seen: feeding more is pointless.
     pub fn done(&self) -> bool {
         self.done
+    }
+
+    /// The counter's [`Counter::out_of_memory`].
+    pub fn out_of_memory(&self) -> Option<usize> {
+        self.counter.out_of_memory()
     }
 
     /// Feeds the next piece of the stream; returns how many of its bytes lie inside the range

@@ -26,6 +26,7 @@
 //! never counts: counting, gzip decompression and merging key sets into the [`Reducer`] run on
 //! the lanes.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
@@ -57,7 +58,7 @@ pub const BUFS_PER_JOB: usize = 2;
 
 /// Reads up to `-j` files at once with a tokio runtime, counting on at most as many threads as
 /// there are CPUs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct AsyncReader {
     /// Jobs (open files) in flight.
     files: usize,
@@ -66,6 +67,9 @@ pub struct AsyncReader {
     /// Whether opens and reads that cannot wait are done in place (always, but for tests of
     /// the path that waits).
     nowait: bool,
+    /// The files in flight at most, once run (no more than the jobs; 1 when the reader could
+    /// not start and the calling thread counted).
+    used: Cell<Option<usize>>,
 }
 
 impl AsyncReader {
@@ -75,6 +79,7 @@ impl AsyncReader {
             files,
             counters: files.min(super::cpus()),
             nowait: true,
+            used: Cell::new(None),
         }
     }
 
@@ -94,7 +99,7 @@ impl Executor for AsyncReader {
     }
 
     fn jobs(&self) -> usize {
-        self.files
+        self.used.get().unwrap_or(self.files)
     }
 
     fn run(
@@ -106,12 +111,20 @@ impl Executor for AsyncReader {
         // The calling thread drives the runtime: it only schedules jobs and opens files (in
         // place when the kernel has the path cached, else on blocking threads), so the runtime
         // needs no thread of its own.
+        self.used.set(Some(self.files.min(plan.jobs.len()).max(1)));
+        let fall_back = |e: &dyn std::fmt::Display| {
+            self.used.set(Some(1));
+            diag::warn(format_args!(
+                "cannot start the async reader ({e}); counting serially"
+            ));
+            super::Serial.run(plan, reducer, progress)
+        };
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .thread_name("logcount-io")
             .build()
         {
             Ok(runtime) => runtime,
-            Err(e) => return fall_back(e, plan, reducer, progress),
+            Err(e) => return fall_back(&e),
         };
         let io = runtime.handle();
         let buffers = Buffers::default();
@@ -136,7 +149,7 @@ impl Executor for AsyncReader {
                     .spawn_scoped(scope, move || work.run(rx));
                 match spawned {
                     Ok(_) => lanes.push(lane),
-                    Err(e) if lanes.is_empty() => return fall_back(e, plan, reducer, progress),
+                    Err(e) if lanes.is_empty() => return fall_back(&e),
                     Err(_) => break, // fewer counting threads than asked for still work
                 }
             }
@@ -147,18 +160,6 @@ impl Executor for AsyncReader {
             Ok(())
         })
     }
-}
-
-fn fall_back(
-    e: impl std::fmt::Display,
-    plan: &Plan,
-    reducer: &Reducer<'_>,
-    progress: &Progress,
-) -> Result<(), Interrupted> {
-    diag::warn(format_args!(
-        "cannot start the async reader ({e}); counting serially"
-    ));
-    super::Serial.run(plan, reducer, progress)
 }
 
 /// The way to one counting thread.

@@ -1,6 +1,7 @@
 //! The thread executor: `-j` threads (no more than there are jobs) pulling jobs biggest first
 //! from one shared queue.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Executor, Interrupted};
@@ -11,15 +12,19 @@ use crate::progress::Progress;
 use crate::reduce::Reducer;
 
 /// Runs jobs on a pool of `threads` threads.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct Threads {
     threads: usize,
+    /// The threads that counted, once run: fewer when there were fewer jobs, or not all could
+    /// start; 1 when none could (the calling thread counted).
+    used: Cell<Option<usize>>,
 }
 
 impl Threads {
     pub fn new(threads: usize) -> Threads {
         Threads {
             threads: threads.max(1),
+            used: Cell::new(None),
         }
     }
 }
@@ -30,7 +35,7 @@ impl Executor for Threads {
     }
 
     fn jobs(&self) -> usize {
-        self.threads
+        self.used.get().unwrap_or(self.threads)
     }
 
     fn run(
@@ -62,12 +67,12 @@ impl Executor for Threads {
                 reducer.job_done(index, result);
             }
         };
-        let failed = std::thread::scope(|scope| {
+        let started = std::thread::scope(|scope| {
             for i in 0..wanted {
                 // Small jobs may all be taken before every thread has started: a thread costs
                 // about as much to start as a small file to count, so none starts for nothing.
                 if i > 0 && next.load(Ordering::Relaxed) >= order.len() {
-                    break;
+                    return Ok(i);
                 }
                 let started = std::thread::Builder::new()
                     .name(format!("logcount-{i}"))
@@ -78,13 +83,16 @@ impl Executor for Threads {
                         diag::note(format_args!(
                             "started {i} of {wanted} threads ({e}); counting with {i}"
                         ));
+                        return Ok(i);
                     }
-                    return (i == 0).then_some(e);
+                    return Err(e);
                 }
             }
-            None
+            Ok(wanted)
         });
-        if let Some(e) = failed {
+        self.used
+            .set(Some(started.as_ref().map_or(1, |&n| n.max(1))));
+        if let Err(e) = started {
             diag::warn(format_args!(
                 "cannot start threads ({e}); counting serially"
             ));

@@ -156,6 +156,13 @@ impl Target {
         }
     }
 
+    fn out_of_memory(&self) -> Option<usize> {
+        match self {
+            Target::Range { lines, .. } => lines.out_of_memory(),
+            Target::Stream { counter, .. } => counter.out_of_memory(),
+        }
+    }
+
     fn finish(self) -> (Counts, u64) {
         match self {
             Target::Range { lines, bytes } => (lines.finish(), bytes),
@@ -253,6 +260,13 @@ impl Text {
             Text::Count(target) => target.done(),
             Text::NotAccessLog(_) => true,
             Text::Detect { .. } => false,
+        }
+    }
+
+    fn out_of_memory(&self) -> Option<usize> {
+        match self {
+            Text::Count(target) => target.out_of_memory(),
+            _ => None,
         }
     }
 
@@ -430,9 +444,12 @@ impl JobCounter {
         Ok(())
     }
 
-    /// Whether the job needs no more bytes: a range whose last line is complete, or an input
-    /// found not to be an access log.
+    /// Whether the job needs no more bytes: a range whose last line is complete, an input
+    /// found not to be an access log, or one whose clients outgrew the memory.
     pub fn done(&self) -> bool {
+        if self.out_of_memory().is_some() {
+            return true;
+        }
         match &self.stage {
             Stage::Plain(text) => text.done(),
             Stage::Decode(decoder) => decoder.out().done(),
@@ -440,10 +457,25 @@ impl JobCounter {
         }
     }
 
+    /// When the job's clients outgrew the memory, how many it held (see
+    /// [`Counter::out_of_memory`]).
+    fn out_of_memory(&self) -> Option<usize> {
+        match &self.stage {
+            Stage::Plain(text) => text.out_of_memory(),
+            Stage::Decode(decoder) => decoder.out().out_of_memory(),
+            Stage::Sniff { .. } => None,
+        }
+    }
+
     /// The job's counts and the bytes of text it counted. `ended_at` is where the reader met
     /// the end of the input (for a file read by position): before the planned size, the file
     /// shrank under us.
     pub fn finish(mut self, ended_at: Option<u64>) -> JobResult {
+        // Stopped early (see `done`): its counts would be wrong, and finishing them (the
+        // file's set of a `--top` count's clients) would only take more memory.
+        if let Some(held) = self.out_of_memory() {
+            return Err(out_of_memory(held).into());
+        }
         self.decide()?;
         if let (Some(planned), Some(at)) = (self.planned, ended_at) {
             if at < planned {
@@ -466,9 +498,14 @@ impl JobCounter {
 /// growing at `held` keys, so its count would be wrong (docs/contract.md §2: never a silently
 /// wrong number).
 pub fn out_of_memory(held: usize) -> io::Error {
+    let text = "out of memory: its distinct clients outgrew the memory available";
     io::Error::new(
         io::ErrorKind::OutOfMemory,
-        format!("out of memory: its distinct clients outgrew the memory available ({held} held)"),
+        match held {
+            // Where the keys were not in sets yet (a worker's answer): no count to give.
+            0 => text.to_string(),
+            _ => format!("{text} ({held} held)"),
+        },
     )
 }
 

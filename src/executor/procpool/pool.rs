@@ -118,13 +118,24 @@ fn decode(kind: Kind, payload: &[u8], customs: &Customs) -> Result<Message, Wire
         Kind::Progress => Message::Progress(wire::decode_progress(payload)?),
         Kind::Done => {
             let (id, result) = wire::split_done(payload, customs)?;
-            let result = result.map(|done| Encoded {
-                bytes: done.bytes,
-                malformed: done.malformed,
-                format: done.format,
-                counts: done.encoded.to_vec(),
-                layout: done.layout,
-                detail: done.detail.to_vec(),
+            let result = result.and_then(|done| {
+                // Counts that grew with the input: without the memory to keep them, the job's
+                // error, as its sets' would be.
+                let copy = |bytes: &[u8]| {
+                    let mut v = Vec::new();
+                    v.try_reserve_exact(bytes.len())
+                        .map_err(|_| crate::input::out_of_memory(0))?;
+                    v.extend_from_slice(bytes);
+                    Ok::<_, io::Error>(v)
+                };
+                Ok(Encoded {
+                    bytes: done.bytes,
+                    malformed: done.malformed,
+                    format: done.format,
+                    counts: copy(done.encoded)?,
+                    layout: done.layout,
+                    detail: copy(done.detail)?,
+                })
             });
             Message::Done(id, result)
         }

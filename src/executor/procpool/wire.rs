@@ -210,17 +210,24 @@ impl FrameBuf {
         // capacity: zeroing a large buffer for every small read would cost more than copying.
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.resize(READ_CHUNK, 0);
-        let n = r.read(&mut scratch);
-        if let Ok(n) = n {
-            self.buf.extend_from_slice(&scratch[..n]);
-        }
+        let n = r
+            .read(&mut scratch)
+            .and_then(|n| self.extend(&scratch[..n]).map(|()| n));
         self.scratch = scratch;
         n
     }
 
-    /// Adds received bytes.
-    pub fn extend(&mut self, bytes: &[u8]) {
+    /// Adds received bytes; without the memory for them, the error (never an abort: a big
+    /// answer is counts that grew with the input).
+    pub fn extend(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.buf.try_reserve(bytes.len()).is_err() {
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "out of memory: a worker's answer outgrew the memory available",
+            ));
+        }
         self.buf.extend_from_slice(bytes);
+        Ok(())
     }
 
     /// The next complete frame, if one is in; an error as soon as the bytes cannot be one.
@@ -647,6 +654,11 @@ const FORMAT_NONE: u8 = 0xff;
 /// Appends the DONE frame of job `id`. Counts too big for one frame become that job's error.
 pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Customs) {
     let ok = match result {
+        // Counts too big for the memory left are the job's error, as its sets' would be.
+        Ok((counts, _)) if out.try_reserve(64 + codec::encoded_len(counts)).is_err() => {
+            let held = counts.keys.len().max(counts.detail.hits.len());
+            return encode_error(out, id, &crate::input::out_of_memory(held));
+        }
         Ok((counts, bytes)) => frame(out, Kind::Done, |p| {
             p.extend_from_slice(&id.to_le_bytes());
             p.push(DONE_OK);
@@ -950,7 +962,7 @@ mod tests {
                 assert!(!buf.has_partial());
                 return Ok(None);
             }
-            buf.extend(&bytes[fed..fed + 1]);
+            buf.extend(&bytes[fed..fed + 1]).unwrap();
             fed += 1;
         });
     }
@@ -979,7 +991,7 @@ mod tests {
                 assert!(matches!(outcome, Err(WireError::Truncated)), "cut at {cut}");
             }
             let mut buf = FrameBuf::default();
-            buf.extend(&bytes[..cut]);
+            buf.extend(&bytes[..cut]).unwrap();
             while buf.next_frame().unwrap().is_some() {}
             assert_eq!(
                 buf.has_partial(),
@@ -1003,7 +1015,7 @@ mod tests {
                 let mut bad = out.clone();
                 bad[byte] ^= 1 << bit;
                 let mut buf = FrameBuf::default();
-                buf.extend(&bad);
+                buf.extend(&bad).unwrap();
                 // A flipped length may leave the frame incomplete rather than wrong; it then
                 // shows as truncated when the stream ends.
                 match buf.next_frame() {
@@ -1018,17 +1030,17 @@ mod tests {
     #[test]
     fn garbage_is_rejected_at_once() {
         let mut buf = FrameBuf::default();
-        buf.extend(b"x");
+        buf.extend(b"x").unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::BadMagic)));
         let mut buf = FrameBuf::default();
-        buf.extend(b"thread 'main' panicked at src/main.rs");
+        buf.extend(b"thread 'main' panicked at src/main.rs").unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::BadMagic)));
         // A valid magic with an unknown kind, or a length beyond the kind's ceiling.
         let mut buf = FrameBuf::default();
-        buf.extend(b"LC\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        buf.extend(b"LC\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00").unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::UnknownKind(9))));
         let mut buf = FrameBuf::default();
-        buf.extend(b"LC\x03\x00\xff\xff\x00\x00\x00\x00\x00\x00");
+        buf.extend(b"LC\x03\x00\xff\xff\x00\x00\x00\x00\x00\x00").unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::TooLong { .. })));
         let mut r = &b"LC\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"[..];
         assert!(matches!(
