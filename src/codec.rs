@@ -192,10 +192,12 @@ pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), Decode
         let malformed = r.u64()?;
         let layout = scan(r.rest())?;
         let counts = layout.counts(r.rest());
-        if counts.keys.len() != layout.len() {
+        // A set that could not grow lost clients (the caller reports it): not a repeat.
+        let lost = counts.keys.out_of_memory();
+        if counts.keys.len() != layout.len() && !lost {
             return Err(DecodeError::Corrupt("a client repeated in a period"));
         }
-        if (counts.keys.len() as u64) > counts.total {
+        if (layout.len() as u64) > counts.total {
             return Err(DecodeError::Corrupt(
                 "more clients than requests in a period",
             ));
@@ -213,17 +215,18 @@ pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), Decode
             },
         ));
     }
+    // The clients and their counts are read where they lie: no list as big as the set.
     let layout = scan(r.rest())?;
-    let keys = layout.keys(r.rest());
+    let keys = layout.block(r.rest());
     r.skip(layout.used)?;
-    let mut requests = Vec::with_capacity(keys.len());
-    for _ in 0..keys.len() {
-        requests.push(r.u64()?);
-    }
-    let hits = Hits::from_parts(&keys, &requests).ok_or(DecodeError::Corrupt(
+    let requests = r
+        .take(layout.len().saturating_mul(8))?
+        .chunks_exact(8)
+        .map(|n| u64::from_le_bytes(n.try_into().expect("8 bytes")));
+    let hits = Hits::from_parts(&keys, requests.clone()).ok_or(DecodeError::Corrupt(
         "a client repeated, or counted 0 times",
     ))?;
-    if requests.iter().try_fold(0u64, |a, &n| a.checked_add(n)) != Some(layout.total) {
+    if requests.clone().try_fold(0u64, |a, n| a.checked_add(n)) != Some(layout.total) {
         return Err(DecodeError::Corrupt("requests per client do not add up"));
     }
     Ok((filtered, list.into_iter().collect(), hits, r.pos()))

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod progress;
 pub mod reduce;
 pub mod report;
+pub mod reserve;
 pub mod server_config;
 
 #[cfg(test)]

@@ -4,7 +4,12 @@ mod app;
 mod cli;
 mod settings;
 
+/// The system allocator, with address space held back for what follows a lack of memory.
+#[global_allocator]
+static ALLOC: logcount::reserve::Reserving = logcount::reserve::Reserving;
+
 fn main() {
+    logcount::reserve::hold();
     let status = match cli::Cli::parse_args().into_settings() {
         Ok(settings) => app::run(settings),
         Err(usage) => {

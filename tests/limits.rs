@@ -282,3 +282,40 @@ fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
         }
     });
 }
+
+/// Issue 27: when no thread can start (here: every new thread asks for a 1 TB stack), the
+/// thread and async executors count on the calling thread, say so, and report the one worker
+/// that counted (`executor.jobs` stayed at the `-j` asked for); the async reader panicked
+/// ("OS can't spawn worker thread") where tokio found no blocking thread.
+#[test]
+fn threads_that_cannot_start_mean_one_worker_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = buffered(&dir.path().join("a.log"));
+    for i in 0..500 {
+        writeln!(text, "10.0.{}.{} - - [x] \"GET /\" 200 1", i / 250, i % 250).unwrap();
+    }
+    text.flush().unwrap();
+    std::fs::write(
+        dir.path().join("b.log"),
+        b"10.9.9.9 - - [x] \"GET /\" 200 1\n",
+    )
+    .unwrap();
+    let (want, _) = run_measured(executor("serial").args, dir.path());
+    for name in ["threads", "async"] {
+        let out = output(
+            logcount()
+                .env("RUST_MIN_STACK", "1000000000000")
+                .args(executor(name).jobs("4"))
+                .args(["--json", "-q"])
+                .arg(dir.path()),
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{name}: {err}");
+        assert!(err.contains("counting serially"), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        let got = json(&out);
+        assert_eq!(got["executor"]["jobs"], 1, "{name}");
+        assert_eq!(got["summary"], want["summary"], "{name}");
+        assert_eq!(got["files"], want["files"], "{name}");
+    }
+}

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::format::Client;
-use crate::keys::{Key, KeySet, KeyVec, Map, StoredKeys};
+use crate::keys::{Key, KeySet, Map, StoredKeys};
 
 /// Requests per distinct client.
 #[derive(Clone, Debug, Default)]
@@ -129,41 +129,31 @@ impl Hits {
         self.long.iter().for_each(|(k, &n)| f(Key::Long(k), n));
     }
 
-    /// The clients as a list in class order (dotted quads, IPv6, short, long) and their
-    /// requests in the same order: what moves between processes.
-    pub fn to_parts(&self) -> (KeyVec, Vec<u64>) {
-        let mut keys = KeyVec::default();
-        let mut counts = Vec::with_capacity(self.len());
-        // `each` goes class by class, in the list's order.
-        self.each(|key, n| {
-            match key {
-                Key::V4(v) => keys.v4.push(v),
-                Key::V6(v) => keys.v6.push(v),
-                Key::Short(p) => keys.short.push(p),
-                Key::Long(k) => keys.long.push(k.into()),
-            }
-            counts.push(n);
-        });
-        (keys, counts)
-    }
-
-    /// The inverse of [`Hits::to_parts`]: `None` when a client repeats, a count is 0, or the
-    /// lists differ in length (what a correct sender never makes). Without the memory for
-    /// every client, the clients it holds, marked [`Hits::out_of_memory`].
-    pub fn from_parts(keys: &impl StoredKeys, counts: &[u64]) -> Option<Hits> {
-        if keys.count() != counts.len() || counts.contains(&0) {
+    /// Requests per client from the keys and their counts in the same order (what
+    /// [`crate::codec`] writes): `None` when a client repeats, a count is 0, or the lists
+    /// differ in length (what a correct sender never makes). Without the memory for every
+    /// client, the clients it holds, marked [`Hits::out_of_memory`].
+    pub fn from_parts(
+        keys: &impl StoredKeys,
+        mut counts: impl ExactSizeIterator<Item = u64>,
+    ) -> Option<Hits> {
+        if keys.count() != counts.len() {
             return None;
         }
         let mut hits = Hits::default();
-        let mut n = counts.iter().copied();
-        let mut next = || n.next().expect("as many counts as keys");
+        let mut zero = false;
+        let mut next = || {
+            let n = counts.next().expect("as many counts as keys");
+            zero |= n == 0;
+            n
+        };
         keys.v4().for_each(|v| hits.add_key(Key::V4(v), next()));
         keys.v6().for_each(|v| hits.add_key(Key::V6(v), next()));
         keys.short()
             .for_each(|p| hits.add_key(Key::Short(p), next()));
         keys.long().for_each(|k| hits.add_key(Key::Long(k), next()));
         // Clients lost to a lack of memory are that (the caller reports it), not a repeat.
-        (hits.len() == counts.len() || hits.out_of_memory).then_some(hits)
+        (!zero && (hits.len() == keys.count() || hits.out_of_memory)).then_some(hits)
     }
 
     /// Requests over every client.

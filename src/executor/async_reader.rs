@@ -121,12 +121,27 @@ impl Executor for AsyncReader {
         };
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .thread_name("logcount-io")
+            // Blocking threads are kept: see the warm-up below.
+            .thread_keep_alive(std::time::Duration::from_secs(365 * 86_400))
             .build()
         {
             Ok(runtime) => runtime,
             Err(e) => return fall_back(&e),
         };
         let io = runtime.handle();
+        // tokio panics ("OS can't spawn worker thread") when a blocking read finds no thread
+        // and none can start (issue 27): one is started here, where failing is a fall-back,
+        // and kept for the run. A plain thread first, as tokio would start it, so that a
+        // system that starts none says so without a panic's message.
+        if let Err(e) = std::thread::Builder::new().spawn(|| ()).map(|t| t.join()) {
+            return fall_back(&e);
+        }
+        let warm = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(io.spawn_blocking(|| ()))
+        }));
+        if !matches!(warm, Ok(Ok(()))) {
+            return fall_back(&"no thread for blocking reads could start");
+        }
         let buffers = Buffers::default();
         std::thread::scope(|scope| {
             let mut lanes = Vec::with_capacity(self.counters);

@@ -1033,14 +1033,17 @@ mod tests {
         buf.extend(b"x").unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::BadMagic)));
         let mut buf = FrameBuf::default();
-        buf.extend(b"thread 'main' panicked at src/main.rs").unwrap();
+        buf.extend(b"thread 'main' panicked at src/main.rs")
+            .unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::BadMagic)));
         // A valid magic with an unknown kind, or a length beyond the kind's ceiling.
         let mut buf = FrameBuf::default();
-        buf.extend(b"LC\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00").unwrap();
+        buf.extend(b"LC\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+            .unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::UnknownKind(9))));
         let mut buf = FrameBuf::default();
-        buf.extend(b"LC\x03\x00\xff\xff\x00\x00\x00\x00\x00\x00").unwrap();
+        buf.extend(b"LC\x03\x00\xff\xff\x00\x00\x00\x00\x00\x00")
+            .unwrap();
         assert!(matches!(buf.next_frame(), Err(WireError::TooLong { .. })));
         let mut r = &b"LC\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"[..];
         assert!(matches!(

@@ -1,0 +1,120 @@
+//! The global allocator: the system's, with a reserve of address space given back the first
+//! time an allocation fails, so that what follows a lack of memory (the one-line error, the
+//! report of every other file) has room to run.
+//!
+//! Every allocation that grows with the input is fallible (`try_reserve`: a set that cannot
+//! grow is its file's error, docs/contract.md §2). But when the sets have taken all there is,
+//! the small, fixed allocations after them (a message, a read buffer, a batch of keys) fail
+//! too, and Rust aborts on those ("memory allocation of 257 bytes failed", exit 134: issue
+//! 27). The reserve is a [`RESERVE`]-byte mapping with no access and no pages: it costs no
+//! memory, only address space (what `ulimit -v` limits). The first failure unmaps it; a small
+//! allocation is then tried again, a big one is not (it is a set growing, whose caller copes,
+//! and must not take the room meant for the small ones).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// Bytes of address space held back.
+pub const RESERVE: usize = 16 << 20;
+
+/// Allocations of at most this size are tried again once the reserve is given back.
+const SMALL: usize = 1 << 20;
+
+static HELD: AtomicPtr<libc::c_void> = AtomicPtr::new(null_mut());
+
+/// The system allocator with a reserve: see the module's documentation.
+pub struct Reserving;
+
+/// Maps the reserve (once; a process that cannot map it runs without one).
+pub fn hold() {
+    // SAFETY: a fresh anonymous mapping with no access touches nothing of ours.
+    let p = unsafe {
+        libc::mmap(
+            null_mut(),
+            RESERVE,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if p != libc::MAP_FAILED
+        && HELD
+            .compare_exchange(null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+    {
+        // Held already: this one is not needed.
+        // SAFETY: `p` is the mapping just made, of that length, used by nothing.
+        unsafe { libc::munmap(p, RESERVE) };
+    }
+}
+
+/// Gives the reserve back; whether there was one.
+fn release() -> bool {
+    let p = HELD.swap(null_mut(), Ordering::AcqRel);
+    if p.is_null() {
+        return false;
+    }
+    // SAFETY: `p` is the reserve's mapping, of that length; nothing points into it.
+    unsafe { libc::munmap(p, RESERVE) };
+    true
+}
+
+/// Whether a failed allocation of `layout` is worth one more try: the reserve was just given
+/// back and it is small.
+fn retry(layout: Layout) -> bool {
+    release() && layout.size() <= SMALL
+}
+
+// SAFETY: every call goes to `System` with the caller's arguments; the reserve is a separate
+// mapping that no allocation lives in.
+unsafe impl GlobalAlloc for Reserving {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if p.is_null() && retry(layout) {
+            return System.alloc(layout);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if p.is_null() && retry(layout) {
+            return System.alloc_zeroed(layout);
+        }
+        p
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if p.is_null() && retry(Layout::from_size_align_unchecked(new_size, layout.align())) {
+            return System.realloc(ptr, layout, new_size);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reserve_is_given_back_once() {
+        hold();
+        hold();
+        assert!(!HELD.load(Ordering::Acquire).is_null());
+        assert!(retry(Layout::new::<u64>()));
+        assert!(HELD.load(Ordering::Acquire).is_null());
+        // Gone: nothing more to give, so no second try.
+        assert!(!retry(Layout::new::<u64>()));
+        hold();
+        // A big allocation gives it back too, but is not tried again.
+        assert!(!retry(Layout::from_size_align(SMALL + 1, 8).unwrap()));
+        assert!(HELD.load(Ordering::Acquire).is_null());
+    }
+}
