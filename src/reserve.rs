@@ -6,47 +6,82 @@
 //! grow is its file's error, docs/contract.md §2). But when the sets have taken all there is,
 //! the small, fixed allocations after them (a message, a read buffer, a batch of keys) fail
 //! too, and Rust aborts on those ("memory allocation of 257 bytes failed", exit 134: issue
-//! 27). The reserve is a [`RESERVE`]-byte mapping with no access and no pages: it costs no
-//! memory, only address space (what `ulimit -v` limits). The first failure unmaps it; a small
-//! allocation is then tried again, a big one is not (it is a set growing, whose caller copes,
-//! and must not take the room meant for the small ones).
+//! 27).
+//!
+//! The reserve is a mapping with no access and no pages: it costs no memory, only address
+//! space, which is what such failures run out of (`ulimit -v`; elsewhere the kernel lets an
+//! allocation through and its OOM killer decides). So it is held only under a limit on the
+//! address space, a [`SHARE`]th of it, at most [`RESERVE`] bytes: more would take from the room
+//! of a small limit's main stack. The first failure unmaps it; a small allocation is then tried
+//! again, a big one is not (it is a set growing, whose caller copes, and must not take the
+//! room meant for the small ones).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ptr::null_mut;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
-/// Bytes of address space held back.
+/// Bytes of address space held back, at most.
 pub const RESERVE: usize = 16 << 20;
+
+/// The part of the address-space limit held back: a 32nd.
+pub const SHARE: u64 = 32;
 
 /// Allocations of at most this size are tried again once the reserve is given back.
 const SMALL: usize = 1 << 20;
 
 static HELD: AtomicPtr<libc::c_void> = AtomicPtr::new(null_mut());
 
+/// The length of the mapping [`HELD`] points to.
+static HELD_LEN: AtomicUsize = AtomicUsize::new(0);
+
+/// The address space this process may have (`ulimit -v`, in bytes); `None` when unlimited.
+pub fn address_space_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given, which lives for the call.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } == 0;
+    (known && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+}
+
 /// The system allocator with a reserve: see the module's documentation.
 pub struct Reserving;
 
-/// Maps the reserve (once; a process that cannot map it runs without one).
+/// Maps the reserve, under a limit on the address space (once; a process that cannot map it
+/// runs without one).
 pub fn hold() {
+    if let Some(limit) = address_space_limit() {
+        hold_len((limit / SHARE).min(RESERVE as u64) as usize & !0xfff);
+    }
+}
+
+fn hold_len(len: usize) {
+    if len == 0 || !HELD.load(Ordering::Acquire).is_null() {
+        return;
+    }
     // SAFETY: a fresh anonymous mapping with no access touches nothing of ours.
     let p = unsafe {
         libc::mmap(
             null_mut(),
-            RESERVE,
+            len,
             libc::PROT_NONE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
             -1,
             0,
         )
     };
-    if p != libc::MAP_FAILED
-        && HELD
-            .compare_exchange(null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
+    if p == libc::MAP_FAILED {
+        return;
+    }
+    HELD_LEN.store(len, Ordering::Release);
+    if HELD
+        .compare_exchange(null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
     {
         // Held already: this one is not needed.
         // SAFETY: `p` is the mapping just made, of that length, used by nothing.
-        unsafe { libc::munmap(p, RESERVE) };
+        unsafe { libc::munmap(p, len) };
     }
 }
 
@@ -57,7 +92,7 @@ fn release() -> bool {
         return false;
     }
     // SAFETY: `p` is the reserve's mapping, of that length; nothing points into it.
-    unsafe { libc::munmap(p, RESERVE) };
+    unsafe { libc::munmap(p, HELD_LEN.load(Ordering::Acquire)) };
     true
 }
 
@@ -105,14 +140,14 @@ mod tests {
 
     #[test]
     fn the_reserve_is_given_back_once() {
-        hold();
-        hold();
+        hold_len(1 << 20);
+        hold_len(1 << 20);
         assert!(!HELD.load(Ordering::Acquire).is_null());
         assert!(retry(Layout::new::<u64>()));
         assert!(HELD.load(Ordering::Acquire).is_null());
         // Gone: nothing more to give, so no second try.
         assert!(!retry(Layout::new::<u64>()));
-        hold();
+        hold_len(1 << 20);
         // A big allocation gives it back too, but is not tried again.
         assert!(!retry(Layout::from_size_align(SMALL + 1, 8).unwrap()));
         assert!(HELD.load(Ordering::Acquire).is_null());

@@ -27,6 +27,14 @@ fn run_measured(args: &[&str], dir: &Path) -> (Value, u64) {
 
 const MIB: u64 = 1 << 20;
 
+/// Held by every test here for its whole run: a test's own memory counts in the peak RSS of
+/// the runs another measures (see `output_measured`), so they run one at a time.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A file written through a small buffer: a test that measures a run's memory must not hold
 /// its input in memory (see `output_measured`).
 fn buffered(path: &Path) -> std::io::BufWriter<std::fs::File> {
@@ -35,6 +43,7 @@ fn buffered(path: &Path) -> std::io::BufWriter<std::fs::File> {
 
 #[test]
 fn gzip_bomb_is_streamed() {
+    let _one = one_at_a_time();
     // 256 MiB of log text in a ~300 KiB file: one small gzip member repeated.
     let line = b"1.2.3.4 - - [x] \"GET /\" 200 1\n";
     let block: Vec<u8> = line.repeat((MIB as usize) / line.len());
@@ -54,6 +63,7 @@ fn gzip_bomb_is_streamed() {
 
 #[test]
 fn a_256_mib_line_needs_no_256_mib_buffer() {
+    let _one = one_at_a_time();
     // An ordinary request, one whose path is 256 MiB long, then another ordinary one.
     let dir = tempfile::tempdir().unwrap();
     let mut f = std::fs::File::create(dir.path().join("huge.log")).unwrap();
@@ -88,6 +98,7 @@ fn a_256_mib_line_needs_no_256_mib_buffer() {
 
 #[test]
 fn a_hundred_thousand_empty_files() {
+    let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     for i in 0..100_000 {
         std::fs::File::create(dir.path().join(format!("{i:06}.log"))).unwrap();
@@ -110,6 +121,7 @@ fn a_hundred_thousand_empty_files() {
 /// itself is a benchmark's to show).
 #[test]
 fn thousands_of_threads_on_thousands_of_small_files() {
+    let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     for i in 0..5000 {
         let line = format!("10.1.{}.{} - - [x] \"GET /\" 200 1\n", i / 250, i % 250);
@@ -132,6 +144,7 @@ fn thousands_of_threads_on_thousands_of_small_files() {
 
 #[test]
 fn millions_of_distinct_keys_in_compact_sets() {
+    let _one = one_at_a_time();
     // 3 million distinct dotted quads over two files (half shared), plus some IPv6.
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, range: std::ops::Range<u32>| {
@@ -180,6 +193,7 @@ fn run_under(limit: &str, args: &[&str], input: &Path) -> std::process::Output {
 /// open at a time now, as with every other executor: all agree, with no error.
 #[test]
 fn thousands_of_empty_files_under_a_low_open_file_limit() {
+    let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     for i in 0..2000 {
         std::fs::File::create(dir.path().join(format!("{i:04}.log"))).unwrap();
@@ -205,6 +219,7 @@ fn thousands_of_empty_files_under_a_low_open_file_limit() {
 
 #[test]
 fn running_out_of_memory_is_that_files_error_not_an_abort() {
+    let _one = one_at_a_time();
     // A million distinct IPv6 clients need more than 30 MiB (16 bytes each, and a table).
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("many-clients.log");
@@ -249,6 +264,7 @@ fn running_out_of_memory_is_that_files_error_not_an_abort() {
 /// file's one-line error, exit 1.
 #[test]
 fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
+    let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("many-clients.log");
     let mut text = buffered(&big);
@@ -289,6 +305,7 @@ fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
 /// ("OS can't spawn worker thread") where tokio found no blocking thread.
 #[test]
 fn threads_that_cannot_start_mean_one_worker_never_a_panic() {
+    let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let mut text = buffered(&dir.path().join("a.log"));
     for i in 0..500 {

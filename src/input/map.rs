@@ -49,6 +49,16 @@ fn min_map() -> u64 {
     })
 }
 
+/// The biggest job mapped: an eighth of the address space the process may have (`ulimit -v`),
+/// unlimited where that is. A map takes address space as large as the job whatever memory it
+/// uses, and under such a limit that was the room the key sets lacked: a plain count of 3.5
+/// million clients failed "out of memory" at `ulimit -v 350000` where `--no-mmap` counted it
+/// (issue 27). A bigger job is read.
+fn max_map() -> u64 {
+    static MAX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| crate::reserve::address_space_limit().map_or(u64::MAX, |limit| limit / 8))
+}
+
 /// Maps open at once, at most: each counting thread holds one.
 pub const SLOTS: usize = 1024;
 
@@ -168,7 +178,7 @@ impl Mapped {
     /// off, the handler could not be installed, every slot is taken, or `mmap` failed (a file
     /// system that cannot map: the read path then says what is wrong, if anything).
     pub fn new(mode: ReadMode, file: &File, offset: u64, len: u64) -> Option<Mapped> {
-        if mode == ReadMode::Read || len < min_map().max(1) || !install() {
+        if mode == ReadMode::Read || len < min_map().max(1) || len > max_map() || !install() {
             return None;
         }
         let len = usize::try_from(len).ok()?;

@@ -83,13 +83,18 @@ pub fn output_ok(cmd: &mut Command) -> Output {
 /// Runs `cmd` like [`output_within`] (standard input from /dev/null); returns its output and
 /// its peak resident set in bytes: the child's own `ru_maxrss`, from `wait4`.
 ///
-/// The child is started by `fork`, not `posix_spawn`: a child that shares this process's
-/// memory until it execs (`posix_spawn` is `vfork`) gets, at exec, this process's own peak
-/// RSS as its `ru_maxrss` (Linux records the old memory's high-water mark), so one test that
-/// once held 100 MiB made every later measured run in its binary look 100 MiB large (CI, issue
-/// 27). A forked child carries only the pages this process holds at the fork, which the
-/// measuring tests keep small: they write their inputs through a `BufWriter`.
+/// A child's `ru_maxrss` starts from the memory of the process it was started from: at exec,
+/// Linux records the high-water mark of the memory being left, which for a child started by
+/// `posix_spawn` (`vfork`) is this process's own peak, and for one started by `fork` the
+/// pages this process held at the fork. So one test that had held 100 MiB made every later
+/// measured run in its binary look 100 MiB large (CI, issue 27). Here the child is forked
+/// after this process gave its free memory back (`malloc_trim`) and reset its own peak
+/// (`/proc/self/clear_refs`); what it still holds is kept small by its caller: the measuring
+/// tests run one at a time and write their inputs through a `BufWriter`.
 pub fn output_measured(cmd: &mut Command, limit: Duration) -> (Output, u64) {
+    // SAFETY: malloc_trim only returns free memory to the system.
+    unsafe { libc::malloc_trim(0) };
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     // SAFETY: the closure does nothing; its presence makes `spawn` fork (std only uses
     // posix_spawn without one).
     unsafe { cmd.pre_exec(|| Ok(())) };
