@@ -5,13 +5,24 @@
 //! checks that no worker process outlives the signal).
 
 mod common;
-use common::{for_each_executor, logcount, mkfifo, spawn, wait_within};
+use common::{for_each_executor, logcount, mkfifo, spawn_with_signals, wait_within};
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::time::Duration;
 
 fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>, Vec<u8>) {
+    interrupt_started(executor, format, libc::SIG_DFL, &[sig])
+}
+
+/// Starts a run with SIGINT and SIGQUIT at `disposition`, sends it `signals` a moment apart
+/// once it is counting, and returns its exit status and stdout.
+fn interrupt_started(
+    executor: &[&str],
+    format: &str,
+    disposition: libc::sighandler_t,
+    signals: &[libc::c_int],
+) -> (Option<i32>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("live.log");
     mkfifo(&fifo);
@@ -20,21 +31,24 @@ fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>,
         b"1.1.1.1 - - [x] \"GET /\" 200 1\n".repeat(1000),
     )
     .unwrap();
-    let child = spawn(
+    let child = spawn_with_signals(
         logcount()
             .arg(dir.path().join("done.log"))
             .arg(&fifo)
             .args(executor)
             .args(["--format", format]),
+        disposition,
     );
     // Returns once logcount has the FIFO open: it is counting.
     let mut writer = OpenOptions::new().write(true).open(&fifo).unwrap();
     writer
         .write_all(b"2.2.2.2 - - [x] \"GET /still-going\" 200 1\n")
         .unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    // SAFETY: signalling our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+    for &sig in signals {
+        std::thread::sleep(Duration::from_millis(100));
+        // SAFETY: signalling our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+    }
     // No exit within 20 s of the signal fails the test.
     let out = wait_within(child, Duration::from_secs(20));
     drop(writer);
@@ -71,6 +85,25 @@ fn sigterm_exits_143_with_nothing_on_stdout() {
     for_each_executor(|executor| {
         let executor = executor.jobs("2");
         let (code, stdout) = interrupt(&executor, "json", libc::SIGTERM);
+        assert_eq!(code, Some(143), "{executor:?}");
+        assert!(stdout.is_empty(), "{executor:?}");
+    });
+}
+
+/// A run started with SIGINT ignored (nohup, a script's `&`) keeps it ignored, as nohup wants:
+/// Ctrl-C does not end it, SIGTERM still does. (Tests start their runs with SIGINT at its
+/// default for that reason: tests/common's `spawn`.)
+#[test]
+fn sigint_ignored_at_start_stays_ignored() {
+    for_each_executor(|executor| {
+        let executor = executor.jobs("2");
+        let (code, stdout) = interrupt_started(
+            &executor,
+            "json",
+            libc::SIG_IGN,
+            &[libc::SIGINT, libc::SIGTERM],
+        );
+        // 143, not 130: the SIGINT was ignored, the SIGTERM that followed ended it.
         assert_eq!(code, Some(143), "{executor:?}");
         assert!(stdout.is_empty(), "{executor:?}");
     });

@@ -41,7 +41,28 @@ pub fn clean_env(cmd: &mut Command) -> &mut Command {
 
 /// Starts `cmd` with standard input from /dev/null and stdout and stderr piped, for a test
 /// that acts on the run while it is going; end it with [`wait_within`].
+///
+/// SIGINT and SIGQUIT start at their defaults, as from an interactive shell. Otherwise a run
+/// inherits them ignored from whatever started the tests (a script's `cargo test &`, nohup, a
+/// runner), logcount keeps a signal that was ignored at its start ignored (as nohup wants: see
+/// tests/signals.rs), and a test of Ctrl-C waited 20 s for an exit that never came, then failed
+/// (issue 27: "flaky" on procpool-fork, the first executor such a test tries).
 pub fn spawn(cmd: &mut Command) -> Child {
+    spawn_with_signals(cmd, libc::SIG_DFL)
+}
+
+/// [`spawn`], with SIGINT and SIGQUIT set to `disposition` (`libc::SIG_DFL` or
+/// `libc::SIG_IGN`) in the child.
+pub fn spawn_with_signals(cmd: &mut Command, disposition: libc::sighandler_t) -> Child {
+    // SAFETY: signal(2) is async-signal-safe, as code between fork and exec must be; it only
+    // sets the dispositions the program will start with.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGINT, disposition);
+            libc::signal(libc::SIGQUIT, disposition);
+            Ok(())
+        })
+    };
     spawn_fed(cmd, None)
 }
 
