@@ -85,8 +85,9 @@ pub enum Command {
 /// Options of the main job: counting.
 #[derive(Debug, Args)]
 pub struct CountArgs {
-    /// Log files or directories to count (`-` reads standard input).
-    #[arg(value_name = "PATH", required = true)]
+    /// Log files or directories to count (`-` reads standard input, as does no PATH when
+    /// standard input is not a terminal).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -671,7 +672,7 @@ impl Cli {
                 Settings::Count(CountSettings {
                     format: format(c.json, c.format),
                     color: c.color.into(),
-                    paths: c.paths,
+                    paths: settings::count_paths(c.paths)?,
                     run: c.run.settings()?,
                 })
             }

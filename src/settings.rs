@@ -592,6 +592,24 @@ impl BenchSettings {
     }
 }
 
+/// The paths of a count: as given, or standard input when none is and it is not a terminal
+/// (`zcat access.log.gz | logcount`, as ripgrep, wc and sort read it). None on a terminal is a
+/// usage error that says both ways.
+pub fn count_paths(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, UsageError> {
+    count_paths_from(paths, std::io::stdin().is_terminal())
+}
+
+fn count_paths_from(paths: Vec<PathBuf>, stdin_terminal: bool) -> Result<Vec<PathBuf>, UsageError> {
+    match (paths.is_empty(), stdin_terminal) {
+        (false, _) => Ok(paths),
+        (true, false) => Ok(vec![PathBuf::from("-")]),
+        (true, true) => usage(
+            "nothing to count: name log files or directories (`logcount /var/log/nginx`), or \
+             pipe a log in (`zcat access.log.gz | logcount`)",
+        ),
+    }
+}
+
 /// The output format: `--json` or `--format` as given, else `table` on a terminal and `json`
 /// otherwise (docs/contract.md §3). `table` and `json` are the format type's two defaults.
 pub fn output_format<F>(json: bool, format: Option<F>, table: F, json_format: F) -> F {
@@ -744,6 +762,22 @@ pub fn parse_slice(text: &str) -> Result<SliceId, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_path_reads_standard_input_unless_it_is_a_terminal() {
+        let given = vec![PathBuf::from("a.log")];
+        assert_eq!(count_paths_from(given.clone(), true).unwrap(), given);
+        assert_eq!(
+            count_paths_from(Vec::new(), false).unwrap(),
+            [PathBuf::from("-")]
+        );
+        let e = count_paths_from(Vec::new(), true).unwrap_err();
+        assert!(
+            e.0.starts_with("nothing to count: name log files"),
+            "{}",
+            e.0
+        );
+    }
 
     #[test]
     fn sizes() {

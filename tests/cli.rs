@@ -171,7 +171,7 @@ fn missing_file_beside_good_ones_exits_1_and_reports_the_rest() {
 
 #[test]
 fn bad_usage_exits_2() {
-    assert(&mut logcount()).code(2);
+    // No PATH at all is a usage error only on a terminal: no_path_reads_piped_standard_input.
     assert(logcount().args(["--no-such-flag", "x"])).code(2);
     assert(logcount().args(["-j", "0", "x"])).code(2);
     assert(logcount().args(["--format", "xml", "x"])).code(2);
@@ -867,5 +867,39 @@ fn an_html_report_is_self_contained_the_same_everywhere_and_renders() {
         png.starts_with(b"\x89PNG") && png.len() > 20_000,
         "{} bytes",
         png.len()
+    );
+}
+
+/// Issue 28: `cat access.log | logcount` said "the following required arguments were not
+/// provided". With no PATH, standard input is read when it is not a terminal (as ripgrep, wc
+/// and sort do); on a terminal it is a usage error that says both ways.
+#[test]
+fn no_path_reads_piped_standard_input() {
+    let log = b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1\n\
+                5.6.7.8 - - [22/Mar/2021:10:01:03 +0800] \"GET / HTTP/1.1\" 200 1\n";
+    let piped = output_with_stdin(logcount().arg("--json"), log);
+    let named = output_with_stdin(logcount().args(["-", "--json"]), log);
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    let (piped, named) = (json(&piped), json(&named));
+    assert_eq!(piped["files"], named["files"]);
+    assert_eq!(piped["summary"]["total"], 2);
+    // On a terminal (util-linux's `script`; skipped without it): the usage error, exit 2.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!(
+            "note: `script` (util-linux) is not installed: no PATH on a terminal not checked"
+        );
+        return;
+    }
+    let out = output(Command::new("script").args(["-qec", BIN, "/dev/null"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("logcount: nothing to count: name log files or directories"),
+        "{text}"
     );
 }
