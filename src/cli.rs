@@ -630,6 +630,29 @@ impl RunArgs {
     }
 }
 
+/// The subcommand a first PATH that does not exist was probably meant to be (`bnech` for
+/// `bench`: it said "bnech: No such file or directory" and counted the rest, exit 1): one of
+/// the visible ones within two edits, and fewer than half its letters.
+fn mistyped_subcommand(paths: &[PathBuf]) -> Option<String> {
+    let word = paths.first()?.to_str()?;
+    if word.contains('/') || std::path::Path::new(word).symlink_metadata().is_ok() {
+        return None;
+    }
+    let command = Cli::command();
+    let (_, name) = command
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(word, c.get_name()),
+                c.get_name(),
+            )
+        })
+        .filter(|&(d, name)| d <= 2 && d * 2 < name.len())
+        .min()?;
+    Some(name.to_string())
+}
+
 impl Cli {
     /// Parses this process's arguments. A usage error is clap's (its format, exit 2), with a
     /// tip when the first word is both a subcommand and a path here (`logcount gen` with a
@@ -662,6 +685,13 @@ impl Cli {
         Ok(match self.command {
             None => {
                 let c = self.count;
+                if let Some(name) = mistyped_subcommand(&c.paths) {
+                    return Err(UsageError(format!(
+                        "`{}` is not a file or directory, nor a subcommand; did you mean \
+                         `logcount {name}`?",
+                        c.paths[0].display()
+                    )));
+                }
                 let query = c.run.query.query();
                 if format(c.json, c.format) == OutputFormat::Csv
                     && query.by.is_some()

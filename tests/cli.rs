@@ -903,3 +903,40 @@ fn no_path_reads_piped_standard_input() {
         "{text}"
     );
 }
+
+/// Issue 28: `logcount bnech sample_logs` said "bnech: No such file or directory", counted the
+/// rest and exited 1. A first PATH that does not exist and is a subcommand's name mistyped is
+/// the usage error git and cargo give, naming the subcommand; any other missing path is still
+/// that path's error.
+#[test]
+fn a_mistyped_subcommand_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.log", b"1.2.3.4 - - [x] \"GET /\" 200 1\n");
+    for (typo, meant) in [("bnech", "bench"), ("gne", "gen"), ("mrege", "merge")] {
+        let out = output(logcount().arg(typo).arg(dir.path()).current_dir(dir.path()));
+        assert_eq!(out.status.code(), Some(2), "{typo}");
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "logcount: `{typo}` is not a file or directory, nor a subcommand; did you mean \
+                 `logcount {meant}`?\n"
+            )
+        );
+        assert!(out.stdout.is_empty(), "{typo}: nothing counted");
+    }
+    // Not close to a name, or a path that exists: no suggestion.
+    let out = output(
+        logcount()
+            .args(["nosuch.log", "a.log", "--json"])
+            .current_dir(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("nosuch.log: No such file or directory"),
+        "{}",
+        stderr(&out)
+    );
+    write(dir.path(), "bnech", b"1.2.3.4 - - [x] \"GET /\" 200 1\n");
+    let out = output(logcount().args(["bnech", "--json"]).current_dir(dir.path()));
+    assert!(out.status.success(), "{}", stderr(&out));
+}
