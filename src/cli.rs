@@ -115,7 +115,7 @@ pub struct RunArgs {
     pub executor: ExecutorArg,
 
     /// Number of workers, at most one per job [default: number of CPUs].
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", value_parser = settings::parse_jobs)]
     pub jobs: Option<u32>,
 
     /// How `-e procpool` starts its workers: fork this process, spawn this program again, or
@@ -134,6 +134,11 @@ pub struct RunArgs {
     /// Print no notes or progress on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Note every file skipped (beyond the first few, one line sums them up; all are in the
+    /// report's `skipped` either way).
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
 
     /// Read files with `pread` instead of mapping them (maps are used for files and ranges of
     /// 1 MiB or more; the answer is the same either way).
@@ -320,7 +325,7 @@ pub struct BenchArgs {
     /// Worker counts to run each executor with, comma-separated (`serial` ignores it)
     /// [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N,...", value_delimiter = ',',
-          value_parser = clap::value_parser!(u32).range(1..))]
+          value_parser = settings::parse_jobs)]
     pub jobs: Vec<u32>,
 
     /// Timed runs of each executor at each `-j`.
@@ -466,7 +471,7 @@ pub struct MergeArgs {
     pub text: bool,
 
     /// Threads to merge with, at most one per partial or union shard [default: number of CPUs].
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", value_parser = settings::parse_jobs)]
     pub jobs: Option<u32>,
 
     /// Print no notes on stderr (errors are still printed).
@@ -619,14 +624,16 @@ impl RunArgs {
         if self.no_mmap {
             reading.mode = ReadMode::Read;
         }
-        RunSettings::new(
+        let mut run = RunSettings::new(
             self.executor.into(),
             self.jobs,
             self.start_method.map(Into::into),
             self.chunk_size,
             self.quiet,
             reading,
-        )
+        )?;
+        run.verbose = self.verbose;
+        Ok(run)
     }
 }
 

@@ -66,6 +66,8 @@ pub struct RunSettings {
     pub chunk_size: Option<u64>,
     /// No notes and no progress on stderr.
     pub quiet: bool,
+    /// A note for every file skipped, not the first few and a sum.
+    pub verbose: bool,
     /// What is read, and how: formats and filters.
     pub reading: Reading,
 }
@@ -329,6 +331,7 @@ impl RunSettings {
             start_method,
             chunk_size,
             quiet,
+            verbose: false,
             reading,
         })
     }
@@ -621,6 +624,18 @@ pub fn output_format<F>(json: bool, format: Option<F>, table: F, json_format: F)
     }
 }
 
+/// Parses `-j N`: a count of workers, 1 or more (clap's range said "0 is not in
+/// 1..=4294967295": issue 28).
+pub fn parse_jobs(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("0 workers cannot count: give 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{text}` is not a number of workers: give 1 or more"
+        )),
+    }
+}
+
 /// Parses a byte count: `4096`, `64K`, `64M`, `1G`, `64KiB`, `64MiB`, `1GiB` (every suffix
 /// is a power of 1024; case does not matter).
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -777,6 +792,19 @@ mod tests {
             "{}",
             e.0
         );
+    }
+
+    #[test]
+    fn jobs() {
+        assert_eq!(parse_jobs("4"), Ok(4));
+        assert_eq!(
+            parse_jobs("0"),
+            Err("0 workers cannot count: give 1 or more".into())
+        );
+        assert!(parse_jobs("many")
+            .unwrap_err()
+            .contains("`many` is not a number"));
+        assert!(parse_jobs("-1").is_err());
     }
 
     #[test]

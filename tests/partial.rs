@@ -667,7 +667,10 @@ proptest! {
             std::fs::write(logs.join(format!("f{i}.log")), bytes).unwrap();
         }
         let chunk = chunk.to_string();
-        let direct = stdout(&run_ok(&[s(&logs), "--json", "-e", "serial", "--chunk-size", &chunk]));
+        // A run that counts no file (every one not an access log) fails, as does its merge.
+        let direct = run(&[s(&logs), "--json", "-e", "serial", "--chunk-size", &chunk]);
+        let code = direct.status.code();
+        let direct = stdout(&direct);
         let buckets = buckets.to_string();
         let parts = partials(
             &logs,
@@ -676,7 +679,7 @@ proptest! {
             &["--chunk-size", &chunk, "--buckets", &buckets, "-j", "2"],
         );
         let m = merge(&parts, &["--json"]);
-        prop_assert!(m.status.success(), "{}", stderr(&m));
+        prop_assert_eq!(m.status.code(), code, "{}", stderr(&m));
         let merged = stdout(&m);
         prop_assert_eq!(results_text(&merged), results_text(&direct));
     }
@@ -911,4 +914,25 @@ fn a_frozen_plan_is_refused_where_it_does_not_belong() {
     let o = output(logcount().args(["partial", "--plan", s(&plan), "--slice", "0/1", "-o", "-"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("checksum mismatch"), "{}", stderr(&o));
+}
+
+/// A merge of partials that counted no file (every one skipped) fails in one line, as the
+/// direct run does (issue 28).
+#[test]
+fn a_merge_that_counts_nothing_fails_as_the_direct_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(logs.join("notes.txt"), "just some prose\nand more\n").unwrap();
+    let direct = run(&[s(&logs), "--json"]);
+    assert_eq!(direct.status.code(), Some(1), "{}", stderr(&direct));
+    let parts = partials(&logs, &dir.path().join("p"), 2, &[]);
+    let m = merge(&parts, &["--json"]);
+    assert_eq!(m.status.code(), Some(1), "{}", stderr(&m));
+    assert_eq!(
+        stderr(&m),
+        "logcount: nothing counted: 1 file skipped (1 not an access log); the report's \
+         `skipped` lists them; if one is an access log, name its format with --log-format\n"
+    );
+    assert_eq!(results_text(&stdout(&m)), results_text(&stdout(&direct)));
 }

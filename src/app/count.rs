@@ -10,7 +10,7 @@ use logcount::reduce::Event;
 use logcount::report;
 
 use super::output::stdout_done;
-use super::{interrupt, note_skipped, prepare, warn_error, ExitStatus};
+use super::{interrupt, note_skips_after_count, prepare, warn_error, ExitStatus};
 use crate::settings::CountSettings;
 
 pub fn run(settings: CountSettings) -> ExitStatus {
@@ -47,10 +47,8 @@ pub fn run(settings: CountSettings) -> ExitStatus {
                 warn_error(e);
                 ControlFlow::Continue(())
             }
-            Event::Skipped(s) => {
-                note_skipped(s);
-                ControlFlow::Continue(())
-            }
+            // Noted once the run is done: a few, then a sum (`note_skips_after_count`).
+            Event::Skipped(_) => ControlFlow::Continue(()),
             Event::File(f) if streams => write(&mut |out| exporter.file(out, f)),
             Event::File(_) => ControlFlow::Continue(()),
         },
@@ -60,6 +58,7 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         Ok(report) => report,
         Err(interrupted) => return interrupted.into(),
     };
+    let nothing = note_skips_after_count(report.files.len(), &report.skipped, settings.run.verbose);
     if let Some(e) = &report.union_error {
         logcount::diag::warn(e);
         return ExitStatus::failed_if(true);
@@ -72,5 +71,8 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         Some(e) => Err(e),
         None => Ok(()),
     };
-    stdout_done(written, ExitStatus::failed_if(!report.errors.is_empty()))
+    stdout_done(
+        written,
+        ExitStatus::failed_if(!report.errors.is_empty() || nothing),
+    )
 }

@@ -150,6 +150,11 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
     for e in &report.errors {
         diag::warn(format_args!("{}: {}", e.path, e.error));
     }
+    // As a direct run: a merge of partials that counted no file fails, in one line.
+    let nothing = report.files.is_empty() && !report.skipped.is_empty();
+    if nothing {
+        super::warn_nothing_counted(&report.skipped, "; the report's `skipped` lists them");
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let written = report::write_report(
         report::exporter(settings.format, false).as_mut(),
@@ -157,5 +162,8 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
         &report,
     )
     .and_then(|()| out.flush());
-    stdout_done(written, ExitStatus::failed_if(!report.errors.is_empty()))
+    stdout_done(
+        written,
+        ExitStatus::failed_if(!report.errors.is_empty() || nothing),
+    )
 }

@@ -110,9 +110,6 @@ fn prepare(
     for e in &plan.errors {
         warn_error(e);
     }
-    for s in &plan.skipped {
-        note_skipped(s);
-    }
     note_empty_directories(paths, &plan);
     (executor_for(run, &plan), plan)
 }
@@ -151,7 +148,75 @@ fn warn_error(e: &InputError) {
     diag::warn(format_args!("{}: {}", e.path, e.error));
 }
 
-/// An input a walk left out, on stderr unless quiet.
-fn note_skipped(s: &Skipped) {
-    diag::note(format_args!("{}: skipped: {}", s.path, s.reason));
+/// Skip notes printed one by one before a line sums up the rest (unless `--verbose`).
+const SKIPS_SHOWN: usize = 5;
+
+/// The inputs a walk left out, on stderr unless quiet: the first [`SKIPS_SHOWN`] one by one,
+/// then one line that sums up the rest by reason (docs/contract.md §2; `/etc` printed 834
+/// lines: issue 28), or all of them when `verbose`.
+fn note_skips(skipped: &[Skipped], verbose: bool) {
+    let shown = if verbose || skipped.len() <= SKIPS_SHOWN + 1 {
+        skipped.len()
+    } else {
+        SKIPS_SHOWN
+    };
+    for s in &skipped[..shown] {
+        diag::note(format_args!("{}: skipped: {}", s.path, s.reason));
+    }
+    if shown < skipped.len() {
+        let rest = &skipped[shown..];
+        diag::note(format_args!(
+            "{} more skipped ({}); --verbose lists them",
+            rest.len(),
+            skip_reasons(rest)
+        ));
+    }
+}
+
+/// How many of `skipped` were left out for each reason, most first: `68 not an access log; 2
+/// FIFO, not a regular file` (a reason's detail in parentheses is left out).
+fn skip_reasons(skipped: &[Skipped]) -> String {
+    let mut by: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for s in skipped {
+        let reason = s.reason.split(" (").next().unwrap_or(&s.reason);
+        *by.entry(reason).or_default() += 1;
+    }
+    let mut by: Vec<(&str, usize)> = by.into_iter().collect();
+    by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<String> = by.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.join("; ")
+}
+
+/// After a count: the skip notes, or, when every input was skipped, the one line that says
+/// nothing was counted (how many, why): the run then fails (docs/contract.md §2; a directory
+/// of sources printed 70 notes and `TOTAL (0 files)`, exit 0: issue 28). Whether it failed.
+fn note_skips_after_count(counted: usize, skipped: &[Skipped], verbose: bool) -> bool {
+    if counted > 0 || skipped.is_empty() {
+        note_skips(skipped, verbose);
+        return false;
+    }
+    if verbose {
+        note_skips(skipped, true);
+    }
+    warn_nothing_counted(
+        skipped,
+        if verbose {
+            ""
+        } else {
+            "; --verbose lists them"
+        },
+    );
+    true
+}
+
+/// The one line of a run that counted no file, every one skipped; `listed` says where the
+/// skipped files are listed, if anywhere.
+fn warn_nothing_counted(skipped: &[Skipped], listed: &str) {
+    let files = if skipped.len() == 1 { "file" } else { "files" };
+    diag::warn(format_args!(
+        "nothing counted: {} {files} skipped ({}){listed}; if one is an access log, name its \
+         format with --log-format",
+        skipped.len(),
+        skip_reasons(skipped),
+    ));
 }

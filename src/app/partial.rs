@@ -10,12 +10,13 @@ use logcount::progress::Progress;
 use logcount::report::{human_bytes, thousands};
 
 use super::output::{read_source, write_output};
-use super::{executor_for, prepare, warn_error, ExitStatus};
+use super::{executor_for, note_skips, prepare, warn_error, ExitStatus};
 use crate::settings::{PartialSettings, PlanSettings, RunSettings};
 
 /// `logcount plan`: plans the paths as a direct run would and writes the plan.
 pub fn freeze(settings: PlanSettings) -> ExitStatus {
     let (_, plan) = prepare(&settings.run, &settings.paths, false);
+    note_skips(&plan.skipped, settings.run.verbose);
     if let Some(stream) = plan.inputs.iter().find(|i| !i.regular) {
         diag::warn(format_args!(
             "{}: standard input and FIFOs cannot be frozen (every task must read the same \
@@ -87,7 +88,11 @@ pub fn run(settings: PartialSettings) -> ExitStatus {
                 return ExitStatus::FAILED;
             }
         },
-        None => prepare(&settings.run, &settings.paths, false),
+        None => {
+            let (executor, plan) = prepare(&settings.run, &settings.paths, false);
+            note_skips(&plan.skipped, settings.run.verbose);
+            (executor, plan)
+        }
     };
     if settings.buckets > 1 && !plan.options.query.is_plain() {
         // A plan from `--plan` (a plan made here was refused at parse time).
