@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 use crate::format::{self, Body, Choice, Detection, Format, Options, SAMPLE_MAX};
 use crate::input::{
-    self, sniff, Compression, Filters, Input, InputError, ReadMode, Skipped, Source, Witness,
+    self, sniff, Compression, Decoder, Filters, Input, InputError, ReadMode, Skipped, Source,
+    Witness,
 };
 use crate::server_config::LogTarget;
 
@@ -253,6 +254,67 @@ impl Plan {
         });
         order
     }
+}
+
+/// The format a file's first lines look like, as `auto` would detect it: for the warning
+/// that a named `--log-format` reads (almost) none of its lines (docs/contract.md §3). Its
+/// head is read again (decompressed); `None` for what cannot be read again (standard input, a
+/// FIFO) or looks like no format.
+pub fn looks_like(input: &Input, options: &Options) -> Option<Format> {
+    let Source::File(path) = &input.source else {
+        return None;
+    };
+    if !input.regular {
+        return None;
+    }
+    let text = text_head(&mut File::open(path).ok()?).ok()?;
+    let whole = text.len() < SAMPLE_MAX;
+    match format::detect(&text, whole, options)? {
+        Detection::Format(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// Up to [`SAMPLE_MAX`] bytes of text from the start of `file`, decompressed if it is
+/// compressed.
+fn text_head(file: &mut File) -> io::Result<Vec<u8>> {
+    /// A sink that takes [`SAMPLE_MAX`] bytes, then refuses more.
+    struct Capped(Vec<u8>);
+    impl io::Write for Capped {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let room = SAMPLE_MAX - self.0.len();
+            if room == 0 {
+                return Err(io::Error::other("enough"));
+            }
+            let n = bytes.len().min(room);
+            self.0.extend_from_slice(&bytes[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    use io::Read;
+    let mut piece = vec![0; 64 << 10];
+    let n = file.read(&mut piece)?;
+    let Some(codec) = sniff(&piece[..n]).unwrap_or(None) else {
+        let mut text = piece[..n].to_vec();
+        file.take((SAMPLE_MAX - text.len().min(SAMPLE_MAX)) as u64)
+            .read_to_end(&mut text)?;
+        return Ok(text);
+    };
+    let mut decoder = Decoder::new(codec, Capped(Vec::new()))?;
+    let mut n = n;
+    while n > 0 && decoder.write_all(&piece[..n]).is_ok() {
+        n = file.read(&mut piece)?;
+    }
+    // At the end of the file, what the decoder still holds (its last block) too; a cap
+    // reached or a stream cut short end it with what there is.
+    let held = decoder.out().0.clone();
+    Ok(match (n, decoder.finish()) {
+        (0, Ok(out)) => out.0,
+        _ => held,
+    })
 }
 
 /// The error for a file named on the command line that is not an access log.

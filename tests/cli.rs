@@ -998,3 +998,41 @@ fn skip_notes_are_summed_up_and_a_run_that_counts_nothing_fails() {
     let out = output(logcount().arg(dir.path()).args(["--json", "-q"]));
     assert_eq!(stderr(&out), "");
 }
+
+/// Issue 28: `--log-format json` on an nginx log gave 0 requests and 400 malformed, exit 0,
+/// without a word. A named format that reads (almost) none of a file's lines gets one
+/// warning line naming the format the file looks like (its head read again, decompressed);
+/// the counts and the exit status are the named format's.
+#[test]
+fn a_named_format_that_reads_no_line_says_what_the_file_looks_like() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"\n"
+        .repeat(20);
+    write(dir.path(), "a.log", &text);
+    write(dir.path(), "b.log.gz", &gzip(&text));
+    for name in ["a.log", "b.log.gz"] {
+        let path = dir.path().join(name);
+        let out = output(
+            logcount()
+                .arg(&path)
+                .args(["--log-format", "json", "--json"]),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "logcount: {}: 20 of 20 lines do not parse as --log-format json; it looks \
+                 like combined: leave --log-format out, or name that\n",
+                path.display()
+            )
+        );
+        assert_eq!(json(&out)["summary"]["malformed"], 20);
+        // Read in the format it has: no word.
+        let out = output(
+            logcount()
+                .arg(&path)
+                .args(["--log-format", "combined", "--json"]),
+        );
+        assert_eq!(stderr(&out), "");
+    }
+}

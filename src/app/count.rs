@@ -5,6 +5,8 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 use logcount::executor;
+use logcount::format::{Choice, Format};
+use logcount::plan::Plan;
 use logcount::progress::Progress;
 use logcount::reduce::Event;
 use logcount::report;
@@ -59,6 +61,9 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         Err(interrupted) => return interrupted.into(),
     };
     let nothing = note_skips_after_count(report.files.len(), &report.skipped, settings.run.verbose);
+    if let Choice::Named(named) = settings.run.reading.format {
+        warn_unread(named, &report.files, &plan);
+    }
     if let Some(e) = &report.union_error {
         logcount::diag::warn(e);
         return ExitStatus::failed_if(true);
@@ -75,4 +80,29 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         written,
         ExitStatus::failed_if(!report.errors.is_empty() || nothing),
     )
+}
+
+/// A one-line warning for each file of which a named `--log-format` reads (almost) no line,
+/// naming the format it looks like (docs/contract.md §3): it was 0 requests and every line
+/// malformed, exit 0, without a word (issue 28).
+fn warn_unread(named: Format, files: &[report::FileStats], plan: &Plan) {
+    for f in files
+        .iter()
+        .filter(|f| f.malformed > 0 && f.total * 10 < f.malformed)
+    {
+        let input = plan.inputs.iter().find(|i| i.name == f.path);
+        let looks = input.and_then(|i| logcount::plan::looks_like(i, &plan.options));
+        let hint = match looks {
+            Some(format) if format != named => {
+                format!("; it looks like {format}: leave --log-format out, or name that")
+            }
+            _ => String::new(),
+        };
+        logcount::diag::warn(format_args!(
+            "{}: {} of {} lines do not parse as --log-format {named}{hint}",
+            f.path,
+            f.malformed,
+            f.malformed + f.total
+        ));
+    }
 }
