@@ -548,11 +548,7 @@ impl<'a> Key<'a> {
     /// Appends the key's original bytes to `out`.
     pub fn write_to(self, out: &mut Vec<u8>) {
         match self {
-            Key::V4(v) => {
-                use std::io::Write;
-                let [a, b, c, d] = v.to_be_bytes();
-                write!(out, "{a}.{b}.{c}.{d}").expect("a Vec takes every byte");
-            }
+            Key::V4(v) => out.extend_from_slice(format_v4(v).as_bytes()),
             Key::V6(v) => out.extend_from_slice(write_v6(v, &mut [0u8; 39])),
             Key::Short(p) => {
                 let bytes = p.to_le_bytes();
@@ -966,7 +962,7 @@ pub fn format_v4(v: u32) -> String {
 
 /// Pushes `x` unless the list is full and cannot grow; whether it did.
 #[inline]
-fn try_push<T>(list: &mut Vec<T>, x: T) -> bool {
+pub(crate) fn try_push<T>(list: &mut Vec<T>, x: T) -> bool {
     if list.len() == list.capacity() && list.try_reserve(1).is_err() {
         return false;
     }
@@ -986,8 +982,7 @@ pub fn pack_short(key: &[u8]) -> u128 {
 
 /// The inverse of [`pack_short`].
 pub fn unpack_short(packed: u128) -> Vec<u8> {
-    let bytes = packed.to_le_bytes();
-    bytes[..usize::from(bytes[15])].to_vec()
+    Key::Short(packed).to_bytes()
 }
 
 #[cfg(test)]

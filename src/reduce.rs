@@ -312,10 +312,7 @@ impl SummaryDetail {
             let part = &mut parts[shard_of(key, SHARD_BITS)];
             // The lists take as much again as the clients: without that memory, no abort
             // (issue 27) but a pass over the clients per shard, holding nothing more.
-            routed = routed && (part.len() < part.capacity() || part.try_reserve(1).is_ok());
-            if routed {
-                part.push((key, n));
-            }
+            routed = routed && crate::keys::try_push(part, (key, n));
         });
         if !routed {
             drop(parts);

@@ -53,6 +53,16 @@ impl Counts {
         self.keys.len() as u64
     }
 
+    /// The distinct clients its biggest set holds (the file's, a period's, the requests per
+    /// client): what an out-of-memory error says it held.
+    pub fn held(&self) -> usize {
+        let periods = self.detail.periods.iter().map(|(_, p)| p.keys.len());
+        periods
+            .chain([self.keys.len(), self.detail.hits.len()])
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Folds `other` into `self` (the jobs of one file share its format).
     pub fn merge(&mut self, other: Counts) {
         self.total += other.total;
@@ -263,13 +273,7 @@ impl Counter {
     /// pointless.
     pub fn out_of_memory(&self) -> Option<usize> {
         let c = &self.counts;
-        (c.keys.out_of_memory() || c.detail.out_of_memory()).then(|| {
-            let periods = c.detail.periods.iter().map(|(_, p)| p.keys.len());
-            periods
-                .chain([c.keys.len(), c.detail.hits.len()])
-                .max()
-                .unwrap_or(0)
-        })
+        (c.keys.out_of_memory() || c.detail.out_of_memory()).then(|| c.held())
     }
 
     /// Whether a line is in progress (the bytes fed so far do not end with `\n`).

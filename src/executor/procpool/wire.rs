@@ -656,8 +656,7 @@ pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Cus
     let ok = match result {
         // Counts too big for the memory left are the job's error, as its sets' would be.
         Ok((counts, _)) if out.try_reserve(64 + codec::encoded_len(counts)).is_err() => {
-            let held = counts.keys.len().max(counts.detail.hits.len());
-            return encode_error(out, id, &crate::input::out_of_memory(held));
+            return encode_error(out, id, &crate::input::out_of_memory(counts.held()));
         }
         Ok((counts, bytes)) => frame(out, Kind::Done, |p| {
             p.extend_from_slice(&id.to_le_bytes());
