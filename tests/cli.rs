@@ -281,17 +281,20 @@ fn gen_days_spreads_every_file_over_the_same_days() {
     }
 }
 
+/// Whether util-linux's `script` (a terminal for a run) is here; without it, a note that
+/// `what` is not checked.
+fn have_script(what: &str) -> bool {
+    let here = Command::new("script").arg("--version").output().is_ok();
+    if !here {
+        eprintln!("note: `script` (util-linux) is not installed: {what} not checked");
+    }
+    here
+}
+
 #[test]
 fn the_progress_bar_keeps_ticking_while_input_stalls() {
     // A terminal for stderr, from util-linux's `script`; skipped without it.
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!(
-            "note: `script` (util-linux) is not installed: progress on a terminal not checked"
-        );
+    if !have_script("progress on a terminal") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -761,8 +764,7 @@ fn colour_only_in_tables_and_warnings_and_only_when_wanted() {
         assert!(!esc(&out.stdout) && !esc(&out.stderr), "{args:?}");
     }
     // On a terminal (util-linux `script`), auto colours unless NO_COLOR is set.
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("note: `script` (util-linux) is not installed: colour on a terminal not checked");
+    if !have_script("colour on a terminal") {
         return;
     }
     let on_terminal = |no_color: Option<&str>| {
@@ -891,10 +893,7 @@ fn no_path_reads_piped_standard_input() {
     assert_eq!(piped["files"], named["files"]);
     assert_eq!(piped["summary"]["total"], 2);
     // On a terminal (util-linux's `script`; skipped without it): the usage error, exit 2.
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!(
-            "note: `script` (util-linux) is not installed: no PATH on a terminal not checked"
-        );
+    if !have_script("no PATH on a terminal") {
         return;
     }
     let out = output(Command::new("script").args(["-qec", BIN, "/dev/null"]));

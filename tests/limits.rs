@@ -27,6 +27,26 @@ fn run_measured(args: &[&str], dir: &Path) -> (Value, u64) {
 
 const MIB: u64 = 1 << 20;
 
+/// A log of a million distinct IPv6 clients, a request each (read as `common` and as
+/// `classic`): more than 30 MiB of keys (16 bytes each, and a table).
+fn many_ipv6_clients(dir: &Path) -> std::path::PathBuf {
+    let big = dir.join("many-clients.log");
+    let mut text = buffered(&big);
+    for i in 0..1_000_000u32 {
+        writeln!(
+            text,
+            "2001:db8:{:x}:{:x}::1 - - [22/Mar/2021:10:{:02}:{:02} +0000] \"GET / HTTP/1.1\" 200 1",
+            (i >> 16) + 1,
+            i & 0xffff,
+            i / 60 % 60,
+            i % 60
+        )
+        .unwrap();
+    }
+    text.flush().unwrap();
+    big
+}
+
 /// Held by every test here for its whole run: a test's own memory counts in the peak RSS of
 /// the runs another measures (see `output_measured`), so they run one at a time.
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
@@ -220,20 +240,8 @@ fn thousands_of_empty_files_under_a_low_open_file_limit() {
 #[test]
 fn running_out_of_memory_is_that_files_error_not_an_abort() {
     let _one = one_at_a_time();
-    // A million distinct IPv6 clients need more than 30 MiB (16 bytes each, and a table).
     let dir = tempfile::tempdir().unwrap();
-    let big = dir.path().join("many-clients.log");
-    let mut text = buffered(&big);
-    for i in 0..1_000_000u32 {
-        writeln!(
-            text,
-            "2001:db8:{:x}:{:x}::1 - - x",
-            (i >> 16) + 1,
-            i & 0xffff
-        )
-        .unwrap();
-    }
-    text.flush().unwrap();
+    let big = many_ipv6_clients(dir.path());
     let small = dir.path().join("few.log");
     std::fs::write(&small, b"1.2.3.4 x\n").unwrap();
     let args = ["-e", "serial", "--log-format", "classic", "--json"];
@@ -266,20 +274,7 @@ fn running_out_of_memory_is_that_files_error_not_an_abort() {
 fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
     let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
-    let big = dir.path().join("many-clients.log");
-    let mut text = buffered(&big);
-    for i in 0..1_000_000u32 {
-        writeln!(
-            text,
-            "2001:db8:{:x}:{:x}::1 - - [22/Mar/2021:10:{:02}:{:02} +0000] \"GET / HTTP/1.1\" 200 1",
-            (i >> 16) + 1,
-            i & 0xffff,
-            i / 60 % 60,
-            i % 60
-        )
-        .unwrap();
-    }
-    text.flush().unwrap();
+    let big = many_ipv6_clients(dir.path());
     common::for_each_executor(|e| {
         for option in [&[][..], &["--top", "5"], &["--by", "hour"]] {
             let args = e.with(&[option, &["--json", "-q"]].concat());
