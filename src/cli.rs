@@ -101,6 +101,16 @@ pub struct CountArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
+    /// Print only the totals, for cron mails and scripts: one row under the table's header,
+    /// JSON's summary object, NDJSON's summary line, or CSV's header and one row.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Show each file's first N malformed lines, with their line numbers: on stderr as
+    /// `PATH:LINE: TEXT`, or as `malformed_lines` in JSON and NDJSON.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub show_malformed: Option<u32>,
+
     /// Colour the table (bold header and totals, red errors) and warnings: `auto` on a
     /// terminal unless NO_COLOR is set. JSON, CSV and NDJSON are never coloured.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
@@ -706,12 +716,15 @@ impl Cli {
                 {
                     return Err(UsageError(logcount::report::csv::BY_AND_TOP.into()));
                 }
-                Settings::Count(CountSettings {
-                    format: format(c.json, c.format),
-                    color: c.color.into(),
-                    paths: settings::count_paths(c.paths)?,
-                    run: c.run.settings()?,
-                })
+                let mut run = c.run.settings()?;
+                run.reading.options.show_malformed = c.show_malformed.map_or(0, |n| n as usize);
+                Settings::Count(CountSettings::new(
+                    settings::count_paths(c.paths)?,
+                    run,
+                    format(c.json, c.format),
+                    c.summary,
+                    c.color.into(),
+                )?)
             }
             Some(Command::Partial(p)) if p.buckets > 1 && !p.run.query.query().is_plain() => {
                 return Err(UsageError(

@@ -574,7 +574,11 @@ mod tests {
             let (filtered, periods, hits, rest) = decode_detail(&out[1 + used..]).unwrap();
             assert_eq!(1 + used + rest, out.len());
             assert_eq!(filtered, counts.filtered);
-            let back = crate::count::Detail { periods, hits };
+            let back = crate::count::Detail {
+                periods,
+                hits,
+                ..Default::default()
+            };
             assert!(back.same(&counts.detail), "{back:?}");
         }
     }

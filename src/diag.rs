@@ -48,14 +48,24 @@ pub fn warn(message: impl std::fmt::Display) {
     write_line(message, COLOR.load(Ordering::Relaxed));
 }
 
+/// Writes one line of something asked for on stderr, as it is (no `logcount: `, never hidden):
+/// `--show-malformed`'s `PATH:LINE: TEXT`, which editors and `grep` read.
+pub fn show(message: impl std::fmt::Display) {
+    write_raw(format!("{}\n", escape_controls(&message.to_string())));
+}
+
 /// One line on stderr, out of the progress bar's way; red with `red`.
 fn write_line(message: impl std::fmt::Display, red: bool) {
     let text = escape_controls(&message.to_string()).into_owned();
-    let line = if red {
+    write_raw(if red {
         format!("{RED}logcount: {text}{RESET}\n")
     } else {
         format!("logcount: {text}\n")
-    };
+    });
+}
+
+/// Writes `line` on stderr, out of the progress bar's way.
+fn write_raw(line: String) {
     let mut write = || {
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     };

@@ -16,12 +16,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use rayon::prelude::*;
 
 use crate::count::{
-    shard_of, Counts, Detail, Hits, Key, KeySet, Split, StoredKeys, Top, SHARD_BITS,
+    shard_of, Counts, Detail, Hits, Key, KeySet, Shown, Split, StoredKeys, Top, SHARD_BITS,
 };
 use crate::format::{Format, Query};
 use crate::input::{display_bytes, InputError, JobError, Skipped};
 use crate::plan::{named_not_a_log, Plan};
-use crate::report::{Extra, FileStats, PeriodStats, Results, TopClient};
+use crate::report::{Extra, FileStats, MalformedLine, PeriodStats, Results, TopClient};
 
 pub use crate::input::JobResult;
 
@@ -378,6 +378,8 @@ struct FileState {
     format: Option<Format>,
     filtered: u64,
     detail: Detail,
+    /// Each job's first malformed lines (`--show-malformed`), by job, as they arrive.
+    shown: Vec<(usize, Shown)>,
 }
 
 type OnEvent<'a> = Box<dyn FnMut(&Event) -> ControlFlow<()> + Send + 'a>;
@@ -481,10 +483,12 @@ impl<'a> Reducer<'a> {
             }
         };
         let query = &self.plan.options.query;
+        let show = self.plan.options.show_malformed;
         let Some(file_keys) = &self.chunked_keys[input] else {
             // The file's only job: its result is complete.
             let ip = counts.ip();
-            let detail = *counts.detail;
+            let mut detail = *counts.detail;
+            let shown = std::mem::take(&mut detail.shown);
             let stats = FileStats {
                 path: name.clone(),
                 total: counts.total,
@@ -493,6 +497,7 @@ impl<'a> Reducer<'a> {
                 malformed: counts.malformed,
                 format: counts.format,
                 extra: extra(query, counts.filtered, &detail),
+                malformed_lines: MalformedLine::list(shown, show),
             };
             match &self.kept {
                 Some(kept) => {
@@ -520,8 +525,9 @@ impl<'a> Reducer<'a> {
             keys,
             format,
             filtered,
-            detail,
+            mut detail,
         } = counts;
+        let shown = std::mem::take(&mut detail.shown);
         file_keys.absorb(keys);
         let mut file = lock(&self.files[input]);
         file.remaining -= 1;
@@ -531,6 +537,9 @@ impl<'a> Reducer<'a> {
         file.format = file.format.or(format);
         file.filtered += filtered;
         file.detail.merge(*detail);
+        if show > 0 {
+            file.shown.push((job, shown));
+        }
         if file.remaining > 0 || file.failed {
             return;
         }
@@ -549,6 +558,16 @@ impl<'a> Reducer<'a> {
         let (total, malformed, bytes, format) =
             (file.total, file.malformed, file.bytes, file.format);
         let detail = std::mem::take(&mut file.detail);
+        // The jobs of a file are planned in file order: joined in that order, their lines
+        // are numbered from the file's first.
+        let mut jobs = std::mem::take(&mut file.shown);
+        jobs.sort_unstable_by_key(|(job, _)| *job);
+        let shown = jobs
+            .into_iter()
+            .fold(Shown::default(), |mut all, (_, next)| {
+                all.append(next, show);
+                all
+            });
         let stats = FileStats {
             path: name.clone(),
             total,
@@ -557,6 +576,7 @@ impl<'a> Reducer<'a> {
             malformed,
             format,
             extra: extra(query, file.filtered, &detail),
+            malformed_lines: MalformedLine::list(shown, show),
         };
         drop(file);
         match &self.kept {

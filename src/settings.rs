@@ -348,7 +348,30 @@ pub struct CountSettings {
     pub paths: Vec<PathBuf>,
     pub run: RunSettings,
     pub format: OutputFormat,
+    /// `--summary`: the totals only.
+    pub summary: bool,
     pub color: ColorChoice,
+}
+
+impl CountSettings {
+    pub fn new(
+        paths: Vec<PathBuf>,
+        run: RunSettings,
+        format: OutputFormat,
+        summary: bool,
+        color: ColorChoice,
+    ) -> Result<CountSettings, UsageError> {
+        if summary && format == OutputFormat::Html {
+            return usage("--summary prints the totals alone: give it --format table, json, ndjson or csv, not html");
+        }
+        Ok(CountSettings {
+            paths,
+            run,
+            format,
+            summary,
+            color,
+        })
+    }
 }
 
 /// `--color`: whether the table and the warnings are coloured.

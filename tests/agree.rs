@@ -55,20 +55,28 @@ proptest! {
         logs in proptest::collection::vec(formatted_log(), 1..5),
         jobs in 1u32..6,
         chunk in 1u64..2000,
+        show in 0usize..4,
     ) {
         let dir = tempfile::tempdir().unwrap();
         for (i, log) in logs.iter().enumerate() {
             std::fs::write(dir.path().join(format!("f{i}.log")), &log.bytes).unwrap();
         }
-        let want = answer(dir.path(), &executor("serial").with(&["--no-mmap"]));
+        // Under --show-malformed, each file's first malformed lines too: the same lines, with
+        // the same numbers, however the file was cut.
+        let shown = show.to_string();
+        let show_args: &[&str] = if show > 0 { &["--show-malformed", &shown] } else { &[] };
+        let want = answer(dir.path(), &executor("serial").with(&[&["--no-mmap"], show_args].concat()));
         for (i, log) in logs.iter().enumerate() {
-            let got = &want["files"][dir.path().join(format!("f{i}.log")).to_str().unwrap()];
-            prop_assert_eq!(got, &truth(log), "{}", String::from_utf8_lossy(&log.bytes));
+            let mut got = want["files"][dir.path().join(format!("f{i}.log")).to_str().unwrap()].clone();
+            if let Some(lines) = got.as_object_mut().and_then(|f| f.remove("malformed_lines")) {
+                prop_assert_eq!(lines.as_array().unwrap().len() as u64, log.malformed.min(show as u64));
+            }
+            prop_assert_eq!(&got, &truth(log), "{}", String::from_utf8_lossy(&log.bytes));
         }
         let jobs = jobs.to_string();
         let chunk = chunk.to_string();
         for executor in parallel_executors() {
-            let args = executor.with(&["-j", &jobs, "--chunk-size", &chunk]);
+            let args = executor.with(&[&["-j", &jobs, "--chunk-size", &chunk], show_args].concat());
             let got = mapped_answer(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }

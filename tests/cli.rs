@@ -129,6 +129,117 @@ fn csv_has_a_header_and_a_row_per_file() {
     assert_eq!(text, want);
 }
 
+/// `--show-malformed N` (docs/contract.md §3): each file's first N malformed lines, numbered
+/// from the file's first line (of the decompressed text, however the file was cut into jobs),
+/// on stderr as `PATH:LINE: TEXT` beside a table or CSV, in `malformed_lines` in JSON and
+/// NDJSON.
+#[test]
+fn show_malformed_names_the_first_lines_with_their_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::new();
+    for i in 1..=300u32 {
+        match i {
+            7 | 150 | 151 | 299 => log.push_str(&format!("garbage {i}\r\n")),
+            100 => log.push('\n'),
+            _ => log.push_str(&line(&format!("10.0.0.{}", i % 200))),
+        }
+    }
+    write(dir.path(), "a.log", log.as_bytes());
+    write(dir.path(), "b.log.gz", &gzip(log.as_bytes()));
+    let want = json!([
+        {"line": 7, "text": "garbage 7"},
+        {"line": 150, "text": "garbage 150"},
+        {"line": 151, "text": "garbage 151"},
+    ]);
+    for chunk in ["100", "1M"] {
+        let args = ["--show-malformed", "3", "--chunk-size", chunk];
+        let v = json_of(
+            logcount()
+                .arg(dir.path())
+                .args(args)
+                .args(["-e", "threads"]),
+        );
+        for name in ["a.log", "b.log.gz"] {
+            let file = &v["files"][key(dir.path(), name)];
+            assert_eq!(file["malformed_lines"], want, "{name}, chunk {chunk}");
+            assert_eq!(file["malformed"], 4);
+        }
+    }
+    let out = output(logcount().arg(dir.path().join("a.log")).args([
+        "--show-malformed",
+        "2",
+        "--format",
+        "csv",
+        "-q",
+    ]));
+    assert!(out.status.success());
+    let path = key(dir.path(), "a.log");
+    assert_eq!(
+        stderr(&out),
+        format!("{path}:7: garbage 7\n{path}:150: garbage 150\n{path}: 2 more malformed lines\n")
+    );
+    // Without the option, JSON has no such field.
+    let v = json_of(logcount().arg(dir.path()));
+    assert!(v["files"][&path].get("malformed_lines").is_none(), "{v}");
+}
+
+/// `--summary`: only the totals, in each format; HTML has no such form.
+#[test]
+fn summary_prints_the_totals_alone() {
+    let dir = fixture();
+    let v = json_of(logcount().arg(dir.path()).arg("--summary"));
+    assert_eq!(
+        v,
+        json!({"files": 2, "total": 5, "ip": 3, "bytes": A_LOG.len() + B_LOG.len(),
+               "malformed": 1, "errors": 0, "skipped": 0})
+    );
+    let csv = output(
+        logcount()
+            .arg(dir.path())
+            .args(["--summary", "--format", "csv"]),
+    );
+    let bytes = A_LOG.len() + B_LOG.len();
+    assert_eq!(
+        String::from_utf8(csv.stdout).unwrap(),
+        format!("files,total,ip,bytes,malformed,errors,skipped\n2,5,3,{bytes},1,0,0\n")
+    );
+    let table = output(
+        logcount()
+            .arg(dir.path())
+            .args(["--summary", "--format", "table"]),
+    );
+    let text = String::from_utf8(table.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("FILES  REQUESTS  UNIQUE IPS"),
+        "{text}"
+    );
+    let ndjson = output(
+        logcount()
+            .arg(dir.path())
+            .args(["--summary", "--format", "ndjson"]),
+    );
+    assert_eq!(String::from_utf8(ndjson.stdout).unwrap().lines().count(), 1);
+    // A failed input still fails the run, and says so on stderr.
+    let out = output(
+        logcount()
+            .arg(dir.path())
+            .arg(dir.path().join("missing.log"))
+            .arg("--summary"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
+    assert_eq!(json(&out)["errors"], 1);
+    let html = output(
+        logcount()
+            .arg(dir.path())
+            .args(["--summary", "--format", "html"]),
+    );
+    assert_eq!(html.status.code(), Some(2));
+    assert!(stderr(&html).contains("--summary"), "{}", stderr(&html));
+}
+
 #[test]
 fn table_has_totals_row_and_separators() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@ use logcount::format::{Choice, Format};
 use logcount::plan::Plan;
 use logcount::progress::Progress;
 use logcount::reduce::Event;
-use logcount::report;
+use logcount::report::{self, OutputFormat, SummaryExporter};
 
 use super::output::stdout_done;
 use super::{interrupt, note_skips_after_count, prepare, warn_error, ExitStatus};
@@ -22,7 +22,16 @@ pub fn run(settings: CountSettings) -> ExitStatus {
     let (executor, plan) = prepare(&settings.run, &settings.paths, true);
 
     let progress = Progress::new(plan.known_bytes(), !settings.run.quiet);
-    let mut exporter = report::exporter(settings.format, settings.color.stdout());
+    let mut exporter = match settings
+        .summary
+        .then(|| SummaryExporter::new(settings.format))
+    {
+        Some(Some(summary)) => Box::new(summary),
+        _ => report::exporter(settings.format, settings.color.stdout()),
+    };
+    // The first malformed lines go to stderr unless the output itself carries them.
+    let show_on_stderr =
+        settings.summary || !matches!(settings.format, OutputFormat::Json | OutputFormat::Ndjson);
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     // A write that failed (a closed pipe, a full disk) stops the run: nothing more can be said.
     let mut failed: Option<io::Error> = None;
@@ -64,6 +73,9 @@ pub fn run(settings: CountSettings) -> ExitStatus {
     if let Choice::Named(named) = settings.run.reading.format {
         warn_unread(named, &report.files, &plan);
     }
+    if show_on_stderr {
+        show_malformed(&report.files);
+    }
     if let Some(e) = &report.union_error {
         logcount::diag::warn(e);
         return ExitStatus::failed_if(true);
@@ -80,6 +92,28 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         written,
         ExitStatus::failed_if(!report.errors.is_empty() || nothing),
     )
+}
+
+/// `--show-malformed` on stderr: each file's first malformed lines as `PATH:LINE: TEXT` (as
+/// grep and compilers write a place), then how many more there are.
+fn show_malformed(files: &[report::FileStats]) {
+    for f in files {
+        let Some(lines) = &f.malformed_lines else {
+            continue;
+        };
+        for l in lines {
+            logcount::diag::show(format_args!("{}:{}: {}", f.path, l.line, l.text));
+        }
+        let more = f.malformed.saturating_sub(lines.len() as u64);
+        if more > 0 && !lines.is_empty() {
+            let s = if more == 1 { "" } else { "s" };
+            logcount::diag::show(format_args!(
+                "{}: {} more malformed line{s}",
+                f.path,
+                report::thousands(more)
+            ));
+        }
+    }
 }
 
 /// A one-line warning for each file of which a named `--log-format` reads (almost) no line,

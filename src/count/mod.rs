@@ -14,9 +14,11 @@ mod hits;
 mod lines;
 mod parsed;
 mod periods;
+mod shown;
 
 pub use hits::{Hits, Top};
 pub use periods::{PeriodCounts, Periods};
+pub use shown::{Shown, SHOWN_BYTES};
 
 pub use crate::keys::{
     format_v4, format_v6, pack_short, parse_v4, parse_v6, shard_of, unpack_short, FixedState, Key,
@@ -96,12 +98,17 @@ impl Counts {
 pub struct Detail {
     pub periods: Periods,
     pub hits: Hits,
+    /// The first malformed lines, under `--show-malformed`.
+    pub shown: Shown,
 }
 
 impl Detail {
+    /// Folds `other` in; its malformed lines are taken as the ones that follow `self`'s in
+    /// the file (a caller merging jobs in another order joins their [`Shown`] itself).
     pub fn merge(&mut self, other: Detail) {
         self.periods.merge(other.periods);
         self.hits.merge(other.hits);
+        self.shown.append(other.shown, usize::MAX);
     }
 
     /// Whether `other` holds the same periods, clients and counts (whatever their order in
@@ -169,6 +176,8 @@ pub struct Counter {
     query: Query,
     /// An unfinished line has been started (even if only whitespace so far).
     in_line: bool,
+    /// Under `--show-malformed`: the first malformed lines, and the lines read.
+    show: Option<Box<shown::Showing>>,
 }
 
 impl Default for Counter {
@@ -188,6 +197,7 @@ impl Counter {
             mode: Mode::Classic(classic::Carry::default()),
             query: Query::default(),
             in_line: false,
+            show: None,
         }
     }
 
@@ -195,6 +205,16 @@ impl Counter {
     /// counting starts (for a job that starts mid-file).
     pub fn with_format(format: Format, options: &Options, fields: Option<&[u8]>) -> Self {
         Counter::with_parser(Parser::new(format, options, fields), options.query)
+            .showing_malformed(options.show_malformed)
+    }
+
+    /// Keeps the first `n` malformed lines and their line numbers (none for 0), in the counts'
+    /// [`Detail::shown`].
+    pub fn showing_malformed(mut self, n: usize) -> Self {
+        // No line is malformed under `classic`: nothing to look for.
+        let classic = matches!(self.mode, Mode::Classic(_));
+        self.show = (n > 0 && !classic).then(|| Box::new(shown::Showing::new(n)));
+        self
     }
 
     /// A counter that reads lines with `parser` (`classic` has its own fast path), asking
@@ -215,6 +235,7 @@ impl Counter {
             },
             mode: Mode::Parsed(Some(Box::new(parser)), parsed::Carry::default()),
             in_line: false,
+            show: None,
         }
     }
 
@@ -226,11 +247,42 @@ impl Counter {
             mode: Mode::Parsed(None, parsed::Carry::default()),
             query: Query::default(),
             in_line: false,
+            show: None,
         }
     }
 
     /// Counts the lines `piece` completes and carries its unfinished tail.
     pub fn feed(&mut self, piece: &[u8]) {
+        match self.show.take() {
+            None => self.feed_lines(piece),
+            Some(mut show) => {
+                self.feed_showing(&mut show, piece);
+                self.show = Some(show);
+            }
+        }
+    }
+
+    /// [`Counter::feed`] under `--show-malformed`: line by line, to see which are malformed,
+    /// until enough are kept; then at full speed, counting the lines only.
+    fn feed_showing(&mut self, show: &mut shown::Showing, piece: &[u8]) {
+        let mut rest = piece;
+        while !show.full() {
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
+                show.part(rest);
+                return self.feed_lines(rest);
+            };
+            let malformed = self.counts.malformed;
+            self.feed_lines(&rest[..=nl]);
+            show.part(&rest[..nl]);
+            show.end_line(self.counts.malformed != malformed);
+            rest = &rest[nl + 1..];
+        }
+        show.skip_lines(memchr::memchr_iter(b'\n', rest).count());
+        self.feed_lines(rest);
+    }
+
+    /// Counts the lines `piece` completes and carries its unfinished tail.
+    fn feed_lines(&mut self, piece: &[u8]) {
         if piece.is_empty() {
             return;
         }
@@ -284,7 +336,14 @@ impl Counter {
     /// Counts the last line, if the stream did not end with `\n`, and returns the counts.
     pub fn finish(mut self) -> Counts {
         if self.in_line {
+            let malformed = self.counts.malformed;
             self.end_line();
+            if let Some(show) = &mut self.show {
+                show.end_line(self.counts.malformed != malformed);
+            }
+        }
+        if let Some(show) = self.show.take() {
+            self.counts.detail.shown = show.shown;
         }
         self.counts.settle(&self.query);
         self.counts
@@ -771,6 +830,55 @@ mod tests {
         assert_eq!(job.feed(&buf[4..]), 5);
         assert!(job.done());
         assert_eq!(job.finish().total, 0);
+    }
+
+    #[test]
+    fn malformed_lines_shown_are_the_same_however_the_input_is_fed() {
+        let buf = [mixed(), b"\njunk at the end".to_vec()].concat();
+        let options = Options {
+            show_malformed: 100,
+            ..Options::default()
+        };
+        let counter = || Counter::with_format(Format::plain(Body::Combined), &options, None);
+        let mut whole = counter();
+        whole.feed(&buf);
+        let whole = whole.finish();
+        let numbers: Vec<u64> = whole.detail.shown.first.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers.len() as u64, whole.malformed);
+        assert_eq!(
+            whole.detail.shown.first[0],
+            (3, b" \"curl/7.54.0\"".to_vec())
+        );
+        let last = whole.detail.shown.first.last().unwrap();
+        assert_eq!(last.1, b"junk at the end");
+        assert_eq!(
+            whole.detail.shown.lines,
+            buf.split(|&b| b == b'\n').count() as u64
+        );
+        for size in [1, 2, 3, 7, 64, 1000] {
+            let mut c = counter();
+            for piece in buf.chunks(size) {
+                c.feed(piece);
+            }
+            let got = c.finish();
+            assert_eq!(got.detail.shown, whole.detail.shown, "pieces of {size}");
+            assert_eq!(got.malformed, whole.malformed);
+        }
+        // Cut into jobs and joined in file order: the same lines and numbers.
+        for cut in [10, 100, 500] {
+            let cuts: Vec<usize> = (cut..buf.len()).step_by(cut).collect();
+            let mut starts = vec![0];
+            starts.extend(&cuts);
+            let mut joined = Shown::default();
+            for (i, &start) in starts.iter().enumerate() {
+                let end = starts.get(i + 1).copied().unwrap_or(buf.len());
+                let from = OwnedLines::from(start as u64) as usize;
+                let mut job = OwnedLines::new(start as u64, end as u64, counter());
+                job.feed(&buf[from..]);
+                joined.append(job.finish().detail.shown, 100);
+            }
+            assert_eq!(joined, whole.detail.shown, "cut every {cut}");
+        }
     }
 
     fn combined() -> Counter {

@@ -383,6 +383,8 @@ pub struct Options {
     /// `--trusted-proxy`.
     pub proxies: Arc<Proxies>,
     pub query: Query,
+    /// `--show-malformed N`: each file's first N malformed lines are kept (0: none).
+    pub show_malformed: usize,
 }
 
 impl Default for Options {
@@ -392,6 +394,7 @@ impl Default for Options {
             customs: Customs::default(),
             proxies: Arc::new(Proxies::default()),
             query: Query::default(),
+            show_malformed: 0,
         }
     }
 }

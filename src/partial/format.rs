@@ -1051,7 +1051,15 @@ fn read_detail(
             "periods or top clients that do not add up to the file's requests",
         ));
     }
-    Ok((filtered, Detail { periods, hits }))
+    let shown = Default::default();
+    Ok((
+        filtered,
+        Detail {
+            periods,
+            hits,
+            shown,
+        },
+    ))
 }
 
 fn read_bucket(r: &mut Reader<'_>) -> Result<BucketResult, FormatError> {

@@ -63,6 +63,7 @@ impl Merged {
                         malformed: c.malformed,
                         format: c.format,
                         extra: crate::reduce::extra(&query, filtered, &detail),
+                        malformed_lines: None,
                     });
                     summary.merge(detail);
                 }

@@ -9,6 +9,7 @@ pub mod csv;
 mod html;
 mod json;
 mod ndjson;
+mod summary;
 mod table;
 
 use std::io::{self, Write};
@@ -36,6 +37,35 @@ pub struct FileStats {
     pub format: Option<Format>,
     #[serde(flatten)]
     pub extra: Extra,
+    /// Under `--show-malformed N`: its first N malformed lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub malformed_lines: Option<Vec<MalformedLine>>,
+}
+
+/// One malformed line shown (`--show-malformed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MalformedLine {
+    /// Its number in the file, from 1 (in the decompressed text).
+    pub line: u64,
+    /// Its first [`crate::count::SHOWN_BYTES`] bytes, as UTF-8 (invalid bytes replaced).
+    pub text: String,
+}
+
+impl MalformedLine {
+    /// The lines `shown` keeps, or `None` when none were asked for.
+    pub fn list(shown: crate::count::Shown, asked: usize) -> Option<Vec<MalformedLine>> {
+        (asked > 0).then(|| {
+            shown
+                .first
+                .into_iter()
+                .take(asked)
+                .map(|(line, text)| MalformedLine {
+                    line,
+                    text: String::from_utf8_lossy(&text).into_owned(),
+                })
+                .collect()
+        })
+    }
 }
 
 /// Requests and distinct clients in one period (`--by`).
@@ -251,6 +281,7 @@ pub fn write_report(
     exporter.finish(out, report)
 }
 
+pub use summary::SummaryExporter;
 pub use table::write_columns;
 
 /// `1234567` → `1,234,567`.
@@ -307,7 +338,7 @@ mod tests {
     }
     use crate::format::{Body, Prefix};
 
-    fn sample() -> Report {
+    pub(super) fn sample() -> Report {
         let results = Results {
             files: vec![
                 FileStats {
@@ -321,6 +352,7 @@ mod tests {
                         body: Body::Combined,
                     }),
                     extra: Extra::default(),
+                    malformed_lines: None,
                 },
                 FileStats {
                     path: "a,1.log".into(),
@@ -330,6 +362,7 @@ mod tests {
                     malformed: 0,
                     format: None,
                     extra: Extra::default(),
+                    malformed_lines: None,
                 },
             ],
             errors: vec![InputError::new(

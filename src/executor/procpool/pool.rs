@@ -135,6 +135,7 @@ fn decode(kind: Kind, payload: &[u8], customs: &Customs) -> Result<Message, Wire
                     counts: copy(done.encoded)?,
                     layout: done.layout,
                     detail: copy(done.detail)?,
+                    shown: done.shown,
                 })
             });
             Message::Done(id, result)
@@ -155,6 +156,8 @@ struct Encoded {
     layout: crate::codec::Layout,
     /// Periods and requests per client ([`crate::codec::encode_detail`]).
     detail: Vec<u8>,
+    /// The first malformed lines (`--show-malformed`).
+    shown: crate::count::Shown,
 }
 
 impl Encoded {
@@ -167,6 +170,7 @@ impl Encoded {
             &self.detail,
             self.malformed,
             self.format,
+            self.shown,
         );
         let result = match counts {
             Ok(counts) => Ok((counts, self.bytes)),

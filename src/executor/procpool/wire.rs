@@ -27,7 +27,7 @@ use std::path::Path;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::codec::{self, ByteReader};
-use crate::count::{Counts, Detail};
+use crate::count::{Counts, Detail, Shown};
 use crate::format::{Choice, Customs, Format, Options, Proxies, Query, Spec};
 use crate::input::{Codec, Compression, Input, JobError, JobResult, ReadMode, Source, Witness};
 
@@ -38,7 +38,7 @@ pub const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
 pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub const PROTOCOL_VERSION: u16 = 8;
+pub const PROTOCOL_VERSION: u16 = 9;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -456,6 +456,7 @@ pub fn encode_jobs(
             put_bytes(p, cidr.as_bytes());
         }
         p.extend_from_slice(&options.query.to_bytes());
+        p.extend_from_slice(&(options.show_malformed as u64).to_le_bytes());
         p.push(match mode {
             ReadMode::Map => 0,
             ReadMode::Read => 1,
@@ -546,11 +547,14 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
     let proxies = Proxies::parse(cidrs.iter().map(String::as_str))
         .map_err(|_| WireError::Malformed("trusted proxies"))?;
     let query = Query::from_bytes(&f.array()?).ok_or(WireError::Malformed("job query"))?;
+    let show_malformed =
+        usize::try_from(f.u64()?).map_err(|_| WireError::Malformed("job query"))?;
     let options = Options {
         json: std::sync::Arc::new(crate::format::JsonFields::new(fields)),
         customs,
         proxies: std::sync::Arc::new(proxies),
         query,
+        show_malformed,
     };
     let mode = match f.u8()? {
         0 => ReadMode::Map,
@@ -655,7 +659,11 @@ const FORMAT_NONE: u8 = 0xff;
 pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Customs) {
     let ok = match result {
         // Counts too big for the memory left are the job's error, as its sets' would be.
-        Ok((counts, _)) if out.try_reserve(64 + codec::encoded_len(counts)).is_err() => {
+        Ok((counts, _))
+            if out
+                .try_reserve(64 + codec::encoded_len(counts) + shown_len(&counts.detail.shown))
+                .is_err() =>
+        {
             return encode_error(out, id, &crate::input::out_of_memory(counts.held()));
         }
         Ok((counts, bytes)) => frame(out, Kind::Done, |p| {
@@ -671,6 +679,7 @@ pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Cus
                 &counts.detail.hits,
                 p,
             );
+            encode_shown(&counts.detail.shown, p);
         }),
         Err(JobError::Io(e)) => return encode_error(out, id, e),
         Err(JobError::NotAccessLog(reason)) => frame(out, Kind::Done, |p| {
@@ -686,6 +695,44 @@ pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Cus
             &io::Error::other(format!("counts too big to send: {e}")),
         );
     }
+}
+
+/// The bytes [`encode_shown`] writes.
+fn shown_len(shown: &Shown) -> usize {
+    12 + shown.first.iter().map(|(_, t)| 12 + t.len()).sum::<usize>()
+}
+
+/// Appends a job's first malformed lines (`--show-malformed`): the lines it read, then each
+/// kept line's number and text.
+fn encode_shown(shown: &Shown, p: &mut Vec<u8>) {
+    p.extend_from_slice(&shown.lines.to_le_bytes());
+    p.extend_from_slice(&(shown.first.len() as u32).to_le_bytes());
+    for (line, text) in &shown.first {
+        p.extend_from_slice(&line.to_le_bytes());
+        put_bytes(p, text);
+    }
+}
+
+/// The inverse of [`encode_shown`], which must fill `bytes` exactly.
+fn decode_shown(bytes: &[u8]) -> Result<Shown, WireError> {
+    let bad = WireError::Malformed("malformed lines");
+    let mut f = ByteReader::new(bytes, "malformed lines");
+    let lines = f.u64()?;
+    let n = f.u32()? as usize;
+    if n > f.left() / 12 {
+        return Err(bad);
+    }
+    let mut first = Vec::with_capacity(n);
+    for _ in 0..n {
+        let line = f.u64()?;
+        let text = take_bytes(&mut f)?;
+        if line == 0 || line > lines || text.len() > crate::count::SHOWN_BYTES {
+            return Err(bad);
+        }
+        first.push((line, text.to_vec()));
+    }
+    at_end(&f, "malformed lines")?;
+    Ok(Shown { lines, first })
 }
 
 /// A message clipped (on a character boundary) so its frame always fits.
@@ -732,6 +779,8 @@ pub struct Done<'a> {
     pub layout: codec::Layout,
     /// The periods and requests per client ([`codec::encode_detail`]), checked.
     pub detail: &'a [u8],
+    /// The first malformed lines (`--show-malformed`).
+    pub shown: Shown,
 }
 
 impl Done<'_> {
@@ -743,6 +792,7 @@ impl Done<'_> {
             self.detail,
             self.malformed,
             self.format,
+            self.shown.clone(),
         )
         .map(|counts| (counts, self.bytes))
     }
@@ -757,6 +807,7 @@ pub fn decode_counts(
     detail: &[u8],
     malformed: u64,
     format: Option<Format>,
+    shown: Shown,
 ) -> Result<Counts, WireError> {
     let mut counts = layout.counts(encoded);
     counts.malformed = malformed;
@@ -764,7 +815,11 @@ pub fn decode_counts(
     let (filtered, periods, hits, _) =
         codec::decode_detail(detail).map_err(|_| WireError::Malformed("counts detail"))?;
     counts.filtered = filtered;
-    *counts.detail = Detail { periods, hits };
+    *counts.detail = Detail {
+        periods,
+        hits,
+        shown,
+    };
     Ok(counts)
 }
 
@@ -795,9 +850,8 @@ pub fn split_done<'a>(
             // bytes); decoded again with the counts.
             let used =
                 codec::scan_detail(detail).map_err(|_| WireError::Malformed("counts detail"))?;
-            if used != detail.len() {
-                return Err(WireError::Malformed("job result (trailing bytes)"));
-            }
+            let (detail, shown) = detail.split_at(used);
+            let shown = decode_shown(shown)?;
             Ok((
                 id,
                 Ok(Done {
@@ -807,6 +861,7 @@ pub fn split_done<'a>(
                     encoded,
                     layout,
                     detail,
+                    shown,
                 }),
             ))
         }
@@ -839,6 +894,7 @@ mod tests {
         encode_progress(&mut out, 1 << 22);
         let mut counts = count(b"1.2.3.4 a\n2001:db8::1 b\na-long-client-key-over-fifteen c\n");
         counts.malformed = 5;
+        counts.detail.shown = shown();
         encode_done(&mut out, 7, &Ok((counts, 99)), &Customs::default());
         encode_done(
             &mut out,
@@ -861,9 +917,18 @@ mod tests {
         out
     }
 
+    /// Malformed lines to show, one of them with bytes that are not UTF-8.
+    fn shown() -> Shown {
+        Shown {
+            lines: 40,
+            first: vec![(3, b"junk".to_vec()), (39, b"\xff\xfe half".to_vec())],
+        }
+    }
+
     fn options() -> Options {
         Options {
             json: std::sync::Arc::new(crate::format::JsonFields::new(["client", "a.b"])),
+            show_malformed: 12,
             ..Options::default()
         }
     }
@@ -919,6 +984,7 @@ mod tests {
             (7, 99, 3, 3, 5)
         );
         assert_eq!(counts.format, Some(Format::CLASSIC));
+        assert_eq!(counts.detail.shown, shown());
         let (_, p) = frames().unwrap().unwrap();
         let (id, result) = decode_done(&p, &Customs::default()).unwrap();
         let Err(JobError::Io(e)) = result else {
