@@ -15,36 +15,57 @@ use logcount::gen::GenOptions;
 use logcount::input::ReadMode;
 use logcount::report::OutputFormat;
 
+/// The examples `-h` shows: the first things to try.
+const SHORT_EXAMPLES: &str = "\
+Examples:
+  logcount sample_logs                      table on a terminal, JSON when piped
+  cat access.log | logcount                 standard input
+  logcount /var/log/nginx --json | jq .summary
+  logcount logs/ --by day --top 10          per day, and the ten busiest clients
+  logcount bench logs/                      every executor on the same input, side by side
+
+More examples and the exit status: --help.";
+
+/// The examples `--help` shows.
 const EXAMPLES: &str = "\
 Examples:
   logcount sample_logs                      table on a terminal, JSON when piped
+  cat access.log | logcount                 standard input (as is `-` among the paths)
+  logcount access.log access.log.1.gz       compressed files read as they are
+  logcount /var/log/nginx --json | jq .summary
+  logcount logs/ --summary --format csv     the totals alone, for cron mails and scripts
+  logcount logs/ --by day --top 10          per day, and the ten busiest clients
+  logcount logs/ --since 24h                the last day only
+  logcount app.log --log-format '$remote_addr - [$time_local] \"$request\" $status'
+  logcount logs/ --server-config /etc/nginx/nginx.conf --trusted-proxy 10.0.0.0/8
+  logcount logs/ --show-malformed 5         why lines did not parse
+  logcount logs/ --format html > report.html    a page to read offline or send
   logcount big.log -e threads -j 8          one big file cut into chunks, 8 threads
   logcount logs/ -e procpool -j 4           4 worker processes (fork, spawn or forkserver)
-  logcount logs/ -e serial                  the one-thread baseline
   logcount /mnt/nfs/logs -e async -j 16     slow storage: 16 files read at once, bounded memory
-  logcount /var/log/nginx --json | jq .summary
-  logcount access.log access.log.1.gz -     files, gzip and standard input
-  logcount logs/ --format csv > per-file.csv
   logcount gen big/ --files 8 --lines 1000000   make synthetic logs to try it on
   logcount bench big/ -j 1,2,4 --plot mbps.svg  executors side by side, checked and timed
   logcount partial logs/ --slice 0/4 -o 0.part  one slice of four, for a cluster engine
   logcount plan logs/ -o run.plan               freeze the run, then: partial --plan run.plan ...
   logcount merge 0.part 1.part 2.part 3.part    the partials add up to the direct report
-  logcount logs/ --format html > report.html    a page to read offline or send
   logcount completions bash                     shell completions (also: logcount man)
 
 Exit status: 0 all inputs counted, 1 some input (or the output) failed, 2 bad usage.";
 
 /// Count requests and unique client IPs in web-server access logs.
 ///
-/// Every file (directories are walked recursively, hidden entries skipped, `.gz` decompressed,
-/// `-` is standard input) gets its number of requests (non-blank lines) and of distinct client
-/// keys; the summary adds the requests and counts distinct keys over the union of all files.
+/// Every file (directories are walked recursively, hidden entries skipped; gzip, bzip2, xz
+/// and zstd decompressed, known by their content; `-` is standard input) gets its number of
+/// requests (the lines that parse in its format: detected among the presets, or the server's
+/// own format string or configuration) and of distinct clients; the summary adds the
+/// requests and counts the distinct clients over the union of all files. Lines that do not
+/// parse are `malformed`, never requests; files that are not access logs are skipped.
 #[derive(Debug, Parser)]
 #[command(
     name = "logcount",
     version,
-    after_help = EXAMPLES,
+    after_help = SHORT_EXAMPLES,
+    after_long_help = EXAMPLES,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -65,24 +86,42 @@ pub enum Command {
     /// stdin/stdout).
     #[command(name = logcount::executor::procpool::WORKER_COMMAND, hide = true)]
     Worker(WorkerArgs),
-    /// Count one slice of the planned jobs into an exact, mergeable partial result (for
-    /// running logcount under a cluster engine or batch scheduler).
+    /// Count one slice of the work into an exact, mergeable partial result.
+    ///
+    /// For running logcount under a cluster engine or batch scheduler: `merge` adds the
+    /// partials up to exactly the report a direct run prints.
     Partial(PartialArgs),
-    /// Freeze the plan of a run (inputs, snapshot sizes, formats, jobs) into a file, for
-    /// `partial --plan`: every task of a cluster run then counts the same snapshot.
+    /// Freeze the plan of a run into a file, for `partial --plan`.
+    ///
+    /// The inputs, their snapshot sizes, formats and jobs: every task of a cluster run then
+    /// counts the same snapshot.
     Plan(PlanArgs),
     /// Merge partial results into exactly the report a direct run prints.
     Merge(MergeArgs),
-    /// Print a completion script for a shell (`logcount completions bash > ~/.local/share/bash-completion/completions/logcount`).
+    /// Print a completion script for a shell.
+    ///
+    /// `logcount completions bash > ~/.local/share/bash-completion/completions/logcount`.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page, as roff (`logcount man > logcount.1; man -l logcount.1`).
+    /// Print the man page, as roff.
+    ///
+    /// `logcount man > logcount.1; man -l logcount.1`.
     Man,
 }
 
-/// Options of the main job: counting.
+/// Where `--help` lists what is read.
+const INPUT_HEADING: &str = "Input";
+/// Where `--help` lists what is printed.
+const OUTPUT_HEADING: &str = "Output";
+/// Where `--help` lists the time and top options.
+const TIME_HEADING: &str = "Time and top clients";
+/// Where `--help` lists how the work is run: last, as what users reach for least.
+const EXECUTION_HEADING: &str = "Execution";
+
+/// Options of the main job: counting. The headings come in the order their first option is
+/// declared (input, output, time, execution), here and in `partial`.
 #[derive(Debug, Args)]
 pub struct CountArgs {
     /// Log files or directories to count (`-` reads standard input, as does no PATH when
@@ -94,121 +133,140 @@ pub struct CountArgs {
     pub run: RunArgs,
 
     /// Output format [default: table on a terminal, json otherwise].
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(help_heading = OUTPUT_HEADING, long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 
     /// Same as `--format json`.
-    #[arg(long, conflicts_with = "format")]
+    #[arg(help_heading = OUTPUT_HEADING, long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Print only the totals, for cron mails and scripts: one row under the table's header,
-    /// JSON's summary object, NDJSON's summary line, or CSV's header and one row.
-    #[arg(long)]
+    /// Print only the totals (for cron mails and scripts).
+    ///
+    /// One row under the table's header, JSON's summary object, NDJSON's summary line, or
+    /// CSV's header and one row.
+    #[arg(help_heading = OUTPUT_HEADING, long)]
     pub summary: bool,
 
-    /// Show each file's first N malformed lines, with their line numbers: on stderr as
-    /// `PATH:LINE: TEXT`, or as `malformed_lines` in JSON and NDJSON.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    /// Show each file's first N malformed lines, with their line numbers.
+    ///
+    /// On stderr as `PATH:LINE: TEXT` beside a table, CSV or HTML; as `malformed_lines` in
+    /// JSON and NDJSON.
+    #[arg(help_heading = OUTPUT_HEADING, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub show_malformed: Option<u32>,
 
-    /// Colour the table (bold header and totals, red errors) and warnings: `auto` on a
-    /// terminal unless NO_COLOR is set. JSON, CSV and NDJSON are never coloured.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    /// Colour the table and warnings [default: auto].
+    ///
+    /// Bold header and totals, red errors: `auto` on a terminal unless NO_COLOR is set. JSON,
+    /// CSV and NDJSON are never coloured.
+    #[arg(help_heading = OUTPUT_HEADING, long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, hide_default_value = true)]
     pub color: ColorArg,
 }
 
 /// How a run counts: the options shared by counting and `partial`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// How the work is run.
-    #[arg(short = 'e', long, value_enum, default_value_t = ExecutorArg::Threads)]
-    pub executor: ExecutorArg,
-
-    /// Number of workers, at most one per job [default: number of CPUs].
-    #[arg(short = 'j', long, value_name = "N", value_parser = settings::parse_jobs)]
-    pub jobs: Option<u32>,
-
-    /// How `-e procpool` starts its workers: fork this process, spawn this program again, or
-    /// have a fork server (forked at the start) fork each one [default: fork on Linux].
-    #[arg(long, value_enum, value_name = "METHOD")]
-    pub start_method: Option<StartMethodArg>,
-
-    /// Cut files bigger than this into byte ranges counted in parallel: a byte count with an
-    /// optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`, `64M`); a file is cut
-    /// in at most 65,536 equal ranges; every task of a `partial` run must use the same value
-    /// [default: 32MiB, or when counting a quarter of each worker's share of the input if that
-    /// is more; serial: no cutting].
-    #[arg(long, value_name = "BYTES", value_parser = settings::parse_size)]
-    pub chunk_size: Option<u64>,
-
-    /// Print no notes or progress on stderr (errors are still printed).
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Note every file skipped (beyond the first few, one line sums them up; all are in the
-    /// report's `skipped` either way).
-    #[arg(short, long, conflicts_with = "quiet")]
-    pub verbose: bool,
-
-    /// Read files with `pread` instead of mapping them (maps are used for files and ranges of
-    /// 1 MiB or more; the answer is the same either way).
-    #[arg(long)]
-    pub no_mmap: bool,
-
-    /// How lines are read: `auto` (each file's format from its first lines), one format for
-    /// every file: combined, vhost, json, alb, elb, cloudfront, w3c, haproxy, or classic (every
-    /// line a request, its first word the client), with a prefix: `cri+combined`,
-    /// `syslog+json`; or the server's own format string, nginx `log_format` or Apache
-    /// `LogFormat` syntax (`'$remote_addr - $remote_user [$time_local] "$request" ...'`,
-    /// `'%h %l %u %t "%r" %>s %b'`; `nginx:` or `apache:` before it names the syntax).
-    #[arg(long, value_name = "FORMAT", default_value = "auto")]
+    /// How lines are read [default: auto].
+    ///
+    /// `auto` (each file's format from its first lines); one format for every file: combined,
+    /// vhost, json, alb, elb, cloudfront, w3c, haproxy, or classic (every line a request, its
+    /// first word the client), with a prefix: `cri+combined`, `syslog+json`; or the server's
+    /// own format string, nginx `log_format` or Apache `LogFormat` syntax (`'$remote_addr -
+    /// $remote_user [$time_local] "$request" ...'`, `'%h %l %u %t "%r" %>s %b'`; `nginx:` or
+    /// `apache:` before it names the syntax).
+    #[arg(help_heading = INPUT_HEADING, long, value_name = "FORMAT", default_value = "auto", hide_default_value = true, value_parser = LogFormatParser, hide_possible_values = true)]
     pub log_format: String,
 
-    /// Where the client is, instead of the usual place: a JSON field (`a.b` for nested
-    /// objects; else client_ip, remote_ip, remote_addr, ClientHost, ClientAddr, ...), or a
-    /// template's variable (`http_x_forwarded_for`, `%{X-Forwarded-For}i`; a list gives its
-    /// first entry).
-    #[arg(long, value_name = "NAME")]
-    pub client_field: Option<String>,
-
-    /// Read an nginx or Apache configuration (repeatable; `include`s followed): each log it
-    /// names, and the log's rotated siblings, is read in the format it is written in, and its
-    /// formats join detection for every other file.
-    #[arg(long = "server-config", value_name = "FILE")]
-    pub server_configs: Vec<std::path::PathBuf>,
-
-    /// Trust the proxies in CIDR (repeatable; `@FILE` reads one per line): a request's client
-    /// is the right-most address of its forwarded chain (`X-Forwarded-For`, then the peer)
-    /// that is not a trusted proxy, as nginx's `real_ip_recursive` finds it.
-    #[arg(long = "trusted-proxy", value_name = "CIDR")]
-    pub trusted_proxies: Vec<String>,
-
-    /// In directory walks, count only files matching GLOB (repeatable; gitignore-style: a
-    /// glob without `/` matches a name at any depth, else a path below the directory walked;
-    /// a matching directory stands for all below it: `*.log`, `nginx/*.log`, `nginx/`; a
-    /// leading `!` leaves out what it matches instead: `-g '!*.gz'`).
-    #[arg(long = "glob", short = 'g', value_name = "GLOB")]
+    /// In directory walks, count only files matching GLOB (repeatable).
+    ///
+    /// Gitignore-style: a glob without `/` matches a name at any depth, else a path below the
+    /// directory walked; a matching directory stands for all below it: `*.log`, `nginx/*.log`,
+    /// `nginx/`; a leading `!` leaves out what it matches instead: `-g '!*.gz'`.
+    #[arg(help_heading = INPUT_HEADING, long = "glob", short = 'g', value_name = "GLOB")]
     pub globs: Vec<String>,
 
-    /// In directory walks, leave out files matching GLOB (repeatable; same syntax as --glob:
-    /// `--exclude old` leaves out every file below a directory named old).
-    #[arg(long = "exclude", value_name = "GLOB")]
+    /// In directory walks, leave out files matching GLOB (repeatable).
+    ///
+    /// Same syntax as --glob: `--exclude old` leaves out every file below a directory named
+    /// old.
+    #[arg(help_heading = INPUT_HEADING, long = "exclude", value_name = "GLOB")]
     pub excludes: Vec<String>,
+
+    /// Read an nginx or Apache configuration for its logs and formats (repeatable).
+    ///
+    /// `include`s are followed: each log it names, and the log's rotated siblings, is read in
+    /// the format it is written in, and its formats join detection for every other file.
+    #[arg(help_heading = INPUT_HEADING, long = "server-config", value_name = "FILE")]
+    pub server_configs: Vec<std::path::PathBuf>,
+
+    /// Trust the proxies in CIDR, to count the client behind them (repeatable).
+    ///
+    /// `@FILE` reads one per line. A request's client is the right-most address of its
+    /// forwarded chain (`X-Forwarded-For`, then the peer) that is not a trusted proxy, as
+    /// nginx's `real_ip_recursive` finds it.
+    #[arg(help_heading = INPUT_HEADING, long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<String>,
+
+    /// Where the client is, instead of the usual place.
+    ///
+    /// A JSON field (`a.b` for nested objects; else client_ip, remote_ip, remote_addr,
+    /// ClientHost, ClientAddr, ...), or a template's variable (`http_x_forwarded_for`,
+    /// `%{X-Forwarded-For}i`; a list gives its first entry).
+    #[arg(help_heading = INPUT_HEADING, long, value_name = "NAME")]
+    pub client_field: Option<String>,
+
+    /// Print no notes or progress on stderr (errors are still printed).
+    #[arg(help_heading = OUTPUT_HEADING, short, long, display_order = 100)]
+    pub quiet: bool,
+
+    /// Note every file skipped.
+    ///
+    /// Beyond the first few, one line sums them up; all are in the report's `skipped` either
+    /// way.
+    #[arg(help_heading = OUTPUT_HEADING, short, long, conflicts_with = "quiet", display_order = 100)]
+    pub verbose: bool,
 
     #[command(flatten)]
     pub query: QueryArgs,
-}
 
-/// Where `--help` lists the time and top options.
-const TIME_HEADING: &str = "Time and top clients";
+    /// How the work is run [default: threads].
+    #[arg(help_heading = EXECUTION_HEADING, short = 'e', long, value_enum, default_value_t = ExecutorArg::Threads, hide_default_value = true)]
+    pub executor: ExecutorArg,
+
+    /// Number of workers, at most one per job [default: number of CPUs].
+    #[arg(help_heading = EXECUTION_HEADING, short = 'j', long, value_name = "N", value_parser = settings::parse_jobs)]
+    pub jobs: Option<u32>,
+
+    /// How `-e procpool` starts its workers [default: fork on Linux].
+    ///
+    /// Fork this process, spawn this program again, or have a fork server (forked at the
+    /// start) fork each one.
+    #[arg(help_heading = EXECUTION_HEADING, long, value_enum, value_name = "METHOD")]
+    pub start_method: Option<StartMethodArg>,
+
+    /// Cut files bigger than BYTES into ranges counted in parallel [default: 32MiB].
+    ///
+    /// A byte count with an optional K/M/G or KiB/MiB/GiB suffix, all powers of 1024 (`4096`,
+    /// `64M`); a file is cut in at most 65,536 equal ranges; every task of a `partial` run must
+    /// use the same value. The default is 32MiB, or when counting a quarter of each worker's
+    /// share of the input if that is more; serial does not cut.
+    #[arg(help_heading = EXECUTION_HEADING, long, value_name = "BYTES", value_parser = settings::parse_size)]
+    pub chunk_size: Option<u64>,
+
+    /// Read files with `pread` instead of mapping them.
+    ///
+    /// Maps are used for files and ranges of 1 MiB or more; the answer is the same either way.
+    #[arg(help_heading = EXECUTION_HEADING, long)]
+    pub no_mmap: bool,
+}
 
 /// Time windows, periods and top clients (docs/contract.md §5).
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// Requests and distinct clients per day or hour, per file and over all files (each
-    /// request's day as its timestamp writes it, the server's day, unless --utc). The table
-    /// shows each file's periods, then the summary's; with more than 20 files, only the
-    /// summary's (every file's are in JSON, NDJSON and CSV).
+    /// Requests and distinct clients per day or hour.
+    ///
+    /// Per file and over all files, each request's day as its timestamp writes it (the
+    /// server's day) unless --utc. The table shows each file's periods, then the summary's;
+    /// with more than 20 files, only the summary's (every file's are in JSON, NDJSON and CSV).
     #[arg(help_heading = TIME_HEADING, long, value_enum, value_name = "PERIOD")]
     pub by: Option<PeriodArg>,
 
@@ -216,9 +274,11 @@ pub struct QueryArgs {
     #[arg(help_heading = TIME_HEADING, long, requires = "by")]
     pub utc: bool,
 
-    /// Count only requests at or after T: `2021-03-22`, `2021-03-22T10:00[:05][Z|+08:00]` (no
-    /// offset: UTC), or a span back from now (`90m`, `24h`, `7d`). Requests outside are
-    /// reported as `filtered`; a line whose time cannot be read is malformed.
+    /// Count only requests at or after T (`2021-03-22`, `2021-03-22T10:00`, `24h`).
+    ///
+    /// T is `2021-03-22`, `2021-03-22T10:00[:05][Z|+08:00]` (no offset: UTC), or a span back
+    /// from now (`90m`, `24h`, `7d`). Requests outside are reported as `filtered`; a line whose
+    /// time cannot be read is malformed.
     #[arg(help_heading = TIME_HEADING, long, value_name = "T", value_parser = settings::parse_time)]
     pub since: Option<i64>,
 
@@ -226,10 +286,44 @@ pub struct QueryArgs {
     #[arg(help_heading = TIME_HEADING, long, value_name = "T", value_parser = settings::parse_time)]
     pub until: Option<i64>,
 
-    /// The N clients with the most requests, per file and over all files (ties by the
-    /// client's bytes).
+    /// The N clients with the most requests, per file and over all files.
+    ///
+    /// Ties are ordered by the client's bytes.
     #[arg(help_heading = TIME_HEADING, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub top: Option<u32>,
+}
+
+/// `--log-format`: any text is taken (a template is any text; `settings` checks it), and the
+/// names of the formats, alone and behind each prefix, are offered to shell completion.
+#[derive(Clone, Copy, Debug)]
+struct LogFormatParser;
+
+impl clap::builder::TypedValueParser for LogFormatParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        use logcount::format::{Body, Prefix};
+        let bodies = || Body::all().map(Body::name);
+        let prefixed = Prefix::ALL
+            .into_iter()
+            .flat_map(move |p| bodies().map(move |b| format!("{}+{b}", p.name())));
+        let names = std::iter::once("auto".to_string())
+            .chain(bodies().map(String::from))
+            .chain(prefixed)
+            .chain(["nginx:", "apache:"].map(String::from));
+        Some(Box::new(names.map(clap::builder::PossibleValue::new)))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -499,8 +593,8 @@ pub enum ExecutorArg {
     /// A tokio runtime reading at most `-j` files at once in fixed-size buffers, counted by
     /// counting threads as they arrive: memory stays bounded whatever the file sizes.
     Async,
-    /// `-j` worker processes fed over pipes (`--start-method fork|spawn`); a worker that dies
-    /// costs only a retry of its job.
+    /// `-j` worker processes fed over pipes (`--start-method fork, spawn or forkserver`); a
+    /// worker that dies costs only a retry of its job.
     Procpool,
 }
 
@@ -788,23 +882,133 @@ impl Cli {
             },
             Some(Command::Completions { shell }) => {
                 let mut out = Vec::new();
-                clap_complete::generate(shell, &mut Cli::command(), "logcount", &mut out);
+                clap_complete::generate(shell, &mut visible_command(), "logcount", &mut out);
                 Settings::Print(out)
             }
-            Some(Command::Man) => {
-                let mut out = Vec::new();
-                clap_mangen::Man::new(Cli::command())
-                    .render(&mut out)
-                    .expect("rendering into memory");
-                Settings::Print(out)
-            }
+            Some(Command::Man) => Settings::Print(man_page()),
         })
+    }
+}
+
+/// The command line as completion offers it: without the hidden subcommands (`__worker`),
+/// which clap_complete would offer too.
+fn visible_command() -> clap::Command {
+    let cli = Cli::command();
+    let mut visible = clap::Command::new("logcount")
+        .args(cli.get_arguments().cloned())
+        .subcommands(cli.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+    if let Some(version) = cli.get_version() {
+        visible = visible.version(version.to_string());
+    }
+    visible
+}
+
+/// `logcount man`: the page clap_mangen makes of the definitions, but for its sections that
+/// name pages that do not exist (`logcount-gen(1)`, ...) and put the examples under "EXTRA":
+/// the commands instead, each with its `--help`, then the examples and the exit status.
+fn man_page() -> Vec<u8> {
+    let man = clap_mangen::Man::new(Cli::command());
+    let mut out = Vec::new();
+    let rendered: std::io::Result<()> = (|| {
+        man.render_title(&mut out)?;
+        man.render_name_section(&mut out)?;
+        man.render_synopsis_section(&mut out)?;
+        man.render_description_section(&mut out)?;
+        man.render_options_section(&mut out)
+    })();
+    rendered.expect("rendering into memory");
+    let mut page = String::from_utf8(out).expect("clap_mangen writes UTF-8");
+    page.push_str(".SH COMMANDS\n");
+    for c in Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+    {
+        let about = c.get_about().map(|a| a.to_string()).unwrap_or_default();
+        page.push_str(&format!(
+            ".TP\n\\fBlogcount {}\\fR\n{} (\\fBlogcount {} \\-\\-help\\fR for its options)\n",
+            roff(c.get_name()),
+            roff(&about),
+            roff(c.get_name()),
+        ));
+    }
+    let (examples, status) = EXAMPLES
+        .split_once("\n\nExit status: ")
+        .expect("EXAMPLES ends with the exit status");
+    page.push_str(".SH EXAMPLES\n.nf\n");
+    for line in examples.lines().skip(1) {
+        page.push_str(&roff(line.trim_start()));
+        page.push('\n');
+    }
+    page.push_str(".fi\n.SH \"EXIT STATUS\"\n");
+    page.push_str(&roff(status));
+    page.push('\n');
+    page.into_bytes()
+}
+
+/// `text` as roff text: backslashes and hyphens escaped, and a leading `.` or `'` (which
+/// would start a request) guarded.
+fn roff(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_man_page_names_no_page_that_does_not_exist() {
+        let page = String::from_utf8(man_page()).unwrap();
+        assert!(!page.contains("logcount\\-gen(1)"), "{page}");
+        assert!(!page.contains(".SH EXTRA"), "{page}");
+        for section in [
+            ".SH COMMANDS",
+            ".SH EXAMPLES",
+            ".SH \"EXIT STATUS\"",
+            ".SH OPTIONS",
+        ] {
+            assert!(page.contains(section), "{section}");
+        }
+        assert!(page.contains("\\fBlogcount bench\\fR"), "{page}");
+        assert!(!page.contains("__worker"));
+    }
+
+    #[test]
+    fn completion_offers_the_formats_and_no_hidden_command() {
+        let mut out = Vec::new();
+        clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut visible_command(),
+            "logcount",
+            &mut out,
+        );
+        let script = String::from_utf8(out).unwrap();
+        assert!(!script.contains("__worker"));
+        for name in ["combined", "cri+combined", "syslog+json", "w3c", "auto"] {
+            assert!(script.contains(name), "{name}");
+        }
+        assert!(script.contains("bench") && script.contains("--show-malformed"));
+    }
+
+    #[test]
+    fn short_help_puts_what_users_reach_for_first_and_the_executors_last() {
+        let help = Cli::command().term_width(100).render_help().to_string();
+        let at = |heading: &str| help.find(&format!("\n{heading}:\n")).expect(heading);
+        let order = [
+            at(INPUT_HEADING),
+            at(OUTPUT_HEADING),
+            at(TIME_HEADING),
+            at(EXECUTION_HEADING),
+        ];
+        assert!(order.is_sorted(), "{help}");
+        assert!(help.find("--executor").unwrap() > at(EXECUTION_HEADING));
+        assert!(help.lines().count() < 75, "{help}");
+        assert!(!help.contains("non-blank lines") && !help.contains("fork|spawn"));
+    }
 
     #[test]
     fn definitions_are_consistent() {

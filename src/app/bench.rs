@@ -146,7 +146,7 @@ pub struct Row {
     pub max_ms: f64,
     /// Decimal megabytes of log text per second, at the median.
     pub mb_per_s: f64,
-    /// Requests (non-blank lines) per second, at the median.
+    /// Requests per second, at the median.
     pub lines_per_s: f64,
     /// `serial`'s median over this one; `None` when `serial` was not run.
     pub speedup: Option<f64>,

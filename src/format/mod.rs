@@ -129,7 +129,8 @@ impl Body {
         }
     }
 
-    fn all() -> impl Iterator<Item = Body> {
+    /// Every format a name can ask for (not the custom ones).
+    pub fn all() -> impl Iterator<Item = Body> {
         Body::DETECTED.into_iter().chain([Body::Classic])
     }
 }
