@@ -790,7 +790,8 @@ fn an_empty_directory_gets_a_note_and_the_table_lists_what_failed() {
             .arg(dir.path().join("empty"))
             .args(["--format", "csv"]),
     );
-    assert!(out.status.success());
+    // A run that counts nothing fails, and says so even under -q (docs/contract.md §2).
+    assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("no input files under"), "{err}");
     let quiet = output(
@@ -798,7 +799,20 @@ fn an_empty_directory_gets_a_note_and_the_table_lists_what_failed() {
             .arg(dir.path().join("empty"))
             .args(["--format", "csv", "-q"]),
     );
-    assert!(stderr(&quiet).is_empty());
+    assert_eq!(
+        stderr(&quiet),
+        "logcount: nothing counted: no input file under the paths given\n"
+    );
+    assert_eq!(quiet.status.code(), Some(1));
+    // A directory with logs beside it: a note, and the run succeeds.
+    let out = output(
+        logcount()
+            .arg(dir.path().join("empty"))
+            .arg(dir.path().join("a.log"))
+            .args(["--format", "csv"]),
+    );
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("no input files under"));
     // A directory with logs gets no such note.
     let out = output(logcount().arg(dir.path()).args(["--format", "csv"]));
     assert!(!stderr(&out).contains("no input files"), "{}", stderr(&out));

@@ -69,7 +69,13 @@ pub fn run(settings: CountSettings) -> ExitStatus {
         Ok(report) => report,
         Err(interrupted) => return interrupted.into(),
     };
-    let nothing = note_skips_after_count(report.files.len(), &report.skipped, settings.run.verbose);
+    let mut nothing =
+        note_skips_after_count(report.files.len(), &report.skipped, settings.run.verbose);
+    if report.files.is_empty() && report.errors.is_empty() && report.skipped.is_empty() {
+        // Every path an empty directory (each has had its note): the run counted nothing.
+        logcount::diag::warn("nothing counted: no input file under the paths given");
+        nothing = true;
+    }
     if let Choice::Named(named) = settings.run.reading.format {
         warn_unread(named, &report.files, &plan);
     }
