@@ -22,7 +22,13 @@ pub fn run(settings: CountSettings) -> ExitStatus {
     let (executor, plan) = prepare(&settings.run, &settings.paths, true);
 
     let progress = Progress::new(plan.known_bytes(), !settings.run.quiet);
-    let mut exporter = report::exporter(settings.format, settings.color.stdout());
+    let files = if settings.run.verbose {
+        report::FileBlocks::Shown
+    } else {
+        report::FileBlocks::OnVerbose
+    };
+    let table = report::TableStyle::stdout(settings.color.stdout(), files);
+    let mut exporter = report::exporter(settings.format, table);
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     // A write that failed (a closed pipe, a full disk) stops the run: nothing more can be said.
     let mut failed: Option<io::Error> = None;
