@@ -14,6 +14,8 @@ use rand::RngCore;
 use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 
+use crate::progress::Progress;
+
 /// What to generate; shared by the CLI, benches and tests so they all see the same data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GenOptions {
@@ -50,10 +52,23 @@ pub fn file_name(index: usize) -> String {
     format!("access-{index:04}.log")
 }
 
+/// About how many bytes a generated line takes, on average.
+pub const LINE_BYTES: u64 = 146;
+
 /// Writes `files` files named access-0000.log, access-0001.log, ... into `dir` (created if
 /// missing). Unless `overwrite`, a file that exists already is an error (`AlreadyExists`),
 /// found before anything is written.
 pub fn generate(dir: &Path, opts: &GenOptions, overwrite: bool) -> io::Result<GenSummary> {
+    generate_with_progress(dir, opts, overwrite, &Progress::hidden())
+}
+
+/// As [`generate`], with each file's lines added to `progress` as they are written.
+pub fn generate_with_progress(
+    dir: &Path,
+    opts: &GenOptions,
+    overwrite: bool,
+    progress: &Progress,
+) -> io::Result<GenSummary> {
     fs::create_dir_all(dir)?;
     if !overwrite {
         if let Some(index) = (0..opts.files).find(|&i| dir.join(file_name(i)).exists()) {
@@ -70,7 +85,7 @@ pub fn generate(dir: &Path, opts: &GenOptions, overwrite: bool) -> io::Result<Ge
         .into_par_iter()
         .map(|index| {
             let path = dir.join(file_name(index));
-            let bytes = write_file(&path, opts, index, overwrite)?;
+            let bytes = write_file(&path, opts, index, overwrite, progress)?;
             Ok((path, bytes))
         })
         .collect::<io::Result<Vec<(PathBuf, u64)>>>()?;
@@ -89,8 +104,15 @@ pub fn generate_file_bytes(opts: &GenOptions, index: usize) -> Vec<u8> {
     out
 }
 
-/// Streams one file in fixed-size chunks so memory stays flat however many lines are asked for.
-fn write_file(path: &Path, opts: &GenOptions, index: usize, overwrite: bool) -> io::Result<u64> {
+/// Streams one file in fixed-size chunks so memory stays flat however many lines are asked for,
+/// adding the lines of each to `progress`.
+fn write_file(
+    path: &Path,
+    opts: &GenOptions,
+    index: usize,
+    overwrite: bool,
+    progress: &Progress,
+) -> io::Result<u64> {
     const CHUNK: usize = 4 << 20;
     let mut file = if overwrite {
         File::create(path)?
@@ -102,10 +124,12 @@ fn write_file(path: &Path, opts: &GenOptions, index: usize, overwrite: bool) -> 
     let mut buf = Vec::with_capacity(CHUNK + 1024);
     let mut total = 0u64;
     while gen.remaining > 0 {
+        let before = gen.remaining;
         buf.clear();
         gen.fill(&mut buf, CHUNK);
         file.write_all(&buf)?;
         total += buf.len() as u64;
+        progress.add(before - gen.remaining);
     }
     file.flush()?;
     Ok(total)

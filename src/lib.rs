@@ -8,7 +8,7 @@
 //! `docs/contract.md`; the command line (`main`, `cli`, `settings`, `app`) lives in the binary.
 //!
 //! Layers only point down (`tests/layers.rs` checks it): `partial` → `executor` → `reduce` →
-//! `report` → `plan` → `input` → `codec`, `gen` → `count` → `progress` → `diag`.
+//! `report` → `plan` → `input` → `codec`, `gen` → `count` → `progress` → `diag`, `terminal`.
 
 pub mod codec;
 pub mod count;
@@ -25,6 +25,7 @@ pub mod reduce;
 pub mod report;
 pub mod reserve;
 pub mod server_config;
+pub mod terminal;
 
 #[cfg(test)]
 mod testutil;

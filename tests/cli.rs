@@ -1160,3 +1160,289 @@ fn a_named_format_that_reads_no_line_says_what_the_file_looks_like() {
         assert_eq!(stderr(&out), "");
     }
 }
+
+// Issue 28, items 5 and 10: the table and the progress bar fit the terminal, never wrap.
+
+/// What `line` (a shell command, run in the crate's directory) printed on a terminal of
+/// `columns` columns: util-linux `script` gives it a terminal and `stty` its size.
+fn on_terminal(columns: usize, line: &str) -> String {
+    let mut cmd = Command::new("script");
+    common::clean_env(&mut cmd)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "-qfec",
+            &format!("stty cols {columns} rows 50; {line}"),
+            "/dev/null",
+        ]);
+    let out = output(&mut cmd);
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What a terminal shows of `text`, cut where a line ends, a frame is redrawn (`\r`) or the
+/// cursor moves (any escape sequence; colour codes only begin and end a line): each piece is
+/// one stretch of one row. Empty pieces are left out.
+fn pieces(text: &str) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' => pieces.push(String::new()),
+            '\x1b' => {
+                // CSI: `ESC [`, parameters, one final byte in `@`..=`~`; else one byte.
+                if chars.next() == Some('[') {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                pieces.push(String::new());
+            }
+            c => pieces.last_mut().unwrap().push(c),
+        }
+    }
+    pieces.retain(|p| !p.trim().is_empty());
+    pieces
+}
+
+/// Asserts that no piece of `text` is wider than `columns`.
+fn assert_fits(text: &str, columns: usize, what: &str) {
+    for piece in pieces(text) {
+        let width = logcount::terminal::width(&piece);
+        assert!(
+            width <= columns,
+            "{what} at {columns} columns: {width}: {piece:?}\n{text}"
+        );
+    }
+}
+
+/// The right-aligned cell of `row` in the column `name` of `header`: it ends where the name
+/// ends (the header is ASCII; a row's elided path has a one-column `…`).
+fn cell<'a>(header: &str, row: &'a str, name: &str) -> &'a str {
+    let end = header.find(name).expect(name) + name.len();
+    let at = row.char_indices().nth(end).map_or(row.len(), |(at, _)| at);
+    row[..at].split_whitespace().last().unwrap_or("")
+}
+
+/// The JSON report of sample_logs, to check a table's numbers against.
+fn sample_logs_json() -> Value {
+    json_of(logcount().current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "sample_logs",
+        "--json",
+        "-q",
+    ]))
+}
+
+#[test]
+fn the_table_fits_terminals_of_60_80_and_120_columns_with_the_json_numbers() {
+    if !have_script("the table on a terminal") {
+        return;
+    }
+    use logcount::report::thousands;
+    let report = sample_logs_json();
+    let files = report["files"].as_object().unwrap();
+    let number = |v: &Value| thousands(v.as_u64().unwrap());
+    for columns in [60, 80, 120] {
+        let text = on_terminal(columns, &format!("{BIN} sample_logs --format table -q"));
+        assert_fits(&text, columns, "the table");
+        let lines = pieces(&text);
+        let at = |start: &str| lines.iter().position(|l| l.starts_with(start));
+        let header = &lines[at("PATH ").expect("a header")];
+        let rule = at("---").expect("a rule");
+        let rows = &lines[at("PATH ").unwrap() + 1..rule];
+        // Every file, in the JSON's order, with its numbers; then the totals.
+        assert_eq!(rows.len(), files.len(), "{text}");
+        for (row, (path, file)) in rows.iter().zip(files) {
+            assert_eq!(
+                cell(header, row, "REQUESTS"),
+                number(&file["total"]),
+                "{path}: {row}"
+            );
+            assert_eq!(
+                cell(header, row, "UNIQUE IPS"),
+                number(&file["ip"]),
+                "{path}: {row}"
+            );
+        }
+        let total = &lines[rule + 1];
+        assert!(total.starts_with("TOTAL ("), "{text}");
+        assert_eq!(
+            cell(header, total, "REQUESTS"),
+            number(&report["summary"]["total"])
+        );
+        assert_eq!(
+            cell(header, total, "UNIQUE IPS"),
+            number(&report["summary"]["ip"])
+        );
+        // Shown relative to the directory they share, said above the table.
+        assert_eq!(lines[0], "paths relative to sample_logs/", "{text}");
+        // What was hidden for width is said once, under the table.
+        let hidden: Vec<&String> = lines.iter().filter(|l| l.starts_with("hidden")).collect();
+        if columns == 120 {
+            assert!(header.ends_with("MALFORMED      BYTES"), "{text}");
+            assert!(hidden.is_empty(), "{text}");
+        }
+        if columns == 60 {
+            assert!(
+                header.ends_with("REQUESTS  UNIQUE IPS  MALFORMED"),
+                "{text}"
+            );
+            assert_eq!(
+                hidden,
+                ["hidden for width: BYTES, FORMAT (--format json shows them)"]
+            );
+        }
+    }
+}
+
+#[test]
+fn columns_sets_the_width_and_a_pipe_without_it_gets_the_whole_table() {
+    // Piped, without COLUMNS: no limit, every path whole.
+    let piped = output(logcount().current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "sample_logs",
+        "--format",
+        "table",
+        "-q",
+    ]));
+    let text = String::from_utf8(piped.stdout).unwrap();
+    for path in sample_logs_json()["files"].as_object().unwrap().keys() {
+        assert!(text.contains(&format!("\n{path} ")), "{path}:\n{text}");
+    }
+    assert!(!text.contains('…') && !text.contains("hidden"), "{text}");
+    // Piped, with COLUMNS: that width.
+    let cut = output(
+        logcount()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("COLUMNS", "80")
+            .args(["sample_logs", "--format", "table", "-q"]),
+    );
+    assert_fits(
+        &String::from_utf8(cut.stdout).unwrap(),
+        80,
+        "the piped table",
+    );
+    // On a terminal, COLUMNS wins over its size.
+    if !have_script("COLUMNS on a terminal") {
+        return;
+    }
+    // (Set on the command: a shell that watches the window size rewrites an exported one.)
+    let line = format!("COLUMNS=60 {BIN} sample_logs --format table -q");
+    let text = on_terminal(120, &line);
+    assert_fits(&text, 60, "the table under COLUMNS=60");
+    assert!(text.contains("hidden for width: BYTES, FORMAT"), "{text}");
+}
+
+#[test]
+fn top_clients_come_first_with_their_share_and_each_files_only_with_verbose() {
+    if !have_script("--top on a terminal") {
+        return;
+    }
+    let report = sample_logs_json();
+    let files = report["files"].as_object().unwrap().len();
+    let text = on_terminal(80, &format!("{BIN} sample_logs --top 10 --format table -q"));
+    assert_fits(&text, 80, "--top");
+    let lines = pieces(&text);
+    // The summary's block right after the files table, no file's, and a line that says where
+    // they are: a screenful, not hundreds of lines.
+    let titles: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("top clients:"))
+        .collect();
+    assert_eq!(
+        titles,
+        [&format!("top clients: all {files} files")],
+        "{text}"
+    );
+    let total = lines.iter().position(|l| l.starts_with("TOTAL (")).unwrap();
+    assert!(lines[total + 1..=total + 2].contains(titles[0]), "{text}");
+    assert!(lines.contains(&"per-file periods and top clients: -v, or --format json".into()));
+    assert!(lines.len() < files + 30, "{} lines:\n{text}", lines.len());
+    // SHARE: of all requests, one decimal, as the HTML report.
+    let header = lines.iter().find(|l| l.starts_with("CLIENT ")).unwrap();
+    assert!(header.ends_with("REQUESTS  SHARE"), "{text}");
+    let all = report["summary"]["total"].as_u64().unwrap() as f64;
+    let first = lines.iter().skip_while(|l| *l != header).nth(1).unwrap();
+    let requests: f64 = cell(header, first, "REQUESTS")
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    assert_eq!(
+        cell(header, first, "SHARE"),
+        format!("{:.1}%", requests / all * 100.0)
+    );
+    // -v: every file's block too, after the summary's.
+    let verbose = output(logcount().current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "sample_logs",
+        "--top",
+        "3",
+        "--format",
+        "table",
+        "-v",
+    ]));
+    let text = String::from_utf8(verbose.stdout).unwrap();
+    let titles: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("top clients:"))
+        .collect();
+    assert_eq!(titles.len(), files + 1, "{text}");
+    assert_eq!(titles[0], format!("top clients: all {files} files"));
+    assert!(!text.contains("per-file periods"), "{text}");
+}
+
+#[test]
+fn no_progress_frame_is_wider_than_the_terminal() {
+    if !have_script("progress on a terminal") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.log",
+        &b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1\n".repeat(100),
+    );
+    for columns in [60, 80, 120] {
+        // A stream that stalls: frames redrawn on their own, a second long (stdout dropped:
+        // what is left is the progress).
+        let stream = on_terminal(
+            columns,
+            &format!(
+                "(cat {}; sleep 1) | {BIN} - --format json > /dev/null",
+                dir.path().join("a.log").display()
+            ),
+        );
+        assert_fits(&stream, columns, "a stream's progress");
+        assert!(pieces(&stream).len() >= 3, "{stream:?}");
+        if columns == 120 {
+            // COLUMNS over the terminal's size, as for the table (a terminal that cannot say
+            // its size got frames of 80 columns whatever COLUMNS said).
+            let narrow = on_terminal(
+                120,
+                &format!(
+                    "(cat {}; sleep 1) | COLUMNS=60 {BIN} - --format json > /dev/null",
+                    dir.path().join("a.log").display()
+                ),
+            );
+            assert_fits(&narrow, 60, "progress under COLUMNS=60");
+        }
+        // `gen` of 64 MiB and more: a bar of lines written.
+        let gen = on_terminal(
+            columns,
+            &format!(
+                "{BIN} gen {} --lines 500000 --force > /dev/null",
+                dir.path().join("gen").display()
+            ),
+        );
+        assert_fits(&gen, columns, "gen's progress");
+        assert!(
+            pieces(&gen)
+                .iter()
+                .any(|p| p.contains("] ") && p.contains("/500,000 lines")),
+            "{gen:?}"
+        );
+    }
+}

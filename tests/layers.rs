@@ -30,7 +30,7 @@ const LAYERS: &[&[&str]] = &[
     &["format"],
     &["keys"],
     &["progress"],
-    &["diag", "testutil", "server_config", "reserve"],
+    &["diag", "testutil", "server_config", "reserve", "terminal"],
 ];
 
 /// A module's path from its crate's root (`""` is the library's root, `bin` the binary's).

@@ -740,7 +740,7 @@ fn every_format_shows_the_same_periods_and_top_clients() {
         "{csv}"
     );
 
-    // The table: each file's blocks, then the summary's.
+    // The table: the summary's blocks (each file's only with -v).
     let table = run(&[
         "--format",
         "table",

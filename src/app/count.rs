@@ -22,12 +22,18 @@ pub fn run(settings: CountSettings) -> ExitStatus {
     let (executor, plan) = prepare(&settings.run, &settings.paths, true);
 
     let progress = Progress::new(plan.known_bytes(), !settings.run.quiet);
+    let files = if settings.run.verbose {
+        report::FileBlocks::Shown
+    } else {
+        report::FileBlocks::OnVerbose
+    };
+    let table = report::TableStyle::stdout(settings.color.stdout(), files);
     let mut exporter = match settings
         .summary
         .then(|| SummaryExporter::new(settings.format))
     {
         Some(Some(summary)) => Box::new(summary),
-        _ => report::exporter(settings.format, settings.color.stdout()),
+        _ => report::exporter(settings.format, table),
     };
     // The first malformed lines go to stderr unless the output itself carries them.
     let show_on_stderr =

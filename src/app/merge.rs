@@ -157,7 +157,11 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
     }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let written = report::write_report(
-        report::exporter(settings.format, false).as_mut(),
+        report::exporter(
+            settings.format,
+            report::TableStyle::stdout(false, report::FileBlocks::InJson),
+        )
+        .as_mut(),
         &mut out,
         &report,
     )

@@ -254,11 +254,11 @@ pub trait Exporter {
     }
 }
 
-/// The exporter of `format`; `color` (a terminal that wants it) styles the table, and only
-/// the table: JSON, CSV and NDJSON are never coloured.
-pub fn exporter(format: OutputFormat, color: bool) -> Box<dyn Exporter + Send> {
+/// The exporter of `format`; `style` (colour, width, which blocks) lays out the table, and only
+/// the table: JSON, CSV and NDJSON are never coloured nor cut.
+pub fn exporter(format: OutputFormat, style: TableStyle) -> Box<dyn Exporter + Send> {
     match format {
-        OutputFormat::Table => Box::new(table::TableExporter { color }),
+        OutputFormat::Table => Box::new(table::TableExporter { style }),
         OutputFormat::Json => Box::new(json::JsonExporter),
         OutputFormat::Ndjson => Box::new(ndjson::NdjsonExporter),
         OutputFormat::Csv => Box::new(csv::CsvExporter),
@@ -282,7 +282,7 @@ pub fn write_report(
 }
 
 pub use summary::SummaryExporter;
-pub use table::write_columns;
+pub use table::{write_columns, FileBlocks, TableStyle};
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
@@ -384,7 +384,12 @@ mod tests {
 
     fn written(format: OutputFormat, report: &Report) -> Vec<u8> {
         let mut out = Vec::new();
-        write_report(exporter(format, false).as_mut(), &mut out, report).unwrap();
+        write_report(
+            exporter(format, TableStyle::default()).as_mut(),
+            &mut out,
+            report,
+        )
+        .unwrap();
         out
     }
 
@@ -446,7 +451,7 @@ mod tests {
     fn ndjson_lines_are_tagged_first() {
         let r = sample();
         let mut out = Vec::new();
-        let mut ndjson = exporter(OutputFormat::Ndjson, false);
+        let mut ndjson = exporter(OutputFormat::Ndjson, TableStyle::default());
         ndjson.file(&mut out, &r.files[1]).unwrap();
         ndjson.errors(&mut out, &r.errors, &r.skipped).unwrap();
         ndjson.finish(&mut out, &r).unwrap();

@@ -32,11 +32,13 @@ pub fn logcount() -> Command {
 }
 
 /// Gives `cmd` the environment [`logcount`] gives the binary, for a command that runs it
-/// through another program (`bash -c`, `setpriv`): no backtraces, no injected worker fault.
+/// through another program (`bash -c`, `setpriv`): no backtraces, no injected worker fault, no
+/// `COLUMNS` (which would cut a table printed to a pipe).
 pub fn clean_env(cmd: &mut Command) -> &mut Command {
     cmd.env("RUST_BACKTRACE", "0")
         .env_remove("RUST_LIB_BACKTRACE")
         .env_remove(WORKER_FAULT_ENV)
+        .env_remove("COLUMNS")
 }
 
 /// Starts `cmd` with standard input from /dev/null and stdout and stderr piped, for a test
