@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{
-    FormattedDuration, HumanBytes, HumanCount, HumanDuration, ProgressBar, ProgressDrawTarget,
+    DecimalBytes, FormattedDuration, HumanCount, HumanDuration, ProgressBar, ProgressDrawTarget,
     ProgressState, ProgressStyle, TermLike,
 };
 
@@ -163,7 +163,7 @@ impl Figures {
     }
 
     /// The text before the bar (`[00:00:05] `) and after it (`1.20 GiB/4.00 GiB (310.52
-    /// MiB/s, ETA 9s)`), as much of it as `width` leaves beside the spinner and a bar of
+    /// MB/s, ETA 9s)`), as much of it as `width` leaves beside the spinner and a bar of
     /// [`MIN_BAR`] (no bar without a total): the elapsed time goes first, then the rate, then
     /// the ETA; the amount is cut last of all, and then the bar goes.
     fn fit(&self, width: usize) -> (String, String) {
@@ -200,15 +200,15 @@ impl Figures {
         }
     }
 
-    /// `1.20 GiB/4.00 GiB`, `1,000,000/8,000,000 lines`; without the total if unknown.
+    /// `1.20 GB/4.00 GB`, `1,000,000/8,000,000 lines`; without the total if unknown.
     fn amount(&self) -> String {
         let mut text = String::new();
         let _ = match self.unit {
-            Unit::Bytes => write!(text, "{}", HumanBytes(self.done)),
+            Unit::Bytes => write!(text, "{}", DecimalBytes(self.done)),
             Unit::Lines => write!(text, "{}", HumanCount(self.done)),
         };
         let _ = match (self.total, self.unit) {
-            (Some(total), Unit::Bytes) => write!(text, "/{}", HumanBytes(total)),
+            (Some(total), Unit::Bytes) => write!(text, "/{}", DecimalBytes(total)),
             (Some(total), Unit::Lines) => write!(text, "/{} lines", HumanCount(total)),
             (None, Unit::Lines) => write!(text, " lines"),
             (None, Unit::Bytes) => Ok(()),
@@ -216,11 +216,11 @@ impl Figures {
         text
     }
 
-    /// `310.52 MiB/s`, `2,400,000 lines/s`.
+    /// `310.52 MB/s`, `2,400,000 lines/s`.
     fn rate(&self) -> String {
         let per_sec = self.per_sec.max(0.0) as u64;
         match self.unit {
-            Unit::Bytes => format!("{}/s", HumanBytes(per_sec)),
+            Unit::Bytes => format!("{}/s", DecimalBytes(per_sec)),
             Unit::Lines => format!("{} lines/s", HumanCount(per_sec)),
         }
     }
@@ -300,10 +300,10 @@ mod tests {
     fn typical() -> Figures {
         Figures {
             unit: Unit::Bytes,
-            done: 300 << 20,
-            total: Some(1 << 30),
+            done: 300_000_000,
+            total: Some(1_000_000_000),
             elapsed: Duration::from_secs(5),
-            per_sec: 60.0 * (1 << 20) as f64,
+            per_sec: 60e6,
             eta: Duration::from_secs(12),
         }
     }
@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn every_frame_fits_its_width_and_keeps_a_bar_while_it_can() {
         for unit in [Unit::Bytes, Unit::Lines] {
-            for total in [Some(1000 << 50), None] {
+            for total in [Some(999_000_000_000_000_000), None] {
                 let figures = Figures {
                     total,
                     ..widest(unit)
@@ -333,14 +333,14 @@ mod tests {
     fn figures_give_way_elapsed_time_first_then_rate_then_eta() {
         let f = typical();
         let fitted = |width| f.fit(width);
-        let full = ("[00:00:05] ", "300.00 MiB/1.00 GiB (60.00 MiB/s, ETA 12s)");
+        let full = ("[00:00:05] ", "300.00 MB/1.00 GB (60.00 MB/s, ETA 12s)");
         assert_eq!(fitted(120), (full.0.to_string(), full.1.to_string()));
         assert_eq!(fitted(80).0, "[00:00:05] ");
         // 60: no room for the elapsed time beside a bar of MIN_BAR.
         assert_eq!(fitted(60), (String::new(), full.1.to_string()));
-        assert_eq!(fitted(45).1, "300.00 MiB/1.00 GiB (ETA 12s)");
-        assert_eq!(fitted(34).1, "300.00 MiB/1.00 GiB");
-        assert_eq!(fitted(20).1, "300.00 MiB/1.0…");
+        assert_eq!(fitted(45).1, "300.00 MB/1.00 GB (ETA 12s)");
+        assert_eq!(fitted(34).1, "300.00 MB/1.00 GB");
+        assert_eq!(fitted(20).1, "300.00 MB/1.00…");
         let lines = Figures {
             unit: Unit::Lines,
             done: 1_500_000,
@@ -359,14 +359,14 @@ mod tests {
             fitted(40),
             (
                 "[00:00:05] ".to_string(),
-                "300.00 MiB (60.00 MiB/s)".to_string()
+                "300.00 MB (60.00 MB/s)".to_string()
             )
         );
         assert_eq!(
             fitted(30),
-            (String::new(), "300.00 MiB (60.00 MiB/s)".to_string())
+            (String::new(), "300.00 MB (60.00 MB/s)".to_string())
         );
-        assert_eq!(fitted(20).1, "300.00 MiB");
+        assert_eq!(fitted(20).1, "300.00 MB");
     }
 
     /// A terminal of a fixed width that keeps what is drawn on it.
@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn indicatif_draws_the_wide_bar_in_what_the_figures_leave() {
-        for total in [Some(1000 << 50), None] {
+        for total in [Some(999_000_000_000_000_000), None] {
             for columns in [20, 60, 80, 120] {
                 let width = Arc::new(AtomicUsize::new(0));
                 let written = Arc::new(Mutex::new(String::new()));
@@ -423,7 +423,7 @@ mod tests {
                 let target = ProgressDrawTarget::term_like(Box::new(term));
                 let bar = ProgressBar::with_draw_target(total, target);
                 bar.set_style(style(Unit::Bytes, total.is_some(), width));
-                bar.set_position(1023 << 50);
+                bar.set_position(998_000_000_000_000_000);
                 bar.abandon();
                 let drawn = written.lock().unwrap().clone();
                 let frames: Vec<&str> = drawn.split('\r').filter(|f| !f.is_empty()).collect();
@@ -432,7 +432,7 @@ mod tests {
                     // One line as wide as the terminal (bar or padding fill it), never wider.
                     assert!(!frame.contains('\n'), "{frame:?}");
                     assert_eq!(display_width(frame), columns, "{frame:?}");
-                    assert!(frame.contains("PiB"), "{frame:?}");
+                    assert!(frame.contains("PB"), "{frame:?}");
                     let bar = frame.contains(&"█".repeat(MIN_BAR));
                     assert_eq!(bar, total.is_some() && columns >= 60, "{frame:?}");
                 }

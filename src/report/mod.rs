@@ -310,15 +310,17 @@ pub fn human_duration(ms: f64) -> String {
     }
 }
 
+/// `1536` → `1.5 kB`: decimal units, as the rates of `bench`, `gen` and the progress bar are
+/// (one system for everything logcount shows people; `--chunk-size` reads both).
 pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    if n < 1000 {
         return format!("{n} B");
     }
     let mut value = n as f64;
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    while value >= 999.95 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
         unit += 1;
     }
     format!("{value:.1} {}", UNITS[unit])
@@ -400,8 +402,9 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(human_bytes(100), "100 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(5 << 30), "5.0 GiB");
+        assert_eq!(human_bytes(1536), "1.5 kB");
+        assert_eq!(human_bytes(5_000_000_000), "5.0 GB");
+        assert_eq!(human_bytes(999_960), "1.0 MB");
     }
 
     #[test]
@@ -491,11 +494,11 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "PATH             FORMAT         REQUESTS  UNIQUE IPS  MALFORMED    BYTES",
-                "a,1.log          -             1,234,567       1,000          0  4.8 MiB",
-                "b.log            cri+combined          3           2          1    100 B",
-                "------------------------------------------------------------------------",
-                "TOTAL (2 files)                1,234,570       1,001          1  4.8 MiB",
+                "PATH             FORMAT         REQUESTS  UNIQUE IPS  MALFORMED   BYTES",
+                "a,1.log          -             1,234,567       1,000          0  5.0 MB",
+                "b.log            cri+combined          3           2          1   100 B",
+                "-----------------------------------------------------------------------",
+                "TOTAL (2 files)                1,234,570       1,001          1  5.0 MB",
                 "serial ×1 in 12.3 ms, 1 error, 1 skipped",
                 "errors:",
                 "  missing.log: No such file or directory (os error 2)",

@@ -97,7 +97,7 @@ mod tests {
         let table = written(OutputFormat::Table);
         assert_eq!(table.lines().count(), 2, "{table}");
         assert!(
-            table.contains("1,234,570") && table.contains("4.8 MiB"),
+            table.contains("1,234,570") && table.contains("5.0 MB"),
             "{table}"
         );
         let json: serde_json::Value = serde_json::from_str(&written(OutputFormat::Json)).unwrap();

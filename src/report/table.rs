@@ -760,10 +760,10 @@ mod tests {
         // At 80: the long name loses its middle; every column stays.
         let text = table(&r, Some(80), FileBlocks::OnVerbose);
         let head = line(&text, "PATH ");
-        assert!(head.ends_with("MALFORMED      BYTES"), "{text}");
+        assert!(head.ends_with("MALFORMED     BYTES"), "{text}");
         let long = line(&text, "shop.");
         assert!(
-            long.starts_with("shop.example…cess.log.1.gz  combined"),
+            long.starts_with("shop.example.…cess.log.1.gz  combined"),
             "{long}"
         );
         assert!(!text.contains("hidden"), "{text}");
