@@ -106,6 +106,20 @@ impl Progress {
     }
 }
 
+/// Where a bar of stderr draws, ten times a second, as wide as [`crate::terminal`] says stderr
+/// is (for the bars that are not a [`Progress`]: `bench`'s runs), and that width now.
+pub fn stderr_target() -> (ProgressDrawTarget, usize) {
+    let width = stderr_width();
+    let stderr = Stderr {
+        term: console::Term::buffered_stderr(),
+        width: Arc::new(AtomicUsize::new(width)),
+    };
+    (
+        ProgressDrawTarget::term_like_with_hz(Box::new(stderr), 10),
+        width,
+    )
+}
+
 /// The columns of stderr's terminal, as a frame may use them.
 fn stderr_width() -> usize {
     crate::terminal::stderr_columns().unwrap_or(DEFAULT_COLUMNS)

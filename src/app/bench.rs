@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -200,13 +200,7 @@ fn bench(args: &BenchSettings) -> Result<ExitStatus, Failure> {
     };
 
     let rounds = u64::from(args.warmup) + u64::from(args.runs);
-    let width = variants
-        .iter()
-        .map(|v| v.to_string().len())
-        .max()
-        .unwrap_or(0)
-        + " (warmup)".len();
-    let bar = progress_bar(variants.len() as u64 * (1 + rounds), width, !args.quiet);
+    let bar = progress_bar(variants.len() as u64 * (1 + rounds), !args.quiet);
     let workload = check(&child, &variants, &bar)?;
 
     let mut samples: Vec<Vec<Run>> = vec![Vec::with_capacity(args.runs as usize); variants.len()];
@@ -392,17 +386,21 @@ fn check(
     })
 }
 
-/// A bar counting runs, its message (which run) padded to `message_width` so the bar keeps
-/// its size; hidden unless `wanted` and stderr is a terminal.
-fn progress_bar(runs: u64, message_width: usize, wanted: bool) -> ProgressBar {
+/// A bar counting runs and saying which (its message), as wide as stderr: the message takes
+/// what the bar and the figures leave, and is cut to it; hidden unless `wanted` and stderr is a
+/// terminal.
+fn progress_bar(runs: u64, wanted: bool) -> ProgressBar {
     if !wanted || !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr_with_hz(10));
-    let template = format!(
-        "{{spinner}} [{{elapsed_precise}}] {{msg:{message_width}}} [{{wide_bar}}] {{pos}}/{{len}} runs"
-    );
-    bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
+    let (target, width) = logcount::progress::stderr_target();
+    let bar = ProgressBar::with_draw_target(Some(runs), target);
+    let template = if width >= 72 {
+        "{spinner} [{elapsed_precise}] {pos:>3}/{len} runs [{bar:20}] {wide_msg}"
+    } else {
+        "{spinner} {pos}/{len} {wide_msg}"
+    };
+    bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
     bar
 }
 
