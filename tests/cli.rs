@@ -945,9 +945,11 @@ fn an_html_report_is_self_contained_the_same_everywhere_and_renders() {
         );
     }
     for (open, close) in [
-        ("<table>", "</table>"),
+        ("<table", "</table>"),
         ("<tr", "</tr>"),
         ("<svg", "</svg>"),
+        ("<g", "</g>"),
+        ("<text", "</text>"),
     ] {
         assert_eq!(
             html.matches(open).count(),
@@ -957,51 +959,195 @@ fn an_html_report_is_self_contained_the_same_everywhere_and_renders() {
     }
     assert!(html.contains("x&lt;&amp;y&gt;.log"), "paths are escaped");
     assert!(html.contains("<h2>Errors</h2>") && html.contains("gone.log"));
-    // Apart from the line saying what ran and for how long, byte for byte the same.
+    // Apart from the line saying when the report was made, what ran and for how long, byte
+    // for byte the same.
     let without_timing = |page: &str| -> String {
-        page.lines()
-            .filter(|l| !l.starts_with("<p class=\"meta\">"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        let (timing, rest): (Vec<&str>, Vec<&str>) = page
+            .lines()
+            .partition(|l| l.starts_with("<p class=\"sub run\">Made "));
+        assert_eq!(timing.len(), 1, "one timing line: {page}");
+        rest.join("\n")
     };
     common::for_each_parallel_executor(|e| {
         assert_eq!(without_timing(&page(&e.jobs("2"))), without_timing(&html));
     });
 
-    // Rendered by a browser (Chromium headless: .ci/run installs it) to a picture that is not
-    // blank.
-    if !common::have_tool("chromium", "chromium") {
-        return;
-    }
+    // Rendered by a browser to a picture that is not blank.
     let file = dir.path().join("report.html");
     std::fs::write(&file, &html).unwrap();
-    let shot = dir.path().join("report.png");
-    // Within a deadline: a browser that hangs fails the test, never the whole run.
-    let browser = common::output_within(
-        Command::new("chromium")
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--hide-scrollbars",
-            ])
-            .args(["--disable-dev-shm-usage", "--window-size=1000,800"])
-            .arg(format!("--screenshot={}", shot.display()))
-            .arg(format!("file://{}", file.display())),
-        None,
-        std::time::Duration::from_secs(90),
+    if let Some(shot) = common::render::screenshot(&file, 1000, 800) {
+        let inked = shot.inked(0..shot.width, 0..shot.height);
+        assert!(inked > 5_000, "{inked} pixels drawn");
+    }
+}
+
+/// Issue 28, item 6: the HTML report misled (each quantity scaled to its own largest, no axis,
+/// periods side by side whatever the time between them). Now: value axes with labelled ticks,
+/// requests and clients on one scale, periods at their place on a time axis (a gap of nine
+/// years is most of the chart), values on hover, paths that wrap at `/`, notable malformed
+/// shares in red, a subtitle of what was read and when; and it looks right at 1200 and 400 px.
+#[test]
+fn an_html_report_has_axes_one_scale_and_a_time_axis_and_renders_wide_and_narrow() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |client: &str, day: &str| {
+        format!("{client} - - [{day}:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n")
+    };
+    // 2015: 10 requests from 2 clients (9 on the 20th, 1 on the 21st), and 1 malformed line of
+    // 11 (9.1%). 2024: 3 requests from 3 clients, nine years on.
+    let mut old = at("1.1.1.1", "20/May/2015").repeat(8) + &at("2.2.2.2", "20/May/2015");
+    old += &at("1.1.1.1", "21/May/2015");
+    old += "not a request\n";
+    write(dir.path(), "old/a.log", old.as_bytes());
+    let new = ["3.3.3.3", "4.4.4.4", "5.5.5.5"].map(|c| at(c, "12/May/2024"));
+    write(dir.path(), "new/b.log", new.concat().as_bytes());
+    let before = logcount::format::utc_text(now());
+    let out = output(logcount().arg(dir.path()).args([
+        "-e", "serial", "--by", "day", "--top", "2", "--format", "html",
+    ]));
+    let after = logcount::format::utc_text(now());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = String::from_utf8(out.stdout).unwrap();
+
+    // The subtitle: what was read, the time it spans, when the report was made (UTC, ISO 8601).
+    let bytes = old.len() + new.concat().len();
+    let read = format!(
+        "<p class=\"sub\">Read 2 inputs: 2 files counted ({bytes} B of log text); covering \
+         2015-05-20 to 2024-05-12.</p>"
     );
+    assert!(html.contains(&read), "{html}");
+    let timing = "<p class=\"sub run\">Made ";
+    let made = &html[html.find(timing).unwrap() + timing.len()..][..20];
     assert!(
-        browser.status.success(),
-        "{}",
-        String::from_utf8_lossy(&browser.stderr)
+        (before.as_str()..=after.as_str()).contains(&made),
+        "{before} <= {made} <= {after}"
     );
-    let png = std::fs::read(&shot).unwrap();
+
+    // Files: one scale for requests and clients, whose axis is labelled.
+    let row = |name: &str| -> &str {
+        let start = html.find(&format!("/<wbr>{name}</td>")).expect(name);
+        &html[start..start + html[start..].find("</tr>").unwrap()]
+    };
+    let width = |row: &str, class: &str| -> f64 {
+        let at = row.find(&format!("<rect class=\"{class}\"")).expect(class);
+        let at = at + row[at..].find("width=\"").unwrap() + 7;
+        row[at..at + row[at..].find('"').unwrap()].parse().unwrap()
+    };
+    let (a, b) = (row("a.log"), row("b.log"));
+    assert_eq!(width(a, "req"), 240.0, "10 requests: the axis's top");
+    assert_eq!(width(a, "ip"), 48.0, "2 clients of 10");
+    assert_eq!(width(b, "req"), 72.0, "3 requests of 10");
+    assert_eq!(width(b, "ip"), 72.0, "3 clients: as long as its 3 requests");
+    assert!(a.contains("<title>") && a.contains(": 10 requests, 2 unique clients</title>"));
+    let files = &html[html.find("<h2>Files</h2>").unwrap()..html.find("<h2>Requests").unwrap()];
+    assert_eq!(texts(files, "<th class=\"axis\">"), ["0", "5", "10"]);
+    // Paths wrap at their slashes, and 9.1% malformed lines stand out.
+    assert!(!html.contains("anywhere") && html.contains("old/<wbr>a.log"));
     assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 20_000,
-        "{} bytes",
-        png.len()
+        a.contains("class=\"n bad\"") && a.contains(">9.1%</span>"),
+        "{a}"
     );
+    assert!(!b.contains("bad"), "{b}");
+    assert!(html.contains("@media print{"));
+
+    // Periods at their place on a time axis: the 21st a day after the 20th, 2024-05-12 the
+    // 3,280 days after it that they are, of the 3,281 days the axis spans.
+    let day = |y, m, d| logcount::format::days_from_civil(y, m, d);
+    let span = (day(2024, 5, 13) - day(2015, 5, 20)) as f64;
+    let x = |label: &str| -> f64 {
+        let group = &html[html.find(&format!("<g><title>{label}:")).expect(label)..];
+        percent(&group[group.find("<rect class=\"req\"").unwrap()..], "x")
+    };
+    let (first, next, last) = (x("2015-05-20"), x("2015-05-21"), x("2024-05-12"));
+    assert!((next - first - 100.0 / span).abs() < 1e-3, "{first} {next}");
+    assert!(
+        (last - first - 3_280.0 * 100.0 / span).abs() < 1e-3,
+        "{first} {last}"
+    );
+    assert!(last > 99.0, "the gap is nine years of the chart");
+    // Its axes: counts up the side, and years along the bottom, each where its 1 January is.
+    let chart = &html[html.find("<svg class=\"chart\"").unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    assert_eq!(texts(chart, "<g class=\"y-axis\">"), ["0", "5", "10"]);
+    let years = &chart[chart.find("<g class=\"x-axis\">").unwrap()..];
+    assert_eq!(texts(years, ""), ["2016", "2018", "2020", "2022", "2024"]);
+    for (i, year) in (2016..=2024).step_by(2).enumerate() {
+        let text = years.match_indices("<text").nth(i).unwrap().0;
+        let expected = (day(year, 1, 1) - day(2015, 5, 20)) as f64 * 100.0 / span;
+        assert!(
+            (percent(&years[text..], "x") - expected).abs() < 1e-3,
+            "{year}"
+        );
+    }
+
+    // Drawn by a browser, wide and narrow: not blank, the bars in their colours, the badge,
+    // labels along both axes of the period chart, and nothing past the page's right margin (a
+    // table too wide for a phone would be).
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, &html).unwrap();
+    for width in [1200, 400] {
+        let Some(shot) = common::render::screenshot(&file, width, 1600) else {
+            return;
+        };
+        let inked = shot.inked(0..shot.width, 0..shot.height);
+        assert!(inked > 20_000, "{width} px: {inked} pixels drawn");
+        for (what, colour) in [
+            ("requests", [0x00, 0x72, 0xb2]),
+            ("clients", [0xd5, 0x5e, 0x00]),
+            ("badge", [0xb0, 0x00, 0x20]),
+        ] {
+            assert!(shot.count(colour) > 50, "{width} px: no {what} drawn");
+        }
+        // The time axis's line (#888) is the longest line across the page; its labels are under
+        // it, the values' labels left of the plot.
+        let (base, left, long) = shot.longest_run([0x88; 3]);
+        assert!(
+            long > shot.width / 2,
+            "{width} px: a time axis {long} px long"
+        );
+        let times = shot.inked(0..shot.width, base + 6..base + 22);
+        let values = shot.inked(0..left - 3, base - 170..base + 6);
+        assert!(
+            times > 100 && values > 100,
+            "{width} px: labels {times}, {values}"
+        );
+        let margin = shot.width - 12..shot.width;
+        assert_eq!(
+            shot.inked(margin, 0..shot.height),
+            0,
+            "{width} px: drawn in the right margin"
+        );
+    }
+}
+
+/// Seconds since the epoch, now.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The texts of the `<text>` elements in the first element after `open` in `html`.
+fn texts<'a>(html: &'a str, open: &str) -> Vec<&'a str> {
+    let from = &html[html.find(open).expect(open)..];
+    let end = [from.find("</svg>"), from.find("</g>")]
+        .into_iter()
+        .flatten()
+        .min();
+    let element = &from[..end.unwrap_or(from.len())];
+    element
+        .split("<text")
+        .skip(1)
+        .map(|t| &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()])
+        .collect()
+}
+
+/// The value in percent of the attribute `name` of the first element in `html`.
+fn percent(html: &str, name: &str) -> f64 {
+    let at = html.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+    html[at..at + html[at..].find("%\"").unwrap()]
+        .parse()
+        .unwrap()
 }
 
 /// Issue 28: `cat access.log | logcount` said "the following required arguments were not

@@ -6,6 +6,7 @@
 //! - [`engines`]: the Python engines of the examples (Spark, Dask), found or skipped;
 //! - [`executors`]: THE list of executors, [`EXECUTORS`], and [`for_each_executor`];
 //! - [`formats`]: lines of every log format, and random logs of them with their true counts;
+//! - [`render`]: a page as headless Chromium draws it, in pixels ([`render::screenshot`]);
 //! - [`templates`]: random nginx and Apache templates and lines of them, with their truth;
 //! - below: inputs (files, gzip, FIFOs, random logs) and how a report names them.
 #![allow(dead_code)]
@@ -13,6 +14,7 @@
 pub mod engines;
 pub mod executors;
 pub mod formats;
+pub mod render;
 pub mod run;
 pub mod templates;
 
