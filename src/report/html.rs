@@ -961,6 +961,7 @@ mod tests {
             malformed,
             format: None,
             extra: extra.clone(),
+            malformed_lines: None,
         };
         let results = Results {
             files: vec![file],
@@ -991,7 +992,7 @@ mod tests {
         let html = page(&report(by, 0), 1_765_000_000);
         assert!(
             html.contains(
-                "<p class=\"sub\">Read 1 input: 1 file counted (2.0 KiB of log text); covering \
+                "<p class=\"sub\">Read 1 input: 1 file counted (2.0 kB of log text); covering \
                  2015-05-20 to 2024-05-12.</p>\n\
                  <p class=\"sub run\">Made 2025-12-06T05:46:40Z by serial ×1 in 12.3 ms.</p>\n"
             ),
