@@ -265,8 +265,8 @@ pub struct QueryArgs {
     /// Requests and distinct clients per day or hour.
     ///
     /// Per file and over all files, each request's day as its timestamp writes it (the
-    /// server's day) unless --utc. The table shows each file's periods, then the summary's;
-    /// with more than 20 files, only the summary's (every file's are in JSON, NDJSON and CSV).
+    /// server's day) unless --utc. The table shows the summary's periods, each file's with -v
+    /// (every file's are in JSON, NDJSON and CSV).
     #[arg(help_heading = TIME_HEADING, long, value_enum, value_name = "PERIOD")]
     pub by: Option<PeriodArg>,
 
