@@ -1430,7 +1430,10 @@ fn the_table_fits_terminals_of_60_80_and_120_columns_with_the_json_numbers() {
         // What was hidden for width is said once, under the table.
         let hidden: Vec<&String> = lines.iter().filter(|l| l.starts_with("hidden")).collect();
         if columns == 120 {
-            assert!(header.contains("MALFORMED") && header.ends_with("BYTES"), "{text}");
+            assert!(
+                header.contains("MALFORMED") && header.ends_with("BYTES"),
+                "{text}"
+            );
             assert!(hidden.is_empty(), "{text}");
         }
         if columns == 60 {
