@@ -97,7 +97,7 @@ fn core(c: &mut Criterion) {
             &piece,
             |b, &piece| {
                 b.iter(|| {
-                    let mut counter = Counter::new();
+                    let mut counter = Counter::classic();
                     for chunk in typical.chunks(piece) {
                         counter.feed(chunk);
                     }

@@ -764,31 +764,46 @@ fn mistyped_subcommand(paths: &[PathBuf]) -> Option<String> {
     Some(name.to_string())
 }
 
+/// Why the words did not parse (or asked for help or the version): clap's error, and a tip.
+pub struct ParseFailure {
+    error: clap::Error,
+    /// When the first word is both a subcommand and a path here.
+    tip: Option<String>,
+}
+
+impl ParseFailure {
+    /// Prints it as clap does (help and version on stdout, errors on stderr), then the tip.
+    pub fn print(&self) {
+        let _ = self.error.print();
+        if let Some(tip) = &self.tip {
+            eprintln!("\ntip: {tip}");
+        }
+    }
+
+    /// The exit status: 0 for help and the version, 2 for a usage error.
+    pub fn code(&self) -> i32 {
+        self.error.exit_code()
+    }
+}
+
 impl Cli {
     /// Parses this process's arguments. A usage error is clap's (its format, exit 2), with a
     /// tip when the first word is both a subcommand and a path here (`logcount gen` with a
-    /// directory `gen`: the subcommand wins, and the path must be written `./gen`).
-    pub fn parse_args() -> Cli {
+    /// directory `gen`: the subcommand wins, and the path must be written `./gen`). Only
+    /// `main` exits.
+    pub fn parse_args() -> Result<Cli, ParseFailure> {
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        match Cli::try_parse_from(&args) {
-            Ok(cli) => cli,
-            Err(e) => {
-                let word = args.get(1).and_then(|w| w.to_str());
-                let shadowed = word.filter(|w| {
-                    Cli::command().find_subcommand(w).is_some() && std::path::Path::new(w).exists()
-                });
-                match shadowed {
-                    Some(word) if e.use_stderr() => {
-                        let _ = e.print();
-                        eprintln!(
-                            "\ntip: `{word}` is also a path here; to count it, write `./{word}`"
-                        );
-                        std::process::exit(2);
-                    }
-                    _ => e.exit(),
-                }
-            }
-        }
+        Cli::try_parse_from(&args).map_err(|error| {
+            let word = args.get(1).and_then(|w| w.to_str());
+            let shadowed = word.filter(|w| {
+                error.use_stderr()
+                    && Cli::command().find_subcommand(w).is_some()
+                    && std::path::Path::new(w).exists()
+            });
+            let tip = shadowed
+                .map(|word| format!("`{word}` is also a path here; to count it, write `./{word}`"));
+            ParseFailure { error, tip }
+        })
     }
 
     /// What the command line asks for, validated.

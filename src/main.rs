@@ -10,7 +10,14 @@ static ALLOC: logcount::reserve::Reserving = logcount::reserve::Reserving;
 
 fn main() {
     logcount::reserve::hold();
-    let status = match cli::Cli::parse_args().into_settings() {
+    let cli = match cli::Cli::parse_args() {
+        Ok(cli) => cli,
+        Err(failure) => {
+            failure.print();
+            std::process::exit(failure.code());
+        }
+    };
+    let status = match cli.into_settings() {
         Ok(settings) => app::run(settings),
         Err(usage) => {
             logcount::diag::warn(usage);

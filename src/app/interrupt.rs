@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 static WRITING: AtomicBool = AtomicBool::new(false);
 static PENDING: AtomicI32 = AtomicI32::new(0);
 
-/// The exit status for a run ended by signal `sig`, as shells report it (SIGINT → 130).
-pub const fn exit_status(sig: libc::c_int) -> i32 {
-    128 + sig
+/// The exit status for a run ended by signal `sig` ([`ExitStatus::signal`]).
+const fn exit_status(sig: libc::c_int) -> i32 {
+    super::ExitStatus::signal(sig).code()
 }
 
 extern "C" fn on_signal(sig: libc::c_int) {

@@ -48,7 +48,7 @@ impl ExitStatus {
         }
     }
 
-    pub fn code(self) -> i32 {
+    pub const fn code(self) -> i32 {
         self.0
     }
 }

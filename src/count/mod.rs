@@ -146,7 +146,7 @@ impl Detail {
 
 /// Counts a whole buffer with the `classic` rule; the last line may lack its `\n`.
 pub fn count(buf: &[u8]) -> Counts {
-    let mut counter = Counter::new();
+    let mut counter = Counter::classic();
     counter.feed(buf);
     counter.finish()
 }
@@ -180,15 +180,10 @@ pub struct Counter {
     show: Option<Box<shown::Showing>>,
 }
 
-impl Default for Counter {
-    fn default() -> Self {
-        Counter::new()
-    }
-}
-
 impl Counter {
-    /// A counter with the `classic` rule.
-    pub fn new() -> Self {
+    /// A counter with the `classic` rule (every non-blank line a request, its first word the
+    /// client): named, never a default, as every other format reads lines differently.
+    pub fn classic() -> Self {
         Counter {
             counts: Counts {
                 format: Some(Format::CLASSIC),
@@ -224,7 +219,7 @@ impl Counter {
         if format == Format::CLASSIC {
             return Counter {
                 query,
-                ..Counter::new()
+                ..Counter::classic()
             };
         }
         Counter {
@@ -668,7 +663,7 @@ mod tests {
 
     /// Feeds `buf` cut at every given position and compares with the whole-buffer count.
     fn check_pieces(buf: &[u8], cuts: &[usize]) {
-        check_pieces_with(buf, cuts, Counter::new);
+        check_pieces_with(buf, cuts, Counter::classic);
     }
 
     fn check_pieces_with(buf: &[u8], cuts: &[usize], make: fn() -> Counter) {
@@ -720,7 +715,7 @@ mod tests {
 
     #[test]
     fn carry_stays_small_on_long_lines() {
-        let mut counter = Counter::new();
+        let mut counter = Counter::classic();
         counter.feed(b"key ");
         for _ in 0..1000 {
             counter.feed(&[b'y'; 4096]);
@@ -740,7 +735,7 @@ mod tests {
 
     /// Counts `buf` as jobs cut at `cuts` (each fed in `piece`-byte reads) and merges them.
     fn count_in_ranges(buf: &[u8], cuts: &[usize], piece: usize) -> (Counts, u64) {
-        count_in_ranges_with(buf, cuts, piece, |_| Counter::new())
+        count_in_ranges_with(buf, cuts, piece, |_| Counter::classic())
     }
 
     fn count_in_ranges_with(
@@ -826,7 +821,7 @@ mod tests {
     #[test]
     fn a_range_inside_one_line_owns_nothing() {
         let buf = b"aaaaaaaaaa bbbbbbbbbbbbbbbbbbbb\n";
-        let mut job = OwnedLines::new(5, 10, Counter::new());
+        let mut job = OwnedLines::new(5, 10, Counter::classic());
         assert_eq!(job.feed(&buf[4..]), 5);
         assert!(job.done());
         assert_eq!(job.finish().total, 0);

@@ -99,7 +99,7 @@ pub(super) fn changed(planned: u64) -> io::Error {
 
 /// How a job's text is to be counted once its format is known.
 #[derive(Clone, Debug)]
-struct Plan {
+struct JobSetup {
     /// The lines starting in this byte range of the file (a plain regular file), or the whole
     /// text (`None`).
     range: Option<Range<u64>>,
@@ -109,7 +109,7 @@ struct Plan {
     fields: Option<Arc<[u8]>>,
 }
 
-impl Plan {
+impl JobSetup {
     fn counter(&self, detected: Option<crate::format::Format>) -> Counter {
         let fields = self.fields.as_deref();
         match (self.format, detected) {
@@ -177,7 +177,7 @@ enum Text {
     /// Held until the format is detected from it.
     Detect {
         held: Vec<u8>,
-        plan: Plan,
+        setup: JobSetup,
         cap: Option<u64>,
     },
     Count(Target),
@@ -185,12 +185,12 @@ enum Text {
 }
 
 impl Text {
-    fn new(plan: Plan, cap: Option<u64>) -> Text {
-        match plan.format {
-            Choice::Named(_) => Text::Count(plan.target(plan.counter(None))),
+    fn new(setup: JobSetup, cap: Option<u64>) -> Text {
+        match setup.format {
+            Choice::Named(_) => Text::Count(setup.target(setup.counter(None))),
             Choice::Auto => Text::Detect {
                 held: Vec::new(),
-                plan,
+                setup,
                 cap,
             },
         }
@@ -232,21 +232,21 @@ impl Text {
     /// Detects the format from `text` (what is held, or the first piece when nothing is) and
     /// counts `text` in it; `false` (nothing done) while more text is needed.
     fn try_detect_in(&mut self, text: &[u8], at_end: bool) -> bool {
-        let Text::Detect { plan, cap, .. } = self else {
+        let Text::Detect { setup, cap, .. } = self else {
             return false;
         };
         // A plain file's sample stops at its planned size, a snapshot appends cannot change.
         let known = cap.map_or(text.len(), |c| text.len().min(c as usize));
         let whole = at_end || cap.is_some_and(|c| text.len() as u64 >= c);
-        let Some(detection) = detect(&text[..known], whole, &plan.options) else {
+        let Some(detection) = detect(&text[..known], whole, &setup.options) else {
             return false;
         };
         let next = match detection {
             Detection::NotAccessLog { .. } | Detection::NoClientField { .. } => {
                 Text::NotAccessLog(detection.reason().expect("a reason"))
             }
-            Detection::Format(f) => Text::Count(plan.target(plan.counter(Some(f)))),
-            Detection::Empty => Text::Count(plan.target(plan.counter(None))),
+            Detection::Format(f) => Text::Count(setup.target(setup.counter(Some(f)))),
+            Detection::Empty => Text::Count(setup.target(setup.counter(None))),
         };
         *self = next;
         if let Text::Count(target) = self {
@@ -336,27 +336,27 @@ impl JobCounter {
         let start = read_start(input, range);
         // A plain regular file is counted by the lines that start in its planned size.
         let lines = range.cloned().or(input.size.map(|s| 0..s));
-        let plan = |range: Option<Range<u64>>| Plan {
+        let setup = |range: Option<Range<u64>>| JobSetup {
             range,
             format: input.format,
             options: options.clone(),
             fields: fields.clone(),
         };
         let stage = match input.compression {
-            Compression::Plain => Stage::Plain(Text::new(plan(lines.clone()), input.size)),
+            Compression::Plain => Stage::Plain(Text::new(setup(lines.clone()), input.size)),
             Compression::Compressed(codec) => {
-                match Decoder::new(codec, Text::new(plan(None), None)) {
+                match Decoder::new(codec, Text::new(setup(None), None)) {
                     Ok(d) => Stage::Decode(Box::new(d)),
                     // Only zstd's context can fail to start (out of memory): fail at the first byte.
                     Err(_) => Stage::Sniff {
                         head: Vec::new(),
-                        text: Text::new(plan(None), None),
+                        text: Text::new(setup(None), None),
                     },
                 }
             }
             Compression::Sniff => Stage::Sniff {
                 head: Vec::new(),
-                text: Text::new(plan(lines.clone()), input.size),
+                text: Text::new(setup(lines.clone()), input.size),
             },
         };
         let window = match (start, &lines) {
@@ -418,10 +418,10 @@ impl JobCounter {
             Some(codec) => {
                 // A compressed file is read whole, its text counted whole.
                 let text = match text {
-                    Text::Detect { plan, .. } => Text::new(
-                        Plan {
+                    Text::Detect { setup, .. } => Text::new(
+                        JobSetup {
                             range: None,
-                            ..plan
+                            ..setup
                         },
                         None,
                     ),
