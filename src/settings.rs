@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use logcount::executor::{self, ExecutorKind, StartMethod};
 use logcount::format::{
-    self, checked_days, Body, Choice, CustomRef, Customs, Format, JsonFields, Options, Proxies,
-    Query, Spec, Syntax,
+    self, Body, Choice, CustomRef, Customs, Format, JsonFields, Options, Proxies, Query, Spec,
+    Syntax,
 };
 use logcount::gen::GenOptions;
 use logcount::input::{Filters, ReadMode};
@@ -726,63 +726,7 @@ pub fn parse_time_at(text: &str, now: i64) -> Result<i64, String> {
                 .ok_or_else(bad);
         }
     }
-    let b = t.as_bytes();
-    let num = |s: &[u8]| -> Option<u32> {
-        (!s.is_empty() && s.iter().all(u8::is_ascii_digit))
-            .then(|| std::str::from_utf8(s).ok()?.parse().ok())
-            .flatten()
-    };
-    let date = (|| {
-        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-            return None;
-        }
-        checked_days(num(&b[..4])?, num(&b[5..7])?, num(&b[8..10])?)
-    })()
-    .ok_or_else(bad)?;
-    let mut rest = &b[10..];
-    if rest.is_empty() {
-        return Ok(date * 86_400);
-    }
-    if !matches!(rest[0], b'T' | b't' | b' ') || rest.len() < 6 || rest[3] != b':' {
-        return Err(bad());
-    }
-    let (h, min) = (
-        num(&rest[1..3]).ok_or_else(bad)?,
-        num(&rest[4..6]).ok_or_else(bad)?,
-    );
-    rest = &rest[6..];
-    let mut sec = 0;
-    if rest.first() == Some(&b':') {
-        sec = rest.get(1..3).and_then(num).ok_or_else(bad)?;
-        rest = &rest[3..];
-    }
-    if h > 23 || min > 59 || sec > 59 {
-        return Err(bad());
-    }
-    let offset = match rest {
-        [] | [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), oh1, oh2, tail @ ..] => {
-            let mm = match tail {
-                [b':', a, b] | [a, b] => [*a, *b],
-                _ => return Err(bad()),
-            };
-            let (oh, om) = (
-                num(&[*oh1, *oh2]).ok_or_else(bad)?,
-                num(&mm).ok_or_else(bad)?,
-            );
-            if oh > 23 || om > 59 {
-                return Err(bad());
-            }
-            let o = i64::from(oh * 3600 + om * 60);
-            if *sign == b'-' {
-                -o
-            } else {
-                o
-            }
-        }
-        _ => return Err(bad()),
-    };
-    Ok(date * 86_400 + i64::from(h * 3600 + min * 60 + sec) - offset)
+    format::parse_moment(t.as_bytes()).ok_or_else(bad)
 }
 
 /// Parses `I/N` (slice `I` of `N`, counted from 0).

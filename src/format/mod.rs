@@ -44,8 +44,8 @@ pub use proxy::Proxies;
 pub use query::{Period, Query};
 pub use template::Syntax;
 pub use time::{
-    checked_days, civil_from_days, days_from_civil, iso_year, parse_iso, parse_ncsa, utc_text,
-    Dates, Stamp,
+    checked_days, civil_from_days, days_from_civil, iso_year, parse_iso, parse_moment, parse_ncsa,
+    utc_text, Dates, Stamp,
 };
 
 use time::When;

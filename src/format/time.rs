@@ -282,6 +282,33 @@ pub fn parse_iso(s: &[u8]) -> Option<Stamp> {
     Some(Stamp { local, offset })
 }
 
+/// A moment as the command line gives one (`--since`, `--until`: docs/contract.md §5), the whole
+/// of `s`: `YYYY-MM-DD` (midnight UTC), or the date, `T` (or `t`, or one space), `HH:MM`, an
+/// optional `:SS`, then `Z`, `±HH:MM`, `±HHMM` or nothing (UTC). UTC seconds since the epoch.
+pub fn parse_moment(s: &[u8]) -> Option<i64> {
+    if s.len() < 10 || s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(s, 0, 4)?, digits(s, 5, 2)?, digits(s, 8, 2)?);
+    if s.len() == 10 {
+        return Some(checked_days(year, month, day)? * 86_400);
+    }
+    if !matches!(s[10], b'T' | b't' | b' ') || s.len() < 16 || s[13] != b':' {
+        return None;
+    }
+    let (hour, minute) = (digits(s, 11, 2)?, digits(s, 14, 2)?);
+    let (second, end) = match s.get(16) {
+        Some(b':') => (digits(s, 17, 2)?, 19),
+        _ => (0, 16),
+    };
+    let local = local(year, month, day, (hour, minute, second))?;
+    let offset = match &s[end..] {
+        [] | [b'Z' | b'z'] => 0,
+        zone => offset(zone, true)?,
+    };
+    Some(local - i64::from(offset))
+}
+
 /// W3C's and CloudFront's UTC `date` and `time` columns: `2021-03-22` and `10:01:02` (or with
 /// a fraction, `10:01:02.123`).
 pub(super) fn parse_date_and_time(date: &[u8], time: &[u8]) -> Option<Stamp> {
