@@ -338,7 +338,7 @@ fn witness(input: &Input) -> Option<Witness> {
     // Non-blocking, in case a FIFO took the file's place.
     let file = File::options()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(nix::libc::O_NONBLOCK)
         .open(path)
         .ok()?;
     Witness::read(&file, size).ok()

@@ -29,20 +29,20 @@ pub const SHARE: u64 = 32;
 /// Allocations of at most this size are tried again once the reserve is given back.
 const SMALL: usize = 1 << 20;
 
-static HELD: AtomicPtr<libc::c_void> = AtomicPtr::new(null_mut());
+static HELD: AtomicPtr<nix::libc::c_void> = AtomicPtr::new(null_mut());
 
 /// The length of the mapping [`HELD`] points to.
 static HELD_LEN: AtomicUsize = AtomicUsize::new(0);
 
 /// The address space this process may have (`ulimit -v`, in bytes); `None` when unlimited.
 pub fn address_space_limit() -> Option<u64> {
-    let mut limit = libc::rlimit {
+    let mut limit = nix::libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes the struct it is given, which lives for the call.
-    let known = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } == 0;
-    (known && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+    let known = unsafe { nix::libc::getrlimit(nix::libc::RLIMIT_AS, &mut limit) } == 0;
+    (known && limit.rlim_cur != nix::libc::RLIM_INFINITY).then_some(limit.rlim_cur)
 }
 
 /// The system allocator with a reserve: see the module's documentation.
@@ -62,16 +62,16 @@ fn hold_len(len: usize) {
     }
     // SAFETY: a fresh anonymous mapping with no access touches nothing of ours.
     let p = unsafe {
-        libc::mmap(
+        nix::libc::mmap(
             null_mut(),
             len,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            nix::libc::PROT_NONE,
+            nix::libc::MAP_PRIVATE | nix::libc::MAP_ANONYMOUS | nix::libc::MAP_NORESERVE,
             -1,
             0,
         )
     };
-    if p == libc::MAP_FAILED {
+    if p == nix::libc::MAP_FAILED {
         return;
     }
     HELD_LEN.store(len, Ordering::Release);
@@ -81,7 +81,7 @@ fn hold_len(len: usize) {
     {
         // Held already: this one is not needed.
         // SAFETY: `p` is the mapping just made, of that length, used by nothing.
-        unsafe { libc::munmap(p, len) };
+        unsafe { nix::libc::munmap(p, len) };
     }
 }
 
@@ -92,7 +92,7 @@ fn release() -> bool {
         return false;
     }
     // SAFETY: `p` is the reserve's mapping, of that length; nothing points into it.
-    unsafe { libc::munmap(p, HELD_LEN.load(Ordering::Acquire)) };
+    unsafe { nix::libc::munmap(p, HELD_LEN.load(Ordering::Acquire)) };
     true
 }
 

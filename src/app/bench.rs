@@ -315,14 +315,14 @@ fn wait_with_peak_rss(
     child: std::process::Child,
 ) -> io::Result<(std::process::ExitStatus, Option<u64>)> {
     use std::os::unix::process::ExitStatusExt;
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
+    let pid = child.id() as nix::libc::pid_t;
+    let mut status: nix::libc::c_int = 0;
     // SAFETY: rusage is plain integers, valid when zeroed.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
     loop {
         // SAFETY: `pid` is our own child, not yet reaped (std never waits for it: we keep the
         // `Child` until here and drop it without waiting); both pointers are valid for writes.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        let reaped = unsafe { nix::libc::wait4(pid, &mut status, 0, &mut usage) };
         if reaped == pid {
             break;
         }

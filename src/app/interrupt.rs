@@ -15,35 +15,36 @@ static WRITING: AtomicBool = AtomicBool::new(false);
 static PENDING: AtomicI32 = AtomicI32::new(0);
 
 /// The exit status for a run ended by signal `sig` ([`ExitStatus::signal`]).
-const fn exit_status(sig: libc::c_int) -> i32 {
+const fn exit_status(sig: nix::libc::c_int) -> i32 {
     super::ExitStatus::signal(sig).code()
 }
 
-extern "C" fn on_signal(sig: libc::c_int) {
+extern "C" fn on_signal(sig: nix::libc::c_int) {
     if WRITING.load(Ordering::SeqCst) {
         PENDING.store(sig, Ordering::SeqCst);
     } else {
         // SAFETY: _exit is async-signal-safe and ends the process without running anything else.
-        unsafe { libc::_exit(exit_status(sig)) };
+        unsafe { nix::libc::_exit(exit_status(sig)) };
     }
 }
 
 /// Installs the handlers for SIGINT and SIGTERM. A signal that was ignored when we started
 /// (`nohup`, a background job of a non-interactive shell) stays ignored.
 pub fn install() {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
+    for sig in [nix::libc::SIGINT, nix::libc::SIGTERM] {
         // SAFETY: a zeroed sigaction is a valid "default" value; we fill the fields we use.
-        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
-        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
+        let mut action: nix::libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction =
+            on_signal as extern "C" fn(nix::libc::c_int) as nix::libc::sighandler_t;
+        action.sa_flags = nix::libc::SA_RESTART;
         // SAFETY: sa_mask is a valid sigset_t owned by `action`.
-        unsafe { libc::sigemptyset(&mut action.sa_mask) };
-        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        unsafe { nix::libc::sigemptyset(&mut action.sa_mask) };
+        let mut old: nix::libc::sigaction = unsafe { std::mem::zeroed() };
         // SAFETY: valid pointers to initialised sigactions; the handler is async-signal-safe.
         unsafe {
-            libc::sigaction(sig, &action, &mut old);
-            if old.sa_sigaction == libc::SIG_IGN {
-                libc::sigaction(sig, &old, std::ptr::null_mut());
+            nix::libc::sigaction(sig, &action, &mut old);
+            if old.sa_sigaction == nix::libc::SIG_IGN {
+                nix::libc::sigaction(sig, &old, std::ptr::null_mut());
             }
         }
     }
@@ -58,7 +59,7 @@ pub fn while_writing<R>(write: impl FnOnce() -> R) -> R {
     let sig = PENDING.swap(0, Ordering::SeqCst);
     if sig != 0 {
         // SAFETY: as in the handler; stdout was flushed by `write`.
-        unsafe { libc::_exit(exit_status(sig)) };
+        unsafe { nix::libc::_exit(exit_status(sig)) };
     }
     result
 }

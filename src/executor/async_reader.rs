@@ -810,13 +810,15 @@ impl OpenInput {
 
 #[cfg(target_os = "linux")]
 fn read_nowait(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    use rustix::io::{preadv2, ReadWriteFlags};
-    Ok(preadv2(
-        file,
-        &mut [io::IoSliceMut::new(buf)],
-        at,
-        ReadWriteFlags::NOWAIT,
-    )?)
+    use std::os::fd::AsRawFd;
+    let iov = nix::libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let offset = nix::libc::off_t::try_from(at).map_err(|_| io::ErrorKind::InvalidInput)?;
+    // SAFETY: one iovec over `buf`, which outlives the call; the descriptor is `file`'s.
+    let n = unsafe { nix::libc::preadv2(file.as_raw_fd(), &iov, 1, offset, nix::libc::RWF_NOWAIT) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -844,6 +846,28 @@ mod tests {
             .collect();
         let errors = results.errors.iter().map(|e| e.path.clone()).collect();
         (files, errors, results.union_ip)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_read_that_cannot_wait_reads_a_cached_file_at_its_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = File::open(&path).unwrap();
+        // Just written: in the page cache, so the read does not wait (or the kernel refuses
+        // RWF_NOWAIT altogether, which the reader takes as "read the usual way").
+        let mut buf = [0u8; 4];
+        match read_nowait(&file, &mut buf, 3) {
+            Ok(n) => assert_eq!(&buf[..n], b"3456"),
+            Err(e) => assert!(
+                matches!(
+                    e.raw_os_error(),
+                    Some(nix::libc::EOPNOTSUPP | nix::libc::EINVAL)
+                ),
+                "{e}"
+            ),
+        }
     }
 
     #[test]

@@ -85,7 +85,7 @@ static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
 static PAGE: AtomicUsize = AtomicUsize::new(4096);
 
 /// The SIGBUS action that was installed before ours, put back for faults that are not ours.
-static mut PREVIOUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::uninit();
+static mut PREVIOUS: std::mem::MaybeUninit<nix::libc::sigaction> = std::mem::MaybeUninit::uninit();
 
 static INSTALL: Once = Once::new();
 static INSTALLED: AtomicBool = AtomicBool::new(false);
@@ -94,19 +94,19 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 fn install() -> bool {
     INSTALL.call_once(|| {
         // SAFETY: sysconf has no preconditions.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        let page = unsafe { nix::libc::sysconf(nix::libc::_SC_PAGESIZE) };
         if page > 0 {
             PAGE.store(page as usize, Ordering::Relaxed);
         }
         // SAFETY: the action is fully initialised (zeroed, then its fields set); `PREVIOUS` is
         // written here, once, before the handler that reads it can run, and never again.
         unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
+            let mut action: nix::libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
-            action.sa_flags = libc::SA_SIGINFO;
-            libc::sigemptyset(&mut action.sa_mask);
-            let previous = std::ptr::addr_of_mut!(PREVIOUS).cast::<libc::sigaction>();
-            if libc::sigaction(libc::SIGBUS, &action, previous) == 0 {
+            action.sa_flags = nix::libc::SA_SIGINFO;
+            nix::libc::sigemptyset(&mut action.sa_mask);
+            let previous = std::ptr::addr_of_mut!(PREVIOUS).cast::<nix::libc::sigaction>();
+            if nix::libc::sigaction(nix::libc::SIGBUS, &action, previous) == 0 {
                 INSTALLED.store(true, Ordering::Release);
             }
         }
@@ -116,7 +116,11 @@ fn install() -> bool {
 
 /// The SIGBUS handler. It only reads the table, calls `mmap` and `sigaction` (system calls, safe
 /// in a signal handler) and stores an atomic.
-extern "C" fn on_sigbus(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+extern "C" fn on_sigbus(
+    _: nix::libc::c_int,
+    info: *mut nix::libc::siginfo_t,
+    _: *mut nix::libc::c_void,
+) {
     // SAFETY: the kernel passes a valid siginfo for a SA_SIGINFO handler; SIGBUS sets si_addr.
     let addr = unsafe { (*info).si_addr() } as usize;
     let page = PAGE.load(Ordering::Relaxed);
@@ -133,16 +137,16 @@ extern "C" fn on_sigbus(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc
             // thread that faulted; replacing its pages with zero pages changes what that map
             // reads, which the job then refuses (`lost`), and nothing else.
             let zeros = unsafe {
-                libc::mmap(
-                    from as *mut libc::c_void,
+                nix::libc::mmap(
+                    from as *mut nix::libc::c_void,
                     to - from,
-                    libc::PROT_READ,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    nix::libc::PROT_READ,
+                    nix::libc::MAP_PRIVATE | nix::libc::MAP_ANONYMOUS | nix::libc::MAP_FIXED,
                     -1,
                     0,
                 )
             };
-            if zeros != libc::MAP_FAILED {
+            if zeros != nix::libc::MAP_FAILED {
                 let _ =
                     slot.lost
                         .compare_exchange(0, from + 1, Ordering::AcqRel, Ordering::Relaxed);
@@ -154,8 +158,8 @@ extern "C" fn on_sigbus(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc
     // Not ours (or no zero pages to be had): the fault repeats under the previous action.
     // SAFETY: `PREVIOUS` was written by `install` before this handler was installed.
     unsafe {
-        let previous = std::ptr::addr_of!(PREVIOUS).cast::<libc::sigaction>();
-        libc::sigaction(libc::SIGBUS, previous, std::ptr::null_mut());
+        let previous = std::ptr::addr_of!(PREVIOUS).cast::<nix::libc::sigaction>();
+        nix::libc::sigaction(nix::libc::SIGBUS, previous, std::ptr::null_mut());
     }
 }
 
@@ -221,7 +225,8 @@ impl Mapped {
         let mut pages = vec![0u8; len.div_ceil(page)];
         // SAFETY: `[from, from + len)` lies within this live map (its first page rounded down
         // to a page boundary, which the map starts on); `pages` has one byte per page.
-        let ok = unsafe { libc::mincore(from as *mut libc::c_void, len, pages.as_mut_ptr()) };
+        let ok =
+            unsafe { nix::libc::mincore(from as *mut nix::libc::c_void, len, pages.as_mut_ptr()) };
         ok == 0 && pages.iter().all(|&p| p & 1 == 1)
     }
 

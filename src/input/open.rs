@@ -19,7 +19,7 @@ pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
     let file = File::options()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(nix::libc::O_NONBLOCK)
         .open(path)?;
     let meta = file.metadata()?;
     check_id(&meta, id)?;
@@ -37,10 +37,13 @@ pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
 /// file (a FIFO must wait for its writer).
 #[cfg(target_os = "linux")]
 pub fn open_file_cached(path: &Path, id: Option<(u64, u64)>) -> Option<io::Result<File>> {
-    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let fd = openat2(CWD, path, flags, Mode::empty(), ResolveFlags::CACHED).ok()?;
-    let file = File::from(fd);
+    use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag, AT_FDCWD};
+    // RESOLVE_CACHED is newer than nix's names for the flags: the kernel's value.
+    let cached = ResolveFlag::from_bits_retain(nix::libc::RESOLVE_CACHED);
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)
+        .resolve(cached);
+    let file = File::from(openat2(AT_FDCWD, path, how).ok()?);
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
         return None;
@@ -95,7 +98,7 @@ fn wait_for_writer(path: &Path, file: &File) -> io::Result<()> {
         // Wake the helper: a writer for an instant (we are a reader, so it cannot block).
         let _ = File::options()
             .write(true)
-            .custom_flags(libc::O_NONBLOCK)
+            .custom_flags(nix::libc::O_NONBLOCK)
             .open(path);
     }
     match waited {
@@ -115,16 +118,16 @@ fn is_pipe(file: &File) -> bool {
 /// Waits up to [`FIFO_WAIT`] until a FIFO has data or its writer has come and gone.
 fn poll_for_data(file: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let mut fds = libc::pollfd {
+    let mut fds = nix::libc::pollfd {
         fd: file.as_raw_fd(),
-        events: libc::POLLIN,
+        events: nix::libc::POLLIN,
         revents: 0,
     };
     let deadline = std::time::Instant::now() + FIFO_WAIT;
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
-        let ready = unsafe { libc::poll(&mut fds, 1, left.as_millis() as libc::c_int) };
+        let ready = unsafe { nix::libc::poll(&mut fds, 1, left.as_millis() as nix::libc::c_int) };
         match ready {
             n if n > 0 => return Ok(()),
             0 => {
@@ -147,8 +150,10 @@ fn set_blocking(file: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
     // SAFETY: fcntl on a descriptor we own, with flags it accepts; no memory is involved.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+    let flags = unsafe { nix::libc::fcntl(fd, nix::libc::F_GETFL) };
+    if flags < 0
+        || unsafe { nix::libc::fcntl(fd, nix::libc::F_SETFL, flags & !nix::libc::O_NONBLOCK) } < 0
+    {
         return Err(io::Error::last_os_error());
     }
     Ok(())

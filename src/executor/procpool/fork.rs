@@ -37,7 +37,7 @@ pub(super) fn start(parent: Pid) -> io::Result<WorkerProc> {
             })
             .unwrap_or(worker::EXIT_PANIC);
             // SAFETY: ends the child without running anything of the parent's.
-            unsafe { libc::_exit(code) }
+            unsafe { nix::libc::_exit(code) }
         }
         ForkResult::Parent { child } => Ok(WorkerProc::new(child, job_write, answer_read)),
     }
@@ -70,18 +70,18 @@ pub(super) fn into_stdio(jobs: RawFd, mut answers: RawFd) -> io::Result<()> {
     unsafe {
         if answers == 0 {
             // dup2(jobs, 0) would close it: move it out of the way first.
-            answers = check(libc::fcntl(answers, libc::F_DUPFD_CLOEXEC, 3))?;
+            answers = check(nix::libc::fcntl(answers, nix::libc::F_DUPFD_CLOEXEC, 3))?;
         }
-        check(libc::dup2(jobs, 0))?;
-        check(libc::dup2(answers, 1))?;
-        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+        check(nix::libc::dup2(jobs, 0))?;
+        check(nix::libc::dup2(answers, 1))?;
+        if nix::libc::syscall(nix::libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
             close_from_3_slowly();
         }
     }
     Ok(())
 }
 
-fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+fn check(ret: nix::libc::c_int) -> io::Result<nix::libc::c_int> {
     if ret < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -101,6 +101,6 @@ fn close_from_3_slowly() {
     for fd in fds {
         // SAFETY: closing descriptors nothing in the child uses (the directory's own fd is
         // already closed, and closing it twice is harmless).
-        unsafe { libc::close(fd) };
+        unsafe { nix::libc::close(fd) };
     }
 }

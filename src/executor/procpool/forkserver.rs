@@ -50,7 +50,7 @@ impl ForkServer {
                 let code = std::panic::catch_unwind(move || serve(theirs.into_raw_fd(), parent))
                     .unwrap_or(worker::EXIT_PANIC);
                 // SAFETY: ends the server without running anything of the parent's.
-                unsafe { libc::_exit(code) }
+                unsafe { nix::libc::_exit(code) }
             }
             ForkResult::Parent { child } => Ok(ForkServer {
                 pid: child,
@@ -149,7 +149,7 @@ fn serve(socket: RawFd, parent: Pid) -> i32 {
                 None,
             ),
             Err(e) => {
-                let errno = -e.raw_os_error().unwrap_or(libc::EIO);
+                let errno = -e.raw_os_error().unwrap_or(nix::libc::EIO);
                 sendmsg::<()>(
                     socket.as_raw_fd(),
                     &[IoSlice::new(&errno.to_le_bytes())],
@@ -170,10 +170,10 @@ fn keep_only(socket: RawFd) -> io::Result<RawFd> {
     // SAFETY: plain descriptor calls on descriptors this process owns; nothing else in the
     // server uses the ones being replaced or closed.
     unsafe {
-        if socket != 3 && libc::dup3(socket, 3, libc::O_CLOEXEC) < 0 {
+        if socket != 3 && nix::libc::dup3(socket, 3, nix::libc::O_CLOEXEC) < 0 {
             return Err(io::Error::last_os_error());
         }
-        if libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32) != 0 {
+        if nix::libc::syscall(nix::libc::SYS_close_range, 4u32, u32::MAX, 0u32) != 0 {
             return Err(io::Error::last_os_error());
         }
     }
@@ -216,7 +216,7 @@ fn start_worker(parent: Pid) -> io::Result<(Pid, OwnedFd, OwnedFd)> {
                     })
                     .unwrap_or(worker::EXIT_PANIC);
                     // SAFETY: ends the worker without running anything of the server's.
-                    unsafe { libc::_exit(code) }
+                    unsafe { nix::libc::_exit(code) }
                 }
                 Ok(ForkResult::Parent { child }) => {
                     let _ = std::fs::File::from(pid_write).write_all(&child.as_raw().to_le_bytes());
@@ -229,7 +229,7 @@ fn start_worker(parent: Pid) -> io::Result<(Pid, OwnedFd, OwnedFd)> {
                 }
             };
             // SAFETY: ends the intermediate without running anything of the server's.
-            unsafe { libc::_exit(code) }
+            unsafe { nix::libc::_exit(code) }
         }
         ForkResult::Parent { child } => {
             drop((gate_write, pid_write, gate_read, job_read, answer_write));

@@ -21,13 +21,13 @@ static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
 /// The signals that end a run.
 const SIGNALS: [Signal; 2] = [Signal::SIGINT, Signal::SIGTERM];
 
-extern "C" fn on_signal(sig: libc::c_int) {
+extern "C" fn on_signal(sig: nix::libc::c_int) {
     let saved = Errno::last_raw();
     let fd = WRITE_FD.load(Ordering::Relaxed);
     if fd >= 0 {
         let byte = sig as u8;
         // SAFETY: write(2) is async-signal-safe; a full pipe only drops a repeated signal.
-        unsafe { libc::write(fd, std::ptr::addr_of!(byte).cast(), 1) };
+        unsafe { nix::libc::write(fd, std::ptr::addr_of!(byte).cast(), 1) };
     }
     Errno::set_raw(saved);
 }

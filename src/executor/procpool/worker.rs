@@ -208,7 +208,7 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
                 s.frames.truncate(half);
                 s.flush()?;
                 // SAFETY: ends this process at once, as a worker that crashed mid-write would.
-                unsafe { libc::_exit(3) }
+                unsafe { nix::libc::_exit(3) }
             }
             if s.frames.len() >= FLUSH_AT {
                 s.flush()?;
@@ -405,7 +405,7 @@ mod tests {
         let Err(crate::input::JobError::Io(e)) = &done[1].1 else {
             panic!("{:?}", done[1].1)
         };
-        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        assert_eq!(e.raw_os_error(), Some(nix::libc::ENOENT));
     }
 
     #[test]
