@@ -1,6 +1,6 @@
 //! The process pool's bookkeeping, apart from pipes and processes: which jobs wait, which jobs
 //! each worker holds, and what a worker's death costs. It does no I/O, so every state a worker
-//! can die in is a unit test here; the pool (`pool.rs`) acts on what it decides.
+//! can die in is a unit test here; the pool (`pool/`) acts on what it decides.
 //!
 //! A job leaves the queue in a batch; a worker answers its jobs in the order sent. When a worker
 //! dies, the first job it had not answered is the one it was counting: that job is charged (run
