@@ -1,11 +1,11 @@
-//! The fields partials (and frozen plans) are made of: little-endian numbers, optional
-//! numbers, strings; the reader that never reads past its payload; and what is wrong when it
-//! would have to.
+//! The fields partials (and frozen plans) are made of, beyond [`crate::bytes`]' numbers and
+//! strings: optional numbers, the time and top options, templates and trusted proxies; the
+//! reader that never reads past its payload; and what is wrong when it would have to.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::codec::{self, ByteReader};
+use crate::bytes::{BadBytes, ByteReader, ByteWriter};
 use crate::format::{Query, Spec};
 
 /// The format version this logcount writes and reads.
@@ -28,32 +28,15 @@ pub(super) fn corrupt(what: impl fmt::Display) -> FormatError {
     FormatError::Corrupt(what.to_string())
 }
 
-pub(super) fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-pub(super) fn put_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
+/// A byte 0 (none) or 1 and the number.
 pub(super) fn put_opt_u64(out: &mut Vec<u8>, v: Option<u64>) {
     match v {
         Some(v) => {
-            out.push(1);
-            put_u64(out, v);
+            out.put_u8(1);
+            out.put_u64(v);
         }
-        None => out.push(0),
+        None => out.put_u8(0),
     }
-}
-
-/// Bytes with their length before them (a `u32`).
-pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    put_u32(out, bytes.len() as u32);
-    out.extend_from_slice(bytes);
-}
-
-pub(super) fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_bytes(out, s.as_bytes());
 }
 
 /// A partial's payload, read field by field.
@@ -64,9 +47,13 @@ pub(super) struct Reader<'a> {
     pub(super) base: usize,
 }
 
-impl From<codec::Short> for FormatError {
-    fn from(_: codec::Short) -> Self {
-        corrupt("a field runs past the payload")
+/// Under a valid checksum, bytes that run short were written so: the partial is corrupt.
+impl From<BadBytes> for FormatError {
+    fn from(bad: BadBytes) -> Self {
+        match bad {
+            BadBytes::Short { .. } => corrupt("a field runs past the payload"),
+            BadBytes::Corrupt { .. } => corrupt(bad),
+        }
     }
 }
 
@@ -103,10 +90,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// What [`put_bytes`] wrote.
+    /// What [`ByteWriter::put_bytes`] wrote.
     pub(super) fn bytes(&mut self) -> Result<&'a [u8], FormatError> {
-        let len = self.u32()? as usize;
-        Ok(self.fields.take(len)?)
+        Ok(self.fields.bytes()?)
     }
 
     /// The time and top options a plan was made with ([`Query::to_bytes`]).
@@ -135,16 +121,16 @@ pub(super) fn put_templates<'a>(
     proxies: &[String],
 ) {
     let templates = templates.into_iter();
-    put_u64(out, templates.len() as u64);
+    out.put_u64(templates.len() as u64);
     for t in templates {
-        put_str(out, &t.name);
-        out.push(t.syntax_code());
-        put_str(out, &t.text);
-        put_str(out, t.client_field.as_deref().unwrap_or(""));
+        out.put_str(&t.name);
+        out.put_u8(t.syntax_code());
+        out.put_str(&t.text);
+        out.put_str(t.client_field.as_deref().unwrap_or(""));
     }
-    put_u64(out, proxies.len() as u64);
+    out.put_u64(proxies.len() as u64);
     for p in proxies {
-        put_str(out, p);
+        out.put_str(p);
     }
 }
 

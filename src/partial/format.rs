@@ -18,7 +18,7 @@
 //! then the plan itself, so `merge` can print paths and check the fingerprint. A slice partial
 //! goes on with the slice (index, count, its job range) and a record per file it counted:
 //! totals, bytes, malformed lines, the format read, and the file's distinct keys, as
-//! [`crate::codec`] blocks (a dotted quad costs 4 bytes), one per non-empty key bucket; or the
+//! [`crate::counts_encoding`] blocks (a dotted quad costs 4 bytes), one per non-empty key bucket; or the
 //! file's error; or why it was skipped. A bucket result carries, per file, the totals and the
 //! distinct count within its bucket, and the bucket's union count.
 //!
@@ -33,10 +33,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::fields::{corrupt, put_opt_u64, put_str, put_templates, put_u32, put_u64, Reader};
+use super::fields::{corrupt, put_opt_u64, put_templates, Reader};
 pub use super::fields::{FormatError, VERSION};
-use crate::codec::{self, ByteReader};
+use crate::bytes::{crc32, BadBytes, ByteReader, ByteWriter};
 use crate::count::{Detail, Key, KeySet, KeyVec, Routed, Split, StoredKeys};
+use crate::counts_encoding;
 use crate::format::{Customs, Format, Query, Spec};
 use crate::input::{InputError, Skipped};
 
@@ -99,29 +100,29 @@ impl PlanInfo {
         let mut bytes = Vec::with_capacity(64 + self.inputs.len() * 48);
         bytes.extend_from_slice(b"logcount plan 4\0");
         put_opt_u64(&mut bytes, self.chunk_size);
-        put_str(&mut bytes, &self.format);
-        put_u64(&mut bytes, self.client_fields.len() as u64);
+        bytes.put_str(&self.format);
+        bytes.put_u64(self.client_fields.len() as u64);
         for f in &self.client_fields {
-            put_str(&mut bytes, f);
+            bytes.put_str(f);
         }
         put_options(&mut bytes, self);
         bytes.extend_from_slice(&self.query.to_bytes());
-        put_u64(&mut bytes, self.jobs);
-        put_u64(&mut bytes, self.inputs.len() as u64);
+        bytes.put_u64(self.jobs);
+        bytes.put_u64(self.inputs.len() as u64);
         for input in &self.inputs {
-            put_str(&mut bytes, &input.name);
+            bytes.put_str(&input.name);
             put_opt_u64(&mut bytes, input.size);
-            put_u64(&mut bytes, input.jobs);
-            bytes.push(input.compression);
-            bytes.push(input.format);
+            bytes.put_u64(input.jobs);
+            bytes.put_u8(input.compression);
+            bytes.put_u8(input.format);
         }
-        put_u64(&mut bytes, self.errors.len() as u64);
+        bytes.put_u64(self.errors.len() as u64);
         for e in &self.errors {
-            put_str(&mut bytes, &e.path);
+            bytes.put_str(&e.path);
         }
-        put_u64(&mut bytes, self.skipped.len() as u64);
+        bytes.put_u64(self.skipped.len() as u64);
         for s in &self.skipped {
-            put_str(&mut bytes, &s.path);
+            bytes.put_str(&s.path);
         }
         xxhash_rust::xxh3::xxh3_128(&bytes)
     }
@@ -157,9 +158,6 @@ impl<T> Outcome<T> {
 const COUNTED: u8 = 0;
 const FAILED: u8 = 1;
 const SKIPPED: u8 = 2;
-
-/// Format byte for "no format" (an input with no line to tell it by).
-const NO_FORMAT: u8 = 0xff;
 
 /// Slice `index` of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -197,19 +195,19 @@ pub struct FileKeys {
     pub detail: Detail,
 }
 
-/// Distinct keys as a partial stores them ([`codec`] layout): checked when the partial is
+/// Distinct keys as a partial stores them ([`counts_encoding`]): checked when the partial is
 /// read, then read in place, never copied into lists.
 #[derive(Clone, Debug)]
 pub struct KeyBlock {
     data: Arc<Vec<u8>>,
     start: usize,
-    layout: codec::Layout,
+    layout: counts_encoding::Layout,
 }
 
 impl KeyBlock {
     /// The block in `data` at `start`, checked.
-    fn scan(data: &Arc<Vec<u8>>, start: usize) -> Result<KeyBlock, codec::DecodeError> {
-        let layout = codec::scan(&data[start..])?;
+    fn scan(data: &Arc<Vec<u8>>, start: usize) -> Result<KeyBlock, BadBytes> {
+        let layout = counts_encoding::scan(&data[start..])?;
         Ok(KeyBlock {
             data: Arc::clone(data),
             start,
@@ -328,65 +326,60 @@ fn put_options(out: &mut Vec<u8>, plan: &PlanInfo) {
 }
 
 fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
-    out.extend_from_slice(&fingerprint.to_le_bytes());
+    out.put_u128(fingerprint);
     put_opt_u64(out, plan.chunk_size);
-    put_str(out, &plan.format);
-    put_u64(out, plan.client_fields.len() as u64);
+    out.put_str(&plan.format);
+    out.put_u64(plan.client_fields.len() as u64);
     for f in &plan.client_fields {
-        put_str(out, f);
+        out.put_str(f);
     }
     put_options(out, plan);
     out.extend_from_slice(&plan.query.to_bytes());
-    put_u64(out, plan.jobs);
-    put_u64(out, plan.inputs.len() as u64);
+    out.put_u64(plan.jobs);
+    out.put_u64(plan.inputs.len() as u64);
     for input in &plan.inputs {
-        put_str(out, &input.name);
+        out.put_str(&input.name);
         put_opt_u64(out, input.size);
-        put_u64(out, input.jobs);
-        out.push(input.compression);
-        out.push(input.format);
+        out.put_u64(input.jobs);
+        out.put_u8(input.compression);
+        out.put_u8(input.format);
     }
-    put_u64(out, plan.errors.len() as u64);
+    out.put_u64(plan.errors.len() as u64);
     for e in &plan.errors {
-        put_str(out, &e.path);
-        put_str(out, &e.error);
+        out.put_str(&e.path);
+        out.put_str(&e.error);
     }
-    put_u64(out, plan.skipped.len() as u64);
+    out.put_u64(plan.skipped.len() as u64);
     for s in &plan.skipped {
-        put_str(out, &s.path);
-        put_str(out, &s.reason);
+        out.put_str(&s.path);
+        out.put_str(&s.reason);
     }
 }
 
 fn put_format(out: &mut Vec<u8>, format: Option<Format>, customs: &Customs) {
-    out.push(format.map_or(NO_FORMAT, |f| f.code(customs)));
+    out.put_u8(Format::opt_code(format, customs));
 }
 
 /// The start of a file record: its input and what happened to it (the counted payload follows
 /// for a counted file).
 fn put_outcome_head<T>(out: &mut Vec<u8>, input: u32, outcome: &Outcome<T>) {
-    put_u32(out, input);
+    out.put_u32(input);
     match outcome {
-        Outcome::Counted(_) => out.push(COUNTED),
+        Outcome::Counted(_) => out.put_u8(COUNTED),
         Outcome::Failed(e) => {
-            out.push(FAILED);
-            put_str(out, e);
+            out.put_u8(FAILED);
+            out.put_str(e);
         }
         Outcome::Skipped(r) => {
-            out.push(SKIPPED);
-            put_str(out, r);
+            out.put_u8(SKIPPED);
+            out.put_str(r);
         }
     }
 }
 
 /// The checksum of a partial: its header up to the checksum field, then its payload.
-fn checksum<'a>(header: &[u8], payload: impl IntoIterator<Item = &'a [u8]>) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&header[..HEADER_LEN - 4]);
-    for piece in payload {
-        h.update(piece);
-    }
-    h.finalize()
+fn checksum<'a>(header: &'a [u8], payload: impl IntoIterator<Item = &'a [u8]>) -> u32 {
+    crc32(std::iter::once(&header[..HEADER_LEN - 4]).chain(payload))
 }
 
 /// A partial ready to write: its header and its payload, in pieces that were encoded apart
@@ -403,12 +396,12 @@ impl Sealed {
         let length: usize = payload.iter().map(Vec::len).sum();
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(&MAGIC);
-        header.extend_from_slice(&VERSION.to_le_bytes());
-        header.push(kind);
-        header.push(0);
-        put_u64(&mut header, length as u64);
+        header.put_u16(VERSION);
+        header.put_u8(kind);
+        header.put_u8(0);
+        header.put_u64(length as u64);
         let crc = checksum(&header, payload.iter().map(Vec::as_slice));
-        put_u32(&mut header, crc);
+        header.put_u32(crc);
         let mut pieces = Vec::with_capacity(payload.len() + 1);
         pieces.push(header);
         pieces.extend(payload);
@@ -459,12 +452,12 @@ pub fn slice_head(
 ) -> Vec<u8> {
     let mut p = Vec::with_capacity(128 + plan.inputs.len() * 48);
     put_plan(&mut p, plan, fingerprint);
-    put_u32(&mut p, slice.index);
-    put_u32(&mut p, slice.count);
-    put_u64(&mut p, jobs.start);
-    put_u64(&mut p, jobs.end);
-    put_u32(&mut p, buckets);
-    put_u64(&mut p, records as u64);
+    p.put_u32(slice.index);
+    p.put_u32(slice.count);
+    p.put_u64(jobs.start);
+    p.put_u64(jobs.end);
+    p.put_u32(buckets);
+    p.put_u64(records as u64);
     p
 }
 
@@ -487,7 +480,7 @@ pub struct Totals {
 
 /// A slice partial's file record for a counted file, from the disjoint key sets it was
 /// counted into (one block, or one per non-empty bucket of [`Split::Buckets`]), then, under
-/// time or top options (which need one bucket), its detail ([`codec::encode_detail`]).
+/// time or top options (which need one bucket), its detail ([`counts_encoding::encode_detail`]).
 pub fn counted_record(
     input: u32,
     totals: Totals,
@@ -498,35 +491,35 @@ pub fn counted_record(
 ) -> Vec<u8> {
     let mut p = Vec::new();
     put_outcome_head(&mut p, input, &Outcome::Counted(()));
-    put_u64(&mut p, totals.total);
-    put_u64(&mut p, totals.bytes);
-    put_u64(&mut p, totals.malformed);
+    p.put_u64(totals.total);
+    p.put_u64(totals.bytes);
+    p.put_u64(totals.malformed);
     put_format(&mut p, totals.format, customs);
     if buckets == 1 {
         if sets.iter().all(|s| s.is_empty()) {
-            put_u32(&mut p, 0);
+            p.put_u32(0);
         } else {
-            put_u32(&mut p, 1);
-            put_u32(&mut p, 0);
+            p.put_u32(1);
+            p.put_u32(0);
             let mut keys = KeyVec::default();
             sets.iter().for_each(|set| keys.add(set));
             put_sorted_keys(&mut p, keys);
         }
         if let Some(detail) = detail {
-            codec::encode_detail(totals.filtered, &detail.periods, &detail.hits, &mut p);
+            counts_encoding::encode_detail(totals.filtered, &detail.periods, &detail.hits, &mut p);
         }
         return p;
     }
     let mut routed = Routed::new(Split::Buckets(buckets));
     sets.iter().for_each(|set| routed.add(set));
     let blocks: Vec<_> = routed.non_empty().collect();
-    put_u32(&mut p, blocks.len() as u32);
+    p.put_u32(blocks.len() as u32);
     for (bucket, keys) in blocks {
-        put_u32(&mut p, bucket);
+        p.put_u32(bucket);
         put_sorted_keys(&mut p, keys.clone());
     }
     if let Some(detail) = detail {
-        codec::encode_detail(totals.filtered, &detail.periods, &detail.hits, &mut p);
+        counts_encoding::encode_detail(totals.filtered, &detail.periods, &detail.hits, &mut p);
     }
     p
 }
@@ -538,7 +531,7 @@ fn put_sorted_keys(p: &mut Vec<u8>, mut keys: KeyVec) {
     keys.v6.sort_unstable();
     keys.short.sort_unstable();
     keys.long.sort_unstable();
-    codec::encode_keys(0, std::slice::from_ref(&keys), p);
+    counts_encoding::encode_keys(0, std::slice::from_ref(&keys), p);
 }
 
 /// Checks what a CRC cannot: the block's keys are distinct (strictly ascending, as written)
@@ -606,17 +599,17 @@ pub fn seal(partial: &Partial) -> Sealed {
                     let mut r = Vec::new();
                     put_outcome_head(&mut r, f.input, &f.outcome);
                     if let Outcome::Counted(k) = &f.outcome {
-                        put_u64(&mut r, k.total);
-                        put_u64(&mut r, k.bytes);
-                        put_u64(&mut r, k.malformed);
+                        r.put_u64(k.total);
+                        r.put_u64(k.bytes);
+                        r.put_u64(k.malformed);
                         put_format(&mut r, k.format, &customs);
-                        put_u32(&mut r, k.blocks.len() as u32);
+                        r.put_u32(k.blocks.len() as u32);
                         for (bucket, keys) in &k.blocks {
-                            put_u32(&mut r, *bucket);
+                            r.put_u32(*bucket);
                             r.extend_from_slice(keys.encoded());
                         }
                         if !s.plan.query.is_plain() {
-                            codec::encode_detail(
+                            counts_encoding::encode_detail(
                                 k.filtered,
                                 &k.detail.periods,
                                 &k.detail.hits,
@@ -643,18 +636,18 @@ pub fn seal(partial: &Partial) -> Sealed {
                 .customs()
                 .expect("formats compiled when the plan was read");
             put_plan(&mut p, &b.plan, b.fingerprint);
-            put_u32(&mut p, b.slices);
-            put_u32(&mut p, b.bucket.index);
-            put_u32(&mut p, b.bucket.count);
-            put_u64(&mut p, b.union);
-            put_u64(&mut p, b.files.len() as u64);
+            p.put_u32(b.slices);
+            p.put_u32(b.bucket.index);
+            p.put_u32(b.bucket.count);
+            p.put_u64(b.union);
+            p.put_u64(b.files.len() as u64);
             for f in &b.files {
                 put_outcome_head(&mut p, f.input, &f.outcome);
                 if let Outcome::Counted(c) = &f.outcome {
-                    put_u64(&mut p, c.total);
-                    put_u64(&mut p, c.bytes);
-                    put_u64(&mut p, c.ip);
-                    put_u64(&mut p, c.malformed);
+                    p.put_u64(c.total);
+                    p.put_u64(c.bytes);
+                    p.put_u64(c.ip);
+                    p.put_u64(c.malformed);
                     put_format(&mut p, c.format, &customs);
                 }
             }
@@ -789,16 +782,17 @@ fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), Form
             bytes.len()
         )));
     }
-    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    let mut header = ByteReader::new(&bytes[MAGIC.len()..HEADER_LEN], "partial header");
+    let version = header.u16()?;
     if version != VERSION {
         return Err(FormatError::Version(version));
     }
-    let kind = bytes[10];
-    if bytes[11] != 0 {
+    let kind = header.u8()?;
+    if header.u8()? != 0 {
         return Err(corrupt("reserved header byte is set"));
     }
-    let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-    let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
+    let length = header.u64()?;
+    let crc = header.u32()?;
     let available = (bytes.len() - HEADER_LEN) as u64;
     if length > available {
         return Err(FormatError::Truncated(format!(
@@ -829,12 +823,7 @@ fn parse_binary(data: &Arc<Vec<u8>>, at: usize) -> Result<(Partial, usize), Form
 /// What only partials read: formats, the plan, per-file records.
 impl<'a> Reader<'a> {
     fn format(&mut self, customs: &Customs) -> Result<Option<Format>, FormatError> {
-        match self.u8()? {
-            NO_FORMAT => Ok(None),
-            code => Format::from_code(code, customs)
-                .map(Some)
-                .ok_or_else(|| corrupt("unknown format")),
-        }
+        Format::from_opt_code(self.u8()?, customs).ok_or_else(|| corrupt("unknown format"))
     }
 
     fn plan(&mut self) -> Result<(PlanInfo, u128), FormatError> {
@@ -1029,8 +1018,9 @@ fn read_detail(
         return Ok((0, Detail::default()));
     }
     let at = r.base + r.pos();
-    let (filtered, periods, hits, used) = codec::decode_detail(&r.data[at..at + r.left()])
-        .map_err(|e| corrupt(format!("periods or top clients: {e}")))?;
+    let (filtered, periods, hits, used) =
+        counts_encoding::decode_detail(&r.data[at..at + r.left()])
+            .map_err(|e| corrupt(format!("periods or top clients: {e}")))?;
     r.fields.skip(used)?;
     if !query.is_plain() && buckets > 1 {
         return Err(corrupt("time or top options with key buckets"));
@@ -1120,7 +1110,7 @@ mod tests {
 
     fn block(keys: KeyVec) -> KeyBlock {
         let mut bytes = Vec::new();
-        codec::encode_keys(0, std::slice::from_ref(&keys), &mut bytes);
+        counts_encoding::encode_keys(0, std::slice::from_ref(&keys), &mut bytes);
         KeyBlock::scan(&Arc::new(bytes), 0).unwrap()
     }
 
