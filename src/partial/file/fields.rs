@@ -1,32 +1,12 @@
 //! The fields partials (and frozen plans) are made of, beyond [`crate::bytes`]' numbers and
-//! strings: optional numbers, the time and top options, templates and trusted proxies; the
-//! reader that never reads past its payload; and what is wrong when it would have to.
+//! strings: optional numbers, the time and top options, templates and trusted proxies; and the
+//! reader that never reads past its payload.
 
-use std::fmt;
 use std::sync::Arc;
 
-use crate::bytes::{BadBytes, ByteReader, ByteWriter};
+use super::{corrupt, PartialFileError};
+use crate::bytes::{ByteReader, ByteWriter};
 use crate::format::{Query, Spec};
-
-/// The format version this logcount writes and reads.
-pub const VERSION: u16 = 6;
-
-/// Why bytes are not a partial this logcount can use.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FormatError {
-    #[error("not a logcount partial")]
-    NotPartial,
-    #[error("partial format version {0} is not supported (this logcount reads version {VERSION})")]
-    Version(u16),
-    #[error("truncated partial ({0})")]
-    Truncated(String),
-    #[error("corrupt partial ({0})")]
-    Corrupt(String),
-}
-
-pub(super) fn corrupt(what: impl fmt::Display) -> FormatError {
-    FormatError::Corrupt(what.to_string())
-}
 
 /// A byte 0 (none) or 1 and the number.
 pub(super) fn put_opt_u64(out: &mut Vec<u8>, v: Option<u64>) {
@@ -47,16 +27,6 @@ pub(super) struct Reader<'a> {
     pub(super) base: usize,
 }
 
-/// Under a valid checksum, bytes that run short were written so: the partial is corrupt.
-impl From<BadBytes> for FormatError {
-    fn from(bad: BadBytes) -> Self {
-        match bad {
-            BadBytes::Short { .. } => corrupt("a field runs past the payload"),
-            BadBytes::Corrupt { .. } => corrupt(bad),
-        }
-    }
-}
-
 impl<'a> Reader<'a> {
     pub(super) fn pos(&self) -> usize {
         self.fields.pos()
@@ -66,23 +36,23 @@ impl<'a> Reader<'a> {
         self.fields.left()
     }
 
-    pub(super) fn u8(&mut self) -> Result<u8, FormatError> {
+    pub(super) fn u8(&mut self) -> Result<u8, PartialFileError> {
         Ok(self.fields.u8()?)
     }
 
-    pub(super) fn u32(&mut self) -> Result<u32, FormatError> {
+    pub(super) fn u32(&mut self) -> Result<u32, PartialFileError> {
         Ok(self.fields.u32()?)
     }
 
-    pub(super) fn u64(&mut self) -> Result<u64, FormatError> {
+    pub(super) fn u64(&mut self) -> Result<u64, PartialFileError> {
         Ok(self.fields.u64()?)
     }
 
-    pub(super) fn u128(&mut self) -> Result<u128, FormatError> {
+    pub(super) fn u128(&mut self) -> Result<u128, PartialFileError> {
         Ok(self.fields.u128()?)
     }
 
-    pub(super) fn opt_u64(&mut self) -> Result<Option<u64>, FormatError> {
+    pub(super) fn opt_u64(&mut self) -> Result<Option<u64>, PartialFileError> {
         match self.u8()? {
             0 => Ok(None),
             1 => self.u64().map(Some),
@@ -91,23 +61,23 @@ impl<'a> Reader<'a> {
     }
 
     /// What [`ByteWriter::put_bytes`] wrote.
-    pub(super) fn bytes(&mut self) -> Result<&'a [u8], FormatError> {
+    pub(super) fn bytes(&mut self) -> Result<&'a [u8], PartialFileError> {
         Ok(self.fields.bytes()?)
     }
 
     /// The time and top options a plan was made with ([`Query::to_bytes`]).
-    pub(super) fn query(&mut self) -> Result<Query, FormatError> {
+    pub(super) fn query(&mut self) -> Result<Query, PartialFileError> {
         let bytes: [u8; Query::ENCODED] = self.fields.array()?;
         Query::from_bytes(&bytes).ok_or_else(|| corrupt("unknown time or top options"))
     }
 
-    pub(super) fn string(&mut self) -> Result<String, FormatError> {
+    pub(super) fn string(&mut self) -> Result<String, PartialFileError> {
         String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
     }
 
     /// A count of items of at least `min_size` bytes each, checked against what is left so
     /// a corrupt count cannot make us allocate more than the payload could hold.
-    pub(super) fn count(&mut self, min_size: usize) -> Result<usize, FormatError> {
+    pub(super) fn count(&mut self, min_size: usize) -> Result<usize, PartialFileError> {
         self.fields
             .count(min_size)
             .map_err(|_| corrupt("a count runs past the payload"))
@@ -137,7 +107,7 @@ pub(super) fn put_templates<'a>(
 /// What only plans read: their templates and trusted proxies.
 impl Reader<'_> {
     /// What [`put_templates`] wrote.
-    pub(super) fn templates(&mut self) -> Result<(Vec<Spec>, Vec<String>), FormatError> {
+    pub(super) fn templates(&mut self) -> Result<(Vec<Spec>, Vec<String>), PartialFileError> {
         let n = self.count(13)?;
         let templates = (0..n)
             .map(|_| {
@@ -153,11 +123,11 @@ impl Reader<'_> {
                     client_field: (!field.is_empty()).then_some(field),
                 })
             })
-            .collect::<Result<Vec<_>, FormatError>>()?;
+            .collect::<Result<Vec<_>, PartialFileError>>()?;
         let n = self.count(4)?;
         let proxies = (0..n)
             .map(|_| self.string())
-            .collect::<Result<Vec<_>, FormatError>>()?;
+            .collect::<Result<Vec<_>, PartialFileError>>()?;
         Ok((templates, proxies))
     }
 }

@@ -22,7 +22,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::fields::{corrupt, put_opt_u64, FormatError, Reader};
+use super::fields::{put_opt_u64, Reader};
+use super::{corrupt, PartialFileError};
 use crate::bytes::ByteWriter;
 use crate::format::{Choice, Customs, JsonFields, Options, Proxies, MAX_CLIENT_FIELDS};
 use crate::input::{Codec, Compression, Input, InputError, Skipped, Source};
@@ -106,7 +107,7 @@ pub(super) fn encode(plan: &Plan) -> Vec<u8> {
     out
 }
 
-fn flag(r: &mut Reader<'_>) -> Result<bool, FormatError> {
+fn flag(r: &mut Reader<'_>) -> Result<bool, PartialFileError> {
     match r.u8()? {
         0 => Ok(false),
         1 => Ok(true),
@@ -114,12 +115,12 @@ fn flag(r: &mut Reader<'_>) -> Result<bool, FormatError> {
     }
 }
 
-fn choice(r: &mut Reader<'_>, customs: &Customs) -> Result<Choice, FormatError> {
+fn choice(r: &mut Reader<'_>, customs: &Customs) -> Result<Choice, PartialFileError> {
     Choice::from_code(r.u8()?, customs).ok_or_else(|| corrupt("unknown log format"))
 }
 
 /// The plan in a payload (after its header was checked).
-pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
+pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, PartialFileError> {
     let chunk_size = r.opt_u64()?;
     let n = r.count(4)?;
     if n > MAX_CLIENT_FIELDS {
@@ -226,7 +227,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
 
 /// Each input's jobs come together and in order: one whole-input job, or ranges that cut its
 /// planned size exactly.
-fn check_jobs(inputs: &[Input], jobs: &[Job]) -> Result<(), FormatError> {
+fn check_jobs(inputs: &[Input], jobs: &[Job]) -> Result<(), PartialFileError> {
     let mut at = 0;
     for (i, input) in inputs.iter().enumerate() {
         let start = at;
@@ -261,7 +262,7 @@ fn check_jobs(inputs: &[Input], jobs: &[Job]) -> Result<(), FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partial::format::{parse_stream, seal_plan, Partial};
+    use crate::partial::file::{parse_stream, seal_plan, Partial};
 
     fn sample_plan() -> (tempfile::TempDir, Plan) {
         let dir = tempfile::tempdir().unwrap();
@@ -283,7 +284,7 @@ mod tests {
         (dir, plan)
     }
 
-    fn thaw(bytes: Vec<u8>) -> Result<Plan, FormatError> {
+    fn thaw(bytes: Vec<u8>) -> Result<Plan, PartialFileError> {
         match parse_stream(bytes)?.pop() {
             Some(Partial::Plan(plan)) => Ok(*plan),
             _ => panic!("not a plan"),
@@ -321,7 +322,7 @@ mod tests {
             let mut bad = plan.clone();
             edit(&mut bad, cut);
             let err = thaw(seal_plan(&bad).to_vec()).unwrap_err();
-            assert!(matches!(err, FormatError::Corrupt(_)), "{err}");
+            assert!(matches!(err, PartialFileError::Corrupt(_)), "{err}");
         }
     }
 }
