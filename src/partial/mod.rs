@@ -3,10 +3,10 @@
 //! `logcount partial PATH... --slice I/N -o FILE` plans exactly as a direct run (the same
 //! walk, the same chunking), counts slice `I` of `N` of the planned jobs with any executor,
 //! and writes what that slice saw: per-file totals, bytes and distinct keys, the plan's
-//! fingerprint and the slice id ([`file`]). `logcount merge` checks that the partials come
-//! from one plan and cover every slice once, then prints exactly what the direct run prints
-//! ([`merge`]). Keys are kept per file, not counted, because a file's chunks may land in
-//! different slices and its distinct count must still be exact.
+//! fingerprint and the slice id ([`file`](mod@file)). `logcount merge` checks that the
+//! partials come from one plan and cover every slice once, then prints exactly what the direct
+//! run prints ([`merge`]). Keys are kept per file, not counted, because a file's chunks may
+//! land in different slices and its distinct count must still be exact.
 //!
 //! Slices are contiguous runs of the plan's jobs of about equal bytes, so most files stay in
 //! one slice (their keys are then stored once) while the work is balanced. With

@@ -123,9 +123,14 @@ fn header(kind: Kind, payload: &[u8]) -> Vec<u8> {
     head.put_u8(kind as u8);
     head.put_u8(0);
     head.put_u32(payload.len() as u32);
-    let sum = crc32([&head[2..], payload]);
+    let sum = checksum(&head, payload);
     head.put_u32(sum);
     head
+}
+
+/// The checksum of a frame: of its header's kind, zero and length, then its payload.
+fn checksum(head: &[u8], payload: &[u8]) -> u32 {
+    crc32([&head[2..8], payload])
 }
 
 /// A checked header: the frame's kind, payload length and expected checksum.
@@ -159,7 +164,7 @@ fn parse_header(h: &[u8]) -> Result<Header, WireError> {
 }
 
 fn check(head: &[u8], header: Header, payload: &[u8]) -> Result<(), WireError> {
-    if crc32([&head[2..8], payload]) == header.crc {
+    if checksum(head, payload) == header.crc {
         Ok(())
     } else {
         Err(WireError::Checksum)
