@@ -391,7 +391,7 @@ fn every_import_points_down_the_layers() {
             }
             match layer(to).map(|(r, _)| r) {
                 Some(r) if r > row => {}
-                // Same row: only rightwards in the table (`counts_encoding` may name `gen`, not back).
+                // Same row: only rightwards (`counts_encoding` may name `gen`, not back).
                 Some(r) if r == row => {
                     let names = LAYERS[row];
                     let pos = |m: &str| {
