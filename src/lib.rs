@@ -8,10 +8,12 @@
 //! `docs/contract.md`; the command line (`main`, `cli`, `settings`, `app`) lives in the binary.
 //!
 //! Layers only point down (`tests/layers.rs` checks it): `partial` → `executor` → `reduce` →
-//! `report` → `plan` → `input` → `codec`, `gen` → `count` → `progress` → `diag`, `terminal`.
+//! `report` → `plan` → `input` → `counts_encoding`, `gen` → `count` → `progress` → `diag`,
+//! `bytes`, `terminal`.
 
-pub mod codec;
+pub mod bytes;
 pub mod count;
+pub mod counts_encoding;
 pub mod diag;
 pub mod executor;
 pub mod format;

@@ -385,7 +385,7 @@ fn corrupt_truncated_and_alien_partials_are_errors_not_panics() {
 /// writer's): refused by what it says, one line, exit 1, never a number.
 #[test]
 fn checksummed_partials_with_impossible_contents_are_corrupt() {
-    use logcount::partial::format::{parse_stream, to_bytes, Outcome};
+    use logcount::partial::file::{parse_stream, to_bytes, Outcome};
     use logcount::partial::Partial;
 
     let dir = fixture();

@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use logcount::diag;
-use logcount::partial::format::{self, Partial};
+use logcount::partial::file::{self as partial_file, Partial};
 use logcount::partial::merge;
 use logcount::report::{self, human_bytes, thousands, ExecutorInfo};
 
@@ -50,7 +50,7 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
                 };
                 let parsed = read_source(path)
                     .map_err(|e| e.to_string())
-                    .and_then(|bytes| format::parse_stream(bytes).map_err(|e| e.to_string()));
+                    .and_then(|bytes| partial_file::parse_stream(bytes).map_err(|e| e.to_string()));
                 (label, parsed)
             })
             .collect()
@@ -114,9 +114,9 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
         let (count, union) = (result.bucket.count, result.union);
         let partial = Partial::Bucket(result);
         let bytes = if settings.text {
-            format::to_text(&partial).into_bytes()
+            partial_file::to_text(&partial).into_bytes()
         } else {
-            format::to_bytes(&partial)
+            partial_file::to_bytes(&partial)
         };
         if let Err(e) = write_output(output, |out| out.write_all(&bytes)) {
             diag::warn(format_args!(

@@ -3,7 +3,7 @@
 
 use logcount::diag;
 use logcount::executor::Executor;
-use logcount::partial::format::{self as partial_format, Partial, Sealed};
+use logcount::partial::file::{self as partial_file, Partial, Sealed};
 use logcount::partial::{self, slice_bytes};
 use logcount::plan::Plan;
 use logcount::progress::Progress;
@@ -25,7 +25,7 @@ pub fn freeze(settings: PlanSettings) -> ExitStatus {
         ));
         return ExitStatus::USAGE;
     }
-    let sealed = partial_format::seal_plan(&plan);
+    let sealed = partial_file::seal_plan(&plan);
     let size = match write_sealed(&sealed, &settings.output, settings.text) {
         Ok(size) => size,
         Err(e) => {
@@ -62,7 +62,7 @@ fn thawed(run: &RunSettings, path: &std::path::Path) -> Result<(Box<dyn Executor
     diag::set_quiet(run.quiet);
     let shown = logcount::input::display(path);
     let bytes = read_source(path).map_err(|e| format!("{shown}: {e}"))?;
-    let mut parsed = partial_format::parse_stream(bytes).map_err(|e| format!("{shown}: {e}"))?;
+    let mut parsed = partial_file::parse_stream(bytes).map_err(|e| format!("{shown}: {e}"))?;
     let mut plan = match (parsed.pop(), parsed.is_empty()) {
         (Some(Partial::Plan(plan)), true) => *plan,
         _ => {

@@ -130,7 +130,7 @@ impl Hits {
     }
 
     /// Requests per client from the keys and their counts in the same order (what
-    /// [`crate::codec`] writes): `None` when a client repeats, a count is 0, or the lists
+    /// [`crate::counts_encoding`] writes): `None` when a client repeats, a count is 0, or the lists
     /// differ in length (what a correct sender never makes). Without the memory for every
     /// client, the clients it holds, marked [`Hits::out_of_memory`].
     pub fn from_parts(

@@ -275,7 +275,24 @@ impl Format {
         };
         (body != Body::Classic || prefix.is_none()).then_some(Format { prefix, body })
     }
+
+    /// [`Format::code`] of a format that may be missing: no format (an input with no line to
+    /// tell it by) is 0xff. Wire messages and partial results both write it so.
+    pub fn opt_code(format: Option<Format>, customs: &Customs) -> u8 {
+        format.map_or(NO_FORMAT_CODE, |f| f.code(customs))
+    }
+
+    /// The inverse of [`Format::opt_code`]; `None` for a code that names no format.
+    pub fn from_opt_code(code: u8, customs: &Customs) -> Option<Option<Format>> {
+        match code {
+            NO_FORMAT_CODE => Some(None),
+            code => Format::from_code(code, customs).map(Some),
+        }
+    }
 }
+
+/// [`Format::opt_code`] of no format.
+const NO_FORMAT_CODE: u8 = 0xff;
 
 impl serde::Serialize for Format {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::time::{civil_from_days, iso_year, Stamp};
+use crate::bytes::{ByteReader, ByteWriter};
 
 /// A period requests are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,20 +100,21 @@ impl Query {
     /// Bytes that say everything about the query (for the worker protocol, plans and
     /// partials): flags, since, until, top.
     pub fn to_bytes(&self) -> [u8; Query::ENCODED] {
-        let mut out = [0u8; Query::ENCODED];
-        out[0] = match self.by {
-            None => 0,
-            Some(Period::Day) => 1,
-            Some(Period::Hour) => 2,
-        } | u8::from(self.utc) << 2
-            | u8::from(self.since.is_some()) << 3
-            | u8::from(self.until.is_some()) << 4
-            | u8::from(self.top.is_some()) << 5;
-        out[1..9].copy_from_slice(&self.since.unwrap_or(0).to_le_bytes());
-        out[9..17].copy_from_slice(&self.until.unwrap_or(0).to_le_bytes());
-        let top = self.top.map_or(0, |n| n as u64);
-        out[17..25].copy_from_slice(&top.to_le_bytes());
-        out
+        let mut out = Vec::with_capacity(Query::ENCODED);
+        out.put_u8(
+            match self.by {
+                None => 0,
+                Some(Period::Day) => 1,
+                Some(Period::Hour) => 2,
+            } | u8::from(self.utc) << 2
+                | u8::from(self.since.is_some()) << 3
+                | u8::from(self.until.is_some()) << 4
+                | u8::from(self.top.is_some()) << 5,
+        );
+        out.put_i64(self.since.unwrap_or(0));
+        out.put_i64(self.until.unwrap_or(0));
+        out.put_u64(self.top.map_or(0, |n| n as u64));
+        out.try_into().expect("a flag byte and three words")
     }
 
     /// The inverse of [`Query::to_bytes`]; `None` for bytes it never makes.
@@ -127,11 +129,13 @@ impl Query {
             2 => Some(Period::Hour),
             _ => return None,
         };
-        let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+        let mut words = ByteReader::new(&b[1..], "query");
+        let mut word = || words.u64().expect("three words follow the flags");
+        let (since, until, top) = (word() as i64, word() as i64, word());
         let on = |bit: u8| flags & (1 << bit) != 0;
-        let since = on(3).then(|| word(1) as i64);
-        let until = on(4).then(|| word(9) as i64);
-        let top = match (on(5), word(17)) {
+        let since = on(3).then_some(since);
+        let until = on(4).then_some(until);
+        let top = match (on(5), top) {
             (true, n) if n > 0 => Some(usize::try_from(n).ok()?),
             (false, 0) => None,
             _ => return None,

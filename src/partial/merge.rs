@@ -14,7 +14,7 @@ use std::collections::btree_map::{BTreeMap, Entry};
 
 use rayon::prelude::*;
 
-use super::format::{
+use super::file::{
     BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, Outcome, PlanInfo, SliceId,
     SlicePartial,
 };

@@ -3,19 +3,17 @@
 //! `logcount partial PATH... --slice I/N -o FILE` plans exactly as a direct run (the same
 //! walk, the same chunking), counts slice `I` of `N` of the planned jobs with any executor,
 //! and writes what that slice saw: per-file totals, bytes and distinct keys, the plan's
-//! fingerprint and the slice id ([`format`]). `logcount merge` checks that the partials come
-//! from one plan and cover every slice once, then prints exactly what the direct run prints
-//! ([`merge`]). Keys are kept per file, not counted, because a file's chunks may land in
-//! different slices and its distinct count must still be exact.
+//! fingerprint and the slice id ([`file`](mod@file)). `logcount merge` checks that the
+//! partials come from one plan and cover every slice once, then prints exactly what the direct
+//! run prints ([`merge`]). Keys are kept per file, not counted, because a file's chunks may
+//! land in different slices and its distinct count must still be exact.
 //!
 //! Slices are contiguous runs of the plan's jobs of about equal bytes, so most files stay in
 //! one slice (their keys are then stored once) while the work is balanced. With
 //! `--buckets K`, keys are also split by a fixed hash into `K` buckets that can be merged
 //! separately (`merge --bucket B`) when no single merger can hold every key.
 
-mod fields;
-pub mod format;
-mod frozen;
+pub mod file;
 pub mod merge;
 
 use std::ops::Range;
@@ -28,7 +26,7 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::{Event, Kept, Reducer};
 
-pub use format::{
+pub use file::{
     BucketResult, FileKeys, InputInfo, Outcome, Partial, PlanInfo, SliceFile, SliceId, SlicePartial,
 };
 
@@ -98,7 +96,7 @@ pub fn slice_jobs(plan: &Plan, slice: SliceId) -> Range<usize> {
 /// A slice, counted and encoded.
 #[derive(Debug)]
 pub struct CountedSlice {
-    pub sealed: format::Sealed,
+    pub sealed: file::Sealed,
     /// The plan's jobs the slice held.
     pub jobs: Range<usize>,
     /// Files with a job in the slice.
@@ -158,7 +156,7 @@ pub fn count_slice(
 
     let encode = |(input, kept): (u32, Kept)| match kept {
         Kept::Counted(f, sets, detail) => {
-            let totals = format::Totals {
+            let totals = file::Totals {
                 total: f.total,
                 bytes: f.bytes,
                 malformed: f.malformed,
@@ -166,12 +164,12 @@ pub fn count_slice(
                 filtered: f.extra.filtered.unwrap_or(0),
             };
             let detail = (!plan.options.query.is_plain()).then_some(&*detail);
-            format::counted_record(input, totals, &sets, detail, buckets, &plan.options.customs)
+            file::counted_record(input, totals, &sets, detail, buckets, &plan.options.customs)
         }
-        Kept::Failed(e) => format::uncounted_record(input, &Outcome::Failed(e)),
-        Kept::Skipped(r) => format::uncounted_record(input, &Outcome::Skipped(r)),
+        Kept::Failed(e) => file::uncounted_record(input, &Outcome::Failed(e)),
+        Kept::Skipped(r) => file::uncounted_record(input, &Outcome::Skipped(r)),
         // An executor that lost a job must not make the file look counted.
-        Kept::Pending => format::uncounted_record(
+        Kept::Pending => file::uncounted_record(
             input,
             &Outcome::Failed("not counted: a job was lost".into()),
         ),
@@ -186,9 +184,9 @@ pub fn count_slice(
     };
     let info = plan_info(plan);
     let jobs = range.start as u64..range.end as u64;
-    let head = format::slice_head(&info, info.fingerprint(), slice, &jobs, buckets, n_files);
+    let head = file::slice_head(&info, info.fingerprint(), slice, &jobs, buckets, n_files);
     Ok(CountedSlice {
-        sealed: format::seal_slice(slice, head, records),
+        sealed: file::seal_slice(slice, head, records),
         jobs: range,
         files: n_files,
         keys,

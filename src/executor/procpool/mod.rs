@@ -2,7 +2,7 @@
 //!
 //! - [`wire`]: length-prefixed, checksummed binary frames and the messages they carry
 //!   (handshake with protocol version and build id, job batches, progress, results with
-//!   `Counts` in the compact [`crate::codec`] encoding).
+//!   `Counts` in the compact [`crate::counts_encoding`]).
 //! - `worker`: the worker's loop, the same for both start methods.
 //! - `fork` / `spawn` / `forkserver`: the three ways to start a worker.
 //! - `schedule`: which jobs wait, which each worker holds, and what a worker's death costs

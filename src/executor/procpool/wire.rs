@@ -26,8 +26,9 @@ use std::path::Path;
 
 use std::os::unix::ffi::OsStrExt;
 
-use crate::codec::{self, ByteReader};
+use crate::bytes::{crc32, BadBytes, ByteReader, ByteWriter};
 use crate::count::{Counts, Detail, Shown};
+use crate::counts_encoding;
 use crate::format::{Choice, Customs, Format, Options, Proxies, Query, Spec};
 use crate::input::{Codec, Compression, Input, JobError, JobResult, ReadMode, Source, Witness};
 
@@ -95,13 +96,6 @@ pub enum WireError {
     Io(#[from] io::Error),
 }
 
-fn crc(head: &[u8], payload: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    h.update(head);
-    h.update(payload);
-    h.finalize()
-}
-
 /// Appends one frame of `kind` to `out`, its payload written by `payload`. When the payload
 /// turns out too long for its kind, `out` is left as it was.
 pub fn frame(
@@ -117,14 +111,26 @@ pub fn frame(
         out.truncate(start);
         return Err(WireError::TooLong { kind, len });
     }
-    let head = &mut out[start..start + HEADER_LEN];
-    head[..2].copy_from_slice(&FRAME_MAGIC);
-    head[2] = kind as u8;
-    head[3] = 0;
-    head[4..8].copy_from_slice(&(len as u32).to_le_bytes());
-    let sum = crc(&out[start + 2..start + 8], &out[start + HEADER_LEN..]);
-    out[start + 8..start + HEADER_LEN].copy_from_slice(&sum.to_le_bytes());
+    let head = header(kind, &out[start + HEADER_LEN..]);
+    out[start..start + HEADER_LEN].copy_from_slice(&head);
     Ok(())
+}
+
+/// The header of a frame of `kind` carrying `payload`.
+fn header(kind: Kind, payload: &[u8]) -> Vec<u8> {
+    let mut head = Vec::with_capacity(HEADER_LEN);
+    head.extend_from_slice(&FRAME_MAGIC);
+    head.put_u8(kind as u8);
+    head.put_u8(0);
+    head.put_u32(payload.len() as u32);
+    let sum = checksum(&head, payload);
+    head.put_u32(sum);
+    head
+}
+
+/// The checksum of a frame: of its header's kind, zero and length, then its payload.
+fn checksum(head: &[u8], payload: &[u8]) -> u32 {
+    crc32([&head[2..8], payload])
 }
 
 /// A checked header: the frame's kind, payload length and expected checksum.
@@ -135,12 +141,15 @@ struct Header {
     crc: u32,
 }
 
+/// Checks the [`HEADER_LEN`] bytes of a header, as far as they go without the payload.
 fn parse_header(h: &[u8]) -> Result<Header, WireError> {
-    if h[..2] != FRAME_MAGIC || h[3] != 0 {
+    let mut r = ByteReader::new(h, "frame header");
+    let (magic, kind, zero) = (r.array()?, r.u8()?, r.u8()?);
+    if magic != FRAME_MAGIC || zero != 0 {
         return Err(WireError::BadMagic);
     }
-    let kind = Kind::from_u8(h[2]).ok_or(WireError::UnknownKind(h[2]))?;
-    let len = u32::from_le_bytes(h[4..8].try_into().expect("4 bytes"));
+    let kind = Kind::from_u8(kind).ok_or(WireError::UnknownKind(kind))?;
+    let len = r.u32()?;
     if len > kind.max_len() {
         return Err(WireError::TooLong {
             kind,
@@ -150,12 +159,12 @@ fn parse_header(h: &[u8]) -> Result<Header, WireError> {
     Ok(Header {
         kind,
         len: len as usize,
-        crc: u32::from_le_bytes(h[8..12].try_into().expect("4 bytes")),
+        crc: r.u32()?,
     })
 }
 
 fn check(head: &[u8], header: Header, payload: &[u8]) -> Result<(), WireError> {
-    if crc(&head[2..8], payload) == header.crc {
+    if checksum(head, payload) == header.crc {
         Ok(())
     } else {
         Err(WireError::Checksum)
@@ -257,9 +266,10 @@ impl FrameBuf {
     }
 }
 
-impl From<codec::Short> for WireError {
-    fn from(short: codec::Short) -> Self {
-        WireError::Malformed(short.what)
+/// A payload that ran short, or holds what no sender writes: malformed, by what was read.
+impl From<BadBytes> for WireError {
+    fn from(bad: BadBytes) -> Self {
+        WireError::Malformed(bad.what())
     }
 }
 
@@ -294,9 +304,9 @@ impl Hello {
     pub fn encode(&self, out: &mut Vec<u8>) {
         frame(out, Kind::Hello, |p| {
             p.extend_from_slice(&HELLO_MAGIC);
-            p.extend_from_slice(&self.version.to_le_bytes());
-            p.extend_from_slice(&self.build.to_le_bytes());
-            p.extend_from_slice(&self.pid.to_le_bytes());
+            p.put_u16(self.version);
+            p.put_u64(self.build);
+            p.put_u32(self.pid);
         })
         .expect("a hello fits its frame");
     }
@@ -414,16 +424,6 @@ const JOB_FIELDS: u8 = 8;
 const JOB_WITNESS: u8 = 16;
 const JOB_FLAGS: u8 = JOB_RANGE | JOB_FILE_ID | JOB_SIZE | JOB_FIELDS | JOB_WITNESS;
 
-fn put_bytes(p: &mut Vec<u8>, bytes: &[u8]) {
-    p.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    p.extend_from_slice(bytes);
-}
-
-fn take_bytes<'a>(f: &mut ByteReader<'a>) -> Result<&'a [u8], WireError> {
-    let len = f.u32()? as usize;
-    Ok(f.take(len)?)
-}
-
 /// Appends one JOBS frame carrying `jobs`, read with `options`.
 pub fn encode_jobs(
     out: &mut Vec<u8>,
@@ -433,67 +433,67 @@ pub fn encode_jobs(
 ) -> Result<(), WireError> {
     frame(out, Kind::Jobs, |p| {
         let fields = options.json.names();
-        p.push(fields.len() as u8);
+        p.put_u8(fields.len() as u8);
         for f in &fields {
-            put_bytes(p, f.as_bytes());
+            p.put_str(f);
         }
-        p.push(options.customs.len() as u8);
+        p.put_u8(options.customs.len() as u8);
         for spec in options.customs.specs() {
-            put_bytes(p, spec.name.as_bytes());
-            p.push(spec.syntax_code());
-            put_bytes(p, spec.text.as_bytes());
+            p.put_str(&spec.name);
+            p.put_u8(spec.syntax_code());
+            p.put_str(&spec.text);
             match &spec.client_field {
                 Some(f) => {
-                    p.push(1);
-                    put_bytes(p, f.as_bytes());
+                    p.put_u8(1);
+                    p.put_str(f);
                 }
-                None => p.push(0),
+                None => p.put_u8(0),
             }
         }
         let proxies = options.proxies.written();
-        p.extend_from_slice(&(proxies.len() as u32).to_le_bytes());
+        p.put_u32(proxies.len() as u32);
         for cidr in proxies {
-            put_bytes(p, cidr.as_bytes());
+            p.put_str(cidr);
         }
         p.extend_from_slice(&options.query.to_bytes());
-        p.extend_from_slice(&(options.show_malformed as u64).to_le_bytes());
-        p.push(match mode {
+        p.put_u64(options.show_malformed as u64);
+        p.put_u8(match mode {
             ReadMode::Map => 0,
             ReadMode::Read => 1,
         });
-        p.extend_from_slice(&(jobs.len() as u32).to_le_bytes());
+        p.put_u32(jobs.len() as u32);
         for job in jobs {
-            p.extend_from_slice(&job.id.to_le_bytes());
-            p.push(job.attempt);
+            p.put_u32(job.id);
+            p.put_u8(job.attempt);
             let flag = |set: bool, bit: u8| if set { bit } else { 0 };
-            p.push(
+            p.put_u8(
                 flag(job.range.is_some(), JOB_RANGE)
                     | flag(job.file_id.is_some(), JOB_FILE_ID)
                     | flag(job.size.is_some(), JOB_SIZE)
                     | flag(job.fields.is_some(), JOB_FIELDS)
                     | flag(job.witness.is_some(), JOB_WITNESS),
             );
-            p.push(job.compression.code());
-            p.push(job.claimed.map_or(0, Codec::code));
-            p.push(job.format.code(&options.customs));
+            p.put_u8(job.compression.code());
+            p.put_u8(job.claimed.map_or(0, Codec::code));
+            p.put_u8(job.format.code(&options.customs));
             if let Some(r) = &job.range {
-                p.extend_from_slice(&r.start.to_le_bytes());
-                p.extend_from_slice(&r.end.to_le_bytes());
+                p.put_u64(r.start);
+                p.put_u64(r.end);
             }
             if let Some((dev, ino)) = job.file_id {
-                p.extend_from_slice(&dev.to_le_bytes());
-                p.extend_from_slice(&ino.to_le_bytes());
+                p.put_u64(dev);
+                p.put_u64(ino);
             }
             if let Some(size) = job.size {
-                p.extend_from_slice(&size.to_le_bytes());
+                p.put_u64(size);
             }
             if let Some(fields) = job.fields {
-                put_bytes(p, fields);
+                p.put_bytes(fields);
             }
             if let Some(witness) = job.witness {
-                put_bytes(p, witness);
+                p.put_bytes(witness);
             }
-            put_bytes(p, job.path);
+            p.put_bytes(job.path);
         }
     })
 }
@@ -504,15 +504,15 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
     let n_fields = f.u8()?;
     let mut fields = Vec::with_capacity(n_fields.into());
     for _ in 0..n_fields {
-        let name = std::str::from_utf8(take_bytes(&mut f)?)
-            .map_err(|_| WireError::Malformed("client field"))?;
+        let name =
+            std::str::from_utf8(f.bytes()?).map_err(|_| WireError::Malformed("client field"))?;
         fields.push(name);
     }
     if fields.is_empty() || fields.len() > crate::format::MAX_CLIENT_FIELDS {
         return Err(WireError::Malformed("client fields"));
     }
     let text = |f: &mut ByteReader<'_>, what: &'static str| {
-        std::str::from_utf8(take_bytes(f)?)
+        std::str::from_utf8(f.bytes()?)
             .map(str::to_string)
             .map_err(|_| WireError::Malformed(what))
     };
@@ -602,12 +602,12 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
             None
         };
         let fields = if flags & JOB_FIELDS != 0 {
-            Some(take_bytes(&mut f)?)
+            Some(f.bytes()?)
         } else {
             None
         };
         let witness = if flags & JOB_WITNESS != 0 {
-            let bytes = take_bytes(&mut f)?;
+            let bytes = f.bytes()?;
             if size.is_none_or(|size| bytes.len() as u64 > size) {
                 return Err(WireError::Malformed("job witness"));
             }
@@ -618,7 +618,7 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
         jobs.push(JobSpec {
             id,
             attempt,
-            path: take_bytes(&mut f)?,
+            path: f.bytes()?,
             file_id,
             size,
             range,
@@ -635,10 +635,7 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
 
 /// Appends one PROGRESS frame.
 pub fn encode_progress(out: &mut Vec<u8>, bytes: u64) {
-    frame(out, Kind::Progress, |p| {
-        p.extend_from_slice(&bytes.to_le_bytes())
-    })
-    .expect("8 bytes fit");
+    frame(out, Kind::Progress, |p| p.put_u64(bytes)).expect("8 bytes fit");
 }
 
 pub fn decode_progress(payload: &[u8]) -> Result<u64, WireError> {
@@ -652,28 +649,27 @@ const DONE_OK: u8 = 0;
 const DONE_ERR: u8 = 1;
 const DONE_NOT_A_LOG: u8 = 2;
 
-/// Format codes in a DONE beside [`Format::code`]: an input with no line to tell it by.
-const FORMAT_NONE: u8 = 0xff;
-
 /// Appends the DONE frame of job `id`. Counts too big for one frame become that job's error.
 pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Customs) {
     let ok = match result {
         // Counts too big for the memory left are the job's error, as its sets' would be.
         Ok((counts, _))
             if out
-                .try_reserve(64 + codec::encoded_len(counts) + shown_len(&counts.detail.shown))
+                .try_reserve(
+                    64 + counts_encoding::encoded_len(counts) + shown_len(&counts.detail.shown),
+                )
                 .is_err() =>
         {
             return encode_error(out, id, &crate::input::out_of_memory(counts.held()));
         }
         Ok((counts, bytes)) => frame(out, Kind::Done, |p| {
-            p.extend_from_slice(&id.to_le_bytes());
-            p.push(DONE_OK);
-            p.extend_from_slice(&bytes.to_le_bytes());
-            p.extend_from_slice(&counts.malformed.to_le_bytes());
-            p.push(counts.format.map_or(FORMAT_NONE, |f| f.code(customs)));
-            codec::encode(counts, p);
-            codec::encode_detail(
+            p.put_u32(id);
+            p.put_u8(DONE_OK);
+            p.put_u64(*bytes);
+            p.put_u64(counts.malformed);
+            p.put_u8(Format::opt_code(counts.format, customs));
+            counts_encoding::encode(counts, p);
+            counts_encoding::encode_detail(
                 counts.filtered,
                 &counts.detail.periods,
                 &counts.detail.hits,
@@ -683,8 +679,8 @@ pub fn encode_done(out: &mut Vec<u8>, id: u32, result: &JobResult, customs: &Cus
         }),
         Err(JobError::Io(e)) => return encode_error(out, id, e),
         Err(JobError::NotAccessLog(reason)) => frame(out, Kind::Done, |p| {
-            p.extend_from_slice(&id.to_le_bytes());
-            p.push(DONE_NOT_A_LOG);
+            p.put_u32(id);
+            p.put_u8(DONE_NOT_A_LOG);
             p.extend_from_slice(clip(reason).as_bytes());
         }),
     };
@@ -705,11 +701,11 @@ fn shown_len(shown: &Shown) -> usize {
 /// Appends a job's first malformed lines (`--show-malformed`): the lines it read, then each
 /// kept line's number and text.
 fn encode_shown(shown: &Shown, p: &mut Vec<u8>) {
-    p.extend_from_slice(&shown.lines.to_le_bytes());
-    p.extend_from_slice(&(shown.first.len() as u32).to_le_bytes());
+    p.put_u64(shown.lines);
+    p.put_u32(shown.first.len() as u32);
     for (line, text) in &shown.first {
-        p.extend_from_slice(&line.to_le_bytes());
-        put_bytes(p, text);
+        p.put_u64(*line);
+        p.put_bytes(text);
     }
 }
 
@@ -725,7 +721,7 @@ fn decode_shown(bytes: &[u8]) -> Result<Shown, WireError> {
     let mut first = Vec::with_capacity(n);
     for _ in 0..n {
         let line = f.u64()?;
-        let text = take_bytes(&mut f)?;
+        let text = f.bytes()?;
         if line == 0 || line > lines || text.len() > crate::count::SHOWN_BYTES {
             return Err(bad);
         }
@@ -747,9 +743,9 @@ fn clip(text: &str) -> &str {
 fn encode_error(out: &mut Vec<u8>, id: u32, e: &io::Error) {
     let text = e.to_string();
     frame(out, Kind::Done, |p| {
-        p.extend_from_slice(&id.to_le_bytes());
-        p.push(DONE_ERR);
-        p.extend_from_slice(&e.raw_os_error().unwrap_or(-1).to_le_bytes());
+        p.put_u32(id);
+        p.put_u8(DONE_ERR);
+        p.put_i32(e.raw_os_error().unwrap_or(-1));
         p.extend_from_slice(clip(&text).as_bytes());
     })
     .expect("a clipped error fits its frame");
@@ -773,11 +769,11 @@ pub struct Done<'a> {
     pub bytes: u64,
     pub malformed: u64,
     pub format: Option<Format>,
-    /// The total and keys, in [`crate::codec`]'s encoding.
+    /// The total and keys, in [`crate::counts_encoding`].
     pub encoded: &'a [u8],
     /// Where their parts lie in `encoded`, as checked when they arrived.
-    pub layout: codec::Layout,
-    /// The periods and requests per client ([`codec::encode_detail`]), checked.
+    pub layout: counts_encoding::Layout,
+    /// The periods and requests per client ([`counts_encoding::encode_detail`]), checked.
     pub detail: &'a [u8],
     /// The first malformed lines (`--show-malformed`).
     pub shown: Shown,
@@ -803,7 +799,7 @@ impl Done<'_> {
 /// twice) need its sets, so they are made here, where the sets are built.
 pub fn decode_counts(
     encoded: &[u8],
-    layout: &codec::Layout,
+    layout: &counts_encoding::Layout,
     detail: &[u8],
     malformed: u64,
     format: Option<Format>,
@@ -812,8 +808,8 @@ pub fn decode_counts(
     let mut counts = layout.counts(encoded);
     counts.malformed = malformed;
     counts.format = format;
-    let (filtered, periods, hits, _) =
-        codec::decode_detail(detail).map_err(|_| WireError::Malformed("counts detail"))?;
+    let (filtered, periods, hits, _) = counts_encoding::decode_detail(detail)
+        .map_err(|_| WireError::Malformed("counts detail"))?;
     counts.filtered = filtered;
     *counts.detail = Detail {
         periods,
@@ -824,7 +820,7 @@ pub fn decode_counts(
 }
 
 /// A job result checked but not decoded: the job id, and the job's [`Done`] (checked by
-/// [`codec::scan`]), or why it failed. Decoding builds a hash set of every key, which the
+/// [`counts_encoding::scan`]), or why it failed. Decoding builds a hash set of every key, which the
 /// parent can leave to other threads.
 pub fn split_done<'a>(
     payload: &'a [u8],
@@ -836,20 +832,15 @@ pub fn split_done<'a>(
         DONE_OK => {
             let bytes = f.u64()?;
             let malformed = f.u64()?;
-            let format = match f.u8()? {
-                FORMAT_NONE => None,
-                c => Some(
-                    Format::from_code(c, customs)
-                        .ok_or(WireError::Malformed("job result format"))?,
-                ),
-            };
+            let format = Format::from_opt_code(f.u8()?, customs)
+                .ok_or(WireError::Malformed("job result format"))?;
             let rest = f.rest();
-            let layout = codec::scan(rest).map_err(|_| WireError::Malformed("counts"))?;
+            let layout = counts_encoding::scan(rest).map_err(|_| WireError::Malformed("counts"))?;
             let (encoded, detail) = rest.split_at(layout.used);
             // Checked whole here (the cheap case: without time or top options it is 48
             // bytes); decoded again with the counts.
-            let used =
-                codec::scan_detail(detail).map_err(|_| WireError::Malformed("counts detail"))?;
+            let used = counts_encoding::scan_detail(detail)
+                .map_err(|_| WireError::Malformed("counts detail"))?;
             let (detail, shown) = detail.split_at(used);
             let shown = decode_shown(shown)?;
             Ok((
@@ -866,7 +857,7 @@ pub fn split_done<'a>(
             ))
         }
         DONE_ERR => {
-            let code = i32::from_le_bytes(f.array()?);
+            let code = f.i32()?;
             let error = if code >= 0 {
                 io::Error::from_raw_os_error(code)
             } else {

@@ -56,11 +56,11 @@ pub(super) struct Encoded {
     bytes: u64,
     malformed: u64,
     format: Option<Format>,
-    /// The total and keys, in [`crate::codec`]'s encoding.
+    /// The total and keys, in [`crate::counts_encoding`]'s encoding.
     counts: Vec<u8>,
     /// Where their parts lie in `counts`, as checked when they arrived.
-    layout: crate::codec::Layout,
-    /// Periods and requests per client ([`crate::codec::encode_detail`]).
+    layout: crate::counts_encoding::Layout,
+    /// Periods and requests per client ([`crate::counts_encoding::encode_detail`]).
     detail: Vec<u8>,
     /// The first malformed lines (`--show-malformed`).
     shown: crate::count::Shown,

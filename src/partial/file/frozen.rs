@@ -22,9 +22,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::fields::{
-    corrupt, put_bytes, put_opt_u64, put_str, put_u32, put_u64, FormatError, Reader,
-};
+use super::fields::{put_opt_u64, Reader};
+use super::{corrupt, PartialFileError};
+use crate::bytes::ByteWriter;
 use crate::format::{Choice, Customs, JsonFields, Options, Proxies, MAX_CLIENT_FIELDS};
 use crate::input::{Codec, Compression, Input, InputError, Skipped, Source};
 use crate::plan::{Job, Plan};
@@ -37,55 +37,55 @@ pub(super) fn encode(plan: &Plan) -> Vec<u8> {
     let customs = &plan.options.customs;
     put_opt_u64(&mut out, plan.chunk_size);
     let fields = plan.options.json.names();
-    put_u64(&mut out, fields.len() as u64);
-    fields.iter().for_each(|f| put_str(&mut out, f));
+    out.put_u64(fields.len() as u64);
+    fields.iter().for_each(|f| out.put_str(f));
     super::fields::put_templates(
         &mut out,
         customs.specs().collect::<Vec<_>>(),
         plan.options.proxies.written(),
     );
-    out.push(plan.format.code(customs));
+    out.put_u8(plan.format.code(customs));
     out.extend_from_slice(&plan.options.query.to_bytes());
-    put_u64(&mut out, plan.inputs.len() as u64);
+    out.put_u64(plan.inputs.len() as u64);
     for input in &plan.inputs {
-        put_str(&mut out, &input.name);
+        out.put_str(&input.name);
         let path: &[u8] = match &input.source {
             Source::File(p) => p.as_os_str().as_bytes(),
             Source::Stdin => b"",
         };
-        put_bytes(&mut out, path);
+        out.put_bytes(path);
         put_opt_u64(&mut out, input.size);
         match input.id {
             Some((dev, ino)) => {
-                out.push(1);
-                put_u64(&mut out, dev);
-                put_u64(&mut out, ino);
+                out.put_u8(1);
+                out.put_u64(dev);
+                out.put_u64(ino);
             }
-            None => out.push(0),
+            None => out.put_u8(0),
         }
-        out.push(u8::from(input.regular));
-        out.push(u8::from(input.named));
-        out.push(input.compression.code());
-        out.push(input.claimed.map_or(NO_CODEC, Codec::code));
-        out.push(input.format.code(customs));
+        out.put_u8(u8::from(input.regular));
+        out.put_u8(u8::from(input.named));
+        out.put_u8(input.compression.code());
+        out.put_u8(input.claimed.map_or(NO_CODEC, Codec::code));
+        out.put_u8(input.format.code(customs));
     }
-    put_u64(&mut out, plan.jobs.len() as u64);
+    out.put_u64(plan.jobs.len() as u64);
     for job in &plan.jobs {
-        put_u32(&mut out, job.input as u32);
+        out.put_u32(job.input as u32);
         match &job.range {
             Some(r) => {
-                out.push(1);
-                put_u64(&mut out, r.start);
-                put_u64(&mut out, r.end);
+                out.put_u8(1);
+                out.put_u64(r.start);
+                out.put_u64(r.end);
             }
-            None => out.push(0),
+            None => out.put_u8(0),
         }
         match &job.fields {
             Some(f) => {
-                out.push(1);
-                put_bytes(&mut out, f);
+                out.put_u8(1);
+                out.put_bytes(f);
             }
-            None => out.push(0),
+            None => out.put_u8(0),
         }
     }
     for list in [
@@ -98,16 +98,16 @@ pub(super) fn encode(plan: &Plan) -> Vec<u8> {
             .map(|s| (s.path.as_str(), s.reason.as_str()))
             .collect(),
     ] {
-        put_u64(&mut out, list.len() as u64);
+        out.put_u64(list.len() as u64);
         for (path, why) in list {
-            put_str(&mut out, path);
-            put_str(&mut out, why);
+            out.put_str(path);
+            out.put_str(why);
         }
     }
     out
 }
 
-fn flag(r: &mut Reader<'_>) -> Result<bool, FormatError> {
+fn flag(r: &mut Reader<'_>) -> Result<bool, PartialFileError> {
     match r.u8()? {
         0 => Ok(false),
         1 => Ok(true),
@@ -115,12 +115,12 @@ fn flag(r: &mut Reader<'_>) -> Result<bool, FormatError> {
     }
 }
 
-fn choice(r: &mut Reader<'_>, customs: &Customs) -> Result<Choice, FormatError> {
+fn choice(r: &mut Reader<'_>, customs: &Customs) -> Result<Choice, PartialFileError> {
     Choice::from_code(r.u8()?, customs).ok_or_else(|| corrupt("unknown log format"))
 }
 
 /// The plan in a payload (after its header was checked).
-pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
+pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, PartialFileError> {
     let chunk_size = r.opt_u64()?;
     let n = r.count(4)?;
     if n > MAX_CLIENT_FIELDS {
@@ -227,7 +227,7 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Plan, FormatError> {
 
 /// Each input's jobs come together and in order: one whole-input job, or ranges that cut its
 /// planned size exactly.
-fn check_jobs(inputs: &[Input], jobs: &[Job]) -> Result<(), FormatError> {
+fn check_jobs(inputs: &[Input], jobs: &[Job]) -> Result<(), PartialFileError> {
     let mut at = 0;
     for (i, input) in inputs.iter().enumerate() {
         let start = at;
@@ -262,7 +262,7 @@ fn check_jobs(inputs: &[Input], jobs: &[Job]) -> Result<(), FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partial::format::{parse_stream, seal_plan, Partial};
+    use crate::partial::file::{parse_stream, seal_plan, Partial};
 
     fn sample_plan() -> (tempfile::TempDir, Plan) {
         let dir = tempfile::tempdir().unwrap();
@@ -284,7 +284,7 @@ mod tests {
         (dir, plan)
     }
 
-    fn thaw(bytes: Vec<u8>) -> Result<Plan, FormatError> {
+    fn thaw(bytes: Vec<u8>) -> Result<Plan, PartialFileError> {
         match parse_stream(bytes)?.pop() {
             Some(Partial::Plan(plan)) => Ok(*plan),
             _ => panic!("not a plan"),
@@ -322,7 +322,7 @@ mod tests {
             let mut bad = plan.clone();
             edit(&mut bad, cut);
             let err = thaw(seal_plan(&bad).to_vec()).unwrap_err();
-            assert!(matches!(err, FormatError::Corrupt(_)), "{err}");
+            assert!(matches!(err, PartialFileError::Corrupt(_)), "{err}");
         }
     }
 }

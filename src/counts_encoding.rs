@@ -12,23 +12,24 @@
 //! n_long  u64, then n_long × (u32 length, bytes)
 //! ```
 //!
-//! A dotted quad costs 4 bytes, an IPv6 address or a packed short key 16. Decoding never trusts a length: a
-//! truncated or corrupt buffer is an error, never a panic or a huge allocation.
+//! A dotted quad costs 4 bytes, an IPv6 address or a packed short key 16. Decoding never trusts
+//! a length: a truncated or corrupt buffer is an error ([`BadBytes`] of "counts", the detail's
+//! too), never a panic or a huge allocation.
 
 use std::ops::Range;
 
+use crate::bytes::{BadBytes, ByteReader, ByteWriter};
 use crate::count::{
     parse_v4, parse_v6, Counts, Hits, KeySet, KeyVec, PeriodCounts, Periods, StoredKeys, SHORT_MAX,
 };
 use crate::keys::Key;
 
-/// Why bytes could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    #[error("truncated counts: needed {needed} more bytes")]
-    Truncated { needed: usize },
-    #[error("corrupt counts: {0}")]
-    Corrupt(&'static str),
+/// What every error of this encoding says it was reading.
+const WHAT: &str = "counts";
+
+/// Counts that hold what no encoder writes: `why`.
+fn corrupt(why: &'static str) -> BadBytes {
+    BadBytes::Corrupt { what: WHAT, why }
 }
 
 /// Appends the encoding of `counts` to `out`.
@@ -44,23 +45,22 @@ pub fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
     let n_short: usize = parts.iter().map(|s| s.short().len()).sum();
     let n_long: usize = parts.iter().map(|s| s.long().len()).sum();
     out.reserve(40 + n_v4 * 4 + (n_v6 + n_short) * 16);
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&(n_v4 as u64).to_le_bytes());
+    out.put_u64(total);
+    out.put_u64(n_v4 as u64);
     for v in parts.iter().flat_map(StoredKeys::v4) {
-        out.extend_from_slice(&v.to_le_bytes());
+        out.put_u32(v);
     }
-    out.extend_from_slice(&(n_v6 as u64).to_le_bytes());
+    out.put_u64(n_v6 as u64);
     for v in parts.iter().flat_map(StoredKeys::v6) {
-        out.extend_from_slice(&v.to_le_bytes());
+        out.put_u128(v);
     }
-    out.extend_from_slice(&(n_short as u64).to_le_bytes());
+    out.put_u64(n_short as u64);
     for p in parts.iter().flat_map(StoredKeys::short) {
-        out.extend_from_slice(&p.to_le_bytes());
+        out.put_u128(p);
     }
-    out.extend_from_slice(&(n_long as u64).to_le_bytes());
+    out.put_u64(n_long as u64);
     for k in parts.iter().flat_map(StoredKeys::long) {
-        out.extend_from_slice(&(k.len() as u32).to_le_bytes());
-        out.extend_from_slice(k);
+        out.put_bytes(k);
     }
 }
 
@@ -75,11 +75,11 @@ pub fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
 ///            u64 count per key, in the encoding's order
 /// ```
 pub fn encode_detail(filtered: u64, periods: &Periods, hits: &Hits, out: &mut Vec<u8>) {
-    out.extend_from_slice(&filtered.to_le_bytes());
-    out.extend_from_slice(&(periods.len() as u64).to_le_bytes());
+    out.put_u64(filtered);
+    out.put_u64(periods.len() as u64);
     for (period, counts) in periods.iter() {
-        out.extend_from_slice(&period.to_le_bytes());
-        out.extend_from_slice(&counts.malformed.to_le_bytes());
+        out.put_i64(period);
+        out.put_u64(counts.malformed);
         encode_keys(counts.total, std::slice::from_ref(&counts.keys), out);
     }
     encode_hits(hits, out);
@@ -90,28 +90,25 @@ pub fn encode_detail(filtered: u64, periods: &Periods, hits: &Hits, out: &mut Ve
 fn encode_hits(hits: &Hits, out: &mut Vec<u8>) {
     let mut classes = [0u64; 4];
     hits.each(|key, _| classes[class(key)] += 1);
-    out.extend_from_slice(&hits.requests().to_le_bytes());
-    out.extend_from_slice(&classes[0].to_le_bytes());
+    out.put_u64(hits.requests());
+    out.put_u64(classes[0]);
     // `each` goes class by class in the encoding's order: each count before its class.
     let mut at = 0;
     hits.each(|key, _| {
         while at < class(key) {
             at += 1;
-            out.extend_from_slice(&classes[at].to_le_bytes());
+            out.put_u64(classes[at]);
         }
         match key {
-            Key::V4(v) => out.extend_from_slice(&v.to_le_bytes()),
-            Key::V6(v) | Key::Short(v) => out.extend_from_slice(&v.to_le_bytes()),
-            Key::Long(k) => {
-                out.extend_from_slice(&(k.len() as u32).to_le_bytes());
-                out.extend_from_slice(k);
-            }
+            Key::V4(v) => out.put_u32(v),
+            Key::V6(v) | Key::Short(v) => out.put_u128(v),
+            Key::Long(k) => out.put_bytes(k),
         }
     });
-    for n in &classes[at + 1..] {
-        out.extend_from_slice(&n.to_le_bytes());
+    for &n in &classes[at + 1..] {
+        out.put_u64(n);
     }
-    hits.each(|_, n| out.extend_from_slice(&n.to_le_bytes()));
+    hits.each(|_, n| out.put_u64(n));
 }
 
 /// A key's class, in the encoding's order.
@@ -154,15 +151,15 @@ pub fn encoded_len(counts: &Counts) -> usize {
 /// Checks the layout of what [`encode_detail`] wrote at the front of `bytes` (every length
 /// and packing, as [`scan`] does, and periods strictly ascending) without building a set;
 /// returns the bytes it takes. [`decode_detail`] checks the rest.
-pub fn scan_detail(bytes: &[u8]) -> Result<usize, DecodeError> {
-    let mut r = ByteReader::new(bytes, "counts detail");
+pub fn scan_detail(bytes: &[u8]) -> Result<usize, BadBytes> {
+    let mut r = ByteReader::new(bytes, WHAT);
     r.u64()?;
     let n = r.count(56)?;
     let mut last = None;
     for _ in 0..n {
-        let period = i64::from_le_bytes(r.array()?);
+        let period = r.i64()?;
         if last.is_some_and(|p| p >= period) {
-            return Err(DecodeError::Corrupt("periods out of order"));
+            return Err(corrupt("periods out of order"));
         }
         last = Some(period);
         r.u64()?;
@@ -170,41 +167,34 @@ pub fn scan_detail(bytes: &[u8]) -> Result<usize, DecodeError> {
     }
     let layout = scan(r.rest())?;
     r.skip(layout.used)?;
-    r.skip(
-        layout
-            .len()
-            .checked_mul(8)
-            .ok_or(DecodeError::Corrupt("hits"))?,
-    )?;
+    r.skip(layout.len().checked_mul(8).ok_or(corrupt("hits"))?)?;
     Ok(r.pos())
 }
 
 /// Decodes what [`encode_detail`] wrote at the front of `bytes`: checked (periods strictly
 /// ascending, no client twice, no zero count, each total the sum it claims); returns it and
 /// the bytes used.
-pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), DecodeError> {
-    let mut r = ByteReader::new(bytes, "counts detail");
+pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), BadBytes> {
+    let mut r = ByteReader::new(bytes, WHAT);
     let filtered = r.u64()?;
     let n = r.count(56)?;
     let mut list = Vec::with_capacity(n);
     for _ in 0..n {
-        let period = i64::from_le_bytes(r.array()?);
+        let period = r.i64()?;
         let malformed = r.u64()?;
         let layout = scan(r.rest())?;
         let counts = layout.counts(r.rest());
         // A set that could not grow lost clients (the caller reports it): not a repeat.
         let lost = counts.keys.out_of_memory();
         if counts.keys.len() != layout.len() && !lost {
-            return Err(DecodeError::Corrupt("a client repeated in a period"));
+            return Err(corrupt("a client repeated in a period"));
         }
         if (layout.len() as u64) > counts.total {
-            return Err(DecodeError::Corrupt(
-                "more clients than requests in a period",
-            ));
+            return Err(corrupt("more clients than requests in a period"));
         }
         r.skip(layout.used)?;
         if list.last().is_some_and(|&(p, _)| p >= period) {
-            return Err(DecodeError::Corrupt("periods out of order"));
+            return Err(corrupt("periods out of order"));
         }
         list.push((
             period,
@@ -223,11 +213,10 @@ pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), Decode
         .take(layout.len().saturating_mul(8))?
         .chunks_exact(8)
         .map(|n| u64::from_le_bytes(n.try_into().expect("8 bytes")));
-    let hits = Hits::from_parts(&keys, requests.clone()).ok_or(DecodeError::Corrupt(
-        "a client repeated, or counted 0 times",
-    ))?;
+    let hits = Hits::from_parts(&keys, requests.clone())
+        .ok_or(corrupt("a client repeated, or counted 0 times"))?;
     if requests.clone().try_fold(0u64, |a, n| a.checked_add(n)) != Some(layout.total) {
-        return Err(DecodeError::Corrupt("requests per client do not add up"));
+        return Err(corrupt("requests per client do not add up"));
     }
     Ok((filtered, list.into_iter().collect(), hits, r.pos()))
 }
@@ -240,7 +229,7 @@ pub fn to_bytes(counts: &Counts) -> Vec<u8> {
 }
 
 /// Decodes one [`Counts`] from the front of `bytes`; returns it and the bytes it used.
-pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
+pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), BadBytes> {
     let layout = scan(bytes)?;
     Ok((layout.counts(bytes), layout.used))
 }
@@ -248,7 +237,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), DecodeError> {
 /// Decodes one encoding from the front of `bytes` into its total and its keys as a list
 /// (no set is built: a caller that only counts or re-routes keys skips the hashing); returns
 /// them and the bytes used.
-pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), DecodeError> {
+pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), BadBytes> {
     let layout = scan(bytes)?;
     Ok((layout.total, layout.keys(bytes), layout.used))
 }
@@ -368,8 +357,8 @@ impl StoredKeys for Block<'_> {
 
 /// Checks one encoding at the front of `bytes` and says where its parts lie, without copying
 /// a key: for callers that read keys straight from the buffer.
-pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
-    let mut r = ByteReader::new(bytes, "counts");
+pub fn scan(bytes: &[u8]) -> Result<Layout, BadBytes> {
+    let mut r = ByteReader::new(bytes, WHAT);
     let total = r.u64()?;
     let n = r.count(4)?;
     let start = r.pos();
@@ -386,13 +375,13 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
         let len = usize::from(raw[15]);
         // Only the one packing `pack_short` makes is valid, or one key could count twice.
         if len > SHORT_MAX || raw[len..15].iter().any(|&b| b != 0) {
-            return Err(DecodeError::Corrupt("badly packed short key"));
+            return Err(corrupt("badly packed short key"));
         }
         if parse_v4(&raw[..len]).is_some() {
-            return Err(DecodeError::Corrupt("dotted quad stored as a short key"));
+            return Err(corrupt("dotted quad stored as a short key"));
         }
         if parse_v6(&raw[..len]).is_some() {
-            return Err(DecodeError::Corrupt("IPv6 address stored as a short key"));
+            return Err(corrupt("IPv6 address stored as a short key"));
         }
     }
     let short = start..r.pos();
@@ -401,10 +390,10 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
     for _ in 0..n_long {
         let len = r.u32()? as usize;
         if len <= SHORT_MAX {
-            return Err(DecodeError::Corrupt("long key of 15 bytes or less"));
+            return Err(corrupt("long key of 15 bytes or less"));
         }
         if parse_v6(r.take(len)?).is_some() {
-            return Err(DecodeError::Corrupt("IPv6 address stored as a long key"));
+            return Err(corrupt("IPv6 address stored as a long key"));
         }
     }
     Ok(Layout {
@@ -416,117 +405,6 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, DecodeError> {
         n_long,
         used: r.pos(),
     })
-}
-
-/// A reader of little-endian fields that never reads past the end of its bytes: the one way
-/// this crate reads binary data (counts, the worker protocol, partial results). Running short is
-/// a [`Short`] error naming what was being read, which each format maps onto its own error.
-#[derive(Clone, Debug)]
-pub struct ByteReader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    what: &'static str,
-}
-
-/// Bytes ran out inside a field of `what`: `needed` more were wanted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Short {
-    pub what: &'static str,
-    pub needed: usize,
-}
-
-impl<'a> ByteReader<'a> {
-    /// A reader at the start of `bytes`, which hold a `what` (for messages).
-    pub fn new(bytes: &'a [u8], what: &'static str) -> ByteReader<'a> {
-        ByteReader {
-            bytes,
-            pos: 0,
-            what,
-        }
-    }
-
-    /// Bytes read so far.
-    pub fn pos(&self) -> usize {
-        self.pos
-    }
-
-    /// Bytes left.
-    pub fn left(&self) -> usize {
-        self.bytes.len() - self.pos
-    }
-
-    /// The bytes not read yet.
-    pub fn rest(&self) -> &'a [u8] {
-        &self.bytes[self.pos..]
-    }
-
-    /// Skips `n` bytes read elsewhere (at most what is left).
-    pub fn skip(&mut self, n: usize) -> Result<(), Short> {
-        self.take(n).map(drop)
-    }
-
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Short> {
-        let left = self.left();
-        if n > left {
-            return Err(Short {
-                what: self.what,
-                needed: n - left,
-            });
-        }
-        let out = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
-    }
-
-    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], Short> {
-        Ok(self.take(N)?.try_into().expect("take returned N bytes"))
-    }
-
-    pub fn u8(&mut self) -> Result<u8, Short> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    pub fn u16(&mut self) -> Result<u16, Short> {
-        self.array().map(u16::from_le_bytes)
-    }
-
-    pub fn u32(&mut self) -> Result<u32, Short> {
-        self.array().map(u32::from_le_bytes)
-    }
-
-    pub fn u64(&mut self) -> Result<u64, Short> {
-        self.array().map(u64::from_le_bytes)
-    }
-
-    pub fn u128(&mut self) -> Result<u128, Short> {
-        self.array().map(u128::from_le_bytes)
-    }
-
-    /// A `u64` count of items of at least `min_size` bytes each, checked against what is
-    /// left, so a corrupt count cannot make a caller allocate more than the bytes could hold:
-    /// a count too large for them is [`Short`] by the bytes it would need.
-    pub fn count(&mut self, min_size: usize) -> Result<usize, Short> {
-        let n = self.u64()?;
-        let left = self.left() as u64;
-        match n.checked_mul(min_size as u64) {
-            Some(need) if need <= left => Ok(n as usize),
-            need => Err(Short {
-                what: self.what,
-                needed: need.map_or(usize::MAX, |need| (need - left) as usize),
-            }),
-        }
-    }
-
-    /// Whether every byte has been read.
-    pub fn at_end(&self) -> bool {
-        self.left() == 0
-    }
-}
-
-impl From<Short> for DecodeError {
-    fn from(s: Short) -> Self {
-        DecodeError::Truncated { needed: s.needed }
-    }
 }
 
 #[cfg(test)]
@@ -666,21 +544,19 @@ mod tests {
         // Each key in its one class, or it could count twice.
         let stored = |short: &[u8], long: &[u8]| {
             let mut bad: Vec<u8> = Vec::new();
-            bad.extend_from_slice(&1u64.to_le_bytes());
-            bad.extend_from_slice(&0u64.to_le_bytes());
-            bad.extend_from_slice(&0u64.to_le_bytes());
-            bad.extend_from_slice(&(u64::from(!short.is_empty())).to_le_bytes());
+            bad.put_u64(1);
+            bad.put_u64(0);
+            bad.put_u64(0);
+            bad.put_u64(u64::from(!short.is_empty()));
             if !short.is_empty() {
-                bad.extend_from_slice(&crate::count::pack_short(short).to_le_bytes());
+                bad.put_u128(crate::count::pack_short(short));
             }
-            bad.extend_from_slice(&(u64::from(!long.is_empty())).to_le_bytes());
+            bad.put_u64(u64::from(!long.is_empty()));
             if !long.is_empty() {
-                bad.extend_from_slice(&(long.len() as u32).to_le_bytes());
-                bad.extend_from_slice(long);
+                bad.put_bytes(long);
             }
             decode(&bad).unwrap_err()
         };
-        let corrupt = DecodeError::Corrupt;
         assert_eq!(
             stored(b"1.2.3.4", b""),
             corrupt("dotted quad stored as a short key")
