@@ -483,53 +483,8 @@ pub enum BenchFormat {
     Csv,
 }
 
-/// An executor as `bench` runs it: the name in its table and the arguments that select it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct BenchExecutor {
-    pub name: &'static str,
-    pub args: &'static [&'static str],
-    /// Whether `-j` means something to it; one that ignores it (`serial`) runs once a round.
-    pub takes_jobs: bool,
-}
-
-impl BenchExecutor {
-    /// An executor run at every `-j` asked for.
-    const fn with_jobs(name: &'static str, args: &'static [&'static str]) -> Self {
-        BenchExecutor {
-            name,
-            args,
-            takes_jobs: true,
-        }
-    }
-
-    /// An executor that ignores `-j`: run once a round.
-    const fn without_jobs(name: &'static str, args: &'static [&'static str]) -> Self {
-        BenchExecutor {
-            name,
-            args,
-            takes_jobs: false,
-        }
-    }
-}
-
-/// Every executor `bench` knows, in table order; a new executor is one line here.
-pub const BENCH_EXECUTORS: &[BenchExecutor] = &[
-    BenchExecutor::without_jobs("serial", &["-e", "serial"]),
-    BenchExecutor::with_jobs("threads", &["-e", "threads"]),
-    BenchExecutor::with_jobs("async", &["-e", "async"]),
-    BenchExecutor::with_jobs(
-        "procpool-fork",
-        &["-e", "procpool", "--start-method", "fork"],
-    ),
-    BenchExecutor::with_jobs(
-        "procpool-spawn",
-        &["-e", "procpool", "--start-method", "spawn"],
-    ),
-    BenchExecutor::with_jobs(
-        "procpool-forkserver",
-        &["-e", "procpool", "--start-method", "forkserver"],
-    ),
-];
+/// An executor as `bench` runs it: the library's one list of them ([`Variant`]).
+pub use logcount::executor::{Variant as BenchExecutor, VARIANTS as BENCH_EXECUTORS};
 
 /// Parses one `bench --executors` name.
 /// Names are those of counting's `-e` (`procpool` is its default start method) and, for a

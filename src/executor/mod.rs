@@ -89,6 +89,52 @@ impl ExecutorKind {
     }
 }
 
+/// One way to run a count, by the arguments that select it: an executor and, for the process
+/// pool, its start method. `bench` runs each, and the tests loop over each.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// Its name in `bench`'s table and `--executors`.
+    pub name: &'static str,
+    /// The arguments that select it, without `-j`.
+    pub args: &'static [&'static str],
+    /// Whether `-j` means something to it; one that ignores it (`serial`) runs once a round.
+    pub takes_jobs: bool,
+}
+
+impl Variant {
+    const fn with_jobs(name: &'static str, args: &'static [&'static str]) -> Self {
+        Variant {
+            name,
+            args,
+            takes_jobs: true,
+        }
+    }
+}
+
+/// Every [`Variant`], `serial` first: the one list (a new executor or start method is one line
+/// here, and `bench`, its `--executors` and the tests get it).
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "serial",
+        args: &["-e", "serial"],
+        takes_jobs: false,
+    },
+    Variant::with_jobs("threads", &["-e", "threads"]),
+    Variant::with_jobs("async", &["-e", "async"]),
+    Variant::with_jobs(
+        "procpool-fork",
+        &["-e", "procpool", "--start-method", "fork"],
+    ),
+    Variant::with_jobs(
+        "procpool-spawn",
+        &["-e", "procpool", "--start-method", "spawn"],
+    ),
+    Variant::with_jobs(
+        "procpool-forkserver",
+        &["-e", "procpool", "--start-method", "forkserver"],
+    ),
+];
+
 /// The number of CPUs this process may use: the default `-j`, and the most threads worth
 /// starting for work that only computes.
 pub fn cpus() -> usize {
@@ -121,5 +167,52 @@ pub fn info(executor: &dyn Executor) -> ExecutorInfo {
         name: executor.name().into(),
         jobs: executor.jobs(),
         start_method: executor.start_method().map(Into::into),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every executor, and the process pool with every start method, is in [`VARIANTS`] once,
+    /// and each variant's arguments select what its name says.
+    #[test]
+    fn the_variants_cover_every_executor_and_start_method() {
+        let kinds = [
+            ExecutorKind::Serial,
+            ExecutorKind::Threads,
+            ExecutorKind::Async,
+            ExecutorKind::Procpool,
+        ];
+        let methods = [
+            StartMethod::Fork,
+            StartMethod::Spawn,
+            StartMethod::Forkserver,
+        ];
+        let mut want: Vec<String> = Vec::new();
+        for kind in kinds {
+            // A new executor kind fails to compile here until it is listed above.
+            match kind {
+                ExecutorKind::Serial | ExecutorKind::Threads | ExecutorKind::Async => {}
+                ExecutorKind::Procpool => {}
+            }
+            let executor = kind.build(1, None);
+            match executor.start_method() {
+                None => want.push(executor.name().into()),
+                Some(_) => want.extend(
+                    methods
+                        .iter()
+                        .map(|m| format!("{}-{}", executor.name(), m.name())),
+                ),
+            }
+        }
+        let names: Vec<&str> = VARIANTS.iter().map(|v| v.name).collect();
+        assert_eq!(names, want);
+        for v in VARIANTS {
+            let (name, method) = v.name.split_once('-').unwrap_or((v.name, ""));
+            assert_eq!(v.args[..2], ["-e", name]);
+            assert_eq!(v.args.get(3).copied().unwrap_or(""), method);
+            assert_eq!(v.takes_jobs, name != "serial");
+        }
     }
 }
