@@ -364,6 +364,10 @@ impl CountSettings {
         if summary && format == OutputFormat::Html {
             return usage("--summary prints the totals alone: give it --format table, json, ndjson or csv, not html");
         }
+        let query = &run.reading.options.query;
+        if format == OutputFormat::Csv && query.by.is_some() && query.top.is_some() {
+            return usage(logcount::report::csv::BY_AND_TOP);
+        }
         Ok(CountSettings {
             paths,
             run,
@@ -419,6 +423,19 @@ pub struct PartialSettings {
     pub buckets: u32,
     /// A frozen plan to count a slice of (`--plan`), instead of planning `paths`.
     pub plan: Option<PathBuf>,
+}
+
+impl PartialSettings {
+    /// Checks what ties the options together: buckets split the keys, which the time and top
+    /// options need whole.
+    pub fn checked(self) -> Result<PartialSettings, UsageError> {
+        if self.buckets > 1 && !self.run.reading.options.query.is_plain() {
+            return usage(
+                "--buckets: --by, --since, --until and --top need every key in one bucket",
+            );
+        }
+        Ok(self)
+    }
 }
 
 /// `logcount plan`: freeze the plan of `paths` into a file.

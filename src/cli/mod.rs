@@ -202,13 +202,6 @@ impl Cli {
                         c.paths[0].display()
                     )));
                 }
-                let query = c.run.query.query();
-                if format(c.json, c.format) == OutputFormat::Csv
-                    && query.by.is_some()
-                    && query.top.is_some()
-                {
-                    return Err(UsageError(logcount::report::csv::BY_AND_TOP.into()));
-                }
                 let mut run = c.run.settings()?;
                 run.reading.options.show_malformed = c.show_malformed.map_or(0, |n| n as usize);
                 Settings::Count(CountSettings::new(
@@ -219,21 +212,18 @@ impl Cli {
                     c.color.into(),
                 )?)
             }
-            Some(Command::Partial(p)) if p.buckets > 1 && !p.run.query.query().is_plain() => {
-                return Err(UsageError(
-                    "--buckets: --by, --since, --until and --top need every key in one bucket"
-                        .into(),
-                ))
-            }
-            Some(Command::Partial(p)) => Settings::Partial(PartialSettings {
-                paths: p.paths,
-                run: p.run.settings()?,
-                slice: p.slice,
-                output: p.output,
-                text: p.text,
-                buckets: p.buckets,
-                plan: p.plan,
-            }),
+            Some(Command::Partial(p)) => Settings::Partial(
+                PartialSettings {
+                    paths: p.paths,
+                    run: p.run.settings()?,
+                    slice: p.slice,
+                    output: p.output,
+                    text: p.text,
+                    buckets: p.buckets,
+                    plan: p.plan,
+                }
+                .checked()?,
+            ),
             Some(Command::Plan(p)) => Settings::Plan(PlanSettings {
                 paths: p.paths,
                 run: p.run.settings()?,
