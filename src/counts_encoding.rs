@@ -19,10 +19,8 @@
 use std::ops::Range;
 
 use crate::bytes::{BadBytes, ByteReader, ByteWriter};
-use crate::count::{
-    parse_v4, parse_v6, Counts, Hits, KeySet, KeyVec, PeriodCounts, Periods, StoredKeys, SHORT_MAX,
-};
-use crate::keys::Key;
+use crate::count::{Counts, Hits, PeriodCounts, Periods};
+use crate::keys::{parse_v4, parse_v6, Key, KeySet, KeyVec, StoredKeys, SHORT_MAX};
 
 /// What every error of this encoding says it was reading.
 const WHAT: &str = "counts";
@@ -410,7 +408,8 @@ pub fn scan(bytes: &[u8]) -> Result<Layout, BadBytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::count::{count, KeySet};
+    use crate::count::count;
+    use crate::keys::KeySet;
 
     fn sample() -> Counts {
         count(b"1.2.3.4 a\n01.2.3.4 b\n2001:db8::1 c\na-long-key-over-fifteen d\n\n,x\n1.2.3.4\n")
@@ -503,7 +502,7 @@ mod tests {
         let parts: Vec<KeySet> = c
             .keys
             .clone()
-            .split(crate::count::Split::Shards(2))
+            .split(crate::keys::Split::Shards(2))
             .into_iter()
             .map(|part| {
                 let mut set = KeySet::default();
@@ -549,7 +548,7 @@ mod tests {
             bad.put_u64(0);
             bad.put_u64(u64::from(!short.is_empty()));
             if !short.is_empty() {
-                bad.put_u128(crate::count::pack_short(short));
+                bad.put_u128(crate::keys::pack_short(short));
             }
             bad.put_u64(u64::from(!long.is_empty()));
             if !long.is_empty() {

@@ -5,7 +5,7 @@
 //! as an error and contributes nothing: never half-counted.
 //!
 //! The union is built in parallel, never on one thread at the end: keys are split into shards
-//! by a fixed hash ([`crate::count::Split`]), each shard is its own set behind its own lock,
+//! by a fixed hash ([`crate::keys::Split`]), each shard is its own set behind its own lock,
 //! and whichever thread finishes a job merges that job's keys into the shards right away. The
 //! [`Reducer`] is `Sync`, so executors call [`Reducer::job_done`] from any thread.
 
@@ -15,11 +15,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::count::{
-    shard_of, Counts, Detail, Hits, Key, KeySet, Shown, Split, StoredKeys, Top, SHARD_BITS,
-};
+use crate::count::{Counts, Detail, Hits, Shown, Top};
 use crate::format::{Format, Query};
 use crate::input::{display_bytes, InputError, JobError, Skipped};
+use crate::keys::{shard_of, Key, KeySet, Split, StoredKeys, SHARD_BITS};
 use crate::plan::{named_not_a_log, Plan};
 use crate::report::{Extra, FileStats, MalformedLine, PeriodStats, Results, TopClient};
 

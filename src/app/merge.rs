@@ -20,12 +20,9 @@ pub fn run(settings: MergeSettings) -> ExitStatus {
     diag::set_quiet(settings.quiet);
     // No more threads than there is work for: the sources read in parallel, then the union's
     // shards (`-j 4294967295` starts a handful, not billions).
-    let jobs = settings.jobs.min(
-        settings
-            .partials
-            .len()
-            .max(1 << logcount::count::SHARD_BITS),
-    );
+    let jobs = settings
+        .jobs
+        .min(settings.partials.len().max(1 << logcount::keys::SHARD_BITS));
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("logcount-merge-{i}"))

@@ -20,10 +20,7 @@ pub use hits::{Hits, Top};
 pub use periods::{PeriodCounts, Periods};
 pub use shown::{Shown, SHOWN_BYTES};
 
-pub use crate::keys::{
-    format_v4, format_v6, pack_short, parse_v4, parse_v6, shard_of, unpack_short, FixedState, Key,
-    KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS, SHORT_MAX,
-};
+use crate::keys::{KeySet, KeyVec, StoredKeys};
 
 use crate::format::{Format, Options, Parser, Query};
 

@@ -18,9 +18,10 @@ use super::file::{
     BucketFile, BucketResult, FileCount, FileKeys, KeyBlock, Outcome, PlanInfo, SliceId,
     SlicePartial,
 };
-use crate::count::{Detail, KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS};
+use crate::count::Detail;
 use crate::format::{Format, Query};
 use crate::input::{InputError, Skipped};
+use crate::keys::{KeySet, KeyVec, Routed, Split, StoredKeys, SHARD_BITS};
 use crate::report::{ExecutorInfo, FileStats, Report, Results};
 
 /// What merging yields: per-file counts (or errors) for every input and the union's size.
@@ -632,13 +633,13 @@ mod tests {
         let a = KeyVec {
             v4: (0..1000).collect(),
             v6: vec![1, 2],
-            short: vec![crate::count::pack_short(b"-")],
+            short: vec![crate::keys::pack_short(b"-")],
             long: vec![b"a-long-client-key-over-fifteen".to_vec().into()],
         };
         let b = KeyVec {
             v4: (500..1500).collect(),
             v6: vec![2, 3],
-            short: vec![crate::count::pack_short(b"-")],
+            short: vec![crate::keys::pack_short(b"-")],
             long: vec![],
         };
         assert_eq!(

@@ -41,10 +41,11 @@ use std::sync::Arc;
 
 use self::fields::{put_opt_u64, put_templates};
 use crate::bytes::{crc32, BadBytes, ByteWriter};
-use crate::count::{Detail, StoredKeys};
+use crate::count::Detail;
 use crate::counts_encoding;
 use crate::format::{Customs, Format, Query, Spec};
 use crate::input::{InputError, Skipped};
+use crate::keys::StoredKeys;
 
 pub use self::read::parse_stream;
 pub use self::write::{
@@ -363,7 +364,7 @@ impl Partial {
 mod tests {
     use super::text::TEXT_WIDTH;
     use super::*;
-    use crate::count::{KeyVec, Routed, Split};
+    use crate::keys::{KeyVec, Routed, Split};
 
     fn parse(bytes: &[u8]) -> Result<Vec<Partial>, PartialFileError> {
         parse_stream(bytes.to_vec())
@@ -434,7 +435,7 @@ mod tests {
                             routed.add(&KeyVec {
                                 v4: vec![1, 2, 3, 9],
                                 v6: vec![0x2001_0db8 << 96 | 1, 1],
-                                short: vec![crate::count::pack_short(b"-")],
+                                short: vec![crate::keys::pack_short(b"-")],
                                 long: vec![b"a-long-key-over-fifteen".to_vec().into()],
                             });
                             routed

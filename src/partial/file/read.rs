@@ -11,10 +11,11 @@ use super::{
     COUNTED, FAILED, HEADER_LEN, KIND_BUCKET, KIND_PLAN, KIND_SLICE, MAGIC, SKIPPED, VERSION,
 };
 use crate::bytes::ByteReader;
-use crate::count::{Detail, Key, Split, StoredKeys};
+use crate::count::Detail;
 use crate::counts_encoding;
 use crate::format::{Customs, Format, Query};
 use crate::input::{InputError, Skipped};
+use crate::keys::{Key, Split, StoredKeys};
 
 /// Every partial in `bytes` (binary or text forms, one after another), in order. Their keys
 /// stay in `bytes`, which the partials share.

@@ -11,9 +11,10 @@ use super::{
     KIND_BUCKET, KIND_PLAN, KIND_SLICE, MAGIC, SKIPPED, VERSION,
 };
 use crate::bytes::ByteWriter;
-use crate::count::{Detail, KeySet, KeyVec, Routed, Split};
+use crate::count::Detail;
 use crate::counts_encoding;
 use crate::format::{Customs, Format};
+use crate::keys::{KeySet, KeyVec, Routed, Split};
 
 /// The plan as both payloads of counts start: its fingerprint, then the plan.
 fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {

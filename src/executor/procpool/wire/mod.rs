@@ -369,7 +369,7 @@ pub fn build_id_of(exe: &Path) -> u64 {
             m.mtime_nsec() as u64,
         ]
     });
-    crate::count::FixedState.hash_one((env!("CARGO_PKG_VERSION"), PROTOCOL_VERSION, identity))
+    crate::keys::FixedState.hash_one((env!("CARGO_PKG_VERSION"), PROTOCOL_VERSION, identity))
 }
 
 #[cfg(test)]
