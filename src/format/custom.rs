@@ -142,9 +142,10 @@ impl fmt::Debug for CustomRef {
 pub struct Customs(Arc<[CustomRef]>);
 
 impl Customs {
-    /// The most custom formats a run may have: each takes three of the codes a format has in
-    /// wire messages and partials, beside the presets'.
-    pub const MAX: usize = 76;
+    /// The most custom formats a run may have: each takes three of the one-byte codes a format
+    /// has in wire messages and partials (none, `cri+`, `syslog+`), after the presets', and
+    /// 255 is no format (72; it said 76, whose last codes overflowed a byte).
+    pub const MAX: usize = u8::MAX as usize / 3 - super::PRESETS;
 
     pub fn new(formats: Vec<CustomRef>) -> Result<Customs, String> {
         if formats.len() > Self::MAX {

@@ -310,7 +310,7 @@ impl fmt::Display for Format {
 }
 
 /// How many preset body formats there are (the codes of custom formats come after theirs).
-const PRESETS: usize = Body::DETECTED.len() + 1;
+pub(super) const PRESETS: usize = Body::DETECTED.len() + 1;
 
 /// The syntax and text of `--log-format VALUE` when it is a template, with its prefix:
 /// `nginx:` or `apache:` name the syntax, else the first `$` or `%` tells; `cri+` or
@@ -712,6 +712,31 @@ mod tests {
             Format::candidates().next(),
             Some(Format::plain(Body::Combined))
         );
+    }
+
+    #[test]
+    fn as_many_custom_formats_as_a_run_may_have_each_get_codes_of_their_own() {
+        let spec = |i: usize| custom::Spec {
+            name: format!("nginx:f{i}"),
+            syntax: template::Syntax::Nginx,
+            text: format!("$remote_addr f{i} $status"),
+            client_field: None,
+        };
+        let customs = Customs::from_specs((0..Customs::MAX).map(spec)).unwrap();
+        let mut codes = std::collections::HashSet::new();
+        for c in customs.iter() {
+            for prefix in [None, Some(Prefix::Cri), Some(Prefix::Syslog)] {
+                let f = Format {
+                    prefix,
+                    body: Body::Custom(c),
+                };
+                let code = f.code(&customs);
+                assert_ne!(code, AUTO_CODE, "{f}");
+                assert!(codes.insert(code), "{f}: {code} twice");
+                assert_eq!(Format::from_code(code, &customs), Some(f));
+            }
+        }
+        assert!(Customs::from_specs((0..=Customs::MAX).map(spec)).is_err());
     }
 
     #[test]
