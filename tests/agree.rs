@@ -4,11 +4,11 @@
 //! where `serial` must also report each log's true counts. `serial` reads with `pread`
 //! (`--no-mmap`); the others count every job from a memory map, however small.
 //!
-//! The executors are tests/common's list: a new executor joins by adding its line there.
+//! The executors are tests/util's list: a new executor joins by adding its line there.
 
-mod common;
-use common::formats::{formatted_log, Log};
-use common::{executor, for_each_parallel_executor, log_bytes, parallel_executors};
+use crate::util;
+use crate::util::formats::{formatted_log, Log};
+use crate::util::{executor, for_each_parallel_executor, log_bytes, parallel_executors};
 
 use std::path::Path;
 
@@ -17,13 +17,13 @@ use serde_json::Value;
 
 /// The `files` and `summary` of a run over `dir` with `args`.
 fn answer(dir: &Path, args: &[&str]) -> Value {
-    common::answer(dir, args, false)
+    util::answer(dir, args, false)
 }
 
 /// [`answer`] with every job counted from a memory map, however small (serial, the reference,
 /// reads with `pread`: `--no-mmap`).
 fn mapped_answer(dir: &Path, args: &[&str]) -> Value {
-    common::answer(dir, args, true)
+    util::answer(dir, args, true)
 }
 
 proptest! {

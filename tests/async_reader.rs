@@ -1,9 +1,8 @@
 //! The async reader (`-e async`) through the real binary: it gives serial's answers, keeps at
 //! most `-j` files open, and reads gzip, standard input and pipes like every other executor.
 
-mod common;
-use common::{agreed_with_errors, clean_env, executor, gzip, json, key, logcount};
-use common::{output, output_with_stdin, BIN};
+use crate::util::{agreed_with_errors, clean_env, executor, gzip, json, key, logcount};
+use crate::util::{output, output_with_stdin, BIN};
 
 use std::path::Path;
 use std::process::{Command, Output};

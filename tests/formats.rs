@@ -3,10 +3,9 @@
 //! `malformed` and `format` per file, and the summary), never a loose assertion, and no run
 //! may panic, whatever its input.
 
-mod common;
-use common::formats::{header, line, FORMATS};
-use common::{agreed, for_each_executor, gzip, json, key, logcount, output, output_ok};
-use common::{output_with_stdin, stderr, write};
+use crate::util::formats::{header, line, FORMATS};
+use crate::util::{agreed, for_each_executor, gzip, json, key, logcount, output, output_ok};
+use crate::util::{output_with_stdin, stderr, write};
 
 use std::borrow::BorrowMut;
 use std::collections::BTreeSet;

@@ -2,12 +2,11 @@
 //! input, the worker protocol, and every fault a worker can have (dying, panicking, writing
 //! garbage or half a frame, being another build), plus signals to the parent.
 //!
-//! Both start methods are tests/common's procpool executors; every run ends within a minute
+//! Both start methods are tests/util's procpool executors; every run ends within a minute
 //! or fails: a run that never ends is exactly the bug these tests look for.
 
-mod common;
-use common::{agreed, executor, for_each_procpool_executor, json, key, logcount, mkfifo};
-use common::{output_within, spawn, wait_for, wait_within, write, BIN, WORKER_FAULT_ENV};
+use crate::util::{agreed, executor, for_each_procpool_executor, json, key, logcount, mkfifo};
+use crate::util::{output_within, spawn, wait_for, wait_within, write, BIN, WORKER_FAULT_ENV};
 
 use std::path::Path;
 use std::process::{Child, Command, Output};
@@ -59,7 +58,7 @@ fn output_within_a_minute(cmd: &mut Command, stdin: &[u8]) -> Output {
 fn count(dir: &Path, args: &[&str], fault: Option<&str>) -> (Output, Value) {
     assert_eq!(
         WORKER_FAULT_ENV, FAULT_ENV,
-        "tests/common must clear the library's fault variable"
+        "tests/util must clear the library's fault variable"
     );
     let mut cmd = logcount();
     cmd.arg(dir).args(["--json", "--quiet"]).args(args);

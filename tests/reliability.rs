@@ -2,14 +2,13 @@
 //!
 //! Files are changed *between planning and counting*: the run is given a FIFO first and a log
 //! second; `serial` plans both, then blocks reading the FIFO, and while it waits the test
-//! truncates, appends to, deletes or replaces the log. Every executor of tests/common's list
+//! truncates, appends to, deletes or replaces the log. Every executor of tests/util's list
 //! takes its turn, with one worker (`-j 1`) where it takes `-j`. The process pool reads the
 //! FIFO itself while its worker counts the log, so its worker waits at a second FIFO (the
 //! `gate` fault hook) before its first job.
 
-mod common;
-use common::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
-use common::{results_text, spawn, wait_within, BIN, WORKER_FAULT_ENV};
+use crate::util::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
+use crate::util::{results_text, spawn, wait_within, BIN, WORKER_FAULT_ENV};
 
 use std::fs::OpenOptions;
 use std::io::Write;

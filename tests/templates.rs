@@ -3,9 +3,9 @@
 //! executor (random `-j` and chunk sizes, maps and `--no-mmap`) with and without trusted
 //! proxies; server configurations as distributions ship them; every usage error.
 
-mod common;
-use common::templates::{line, template, values};
-use common::{
+use crate::util;
+use crate::util::templates::{line, template, values};
+use crate::util::{
     agreed, answer, executor, json, logcount, output, output_ok, parallel_executors, stderr,
 };
 
@@ -171,7 +171,7 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
     // --by day reads each format's own time.
     with.extend(["--by", "day"]);
     let report = run(dir.path(), &with);
-    let days = common::summary_periods(&report);
+    let days = util::summary_periods(&report);
     assert_eq!(
         days,
         [

@@ -5,8 +5,8 @@
 //! through `partial` + `merge`; each must report exactly what the reference computes from the
 //! times the generator wrote.
 
-mod common;
-use common::{executor, json, logcount, output, output_ok, parallel_executors, stderr};
+use crate::util;
+use crate::util::{executor, json, logcount, output, output_ok, parallel_executors, stderr};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -615,7 +615,7 @@ fn a_day_boundary_inside_a_chunk_and_offsets_as_written() {
                 .args(["--json", "-q", "--by", "day", "--chunk-size", "700"])
                 .args(args),
         );
-        common::summary_periods(&json(&out))
+        util::summary_periods(&json(&out))
     };
     // As written: east is already on the 22nd at 05:10 local; west is on the 21st all along.
     assert_eq!(

@@ -1,4 +1,5 @@
-//! The harness every integration test uses (each test file is its own crate and uses some):
+//! The harness every integration test uses: the areas of tests/tests.rs, and tests/limits.rs (a
+//! test binary of its own, which uses some of it):
 //!
 //! - [`run`]: the launcher [`logcount`] and runs that end by a deadline ([`output`],
 //!   [`output_within`], [`spawn`] + [`wait_within`], ...), and reading what a run printed
@@ -18,7 +19,7 @@ pub mod render;
 pub mod run;
 pub mod templates;
 
-// Each test crate uses a subset of the harness.
+// tests/limits.rs, a crate of its own, uses a subset of the harness.
 #[allow(unused_imports)]
 pub use executors::*;
 #[allow(unused_imports)]
