@@ -6,25 +6,14 @@
 //!
 //! The executors are tests/util's list: a new executor joins by adding its line there.
 
-use crate::util;
 use crate::util::formats::{formatted_log, Log};
-use crate::util::{executor, for_each_parallel_executor, log_bytes, parallel_executors};
+use crate::util::parallel_executors;
+use crate::util::{answer, answer_mapped, executor, for_each_parallel_executor, log_bytes};
 
 use std::path::Path;
 
 use proptest::prelude::*;
 use serde_json::Value;
-
-/// The `files` and `summary` of a run over `dir` with `args`.
-fn answer(dir: &Path, args: &[&str]) -> Value {
-    util::answer(dir, args, false)
-}
-
-/// [`answer`] with every job counted from a memory map, however small (serial, the reference,
-/// reads with `pread`: `--no-mmap`).
-fn mapped_answer(dir: &Path, args: &[&str]) -> Value {
-    util::answer(dir, args, true)
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
@@ -45,7 +34,7 @@ proptest! {
         // A loop, not for_each_parallel_executor: prop_assert_eq! returns from the test case.
         for executor in parallel_executors() {
             let args = executor.with(&["-j", &jobs, "--chunk-size", &chunk, "--log-format", "classic"]);
-            let got = mapped_answer(dir.path(), &args);
+            let got = answer_mapped(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }
     }
@@ -77,7 +66,7 @@ proptest! {
         let chunk = chunk.to_string();
         for executor in parallel_executors() {
             let args = executor.with(&[&["-j", &jobs, "--chunk-size", &chunk], show_args].concat());
-            let got = mapped_answer(dir.path(), &args);
+            let got = answer_mapped(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }
     }

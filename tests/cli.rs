@@ -2,8 +2,8 @@
 
 use crate::util;
 use crate::util::{
-    assert, gzip, json, key, logcount, output, output_with_stdin, spawn, stderr, wait_within,
-    write, BIN, DEADLINE,
+    assert, gzip, json, json_of, key, logcount, output, output_with_stdin, spawn, stderr,
+    wait_within, write, BIN, DEADLINE,
 };
 
 use std::io::{BufRead, BufReader};
@@ -39,11 +39,6 @@ fn entry(total: u64, ip: u64, bytes: usize, malformed: u64) -> Value {
 /// A combined line for `client`.
 fn line(client: &str) -> String {
     format!("{client} - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612\n")
-}
-
-/// The JSON report of a run of `cmd`.
-fn json_of(cmd: &mut Command) -> Value {
-    json(&output(cmd))
 }
 
 #[test]

@@ -7,8 +7,8 @@
 //! Needs Dask: `examples/dask/setup.sh` installs it (`.ci/run` runs it). Without it the tests
 //! say so and pass, except under CI, where they fail.
 
-use crate::util::engines::{one_cluster_at_a_time, Engine};
-use crate::util::{logcount, output_ok, results_text, stdout, BIN};
+use crate::util::engines::{direct, one_cluster_at_a_time, Engine};
+use crate::util::{logcount, output_ok, results_text, BIN};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,14 +40,6 @@ fn logs(dir: &Path) -> PathBuf {
             .args(["--lines", "20000", "--seed", "13", "--unique", "5000"]),
     );
     logs
-}
-
-fn direct(logs: &Path) -> String {
-    stdout(&output_ok(logcount().arg(logs).args([
-        "--chunk-size",
-        "256K",
-        "--json",
-    ])))
 }
 
 /// Runs the Dask client of examples/dask; returns whether it succeeded, its stdout and stderr.

@@ -15,15 +15,13 @@ mod malformed;
 mod walk;
 
 use crate::util::formats::{header, line, FORMATS};
-use crate::util::{gzip, json, logcount, output, output_ok};
-use crate::util::{stderr, write};
+use crate::util::{gzip, logcount, write};
 
-use std::borrow::BorrowMut;
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::{json, Value};
 
@@ -32,24 +30,6 @@ fn lc<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Command {
     let mut cmd = logcount();
     cmd.arg("--json").args(args);
     cmd
-}
-
-/// Fails the test if the run panicked, whatever its exit status.
-fn no_panic(out: Output) -> Output {
-    let err = stderr(&out);
-    assert!(!err.contains("panicked"), "the run panicked:\n{err}");
-    out
-}
-
-/// Runs `cmd` (a `Command` or `&mut Command`) to its end, whatever its exit status,
-/// checking it did not panic.
-fn run(mut cmd: impl BorrowMut<Command>) -> Output {
-    no_panic(output(cmd.borrow_mut()))
-}
-
-/// The JSON report of `cmd`, which must exit 0.
-fn report(mut cmd: impl BorrowMut<Command>) -> Value {
-    json(&no_panic(output_ok(cmd.borrow_mut())))
 }
 
 /// What the tests check of a file's entry: everything but `bytes`.

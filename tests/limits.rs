@@ -3,7 +3,8 @@
 //! (tests/util's `output_measured`).
 
 mod util;
-use util::{clean_env, executor, json, logcount, output, output_measured, stderr, BIN, DEADLINE};
+use util::DEADLINE;
+use util::{executor, json, logcount, logcount_under_ulimit, output, output_measured, stderr};
 
 use std::io::Write;
 use std::path::Path;
@@ -197,14 +198,7 @@ fn run_limited(kib: u64, args: &[&str], input: &Path) -> std::process::Output {
 
 /// Runs logcount under `ulimit LIMIT` (`-v KIB`, `-n FILES`).
 fn run_under(limit: &str, args: &[&str], input: &Path) -> std::process::Output {
-    let mut cmd = std::process::Command::new("bash");
-    clean_env(&mut cmd)
-        .arg("-c")
-        .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
-        .arg(BIN)
-        .args(args)
-        .arg(input);
-    output(&mut cmd)
+    output(logcount_under_ulimit(limit).args(args).arg(input))
 }
 
 /// Issue 27: the process pool reads streams (empty files among them: their size reads as 0,

@@ -4,8 +4,8 @@
 
 use crate::util;
 use crate::util::formats::{header, line, FORMATS};
-use crate::util::{gzip, json, log_bytes, logcount, output, output_ok, output_with_stdin};
-use crate::util::{results_text, stderr, stdout};
+use crate::util::{gzip, json, log_bytes, logcount, output, output_with_stdin};
+use crate::util::{results_text, run, run_ok, stderr, stdout};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,14 +13,6 @@ use std::process::Output;
 
 use proptest::prelude::*;
 use serde_json::Value;
-
-fn run(args: &[&str]) -> Output {
-    output(logcount().args(args))
-}
-
-fn run_ok(args: &[&str]) -> Output {
-    output_ok(logcount().args(args))
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

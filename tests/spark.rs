@@ -6,8 +6,8 @@
 //! Needs PySpark and Java: `examples/spark/setup.sh` installs them (`.ci/run` runs it). Without
 //! them the tests say so and pass, except under CI, where they fail.
 
-use crate::util::engines::{one_cluster_at_a_time, Engine};
-use crate::util::{logcount, output_ok, results_text, stdout, BIN};
+use crate::util::engines::{direct, one_cluster_at_a_time, Engine};
+use crate::util::{logcount, output_ok, results_text, BIN};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -61,14 +61,6 @@ fn logs(dir: &Path) -> PathBuf {
     )
     .unwrap();
     logs
-}
-
-fn direct(logs: &Path) -> String {
-    stdout(&output_ok(logcount().arg(logs).args([
-        "--chunk-size",
-        "256K",
-        "--json",
-    ])))
 }
 
 /// Runs the Spark driver of examples/spark; returns whether it succeeded, its stdout and

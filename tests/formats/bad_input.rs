@@ -1,8 +1,11 @@
 //! Bad input never panics: random bytes and lines that break off, read in every format, on
 //! every executor, and on standard input plain, gzipped or in zstd.
 
-use super::{combined, lc, no_panic, report, run, Codec, BODIES};
-use crate::util::{agreed, for_each_executor, gzip, json, output_with_stdin, stderr, write};
+use super::{combined, lc, Codec, BODIES};
+use crate::util::{
+    agreed, for_each_executor, gzip, json, no_panic, output_no_panic, output_with_stdin, report,
+    stderr, write,
+};
 
 use serde_json::json;
 
@@ -97,17 +100,19 @@ fn bad_input_never_panics_in_any_format() {
         "syslog+haproxy",
     ]);
     for format in formats {
-        let out = run(lc([
-            "--log-format",
-            format,
-            "-e",
-            "threads",
-            "-j",
-            "3",
-            "--chunk-size",
-            "100",
-        ])
-        .arg(d));
+        let out = output_no_panic(
+            lc([
+                "--log-format",
+                format,
+                "-e",
+                "threads",
+                "-j",
+                "3",
+                "--chunk-size",
+                "100",
+            ])
+            .arg(d),
+        );
         assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
         let v = json(&out);
         let seen =

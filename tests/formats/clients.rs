@@ -3,11 +3,11 @@
 //! brackets and ports, quoted fields; W3C directives and the columns they set.
 
 use super::{
-    combined, counts, entry, every_format, lc, log_of, paths, prefixed, report, run, summary, sums,
-    w3c_blocks, IIS_SHORT, PREFIXES,
+    combined, counts, entry, every_format, lc, log_of, paths, prefixed, summary, sums, w3c_blocks,
+    IIS_SHORT, PREFIXES,
 };
 use crate::util::formats::header;
-use crate::util::{for_each_executor, json, key, write};
+use crate::util::{for_each_executor, json, key, output_no_panic, report, write};
 
 use serde_json::json;
 
@@ -212,7 +212,7 @@ fn client_field_names_the_one_field_to_read() {
     let peer = key(dir.path(), "peer.log");
     let v = report(lc(["--client-field", "peer", &peer]));
     assert_eq!(entry(&v, &peer), counts(2, 2, 0, "json"));
-    let out = run(lc([&peer]));
+    let out = output_no_panic(lc([&peer]));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(paths(&json(&out), "errors"), [peer]);
 }

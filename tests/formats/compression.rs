@@ -2,10 +2,12 @@
 //! standard input); a `.gz` name over other bytes, corrupt or truncated data: one-line errors.
 
 use super::{
-    counts, entry, file_keys, lc, log_of, no_panic, paths, report, rotated_log, run, summary, sums,
-    Codec, CLIENTS, CODECS,
+    counts, entry, file_keys, lc, log_of, paths, rotated_log, summary, sums, Codec, CLIENTS, CODECS,
 };
-use crate::util::{agreed, for_each_executor, gzip, json, key, output_with_stdin, stderr, write};
+use crate::util::{
+    agreed, for_each_executor, gzip, json, key, no_panic, output_no_panic, output_with_stdin,
+    report, stderr, write,
+};
 
 use serde_json::json;
 
@@ -95,7 +97,7 @@ fn a_gz_name_over_other_bytes_is_an_error() {
     write(d, "bzip2.log.gz", &Codec::Bzip2.compress(text.as_bytes()));
     let bad = ["bzip2.log.gz", "plain.log.gz", "zstd.log.gz"].map(|n| key(d, n));
     for_each_executor(|e| {
-        let out = run(lc(e.jobs("2")).arg(d));
+        let out = output_no_panic(lc(e.jobs("2")).arg(d));
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         let v = json(&out);
         assert_eq!(file_keys(&v), [key(d, "good.log")]);
@@ -166,7 +168,7 @@ fn corrupt_or_truncated_compressed_data_is_a_one_line_error_and_the_rest_is_coun
     }
     bad.sort();
     for_each_executor(|e| {
-        let out = run(lc(e.jobs("3")).arg(d));
+        let out = output_no_panic(lc(e.jobs("3")).arg(d));
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         let v = json(&out);
         // Nothing half-counted: the damaged files have no entry.

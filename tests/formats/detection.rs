@@ -3,11 +3,14 @@
 //! files cut into jobs.
 
 use super::{
-    combined, counts, entry, lc, log_of, no_lines, no_panic, paths, report, run, summary, sums,
-    CLIENTS, ERROR_LINE, FRAGMENT,
+    combined, counts, entry, lc, log_of, no_lines, paths, summary, sums, CLIENTS, ERROR_LINE,
+    FRAGMENT,
 };
 use crate::util::formats::{line, FORMATS};
-use crate::util::{for_each_executor, gzip, json, key, output_with_stdin, stderr, write};
+use crate::util::{
+    for_each_executor, gzip, json, key, no_panic, output_no_panic, output_with_stdin, report,
+    stderr, write,
+};
 
 use std::collections::BTreeSet;
 
@@ -41,7 +44,7 @@ fn mixed_dir() -> tempfile::TempDir {
 fn a_mixed_directory_is_detected_file_by_file_and_non_logs_are_skipped() {
     let dir = mixed_dir();
     let d = dir.path();
-    let out = run(lc([d]));
+    let out = output_no_panic(lc([d]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     for format in FORMATS {
@@ -72,7 +75,7 @@ fn a_mixed_directory_is_detected_file_by_file_and_non_logs_are_skipped() {
         );
     }
     // --quiet drops the notes, not the list.
-    let out = run(lc([d.as_os_str(), "--quiet".as_ref()]));
+    let out = output_no_panic(lc([d.as_os_str(), "--quiet".as_ref()]));
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stderr(&out), "");
     assert_eq!(paths(&json(&out), "skipped"), skipped);
@@ -84,7 +87,7 @@ fn a_non_log_named_on_the_command_line_is_an_error_naming_log_format() {
     let d = dir.path();
     write(d, "error.log.gz", &gzip(ERROR_LINE.repeat(3).as_bytes()));
     for bad in ["error.log", "nginx.pid", "error.log.gz"] {
-        let out = run(lc([key(d, bad), key(d, "combined.log")]));
+        let out = output_no_panic(lc([key(d, bad), key(d, "combined.log")]));
         assert_eq!(out.status.code(), Some(1), "{bad}");
         let err = stderr(&out);
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -155,7 +158,7 @@ fn a_damaged_log_is_counted_while_a_tenth_of_its_sample_reads() {
         .collect::<String>()
         + &FRAGMENT.repeat(500);
     write(d, "late.log", late.as_bytes());
-    let out = run(lc([d]));
+    let out = output_no_panic(lc([d]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     assert_eq!(
@@ -249,7 +252,7 @@ fn classic_gives_the_teaching_examples_numbers() {
     assert_eq!(entry(&v, &path), counts(5, 3, 2, "combined"));
     // classic is never detected: a file of first words is not an access log.
     write(dir.path(), "words.log", b"alpha beta\ngamma delta\n");
-    let out = run(lc([dir.path()]));
+    let out = output_no_panic(lc([dir.path()]));
     assert_eq!(
         paths(&json(&out), "skipped"),
         [key(dir.path(), "words.log")]
@@ -321,7 +324,7 @@ fn bad_format_options_are_usage_errors() {
         &["--client-field", "a..b"],
         &["--client-field", ""],
     ] {
-        let out = run(lc(args).arg(&log));
+        let out = output_no_panic(lc(args).arg(&log));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(!stderr(&out).is_empty(), "{args:?}");
@@ -337,7 +340,7 @@ fn bad_format_options_are_usage_errors() {
             "syslog+json",
         ],
     ] {
-        let out = run(lc(args).arg(&log));
+        let out = output_no_panic(lc(args).arg(&log));
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     }
 }
@@ -411,7 +414,7 @@ fn detection_samples_at_most_100_non_blank_lines_or_64_kib() {
         "long-lines.log",
         (long_error.repeat(50) + &requests).as_bytes(),
     );
-    let out = run(lc([d]));
+    let out = output_no_panic(lc([d]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     assert_eq!(

@@ -1,8 +1,8 @@
 //! Malformed lines: counted per file and summed (combined, JSON and W3C logs), on every
 //! executor, in whole files and in 16-byte chunks.
 
-use super::{combined, counts, entry, lc, report, summary, sums, FRAGMENT, IIS_SHORT};
-use crate::util::{for_each_executor, key, write};
+use super::{combined, counts, entry, lc, summary, sums, FRAGMENT, IIS_SHORT};
+use crate::util::{for_each_executor, key, report, write};
 
 #[test]
 fn malformed_lines_are_counted_per_file_and_summed() {

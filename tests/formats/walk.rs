@@ -1,7 +1,7 @@
 //! `--glob` and `--exclude`: which files a walk counts and which it skips.
 
-use super::{combined, counts, entry, file_keys, lc, paths, report, run, ERROR_LINE};
-use crate::util::{gzip, key, stderr, write};
+use super::{combined, counts, entry, file_keys, lc, paths, ERROR_LINE};
+use crate::util::{gzip, key, output_no_panic, report, stderr, write};
 
 use std::path::Path;
 
@@ -121,7 +121,7 @@ fn glob_and_exclude_choose_the_files_of_a_walk() {
         counts(1, 1, 0, "combined")
     );
     // A bad glob is bad usage.
-    let out = run(lc(["--glob", "a[b"]).arg(d));
+    let out = output_no_panic(lc(["--glob", "a[b"]).arg(d));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     // `!` negates, as in ripgrep (it matched no file, silently, before: issue 27).
     assert_eq!(
@@ -130,7 +130,7 @@ fn glob_and_exclude_choose_the_files_of_a_walk() {
     );
     // An empty glob, or `!` alone, would count nothing: bad usage, one line.
     for glob in [&["-g", ""][..], &["-g", "!"], &["--exclude", ""]] {
-        let out = run(lc(glob).arg(d));
+        let out = output_no_panic(lc(glob).arg(d));
         assert_eq!(out.status.code(), Some(2), "{glob:?}: {}", stderr(&out));
         assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     }

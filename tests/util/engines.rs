@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::run::{clean_env, exit_within};
+use super::run::{clean_env, exit_within, logcount, output_ok, stdout};
 use super::under_ci;
 
 /// Held by every engine test for its whole run: two clusters at once (Spark's or Dask's, in one
@@ -17,6 +17,16 @@ use super::under_ci;
 pub fn one_cluster_at_a_time() -> MutexGuard<'static, ()> {
     static ONE: Mutex<()> = Mutex::new(());
     ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The JSON report of a direct run over `logs`, in the jobs the engine examples cut them into
+/// (`--chunk-size 256K`): what a run under an engine must reproduce.
+pub fn direct(logs: &Path) -> String {
+    stdout(&output_ok(logcount().arg(logs).args([
+        "--chunk-size",
+        "256K",
+        "--json",
+    ])))
 }
 
 /// Where an engine lives: the module a Python must import, the variables that point at it,
