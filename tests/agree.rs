@@ -4,27 +4,16 @@
 //! where `serial` must also report each log's true counts. `serial` reads with `pread`
 //! (`--no-mmap`); the others count every job from a memory map, however small.
 //!
-//! The executors are tests/common's list: a new executor joins by adding its line there.
+//! The executors are tests/util's list: a new executor joins by adding its line there.
 
-mod common;
-use common::formats::{formatted_log, Log};
-use common::{executor, for_each_parallel_executor, log_bytes, parallel_executors};
+use crate::util::formats::{formatted_log, Log};
+use crate::util::parallel_executors;
+use crate::util::{answer, answer_mapped, executor, for_each_parallel_executor, log_bytes};
 
 use std::path::Path;
 
 use proptest::prelude::*;
 use serde_json::Value;
-
-/// The `files` and `summary` of a run over `dir` with `args`.
-fn answer(dir: &Path, args: &[&str]) -> Value {
-    common::answer(dir, args, false)
-}
-
-/// [`answer`] with every job counted from a memory map, however small (serial, the reference,
-/// reads with `pread`: `--no-mmap`).
-fn mapped_answer(dir: &Path, args: &[&str]) -> Value {
-    common::answer(dir, args, true)
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
@@ -45,7 +34,7 @@ proptest! {
         // A loop, not for_each_parallel_executor: prop_assert_eq! returns from the test case.
         for executor in parallel_executors() {
             let args = executor.with(&["-j", &jobs, "--chunk-size", &chunk, "--log-format", "classic"]);
-            let got = mapped_answer(dir.path(), &args);
+            let got = answer_mapped(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }
     }
@@ -77,7 +66,7 @@ proptest! {
         let chunk = chunk.to_string();
         for executor in parallel_executors() {
             let args = executor.with(&[&["-j", &jobs, "--chunk-size", &chunk], show_args].concat());
-            let got = mapped_answer(dir.path(), &args);
+            let got = answer_mapped(dir.path(), &args);
             prop_assert_eq!(&got, &want, "{:?}", args);
         }
     }

@@ -1,30 +1,29 @@
 //! The async reader (`-e async`) through the real binary: it gives serial's answers, keeps at
 //! most `-j` files open, and reads gzip, standard input and pipes like every other executor.
 
-mod common;
-use common::{agreed_with_errors, clean_env, executor, gzip, json, key, logcount};
-use common::{output, output_with_stdin, BIN};
+use crate::util::{agreed_with_errors, clean_env, executor, gzip, json, key, logcount};
+use crate::util::{logcount_under_ulimit, output, output_with_stdin, BIN};
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::{json, Value};
-
-/// Runs logcount on `args` with `--json -q` and `executor_args` (stdin from /dev/null).
-fn run(args: &[&str], executor_args: &[&str]) -> Output {
-    output(
-        logcount()
-            .args(args)
-            .args(["--json", "-q"])
-            .args(executor_args),
-    )
-}
 
 /// Runs serial and async with `extra` on `args`, asserting the same answer (`files`,
 /// `summary` and `errors`) and exit status.
 fn assert_agrees(args: &[&str], extra: &[&str]) -> Value {
-    let serial = run(args, executor("serial").args);
-    let got = run(args, &executor("async").with(extra));
+    let serial = output(
+        logcount()
+            .args(args)
+            .args(["--json", "-q"])
+            .args(executor("serial").args),
+    );
+    let got = output(
+        logcount()
+            .args(args)
+            .args(["--json", "-q"])
+            .args(executor("async").with(extra)),
+    );
     assert_eq!(
         agreed_with_errors(&json(&got)),
         agreed_with_errors(&json(&serial)),
@@ -53,13 +52,18 @@ fn ten_thousand_files_under_a_limit_of_64_open_files() {
         .unwrap();
     }
     let dir_arg = dir.path().to_str().unwrap();
-    let serial = run(&[dir_arg], executor("serial").args);
+    let serial = output(
+        logcount()
+            .args([dir_arg])
+            .args(["--json", "-q"])
+            .args(executor("serial").args),
+    );
     assert!(serial.status.success());
     // `ulimit -n 64` applies to the logcount that `exec` starts; opening more than 64 files at
     // once would fail some of them with "Too many open files".
     let limited = output(
-        clean_env(&mut Command::new("bash"))
-            .args(["-c", "ulimit -n 64 && exec \"$@\"", "bash", BIN, dir_arg])
+        logcount_under_ulimit("-n 64")
+            .arg(dir_arg)
             .args(["--json", "-q"])
             .args(executor("async").jobs("4")),
     );
@@ -119,9 +123,11 @@ fn corrupt_gzip_and_a_missing_file_are_their_own_errors() {
     std::fs::write(d.join("cut.log.gz"), &gz).unwrap();
     let missing = key(d, "missing.log");
     let dir_arg = d.to_str().unwrap();
-    let out = run(
-        &[dir_arg, &missing, "--log-format", "classic"],
-        &executor("async").jobs("3"),
+    let out = output(
+        logcount()
+            .args([dir_arg, &missing, "--log-format", "classic"])
+            .args(["--json", "-q"])
+            .args(executor("async").jobs("3")),
     );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);

@@ -1,8 +1,8 @@
 //! `logcount bench`, driven through the real binary on small generated logs. It must bench
-//! exactly tests/common's executors, under the same names.
+//! exactly tests/util's executors, under the same names.
 
-mod common;
-use common::{assert, json, logcount, output, EXECUTORS};
+use crate::util;
+use crate::util::{assert, json, logcount, output, EXECUTORS};
 
 use std::path::Path;
 
@@ -64,7 +64,7 @@ fn json_has_every_executor_with_its_figures() {
 
     for e in EXECUTORS {
         let r = result(&report, e.name, if e.takes_jobs { 2 } else { 1 });
-        // The bench runs each with the arguments tests/common gives it.
+        // The bench runs each with the arguments tests/util gives it.
         assert_eq!(r["args"], serde_json::json!(e.jobs("2")), "{r}");
         assert!(r["mb_per_s"].as_f64().unwrap() > 0.0, "{r}");
         assert!(r["lines_per_s"].as_f64().unwrap() > 0.0, "{r}");
@@ -189,7 +189,7 @@ fn plot_writes_an_svg() {
         assert!(text.contains("1 file(s)") && text.contains("median of 1 run(s)"));
         // It renders as a picture (librsvg's `rsvg-convert`: .ci/run installs it), and the
         // picture is not blank: a PNG of several kilobytes.
-        if !common::have_tool("rsvg-convert", "librsvg2-bin") {
+        if !util::have_tool("rsvg-convert", "librsvg2-bin") {
             continue;
         }
         let png = dir.path().join("out").join("mbps.png");

@@ -1,9 +1,9 @@
 //! The command line, driven through the real binary: formats, inputs, errors and exit codes.
 
-mod common;
-use common::{
-    assert, gzip, json, key, logcount, output, output_with_stdin, spawn, stderr, wait_within,
-    write, BIN, DEADLINE,
+use crate::util;
+use crate::util::{
+    assert, gzip, json, json_of, key, logcount, output, output_with_stdin, spawn, stderr,
+    wait_within, write, BIN, DEADLINE,
 };
 
 use std::io::{BufRead, BufReader};
@@ -39,11 +39,6 @@ fn entry(total: u64, ip: u64, bytes: usize, malformed: u64) -> Value {
 /// A combined line for `client`.
 fn line(client: &str) -> String {
     format!("{client} - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 612\n")
-}
-
-/// The JSON report of a run of `cmd`.
-fn json_of(cmd: &mut Command) -> Value {
-    json(&output(cmd))
 }
 
 #[test]
@@ -692,7 +687,7 @@ fn a_huge_jobs_count_starts_only_as_many_workers_as_there_are_jobs() {
     let serial = json(&output(
         logcount().arg(dir.path()).args(["-e", "serial", "--json"]),
     ));
-    common::for_each_parallel_executor(|e| {
+    util::for_each_parallel_executor(|e| {
         let out = output(
             logcount()
                 .arg(dir.path())
@@ -700,7 +695,7 @@ fn a_huge_jobs_count_starts_only_as_many_workers_as_there_are_jobs() {
         );
         assert!(out.status.success(), "{}", stderr(&out));
         let v = json(&out);
-        assert_eq!(common::agreed(&v), common::agreed(&serial));
+        assert_eq!(util::agreed(&v), util::agreed(&serial));
         let jobs = v["executor"]["jobs"].as_u64().unwrap();
         if e.executor() == "procpool" || e.executor() == "threads" {
             // The workers that ran: both small jobs may go to one worker in one batch, or
@@ -726,7 +721,7 @@ fn a_huge_jobs_count_starts_only_as_many_workers_as_there_are_jobs() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let v = json(&out);
-    assert_eq!(common::agreed(&v), common::agreed(&serial));
+    assert_eq!(util::agreed(&v), util::agreed(&serial));
     assert!(v["executor"]["jobs"].as_u64().unwrap() <= 64, "{v}");
 }
 
@@ -754,7 +749,7 @@ fn completions_for_every_shell_and_a_man_page_that_renders() {
     assert!(out.stdout.starts_with(b".ie") || out.stdout.starts_with(b".TH"));
     std::fs::write(&page, &out.stdout).unwrap();
     // Rendered as a reader would see it (`man -l`, from man-db: .ci/run installs it).
-    if !common::have_tool("man", "man-db") {
+    if !util::have_tool("man", "man-db") {
         return;
     }
     let shown = Command::new("man")
@@ -898,7 +893,7 @@ fn colour_only_in_tables_and_warnings_and_only_when_wanted() {
             dir.path().join("a.log").display()
         );
         let mut cmd = Command::new("script");
-        common::clean_env(&mut cmd).args(["-qec", &line, "/dev/null"]);
+        util::clean_env(&mut cmd).args(["-qec", &line, "/dev/null"]);
         match no_color {
             Some(v) => cmd.env("NO_COLOR", v),
             None => cmd.env_remove("NO_COLOR"),
@@ -968,14 +963,14 @@ fn an_html_report_is_self_contained_the_same_everywhere_and_renders() {
         assert_eq!(timing.len(), 1, "one timing line: {page}");
         rest.join("\n")
     };
-    common::for_each_parallel_executor(|e| {
+    util::for_each_parallel_executor(|e| {
         assert_eq!(without_timing(&page(&e.jobs("2"))), without_timing(&html));
     });
 
     // Rendered by a browser to a picture that is not blank.
     let file = dir.path().join("report.html");
     std::fs::write(&file, &html).unwrap();
-    if let Some(shot) = common::render::screenshot(&file, 1000, 800) {
+    if let Some(shot) = util::render::screenshot(&file, 1000, 800) {
         let inked = shot.inked(0..shot.width, 0..shot.height);
         assert!(inked > 5_000, "{inked} pixels drawn");
     }
@@ -1085,7 +1080,7 @@ fn an_html_report_has_axes_one_scale_and_a_time_axis_and_renders_wide_and_narrow
     let file = dir.path().join("report.html");
     std::fs::write(&file, &html).unwrap();
     for width in [1200, 400] {
-        let Some(shot) = common::render::screenshot(&file, width, 1600) else {
+        let Some(shot) = util::render::screenshot(&file, width, 1600) else {
             return;
         };
         let inked = shot.inked(0..shot.width, 0..shot.height);
@@ -1313,7 +1308,7 @@ fn a_named_format_that_reads_no_line_says_what_the_file_looks_like() {
 /// `columns` columns: util-linux `script` gives it a terminal and `stty` its size.
 fn on_terminal(columns: usize, line: &str) -> String {
     let mut cmd = Command::new("script");
-    common::clean_env(&mut cmd)
+    util::clean_env(&mut cmd)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "-qfec",

@@ -7,18 +7,13 @@
 //! Needs Dask: `examples/dask/setup.sh` installs it (`.ci/run` runs it). Without it the tests
 //! say so and pass, except under CI, where they fail.
 
-mod common;
-use common::engines::Engine;
-use common::{logcount, output_ok, results_text, stdout, BIN};
+use crate::util::engines::{direct, one_cluster_at_a_time, Engine};
+use crate::util::{logcount, output_ok, results_text, BIN};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Two clusters at once would only fight over the cores.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// The longest a Dask run may take before the test kills it and fails.
 const DEADLINE: Duration = Duration::from_secs(180);
@@ -47,14 +42,6 @@ fn logs(dir: &Path) -> PathBuf {
     logs
 }
 
-fn direct(logs: &Path) -> String {
-    stdout(&output_ok(logcount().arg(logs).args([
-        "--chunk-size",
-        "256K",
-        "--json",
-    ])))
-}
-
 /// Runs the Dask client of examples/dask; returns whether it succeeded, its stdout and stderr.
 fn run_client(python: &Path, dir: &Path, args: &[&str]) -> (bool, String, String) {
     let args: Vec<&str> = ["--logcount", BIN]
@@ -70,7 +57,7 @@ fn dask_tasks_count_a_frozen_plan_exactly_while_a_log_grows() {
     else {
         return;
     };
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let logs = logs(dir.path());
     let want = direct(&logs);
@@ -121,7 +108,7 @@ fn a_killed_dask_worker_is_rescheduled_and_the_answer_stays_exact() {
     else {
         return;
     };
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let logs = logs(dir.path());
     let markers = dir.path().join("markers");

@@ -7,7 +7,11 @@
 //! - every import points down the layer table below (docs/layout.md shows the same);
 //! - nothing in the library names `clap` (only the command line's face does).
 //!
-//! Test modules (`#[cfg(test)] mod tests`) are left out: a test may reach anywhere.
+//! A module is a file: `foo.rs` or `foo/mod.rs` is `foo`, and `foo/bar.rs` is `foo::bar`,
+//! whichever way a directory module is written. Test modules are left out, a test may reach
+//! anywhere: a `#[cfg(test)] mod NAME { ... }` in a file, and the file of a
+//! `#[cfg(test)] mod NAME;`, but for test support that the table places (`testutil`, which
+//! imports nothing of the crate).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -47,16 +51,21 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-/// Every source file and the module it defines.
+/// Every source file of the crate's `src/` and the module it defines, test modules left out.
 fn modules() -> BTreeMap<Module, PathBuf> {
-    let binary: BTreeSet<String> = std::fs::read_to_string(src().join("main.rs"))
+    modules_in(&src())
+}
+
+/// Every source file under `src` and the module it defines, but the files of test modules.
+fn modules_in(src: &Path) -> BTreeMap<Module, PathBuf> {
+    let binary: BTreeSet<String> = std::fs::read_to_string(src.join("main.rs"))
         .unwrap()
         .lines()
         .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
         .map(str::to_string)
         .collect();
     let mut out = BTreeMap::new();
-    let mut stack = vec![src()];
+    let mut stack = vec![src.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -67,7 +76,7 @@ fn modules() -> BTreeMap<Module, PathBuf> {
             if path.extension().is_none_or(|e| e != "rs") {
                 continue;
             }
-            let rel = path.strip_prefix(src()).unwrap().with_extension("");
+            let rel = path.strip_prefix(src).unwrap().with_extension("");
             let mut parts: Vec<String> = rel
                 .iter()
                 .map(|p| p.to_string_lossy().into_owned())
@@ -83,16 +92,35 @@ fn modules() -> BTreeMap<Module, PathBuf> {
             out.insert(parts.join("::"), path);
         }
     }
+    // A `#[cfg(test)] mod NAME;` makes NAME's file (and any below it) a test module, unless
+    // the layer table places it.
+    let tests: Vec<Module> = out
+        .iter()
+        .flat_map(|(module, path)| {
+            let (_, names) = without_tests(&stripped(path));
+            names.into_iter().map(move |n| match module.as_str() {
+                "" => n,
+                m => format!("{m}::{n}"),
+            })
+        })
+        .filter(|t| !LAYERS.iter().any(|row| row.contains(&t.as_str())))
+        .collect();
+    out.retain(|m, _| {
+        !tests
+            .iter()
+            .any(|t| m == t || m.starts_with(&format!("{t}::")))
+    });
     out
 }
 
-/// The code of a file without comments, string literals and its test module.
+/// The code of a file without comments, string literals and its test modules.
 fn code(path: &Path) -> String {
+    without_tests(&stripped(path)).0
+}
+
+/// The code of a file without comments and string literals.
+fn stripped(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    let text = match text.find("#[cfg(test)]\nmod tests") {
-        Some(at) => &text[..at],
-        None => &text[..],
-    };
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -132,6 +160,60 @@ fn code(path: &Path) -> String {
         }
     }
     out
+}
+
+/// `code` without its test modules (`#[cfg(test)]`, other attributes, `pub(...)`, then
+/// `mod NAME { ... }` or `mod NAME;`), and the names of those declared as files (`mod NAME;`).
+fn without_tests(code: &str) -> (String, Vec<String>) {
+    const CFG_TEST: &str = "#[cfg(test)]";
+    let (mut out, mut files, mut rest) = (String::new(), Vec::new(), code);
+    while let Some(at) = rest.find(CFG_TEST) {
+        out.push_str(&rest[..at]);
+        let mut after = rest[at + CFG_TEST.len()..].trim_start();
+        // Other attributes, then the visibility.
+        while let Some(attr) = after.strip_prefix("#[") {
+            after = attr[attr.find(']').map_or(attr.len(), |e| e + 1)..].trim_start();
+        }
+        if let Some(vis) = after.strip_prefix("pub") {
+            after = vis.trim_start();
+            if let Some(scope) = after.strip_prefix('(') {
+                after = scope[scope.find(')').map_or(scope.len(), |e| e + 1)..].trim_start();
+            }
+        }
+        let Some(item) = after
+            .strip_prefix("mod")
+            .filter(|a| a.starts_with(char::is_whitespace))
+        else {
+            // Not a module (a test-only function or impl): kept, as before.
+            out.push_str(CFG_TEST);
+            rest = &rest[at + CFG_TEST.len()..];
+            continue;
+        };
+        let item = item.trim_start();
+        let name: String = item.chars().take_while(|&c| is_ident(c)).collect();
+        let body = item[name.len()..].trim_start();
+        rest = if let Some(decl) = body.strip_prefix(';') {
+            files.push(name);
+            decl
+        } else {
+            // `{`: skip to its matching `}` (strings and comments are gone already).
+            let mut depth = 0;
+            let end = body
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(body.len(), |(i, _)| i + 1);
+            &body[end..]
+        };
+    }
+    out.push_str(rest);
+    (out, files)
 }
 
 fn is_ident(c: char) -> bool {
@@ -268,12 +350,16 @@ fn related(a: &str, b: &str) -> bool {
 
 /// Module → the modules it names (itself, its ancestors and its children left out).
 fn edges() -> BTreeMap<Module, BTreeSet<Module>> {
-    let modules = modules();
+    edges_of(&modules())
+}
+
+/// [`edges`] among `modules`.
+fn edges_of(modules: &BTreeMap<Module, PathBuf>) -> BTreeMap<Module, BTreeSet<Module>> {
     let mut out = BTreeMap::new();
-    for (module, path) in &modules {
+    for (module, path) in modules {
         let targets: BTreeSet<Module> = named_paths(&code(path))
             .iter()
-            .filter_map(|p| resolve(p, module, &modules))
+            .filter_map(|p| resolve(p, module, modules))
             .filter(|t| !related(module, t))
             .collect();
         out.insert(module.clone(), targets);
@@ -446,6 +532,53 @@ fn the_checker_sees_use_trees_and_paths() {
         Some("bin::settings".into())
     );
     assert!(edges()["reduce"].contains("count"));
+}
+
+/// Both ways of writing a directory module (`b.rs` beside `b/`, `c/mod.rs`), however deep, and
+/// test modules inline, in the middle of a file, and in their own files: what the crate's
+/// modules become when one is split into a directory.
+#[test]
+fn the_checker_reads_directory_modules_and_leaves_out_test_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    let files = [
+        ("main.rs", "mod cli;\nfn main() { cli::run(); }"),
+        ("cli.rs", "use logcount::a::A;\npub fn run() {}"),
+        ("lib.rs", "pub mod a;\npub mod b;\npub mod c;"),
+        ("a.rs", "pub mod x;\npub struct A;"),
+        ("a/x.rs", "use super::super::b::B;"),
+        (
+            "b.rs",
+            "mod y;\n#[cfg(test)]\n#[allow(unused)]\nmod tests;\npub use y::B;\nuse crate::c::C;",
+        ),
+        ("b/y.rs", "pub struct B;"),
+        ("b/tests.rs", "use crate::a::A;"),
+        ("b/tests/deep.rs", "use crate::a::A;"),
+        (
+            "c/mod.rs",
+            "pub mod z;\n#[cfg(test)]\npub(crate) mod tests { use crate::a::A; fn f() { {} } }\npub struct C;\nfn after() { crate::b::y::B; }",
+        ),
+        ("c/z.rs", "#[cfg(test)]\nfn only_in_tests() { crate::a::A; }"),
+    ];
+    for (name, text) in files {
+        let path = src.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let modules = modules_in(src);
+    assert_eq!(
+        modules.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["", "a", "a::x", "b", "b::y", "bin", "bin::cli", "c", "c::z"]
+    );
+    let edges = edges_of(&modules);
+    let names = |m: &str| edges[m].iter().map(String::as_str).collect::<Vec<_>>();
+    assert_eq!(names("bin::cli"), ["a"]);
+    assert_eq!(names("a::x"), ["b"]);
+    // The code after a test module's declaration counts; the test module does not.
+    assert_eq!(names("b"), ["c"]);
+    assert_eq!(names("c"), ["b::y"]);
+    // A test-only function is not a module: what it names counts (as it always did).
+    assert_eq!(names("c::z"), ["a"]);
 }
 
 /// [`code`] of a string instead of a file.

@@ -1,9 +1,10 @@
 //! Inputs that must simply work in bounded memory: a gzip bomb, a huge line, many empty files,
 //! millions of distinct keys. Peak memory is the child's own `ru_maxrss`, from `wait4`
-//! (tests/common's `output_measured`).
+//! (tests/util's `output_measured`).
 
-mod common;
-use common::{clean_env, executor, json, logcount, output, output_measured, stderr, BIN, DEADLINE};
+mod util;
+use util::DEADLINE;
+use util::{executor, json, logcount, logcount_under_ulimit, output, output_measured, stderr};
 
 use std::io::Write;
 use std::path::Path;
@@ -197,14 +198,7 @@ fn run_limited(kib: u64, args: &[&str], input: &Path) -> std::process::Output {
 
 /// Runs logcount under `ulimit LIMIT` (`-v KIB`, `-n FILES`).
 fn run_under(limit: &str, args: &[&str], input: &Path) -> std::process::Output {
-    let mut cmd = std::process::Command::new("bash");
-    clean_env(&mut cmd)
-        .arg("-c")
-        .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
-        .arg(BIN)
-        .args(args)
-        .arg(input);
-    output(&mut cmd)
+    output(logcount_under_ulimit(limit).args(args).arg(input))
 }
 
 /// Issue 27: the process pool reads streams (empty files among them: their size reads as 0,
@@ -221,7 +215,7 @@ fn thousands_of_empty_files_under_a_low_open_file_limit() {
     let line = b"1.2.3.4 - - [22/Mar/2021:10:01:02 +0800] \"GET / HTTP/1.1\" 200 1\n";
     std::fs::write(dir.path().join("z.log"), line).unwrap();
     let mut want = None;
-    common::for_each_executor(|e| {
+    util::for_each_executor(|e| {
         let out = run_under("-n 128", &e.with(&["--json", "-q"]), dir.path());
         assert!(out.status.success(), "{}", stderr(&out));
         let v = json(&out);
@@ -230,7 +224,7 @@ fn thousands_of_empty_files_under_a_low_open_file_limit() {
         let got = (v["files"].clone(), v["summary"].clone());
         assert_eq!(want.get_or_insert_with(|| got.clone()), &got);
     });
-    for e in common::procpool_executors() {
+    for e in util::procpool_executors() {
         let (v, rss) = run_measured(e.args, dir.path());
         assert_eq!(v["summary"]["files"], 2001);
         assert!(rss < 64 * MIB, "{}: peak RSS {} MiB", e.name, rss / MIB);
@@ -275,7 +269,7 @@ fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
     let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let big = many_ipv6_clients(dir.path());
-    common::for_each_executor(|e| {
+    util::for_each_executor(|e| {
         for option in [&[][..], &["--top", "5"], &["--by", "hour"]] {
             let args = e.with(&[option, &["--json", "-q"]].concat());
             let out = run_limited(30 * 1024, &args, &big);

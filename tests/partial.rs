@@ -2,10 +2,10 @@
 //! exactly the report of a direct run, in every format, and anything that does not add up
 //! is a one-line error with exit 1, never a wrong number.
 
-mod common;
-use common::formats::{header, line, FORMATS};
-use common::{gzip, json, log_bytes, logcount, output, output_ok, output_with_stdin};
-use common::{results_text, stderr, stdout};
+use crate::util;
+use crate::util::formats::{header, line, FORMATS};
+use crate::util::{gzip, json, log_bytes, logcount, output, output_with_stdin};
+use crate::util::{results_text, run, run_ok, stderr, stdout};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,14 +13,6 @@ use std::process::Output;
 
 use proptest::prelude::*;
 use serde_json::Value;
-
-fn run(args: &[&str]) -> Output {
-    output(logcount().args(args))
-}
-
-fn run_ok(args: &[&str]) -> Output {
-    output_ok(logcount().args(args))
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -751,7 +743,7 @@ fn an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced() {
     };
     // A FIFO: its reader gets the partial, and it stays a FIFO.
     let fifo = dir.path().join("out.fifo");
-    common::mkfifo(&fifo);
+    util::mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read(fifo).unwrap())

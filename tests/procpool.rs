@@ -2,15 +2,15 @@
 //! input, the worker protocol, and every fault a worker can have (dying, panicking, writing
 //! garbage or half a frame, being another build), plus signals to the parent.
 //!
-//! Both start methods are tests/common's procpool executors; every run ends within a minute
+//! Both start methods are tests/util's procpool executors; every run ends within a minute
 //! or fails: a run that never ends is exactly the bug these tests look for.
 
-mod common;
-use common::{agreed, executor, for_each_procpool_executor, json, key, logcount, mkfifo};
-use common::{output_within, spawn, wait_for, wait_within, write, BIN, WORKER_FAULT_ENV};
+use crate::util::logcount_under_ulimit;
+use crate::util::{agreed, executor, for_each_procpool_executor, json, key, logcount, mkfifo};
+use crate::util::{output_within, spawn, wait_for, wait_within, write, BIN, WORKER_FAULT_ENV};
 
 use std::path::Path;
-use std::process::{Child, Command, Output};
+use std::process::{Child, Output};
 use std::time::Duration;
 
 use logcount::executor::procpool::{wire, FAULT_ENV};
@@ -49,24 +49,19 @@ fn fixture() -> tempfile::TempDir {
     dir
 }
 
-/// Runs `cmd` to the end within [`A_MINUTE`], `stdin` on its standard input.
-fn output_within_a_minute(cmd: &mut Command, stdin: &[u8]) -> Output {
-    output_within(cmd, Some(stdin), A_MINUTE)
-}
-
 /// Counts `dir` with `args`, with `fault` injected into the workers when given; returns the
 /// run's output and its JSON report.
 fn count(dir: &Path, args: &[&str], fault: Option<&str>) -> (Output, Value) {
     assert_eq!(
         WORKER_FAULT_ENV, FAULT_ENV,
-        "tests/common must clear the library's fault variable"
+        "tests/util must clear the library's fault variable"
     );
     let mut cmd = logcount();
     cmd.arg(dir).args(["--json", "--quiet"]).args(args);
     if let Some(f) = fault {
         cmd.env(FAULT_ENV, f);
     }
-    let out = output_within_a_minute(&mut cmd, b"");
+    let out = output_within(&mut cmd, Some(b""), A_MINUTE);
     let v = json(&out);
     (out, v)
 }
@@ -126,7 +121,7 @@ fn standard_input_is_counted_beside_files() {
             .arg(dir.path())
             .args(["--json", "--quiet", "--chunk-size", "1K"])
             .args(args);
-        let out = output_within_a_minute(&mut cmd, &stdin);
+        let out = output_within(&mut cmd, Some(&stdin), A_MINUTE);
         assert!(out.status.success(), "{args:?}");
         agreed(&json(&out))
     };
@@ -164,7 +159,7 @@ fn streams_are_counted_by_the_parent_never_half_by_a_worker_that_dies() {
             .args(["--json", "-q"])
             .args(executor.jobs("1"))
             .env(FAULT_ENV, "die-on:ff");
-        let out = output_within_a_minute(&mut cmd, b"");
+        let out = output_within(&mut cmd, Some(b""), A_MINUTE);
         feeder.join().unwrap();
         assert!(
             out.status.success(),
@@ -196,7 +191,7 @@ fn a_file_whose_size_reads_as_zero_is_read_alike_by_every_executor() {
             "classic",
         ])
         .args(args);
-        let out = output_within_a_minute(&mut cmd, b"");
+        let out = output_within(&mut cmd, Some(b""), A_MINUTE);
         assert!(
             out.status.success(),
             "{}",
@@ -217,12 +212,14 @@ fn a_low_open_file_limit_costs_workers_never_inputs() {
     for_each_procpool_executor(|executor| {
         // Enough descriptors for both workers, for one, for none (counted in the parent).
         for limit in [12, 10, 8, 6] {
-            let args = executor.jobs("2").join(" ");
-            let script = format!(
-                "ulimit -n {limit} && exec {BIN} {} {args} --json -q",
-                dir.path().display()
+            let out = output_within(
+                logcount_under_ulimit(&format!("-n {limit}"))
+                    .arg(dir.path())
+                    .args(executor.jobs("2"))
+                    .args(["--json", "-q"]),
+                Some(b""),
+                A_MINUTE,
             );
-            let out = output_within_a_minute(Command::new("sh").args(["-c", &script]), b"");
             assert!(
                 out.status.success(),
                 "{} -n {limit}: {}",
@@ -357,7 +354,7 @@ fn a_worker_of_another_build_is_refused_with_a_clear_error() {
 
 /// Drives `logcount __worker` by hand with `request` on its stdin.
 fn worker_session(request: &[u8]) -> Output {
-    output_within_a_minute(logcount().arg("__worker"), request)
+    output_within(logcount().arg("__worker"), Some(request), A_MINUTE)
 }
 
 #[test]

@@ -4,11 +4,11 @@
 //! with noise, blank lines, a second W3C header block, an empty file and files that are not
 //! access logs. Skipped, with a note, where `python3` is not installed.
 
-mod common;
-use common::formats::{header, line, FORMATS};
-use common::{json, logcount, output, write};
+use crate::util;
+use crate::util::formats::{header, line, FORMATS};
+use crate::util::{json, logcount, output, write};
 
-use common::templates::{self, template, values};
+use crate::util::templates::{self, template, values};
 
 use proptest::prelude::*;
 use std::io::Write;
@@ -163,7 +163,7 @@ fn generated(dir: &Path, zstd_ok: bool) {
         let text = log(format, 40 + 13 * i, i);
         let name = format.replace('+', "_");
         match i % 5 {
-            1 => write(dir, &format!("gz/{name}.log.gz"), &common::gzip(&text)),
+            1 => write(dir, &format!("gz/{name}.log.gz"), &util::gzip(&text)),
             2 => write(dir, &format!("bz2/{name}.log.bz2"), &bzip2(&text)),
             3 => write(dir, &format!("xz/{name}.log.xz"), &xz(&text)),
             4 if zstd_ok => write(dir, &format!("zst/{name}.log.zst"), &zstd(&text)),

@@ -2,14 +2,13 @@
 //!
 //! Files are changed *between planning and counting*: the run is given a FIFO first and a log
 //! second; `serial` plans both, then blocks reading the FIFO, and while it waits the test
-//! truncates, appends to, deletes or replaces the log. Every executor of tests/common's list
+//! truncates, appends to, deletes or replaces the log. Every executor of tests/util's list
 //! takes its turn, with one worker (`-j 1`) where it takes `-j`. The process pool reads the
 //! FIFO itself while its worker counts the log, so its worker waits at a second FIFO (the
 //! `gate` fault hook) before its first job.
 
-mod common;
-use common::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
-use common::{results_text, spawn, wait_within, BIN, WORKER_FAULT_ENV};
+use crate::util::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
+use crate::util::{results_text, spawn, wait_within, BIN, WORKER_FAULT_ENV};
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -19,14 +18,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-/// Runs logcount on `args` with `--json`, failing the test if it runs over 20 s.
-fn run(args: &[&Path], extra: &[&str]) -> Output {
-    output_within(
-        logcount().args(args).args(extra).arg("--json"),
-        None,
-        Duration::from_secs(20),
-    )
-}
+/// The longest a run here may take: none may hang on what changed under it.
+const TWENTY_SECONDS: Duration = Duration::from_secs(20);
 
 /// Asserts that the run reported `path` as its `i`-th error, for a reason containing `reason`.
 fn assert_error(v: &Value, i: usize, path: &Path, reason: &str) {
@@ -258,7 +251,11 @@ fn dangling_symlink_named_is_an_error() {
     std::os::unix::fs::symlink(dir.path().join("missing-target"), &link).unwrap();
     let good = dir.path().join("good.log");
     std::fs::write(&good, lines(3)).unwrap();
-    let out = run(&[&link, &good], &[]);
+    let out = output_within(
+        logcount().args([&link, &good]).arg("--json"),
+        None,
+        TWENTY_SECONDS,
+    );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_eq!(v["errors"][0]["path"], key(&link));
@@ -307,7 +304,7 @@ fn fifo_without_writer_named_does_not_hang() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("nobody-writes");
     mkfifo(&fifo);
-    let out = run(&[&fifo], &[]);
+    let out = output_within(logcount().arg(&fifo).arg("--json"), None, TWENTY_SECONDS);
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_error(&v, 0, &fifo, "no writer");
@@ -339,7 +336,11 @@ fn fifo_whose_writer_is_slow_is_read_to_its_end() {
         assert_eq!(out.status.code(), Some(0), "{err}");
         assert_eq!(json(out)["summary"]["total"], 300);
     };
-    counted_all(&run(&[&fifo], &[]));
+    counted_all(&output_within(
+        logcount().arg(&fifo).arg("--json"),
+        None,
+        TWENTY_SECONDS,
+    ));
     let _ = wait_within(writer, Duration::from_secs(20));
     counted_all(&wait_within(substituted, Duration::from_secs(20)));
 }
@@ -350,7 +351,11 @@ fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
     std::fs::write(dir.path().join("a.log"), lines(2)).unwrap();
     mkfifo(&dir.path().join("pipe"));
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
-    let out = run(&[dir.path()], &[]);
+    let out = output_within(
+        logcount().arg(dir.path()).arg("--json"),
+        None,
+        TWENTY_SECONDS,
+    );
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(
@@ -376,7 +381,13 @@ fn fifo_and_device_in_a_walk_are_skipped_with_a_note() {
 fn device_named_is_an_error_not_an_endless_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.log"), lines(2)).unwrap();
-    let out = run(&[Path::new("/dev/zero"), dir.path()], &[]);
+    let out = output_within(
+        logcount()
+            .args([Path::new("/dev/zero"), dir.path()])
+            .arg("--json"),
+        None,
+        TWENTY_SECONDS,
+    );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_error(&v, 0, Path::new("/dev/zero"), "character device");
@@ -389,7 +400,11 @@ fn symlink_loop_is_an_error_not_a_hang() {
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     std::fs::write(dir.path().join("sub/a.log"), lines(2)).unwrap();
     std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
-    let out = run(&[dir.path()], &[]);
+    let out = output_within(
+        logcount().arg(dir.path()).arg("--json"),
+        None,
+        TWENTY_SECONDS,
+    );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_eq!(v["summary"]["files"], 1);

@@ -1,11 +1,10 @@
 //! Ctrl-C and SIGTERM in the middle of a run: exit 130 or 143, nothing on stdout, no child left.
 //!
 //! The run is kept busy on a FIFO the test holds open, so the signal always lands mid-count.
-//! Every executor of tests/common's list, `-j 2` where it takes `-j` (tests/procpool.rs also
+//! Every executor of tests/util's list, `-j 2` where it takes `-j` (tests/procpool.rs also
 //! checks that no worker process outlives the signal).
 
-mod common;
-use common::{for_each_executor, logcount, mkfifo, spawn_with_signals, wait_within};
+use crate::util::{for_each_executor, logcount, mkfifo, spawn_with_signals, wait_within};
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -92,7 +91,7 @@ fn sigterm_exits_143_with_nothing_on_stdout() {
 
 /// A run started with SIGINT ignored (nohup, a script's `&`) keeps it ignored, as nohup wants:
 /// Ctrl-C does not end it, SIGTERM still does. (Tests start their runs with SIGINT at its
-/// default for that reason: tests/common's `spawn`.)
+/// default for that reason: tests/util's `spawn`.)
 #[test]
 fn sigint_ignored_at_start_stays_ignored() {
     for_each_executor(|executor| {

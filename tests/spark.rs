@@ -6,17 +6,12 @@
 //! Needs PySpark and Java: `examples/spark/setup.sh` installs them (`.ci/run` runs it). Without
 //! them the tests say so and pass, except under CI, where they fail.
 
-mod common;
-use common::engines::Engine;
-use common::{logcount, output_ok, results_text, stdout, BIN};
+use crate::util::engines::{direct, one_cluster_at_a_time, Engine};
+use crate::util::{logcount, output_ok, results_text, BIN};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Two Spark clusters at once would only fight over the cores.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// The longest a Spark run may take before the test kills it and fails.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -68,14 +63,6 @@ fn logs(dir: &Path) -> PathBuf {
     logs
 }
 
-fn direct(logs: &Path) -> String {
-    stdout(&output_ok(logcount().arg(logs).args([
-        "--chunk-size",
-        "256K",
-        "--json",
-    ])))
-}
-
 /// Runs the Spark driver of examples/spark; returns whether it succeeded, its stdout and
 /// stderr (the driver JVM and executor JVMs are in its process group, killed whole on a
 /// deadline).
@@ -97,7 +84,7 @@ fn spark_tasks_partials_merge_to_the_direct_run() {
     let Some(python) = spark_or_skip("spark_tasks_partials_merge_to_the_direct_run") else {
         return;
     };
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let logs = logs(dir.path());
     let (ok, out, err) = run_driver(
@@ -122,7 +109,7 @@ fn a_killed_executor_is_retried_and_the_answer_stays_exact() {
     else {
         return;
     };
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let logs = logs(dir.path());
     let markers = dir.path().join("markers");

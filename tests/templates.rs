@@ -3,17 +3,18 @@
 //! executor (random `-j` and chunk sizes, maps and `--no-mmap`) with and without trusted
 //! proxies; server configurations as distributions ship them; every usage error.
 
-mod common;
-use common::templates::{line, template, values};
-use common::{
-    agreed, answer, executor, json, logcount, output, output_ok, parallel_executors, stderr,
+use crate::util;
+use crate::util::templates::{line, template, values};
+use crate::util::{
+    agreed, answer, answer_mapped, executor, json, logcount, output, output_ok, parallel_executors,
+    report_in, stderr,
 };
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
@@ -46,7 +47,7 @@ proptest! {
         if trusted {
             args.extend(["--trusted-proxy", "10.0.0.0/8"]);
         }
-        let want = answer(dir.path(), &executor("serial").with(&[args.as_slice(), &["--no-mmap"]].concat()), false);
+        let want = answer(dir.path(), &executor("serial").with(&[args.as_slice(), &["--no-mmap"]].concat()));
         let name = if t.nginx { "nginx:custom" } else { "apache:custom" };
         let file = &want["files"][dir.path().join("access.log").to_str().unwrap()];
         prop_assert_eq!(
@@ -57,7 +58,7 @@ proptest! {
         let (jobs, chunk) = (jobs.to_string(), chunk.to_string());
         for executor in parallel_executors() {
             let args = executor.with(&[args.as_slice(), &["-j", &jobs, "--chunk-size", &chunk]].concat());
-            prop_assert_eq!(&answer(dir.path(), &args, true), &want, "{:?}", args);
+            prop_assert_eq!(&answer_mapped(dir.path(), &args), &want, "{:?}", args);
         }
     }
 }
@@ -115,21 +116,12 @@ fn debian_nginx(dir: &Path) {
     );
 }
 
-fn run(dir: &Path, args: &[&str]) -> Value {
-    json(&output_ok(
-        logcount()
-            .current_dir(dir)
-            .args(args)
-            .args(["--json", "-q"]),
-    ))
-}
-
 #[test]
 fn a_debian_nginx_configuration_names_each_log_s_format() {
     let dir = tempfile::tempdir().unwrap();
     debian_nginx(dir.path());
     let args = ["logs", "--server-config", "etc/nginx/nginx.conf"];
-    let report = run(dir.path(), &args);
+    let report = report_in(dir.path(), args);
     let format = |f: &str| report["files"][format!("logs/{f}")]["format"].clone();
     assert_eq!(format("access.log"), "nginx:main");
     assert_eq!(format("access.log.2"), "nginx:main", "a rotated sibling");
@@ -141,9 +133,9 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
     );
     assert_eq!(report["files"]["logs/access.log"]["ip"], 2, "the peers");
     // The format given as a template reads the same.
-    let given = run(
+    let given = report_in(
         dir.path(),
-        &["logs/access.log", "logs/access.log.2", "--log-format", MAIN],
+        ["logs/access.log", "logs/access.log.2", "--log-format", MAIN],
     );
     for f in ["access.log", "access.log.2"] {
         let (a, b) = (
@@ -163,15 +155,15 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
         "--trusted-proxy",
         "203.0.113.0/24",
     ]);
-    let report = run(dir.path(), &with);
+    let report = report_in(dir.path(), &with);
     assert_eq!(report["files"]["logs/access.log"]["ip"], 2);
     assert_eq!(report["files"]["logs/access.log.2"]["ip"], 1);
     // 203.0.113.9 itself is trusted now, yet the client of its own request (all trusted).
     assert_eq!(report["summary"]["total"], 7);
     // --by day reads each format's own time.
     with.extend(["--by", "day"]);
-    let report = run(dir.path(), &with);
-    let days = common::summary_periods(&report);
+    let report = report_in(dir.path(), &with);
+    let days = util::summary_periods(&report);
     assert_eq!(
         days,
         [
@@ -181,10 +173,13 @@ fn a_debian_nginx_configuration_names_each_log_s_format() {
         ]
     );
     // The same on every executor, cut into small jobs.
-    let serial = agreed(&run(dir.path(), &[&with[..], &["-e", "serial"]].concat()));
+    let serial = agreed(&report_in(
+        dir.path(),
+        [&with[..], &["-e", "serial"]].concat(),
+    ));
     for executor in parallel_executors() {
         let args = executor.with(&[&with[..], &["-j", "3", "--chunk-size", "100"]].concat());
-        assert_eq!(agreed(&run(dir.path(), &args)), serial, "{args:?}");
+        assert_eq!(agreed(&report_in(dir.path(), &args)), serial, "{args:?}");
     }
 }
 
@@ -202,9 +197,9 @@ fn formats_of_one_name_in_two_configurations_are_told_apart() {
             ("c/access.log", "192.0.2.3 [06/Dec/2026:10:00:00 +0000] 200\n"),
         ],
     );
-    let report = run(
+    let report = report_in(
         dir.path(),
-        &[
+        [
             "a",
             "b",
             "c",
@@ -249,9 +244,9 @@ fn a_debian_apache_configuration_with_its_log_dir_variable() {
         ],
     );
     // The ServerRoot is the server's; the includes resolve beside the file given.
-    let report = run(
+    let report = report_in(
         dir.path(),
-        &[
+        [
             "logs",
             "--server-config",
             "etc/apache2/apache2.conf",
@@ -361,7 +356,7 @@ fn partials_carry_templates_and_proxies_and_merge_refuses_others() {
         "--chunk-size",
         "1K",
     ];
-    let whole = run(dir.path(), &[&["logs"][..], &opts].concat());
+    let whole = report_in(dir.path(), [&["logs"][..], &opts].concat());
     assert_eq!(whole["summary"]["ip"], 37);
     for slice in ["0/3", "1/3", "2/3"] {
         let name = format!("p{}.lcp", &slice[..1]);

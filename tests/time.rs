@@ -5,8 +5,9 @@
 //! through `partial` + `merge`; each must report exactly what the reference computes from the
 //! times the generator wrote.
 
-mod common;
-use common::{executor, json, logcount, output, output_ok, parallel_executors, stderr};
+use crate::util;
+use crate::util::stderr;
+use crate::util::{executor, json, logcount, output, output_ok, parallel_executors, report_over};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -406,11 +407,6 @@ fn write_logs(dir: &Path, logs: &[Log]) {
     }
 }
 
-fn run(dir: &Path, args: &[String]) -> Value {
-    let out = output_ok(logcount().arg(dir).args(["--json", "-q"]).args(args));
-    comparable(&json(&out))
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -427,12 +423,12 @@ proptest! {
         write_logs(&logs_dir, &logs);
         let want = reference(&logs, &ask);
         let mut args = ask.args();
-        let serial = run(&logs_dir, &executor("serial").with(&[]).iter().map(|a| a.to_string()).chain(args.clone()).collect::<Vec<_>>());
+        let serial = comparable(&report_over(&logs_dir, executor("serial").with(&[]).iter().map(|a| a.to_string()).chain(args.clone()).collect::<Vec<_>>()));
         prop_assert_eq!(&serial, &want, "serial {:?}", args);
         args.extend(["-j".into(), jobs.to_string(), "--chunk-size".into(), chunk.to_string()]);
         for e in parallel_executors() {
             let all: Vec<String> = e.args.iter().map(|a| a.to_string()).chain(args.clone()).collect();
-            prop_assert_eq!(&run(&logs_dir, &all), &want, "{:?}", all);
+            prop_assert_eq!(&comparable(&report_over(&logs_dir, &all)), &want, "{:?}", all);
         }
         // Through partials: three slices, merged.
         let mut parts = Vec::new();
@@ -615,7 +611,7 @@ fn a_day_boundary_inside_a_chunk_and_offsets_as_written() {
                 .args(["--json", "-q", "--by", "day", "--chunk-size", "700"])
                 .args(args),
         );
-        common::summary_periods(&json(&out))
+        util::summary_periods(&json(&out))
     };
     // As written: east is already on the 22nd at 05:10 local; west is on the 21st all along.
     assert_eq!(

@@ -1,9 +1,12 @@
 //! Running the binary: the one launcher, runs that end by a deadline (or fail the test, never
 //! hang it), and reading what a run printed.
 
+use std::borrow::BorrowMut;
+use std::ffi::OsStr;
 use std::io::Read;
 use std::io::Write;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -28,6 +31,17 @@ const GRACE: Duration = Duration::from_secs(5);
 pub fn logcount() -> Command {
     let mut cmd = Command::new(BIN);
     clean_env(&mut cmd);
+    cmd
+}
+
+/// The binary under test run by bash under `ulimit LIMIT` (`-n FILES`, `-v KIB`), which applies
+/// to the binary alone (`exec`); the arguments [`Command::arg`] adds are the binary's.
+pub fn logcount_under_ulimit(limit: &str) -> Command {
+    let mut cmd = Command::new("bash");
+    clean_env(&mut cmd)
+        .arg("-c")
+        .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
+        .arg(BIN);
     cmd
 }
 
@@ -83,6 +97,58 @@ pub fn output_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
 pub fn output_within(cmd: &mut Command, stdin: Option<&[u8]>, limit: Duration) -> Output {
     let child = spawn_fed(cmd, stdin);
     finish(child, &format!("{cmd:?}"), limit).0
+}
+
+/// `logcount ARGS` run to the end within [`DEADLINE`], whatever its exit status.
+pub fn run(args: &[&str]) -> Output {
+    output(logcount().args(args))
+}
+
+/// [`run`], failing the test (with its stderr) unless the run succeeded.
+pub fn run_ok(args: &[&str]) -> Output {
+    output_ok(logcount().args(args))
+}
+
+/// The JSON report of a run of `cmd` (a `Command` or `&mut Command`), which must succeed
+/// without panicking (see [`no_panic`]).
+pub fn report(mut cmd: impl BorrowMut<Command>) -> Value {
+    json(&no_panic(output_ok(cmd.borrow_mut())))
+}
+
+/// The JSON report of `logcount DIR --json --quiet ARGS`, which must succeed without
+/// panicking.
+pub fn report_over<S: AsRef<OsStr>>(dir: &Path, args: impl IntoIterator<Item = S>) -> Value {
+    report(logcount().arg(dir).args(["--json", "--quiet"]).args(args))
+}
+
+/// The JSON report of `logcount ARGS --json --quiet` run in `dir` (paths in ARGS, and the
+/// report's, relative to it), which must succeed without panicking.
+pub fn report_in<S: AsRef<OsStr>>(dir: &Path, args: impl IntoIterator<Item = S>) -> Value {
+    report(
+        logcount()
+            .current_dir(dir)
+            .args(args)
+            .args(["--json", "--quiet"]),
+    )
+}
+
+/// The JSON a run of `cmd` printed on stdout, whatever its exit status.
+pub fn json_of(cmd: &mut Command) -> Value {
+    json(&output(cmd))
+}
+
+/// [`output`] of `cmd` (a `Command` or `&mut Command`), whatever its exit status, failing the
+/// test if the run panicked.
+pub fn output_no_panic(mut cmd: impl BorrowMut<Command>) -> Output {
+    no_panic(output(cmd.borrow_mut()))
+}
+
+/// `out`, failing the test if the run panicked (a panic message on its stderr), whatever its
+/// exit status.
+pub fn no_panic(out: Output) -> Output {
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "the run panicked:\n{err}");
+    out
 }
 
 /// [`output`], for assert_cmd's checks (`assert(logcount().arg("--help")).success()`).
@@ -181,15 +247,22 @@ pub fn agreed(report: &Value) -> Value {
     json!({"files": report["files"], "summary": report["summary"]})
 }
 
-/// The [`agreed`] part of a JSON run over `dir` with `args` (it must exit 0); `mapped`: every
-/// job is counted from a memory map, however small (the library's test knob).
-pub fn answer(dir: &std::path::Path, args: &[&str], mapped: bool) -> Value {
-    let mut cmd = logcount();
-    if mapped {
-        cmd.env(logcount::input::MIN_MAP_ENV, "1");
-    }
+/// The [`agreed`] part of a JSON run over `dir` with `args` (it must exit 0).
+pub fn answer(dir: &Path, args: &[&str]) -> Value {
     agreed(&json(&output_ok(
-        cmd.arg(dir).args(["--json", "--quiet"]).args(args),
+        logcount().arg(dir).args(["--json", "--quiet"]).args(args),
+    )))
+}
+
+/// [`answer`] with every job counted from a memory map, however small (the library's test
+/// knob).
+pub fn answer_mapped(dir: &Path, args: &[&str]) -> Value {
+    agreed(&json(&output_ok(
+        logcount()
+            .env(logcount::input::MIN_MAP_ENV, "1")
+            .arg(dir)
+            .args(["--json", "--quiet"])
+            .args(args),
     )))
 }
 

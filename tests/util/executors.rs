@@ -84,7 +84,7 @@ pub fn executor(name: &str) -> &'static Executor {
     EXECUTORS
         .iter()
         .find(|e| e.name == name)
-        .unwrap_or_else(|| panic!("no executor named {name:?} in tests/common"))
+        .unwrap_or_else(|| panic!("no executor named {name:?} in tests/util"))
 }
 
 /// Every executor but `serial`: those whose answers must be `serial`'s.

@@ -1,15 +1,33 @@
 //! What the engine tests (tests/spark.rs, tests/dask.rs) share: finding a Python that has the
 //! engine, skipping (or, under CI, failing) without one, and running an example's script with
-//! a deadline.
+//! a deadline, one cluster at a time.
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::run::{clean_env, exit_within};
+use super::run::{clean_env, exit_within, logcount, output_ok, stdout};
 use super::under_ci;
+
+/// Held by every engine test for its whole run: two clusters at once (Spark's or Dask's, in one
+/// test binary now) would only fight over the cores.
+pub fn one_cluster_at_a_time() -> MutexGuard<'static, ()> {
+    static ONE: Mutex<()> = Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The JSON report of a direct run over `logs`, in the jobs the engine examples cut them into
+/// (`--chunk-size 256K`): what a run under an engine must reproduce.
+pub fn direct(logs: &Path) -> String {
+    stdout(&output_ok(logcount().arg(logs).args([
+        "--chunk-size",
+        "256K",
+        "--json",
+    ])))
+}
 
 /// Where an engine lives: the module a Python must import, the variables that point at it,
 /// and the example whose `setup.sh` installs it (in `~/.cache/logcount/<venv>`).
@@ -91,7 +109,7 @@ impl Engine {
             .join(self.example)
             .join(script);
         let (out, err) = (dir.join("engine.out"), dir.join("engine.err"));
-        // The script runs logcount: in the environment tests/common gives it.
+        // The script runs logcount: in the environment tests/util gives it.
         let mut child = clean_env(&mut Command::new(python))
             .arg(script)
             .args(args)

@@ -1,8 +1,11 @@
-//! The harness every integration test uses (each test file is its own crate and uses some):
+//! The harness every integration test uses: the areas of tests/tests.rs, and tests/limits.rs (a
+//! test binary of its own, which uses some of it):
 //!
-//! - [`run`]: the launcher [`logcount`] and runs that end by a deadline ([`output`],
-//!   [`output_within`], [`spawn`] + [`wait_within`], ...), and reading what a run printed
-//!   ([`json`], [`agreed`], [`stdout`], [`stderr`]);
+//! - [`run`]: the launcher [`logcount`] (and [`logcount_under_ulimit`]), runs that end by a
+//!   deadline ([`output`], [`output_ok`], [`output_within`], [`spawn`] + [`wait_within`], ...)
+//!   or with arguments alone ([`run()`], [`run_ok`]), and reading what a run printed ([`json`],
+//!   [`report`], [`answer`], [`agreed`], [`stdout`], [`stderr`], [`no_panic`]). Every test runs
+//!   the binary through these: a test file keeps no launcher of its own;
 //! - [`engines`]: the Python engines of the examples (Spark, Dask), found or skipped;
 //! - [`executors`]: THE list of executors, [`EXECUTORS`], and [`for_each_executor`];
 //! - [`formats`]: lines of every log format, and random logs of them with their true counts;
@@ -18,7 +21,7 @@ pub mod render;
 pub mod run;
 pub mod templates;
 
-// Each test crate uses a subset of the harness.
+// tests/limits.rs, a crate of its own, uses a subset of the harness.
 #[allow(unused_imports)]
 pub use executors::*;
 #[allow(unused_imports)]
