@@ -435,7 +435,7 @@ fn a_worker_writes_nothing_but_frames_on_stdout() {
     assert_eq!((done[0].0, *bytes), (0, 5000));
     assert!(counts.total > 0);
     match &done[1].1 {
-        Err(JobError::Io(e)) => assert_eq!(e.raw_os_error(), Some(libc::ENOENT)),
+        Err(JobError::Io(e)) => assert_eq!(e.raw_os_error(), Some(nix::libc::ENOENT)),
         other => panic!("{other:?}"),
     }
 }
@@ -512,13 +512,13 @@ fn start_endless_run(
 
 #[test]
 fn a_signal_ends_every_worker_and_prints_no_result() {
-    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+    for (signal, code) in [(nix::libc::SIGINT, 130), (nix::libc::SIGTERM, 143)] {
         for_each_procpool_executor(|executor| {
             let method = executor.name;
             let dir = tempfile::tempdir().unwrap();
             let (child, workers, _writers) = start_endless_run(&executor.jobs("2"), dir.path());
             // SAFETY: signalling our own child.
-            assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+            assert_eq!(unsafe { nix::libc::kill(child.id() as i32, signal) }, 0);
             // The run ends within 20 s of the signal, or the test fails.
             let out = wait_within(child, TWENTY_SECONDS);
             assert_eq!(out.status.code(), Some(code), "{method} signal {signal}");

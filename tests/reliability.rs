@@ -279,7 +279,7 @@ fn unreadable_directory_is_an_error_and_the_rest_is_counted() {
     std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     // Root reads everything: run as `nobody` when we are root (as in CI).
     // SAFETY: geteuid has no preconditions.
-    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+    let mut cmd = if unsafe { nix::libc::geteuid() } == 0 {
         let mut c = Command::new("setpriv");
         clean_env(&mut c).args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
         c

@@ -10,8 +10,8 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::time::Duration;
 
-fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>, Vec<u8>) {
-    interrupt_started(executor, format, libc::SIG_DFL, &[sig])
+fn interrupt(executor: &[&str], format: &str, sig: nix::libc::c_int) -> (Option<i32>, Vec<u8>) {
+    interrupt_started(executor, format, nix::libc::SIG_DFL, &[sig])
 }
 
 /// Starts a run with SIGINT and SIGQUIT at `disposition`, sends it `signals` a moment apart
@@ -19,8 +19,8 @@ fn interrupt(executor: &[&str], format: &str, sig: libc::c_int) -> (Option<i32>,
 fn interrupt_started(
     executor: &[&str],
     format: &str,
-    disposition: libc::sighandler_t,
-    signals: &[libc::c_int],
+    disposition: nix::libc::sighandler_t,
+    signals: &[nix::libc::c_int],
 ) -> (Option<i32>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("live.log");
@@ -46,7 +46,10 @@ fn interrupt_started(
     for &sig in signals {
         std::thread::sleep(Duration::from_millis(100));
         // SAFETY: signalling our own child.
-        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+        assert_eq!(
+            unsafe { nix::libc::kill(child.id() as nix::libc::pid_t, sig) },
+            0
+        );
     }
     // No exit within 20 s of the signal fails the test.
     let out = wait_within(child, Duration::from_secs(20));
@@ -59,7 +62,7 @@ fn sigint_exits_130_with_nothing_on_stdout() {
     for_each_executor(|executor| {
         let executor = executor.jobs("2");
         for format in ["json", "ndjson", "csv"] {
-            let (code, stdout) = interrupt(&executor, format, libc::SIGINT);
+            let (code, stdout) = interrupt(&executor, format, nix::libc::SIGINT);
             assert_eq!(code, Some(130), "{executor:?} {format}");
             // NDJSON may already hold whole lines for finished files, never a partial one.
             let text = String::from_utf8(stdout).unwrap();
@@ -83,7 +86,7 @@ fn sigint_exits_130_with_nothing_on_stdout() {
 fn sigterm_exits_143_with_nothing_on_stdout() {
     for_each_executor(|executor| {
         let executor = executor.jobs("2");
-        let (code, stdout) = interrupt(&executor, "json", libc::SIGTERM);
+        let (code, stdout) = interrupt(&executor, "json", nix::libc::SIGTERM);
         assert_eq!(code, Some(143), "{executor:?}");
         assert!(stdout.is_empty(), "{executor:?}");
     });
@@ -99,8 +102,8 @@ fn sigint_ignored_at_start_stays_ignored() {
         let (code, stdout) = interrupt_started(
             &executor,
             "json",
-            libc::SIG_IGN,
-            &[libc::SIGINT, libc::SIGTERM],
+            nix::libc::SIG_IGN,
+            &[nix::libc::SIGINT, nix::libc::SIGTERM],
         );
         // 143, not 130: the SIGINT was ignored, the SIGTERM that followed ended it.
         assert_eq!(code, Some(143), "{executor:?}");

@@ -79,7 +79,7 @@ pub fn key(dir: &Path, name: &str) -> String {
 pub fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path; mkfifo touches no memory of ours.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    assert_eq!(unsafe { nix::libc::mkfifo(c.as_ptr(), 0o644) }, 0);
 }
 
 /// A JSON report up to its `executor` field: the results, which a merge of partial results

@@ -64,18 +64,18 @@ pub fn clean_env(cmd: &mut Command) -> &mut Command {
 /// tests/signals.rs), and a test of Ctrl-C waited 20 s for an exit that never came, then failed
 /// (issue 27: "flaky" on procpool-fork, the first executor such a test tries).
 pub fn spawn(cmd: &mut Command) -> Child {
-    spawn_with_signals(cmd, libc::SIG_DFL)
+    spawn_with_signals(cmd, nix::libc::SIG_DFL)
 }
 
-/// [`spawn`], with SIGINT and SIGQUIT set to `disposition` (`libc::SIG_DFL` or
-/// `libc::SIG_IGN`) in the child.
-pub fn spawn_with_signals(cmd: &mut Command, disposition: libc::sighandler_t) -> Child {
+/// [`spawn`], with SIGINT and SIGQUIT set to `disposition` (`nix::libc::SIG_DFL` or
+/// `nix::libc::SIG_IGN`) in the child.
+pub fn spawn_with_signals(cmd: &mut Command, disposition: nix::libc::sighandler_t) -> Child {
     // SAFETY: signal(2) is async-signal-safe, as code between fork and exec must be; it only
     // sets the dispositions the program will start with.
     unsafe {
         cmd.pre_exec(move || {
-            libc::signal(libc::SIGINT, disposition);
-            libc::signal(libc::SIGQUIT, disposition);
+            nix::libc::signal(nix::libc::SIGINT, disposition);
+            nix::libc::signal(nix::libc::SIGQUIT, disposition);
             Ok(())
         })
     };
@@ -182,7 +182,7 @@ pub fn output_ok(cmd: &mut Command) -> Output {
 /// tests run one at a time and write their inputs through a `BufWriter`.
 pub fn output_measured(cmd: &mut Command, limit: Duration) -> (Output, u64) {
     // SAFETY: malloc_trim only returns free memory to the system.
-    unsafe { libc::malloc_trim(0) };
+    unsafe { nix::libc::malloc_trim(0) };
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     // SAFETY: the closure does nothing; its presence makes `spawn` fork (std only uses
     // posix_spawn without one).
@@ -392,17 +392,17 @@ fn read_in_background(
 
 /// Reaps `child` (with `wait4`, for its rusage) once it exits, polling until `deadline`;
 /// past it, kills it (its whole process group when it leads one), reaps it, returns `None`.
-fn reap_by(child: &mut Child, deadline: Instant) -> Option<(ExitStatus, libc::rusage)> {
-    let pid = child.id() as libc::pid_t;
+fn reap_by(child: &mut Child, deadline: Instant) -> Option<(ExitStatus, nix::libc::rusage)> {
+    let pid = child.id() as nix::libc::pid_t;
     // Short naps first, so quick runs (most of them) are reaped as soon as they end.
     let mut nap = Duration::from_micros(100);
     loop {
         let mut status = 0;
         // SAFETY: an all-zero rusage is valid; wait4 fills it.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: `pid` is our child, not yet reaped (nothing else waits for it); both
         // out-pointers are valid.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        let reaped = unsafe { nix::libc::wait4(pid, &mut status, nix::libc::WNOHANG, &mut usage) };
         if reaped == pid {
             return Some((ExitStatus::from_raw(status), usage));
         }
@@ -418,11 +418,15 @@ fn reap_by(child: &mut Child, deadline: Instant) -> Option<(ExitStatus, libc::ru
         if Instant::now() >= deadline {
             // SAFETY: getpgid and kill on our own unreaped child touch no memory of ours.
             unsafe {
-                let target = if libc::getpgid(pid) == pid { -pid } else { pid };
-                libc::kill(target, libc::SIGKILL);
+                let target = if nix::libc::getpgid(pid) == pid {
+                    -pid
+                } else {
+                    pid
+                };
+                nix::libc::kill(target, nix::libc::SIGKILL);
             }
             // SAFETY: as above; a null rusage pointer is allowed.
-            while unsafe { libc::wait4(pid, &mut status, 0, std::ptr::null_mut()) } < 0
+            while unsafe { nix::libc::wait4(pid, &mut status, 0, std::ptr::null_mut()) } < 0
                 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
             {
             }
