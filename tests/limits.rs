@@ -1,6 +1,12 @@
 //! Inputs that must simply work in bounded memory: a gzip bomb, a huge line, many empty files,
 //! millions of distinct keys. Peak memory is the child's own `ru_maxrss`, from `wait4`
 //! (tests/util's `output_measured`).
+//!
+//! A test binary of its own (a `[[test]]` in Cargo.toml), not a module of tests/tests.rs: a
+//! child's `ru_maxrss` starts from what the test process holds when it starts the child, so
+//! the figures here are only the child's own in a process where nothing else is holding
+//! memory meanwhile. The tests here run one at a time for the same reason ([`one_at_a_time`]);
+//! in the one binary, any other area's test running beside them would count.
 
 mod util;
 use util::DEADLINE;

@@ -2,8 +2,9 @@
 //! driving the real binary through the one harness, [`util`].
 //!
 //! Run one area with `cargo test --test tests cli::`, one test by its name. A new area is a
-//! file here and a `mod` line below (Cargo.toml sets `autotests = false`: a `tests/*.rs` that is
-//! neither would never be compiled, and [`every_test_file_is_compiled`] fails for it).
+//! file in tests/ and a `mod` line below: Cargo.toml sets `autotests = false`, so a
+//! `tests/*.rs` without one would never be compiled ([`every_test_file_is_compiled`] fails
+//! for it).
 //!
 //! tests/limits.rs is the one other test binary: its tests measure the peak memory of the runs
 //! they start, which counts what the test process holds when it starts them, so they run in a
