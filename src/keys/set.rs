@@ -212,17 +212,36 @@ impl KeySet {
         if other.len() > self.len() {
             std::mem::swap(self, &mut other);
         }
+        self.out_of_memory |= other.out_of_memory;
+        let lens = [
+            other.v4.len(),
+            other.v6.len(),
+            other.short.len(),
+            other.long.len(),
+        ];
+        self.add_classes(lens, other.v4, other.v6, other.short, other.long);
+    }
+
+    /// Adds the keys of each class (`lens` of them, in class order), all or none: a class that
+    /// cannot make room for its new keys marks the set out of memory, and none are added.
+    fn add_classes(
+        &mut self,
+        lens: [usize; 4],
+        v4: impl IntoIterator<Item = u32>,
+        v6: impl IntoIterator<Item = u128>,
+        short: impl IntoIterator<Item = u128>,
+        long: impl IntoIterator<Item = Box<[u8]>>,
+    ) {
         let failed = &mut self.out_of_memory;
-        *failed |= other.out_of_memory;
-        if room(&mut self.v4, other.v4.len(), failed)
-            && room(&mut self.v6, other.v6.len(), failed)
-            && room(&mut self.short, other.short.len(), failed)
-            && room(&mut self.long, other.long.len(), failed)
+        if room(&mut self.v4, lens[0], failed)
+            && room(&mut self.v6, lens[1], failed)
+            && room(&mut self.short, lens[2], failed)
+            && room(&mut self.long, lens[3], failed)
         {
-            self.v4.extend(other.v4);
-            self.v6.extend(other.v6);
-            self.short.extend(other.short);
-            self.long.extend(other.long);
+            self.v4.extend(v4);
+            self.v6.extend(v6);
+            self.short.extend(short);
+            self.long.extend(long);
         }
     }
 
@@ -323,17 +342,13 @@ impl KeySet {
 
     /// Adds a list of keys (a group made by [`KeySet::split`] or [`Routed`]).
     pub fn extend(&mut self, keys: KeyVec) {
-        let failed = &mut self.out_of_memory;
-        if room(&mut self.v4, keys.v4.len(), failed)
-            && room(&mut self.v6, keys.v6.len(), failed)
-            && room(&mut self.short, keys.short.len(), failed)
-            && room(&mut self.long, keys.long.len(), failed)
-        {
-            self.v4.extend(keys.v4);
-            self.v6.extend(keys.v6);
-            self.short.extend(keys.short);
-            self.long.extend(keys.long);
-        }
+        let lens = [
+            keys.v4.len(),
+            keys.v6.len(),
+            keys.short.len(),
+            keys.long.len(),
+        ];
+        self.add_classes(lens, keys.v4, keys.v6, keys.short, keys.long);
     }
 
     /// Adds a copy of every key of `keys` (read where they lie: no list of them first, which
