@@ -11,7 +11,7 @@
 /// Each format wraps it in its own error (the worker protocol's, a partial file's), or shows it
 /// as it is (the counts encoding's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum BadBytes {
+pub(crate) enum BadBytes {
     /// Bytes ran out inside a field of a `what`: `needed` more were wanted.
     #[error("truncated {what}: needed {needed} more bytes")]
     Short { what: &'static str, needed: usize },
@@ -25,7 +25,7 @@ pub enum BadBytes {
 
 impl BadBytes {
     /// What was being read.
-    pub fn what(&self) -> &'static str {
+    pub(crate) fn what(&self) -> &'static str {
         match *self {
             BadBytes::Short { what, .. } | BadBytes::Corrupt { what, .. } => what,
         }
@@ -34,7 +34,7 @@ impl BadBytes {
 
 /// The checksum of a frame (a worker-protocol frame, a partial file): CRC-32 (IEEE
 /// polynomial) of `pieces`, one after another.
-pub fn crc32<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> u32 {
+pub(crate) fn crc32<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> u32 {
     let mut h = crc32fast::Hasher::new();
     pieces.into_iter().for_each(|p| h.update(p));
     h.finalize()
@@ -43,7 +43,7 @@ pub fn crc32<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> u32 {
 /// A reader of little-endian fields that never reads past the end of its bytes. Running short
 /// is a [`BadBytes::Short`] naming what was being read.
 #[derive(Clone, Debug)]
-pub struct ByteReader<'a> {
+pub(crate) struct ByteReader<'a> {
     bytes: &'a [u8],
     pos: usize,
     what: &'static str,
@@ -51,7 +51,7 @@ pub struct ByteReader<'a> {
 
 impl<'a> ByteReader<'a> {
     /// A reader at the start of `bytes`, which hold a `what` (for messages).
-    pub fn new(bytes: &'a [u8], what: &'static str) -> ByteReader<'a> {
+    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> ByteReader<'a> {
         ByteReader {
             bytes,
             pos: 0,
@@ -60,22 +60,22 @@ impl<'a> ByteReader<'a> {
     }
 
     /// Bytes read so far.
-    pub fn pos(&self) -> usize {
+    pub(crate) fn pos(&self) -> usize {
         self.pos
     }
 
     /// Bytes left.
-    pub fn left(&self) -> usize {
+    pub(crate) fn left(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
     /// The bytes not read yet.
-    pub fn rest(&self) -> &'a [u8] {
+    pub(crate) fn rest(&self) -> &'a [u8] {
         &self.bytes[self.pos..]
     }
 
     /// Whether every byte has been read.
-    pub fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.left() == 0
     }
 
@@ -88,12 +88,12 @@ impl<'a> ByteReader<'a> {
     }
 
     /// Skips `n` bytes read elsewhere (at most what is left).
-    pub fn skip(&mut self, n: usize) -> Result<(), BadBytes> {
+    pub(crate) fn skip(&mut self, n: usize) -> Result<(), BadBytes> {
         self.take(n).map(drop)
     }
 
     /// The next `n` bytes, as they are.
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], BadBytes> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], BadBytes> {
         let left = self.left();
         if n > left {
             return Err(self.short(n - left));
@@ -103,40 +103,40 @@ impl<'a> ByteReader<'a> {
         Ok(out)
     }
 
-    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], BadBytes> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], BadBytes> {
         Ok(self.take(N)?.try_into().expect("take returned N bytes"))
     }
 
-    pub fn u8(&mut self) -> Result<u8, BadBytes> {
+    pub(crate) fn u8(&mut self) -> Result<u8, BadBytes> {
         Ok(self.array::<1>()?[0])
     }
 
-    pub fn u16(&mut self) -> Result<u16, BadBytes> {
+    pub(crate) fn u16(&mut self) -> Result<u16, BadBytes> {
         self.array().map(u16::from_le_bytes)
     }
 
-    pub fn u32(&mut self) -> Result<u32, BadBytes> {
+    pub(crate) fn u32(&mut self) -> Result<u32, BadBytes> {
         self.array().map(u32::from_le_bytes)
     }
 
-    pub fn i32(&mut self) -> Result<i32, BadBytes> {
+    pub(crate) fn i32(&mut self) -> Result<i32, BadBytes> {
         self.array().map(i32::from_le_bytes)
     }
 
-    pub fn u64(&mut self) -> Result<u64, BadBytes> {
+    pub(crate) fn u64(&mut self) -> Result<u64, BadBytes> {
         self.array().map(u64::from_le_bytes)
     }
 
-    pub fn i64(&mut self) -> Result<i64, BadBytes> {
+    pub(crate) fn i64(&mut self) -> Result<i64, BadBytes> {
         self.array().map(i64::from_le_bytes)
     }
 
-    pub fn u128(&mut self) -> Result<u128, BadBytes> {
+    pub(crate) fn u128(&mut self) -> Result<u128, BadBytes> {
         self.array().map(u128::from_le_bytes)
     }
 
     /// What [`ByteWriter::put_bytes`] wrote: a `u32` length, then that many bytes.
-    pub fn bytes(&mut self) -> Result<&'a [u8], BadBytes> {
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], BadBytes> {
         let len = self.u32()? as usize;
         self.take(len)
     }
@@ -144,7 +144,7 @@ impl<'a> ByteReader<'a> {
     /// A `u64` count of items of at least `min_size` bytes each, checked against what is
     /// left, so a corrupt count cannot make a caller allocate more than the bytes could hold:
     /// a count too large for them is [`BadBytes::Short`] by the bytes it would need.
-    pub fn count(&mut self, min_size: usize) -> Result<usize, BadBytes> {
+    pub(crate) fn count(&mut self, min_size: usize) -> Result<usize, BadBytes> {
         let n = self.u64()?;
         let left = self.left() as u64;
         match n.checked_mul(min_size as u64) {
@@ -155,7 +155,7 @@ impl<'a> ByteReader<'a> {
 }
 
 /// Little-endian fields appended to a buffer: what [`ByteReader`] reads back, field for field.
-pub trait ByteWriter {
+pub(crate) trait ByteWriter {
     fn put_u8(&mut self, v: u8);
     fn put_u16(&mut self, v: u16);
     fn put_u32(&mut self, v: u32);

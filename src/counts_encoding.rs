@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use crate::bytes::{BadBytes, ByteReader, ByteWriter};
 use crate::count::{Counts, Hits, PeriodCounts, Periods};
-use crate::keys::{parse_v4, parse_v6, Key, KeySet, KeyVec, StoredKeys, SHORT_MAX};
+use crate::keys::{parse_v4, parse_v6, Key, KeySet, StoredKeys, SHORT_MAX};
 
 /// What every error of this encoding says it was reading.
 const WHAT: &str = "counts";
@@ -31,13 +31,13 @@ fn corrupt(why: &'static str) -> BadBytes {
 }
 
 /// Appends the encoding of `counts` to `out`.
-pub fn encode(counts: &Counts, out: &mut Vec<u8>) {
+pub(crate) fn encode(counts: &Counts, out: &mut Vec<u8>) {
     encode_keys(counts.total, std::slice::from_ref(&counts.keys), out);
 }
 
 /// Appends the encoding of a total and the union of disjoint groups of keys (the shards of one
 /// file's keys, say, or one bucket's list) without merging them first.
-pub fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
+pub(crate) fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
     let n_v4: usize = parts.iter().map(|s| s.v4().len()).sum();
     let n_v6: usize = parts.iter().map(|s| s.v6().len()).sum();
     let n_short: usize = parts.iter().map(|s| s.short().len()).sum();
@@ -72,7 +72,7 @@ pub fn encode_keys<K: StoredKeys>(total: u64, parts: &[K], out: &mut Vec<u8>) {
 /// hits       an encoding whose total is the requests over its keys (the clients), then one
 ///            u64 count per key, in the encoding's order
 /// ```
-pub fn encode_detail(filtered: u64, periods: &Periods, hits: &Hits, out: &mut Vec<u8>) {
+pub(crate) fn encode_detail(filtered: u64, periods: &Periods, hits: &Hits, out: &mut Vec<u8>) {
     out.put_u64(filtered);
     out.put_u64(periods.len() as u64);
     for (period, counts) in periods.iter() {
@@ -128,7 +128,7 @@ fn keys_len<K: StoredKeys>(keys: &K) -> usize {
 
 /// The bytes [`encode`] then [`encode_detail`] append for `counts`, exactly: a sender reserves
 /// them first, so that counts too big for the memory left are an error, not an abort.
-pub fn encoded_len(counts: &Counts) -> usize {
+pub(crate) fn encoded_len(counts: &Counts) -> usize {
     let periods: usize = counts
         .detail
         .periods
@@ -149,7 +149,7 @@ pub fn encoded_len(counts: &Counts) -> usize {
 /// Checks the layout of what [`encode_detail`] wrote at the front of `bytes` (every length
 /// and packing, as [`scan`] does, and periods strictly ascending) without building a set;
 /// returns the bytes it takes. [`decode_detail`] checks the rest.
-pub fn scan_detail(bytes: &[u8]) -> Result<usize, BadBytes> {
+pub(crate) fn scan_detail(bytes: &[u8]) -> Result<usize, BadBytes> {
     let mut r = ByteReader::new(bytes, WHAT);
     r.u64()?;
     let n = r.count(56)?;
@@ -172,7 +172,7 @@ pub fn scan_detail(bytes: &[u8]) -> Result<usize, BadBytes> {
 /// Decodes what [`encode_detail`] wrote at the front of `bytes`: checked (periods strictly
 /// ascending, no client twice, no zero count, each total the sum it claims); returns it and
 /// the bytes used.
-pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), BadBytes> {
+pub(crate) fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), BadBytes> {
     let mut r = ByteReader::new(bytes, WHAT);
     let filtered = r.u64()?;
     let n = r.count(56)?;
@@ -220,14 +220,16 @@ pub fn decode_detail(bytes: &[u8]) -> Result<(u64, Periods, Hits, usize), BadByt
 }
 
 /// The encoding of `counts` as a new buffer.
-pub fn to_bytes(counts: &Counts) -> Vec<u8> {
+#[cfg(test)]
+pub(crate) fn to_bytes(counts: &Counts) -> Vec<u8> {
     let mut out = Vec::new();
     encode(counts, &mut out);
     out
 }
 
 /// Decodes one [`Counts`] from the front of `bytes`; returns it and the bytes it used.
-pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), BadBytes> {
+#[cfg(test)]
+pub(crate) fn decode(bytes: &[u8]) -> Result<(Counts, usize), BadBytes> {
     let layout = scan(bytes)?;
     Ok((layout.counts(bytes), layout.used))
 }
@@ -235,7 +237,8 @@ pub fn decode(bytes: &[u8]) -> Result<(Counts, usize), BadBytes> {
 /// Decodes one encoding from the front of `bytes` into its total and its keys as a list
 /// (no set is built: a caller that only counts or re-routes keys skips the hashing); returns
 /// them and the bytes used.
-pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), BadBytes> {
+#[cfg(test)]
+pub(crate) fn decode_vec(bytes: &[u8]) -> Result<(u64, crate::keys::KeyVec, usize), BadBytes> {
     let layout = scan(bytes)?;
     Ok((layout.total, layout.keys(bytes), layout.used))
 }
@@ -243,32 +246,28 @@ pub fn decode_vec(bytes: &[u8]) -> Result<(u64, KeyVec, usize), BadBytes> {
 /// Where the parts of one encoding lie in its buffer: checked, not copied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    pub total: u64,
+    pub(crate) total: u64,
     /// The dotted quads, 4 bytes each.
-    pub v4: Range<usize>,
+    pub(crate) v4: Range<usize>,
     /// The IPv6 addresses, 16 bytes each.
-    pub v6: Range<usize>,
+    pub(crate) v6: Range<usize>,
     /// The packed short keys, 16 bytes each.
-    pub short: Range<usize>,
+    pub(crate) short: Range<usize>,
     /// The long keys, each a `u32` length and its bytes.
-    pub long: Range<usize>,
-    pub n_long: usize,
+    pub(crate) long: Range<usize>,
+    pub(crate) n_long: usize,
     /// Bytes the encoding takes.
-    pub used: usize,
+    pub(crate) used: usize,
 }
 
 impl Layout {
     /// Number of keys.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.v4.len() / 4 + self.v6.len() / 16 + self.short.len() / 16 + self.n_long
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The keys, read in place; `bytes` must be the buffer [`scan`] read.
-    pub fn block<'a>(&'a self, bytes: &'a [u8]) -> Block<'a> {
+    pub(crate) fn block<'a>(&'a self, bytes: &'a [u8]) -> Block<'a> {
         Block {
             layout: self,
             bytes,
@@ -276,14 +275,15 @@ impl Layout {
     }
 
     /// Every key, as a list; `bytes` must be the buffer [`scan`] read.
-    pub fn keys(&self, bytes: &[u8]) -> KeyVec {
+    #[cfg(test)]
+    pub(crate) fn keys(&self, bytes: &[u8]) -> crate::keys::KeyVec {
         self.block(bytes).to_key_vec()
     }
 
     /// The counts (their total and keys; what else a [`Counts`] holds travels beside the
     /// encoding), with their key set built; `bytes` must be the buffer [`scan`] read (so a
     /// caller that checked an encoding early decodes it later without checking it again).
-    pub fn counts(&self, bytes: &[u8]) -> Counts {
+    pub(crate) fn counts(&self, bytes: &[u8]) -> Counts {
         let mut keys = KeySet::default();
         keys.extend_from(&self.block(bytes));
         Counts {
@@ -294,24 +294,24 @@ impl Layout {
     }
 
     /// The dotted quads; `bytes` must be the buffer [`scan`] read.
-    pub fn v4<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u32> + 'a {
+    pub(crate) fn v4<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u32> + 'a {
         bytes[self.v4.clone()]
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
     }
 
     /// The IPv6 addresses; `bytes` must be the buffer [`scan`] read.
-    pub fn v6<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
+    pub(crate) fn v6<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
         u128s(&bytes[self.v6.clone()])
     }
 
     /// The packed short keys; `bytes` must be the buffer [`scan`] read.
-    pub fn short<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
+    pub(crate) fn short<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = u128> + 'a {
         u128s(&bytes[self.short.clone()])
     }
 
     /// The long keys; `bytes` must be the buffer [`scan`] read.
-    pub fn long<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
+    pub(crate) fn long<'a>(&self, bytes: &'a [u8]) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
         let mut rest = &bytes[self.long.clone()];
         (0..self.n_long).map(move |_| {
             let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
@@ -330,7 +330,7 @@ fn u128s(bytes: &[u8]) -> impl ExactSizeIterator<Item = u128> + '_ {
 
 /// The keys of one checked encoding, read where they lie.
 #[derive(Clone, Copy, Debug)]
-pub struct Block<'a> {
+pub(crate) struct Block<'a> {
     layout: &'a Layout,
     bytes: &'a [u8],
 }
@@ -355,7 +355,7 @@ impl StoredKeys for Block<'_> {
 
 /// Checks one encoding at the front of `bytes` and says where its parts lie, without copying
 /// a key: for callers that read keys straight from the buffer.
-pub fn scan(bytes: &[u8]) -> Result<Layout, BadBytes> {
+pub(crate) fn scan(bytes: &[u8]) -> Result<Layout, BadBytes> {
     let mut r = ByteReader::new(bytes, WHAT);
     let total = r.u64()?;
     let n = r.count(4)?;

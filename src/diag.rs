@@ -23,7 +23,7 @@ pub fn set_color(color: bool) {
 }
 
 /// Runs a closure that writes to stderr with whatever is drawn there out of the way.
-pub type Suspender = Box<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
+pub(crate) type Suspender = Box<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
 
 static SUSPENDER: RwLock<Option<Suspender>> = RwLock::new(None);
 
@@ -33,12 +33,12 @@ pub fn set_quiet(quiet: bool) {
 }
 
 /// Whether notes are hidden.
-pub fn quiet() -> bool {
+pub(crate) fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
 /// Registers (or, with `None`, removes) what steps aside while a line is written.
-pub fn set_suspender(suspender: Option<Suspender>) {
+pub(crate) fn set_suspender(suspender: Option<Suspender>) {
     *SUSPENDER.write().unwrap_or_else(|e| e.into_inner()) = suspender;
 }
 
@@ -78,7 +78,7 @@ fn write_raw(line: String) {
 /// Whether `c` changes how text around it is shown rather than being shown: a control
 /// character (C0, DEL, C1) or a bidirectional control (U+061C, U+200E, U+200F, U+202A to
 /// U+202E, U+2066 to U+2069), which can make a name read reversed.
-pub fn is_hidden(c: char) -> bool {
+pub(crate) fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -24,21 +24,21 @@ use crate::server_config::LogTarget;
 /// The chunk size big files are cut into by executors that run jobs in parallel, unless the
 /// user chose one; chosen by measurement (docs/performance.md): big enough that per-chunk key
 /// sets cost little to merge, small enough to balance a single big file over many cores.
-pub const DEFAULT_CHUNK: u64 = 32 << 20;
+pub(crate) const DEFAULT_CHUNK: u64 = 32 << 20;
 
 /// The most jobs one file is cut into, whatever `--chunk-size` says (1 GiB at 16 KiB chunks).
-pub const MAX_CUTS: u64 = 1 << 16;
+pub(crate) const MAX_CUTS: u64 = 1 << 16;
 
 /// One unit of work for an executor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
     /// Index into [`Plan::inputs`].
-    pub input: usize,
+    pub(crate) input: usize,
     /// A byte range of a regular file, or `None` for the whole input.
-    pub range: Option<Range<u64>>,
+    pub(crate) range: Option<Range<u64>>,
     /// The W3C `#Fields:` directive in force where the range starts (W3C and CloudFront files
     /// cut into jobs).
-    pub fields: Option<Arc<[u8]>>,
+    pub(crate) fields: Option<Arc<[u8]>>,
 }
 
 /// The logs server configurations name (`--server-config`), each with the format it is
@@ -54,7 +54,7 @@ impl Configured {
     /// The format of the log at `path` (or a rotated sibling of it), if a configuration names
     /// it: the configured log whose path agrees with it in the most trailing components (logs
     /// copied off their server still match by name); `None` where two formats tie for it.
-    pub fn format_of(&self, path: &std::path::Path) -> Option<Format> {
+    pub(crate) fn format_of(&self, path: &std::path::Path) -> Option<Format> {
         if self.0.is_empty() {
             return None;
         }
@@ -111,9 +111,9 @@ pub struct Plan {
     /// What walks met and left out.
     pub skipped: Vec<Skipped>,
     /// The chunk size big files were cut with, if any.
-    pub chunk_size: Option<u64>,
+    pub(crate) chunk_size: Option<u64>,
     /// `--log-format`, as every job reads it.
-    pub format: Choice,
+    pub(crate) format: Choice,
     pub options: Options,
     /// How its files are read: mapped, or with `pread` (`--no-mmap`).
     pub read_mode: ReadMode,
@@ -224,7 +224,7 @@ impl Plan {
     }
 
     /// The bytes a job is expected to read (for scheduling big jobs first); 0 when unknown.
-    pub fn job_bytes(&self, job: &Job) -> u64 {
+    pub(crate) fn job_bytes(&self, job: &Job) -> u64 {
         match &job.range {
             Some(r) => r.end - r.start,
             None => self.inputs[job.input].size.unwrap_or(0),
@@ -239,7 +239,7 @@ impl Plan {
     /// ranges together means only the few files in flight hold a partial key set (mixing every
     /// file's ranges by size kept one alive per file: 75 MB instead of 19 MB peak RSS on
     /// 20 × 200 MB), and a cold file is read front to back, as read-ahead expects.
-    pub fn biggest_first(&self) -> Vec<usize> {
+    pub(crate) fn biggest_first(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.jobs.len()).collect();
         order.sort_by_key(|&j| {
             let job = &self.jobs[j];
@@ -318,7 +318,7 @@ fn text_head(file: &mut File) -> io::Result<Vec<u8>> {
 }
 
 /// The error for a file named on the command line that is not an access log.
-pub fn named_not_a_log(reason: &str) -> String {
+pub(crate) fn named_not_a_log(reason: &str) -> String {
     // A file of JSON objects without the `--client-field` named: that option is the fix.
     if reason.ends_with(format::CLIENT_FIELD) {
         return reason.to_string();

@@ -34,7 +34,7 @@ const AROUND_BAR: usize = 3;
 
 /// What is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
+pub(crate) enum Unit {
     Bytes,
     /// Lines written (`gen`, whose bytes are known only once written).
     Lines,
@@ -86,7 +86,7 @@ impl Progress {
 
     /// Records `done` more bytes (or lines).
     #[inline]
-    pub fn add(&self, done: u64) {
+    pub(crate) fn add(&self, done: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(done);
         }
@@ -98,11 +98,6 @@ impl Progress {
             crate::diag::set_suspender(None);
             bar.finish_and_clear();
         }
-    }
-
-    /// Whether a bar is shown.
-    pub fn visible(&self) -> bool {
-        self.bar.is_some()
     }
 }
 

@@ -22,7 +22,7 @@ use crate::keys::{shard_of, Key, KeySet, Split, StoredKeys, SHARD_BITS};
 use crate::plan::{named_not_a_log, Plan};
 use crate::report::{Extra, FileStats, MalformedLine, PeriodStats, Results, TopClient};
 
-pub use crate::input::JobResult;
+pub(crate) use crate::input::JobResult;
 
 thread_local! {
     static PARALLEL_MERGES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -31,7 +31,7 @@ thread_local! {
 /// Lets this thread's merges of key sets run on rayon's global pool: the threads executor's
 /// workers, which are plain threads (a pool's work stealing costs too much at `-j 2048`), ask
 /// for it, as rayon's own threads have it.
-pub fn merge_in_parallel() {
+pub(crate) fn merge_in_parallel() {
     PARALLEL_MERGES.with(|p| p.set(true));
 }
 
@@ -65,7 +65,7 @@ const ABSORB_BATCH: usize = 4096;
 
 impl ShardedKeySet {
     /// Adds every key of `keys`, moving them in batches (never a second copy of the set).
-    pub fn absorb(&self, keys: KeySet) {
+    pub(crate) fn absorb(&self, keys: KeySet) {
         if keys.out_of_memory() {
             lock(&self.shards[0]).merge(keys);
             return;
@@ -79,7 +79,7 @@ impl ShardedKeySet {
     }
 
     /// Whether a shard could not get the memory to grow (its keys are not all there).
-    pub fn out_of_memory(&self) -> bool {
+    pub(crate) fn out_of_memory(&self) -> bool {
         self.shards.iter().any(|s| lock(s).out_of_memory())
     }
 
@@ -87,7 +87,7 @@ impl ShardedKeySet {
     /// from a rayon pool or a thread that asked for it ([`merge_in_parallel`]). Otherwise (a
     /// process-pool parent, which must have no other thread when it forks) it merges on the
     /// calling thread instead of starting rayon's global pool.
-    pub fn drain_into(&self, other: &ShardedKeySet) {
+    pub(crate) fn drain_into(&self, other: &ShardedKeySet) {
         let move_shard = |(from, to): (&Mutex<KeySet>, &Mutex<KeySet>)| {
             let keys = std::mem::take(&mut *lock(from));
             lock(to).merge(keys);
@@ -106,7 +106,7 @@ impl ShardedKeySet {
     }
 
     /// Takes every key out, as the shards' sets (disjoint).
-    pub fn take_shards(&self) -> Vec<KeySet> {
+    pub(crate) fn take_shards(&self) -> Vec<KeySet> {
         self.shards
             .iter()
             .map(|shard| std::mem::take(&mut *lock(shard)))
@@ -114,14 +114,14 @@ impl ShardedKeySet {
     }
 
     /// Drops every key.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         for shard in self.shards.iter() {
             *lock(shard) = KeySet::default();
         }
     }
 
     /// Number of distinct keys (shards are disjoint).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len()).sum()
     }
 }
@@ -198,7 +198,7 @@ impl Union {
 
 /// What became of one input, as a reducer that keeps keys tells it.
 #[derive(Debug, Default)]
-pub enum Kept {
+pub(crate) enum Kept {
     /// No job of the input ran (or not all of them).
     #[default]
     Pending,
@@ -220,7 +220,7 @@ pub enum Event {
 }
 
 /// What the time and top options add to the figures of a file (or of all files), as reported.
-pub fn extra(query: &Query, filtered: u64, detail: &Detail) -> Extra {
+pub(crate) fn extra(query: &Query, filtered: u64, detail: &Detail) -> Extra {
     let periods = detail
         .periods
         .iter()
@@ -405,7 +405,7 @@ pub struct Reducer<'a> {
 impl<'a> Reducer<'a> {
     /// A reducer for `plan` that tells `on_event` about each file as it completes; once
     /// `on_event` breaks (its output went away), the run is [`Reducer::stopped`].
-    pub fn new(
+    pub(crate) fn new(
         plan: &'a Plan,
         on_event: impl FnMut(&Event) -> ControlFlow<()> + Send + 'a,
     ) -> Reducer<'a> {
@@ -436,7 +436,7 @@ impl<'a> Reducer<'a> {
 
     /// A reducer that keeps each counted file's keys rather than building the union, for
     /// results that are merged elsewhere (partial results: [`crate::partial`]).
-    pub fn keeping_keys(
+    pub(crate) fn keeping_keys(
         plan: &'a Plan,
         on_event: impl FnMut(&Event) -> ControlFlow<()> + Send + 'a,
     ) -> Reducer<'a> {
@@ -446,7 +446,7 @@ impl<'a> Reducer<'a> {
     }
 
     /// Records one job's result.
-    pub fn job_done(&self, job: usize, result: JobResult) {
+    pub(crate) fn job_done(&self, job: usize, result: JobResult) {
         let input = self.plan.jobs[job].input;
         let name = &self.plan.inputs[input].name;
         let (counts, bytes) = match result {
@@ -610,13 +610,13 @@ impl<'a> Reducer<'a> {
     /// Whether the results are no longer wanted (the listener's output went away, e.g. a
     /// closed pipe): executors start no new job, and the events of jobs still running are not
     /// passed on.
-    pub fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.stopped.load(Ordering::Relaxed)
     }
 
     /// What the run found: per-file results, errors and skipped inputs (each sorted by path),
     /// and the union's size.
-    pub fn finish(self) -> Results {
+    pub(crate) fn finish(self) -> Results {
         let mut results = self
             .results
             .into_inner()
@@ -639,7 +639,7 @@ impl<'a> Reducer<'a> {
 
     /// What became of each input (by input index), for a reducer made by
     /// [`Reducer::keeping_keys`].
-    pub fn finish_keeping_keys(mut self) -> Vec<Kept> {
+    pub(crate) fn finish_keeping_keys(mut self) -> Vec<Kept> {
         self.kept
             .take()
             .unwrap_or_default()

@@ -21,10 +21,10 @@ use std::ptr::null_mut;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// Bytes of address space held back, at most.
-pub const RESERVE: usize = 16 << 20;
+pub(crate) const RESERVE: usize = 16 << 20;
 
 /// The part of the address-space limit held back: a 32nd.
-pub const SHARE: u64 = 32;
+pub(crate) const SHARE: u64 = 32;
 
 /// Allocations of at most this size are tried again once the reserve is given back.
 const SMALL: usize = 1 << 20;
@@ -35,7 +35,7 @@ static HELD: AtomicPtr<nix::libc::c_void> = AtomicPtr::new(null_mut());
 static HELD_LEN: AtomicUsize = AtomicUsize::new(0);
 
 /// The address space this process may have (`ulimit -v`, in bytes); `None` when unlimited.
-pub fn address_space_limit() -> Option<u64> {
+pub(crate) fn address_space_limit() -> Option<u64> {
     let mut limit = nix::libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

@@ -11,14 +11,15 @@ use std::path::PathBuf;
 
 use std::sync::Arc;
 
-use logcount::executor::{self, ExecutorKind, StartMethod};
+use logcount::executor::procpool::StartMethod;
+use logcount::executor::{self, ExecutorKind};
 use logcount::format::{
     self, Body, Choice, CustomRef, Customs, Format, JsonFields, Options, Proxies, Query, Spec,
     Syntax,
 };
 use logcount::gen::GenOptions;
 use logcount::input::{Filters, ReadMode};
-use logcount::partial::SliceId;
+use logcount::partial::file::SliceId;
 use logcount::plan::Configured;
 use logcount::report::OutputFormat;
 use logcount::server_config::{Dialect, ServerConfig};

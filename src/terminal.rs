@@ -12,19 +12,19 @@ use std::ffi::OsStr;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The narrowest `COLUMNS` honoured: anything less is taken for a mistake and ignored.
-pub const MIN_COLUMNS: usize = 20;
+pub(crate) const MIN_COLUMNS: usize = 20;
 
 /// The columns a line on stdout may take: `COLUMNS` when it is a number of at least
 /// [`MIN_COLUMNS`], else the width of the terminal stdout is on; `None`, no limit, when
 /// stdout is not a terminal (a pipe, a file) and `COLUMNS` is unset.
-pub fn stdout_columns() -> Option<usize> {
+pub(crate) fn stdout_columns() -> Option<usize> {
     columns(std::env::var_os("COLUMNS").as_deref(), || {
         size(&console::Term::stdout())
     })
 }
 
 /// The columns a line on stderr may take, as [`stdout_columns`] for stdout.
-pub fn stderr_columns() -> Option<usize> {
+pub(crate) fn stderr_columns() -> Option<usize> {
     columns(std::env::var_os("COLUMNS").as_deref(), || {
         size(&console::Term::stderr())
     })
@@ -49,7 +49,7 @@ pub fn width(text: &str) -> usize {
 
 /// `text`, or its start and end around `…` when it is wider than `max` (the end gets the odd
 /// column: a path's file name says more than its first directory). `…` alone fits one column.
-pub fn elide_middle(text: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn elide_middle(text: &str, max: usize) -> Cow<'_, str> {
     if width(text) <= max {
         return Cow::Borrowed(text);
     }
@@ -62,7 +62,7 @@ pub fn elide_middle(text: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// `text`, or its start and `…` when it is wider than `max`.
-pub fn cut_end(text: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn cut_end(text: &str, max: usize) -> Cow<'_, str> {
     if width(text) <= max {
         return Cow::Borrowed(text);
     }

@@ -377,8 +377,7 @@ fn corrupt_truncated_and_alien_partials_are_errors_not_panics() {
 /// writer's): refused by what it says, one line, exit 1, never a number.
 #[test]
 fn checksummed_partials_with_impossible_contents_are_corrupt() {
-    use logcount::partial::file::{parse_stream, to_bytes, Outcome};
-    use logcount::partial::Partial;
+    use logcount::partial::file::{parse_stream, to_bytes, Outcome, Partial};
 
     let dir = fixture();
     let logs = dir.path().join("logs");
@@ -388,7 +387,7 @@ fn checksummed_partials_with_impossible_contents_are_corrupt() {
         panic!("a slice partial")
     };
     let bad = dir.path().join("bad.part");
-    let expect = |edit: &dyn Fn(&mut logcount::partial::SlicePartial), what: &str| {
+    let expect = |edit: &dyn Fn(&mut logcount::partial::file::SlicePartial), what: &str| {
         let mut p = good.clone();
         edit(&mut p);
         p.fingerprint = p.plan.fingerprint();
@@ -403,7 +402,7 @@ fn checksummed_partials_with_impossible_contents_are_corrupt() {
         );
         assert_eq!(err.lines().count(), 1, "{err}");
     };
-    let first_counted = |p: &mut logcount::partial::SlicePartial| {
+    let first_counted = |p: &mut logcount::partial::file::SlicePartial| {
         p.files
             .iter_mut()
             .find_map(|f| match &mut f.outcome {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::settings::{self, Reading, RunSettings, UsageError};
-use logcount::executor::{ExecutorKind, StartMethod};
+use logcount::executor::procpool::StartMethod;
+use logcount::executor::ExecutorKind;
 use logcount::format::{Period, Query};
 use logcount::input::ReadMode;
 use logcount::report::OutputFormat;

@@ -151,7 +151,7 @@ pub struct PartialArgs {
 
     /// Which slice of the planned jobs to count: I/N, slice I of N, from 0.
     #[arg(long, value_name = "I/N", value_parser = settings::parse_slice)]
-    pub slice: logcount::partial::SliceId,
+    pub slice: logcount::partial::file::SliceId,
 
     /// Where to write the partial (`-` for stdout). A file appears whole or not at all.
     #[arg(short = 'o', long, value_name = "FILE")]

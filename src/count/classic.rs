@@ -43,7 +43,7 @@ fn line(counts: &mut Counts, line: &[u8], top: bool) {
 /// Most lines start with a dotted quad: [`leading_v4`] parses it in the same pass that finds its
 /// end, and the search for the line's end starts after it. Anything else takes the general path.
 #[inline]
-pub fn complete_lines(counts: &mut Counts, buf: &[u8], top: bool) -> usize {
+pub(crate) fn complete_lines(counts: &mut Counts, buf: &[u8], top: bool) -> usize {
     let mut batch = V4Batch::default();
     let mut start = 0;
     while start < buf.len() {
@@ -75,7 +75,7 @@ pub fn complete_lines(counts: &mut Counts, buf: &[u8], top: bool) -> usize {
 
 /// The part of an unfinished line that still matters.
 #[derive(Debug, Default)]
-pub struct Carry {
+pub(crate) struct Carry {
     /// The line so far, without leading whitespace, up to and including the byte that ended
     /// its key.
     bytes: Vec<u8>,
@@ -85,7 +85,7 @@ pub struct Carry {
 
 impl Carry {
     /// Adds a piece of the unfinished line (it contains no `\n`).
-    pub fn absorb(&mut self, part: &[u8]) {
+    pub(crate) fn absorb(&mut self, part: &[u8]) {
         if self.done {
             return;
         }
@@ -107,7 +107,7 @@ impl Carry {
     }
 
     /// Counts the carried line, and empties the carry.
-    pub fn end_line(&mut self, counts: &mut Counts, top: bool) {
+    pub(crate) fn end_line(&mut self, counts: &mut Counts, top: bool) {
         line(counts, &self.bytes, top);
         self.bytes.clear();
         self.done = false;
@@ -115,7 +115,7 @@ impl Carry {
 
     /// Bytes carried (for tests of the bound).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.bytes.len()
     }
 }

@@ -10,7 +10,7 @@ use crate::keys::{Key, KeySet, Map, StoredKeys};
 
 /// Requests per distinct client.
 #[derive(Clone, Debug, Default)]
-pub struct Hits {
+pub(crate) struct Hits {
     v4: Map<u32, u64>,
     v6: Map<u128, u64>,
     short: Map<u128, u64>,
@@ -21,11 +21,11 @@ pub struct Hits {
 
 /// One of the clients with the most requests.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Top {
+pub(crate) struct Top {
     /// The client's bytes (shown by [`crate::report`] like any name).
     #[serde(skip)]
-    pub client: Vec<u8>,
-    pub requests: u64,
+    pub(crate) client: Vec<u8>,
+    pub(crate) requests: u64,
 }
 
 /// Adds `n` to `key`'s count in `map`, growing it without aborting when memory runs out.
@@ -54,7 +54,7 @@ fn grow_by<K: Eq + std::hash::Hash>(map: &mut Map<K, u64>, more: usize, failed: 
 impl Hits {
     /// One request of `client`.
     #[inline]
-    pub fn add(&mut self, client: Client<'_>) {
+    pub(crate) fn add(&mut self, client: Client<'_>) {
         match client {
             Client::V4(v) => bump(&mut self.v4, v, 1, &mut self.out_of_memory),
             Client::Bytes(b) => self.add_key(Key::of(b), 1),
@@ -62,10 +62,10 @@ impl Hits {
         }
     }
 
-    /// One request of each dotted quad of `v4s` (see [`V4Batch`]: back to back, the waits of
+    /// One request of each dotted quad of `v4s` (see [`V4Batch`](crate::keys::V4Batch): back to back, the waits of
     /// several lookups overlap).
     #[inline]
-    pub fn add_v4s(&mut self, v4s: &[u32]) {
+    pub(crate) fn add_v4s(&mut self, v4s: &[u32]) {
         if self.v4.capacity() - self.v4.len() < v4s.len()
             && grow_by(&mut self.v4, v4s.len(), &mut self.out_of_memory)
         {
@@ -78,7 +78,7 @@ impl Hits {
 
     /// `n` requests of a client in its stored form.
     #[inline]
-    pub fn add_key(&mut self, key: Key<'_>, n: u64) {
+    pub(crate) fn add_key(&mut self, key: Key<'_>, n: u64) {
         let failed = &mut self.out_of_memory;
         match key {
             Key::V4(v) => bump(&mut self.v4, v, n, failed),
@@ -92,20 +92,20 @@ impl Hits {
     }
 
     /// Number of distinct clients.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.v4.len() + self.v6.len() + self.short.len() + self.long.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub fn out_of_memory(&self) -> bool {
+    pub(crate) fn out_of_memory(&self) -> bool {
         self.out_of_memory
     }
 
     /// No clients, marked as having lost some (what a merge of one that lost clients keeps).
-    pub fn lost() -> Hits {
+    pub(crate) fn lost() -> Hits {
         Hits {
             out_of_memory: true,
             ..Hits::default()
@@ -113,7 +113,7 @@ impl Hits {
     }
 
     /// Adds `other`'s counts (a sum per client), reusing the larger map.
-    pub fn merge(&mut self, mut other: Hits) {
+    pub(crate) fn merge(&mut self, mut other: Hits) {
         if other.len() > self.len() {
             std::mem::swap(self, &mut other);
         }
@@ -122,7 +122,7 @@ impl Hits {
     }
 
     /// Calls `f` with every client and its requests, in no particular order.
-    pub fn each<'a>(&'a self, mut f: impl FnMut(Key<'a>, u64)) {
+    pub(crate) fn each<'a>(&'a self, mut f: impl FnMut(Key<'a>, u64)) {
         self.v4.iter().for_each(|(&v, &n)| f(Key::V4(v), n));
         self.v6.iter().for_each(|(&v, &n)| f(Key::V6(v), n));
         self.short.iter().for_each(|(&p, &n)| f(Key::Short(p), n));
@@ -133,7 +133,7 @@ impl Hits {
     /// [`crate::counts_encoding`] writes): `None` when a client repeats, a count is 0, or the lists
     /// differ in length (what a correct sender never makes). Without the memory for every
     /// client, the clients it holds, marked [`Hits::out_of_memory`].
-    pub fn from_parts(
+    pub(crate) fn from_parts(
         keys: &impl StoredKeys,
         mut counts: impl ExactSizeIterator<Item = u64>,
     ) -> Option<Hits> {
@@ -157,14 +157,14 @@ impl Hits {
     }
 
     /// Requests over every client.
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         let mut sum = 0u64;
         self.each(|_, n| sum = sum.saturating_add(n));
         sum
     }
 
     /// The distinct clients, as a set.
-    pub fn key_set(&self) -> KeySet {
+    pub(crate) fn key_set(&self) -> KeySet {
         let mut keys = KeySet::default();
         self.each(|key, _| keys.insert_key(key));
         if self.out_of_memory {
@@ -179,7 +179,7 @@ impl Hits {
     /// then the clients above it and, of those at it, the first by their bytes. (It listed
     /// every client first: 112 MB for 3.5 million, where every client tied at the edge kept
     /// them all, and an abort where that memory was not there: issue 27.)
-    pub fn top(&self, n: usize) -> Vec<Top> {
+    pub(crate) fn top(&self, n: usize) -> Vec<Top> {
         let n = n.min(self.len());
         if n == 0 {
             return Vec::new();

@@ -10,7 +10,7 @@ const AHEAD: usize = 1024;
 
 /// Calls `end` with the offset of every `\n` of `buf`, in order.
 #[inline(always)]
-pub fn each_newline(buf: &[u8], mut end: impl FnMut(usize)) {
+pub(crate) fn each_newline(buf: &[u8], mut end: impl FnMut(usize)) {
     let mut blocks = buf.chunks_exact(64);
     let mut at = 0;
     for block in &mut blocks {

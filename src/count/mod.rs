@@ -16,9 +16,9 @@ mod parsed;
 mod periods;
 mod shown;
 
-pub use hits::{Hits, Top};
-pub use periods::{PeriodCounts, Periods};
-pub use shown::{Shown, SHOWN_BYTES};
+pub(crate) use hits::{Hits, Top};
+pub(crate) use periods::{PeriodCounts, Periods};
+pub(crate) use shown::{Shown, SHOWN_BYTES};
 
 use crate::keys::{KeySet, KeyVec, StoredKeys};
 
@@ -27,34 +27,34 @@ use crate::format::{Format, Options, Parser, Query};
 /// What counting produced: requests, malformed lines, the set of client keys, and the format
 /// they were read in.
 ///
-/// A monoid: [`Counts::merge`] is associative and `Counts::default()` is its identity, so any
+/// A monoid: `Counts::merge` (the tests' reference) is associative and `Counts::default()` is its identity, so any
 /// split of the input into jobs merges back to the same answer.
 #[derive(Clone, Debug, Default)]
 pub struct Counts {
     /// Requests.
     pub total: u64,
     /// Non-blank lines that are not requests in the format (never counted as requests).
-    pub malformed: u64,
+    pub(crate) malformed: u64,
     /// Distinct client keys.
-    pub keys: KeySet,
+    pub(crate) keys: KeySet,
     /// The format the lines were read in; `None` for an input with no line to read.
-    pub format: Option<Format>,
+    pub(crate) format: Option<Format>,
     /// Requests outside the `--since`/`--until` window (not counted as requests).
-    pub filtered: u64,
+    pub(crate) filtered: u64,
     /// Per period under `--by` (then `keys` is the union of the periods' keys), and requests
     /// per client under `--top`; boxed, as what most runs leave empty.
-    pub detail: Box<Detail>,
+    pub(crate) detail: Box<Detail>,
 }
 
 impl Counts {
     /// Number of distinct client keys.
-    pub fn ip(&self) -> u64 {
+    pub(crate) fn ip(&self) -> u64 {
         self.keys.len() as u64
     }
 
     /// The distinct clients its biggest set holds (the file's, a period's, the requests per
     /// client): what an out-of-memory error says it held.
-    pub fn held(&self) -> usize {
+    pub(crate) fn held(&self) -> usize {
         let periods = self.detail.periods.iter().map(|(_, p)| p.keys.len());
         periods
             .chain([self.keys.len(), self.detail.hits.len()])
@@ -63,7 +63,8 @@ impl Counts {
     }
 
     /// Folds `other` into `self` (the jobs of one file share its format).
-    pub fn merge(&mut self, other: Counts) {
+    #[cfg(test)]
+    pub(crate) fn merge(&mut self, other: Counts) {
         self.total += other.total;
         self.malformed += other.malformed;
         self.keys.merge(other.keys);
@@ -93,16 +94,16 @@ impl Counts {
 /// (each with its clients) and its requests per client.
 #[derive(Clone, Debug, Default)]
 pub struct Detail {
-    pub periods: Periods,
-    pub hits: Hits,
+    pub(crate) periods: Periods,
+    pub(crate) hits: Hits,
     /// The first malformed lines, under `--show-malformed`.
-    pub shown: Shown,
+    pub(crate) shown: Shown,
 }
 
 impl Detail {
     /// Folds `other` in; its malformed lines are taken as the ones that follow `self`'s in
     /// the file (a caller merging jobs in another order joins their [`Shown`] itself).
-    pub fn merge(&mut self, other: Detail) {
+    pub(crate) fn merge(&mut self, other: Detail) {
         self.periods.merge(other.periods);
         self.hits.merge(other.hits);
         self.shown.append(other.shown, usize::MAX);
@@ -110,7 +111,7 @@ impl Detail {
 
     /// Whether `other` holds the same periods, clients and counts (whatever their order in
     /// memory): for telling a retried task's identical output from a different one.
-    pub fn same(&self, other: &Detail) -> bool {
+    pub(crate) fn same(&self, other: &Detail) -> bool {
         fn keys(k: &KeySet) -> KeyVec {
             let mut v = k.to_key_vec();
             v.dedup();
@@ -136,7 +137,7 @@ impl Detail {
     }
 
     /// Whether a period's or the top counts' clients outgrew the memory.
-    pub fn out_of_memory(&self) -> bool {
+    pub(crate) fn out_of_memory(&self) -> bool {
         self.hits.out_of_memory() || self.periods.iter().any(|(_, p)| p.keys.out_of_memory())
     }
 }
@@ -195,14 +196,14 @@ impl Counter {
 
     /// A counter for lines in `format`; `fields` is the W3C `#Fields:` directive in force where
     /// counting starts (for a job that starts mid-file).
-    pub fn with_format(format: Format, options: &Options, fields: Option<&[u8]>) -> Self {
+    pub(crate) fn with_format(format: Format, options: &Options, fields: Option<&[u8]>) -> Self {
         Counter::with_parser(Parser::new(format, options, fields), options.query)
             .showing_malformed(options.show_malformed)
     }
 
     /// Keeps the first `n` malformed lines and their line numbers (none for 0), in the counts'
     /// [`Detail::shown`].
-    pub fn showing_malformed(mut self, n: usize) -> Self {
+    pub(crate) fn showing_malformed(mut self, n: usize) -> Self {
         // No line is malformed under `classic`: nothing to look for.
         let classic = matches!(self.mode, Mode::Classic(_));
         self.show = (n > 0 && !classic).then(|| Box::new(shown::Showing::new(n)));
@@ -211,7 +212,7 @@ impl Counter {
 
     /// A counter that reads lines with `parser` (`classic` has its own fast path), asking
     /// `query` of each request.
-    pub fn with_parser(parser: Parser, query: Query) -> Self {
+    pub(crate) fn with_parser(parser: Parser, query: Query) -> Self {
         let format = parser.format();
         if format == Format::CLASSIC {
             return Counter {
@@ -233,7 +234,7 @@ impl Counter {
 
     /// A counter for an input in no format (its first 64 KiB held no line to tell it by):
     /// every non-blank line is malformed, and the counts have no format.
-    pub fn unread() -> Self {
+    pub(crate) fn unread() -> Self {
         Counter {
             counts: Counts::default(),
             mode: Mode::Parsed(None, parsed::Carry::default()),
@@ -315,13 +316,13 @@ impl Counter {
     /// When a set stopped growing for want of memory, the distinct clients the biggest holds:
     /// the counts can only be that error now (docs/contract.md §2), so feeding more is
     /// pointless.
-    pub fn out_of_memory(&self) -> Option<usize> {
+    pub(crate) fn out_of_memory(&self) -> Option<usize> {
         let c = &self.counts;
         (c.keys.out_of_memory() || c.detail.out_of_memory()).then(|| c.held())
     }
 
     /// Whether a line is in progress (the bytes fed so far do not end with `\n`).
-    pub fn in_line(&self) -> bool {
+    pub(crate) fn in_line(&self) -> bool {
         self.in_line
     }
 
@@ -378,7 +379,7 @@ impl Counter {
 /// It counts the lines that start before the range's end, reading past the end to finish the
 /// last of them, and says when it needs nothing more.
 #[derive(Debug)]
-pub struct OwnedLines {
+pub(crate) struct OwnedLines {
     counter: Counter,
     /// Still skipping the line that started before the range.
     skipping: bool,
@@ -394,7 +395,7 @@ pub struct OwnedLines {
 impl OwnedLines {
     /// The range `[start, end)` of the stream, counted by `counter`; feeding must begin at
     /// [`OwnedLines::from`].
-    pub fn new(start: u64, end: u64, counter: Counter) -> Self {
+    pub(crate) fn new(start: u64, end: u64, counter: Counter) -> Self {
         let from = Self::from(start);
         OwnedLines {
             counter,
@@ -407,23 +408,23 @@ impl OwnedLines {
     }
 
     /// Where feeding must begin for a range starting at `start`.
-    pub fn from(start: u64) -> u64 {
+    pub(crate) fn from(start: u64) -> u64 {
         start.saturating_sub(1)
     }
 
     /// Whether every owned line has been seen: feeding more is pointless.
-    pub fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.done
     }
 
     /// The counter's [`Counter::out_of_memory`].
-    pub fn out_of_memory(&self) -> Option<usize> {
+    pub(crate) fn out_of_memory(&self) -> Option<usize> {
         self.counter.out_of_memory()
     }
 
     /// Feeds the next piece of the stream; returns how many of its bytes lie inside the range
     /// proper (for progress and the file's byte count).
-    pub fn feed(&mut self, mut piece: &[u8]) -> u64 {
+    pub(crate) fn feed(&mut self, mut piece: &[u8]) -> u64 {
         let in_range = self.in_range(piece.len());
         while !self.done && !piece.is_empty() {
             let len = piece.len() as u64;
@@ -480,12 +481,12 @@ impl OwnedLines {
     }
 
     /// The counts of the owned lines (a last line without `\n` included).
-    pub fn finish(self) -> Counts {
+    pub(crate) fn finish(self) -> Counts {
         self.counter.finish()
     }
 
     /// The counter, for counting the whole stream after all (nothing must have been fed).
-    pub fn into_counter(self) -> Counter {
+    pub(crate) fn into_counter(self) -> Counter {
         debug_assert_eq!(self.pos, 0);
         self.counter
     }

@@ -149,7 +149,7 @@ fn read_asking<'a>(
 }
 
 /// [`complete_lines`] under a query that is not plain (time or top options).
-pub fn complete_lines_asking(
+pub(crate) fn complete_lines_asking(
     counts: &mut Counts,
     mut parser: Option<&mut Parser>,
     query: &Query,
@@ -222,7 +222,11 @@ fn each_line(buf: &[u8], mut judge: impl FnMut(&[u8])) -> usize {
 /// Bare `combined`, what most logs are, gets a loop of its own with its parser inlined; every
 /// other format goes through [`Parser::line`]. Both count every line alike.
 #[inline]
-pub fn complete_lines(counts: &mut Counts, parser: Option<&mut Parser>, buf: &[u8]) -> usize {
+pub(crate) fn complete_lines(
+    counts: &mut Counts,
+    parser: Option<&mut Parser>,
+    buf: &[u8],
+) -> usize {
     let mut batch = V4Batch::default();
     let tail = match parser {
         Some(p) if bare_combined(p) => {
@@ -237,7 +241,7 @@ pub fn complete_lines(counts: &mut Counts, parser: Option<&mut Parser>, buf: &[u
 
 /// The part of an unfinished line that is kept.
 #[derive(Debug, Default)]
-pub struct Carry {
+pub(crate) struct Carry {
     /// The line's first `MAX_LINE + 1` bytes.
     bytes: Vec<u8>,
     /// Bytes came after those.
@@ -248,7 +252,7 @@ pub struct Carry {
 
 impl Carry {
     /// Adds a piece of the unfinished line (it contains no `\n`).
-    pub fn absorb(&mut self, part: &[u8]) {
+    pub(crate) fn absorb(&mut self, part: &[u8]) {
         let room = (MAX_LINE + 1).saturating_sub(self.bytes.len());
         let (kept, beyond) = part.split_at(part.len().min(room));
         self.bytes.extend_from_slice(kept);
@@ -259,7 +263,12 @@ impl Carry {
     }
 
     /// Counts the carried line, and empties the carry.
-    pub fn end_line(&mut self, counts: &mut Counts, parser: Option<&mut Parser>, query: &Query) {
+    pub(crate) fn end_line(
+        &mut self,
+        counts: &mut Counts,
+        parser: Option<&mut Parser>,
+        query: &Query,
+    ) {
         let line = if self.overflow {
             // Longer than MAX_LINE + 1: whatever its end, the view is its first MAX_LINE bytes.
             let blank = !self.more_text && self.bytes.iter().all(|&b| is_space(b));
@@ -286,7 +295,7 @@ impl Carry {
 
     /// Bytes carried (for tests of the bound).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.bytes.len()
     }
 }

@@ -4,17 +4,17 @@ use crate::keys::KeySet;
 
 /// One period's counts.
 #[derive(Clone, Debug, Default)]
-pub struct PeriodCounts {
+pub(crate) struct PeriodCounts {
     /// Requests in the period.
-    pub total: u64,
+    pub(crate) total: u64,
     /// Malformed lines whose time could still be read as in the period.
-    pub malformed: u64,
+    pub(crate) malformed: u64,
     /// Distinct clients in the period.
-    pub keys: KeySet,
+    pub(crate) keys: KeySet,
 }
 
 impl PeriodCounts {
-    pub fn merge(&mut self, other: PeriodCounts) {
+    pub(crate) fn merge(&mut self, other: PeriodCounts) {
         self.total += other.total;
         self.malformed += other.malformed;
         self.keys.merge(other.keys);
@@ -25,7 +25,7 @@ impl PeriodCounts {
 /// period order. Logs are mostly in time order, so the period of the last line is looked at
 /// first.
 #[derive(Clone, Debug, Default)]
-pub struct Periods {
+pub(crate) struct Periods {
     list: Vec<(i64, PeriodCounts)>,
     last: usize,
 }
@@ -33,7 +33,7 @@ pub struct Periods {
 impl Periods {
     /// The counts of `period`, added if new.
     #[inline]
-    pub fn at(&mut self, period: i64) -> &mut PeriodCounts {
+    pub(crate) fn at(&mut self, period: i64) -> &mut PeriodCounts {
         if self.list.get(self.last).is_some_and(|e| e.0 == period) {
             return &mut self.list[self.last].1;
         }
@@ -53,21 +53,21 @@ impl Periods {
         &mut self.list[at].1
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.list.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
     /// Every period and its counts, in period order.
-    pub fn iter(&self) -> impl Iterator<Item = (i64, &PeriodCounts)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, &PeriodCounts)> {
         self.list.iter().map(|(p, c)| (*p, c))
     }
 
     /// Adds `other`'s periods (counts summed, clients united per period).
-    pub fn merge(&mut self, other: Periods) {
+    pub(crate) fn merge(&mut self, other: Periods) {
         if self.list.is_empty() {
             *self = other;
             return;

@@ -7,21 +7,21 @@
 
 /// The longest part of a malformed line that is kept to be shown, in bytes: enough to see
 /// why a line did not parse, bounded however long the line.
-pub const SHOWN_BYTES: usize = 512;
+pub(crate) const SHOWN_BYTES: usize = 512;
 
 /// A job's (or a file's) first malformed lines.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Shown {
     /// The lines read, blank ones too: where the next job's line numbers start.
-    pub lines: u64,
+    pub(crate) lines: u64,
     /// The first malformed lines: each line's number (from 1, at the first line read) and its
     /// first [`SHOWN_BYTES`] bytes (without the `\n`, and the `\r` before it).
-    pub first: Vec<(u64, Vec<u8>)>,
+    pub(crate) first: Vec<(u64, Vec<u8>)>,
 }
 
 impl Shown {
     /// Adds the lines of the job that comes next in the file, keeping at most `keep` lines.
-    pub fn append(&mut self, next: Shown, keep: usize) {
+    pub(crate) fn append(&mut self, next: Shown, keep: usize) {
         let room = keep.saturating_sub(self.first.len());
         let offset = self.lines;
         self.first.extend(

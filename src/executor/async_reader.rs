@@ -51,15 +51,15 @@ use crate::reduce::Reducer;
 
 /// Size of one read buffer: big enough that a read costs little next to counting it, small
 /// enough to stay in cache between the read and the count.
-pub const BUF: usize = 256 * 1024;
+pub(crate) const BUF: usize = 256 * 1024;
 
 /// Buffers per job in flight: one being read while another is counted.
-pub const BUFS_PER_JOB: usize = 2;
+pub(crate) const BUFS_PER_JOB: usize = 2;
 
 /// Reads up to `-j` files at once with a tokio runtime, counting on at most as many threads as
 /// there are CPUs.
 #[derive(Clone, Debug)]
-pub struct AsyncReader {
+pub(crate) struct AsyncReader {
     /// Jobs (open files) in flight.
     files: usize,
     /// Threads counting buffers.
@@ -73,7 +73,7 @@ pub struct AsyncReader {
 }
 
 impl AsyncReader {
-    pub fn new(files: usize) -> AsyncReader {
+    pub(crate) fn new(files: usize) -> AsyncReader {
         let files = files.max(1);
         AsyncReader {
             files,

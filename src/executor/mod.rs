@@ -17,10 +17,10 @@ use crate::progress::Progress;
 use crate::reduce::{Event, Reducer};
 use crate::report::{ExecutorInfo, Report};
 
-pub use async_reader::AsyncReader;
-pub use procpool::{ProcPool, StartMethod};
-pub use serial::Serial;
-pub use threads::Threads;
+pub(crate) use async_reader::AsyncReader;
+pub(crate) use procpool::{ProcPool, StartMethod};
+pub(crate) use serial::Serial;
+pub(crate) use threads::Threads;
 
 /// A run was ended by a signal (SIGINT or SIGTERM): no result, and the exit status says which.
 /// Executors that install their own handlers (the process pool, while its workers live) return
@@ -162,7 +162,7 @@ pub fn execute(
 }
 
 /// How `executor` is reported.
-pub fn info(executor: &dyn Executor) -> ExecutorInfo {
+pub(crate) fn info(executor: &dyn Executor) -> ExecutorInfo {
     ExecutorInfo {
         name: executor.name().into(),
         jobs: executor.jobs(),

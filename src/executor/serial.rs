@@ -8,7 +8,7 @@ use crate::reduce::Reducer;
 
 /// Runs every job on the calling thread, in plan order.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Serial;
+pub(crate) struct Serial;
 
 impl Executor for Serial {
     fn name(&self) -> &'static str {

@@ -13,7 +13,7 @@ use crate::reduce::Reducer;
 
 /// Runs jobs on a pool of `threads` threads.
 #[derive(Debug)]
-pub struct Threads {
+pub(crate) struct Threads {
     threads: usize,
     /// The threads that counted, once run: fewer when there were fewer jobs, or not all could
     /// start; 1 when none could (the calling thread counted).
@@ -21,7 +21,7 @@ pub struct Threads {
 }
 
 impl Threads {
-    pub fn new(threads: usize) -> Threads {
+    pub(crate) fn new(threads: usize) -> Threads {
         Threads {
             threads: threads.max(1),
             used: Cell::new(None),

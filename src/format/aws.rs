@@ -20,18 +20,18 @@ use super::time::{first_bracketed_ncsa, parse_iso, parse_ncsa, When};
 const ALB_TYPES: &[&[u8]] = &[b"http", b"https", b"h2", b"grpcs", b"ws", b"wss"];
 
 /// The client of an ALB line.
-pub fn alb(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn alb(line: &[u8]) -> Option<Client<'_>> {
     alb_parts(line).map(|(client, _)| client)
 }
 
 /// The client of a Classic Load Balancer line.
-pub fn elb(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn elb(line: &[u8]) -> Option<Client<'_>> {
     from_timestamp(Cursor::new(line)).map(|(client, _)| client)
 }
 
 /// [`alb`], and the line's time (field 2, ISO 8601); for a line that is not an ALB line, an ISO
 /// time after its first space, if one is there (best effort).
-pub fn alb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn alb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     match alb_parts(line) {
         Some((client, time)) => (Some(client), When::read(parse_iso(time))),
         None => {
@@ -43,7 +43,7 @@ pub fn alb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
 
 /// [`elb`], and the line's time (field 1, ISO 8601); for a line that is not an ELB line, an ISO
 /// time at its start, if one is there (best effort).
-pub fn elb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn elb_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     match from_timestamp(Cursor::new(line)) {
         Some((client, time)) => (Some(client), When::read(parse_iso(time))),
         None => (None, leading_time(line)),
@@ -56,13 +56,13 @@ fn leading_time(s: &[u8]) -> When {
 }
 
 /// The client of an S3 server access log line.
-pub fn s3(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn s3(line: &[u8]) -> Option<Client<'_>> {
     s3_parts(line).map(|(client, _)| client)
 }
 
 /// [`s3`], and the line's time (`[TIME]`, NCSA); for a line that is not one, the first
 /// bracketed NCSA time in it, if any (best effort).
-pub fn s3_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn s3_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     match s3_parts(line) {
         Some((client, time)) => (Some(client), When::read(parse_ncsa(time))),
         None => (None, When::found(first_bracketed_ncsa(line))),

@@ -1,6 +1,6 @@
 //! The bytes of a client address, and what formats add around one (docs/contract.md §1).
 
-use crate::keys::{format_v4, parse_v4};
+use crate::keys::parse_v4;
 
 /// A request's client: a canonical dotted quad already parsed (the common case, which then
 /// costs no second parse), the address's bytes, or none at all: a client field of `-` or
@@ -15,9 +15,10 @@ pub enum Client<'a> {
 
 impl Client<'_> {
     /// The client as bytes (for tests and messages).
-    pub fn to_vec(self) -> Vec<u8> {
+    #[cfg(test)]
+    pub(crate) fn to_vec(self) -> Vec<u8> {
         match self {
-            Client::V4(v) => format_v4(v).into_bytes(),
+            Client::V4(v) => crate::keys::format_v4(v).into_bytes(),
             Client::Bytes(b) => b.to_vec(),
             Client::Absent => Vec::new(),
         }
@@ -25,7 +26,7 @@ impl Client<'_> {
 }
 
 /// `[2001:db8::1]` → `2001:db8::1`; anything else as it is.
-pub fn unbracket(field: &[u8]) -> &[u8] {
+pub(crate) fn unbracket(field: &[u8]) -> &[u8] {
     match field {
         [b'[', inner @ .., b']'] => inner,
         other => other,
@@ -35,7 +36,7 @@ pub fn unbracket(field: &[u8]) -> &[u8] {
 /// An `ip:port` field (as load balancers and HAProxy write it) without its port:
 /// `1.2.3.4:80` → `1.2.3.4`, `[2001:db8::1]:443` → `2001:db8::1`, `2001:db8::1:443` →
 /// `2001:db8::1`. `None` when the field has no `:digits` port.
-pub fn strip_port(field: &[u8]) -> Option<&[u8]> {
+pub(crate) fn strip_port(field: &[u8]) -> Option<&[u8]> {
     // Fields are short: a plain scan beats `memrchr`'s setup.
     let colon = field.iter().rposition(|&b| b == b':')?;
     let (address, port) = (&field[..colon], &field[colon + 1..]);
@@ -48,7 +49,7 @@ pub fn strip_port(field: &[u8]) -> Option<&[u8]> {
 /// A field that may or may not carry a port, cleaned only where the shape is unambiguous: a
 /// dotted quad with `:port`, or a bracketed IPv6 address with or without one. A bare IPv6
 /// address or a host name is left as it is (`2001:db8::1` has no port to take off).
-pub fn clean_address(field: &[u8]) -> &[u8] {
+pub(crate) fn clean_address(field: &[u8]) -> &[u8] {
     if field.first() == Some(&b'[') {
         if let Some(stripped) = strip_port(field) {
             return stripped;
@@ -64,7 +65,7 @@ pub fn clean_address(field: &[u8]) -> &[u8] {
 /// The client of a field: parsed once as a dotted quad where it is one; none for `-` or
 /// nothing.
 #[inline]
-pub fn client(bytes: &[u8]) -> Client<'_> {
+pub(crate) fn client(bytes: &[u8]) -> Client<'_> {
     match parse_v4(bytes) {
         Some(v) => Client::V4(v),
         None if bytes.is_empty() || bytes == b"-" => Client::Absent,
@@ -74,7 +75,7 @@ pub fn client(bytes: &[u8]) -> Client<'_> {
 
 /// The client of a field as the teaching example keeps it (`classic`): `-` is an address too.
 #[inline]
-pub fn literal(bytes: &[u8]) -> Client<'_> {
+pub(crate) fn literal(bytes: &[u8]) -> Client<'_> {
     match parse_v4(bytes) {
         Some(v) => Client::V4(v),
         None => Client::Bytes(bytes),

@@ -2,9 +2,9 @@
 //! expects or fails, and none reads past the line.
 
 #[derive(Clone, Copy, Debug)]
-pub struct Cursor<'a> {
-    pub s: &'a [u8],
-    pub i: usize,
+pub(crate) struct Cursor<'a> {
+    pub(crate) s: &'a [u8],
+    pub(crate) i: usize,
 }
 
 /// Where `b` first is in `s`, for what is usually near: a plain loop over the first bytes
@@ -23,29 +23,29 @@ fn find_near(b: u8, s: &[u8]) -> Option<usize> {
 
 impl<'a> Cursor<'a> {
     #[inline]
-    pub fn new(s: &'a [u8]) -> Cursor<'a> {
+    pub(crate) fn new(s: &'a [u8]) -> Cursor<'a> {
         Cursor { s, i: 0 }
     }
 
     /// What is left.
     #[inline]
-    pub fn rest(&self) -> &'a [u8] {
+    pub(crate) fn rest(&self) -> &'a [u8] {
         &self.s[self.i..]
     }
 
     #[inline]
-    pub fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.i >= self.s.len()
     }
 
     #[inline]
-    pub fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
 
     /// Consumes `b`.
     #[inline]
-    pub fn byte(&mut self, b: u8) -> Option<()> {
+    pub(crate) fn byte(&mut self, b: u8) -> Option<()> {
         if self.peek() == Some(b) {
             self.i += 1;
             Some(())
@@ -56,7 +56,7 @@ impl<'a> Cursor<'a> {
 
     /// Consumes `bytes`.
     #[inline]
-    pub fn literal(&mut self, bytes: &[u8]) -> Option<()> {
+    pub(crate) fn literal(&mut self, bytes: &[u8]) -> Option<()> {
         if self.rest().starts_with(bytes) {
             self.i += bytes.len();
             Some(())
@@ -68,7 +68,7 @@ impl<'a> Cursor<'a> {
     /// A non-empty run of bytes up to (not including) the next `sep`, or up to the end of the
     /// line when `to_end` allows it.
     #[inline]
-    pub fn field(&mut self, sep: u8, to_end: bool) -> Option<&'a [u8]> {
+    pub(crate) fn field(&mut self, sep: u8, to_end: bool) -> Option<&'a [u8]> {
         let rest = self.rest();
         let len = match memchr::memchr(sep, rest) {
             Some(n) => n,
@@ -84,7 +84,7 @@ impl<'a> Cursor<'a> {
 
     /// A non-empty token ended by a space (not consumed).
     #[inline]
-    pub fn token(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn token(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest();
         let len = find_near(b' ', rest)?;
         if len == 0 {
@@ -96,7 +96,7 @@ impl<'a> Cursor<'a> {
 
     /// The bytes up to the next `end` (consumed, not returned), which must come.
     #[inline]
-    pub fn until(&mut self, end: u8) -> Option<&'a [u8]> {
+    pub(crate) fn until(&mut self, end: u8) -> Option<&'a [u8]> {
         let rest = self.rest();
         let n = find_near(end, rest)?;
         self.i += n + 1;
@@ -106,7 +106,7 @@ impl<'a> Cursor<'a> {
     /// A bracketed time's text: the non-empty bytes up to the next `]` (consumed, not
     /// returned), after a `[` already consumed.
     #[inline]
-    pub fn bracketed(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn bracketed(&mut self) -> Option<&'a [u8]> {
         let text = self.until(b']')?;
         (!text.is_empty()).then_some(text)
     }
@@ -114,7 +114,7 @@ impl<'a> Cursor<'a> {
     /// A `"`-quoted string whose closing quote is not escaped by a backslash; returns what is
     /// inside.
     #[inline]
-    pub fn quoted(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn quoted(&mut self) -> Option<&'a [u8]> {
         self.byte(b'"')?;
         let start = self.i;
         let mut from = start;
@@ -135,7 +135,7 @@ impl<'a> Cursor<'a> {
 
     /// A date, `YYYY-MM-DD` (digits only; ranges are not checked).
     #[inline]
-    pub fn date(&mut self) -> Option<()> {
+    pub(crate) fn date(&mut self) -> Option<()> {
         self.digits(4)?;
         self.byte(b'-')?;
         self.digits(2)?;
@@ -146,7 +146,7 @@ impl<'a> Cursor<'a> {
 
     /// A time of day, `HH:MM:SS`, then with `fraction` an optional `.` and digits.
     #[inline]
-    pub fn clock(&mut self, fraction: bool) -> Option<()> {
+    pub(crate) fn clock(&mut self, fraction: bool) -> Option<()> {
         self.digits(2)?;
         self.byte(b':')?;
         self.digits(2)?;
@@ -160,7 +160,7 @@ impl<'a> Cursor<'a> {
 
     /// Exactly `n` ASCII digits.
     #[inline]
-    pub fn digits(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn digits(&mut self, n: usize) -> Option<&'a [u8]> {
         let d = self.s.get(self.i..self.i + n)?;
         if !d.iter().all(u8::is_ascii_digit) {
             return None;
@@ -171,7 +171,7 @@ impl<'a> Cursor<'a> {
 
     /// One or more ASCII digits.
     #[inline]
-    pub fn number(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn number(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest();
         let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         if n == 0 {
@@ -184,7 +184,7 @@ impl<'a> Cursor<'a> {
     /// A count as servers write one: one or more ASCII digits, or `-` where there is none
     /// (NCSA's byte count, S3's, Envoy's timings).
     #[inline]
-    pub fn count(&mut self) -> Option<()> {
+    pub(crate) fn count(&mut self) -> Option<()> {
         if self.byte(b'-').is_none() {
             self.number()?;
         }
@@ -193,7 +193,7 @@ impl<'a> Cursor<'a> {
 
     /// The end of the line, or a space (consumed) before more fields.
     #[inline]
-    pub fn end_or_space(&mut self) -> Option<()> {
+    pub(crate) fn end_or_space(&mut self) -> Option<()> {
         if self.at_end() {
             Some(())
         } else {
@@ -204,7 +204,7 @@ impl<'a> Cursor<'a> {
 
 /// The length of an ISO 8601 timestamp at the start of `s`: `YYYY-MM-DDTHH:MM:SS`, an optional
 /// fraction, and an optional zone (`Z`, `+HH:MM`, `-HHMM`).
-pub fn iso_timestamp(s: &[u8]) -> Option<usize> {
+pub(crate) fn iso_timestamp(s: &[u8]) -> Option<usize> {
     let mut c = Cursor::new(s);
     c.date()?;
     c.byte(b'T')?;

@@ -28,7 +28,7 @@ pub struct Spec {
 
 impl Spec {
     /// The spec's syntax as a byte, for wire messages and partials.
-    pub fn syntax_code(&self) -> u8 {
+    pub(crate) fn syntax_code(&self) -> u8 {
         match self.syntax {
             Syntax::Nginx => 0,
             Syntax::Apache => 1,
@@ -46,11 +46,11 @@ impl Spec {
 
 /// A compiled custom format.
 #[derive(Debug)]
-pub struct Custom {
+pub(crate) struct Custom {
     /// Its place in the process's table: what equality, order and hashing go by.
     id: u32,
-    pub spec: Spec,
-    pub template: Template,
+    pub(crate) spec: Spec,
+    pub(crate) template: Template,
     /// Whether the client is the peer (else a list variable `--client-field` names).
     peer: bool,
 }
@@ -84,7 +84,7 @@ impl CustomRef {
         Ok(CustomRef(custom))
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         &self.0.spec.name
     }
 
@@ -93,13 +93,13 @@ impl CustomRef {
     }
 
     #[inline]
-    pub fn template(self) -> &'static Template {
+    pub(crate) fn template(self) -> &'static Template {
         &self.0.template
     }
 
     /// Whether the client is the peer variable (else a list `--client-field` names).
     #[inline]
-    pub fn client_is_peer(self) -> bool {
+    pub(crate) fn client_is_peer(self) -> bool {
         self.0.peer
     }
 }
@@ -145,7 +145,7 @@ impl Customs {
     /// The most custom formats a run may have: each takes three of the one-byte codes a format
     /// has in wire messages and partials (none, `cri+`, `syslog+`), after the presets', and
     /// 255 is no format (72; it said 76, whose last codes overflowed a byte).
-    pub const MAX: usize = u8::MAX as usize / 3 - super::PRESETS;
+    pub(crate) const MAX: usize = u8::MAX as usize / 3 - super::PRESETS;
 
     pub fn new(formats: Vec<CustomRef>) -> Result<Customs, String> {
         if formats.len() > Self::MAX {
@@ -159,7 +159,7 @@ impl Customs {
     }
 
     /// Compiles and interns every spec, in order.
-    pub fn from_specs(specs: impl IntoIterator<Item = Spec>) -> Result<Customs, String> {
+    pub(crate) fn from_specs(specs: impl IntoIterator<Item = Spec>) -> Result<Customs, String> {
         let formats = specs
             .into_iter()
             .map(|s| {
@@ -170,29 +170,25 @@ impl Customs {
         Customs::new(formats)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = CustomRef> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = CustomRef> + '_ {
         self.0.iter().copied()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Where `custom` stands in the list.
-    pub fn position(&self, custom: CustomRef) -> Option<usize> {
+    pub(crate) fn position(&self, custom: CustomRef) -> Option<usize> {
         self.0.iter().position(|&c| c == custom)
     }
 
-    pub fn get(&self, index: usize) -> Option<CustomRef> {
+    pub(crate) fn get(&self, index: usize) -> Option<CustomRef> {
         self.0.get(index).copied()
     }
 
     /// The specs, in order (what plans and wire messages carry).
-    pub fn specs(&self) -> impl Iterator<Item = &'static Spec> + '_ {
+    pub(crate) fn specs(&self) -> impl Iterator<Item = &'static Spec> + '_ {
         self.0.iter().map(|c| c.spec())
     }
 }

@@ -3,7 +3,7 @@
 //! The sample is the first [`SAMPLE_LINES`] non-blank lines among those that start in the first
 //! [`SAMPLE_BYTES`] of text (after decompression), each judged by its first [`MAX_LINE`] bytes
 //! (so a giant first line is one sampled line, and the sample never needs more than
-//! `SAMPLE_BYTES + MAX_LINE + 1` bytes). Every candidate format ([`Format::candidates`]) reads
+//! `SAMPLE_BYTES + MAX_LINE + 1` bytes). Every candidate format (`Format::candidates`) reads
 //! the sample from its start; the one that makes the most requests of it wins (a W3C/CloudFront
 //! directive it knows counts as read), ties going to the earlier candidate. When even the best
 //! reads less than a tenth of the sample, the input is not an access log.
@@ -11,20 +11,20 @@
 use super::{is_space, view, Format, JsonFields, Line, Options, Parser, MAX_LINE};
 
 /// Non-blank lines sampled at most.
-pub const SAMPLE_LINES: usize = 100;
+pub(crate) const SAMPLE_LINES: usize = 100;
 /// Sampled lines start in the first this many bytes of text.
-pub const SAMPLE_BYTES: usize = 64 << 10;
+pub(crate) const SAMPLE_BYTES: usize = 64 << 10;
 
 /// The most text detection ever needs: a line starting just before [`SAMPLE_BYTES`] and judged
 /// by its first [`MAX_LINE`] bytes (and one more, to know it is longer).
-pub const SAMPLE_MAX: usize = SAMPLE_BYTES + MAX_LINE + 1;
+pub(crate) const SAMPLE_MAX: usize = SAMPLE_BYTES + MAX_LINE + 1;
 
 /// How the reason for [`Detection::NoClientField`] ends.
-pub const CLIENT_FIELD: &str = "(--client-field)";
+pub(crate) const CLIENT_FIELD: &str = "(--client-field)";
 
 /// What detection found.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Detection {
+pub(crate) enum Detection {
     Format(Format),
     /// No non-blank line at all: counted as empty, with no format.
     Empty,
@@ -45,7 +45,7 @@ pub enum Detection {
 
 impl Detection {
     /// Why a file is not an access log, for its note or error.
-    pub fn reason(&self) -> Option<String> {
+    pub(crate) fn reason(&self) -> Option<String> {
         match self {
             Detection::NotAccessLog { parsed, sampled } => Some(format!(
                 "not an access log ({parsed} of {sampled} sampled lines parse in any format)"
@@ -104,7 +104,7 @@ fn sample(text: &[u8], whole: bool) -> Option<Vec<&[u8]>> {
 
 /// The format of an input whose text starts with `text` (its first bytes; all of it when
 /// `whole`), or `None` while more text is needed to sample it (at most [`SAMPLE_MAX`] bytes).
-pub fn detect(text: &[u8], whole: bool, options: &Options) -> Option<Detection> {
+pub(crate) fn detect(text: &[u8], whole: bool, options: &Options) -> Option<Detection> {
     let lines = sample(text, whole)?;
     Some(judge(&lines, options))
 }

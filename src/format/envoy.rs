@@ -24,7 +24,7 @@ use super::ncsa::Chain;
 use super::time::{parse_iso, When};
 
 /// An Envoy line's chain and its time.
-pub fn envoy_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
+pub(crate) fn envoy_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
     let mut c = Cursor::new(line);
     c.byte(b'[')?;
     let time = c.until(b']')?;
@@ -86,7 +86,7 @@ fn downstream_peer<'a>(mut c: Cursor<'a>) -> Option<&'a [u8]> {
 
 /// An Envoy line's time (`[START_TIME]`), and for a line that is not one, the ISO time in the
 /// bracket it starts with, if any (best effort).
-pub fn envoy_when(parts: Option<&[u8]>, line: &[u8]) -> When {
+pub(crate) fn envoy_when(parts: Option<&[u8]>, line: &[u8]) -> When {
     match parts {
         Some(time) => When::read(parse_iso(time)),
         None => When::found(

@@ -25,14 +25,14 @@ use super::time::{first_bracketed_ncsa, parse_ncsa, When};
 const HEADER_MAX: usize = 256;
 
 /// The client of a HAProxy log line.
-pub fn haproxy(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn haproxy(line: &[u8]) -> Option<Client<'_>> {
     parts(line).map(|(client, _)| client)
 }
 
 /// [`haproxy`], and the line's time: the accept date (`06/Feb/2009:12:14:14.655`, NCSA time
 /// without an offset: offset 0), absent from the default format; for a line that is not a
 /// HAProxy line, the first bracketed NCSA time in it, if any (best effort).
-pub fn haproxy_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn haproxy_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     match parts(line) {
         Some((client, Some(time))) => (Some(client), When::read(parse_ncsa(time))),
         Some((client, None)) => (Some(client), When::Absent),

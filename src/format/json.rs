@@ -113,7 +113,7 @@ impl Default for Fields {
 }
 
 impl Fields {
-    pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Fields {
+    pub(crate) fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Fields {
         let paths: Vec<Vec<Box<[u8]>>> = paths
             .into_iter()
             .map(|p| p.split('.').map(|s| s.as_bytes().into()).collect())
@@ -148,7 +148,7 @@ impl Fields {
     }
 
     /// These fields and the forwarded header's ([`FORWARDED_FIELDS`]).
-    pub fn with_forwarded(&self) -> Fields {
+    pub(crate) fn with_forwarded(&self) -> Fields {
         let mut paths = self.paths[..self.clients].to_vec();
         paths.extend(FORWARDED_FIELDS.iter().map(|f| vec![f.as_bytes().into()]));
         Fields::indexed(paths, self.clients)
@@ -165,7 +165,7 @@ impl Fields {
     }
 
     /// The paths as written, for plans and messages.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         self.paths[..self.clients]
             .iter()
             .map(|p| {
@@ -189,14 +189,18 @@ enum Found {
 /// field present is empty or `-`: a request without a client), and the forwarded header's
 /// where the fields look for one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Picked<'a> {
-    pub client: &'a [u8],
-    pub forwarded: Option<&'a [u8]>,
+pub(crate) struct Picked<'a> {
+    pub(crate) client: &'a [u8],
+    pub(crate) forwarded: Option<&'a [u8]>,
 }
 
 /// The client of a JSON line, or `None` if the line is not a JSON object or holds none of the
 /// fields. `scratch` holds unescaped values.
-pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> Option<Picked<'a>> {
+pub(crate) fn client<'a>(
+    line: &'a [u8],
+    fields: &Fields,
+    scratch: &'a mut Vec<u8>,
+) -> Option<Picked<'a>> {
     let mut found = [None; MAX_PATHS];
     scan(line, fields, scratch, &mut found, &mut NoTime)?;
     pick(line, scratch, fields, &found)
@@ -205,7 +209,7 @@ pub fn client<'a>(line: &'a [u8], fields: &Fields, scratch: &'a mut Vec<u8>) -> 
 /// [`client`], and the line's time: the value of the first of [`TIME_FIELDS`] present (with a
 /// string or number value) at the object's top level. A line that is no JSON object has no time
 /// ([`When::Absent`]); one without a client still has the time it holds.
-pub fn timed<'a>(
+pub(crate) fn timed<'a>(
     line: &'a [u8],
     fields: &Fields,
     scratch: &'a mut Vec<u8>,

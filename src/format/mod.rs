@@ -4,7 +4,7 @@
 //! A [`Format`] is a body format (`combined`, `json`, `alb`, ...) with an optional prefix
 //! (`cri+combined`, `syslog+json`). A [`Parser`] reads the lines of one file in one format and
 //! says what each is ([`Line`]): a request and its [`Client`], a malformed line, or a directive
-//! (W3C/CloudFront `#` lines). [`detect`] chooses a file's format from its first lines.
+//! (W3C/CloudFront `#` lines). [`detect()`] chooses a file's format from its first lines.
 //! [`Parser::timed_line`] says in the same pass when a request happened ([`Stamp`]).
 //!
 //! Parsers are pure and see one line at a time, without its `\n`, its last `\r`, or anything past
@@ -21,10 +21,10 @@ mod haproxy;
 mod json;
 mod ncsa;
 mod prefix;
-pub mod proxy;
+pub(crate) mod proxy;
 mod query;
 mod squid;
-pub mod template;
+pub(crate) mod template;
 mod time;
 mod w3c;
 
@@ -33,13 +33,13 @@ use std::sync::Arc;
 
 pub use client::Client;
 pub use custom::{CustomRef, Customs, Spec};
-pub use detect::{detect, Detection, CLIENT_FIELD, SAMPLE_BYTES, SAMPLE_LINES, SAMPLE_MAX};
+pub(crate) use detect::{detect, Detection, CLIENT_FIELD, SAMPLE_MAX};
 pub use json::{
     Fields as JsonFields, DEFAULT_FIELDS, FORWARDED_FIELDS, MAX_CLIENT_FIELDS, TIME_FIELDS,
 };
 /// The client of a bare `combined` line (the counting core's fast path; [`Parser::line`] gives
 /// the same answer).
-pub use ncsa::combined;
+pub(crate) use ncsa::combined;
 pub use proxy::Proxies;
 pub use query::{Period, Query};
 pub use template::Syntax;
@@ -53,18 +53,18 @@ use w3c::{Flavor, W3cLine, W3cState};
 
 /// The most bytes of a line a parser sees: a line is judged by its first 64 KiB (real servers
 /// cap request lines and headers far below that: nginx at 8 KiB, Apache at 8,190 bytes).
-pub const MAX_LINE: usize = 64 << 10;
+pub(crate) const MAX_LINE: usize = 64 << 10;
 
 /// Bytes that count as whitespace for blank lines: space, `\t`, `\r`, `\v`, `\f`.
 #[inline]
-pub const fn is_space(b: u8) -> bool {
+pub(crate) const fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
 }
 
 /// What a parser sees of a line (given without its `\n`): `None` for a blank line, else the line
 /// without one trailing `\r`, cut at [`MAX_LINE`] bytes.
 #[inline]
-pub fn view(line: &[u8]) -> Option<&[u8]> {
+pub(crate) fn view(line: &[u8]) -> Option<&[u8]> {
     if line.iter().all(|&b| is_space(b)) {
         return None;
     }
@@ -95,7 +95,7 @@ pub enum Body {
 
 impl Body {
     /// Every body format `auto` tries, in the contract's table order (which breaks ties).
-    pub const DETECTED: [Body; 12] = [
+    pub(crate) const DETECTED: [Body; 12] = [
         Body::Combined,
         Body::Vhost,
         Body::Json,
@@ -190,13 +190,14 @@ impl Format {
 
     /// Every preset format `auto` tries, in the order that breaks ties: each body format in the
     /// table's order, bare before with a prefix.
-    pub fn candidates() -> impl Iterator<Item = Format> {
+    #[cfg(test)]
+    pub(crate) fn candidates() -> impl Iterator<Item = Format> {
         Self::with_prefixes(Body::DETECTED.into_iter())
     }
 
     /// Every format `auto` tries with a run's custom formats: those first (a server's own
     /// formats win ties over the presets), then the presets; each bare, then with a prefix.
-    pub fn candidates_with(customs: &Customs) -> impl Iterator<Item = Format> + '_ {
+    pub(crate) fn candidates_with(customs: &Customs) -> impl Iterator<Item = Format> + '_ {
         Self::with_prefixes(customs.iter().map(Body::Custom).chain(Body::DETECTED))
     }
 
@@ -211,7 +212,7 @@ impl Format {
 
     /// The `#Fields:` directive `line` holds after this format's prefix, if it holds one (a
     /// job that starts mid-file in a W3C or CloudFront log is given the one in force there).
-    pub fn fields_directive(self, line: &[u8]) -> Option<&[u8]> {
+    pub(crate) fn fields_directive(self, line: &[u8]) -> Option<&[u8]> {
         let body = match self.prefix {
             None => line,
             Some(p) => p.strip(line)?,
@@ -220,7 +221,7 @@ impl Format {
     }
 
     /// Parses a name: `combined`, `cri+combined`, `syslog+json`, ...
-    pub fn parse(name: &str) -> Result<Format, String> {
+    pub(crate) fn parse(name: &str) -> Result<Format, String> {
         let (prefix, body) = match name.split_once('+') {
             Some((p, b)) => (Some(p), b),
             None => (None, name),
@@ -248,7 +249,7 @@ impl Format {
 
     /// A one-byte code for wire messages and partial results: the presets' fixed, a custom
     /// format's by its place in the run's list (`customs`, which travels beside it).
-    pub fn code(self, customs: &Customs) -> u8 {
+    pub(crate) fn code(self, customs: &Customs) -> u8 {
         let body = match self.body {
             Body::Custom(c) => PRESETS + customs.position(c).expect("a format of the run"),
             body => Body::all().position(|b| b == body).expect("a body"),
@@ -262,7 +263,7 @@ impl Format {
     }
 
     /// The inverse of [`Format::code`].
-    pub fn from_code(code: u8, customs: &Customs) -> Option<Format> {
+    pub(crate) fn from_code(code: u8, customs: &Customs) -> Option<Format> {
         let n = usize::from(code / 3);
         let body = match n.checked_sub(PRESETS) {
             None => Body::all().nth(n)?,
@@ -278,12 +279,12 @@ impl Format {
 
     /// [`Format::code`] of a format that may be missing: no format (an input with no line to
     /// tell it by) is 0xff. Wire messages and partial results both write it so.
-    pub fn opt_code(format: Option<Format>, customs: &Customs) -> u8 {
+    pub(crate) fn opt_code(format: Option<Format>, customs: &Customs) -> u8 {
         format.map_or(NO_FORMAT_CODE, |f| f.code(customs))
     }
 
     /// The inverse of [`Format::opt_code`]; `None` for a code that names no format.
-    pub fn from_opt_code(code: u8, customs: &Customs) -> Option<Option<Format>> {
+    pub(crate) fn from_opt_code(code: u8, customs: &Customs) -> Option<Option<Format>> {
         match code {
             NO_FORMAT_CODE => Some(None),
             code => Format::from_code(code, customs).map(Some),
@@ -365,7 +366,7 @@ impl Choice {
     }
 
     /// A one-byte code for wire messages and partial results.
-    pub fn code(self, customs: &Customs) -> u8 {
+    pub(crate) fn code(self, customs: &Customs) -> u8 {
         match self {
             Choice::Auto => AUTO_CODE,
             Choice::Named(f) => f.code(customs),
@@ -373,7 +374,7 @@ impl Choice {
     }
 
     /// The inverse of [`Choice::code`].
-    pub fn from_code(code: u8, customs: &Customs) -> Option<Choice> {
+    pub(crate) fn from_code(code: u8, customs: &Customs) -> Option<Choice> {
         match code {
             AUTO_CODE => Some(Choice::Auto),
             c => Format::from_code(c, customs).map(Choice::Named),
@@ -433,7 +434,7 @@ pub enum Line<'a> {
 /// Reads the lines of one file in one format (the state a format keeps between lines: the
 /// `#Fields:` in force).
 #[derive(Clone, Debug)]
-pub struct Parser {
+pub(crate) struct Parser {
     format: Format,
     w3c: Option<W3cState>,
     json: Arc<JsonFields>,
@@ -444,7 +445,7 @@ pub struct Parser {
 impl Parser {
     /// A parser for `format`; `fields` is the `#Fields:` directive in force where a job that
     /// starts mid-file starts (W3C and CloudFront only).
-    pub fn new(format: Format, options: &Options, fields: Option<&[u8]>) -> Parser {
+    pub(crate) fn new(format: Format, options: &Options, fields: Option<&[u8]>) -> Parser {
         let w3c = match format.body {
             Body::W3c => Some(W3cState::new(
                 Flavor::W3c,
@@ -474,17 +475,17 @@ impl Parser {
 
     /// Whether this parser walks forwarded chains (`--trusted-proxy`): then no format has a
     /// loop of its own in the counting core.
-    pub fn walks_chains(&self) -> bool {
+    pub(crate) fn walks_chains(&self) -> bool {
         !self.proxies.is_empty()
     }
 
-    pub fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         self.format
     }
 
     /// What `line` is; `line` is a [`view`] (not blank, no `\r`, at most [`MAX_LINE`] bytes).
     #[inline]
-    pub fn line<'a>(&'a mut self, line: &'a [u8]) -> Line<'a> {
+    pub(crate) fn line<'a>(&'a mut self, line: &'a [u8]) -> Line<'a> {
         let body = match self.format.prefix {
             None => line,
             Some(p) => match p.strip(line) {
@@ -546,7 +547,7 @@ impl Parser {
     /// without a time field, W3C columns without `date` and `time`, HAProxy's default format)
     /// the prefix's; behind `syslog`, the body's only (RFC 3164 writes no year). A body time that
     /// is there but does not read is None, never replaced by the prefix's.
-    pub fn timed_line<'a>(&'a mut self, line: &'a [u8]) -> (Line<'a>, Option<Stamp>) {
+    pub(crate) fn timed_line<'a>(&'a mut self, line: &'a [u8]) -> (Line<'a>, Option<Stamp>) {
         let (body, outer) = match self.format.prefix {
             None => (line, When::Absent),
             Some(Prefix::Cri) => match prefix::cri_parts(line) {
@@ -670,7 +671,7 @@ pub fn combined_timed<'a>(line: &'a [u8], dates: &mut Dates) -> (Line<'a>, Optio
 
 /// The classic rule on a whole line: after leading whitespace, the longest prefix without space,
 /// `\t` or `,` (the counting core applies the same rule as it streams, without this function).
-pub fn classic(line: &[u8]) -> Client<'_> {
+pub(crate) fn classic(line: &[u8]) -> Client<'_> {
     let start = line
         .iter()
         .position(|&b| !is_space(b))

@@ -21,29 +21,29 @@ use crate::keys::leading_v4;
 
 /// The client of a `combined` line, or `None` if it is not one.
 #[inline]
-pub fn combined(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn combined(line: &[u8]) -> Option<Client<'_>> {
     combined_parts(line).map(|(client, _)| client)
 }
 
 /// The client of a `vhost_combined` line (`VHOST[:PORT] HOST IDENT USER [TIME] ...`).
 #[inline]
-pub fn vhost(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn vhost(line: &[u8]) -> Option<Client<'_>> {
     vhost_parts(line).map(|(client, _)| client)
 }
 
 /// [`combined`], and the line's time: its `[TIME]` read as NCSA time; for a line that is not
 /// one, the first bracketed NCSA time in it, if any (best effort).
-pub fn combined_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn combined_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     timed(combined_parts(line), line)
 }
 
 /// [`vhost`], and the line's time (as [`combined_timed`]).
-pub fn vhost_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn vhost_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     timed(vhost_parts(line), line)
 }
 
 /// A chain's client (under `--trusted-proxy`) and the line's time, as [`combined_timed`].
-pub fn chain_timed<'a>(
+pub(crate) fn chain_timed<'a>(
     parts: Option<(Chain<'a>, &[u8])>,
     line: &[u8],
     proxies: &proxy::Proxies,
@@ -91,12 +91,12 @@ fn after_vhost(line: &[u8]) -> Option<&[u8]> {
 /// The client of an Apache `ssl_request_log` line, mod_ssl's default
 /// `"%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b"`: `[TIME] HOST PROTOCOL CIPHER
 /// "REQUEST" BYTES` (`-` for the protocol and cipher of a request that was not over TLS).
-pub fn ssl_request(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn ssl_request(line: &[u8]) -> Option<Client<'_>> {
     ssl_request_parts(line).map(|(client, _)| client)
 }
 
 /// [`ssl_request`], and the line's time (as [`combined_timed`]).
-pub fn ssl_request_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn ssl_request_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     timed(ssl_request_parts(line), line)
 }
 
@@ -121,15 +121,15 @@ fn ssl_request_parts(line: &[u8]) -> Option<(Client<'_>, &[u8])> {
 /// A line's forwarded chain: the `X-Forwarded-For` list it writes (or the HOST list itself),
 /// and the peer after it where it writes one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Chain<'a> {
-    pub forwarded: &'a [u8],
-    pub peer: Option<&'a [u8]>,
+pub(crate) struct Chain<'a> {
+    pub(crate) forwarded: &'a [u8],
+    pub(crate) peer: Option<&'a [u8]>,
 }
 
 impl<'a> Chain<'a> {
     /// The client: the right-most untrusted entry, or without trusted proxies the first.
     #[inline]
-    pub fn client(self, proxies: &proxy::Proxies) -> Client<'a> {
+    pub(crate) fn client(self, proxies: &proxy::Proxies) -> Client<'a> {
         if proxies.is_empty() {
             self.first()
         } else {
@@ -146,7 +146,7 @@ impl<'a> Chain<'a> {
 
 /// A `combined` line's chain and what its `[TIME]` holds: a single HOST is the peer alone, a
 /// HOST list the chain without a peer, and a list (or quoted value) before a peer both.
-pub fn combined_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
+pub(crate) fn combined_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
     if starts_with_timestamp(line) {
         return None;
     }
@@ -172,7 +172,7 @@ pub fn combined_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
 }
 
 /// A `vhost_combined` line's chain (as [`combined_chain`]) and its `[TIME]`.
-pub fn vhost_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
+pub(crate) fn vhost_chain(line: &[u8]) -> Option<(Chain<'_>, &[u8])> {
     combined_chain(after_vhost(line)?)
 }
 

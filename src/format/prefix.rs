@@ -7,13 +7,13 @@ use super::cursor::{iso_timestamp, Cursor};
 /// `2023-10-06T00:17:09.669794202Z stdout F ` (CRI: timestamp, stream, `F`ull or `P`artial).
 /// A long line split by the runtime is judged piece by piece: its first piece carries the
 /// client, the rest are malformed.
-pub fn cri(line: &[u8]) -> Option<&[u8]> {
+pub(crate) fn cri(line: &[u8]) -> Option<&[u8]> {
     cri_parts(line).map(|(_, rest)| rest)
 }
 
 /// [`cri`], and the prefix's timestamp: `(timestamp, rest)`.
 #[inline(always)]
-pub fn cri_parts(line: &[u8]) -> Option<(&[u8], &[u8])> {
+pub(crate) fn cri_parts(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut c = Cursor::new(line);
     c.i = iso_timestamp(line)?;
     let time = &line[..c.i];
@@ -36,7 +36,7 @@ const MONTHS: [&[u8; 3]; 12] = [
 /// A syslog header: RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD `), or RFC 3164 with
 /// an optional `<PRI>` (`Mmm dd hh:mm:ss HOST TAG[PID]: `, or an ISO timestamp in place of the
 /// date, as rsyslog writes it).
-pub fn syslog(line: &[u8]) -> Option<&[u8]> {
+pub(crate) fn syslog(line: &[u8]) -> Option<&[u8]> {
     let mut c = Cursor::new(line);
     if c.byte(b'<').is_some() {
         let pri = c.number()?;

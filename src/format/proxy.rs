@@ -53,7 +53,7 @@ pub struct Proxies {
 
 impl Proxies {
     /// Proxies from CIDRs as written (`10.0.0.0/8`, `2001:db8::/32`, or one address).
-    pub fn parse<'a>(cidrs: impl IntoIterator<Item = &'a str>) -> Result<Proxies, String> {
+    pub(crate) fn parse<'a>(cidrs: impl IntoIterator<Item = &'a str>) -> Result<Proxies, String> {
         let mut proxies = Proxies::default();
         for cidr in cidrs {
             proxies.push(cidr)?;
@@ -78,13 +78,14 @@ impl Proxies {
     }
 
     /// The CIDRs as given.
-    pub fn written(&self) -> &[String] {
+    pub(crate) fn written(&self) -> &[String] {
         &self.written
     }
 
     /// Whether a chain entry (port and brackets already off) is a trusted address.
     #[inline]
-    pub fn trusts(&self, entry: &[u8]) -> bool {
+    #[cfg(test)]
+    pub(crate) fn trusts(&self, entry: &[u8]) -> bool {
         match parse_v4(entry) {
             Some(v4) => self.trusts_v4(v4),
             None => self.trusts_other(entry),
@@ -96,7 +97,7 @@ impl Proxies {
         self.v4.iter().any(|&(net, mask)| v4 & mask == net)
     }
 
-    /// [`Proxies::trusts`] for what is not a canonical dotted quad.
+    /// `Proxies::trusts` (the tests' reference) for what is not a canonical dotted quad.
     #[cold]
     fn trusts_other(&self, entry: &[u8]) -> bool {
         match std::str::from_utf8(entry)
@@ -134,14 +135,19 @@ impl Proxies {
     /// right-most entry that is not trusted, else the left-most; `None` for an empty chain.
     /// Header entries come back with their port and brackets off ([`clean_address`]); the
     /// peer as its format writes it.
-    pub fn walk<'a>(&self, forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Option<&'a [u8]> {
+    #[cfg(test)]
+    pub(crate) fn walk<'a>(&self, forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Option<&'a [u8]> {
         self.walk_judged(forwarded, peer).map(|(bytes, _)| bytes)
     }
 
-    /// [`Proxies::walk`], as a request's client: a dotted quad read once (while judging it),
+    /// `Proxies::walk` (the tests' reference), as a request's client: a dotted quad read once (while judging it),
     /// none for an empty chain or a `-`.
     #[inline]
-    pub fn walk_client<'a>(&self, forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Client<'a> {
+    pub(crate) fn walk_client<'a>(
+        &self,
+        forwarded: &'a [u8],
+        peer: Option<&'a [u8]>,
+    ) -> Client<'a> {
         match self.walk_judged(forwarded, peer) {
             Some((_, Some(v4))) => Client::V4(v4),
             Some((bytes, None)) => client(bytes),
@@ -178,7 +184,7 @@ type Found<'a> = (&'a [u8], Option<u32>);
 
 /// The entries of an `X-Forwarded-For` value, in order: split at `,`, trimmed of spaces,
 /// tabs and `+`, empty ones dropped; a value of `-` has none.
-pub fn entries(forwarded: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+pub(crate) fn entries(forwarded: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
     let value = if forwarded == b"-" {
         &[][..]
     } else {
@@ -205,7 +211,7 @@ fn trim_blanks(e: &[u8]) -> &[u8] {
 /// The first entry of a forwarded chain (`forwarded` then `peer`), with its port and
 /// brackets off: the client where no proxy is trusted and the list itself is the client.
 #[inline]
-pub fn first<'a>(forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Option<&'a [u8]> {
+pub(crate) fn first<'a>(forwarded: &'a [u8], peer: Option<&'a [u8]>) -> Option<&'a [u8]> {
     entries(forwarded).next().or(peer).map(clean_address)
 }
 

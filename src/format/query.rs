@@ -15,7 +15,7 @@ pub enum Period {
 }
 
 impl Period {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Period::Day => "day",
             Period::Hour => "hour",
@@ -31,12 +31,12 @@ impl Period {
 
     /// The period (days or hours since 1970-01-01) holding `seconds` since the epoch.
     #[inline]
-    pub fn of(self, seconds: i64) -> i64 {
+    pub(crate) fn of(self, seconds: i64) -> i64 {
         seconds.div_euclid(self.seconds())
     }
 
     /// A period as reported: `2021-03-22` for a day, `2021-03-22T10:00` for an hour.
-    pub fn label(self, period: i64) -> String {
+    pub(crate) fn label(self, period: i64) -> String {
         let (days, hour) = match self {
             Period::Day => (period, None),
             Period::Hour => (period.div_euclid(24), Some(period.rem_euclid(24))),
@@ -86,7 +86,7 @@ impl Query {
     }
 
     /// Whether a window is set (`filtered` is then reported).
-    pub fn windowed(&self) -> bool {
+    pub(crate) fn windowed(&self) -> bool {
         self.since.is_some() || self.until.is_some()
     }
 
@@ -99,7 +99,7 @@ impl Query {
 
     /// Bytes that say everything about the query (for the worker protocol, plans and
     /// partials): flags, since, until, top.
-    pub fn to_bytes(&self) -> [u8; Query::ENCODED] {
+    pub(crate) fn to_bytes(self) -> [u8; Query::ENCODED] {
         let mut out = Vec::with_capacity(Query::ENCODED);
         out.put_u8(
             match self.by {
@@ -118,7 +118,7 @@ impl Query {
     }
 
     /// The inverse of [`Query::to_bytes`]; `None` for bytes it never makes.
-    pub fn from_bytes(b: &[u8; Query::ENCODED]) -> Option<Query> {
+    pub(crate) fn from_bytes(b: &[u8; Query::ENCODED]) -> Option<Query> {
         let flags = b[0];
         if flags >> 6 != 0 {
             return None;
@@ -150,7 +150,7 @@ impl Query {
         (query.to_bytes() == *b).then_some(query)
     }
 
-    pub const ENCODED: usize = 25;
+    pub(crate) const ENCODED: usize = 25;
 
     /// The period of a request at `stamp`, if periods are asked for.
     #[inline]

@@ -15,13 +15,13 @@ use super::cursor::Cursor;
 use super::time::{parse_unix, When};
 
 /// The client of a Squid line.
-pub fn squid(line: &[u8]) -> Option<Client<'_>> {
+pub(crate) fn squid(line: &[u8]) -> Option<Client<'_>> {
     parts(line).map(|(client, _)| client)
 }
 
 /// [`squid`], and the line's time (Unix seconds); for a line that is not one, the Unix time it
 /// starts with, if any (best effort).
-pub fn squid_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
+pub(crate) fn squid_timed(line: &[u8]) -> (Option<Client<'_>>, When) {
     match parts(line) {
         Some((client, time)) => (Some(client), When::read(parse_unix(time))),
         None => (None, When::found(leading_time(line))),

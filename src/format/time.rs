@@ -17,16 +17,16 @@
 pub struct Stamp {
     /// Seconds from 1970-01-01T00:00:00 to the wall-clock time as written (fractions of a second
     /// dropped).
-    pub local: i64,
+    pub(crate) local: i64,
     /// The offset it was written with, in seconds east of UTC (0 where the format writes UTC or
     /// no offset).
-    pub offset: i32,
+    pub(crate) offset: i32,
 }
 
 impl Stamp {
     /// Seconds from 1970-01-01T00:00:00Z to the moment.
     #[inline]
-    pub fn utc(self) -> i64 {
+    pub(crate) fn utc(self) -> i64 {
         self.local - i64::from(self.offset)
     }
 }
@@ -232,7 +232,7 @@ pub struct Dates {
 /// [`parse_ncsa`], the date looked up in `dates` first (a date read is checked whole: the
 /// day valid for its month and year).
 #[inline]
-pub fn parse_ncsa_with(s: &[u8], dates: &mut Dates) -> Option<Stamp> {
+pub(crate) fn parse_ncsa_with(s: &[u8], dates: &mut Dates) -> Option<Stamp> {
     if s.len() < 20 || s[11] != b':' {
         return None;
     }
@@ -362,18 +362,18 @@ pub(super) enum When {
 impl When {
     /// A time the line carries: [`When::At`], or [`When::Bad`] when it does not read.
     #[inline]
-    pub fn read(stamp: Option<Stamp>) -> When {
+    pub(crate) fn read(stamp: Option<Stamp>) -> When {
         stamp.map_or(When::Bad, When::At)
     }
 
     /// A best-effort time (of a malformed line): [`When::At`] or [`When::Absent`].
     #[inline]
-    pub fn found(stamp: Option<Stamp>) -> When {
+    pub(crate) fn found(stamp: Option<Stamp>) -> When {
         stamp.map_or(When::Absent, When::At)
     }
 
     #[inline]
-    pub fn stamp(self) -> Option<Stamp> {
+    pub(crate) fn stamp(self) -> Option<Stamp> {
         match self {
             When::At(s) => Some(s),
             When::Absent | When::Bad => None,
@@ -404,7 +404,7 @@ pub(crate) mod tests {
     use proptest::prelude::*;
 
     /// `stamp` as NCSA text (`10/Oct/2000:13:55:36 -0700`).
-    pub fn ncsa_text(stamp: Stamp) -> String {
+    pub(crate) fn ncsa_text(stamp: Stamp) -> String {
         let (y, mo, d, h, mi, s) = fields(stamp.local);
         const MONTHS: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -417,7 +417,7 @@ pub(crate) mod tests {
     }
 
     /// `stamp` as ISO 8601 text (`2021-03-22T10:01:02+08:00`, `Z` for offset 0).
-    pub fn iso_text(stamp: Stamp) -> String {
+    pub(crate) fn iso_text(stamp: Stamp) -> String {
         let (y, mo, d, h, mi, s) = fields(stamp.local);
         let zone = if stamp.offset == 0 {
             "Z".to_string()

@@ -35,7 +35,7 @@ use super::time::{parse_date_and_time, When};
 
 /// The columns `#Fields:` names, as far as counting needs them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Columns {
+pub(crate) struct Columns {
     count: usize,
     client: usize,
     date: Option<usize>,
@@ -52,7 +52,7 @@ pub struct Columns {
 
 impl Columns {
     /// The columns of a `#Fields:` directive (the whole line); `None` without a `c-ip`.
-    pub fn parse(directive: &[u8]) -> Option<Columns> {
+    pub(crate) fn parse(directive: &[u8]) -> Option<Columns> {
         let names = directive.strip_prefix(b"#Fields:")?;
         let names: Vec<&[u8]> = names
             .split(|&b| b == b' ' || b == b'\t')
@@ -255,14 +255,14 @@ impl<'a> Values<'a> {
 
 /// Which of the two formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavor {
+pub(crate) enum Flavor {
     W3c,
     Cloudfront,
 }
 
 /// What one line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum W3cLine<'a> {
+pub(crate) enum W3cLine<'a> {
     Request(Client<'a>),
     /// A directive of this format.
     Directive,
@@ -283,7 +283,7 @@ enum InForce {
 
 /// The state of a file being read: the `#Fields:` in force.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct W3cState {
+pub(crate) struct W3cState {
     flavor: Flavor,
     columns: InForce,
     /// `--trusted-proxy`: walk the `X-Forwarded-For` column's chain, where there is one.
@@ -293,7 +293,7 @@ pub struct W3cState {
 impl W3cState {
     /// The state at the start of a file, or, for a job that starts mid-file, with the
     /// `#Fields:` directive in force there (planned).
-    pub fn new(flavor: Flavor, fields: Option<&[u8]>, proxies: Arc<Proxies>) -> W3cState {
+    pub(crate) fn new(flavor: Flavor, fields: Option<&[u8]>, proxies: Arc<Proxies>) -> W3cState {
         let mut state = W3cState {
             flavor,
             columns: InForce::Nothing,
@@ -305,7 +305,7 @@ impl W3cState {
         state
     }
 
-    pub fn line<'a>(&mut self, line: &'a [u8]) -> W3cLine<'a> {
+    pub(crate) fn line<'a>(&mut self, line: &'a [u8]) -> W3cLine<'a> {
         if line.first() == Some(&b'#') {
             return self.directive(line);
         }
@@ -319,7 +319,7 @@ impl W3cState {
     /// ([`When::Absent`] where the `#Fields:` in force names no `date` or no `time` column, and
     /// for directives). For a malformed line, the columns where `#Fields:` puts them, if they
     /// read (best effort).
-    pub fn timed_line<'a>(&mut self, line: &'a [u8]) -> (W3cLine<'a>, When) {
+    pub(crate) fn timed_line<'a>(&mut self, line: &'a [u8]) -> (W3cLine<'a>, When) {
         if line.first() == Some(&b'#') {
             return (self.directive(line), When::Absent);
         }
@@ -405,7 +405,7 @@ impl W3cState {
 }
 
 /// Whether `line` is a `#Fields:` directive (the one directive a job starting mid-file needs).
-pub fn is_fields_directive(line: &[u8]) -> bool {
+pub(crate) fn is_fields_directive(line: &[u8]) -> bool {
     line.starts_with(b"#Fields:")
 }
 

@@ -56,7 +56,7 @@ pub struct GenSummary {
 }
 
 /// The name of file `index` of a generated set.
-pub fn file_name(index: usize) -> String {
+pub(crate) fn file_name(index: usize) -> String {
     format!("access-{index:04}.log")
 }
 

@@ -15,9 +15,9 @@ pub enum Codec {
 }
 
 impl Codec {
-    pub const ALL: [Codec; 4] = [Codec::Gzip, Codec::Bzip2, Codec::Xz, Codec::Zstd];
+    pub(crate) const ALL: [Codec; 4] = [Codec::Gzip, Codec::Bzip2, Codec::Xz, Codec::Zstd];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Codec::Gzip => "gzip",
             Codec::Bzip2 => "bzip2",
@@ -28,17 +28,17 @@ impl Codec {
 
     /// The codec a file's name holds it to: gzip for a name ending `.gz` (docs/contract.md
     /// §2). Other names claim nothing: their bytes say what they are, whatever the extension.
-    pub fn of_name(name: &std::ffi::OsStr) -> Option<Codec> {
+    pub(crate) fn of_name(name: &std::ffi::OsStr) -> Option<Codec> {
         let bytes = name.as_encoded_bytes();
         (bytes.len() > 3 && bytes.ends_with(b".gz")).then_some(Codec::Gzip)
     }
 
     /// A one-byte code for the wire (0 is reserved for plain text).
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         Codec::ALL.iter().position(|&c| c == self).expect("listed") as u8 + 1
     }
 
-    pub fn from_code(code: u8) -> Option<Codec> {
+    pub(crate) fn from_code(code: u8) -> Option<Codec> {
         Codec::ALL.get(usize::from(code).checked_sub(1)?).copied()
     }
 }
@@ -50,12 +50,12 @@ impl fmt::Display for Codec {
 }
 
 /// Bytes [`sniff`] may need to decide.
-pub const SNIFF_BYTES: usize = 10;
+pub(crate) const SNIFF_BYTES: usize = 10;
 
 /// What the first bytes of an input say: `Some(Some(codec))` compressed, `Some(None)` plain
 /// text, `None` not sure yet (fewer than [`SNIFF_BYTES`] bytes that could still be a magic
 /// number; at the end of the input, plain).
-pub fn sniff(head: &[u8]) -> Option<Option<Codec>> {
+pub(crate) fn sniff(head: &[u8]) -> Option<Option<Codec>> {
     const GZIP: &[u8] = &[0x1f, 0x8b, 0x08];
     const XZ: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0x00];
     const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
@@ -105,7 +105,7 @@ pub fn sniff(head: &[u8]) -> Option<Option<Codec>> {
 }
 
 /// A decoder of one codec, writing the text into `W`.
-pub enum Decoder<W: Write> {
+pub(crate) enum Decoder<W: Write> {
     Gzip(Box<flate2::write::MultiGzDecoder<W>>),
     Bzip2(Box<MultiBz<W>>),
     Xz(Box<liblzma::write::XzDecoder<W>>),
@@ -113,7 +113,7 @@ pub enum Decoder<W: Write> {
 }
 
 impl<W: Write> Decoder<W> {
-    pub fn new(codec: Codec, out: W) -> io::Result<Decoder<W>> {
+    pub(crate) fn new(codec: Codec, out: W) -> io::Result<Decoder<W>> {
         Ok(match codec {
             Codec::Gzip => Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(out))),
             Codec::Bzip2 => Decoder::Bzip2(Box::new(MultiBz::new(out))),
@@ -126,7 +126,7 @@ impl<W: Write> Decoder<W> {
     }
 
     /// Decodes the next compressed bytes.
-    pub fn write_all(&mut self, piece: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_all(&mut self, piece: &[u8]) -> io::Result<()> {
         match self {
             Decoder::Gzip(d) => d.write_all(piece),
             Decoder::Bzip2(d) => d.write_all(piece),
@@ -137,7 +137,7 @@ impl<W: Write> Decoder<W> {
     }
 
     /// Where the text goes.
-    pub fn out(&self) -> &W {
+    pub(crate) fn out(&self) -> &W {
         match self {
             Decoder::Gzip(d) => d.get_ref(),
             Decoder::Bzip2(d) => &d.out,
@@ -147,7 +147,7 @@ impl<W: Write> Decoder<W> {
     }
 
     /// The end of the compressed input: an error if it ended inside a stream.
-    pub fn finish(self) -> io::Result<W> {
+    pub(crate) fn finish(self) -> io::Result<W> {
         match self {
             Decoder::Gzip(d) => d.finish(),
             Decoder::Bzip2(d) => d.finish(),
@@ -179,7 +179,7 @@ fn corrupt(e: io::Error) -> io::Error {
 
 /// A bzip2 decoder that goes on with the next stream after each one ends (pbzip2 and
 /// concatenated files write several), as `bzip2 -d` does.
-pub struct MultiBz<W> {
+pub(crate) struct MultiBz<W> {
     state: bzip2::Decompress,
     /// A stream has ended and nothing of the next has come.
     between: bool,
@@ -269,7 +269,7 @@ impl<W: Write> Write for MultiBz<W> {
 pub(crate) mod tests {
     use super::*;
 
-    pub fn compress(codec: Codec, text: &[u8]) -> Vec<u8> {
+    pub(crate) fn compress(codec: Codec, text: &[u8]) -> Vec<u8> {
         match codec {
             Codec::Gzip => crate::testutil::gzip(text),
             Codec::Bzip2 => {

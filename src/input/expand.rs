@@ -16,9 +16,9 @@ use crate::format::Choice;
 /// The result of expanding the arguments.
 #[derive(Debug, Default)]
 pub struct Expanded {
-    pub inputs: Vec<Input>,
-    pub errors: Vec<InputError>,
-    pub skipped: Vec<Skipped>,
+    pub(crate) inputs: Vec<Input>,
+    pub(crate) errors: Vec<InputError>,
+    pub(crate) skipped: Vec<Skipped>,
 }
 
 /// Which files a walk keeps (`--glob`, `--exclude`): gitignore-style globs, as ripgrep's and

@@ -60,7 +60,7 @@ fn max_map() -> u64 {
 }
 
 /// Maps open at once, at most: each counting thread holds one.
-pub const SLOTS: usize = 1024;
+pub(crate) const SLOTS: usize = 1024;
 
 /// One registered map: the address range `[start, end)` it covers (both 0 while free), and the
 /// address (plus one) of the first page found lost, 0 while none was.
@@ -181,7 +181,7 @@ impl Mapped {
     /// Maps `len` bytes of `file` from `offset`; `None` when the file is better read: maps are
     /// off, the handler could not be installed, every slot is taken, or `mmap` failed (a file
     /// system that cannot map: the read path then says what is wrong, if anything).
-    pub fn new(mode: ReadMode, file: &File, offset: u64, len: u64) -> Option<Mapped> {
+    pub(crate) fn new(mode: ReadMode, file: &File, offset: u64, len: u64) -> Option<Mapped> {
         if mode == ReadMode::Read || len < min_map().max(1) || len > max_map() || !install() {
             return None;
         }
@@ -211,13 +211,13 @@ impl Mapped {
         Some(Mapped { map, slot })
     }
 
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         &self.map
     }
 
     /// Whether every page of `range` (of the map) is in memory, so that reading it cannot wait
     /// for the disk (`mincore`); `false` if that cannot be told.
-    pub fn resident(&self, range: std::ops::Range<usize>) -> bool {
+    pub(crate) fn resident(&self, range: std::ops::Range<usize>) -> bool {
         let page = PAGE.load(Ordering::Relaxed);
         let start = self.map.as_ptr() as usize + range.start;
         let from = start & !(page - 1);
@@ -233,7 +233,7 @@ impl Mapped {
     /// Drops this process's view of the pages of `range` once they are counted, so that a
     /// map's resident pages stay about one piece whatever the file's size: the pages stay in
     /// the page cache (they were never the process's memory) and would map again if touched.
-    pub fn release(&self, range: std::ops::Range<usize>) {
+    pub(crate) fn release(&self, range: std::ops::Range<usize>) {
         // SAFETY: MADV_DONTNEED on a read-only file map loses nothing: touched again, a page
         // reads the file's bytes again (or the zeros put over a lost part). Nothing borrows
         // the released bytes: the counter has read them and keeps none (what it keeps of a
@@ -251,7 +251,7 @@ impl Mapped {
 
     /// Reads one byte of every page of `range`, bringing them into memory (on a thread that may
     /// wait for the disk).
-    pub fn touch(&self, range: std::ops::Range<usize>) {
+    pub(crate) fn touch(&self, range: std::ops::Range<usize>) {
         let page = PAGE.load(Ordering::Relaxed);
         let bytes = &self.map[range];
         let mut sum = 0u8;
@@ -263,7 +263,7 @@ impl Mapped {
 
     /// The offset in the map of the first byte found lost (the file had shrunk when it was
     /// touched), if any: everything from there on read as zeros.
-    pub fn lost(&self) -> Option<u64> {
+    pub(crate) fn lost(&self) -> Option<u64> {
         let at = self.slot.lost.load(Ordering::Acquire);
         let start = self.map.as_ptr() as usize;
         (at != 0).then(|| (at - 1).saturating_sub(start) as u64)

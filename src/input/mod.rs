@@ -1,4 +1,4 @@
-//! Inputs: what the arguments name ([`expand`]), how a planned file is opened ([`open`]), how
+//! Inputs: what the arguments name ([`expand()`]), how a planned file is opened ([`open`]), how
 //! compressed bytes are decoded ([`decompress`]), and how a job's bytes are read ([`map`], or
 //! `pread`) and counted ([`read`]).
 
@@ -11,10 +11,10 @@ mod witness;
 
 use std::path::{Path, PathBuf};
 
-pub use decompress::{sniff, Codec, Decoder, SNIFF_BYTES};
+pub(crate) use decompress::{sniff, Codec, Decoder, SNIFF_BYTES};
 pub use expand::{expand, Expanded, Filters};
 pub use map::{Mapped, ReadMode, MIN_MAP, MIN_MAP_ENV};
-pub use open::open_file;
+pub(crate) use open::open_file;
 pub(crate) use open::open_file_cached;
 pub use read::{
     after_map, ended_at, map_job, out_of_memory, read_start, witness, JobCounter, JobError,
@@ -41,30 +41,31 @@ pub struct Input {
     /// by position up to this size (plus the end of a line cut by it), a snapshot that later
     /// appends cannot tear. `None` for what is read in sequence to its end: standard input, a
     /// FIFO, or a file whose size reads as 0 (an empty file, or `/proc` and `/sys` ones).
-    pub size: Option<u64>,
+    pub(crate) size: Option<u64>,
     /// Device and inode at planning time, to notice a file replaced before it is counted.
-    pub id: Option<(u64, u64)>,
+    pub(crate) id: Option<(u64, u64)>,
     /// A regular file (not standard input or a FIFO): it can be read again, by anyone.
     pub regular: bool,
     /// Named on the command line (rather than found in a walk): if it is not an access log,
     /// that is an error, not a note.
-    pub named: bool,
+    pub(crate) named: bool,
     /// Whether its bytes are compressed, as far as planning knows.
-    pub compression: Compression,
+    pub(crate) compression: Compression,
     /// The compression its name claims (`.gz`): bytes that say otherwise are an error.
-    pub claimed: Option<Codec>,
+    pub(crate) claimed: Option<Codec>,
     /// How its lines are read: the format named or detected at planning, or detected by its
     /// job from its first lines.
-    pub format: Choice,
+    pub(crate) format: Choice,
     /// The bytes before its planned size, read at planning, for a file big enough to be
     /// witnessed ([`Witness::wanted`]): they are read again after counting, to notice a file
     /// rewritten meanwhile.
-    pub witness: Option<Witness>,
+    pub(crate) witness: Option<Witness>,
 }
 
 impl Input {
     /// A regular file named on the command line, its compression and format left to its job.
-    pub fn file(path: impl Into<PathBuf>, size: Option<u64>) -> Input {
+    #[cfg(test)]
+    pub(crate) fn file(path: impl Into<PathBuf>, size: Option<u64>) -> Input {
         let path = path.into();
         Input {
             name: display(&path),
@@ -92,7 +93,7 @@ pub enum Compression {
 
 impl Compression {
     /// A one-byte code for wire messages and partial results.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             Compression::Sniff => 0,
             Compression::Plain => 1,
@@ -101,7 +102,7 @@ impl Compression {
     }
 
     /// The inverse of [`Compression::code`].
-    pub fn from_code(code: u8) -> Option<Compression> {
+    pub(crate) fn from_code(code: u8) -> Option<Compression> {
         Some(match code {
             0 => Compression::Sniff,
             1 => Compression::Plain,
@@ -118,7 +119,7 @@ pub struct InputError {
 }
 
 impl InputError {
-    pub fn new(path: impl Into<String>, error: impl std::fmt::Display) -> Self {
+    pub(crate) fn new(path: impl Into<String>, error: impl std::fmt::Display) -> Self {
         Self {
             path: path.into(),
             error: error.to_string(),
@@ -135,7 +136,7 @@ pub struct Skipped {
 }
 
 impl Skipped {
-    pub fn new(path: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+    pub(crate) fn new(path: impl Into<String>, reason: impl std::fmt::Display) -> Self {
         Self {
             path: path.into(),
             reason: reason.to_string(),
@@ -156,7 +157,7 @@ pub fn display(path: &Path) -> String {
 }
 
 /// [`display`] of a path's bytes.
-pub fn display_bytes(bytes: &[u8]) -> String {
+pub(crate) fn display_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) if !text.contains("\\x") && !text.chars().any(crate::diag::is_hidden) => {
             text.to_owned()

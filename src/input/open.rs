@@ -9,14 +9,14 @@ use std::path::Path;
 /// How long a FIFO named on the command line may go without a writer before it is an error
 /// (a FIFO nobody ever writes to must not hang the run). Once a writer holds it, it is read
 /// for as long as the writer takes, as standard input is.
-pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Opens a planned file, refusing one that was replaced since planning.
 ///
 /// The open is non-blocking, so a FIFO without a writer cannot hang it; a FIFO then gets
 /// [`FIFO_WAIT`] for a writer to appear ([`wait_for_writer`]). Reads are blocking again
 /// afterwards.
-pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
+pub(crate) fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
     let file = File::options()
         .read(true)
         .custom_flags(nix::libc::O_NONBLOCK)
@@ -36,7 +36,7 @@ pub fn open_file(path: &Path, id: Option<(u64, u64)>) -> io::Result<File> {
 /// (the blocking [`open_file`] then gives the same error), or when the path is not a regular
 /// file (a FIFO must wait for its writer).
 #[cfg(target_os = "linux")]
-pub fn open_file_cached(path: &Path, id: Option<(u64, u64)>) -> Option<io::Result<File>> {
+pub(crate) fn open_file_cached(path: &Path, id: Option<(u64, u64)>) -> Option<io::Result<File>> {
     use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag, AT_FDCWD};
     // RESOLVE_CACHED is newer than nix's names for the flags: the kernel's value.
     let cached = ResolveFlag::from_bits_retain(nix::libc::RESOLVE_CACHED);
@@ -56,7 +56,7 @@ pub fn open_file_cached(path: &Path, id: Option<(u64, u64)>) -> Option<io::Resul
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn open_file_cached(_: &Path, _: Option<(u64, u64)>) -> Option<io::Result<File>> {
+pub(crate) fn open_file_cached(_: &Path, _: Option<(u64, u64)>) -> Option<io::Result<File>> {
     None
 }
 

@@ -327,7 +327,7 @@ impl fmt::Debug for JobCounter {
 impl JobCounter {
     /// The counter for `input`'s job over `range` (of a file cut into jobs), with the W3C
     /// `#Fields:` in force at its start; it expects the bytes from [`read_start`] on.
-    pub fn new(
+    pub(crate) fn new(
         input: &Input,
         range: Option<&Range<u64>>,
         fields: Option<Arc<[u8]>>,
@@ -373,7 +373,7 @@ impl JobCounter {
     }
 
     /// Counts the job's next raw bytes; returns how many of them count as progress.
-    pub fn feed(&mut self, piece: &[u8]) -> io::Result<u64> {
+    pub(crate) fn feed(&mut self, piece: &[u8]) -> io::Result<u64> {
         let progress = match self.window {
             Some((begin, limit)) => {
                 let lo = self.fed.max(begin);
@@ -446,7 +446,7 @@ impl JobCounter {
 
     /// Whether the job needs no more bytes: a range whose last line is complete, an input
     /// found not to be an access log, or one whose clients outgrew the memory.
-    pub fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         if self.out_of_memory().is_some() {
             return true;
         }
@@ -470,7 +470,7 @@ impl JobCounter {
     /// The job's counts and the bytes of text it counted. `ended_at` is where the reader met
     /// the end of the input (for a file read by position): before the planned size, the file
     /// shrank under us.
-    pub fn finish(mut self, ended_at: Option<u64>) -> JobResult {
+    pub(crate) fn finish(mut self, ended_at: Option<u64>) -> JobResult {
         // Stopped early (see `done`): its counts would be wrong, and finishing them (the
         // file's set of a `--top` count's clients) would only take more memory.
         if let Some(held) = self.out_of_memory() {
@@ -517,12 +517,12 @@ pub struct JobReader {
 }
 
 impl JobReader {
-    pub fn new(mode: ReadMode) -> JobReader {
+    pub(crate) fn new(mode: ReadMode) -> JobReader {
         JobReader::with_buffer(mode, READ_BUF)
     }
 
     /// With a read buffer of `len` bytes (tests use tiny ones to cut lines everywhere).
-    pub fn with_buffer(mode: ReadMode, len: usize) -> JobReader {
+    pub(crate) fn with_buffer(mode: ReadMode, len: usize) -> JobReader {
         JobReader {
             buf: vec![0; len.max(1)],
             mode,
@@ -530,14 +530,14 @@ impl JobReader {
     }
 
     /// Maps files or reads them from now on.
-    pub fn set_mode(&mut self, mode: ReadMode) {
+    pub(crate) fn set_mode(&mut self, mode: ReadMode) {
         self.mode = mode;
     }
 
     /// Runs one job of a plan: opens its input, counts it from a map or reads it (by position
     /// from [`read_start`], or in sequence) and feeds a [`JobCounter`]; progress hears of the
     /// bytes as they are counted.
-    pub fn count(
+    pub(crate) fn count(
         &mut self,
         input: &Input,
         range: Option<&Range<u64>>,

@@ -25,23 +25,23 @@ pub struct Witness {
 
 impl Witness {
     /// Bytes kept: a few log lines, which a rewrite cannot leave alike by chance.
-    pub const LEN: u64 = 512;
+    pub(crate) const LEN: u64 = 512;
 
     /// Files up to this size are not witnessed: each is read in one `read` (a rewrite would
     /// have to fall between two system calls), and an open and a read more per file would
     /// cost a run over many small files a fifth of its time. A file just bigger is counted in
     /// ~150 µs; its witness costs ~6 µs, at planning.
-    pub const MIN_SIZE: u64 = super::READ_BUF as u64 + 1;
+    pub(crate) const MIN_SIZE: u64 = super::READ_BUF as u64 + 1;
 
     /// Whether `input`'s jobs are to be witnessed: a regular file of at least
     /// [`Witness::MIN_SIZE`] bytes.
-    pub fn wanted(input: &Input) -> bool {
+    pub(crate) fn wanted(input: &Input) -> bool {
         input.regular && input.size.is_some_and(|s| s >= Self::MIN_SIZE)
     }
 
     /// Reads the witness of `file` for a planned size of `end` bytes (an error if the file is
     /// already shorter: it shrank).
-    pub fn read(file: &File, end: u64) -> io::Result<Witness> {
+    pub(crate) fn read(file: &File, end: u64) -> io::Result<Witness> {
         let from = end.saturating_sub(Self::LEN);
         let mut bytes = vec![0; (end - from) as usize];
         let n = read_full_at(file, &mut bytes, from)?;
@@ -55,13 +55,13 @@ impl Witness {
     }
 
     /// The witness bytes, as sent to a worker process.
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
     /// A witness received with a job whose planned size is `end`; `None` if it cannot be one
     /// (more bytes than the file had).
-    pub fn from_bytes(end: u64, bytes: &[u8]) -> Option<Witness> {
+    pub(crate) fn from_bytes(end: u64, bytes: &[u8]) -> Option<Witness> {
         (bytes.len() as u64 <= end).then(|| Witness {
             end,
             bytes: bytes.into(),
@@ -70,7 +70,7 @@ impl Witness {
 
     /// After counting: an error if the bytes before the planned end are no longer those read
     /// before (the file is now shorter than them: it shrank).
-    pub fn check(&self, file: &File) -> io::Result<()> {
+    pub(crate) fn check(&self, file: &File) -> io::Result<()> {
         let mut now = vec![0; self.bytes.len()];
         let from = self.end - self.bytes.len() as u64;
         let n = read_full_at(file, &mut now, from)?;

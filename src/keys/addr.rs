@@ -4,7 +4,7 @@
 /// Parses a canonical dotted quad: four decimal parts, each 0–255, without leading zeros.
 /// Anything else (`01.2.3.4`, `1.2.3`, `1.2.3.4.`) is not one, so it stays a distinct key.
 #[inline]
-pub fn parse_v4(key: &[u8]) -> Option<u32> {
+pub(crate) fn parse_v4(key: &[u8]) -> Option<u32> {
     if !(7..=15).contains(&key.len()) {
         return None;
     }
@@ -53,7 +53,7 @@ pub fn parse_v4(key: &[u8]) -> Option<u32> {
 /// them was mispredicted. Fewer than 16 bytes are read from a copy padded with zero bytes,
 /// which are neither digits, dots nor ends, so nothing past `s` can make a quad.
 #[inline]
-pub fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
+pub(crate) fn leading_v4(s: &[u8]) -> Option<(u32, usize)> {
     leading_v4_by(s, classes)
 }
 
@@ -235,13 +235,13 @@ fn leading_v4_reference(s: &[u8]) -> Option<(u32, usize)> {
 }
 
 /// Parses a canonical IPv6 address: the spelling RFC 5952 §4 recommends, which
-/// [`format_v6`] writes back byte for byte (lowercase hex, no leading zeros, the longest run of
+/// `format_v6` writes back byte for byte (lowercase hex, no leading zeros, the longest run of
 /// two or more zero groups as `::`, the first of equal runs, no dotted-quad tail). Any other
 /// spelling (`2001:DB8::1`, `2001:db8:0:0::1`, `::ffff:1.2.3.4`) is not one, so it stays a
 /// distinct key, as the contract says (docs/contract.md §1). The rule is ours and fixed, never
 /// a library's `Display`: partials made by different builds must class keys alike.
 #[inline]
-pub fn parse_v6(key: &[u8]) -> Option<u128> {
+pub(crate) fn parse_v6(key: &[u8]) -> Option<u128> {
     if !(2..=39).contains(&key.len()) || !key.contains(&b':') {
         return None;
     }
@@ -300,13 +300,14 @@ pub(super) fn write_v6(v: u128, buf: &mut [u8; 39]) -> &[u8] {
 }
 
 /// Formats a `u128` as the canonical IPv6 address it came from.
-pub fn format_v6(v: u128) -> String {
+#[cfg(test)]
+pub(crate) fn format_v6(v: u128) -> String {
     let mut buf = [0u8; 39];
     String::from_utf8(write_v6(v, &mut buf).to_vec()).expect("ASCII")
 }
 
 /// Formats a `u32` as the dotted quad it came from.
-pub fn format_v4(v: u32) -> String {
+pub(crate) fn format_v4(v: u32) -> String {
     let [a, b, c, d] = v.to_be_bytes();
     format!("{a}.{b}.{c}.{d}")
 }

@@ -7,7 +7,7 @@ use std::hash::BuildHasher;
 /// one side of a pipe can be checked on the other, and runs are reproducible. (It is not
 /// portable across CPUs: never route by it across machines; [`shard_of`](super::shard_of) is.)
 #[derive(Clone, Copy, Debug, Default)]
-pub struct FixedState;
+pub(crate) struct FixedState;
 
 const FIXED: ahash::RandomState = ahash::RandomState::with_seeds(
     0x243f_6a88_85a3_08d3,
@@ -27,4 +27,4 @@ impl BuildHasher for FixedState {
 
 /// A map keyed like a [`KeySet`](super::KeySet)'s classes (requests per client:
 /// [`crate::count::Hits`]).
-pub type Map<K, V> = std::collections::HashMap<K, V, FixedState>;
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, FixedState>;

@@ -21,16 +21,15 @@ mod set;
 mod v4set;
 
 use addr::write_v6;
-pub use addr::{format_v4, format_v6, leading_v4, parse_v4, parse_v6};
-pub use hash::{FixedState, Map};
+pub(crate) use addr::{format_v4, leading_v4, parse_v4, parse_v6};
+pub(crate) use hash::{FixedState, Map};
 pub use route::{shard_of, Routed, Split, SHARD_BITS};
 pub(crate) use set::try_push;
-pub use set::{KeySet, KeyVec, StoredKeys, V4Batch};
+pub(crate) use set::{KeySet, KeyVec, StoredKeys, V4Batch};
 pub(crate) use v4set::prefetch;
-pub use v4set::V4Set;
 
 /// The longest key that packs into a `u128` beside its length byte.
-pub const SHORT_MAX: usize = 15;
+pub(crate) const SHORT_MAX: usize = 15;
 
 /// A key in its stored form, borrowed.
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +43,7 @@ pub enum Key<'a> {
 impl<'a> Key<'a> {
     /// The stored form of a key's bytes (the class [`KeySet::insert`] puts it in).
     #[inline]
-    pub fn of(key: &'a [u8]) -> Key<'a> {
+    pub(crate) fn of(key: &'a [u8]) -> Key<'a> {
         if let Some(v4) = parse_v4(key) {
             Key::V4(v4)
         } else if let Some(v6) = parse_v6(key) {
@@ -57,14 +56,14 @@ impl<'a> Key<'a> {
     }
 
     /// The key's original bytes.
-    pub fn to_bytes(self) -> Vec<u8> {
+    pub(crate) fn to_bytes(self) -> Vec<u8> {
         let mut bytes = Vec::new();
         self.write_to(&mut bytes);
         bytes
     }
 
     /// Appends the key's original bytes to `out`.
-    pub fn write_to(self, out: &mut Vec<u8>) {
+    pub(crate) fn write_to(self, out: &mut Vec<u8>) {
         match self {
             Key::V4(v) => out.extend_from_slice(format_v4(v).as_bytes()),
             Key::V6(v) => out.extend_from_slice(write_v6(v, &mut [0u8; 39])),
@@ -79,7 +78,7 @@ impl<'a> Key<'a> {
 
 /// Packs a key of at most [`SHORT_MAX`] bytes with its length, one-to-one.
 #[inline]
-pub fn pack_short(key: &[u8]) -> u128 {
+pub(crate) fn pack_short(key: &[u8]) -> u128 {
     debug_assert!(key.len() <= SHORT_MAX);
     let mut bytes = [0u8; 16];
     bytes[..key.len()].copy_from_slice(key);
@@ -88,7 +87,8 @@ pub fn pack_short(key: &[u8]) -> u128 {
 }
 
 /// The inverse of [`pack_short`].
-pub fn unpack_short(packed: u128) -> Vec<u8> {
+#[cfg(test)]
+pub(crate) fn unpack_short(packed: u128) -> Vec<u8> {
     Key::Short(packed).to_bytes()
 }
 

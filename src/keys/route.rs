@@ -38,7 +38,7 @@ pub enum Split {
 
 impl Split {
     /// How many groups there are.
-    pub fn groups(self) -> usize {
+    pub(crate) fn groups(self) -> usize {
         match self {
             Split::Shards(bits) => 1 << bits,
             Split::Buckets(n) => n as usize,
@@ -47,7 +47,7 @@ impl Split {
 
     /// The group of `key`.
     #[inline]
-    pub fn of(self, key: Key<'_>) -> usize {
+    pub(crate) fn of(self, key: Key<'_>) -> usize {
         match self {
             Split::Shards(bits) => shard_of(key, bits),
             Split::Buckets(n) => (shard_of(key, 32) as u64 % u64::from(n)) as usize,
@@ -59,11 +59,11 @@ impl Split {
 #[derive(Clone, Debug)]
 pub struct Routed {
     split: Split,
-    pub groups: Vec<KeyVec>,
+    pub(crate) groups: Vec<KeyVec>,
 }
 
 impl Routed {
-    pub fn new(split: Split) -> Routed {
+    pub(crate) fn new(split: Split) -> Routed {
         Routed {
             split,
             groups: vec![KeyVec::default(); split.groups()],
@@ -71,7 +71,7 @@ impl Routed {
     }
 
     /// Adds a copy of every key of `keys` to its group.
-    pub fn add(&mut self, keys: &impl StoredKeys) {
+    pub(crate) fn add(&mut self, keys: &impl StoredKeys) {
         for v in keys.v4() {
             self.groups[self.split.of(Key::V4(v))].v4.push(v);
         }
@@ -87,7 +87,7 @@ impl Routed {
     }
 
     /// The non-empty groups with their index, in index order.
-    pub fn non_empty(self) -> impl Iterator<Item = (u32, KeyVec)> {
+    pub(crate) fn non_empty(self) -> impl Iterator<Item = (u32, KeyVec)> {
         self.groups
             .into_iter()
             .enumerate()

@@ -13,7 +13,7 @@ type Set<T> = HashSet<T, FixedState>;
 /// memory; back to back, the waits of several inserts overlap, where one insert per line,
 /// between the parsing of lines, waits alone.
 #[derive(Debug)]
-pub struct V4Batch {
+pub(crate) struct V4Batch {
     keys: [u32; V4Batch::LEN],
     len: usize,
 }
@@ -31,7 +31,7 @@ impl V4Batch {
     const LEN: usize = 64;
 
     #[inline]
-    pub fn push(&mut self, set: &mut KeySet, v4: u32) {
+    pub(crate) fn push(&mut self, set: &mut KeySet, v4: u32) {
         if self.push_full(v4) {
             self.flush(set);
         }
@@ -40,7 +40,7 @@ impl V4Batch {
     /// Adds `v4`; whether the batch is full now (its keys must then go where they belong:
     /// [`V4Batch::take`]).
     #[inline]
-    pub fn push_full(&mut self, v4: u32) -> bool {
+    pub(crate) fn push_full(&mut self, v4: u32) -> bool {
         self.keys[self.len] = v4;
         self.len += 1;
         self.len == Self::LEN
@@ -48,18 +48,18 @@ impl V4Batch {
 
     /// The waiting keys, handed out once (the batch is empty after).
     #[inline]
-    pub fn take(&mut self) -> &[u32] {
+    pub(crate) fn take(&mut self) -> &[u32] {
         let n = std::mem::replace(&mut self.len, 0);
         &self.keys[..n]
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Hands every waiting key to `set`: before anything reads the set.
     #[inline]
-    pub fn flush(&mut self, set: &mut KeySet) {
+    pub(crate) fn flush(&mut self, set: &mut KeySet) {
         set.insert_v4s(&self.keys[..self.len]);
         self.len = 0;
     }
@@ -125,21 +125,13 @@ fn grow(set: &mut impl Grows, more: usize, failed: &mut bool) -> bool {
 impl KeySet {
     /// Records one key.
     #[inline]
-    pub fn insert(&mut self, key: &[u8]) {
+    pub(crate) fn insert(&mut self, key: &[u8]) {
         self.insert_key(Key::of(key));
-    }
-
-    /// Records a key already parsed as a canonical dotted quad (the hot path's shortcut).
-    #[inline]
-    pub fn insert_v4(&mut self, v4: u32) {
-        if room(&mut self.v4, 1, &mut self.out_of_memory) {
-            self.v4.insert(v4);
-        }
     }
 
     /// Records keys already parsed as dotted quads, all at once (see [`V4Batch`]).
     #[inline]
-    pub fn insert_v4s(&mut self, v4s: &[u32]) {
+    pub(crate) fn insert_v4s(&mut self, v4s: &[u32]) {
         if room(&mut self.v4, v4s.len(), &mut self.out_of_memory) {
             self.v4.insert_batch(v4s);
         }
@@ -147,7 +139,7 @@ impl KeySet {
 
     /// Records a key in its stored form.
     #[inline]
-    pub fn insert_key(&mut self, key: Key<'_>) {
+    pub(crate) fn insert_key(&mut self, key: Key<'_>) {
         let failed = &mut self.out_of_memory;
         match key {
             Key::V4(v) if room(&mut self.v4, 1, failed) => {
@@ -168,7 +160,7 @@ impl KeySet {
 
     /// Adds a copy of every key of `other` (a set that is still needed: a period's, whose
     /// union is the file's).
-    pub fn union_with(&mut self, other: &KeySet) {
+    pub(crate) fn union_with(&mut self, other: &KeySet) {
         let failed = &mut self.out_of_memory;
         *failed |= other.out_of_memory;
         if room(&mut self.v4, other.v4.len(), failed)
@@ -189,26 +181,26 @@ impl KeySet {
 
     /// Whether a class could not get the memory to grow: the set lost keys and its count is
     /// not to be trusted (the input it counts is an error).
-    pub fn out_of_memory(&self) -> bool {
+    pub(crate) fn out_of_memory(&self) -> bool {
         self.out_of_memory
     }
 
     /// Marks the set as having lost keys (what it was built from ran out of memory).
-    pub fn set_out_of_memory(&mut self) {
+    pub(crate) fn set_out_of_memory(&mut self) {
         self.out_of_memory = true;
     }
 
     /// Number of distinct keys.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.v4.len() + self.v6.len() + self.short.len() + self.long.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Adds every key of `other`, reusing the larger set's allocation.
-    pub fn merge(&mut self, mut other: KeySet) {
+    pub(crate) fn merge(&mut self, mut other: KeySet) {
         if other.len() > self.len() {
             std::mem::swap(self, &mut other);
         }
@@ -246,13 +238,14 @@ impl KeySet {
     }
 
     /// Whether `key` is in the set.
-    pub fn contains(&self, key: &[u8]) -> bool {
+    #[cfg(test)]
+    pub(crate) fn contains(&self, key: &[u8]) -> bool {
         self.contains_key(Key::of(key))
     }
 
     /// Whether a key in its stored form is in the set.
     #[inline]
-    pub fn contains_key(&self, key: Key<'_>) -> bool {
+    pub(crate) fn contains_key(&self, key: Key<'_>) -> bool {
         match key {
             Key::V4(v) => self.v4.contains(v),
             Key::V6(v) => self.v6.contains(&v),
@@ -266,7 +259,7 @@ impl KeySet {
     /// makes), only a batch per group. Whether every key was handed over: without the memory
     /// for the batches, the rest are dropped (no abort; the caller says clients were lost).
     #[must_use]
-    pub fn into_batches(
+    pub(crate) fn into_batches(
         self,
         split: Split,
         batch: usize,
@@ -308,7 +301,7 @@ impl KeySet {
     /// Splits the keys into the groups of `split`, moving them; each group is allocated at its
     /// exact size first (a counting pass over the fixed-size classes), so the groups cost no
     /// more than the keys they hold while both they and the set are alive.
-    pub fn split(self, split: Split) -> Vec<KeyVec> {
+    pub(crate) fn split(self, split: Split) -> Vec<KeyVec> {
         let mut routed = Routed::new(split);
         let mut sizes = vec![(0usize, 0usize, 0usize); split.groups()];
         for v in self.v4.iter() {
@@ -341,7 +334,7 @@ impl KeySet {
     }
 
     /// Adds a list of keys (a group made by [`KeySet::split`] or [`Routed`]).
-    pub fn extend(&mut self, keys: KeyVec) {
+    pub(crate) fn extend(&mut self, keys: KeyVec) {
         let lens = [
             keys.v4.len(),
             keys.v6.len(),
@@ -353,7 +346,7 @@ impl KeySet {
 
     /// Adds a copy of every key of `keys` (read where they lie: no list of them first, which
     /// took as much memory again and aborted where it was not there).
-    pub fn extend_from(&mut self, keys: &impl StoredKeys) {
+    pub(crate) fn extend_from(&mut self, keys: &impl StoredKeys) {
         let failed = &mut self.out_of_memory;
         if room(&mut self.v4, keys.v4().len(), failed)
             && room(&mut self.v6, keys.v6().len(), failed)
@@ -369,7 +362,8 @@ impl KeySet {
 
     /// Every key as its original bytes, in no particular order (for tests and tools; the hot
     /// paths never need it).
-    pub fn to_byte_strings(&self) -> Vec<Vec<u8>> {
+    #[cfg(test)]
+    pub(crate) fn to_byte_strings(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::with_capacity(self.len());
         out.extend(self.v4.iter().map(|v| Key::V4(v).to_bytes()));
         out.extend(self.v6.iter().map(|&v| Key::V6(v).to_bytes()));
@@ -380,7 +374,7 @@ impl KeySet {
 }
 
 /// Anything that holds distinct keys in their stored form: a set, a list, an encoded block.
-pub trait StoredKeys {
+pub(crate) trait StoredKeys {
     /// The canonical dotted quads, as `u32`.
     fn v4(&self) -> impl ExactSizeIterator<Item = u32> + '_;
     /// The canonical IPv6 addresses, as `u128`.
@@ -428,24 +422,24 @@ impl StoredKeys for KeySet {
 /// Keys in their stored form, as a plain list (a group of a split, or keys gathered without
 /// building a set). Distinct only where its maker says so.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeyVec {
-    pub v4: Vec<u32>,
-    pub v6: Vec<u128>,
-    pub short: Vec<u128>,
-    pub long: Vec<Box<[u8]>>,
+pub(crate) struct KeyVec {
+    pub(crate) v4: Vec<u32>,
+    pub(crate) v6: Vec<u128>,
+    pub(crate) short: Vec<u128>,
+    pub(crate) long: Vec<Box<[u8]>>,
 }
 
 impl KeyVec {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.v4.len() + self.v6.len() + self.short.len() + self.long.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Appends a copy of every key of `keys`.
-    pub fn add(&mut self, keys: &impl StoredKeys) {
+    pub(crate) fn add(&mut self, keys: &impl StoredKeys) {
         self.v4.extend(keys.v4());
         self.v6.extend(keys.v6());
         self.short.extend(keys.short());
@@ -453,7 +447,7 @@ impl KeyVec {
     }
 
     /// Sorts and deduplicates each class (the classes are disjoint); returns the count left.
-    pub fn dedup(&mut self) -> usize {
+    pub(crate) fn dedup(&mut self) -> usize {
         self.v4.sort_unstable();
         self.v4.dedup();
         self.v6.sort_unstable();

@@ -14,7 +14,7 @@ use std::collections::TryReserveError;
 
 /// A set of `u32`, see the module's doc.
 #[derive(Clone, Default)]
-pub struct V4Set {
+pub(crate) struct V4Set {
     /// A power of two long (or empty); 0 is an empty slot.
     slots: Box<[u32]>,
     /// Keys in `slots` (the key 0 is not one of them).
@@ -33,12 +33,8 @@ impl std::fmt::Debug for V4Set {
 const BATCH: usize = 64;
 
 impl V4Set {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.filled + usize::from(self.zero)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Keys the slots can take before the table must grow.
@@ -47,7 +43,7 @@ impl V4Set {
     }
 
     /// How many more keys fit without growing.
-    pub fn spare(&self) -> usize {
+    pub(crate) fn spare(&self) -> usize {
         // The key 0 needs no slot; counting it anyway keeps this simple and safe.
         self.capacity().saturating_sub(self.len())
     }
@@ -60,7 +56,7 @@ impl V4Set {
     }
 
     /// Makes room for `more` keys, or fails leaving the set as it was.
-    pub fn try_reserve(&mut self, more: usize) -> Result<(), TryReserveError> {
+    pub(crate) fn try_reserve(&mut self, more: usize) -> Result<(), TryReserveError> {
         let needed = self.len().saturating_add(more);
         if needed <= self.capacity() {
             return Ok(());
@@ -99,7 +95,7 @@ impl V4Set {
     /// Adds `key`; whether it was new. Grows the table if it must (an allocation failure then
     /// aborts: callers that must not abort reserve first, as [`super::KeySet`] does).
     #[inline]
-    pub fn insert(&mut self, key: u32) -> bool {
+    pub(crate) fn insert(&mut self, key: u32) -> bool {
         if key == 0 {
             return !std::mem::replace(&mut self.zero, true);
         }
@@ -112,7 +108,7 @@ impl V4Set {
     /// Adds every key of `keys`: their slots computed and prefetched a batch at a time before
     /// any is written (see the module's doc).
     #[inline]
-    pub fn insert_batch(&mut self, keys: &[u32]) {
+    pub(crate) fn insert_batch(&mut self, keys: &[u32]) {
         if self.spare() < keys.len() {
             for &key in keys {
                 self.insert(key);
@@ -135,7 +131,7 @@ impl V4Set {
         }
     }
 
-    pub fn contains(&self, key: u32) -> bool {
+    pub(crate) fn contains(&self, key: u32) -> bool {
         if key == 0 {
             return self.zero;
         }
@@ -154,7 +150,7 @@ impl V4Set {
     }
 
     /// The keys, in the table's order.
-    pub fn iter(&self) -> Iter<'_> {
+    pub(crate) fn iter(&self) -> Iter<'_> {
         Iter {
             slots: self.slots.iter(),
             zero: self.zero,
@@ -163,7 +159,7 @@ impl V4Set {
     }
 
     /// Adds every key of `keys`, a batch at a time (as [`V4Set::insert_batch`]).
-    pub fn extend(&mut self, keys: impl IntoIterator<Item = u32>) {
+    pub(crate) fn extend(&mut self, keys: impl IntoIterator<Item = u32>) {
         let mut batch = [0u32; BATCH];
         let mut n = 0;
         for key in keys {
@@ -196,7 +192,7 @@ pub(crate) fn prefetch<T>(value: &T) {
 }
 
 /// The keys of a [`V4Set`].
-pub struct Iter<'a> {
+pub(crate) struct Iter<'a> {
     slots: std::slice::Iter<'a, u32>,
     zero: bool,
     left: usize,

@@ -27,17 +27,17 @@ use crate::report::{ExecutorInfo, FileStats, Report, Results};
 /// What merging yields: per-file counts (or errors) for every input and the union's size.
 #[derive(Debug)]
 pub struct Merged {
-    pub plan: PlanInfo,
-    pub fingerprint: u128,
-    pub slices: u32,
+    pub(crate) plan: PlanInfo,
+    pub(crate) fingerprint: u128,
+    pub(crate) slices: u32,
     /// Bucket count of the partials (1 without `--buckets`).
-    pub buckets: u32,
+    pub(crate) buckets: u32,
     /// By input index.
-    pub files: Vec<Outcome<FileCount>>,
-    pub union: u64,
+    pub(crate) files: Vec<Outcome<FileCount>>,
+    pub(crate) union: u64,
     /// By input index: requests filtered out and the detail (periods, requests per client)
     /// of each counted file; empty for a bucket (time and top options need one bucket).
-    pub details: Vec<(u64, Detail)>,
+    pub(crate) details: Vec<(u64, Detail)>,
 }
 
 impl Merged {

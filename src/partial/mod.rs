@@ -26,15 +26,13 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::{Event, Kept, Reducer};
 
-pub use file::{
-    BucketResult, FileKeys, InputInfo, Outcome, Partial, PlanInfo, SliceFile, SliceId, SlicePartial,
-};
+use file::{InputInfo, Outcome, PlanInfo, SliceId};
 
 /// The most buckets `--buckets` accepts.
 pub const MAX_BUCKETS: u32 = 1 << 16;
 
 /// The plan as partials describe it (and fingerprint it).
-pub fn plan_info(plan: &Plan) -> PlanInfo {
+pub(crate) fn plan_info(plan: &Plan) -> PlanInfo {
     let mut jobs_of = vec![0u64; plan.inputs.len()];
     for job in &plan.jobs {
         jobs_of[job.input] += 1;
@@ -68,7 +66,7 @@ pub fn plan_info(plan: &Plan) -> PlanInfo {
 /// plan's jobs are laid end to end (each weighing its planned bytes plus one, so empty and
 /// unknown-size jobs spread too). Slices are contiguous, in order, and together hold every
 /// job exactly once; the same plan gives the same slices on every machine.
-pub fn slice_jobs(plan: &Plan, slice: SliceId) -> Range<usize> {
+pub(crate) fn slice_jobs(plan: &Plan, slice: SliceId) -> Range<usize> {
     let weights: Vec<u128> = plan
         .jobs
         .iter()

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use super::{Exporter, Extra, Report};
 
-pub struct CsvExporter;
+pub(crate) struct CsvExporter;
 
 /// Why CSV cannot hold a report with both periods and top clients (a usage error, exit 2,
 /// whether counting or merging asks for it).

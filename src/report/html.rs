@@ -25,7 +25,7 @@ use super::{
 };
 use crate::format::{civil_from_days, days_from_civil, iso_year, utc_text, Period};
 
-pub struct HtmlExporter;
+pub(crate) struct HtmlExporter;
 
 impl Exporter for HtmlExporter {
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {

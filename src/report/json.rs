@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{Exporter, Report};
 
-pub struct JsonExporter;
+pub(crate) struct JsonExporter;
 
 impl Exporter for JsonExporter {
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {

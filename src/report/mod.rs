@@ -28,15 +28,15 @@ pub struct FileStats {
     /// Requests.
     pub total: u64,
     /// Distinct client addresses.
-    pub ip: u64,
+    pub(crate) ip: u64,
     /// Bytes of log text counted (after decompression).
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Non-blank lines that are not requests in the file's format.
     pub malformed: u64,
     /// The format its lines were read in (`cri+combined`), `null` for a file with no line.
-    pub format: Option<Format>,
+    pub(crate) format: Option<Format>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub(crate) extra: Extra,
     /// Under `--show-malformed N`: its first N malformed lines.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub malformed_lines: Option<Vec<MalformedLine>>,
@@ -53,7 +53,7 @@ pub struct MalformedLine {
 
 impl MalformedLine {
     /// The lines `shown` keeps, or `None` when none were asked for.
-    pub fn list(shown: crate::count::Shown, asked: usize) -> Option<Vec<MalformedLine>> {
+    pub(crate) fn list(shown: crate::count::Shown, asked: usize) -> Option<Vec<MalformedLine>> {
         (asked > 0).then(|| {
             shown
                 .first
@@ -72,19 +72,19 @@ impl MalformedLine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PeriodStats {
     /// `2021-03-22`, or `2021-03-22T10:00` by hour.
-    pub period: String,
-    pub total: u64,
-    pub ip: u64,
+    pub(crate) period: String,
+    pub(crate) total: u64,
+    pub(crate) ip: u64,
     /// Malformed lines whose time could still be read as in the period.
-    pub malformed: u64,
+    pub(crate) malformed: u64,
 }
 
 /// One of the clients with the most requests (`--top`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopClient {
     /// Shown like a path: without loss ([`crate::input::display_bytes`]).
-    pub client: String,
-    pub requests: u64,
+    pub(crate) client: String,
+    pub(crate) requests: u64,
 }
 
 /// What the time and top options (docs/contract.md §5) add to a file's figures and the
@@ -93,10 +93,10 @@ pub struct TopClient {
 pub struct Extra {
     /// What `by` is by.
     #[serde(skip)]
-    pub period: Option<Period>,
+    pub(crate) period: Option<Period>,
     /// Requests outside `--since`/`--until` (not counted as requests).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filtered: Option<u64>,
+    pub(crate) filtered: Option<u64>,
     /// Per period, in time order (`--by`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<Vec<PeriodStats>>,
@@ -108,30 +108,30 @@ pub struct Extra {
 /// Totals over every counted file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    pub files: u64,
-    pub total: u64,
+    pub(crate) files: u64,
+    pub(crate) total: u64,
     /// Distinct addresses over the union of all files (not the sum of per-file counts).
-    pub ip: u64,
+    pub(crate) ip: u64,
     pub bytes: u64,
-    pub malformed: u64,
-    pub errors: u64,
-    pub skipped: u64,
+    pub(crate) malformed: u64,
+    pub(crate) errors: u64,
+    pub(crate) skipped: u64,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 /// What a run found, before it is reported: sorted by path on the way into a [`Report`].
 #[derive(Clone, Debug, Default)]
-pub struct Results {
-    pub files: Vec<FileStats>,
-    pub errors: Vec<InputError>,
-    pub skipped: Vec<Skipped>,
+pub(crate) struct Results {
+    pub(crate) files: Vec<FileStats>,
+    pub(crate) errors: Vec<InputError>,
+    pub(crate) skipped: Vec<Skipped>,
     /// Distinct addresses over the union of the files.
-    pub union_ip: u64,
+    pub(crate) union_ip: u64,
     /// Why the union could not be counted (it outgrew the memory): the run fails.
-    pub union_error: Option<String>,
+    pub(crate) union_error: Option<String>,
     /// The summary's periods and top clients (`filtered` is the files' sum).
-    pub extra: Extra,
+    pub(crate) extra: Extra,
 }
 
 /// Which executor ran, as reported.
@@ -152,8 +152,8 @@ pub struct Report {
     pub errors: Vec<InputError>,
     pub skipped: Vec<Skipped>,
     pub summary: Summary,
-    pub executor: ExecutorInfo,
-    pub elapsed_ms: f64,
+    pub(crate) executor: ExecutorInfo,
+    pub(crate) elapsed_ms: f64,
     /// Why there is no summary (see [`Results::union_error`]): nothing is to be printed.
     #[serde(skip)]
     pub union_error: Option<String>,
@@ -169,7 +169,7 @@ fn files_as_map<S: Serializer>(files: &[FileStats], s: S) -> Result<S::Ok, S::Er
 
 impl Report {
     /// The report of `results` (put in path order: the same whatever order they came in).
-    pub fn new(results: Results, executor: ExecutorInfo, elapsed_ms: f64) -> Report {
+    pub(crate) fn new(results: Results, executor: ExecutorInfo, elapsed_ms: f64) -> Report {
         let Results {
             mut files,
             mut errors,
@@ -299,7 +299,7 @@ pub fn thousands(n: u64) -> String {
 
 /// Bytes in binary units with one decimal (`1.4 MiB`).
 /// A wall time for people: `840.3 ms`, `3.3 s`, `2 min 05 s`.
-pub fn human_duration(ms: f64) -> String {
+pub(crate) fn human_duration(ms: f64) -> String {
     if ms < 1000.0 {
         format!("{ms:.1} ms")
     } else if ms < 60_000.0 {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{ExecutorInfo, Exporter, FileStats, InputError, Report, Skipped, Summary};
 
-pub struct NdjsonExporter;
+pub(crate) struct NdjsonExporter;
 
 /// An NDJSON line: a `type` tag first, then the fields of the value it wraps.
 #[derive(Serialize)]

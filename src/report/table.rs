@@ -31,11 +31,11 @@ const MIN_CLIENT: usize = 15;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TableStyle {
     /// Bold header and totals, red errors (a terminal that wants colour).
-    pub color: bool,
+    pub(crate) color: bool,
     /// The widest a line may be (the terminal's columns); `None`: no limit.
-    pub width: Option<usize>,
+    pub(crate) width: Option<usize>,
     /// Which periods and top clients (`--by`, `--top`) are shown beside the summary's.
-    pub files: FileBlocks,
+    pub(crate) files: FileBlocks,
 }
 
 impl TableStyle {
@@ -62,8 +62,8 @@ pub enum FileBlocks {
     InJson,
 }
 
-pub struct TableExporter {
-    pub style: TableStyle,
+pub(crate) struct TableExporter {
+    pub(crate) style: TableStyle,
 }
 
 const BOLD: &str = "\x1b[1m";

@@ -55,7 +55,7 @@ pub struct NamedFormat {
 pub struct LogTarget {
     /// The configured path, made absolute where it can be; `*` stands for each part that cannot
     /// be known here (a variable, a strftime conversion).
-    pub path: String,
+    pub(crate) path: String,
     /// The [`NamedFormat::name`] it is written in.
     pub format: String,
     /// `FILE:LINE` of the directive.
@@ -77,9 +77,9 @@ pub struct ServerConfig {
 #[derive(Debug, thiserror::Error)]
 #[error("{file}{}: {message}", line_suffix(*.line))]
 pub struct ConfigError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) message: String,
 }
 
 fn line_suffix(line: usize) -> String {
@@ -136,7 +136,7 @@ impl ServerConfig {
     }
 
     /// [`ServerConfig::read`] with an explicit environment lookup for Apache's `${VAR}`.
-    pub fn read_with(
+    pub(crate) fn read_with(
         path: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<ServerConfig, ConfigError> {
@@ -157,11 +157,6 @@ impl ServerConfig {
             Dialect::Nginx => Nginx::new(dir, files).run(&shown, &text),
             Dialect::Apache => Apache::new(dir, files, env).run(&shown, &text),
         }
-    }
-
-    /// The dialect a configuration's main file is written in, by content (`None`: neither).
-    pub fn detect(text: &str) -> Option<Dialect> {
-        detect(text)
     }
 }
 

@@ -11,7 +11,7 @@ impl LogTarget {
     /// `NAME.gz`, with `.gz`, `.bz2`, `.xz`, `.zst`); else `Some(n)`, the number of trailing
     /// path components that agree, the file name included (so `n >= 1`). A `*` in a configured
     /// component matches any run of bytes within it.
-    pub fn rank(&self, file: &Path) -> Option<usize> {
+    pub(crate) fn rank(&self, file: &Path) -> Option<usize> {
         let conf = path_parts(&self.path);
         let file = file.to_string_lossy();
         let given = path_parts(&file);

@@ -92,7 +92,7 @@ pub struct ProcPool {
 }
 
 impl ProcPool {
-    pub fn new(workers: usize, method: StartMethod) -> ProcPool {
+    pub(crate) fn new(workers: usize, method: StartMethod) -> ProcPool {
         ProcPool {
             workers: workers.max(1),
             method: Cell::new(method),

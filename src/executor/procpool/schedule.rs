@@ -50,7 +50,7 @@ pub(super) struct Held {
     /// Jobs per batch in flight.
     batches: VecDeque<usize>,
     /// It was started for a retried job, which runs alone.
-    pub retrying: bool,
+    pub(crate) retrying: bool,
 }
 
 /// What a worker's death costs.
@@ -66,14 +66,14 @@ pub(super) enum Death {
 
 impl Held {
     /// Records a batch sent to this worker.
-    pub fn sent(&mut self, batch: &[usize]) {
+    pub(crate) fn sent(&mut self, batch: &[usize]) {
         self.in_flight.extend(batch);
         self.batches.push_back(batch.len());
     }
 
     /// Takes the answer to `job`; false when the worker was not counting it next (it answers
     /// in order, so anything else means it cannot be trusted).
-    pub fn answered(&mut self, job: usize) -> bool {
+    pub(crate) fn answered(&mut self, job: usize) -> bool {
         if self.in_flight.front() != Some(&job) {
             return false;
         }
@@ -89,12 +89,12 @@ impl Held {
     }
 
     /// Whether it holds no job.
-    pub fn idle(&self) -> bool {
+    pub(crate) fn idle(&self) -> bool {
         self.in_flight.is_empty()
     }
 
     /// The jobs it holds, for failing them all.
-    pub fn into_jobs(self) -> VecDeque<usize> {
+    pub(crate) fn into_jobs(self) -> VecDeque<usize> {
         self.in_flight
     }
 }
@@ -102,7 +102,7 @@ impl Held {
 impl Schedule {
     /// A schedule for `order` (the jobs to run, in order) of a plan whose jobs weigh
     /// `job_bytes`, on `workers` workers.
-    pub fn new(order: VecDeque<usize>, job_bytes: Vec<u64>, workers: usize) -> Schedule {
+    pub(crate) fn new(order: VecDeque<usize>, job_bytes: Vec<u64>, workers: usize) -> Schedule {
         // A stream that may never end goes alone; it does not size everyone else's batches.
         let total = order
             .iter()
@@ -120,33 +120,33 @@ impl Schedule {
     }
 
     /// Jobs not yet resolved.
-    pub fn unresolved(&self) -> usize {
+    pub(crate) fn unresolved(&self) -> usize {
         self.unresolved
     }
 
     /// Marks a job resolved.
-    pub fn resolved(&mut self) {
+    pub(crate) fn resolved(&mut self) {
         self.unresolved -= 1;
     }
 
     /// Whether any job waits to be sent.
-    pub fn has_queued(&self) -> bool {
+    pub(crate) fn has_queued(&self) -> bool {
         !self.queue.is_empty()
     }
 
     /// Takes every queued job out (to fail them).
-    pub fn drain_queue(&mut self) -> Vec<usize> {
+    pub(crate) fn drain_queue(&mut self) -> Vec<usize> {
         self.queue.drain(..).collect()
     }
 
     /// How many times `job` was charged so far (0 on its first run).
-    pub fn attempt(&self, job: usize) -> u8 {
+    pub(crate) fn attempt(&self, job: usize) -> u8 {
         self.attempts[job]
     }
 
     /// The next batch from the queue: at least one job (none when the queue is empty), then
     /// more while under budget.
-    pub fn take_batch(&mut self) -> Vec<usize> {
+    pub(crate) fn take_batch(&mut self) -> Vec<usize> {
         let mut batch = Vec::new();
         let mut bytes = 0u64;
         while let Some(&job) = self.queue.front() {
@@ -166,7 +166,7 @@ impl Schedule {
     /// worker retrying a job (it runs alone) or with [`BATCHES_IN_FLIGHT`] batches; a second
     /// batch only while there is work for every worker (at the end of the queue, a job waiting
     /// behind another on a busy worker would leave another worker idle).
-    pub fn next_batch_for(&mut self, held: &Held, open: usize) -> Option<Vec<usize>> {
+    pub(crate) fn next_batch_for(&mut self, held: &Held, open: usize) -> Option<Vec<usize>> {
         if held.retrying || held.batches.len() >= BATCHES_IN_FLIGHT {
             return None;
         }
@@ -178,7 +178,7 @@ impl Schedule {
 
     /// A worker holding `held` ended before it started any of them (it could not start): they
     /// all go back to the front of the queue, in order, and nothing is charged.
-    pub fn returned(&mut self, held: Held) {
+    pub(crate) fn returned(&mut self, held: Held) {
         for &job in held.in_flight.iter().rev() {
             self.queue.push_front(job);
         }
@@ -186,7 +186,7 @@ impl Schedule {
 
     /// A worker holding `held` died (`why`): the jobs it had not started go back to the front
     /// of the queue, in order, and the job it was counting is charged.
-    pub fn died(&mut self, mut held: Held, why: String) -> Death {
+    pub(crate) fn died(&mut self, mut held: Held, why: String) -> Death {
         let culprit = held.in_flight.pop_front();
         for &job in held.in_flight.iter().rev() {
             self.queue.push_front(job);

@@ -42,7 +42,7 @@ pub(super) struct SignalPipe {
 impl SignalPipe {
     /// Installs the handlers. A signal that was ignored when we started (a job started with
     /// `nohup`, or in the background by a non-interactive shell) stays ignored.
-    pub fn install() -> io::Result<SignalPipe> {
+    pub(crate) fn install() -> io::Result<SignalPipe> {
         let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)?;
         WRITE_FD.store(write.as_raw_fd(), Ordering::Relaxed);
         let mut pipe = SignalPipe {
@@ -68,12 +68,12 @@ impl SignalPipe {
         Ok(pipe)
     }
 
-    pub fn fd(&self) -> BorrowedFd<'_> {
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.read.as_fd()
     }
 
     /// The first signal received, if any.
-    pub fn received(&self) -> Option<Signal> {
+    pub(crate) fn received(&self) -> Option<Signal> {
         let mut byte = [0u8];
         match (&self.read).read(&mut byte) {
             Ok(1) => Signal::try_from(i32::from(byte[0])).ok(),

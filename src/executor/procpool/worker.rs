@@ -85,7 +85,7 @@ pub(super) fn run(parent: Option<Pid>) -> i32 {
 
 /// Why a worker stopped serving.
 #[derive(Debug, thiserror::Error)]
-pub enum WorkerError {
+pub(crate) enum WorkerError {
     #[error("parent {0}")]
     Refused(String),
     #[error("expected {expected:?} from the parent, got {got:?}")]
@@ -138,7 +138,11 @@ impl<W: Write> Answers<W> {
 
 /// The worker's loop over any pair of streams: handshake, then job batches until the end of
 /// `input`.
-pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Result<(), WorkerError> {
+pub(crate) fn serve(
+    mut input: impl Read,
+    output: impl Write,
+    faults: &Faults,
+) -> Result<(), WorkerError> {
     let mut payload = Vec::new();
     let ours = Hello::ours();
     match wire::read_frame(&mut input, &mut payload)? {
@@ -225,7 +229,7 @@ pub fn serve(mut input: impl Read, output: impl Write, faults: &Faults) -> Resul
 /// to its end: a test changes files while every worker waits there) and `bad-hello` (claim to
 /// be another build).
 #[derive(Debug, Default)]
-pub struct Faults {
+pub(crate) struct Faults {
     rules: Vec<(Fault, Vec<u8>)>,
     bad_hello: bool,
     gate: Option<std::path::PathBuf>,
@@ -253,7 +257,7 @@ impl Faults {
         }
     }
 
-    pub fn parse(spec: &str) -> Result<Faults, String> {
+    pub(crate) fn parse(spec: &str) -> Result<Faults, String> {
         let mut faults = Faults::default();
         for item in spec.split(',').filter(|s| !s.is_empty()) {
             if item == "bad-hello" {

@@ -56,7 +56,11 @@ impl Template {
     /// Compiles `text`, which may start with `nginx:` or `apache:` naming its syntax; otherwise
     /// its first `$` or `%` tells. `client_field` names the variable to count as the client
     /// instead of the peer address.
-    pub fn compile(text: &str, client_field: Option<&str>) -> Result<Template, TemplateError> {
+    #[cfg(test)]
+    pub(crate) fn compile(
+        text: &str,
+        client_field: Option<&str>,
+    ) -> Result<Template, TemplateError> {
         let (syntax, body, tag) = if let Some(rest) = text.strip_prefix("nginx:") {
             (Syntax::Nginx, rest, 6)
         } else if let Some(rest) = text.strip_prefix("apache:") {
@@ -81,7 +85,7 @@ impl Template {
     }
 
     /// Compiles `text` in `syntax` (no tag).
-    pub fn compile_as(
+    pub(crate) fn compile_as(
         syntax: Syntax,
         text: &str,
         client_field: Option<&str>,
@@ -220,12 +224,15 @@ impl Template {
                 s.slot == Slot::Client && s.check == Check::Peer && s.lit.is_some()
             });
         Ok(Template {
+            #[cfg(test)]
             syntax,
+            #[cfg(test)]
             source: text.to_string(),
             client_name,
             head: head.into_boxed_slice(),
             steps: steps.into_boxed_slice(),
             time: time.map(|(_, read)| read),
+            #[cfg(test)]
             has_forwarded: forwarded.is_some(),
             leads_with_peer,
         })

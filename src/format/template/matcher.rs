@@ -217,7 +217,7 @@ impl Template {
     /// The parts of `line` (without `\n` and a trailing `\r`), or `None` when it is not a
     /// request in this template.
     #[inline]
-    pub fn parts<'a>(&self, line: &'a [u8]) -> Option<Parts<'a>> {
+    pub(crate) fn parts<'a>(&self, line: &'a [u8]) -> Option<Parts<'a>> {
         if !line.starts_with(&self.head) {
             return None;
         }
@@ -274,7 +274,7 @@ impl Template {
     }
 
     /// The time a line's time value ([`Parts::time`]) stands for (`None`: it does not read).
-    pub fn stamp(&self, time: &[u8]) -> Option<Stamp> {
+    pub(crate) fn stamp(&self, time: &[u8]) -> Option<Stamp> {
         self.time.as_ref()?.read(time)
     }
 }

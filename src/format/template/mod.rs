@@ -34,8 +34,8 @@ pub enum Syntax {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TemplateError {
     /// Byte offset in the text given (a leading `nginx:`/`apache:` tag included).
-    pub at: usize,
-    pub message: String,
+    pub(crate) at: usize,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for TemplateError {
@@ -55,7 +55,8 @@ fn error(at: usize, message: impl Into<String>) -> TemplateError {
 
 /// What a line's time value is written as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TimeKind {
+#[cfg(test)]
+pub(crate) enum TimeKind {
     /// `10/Oct/2000:13:55:36 -0700` (nginx `$time_local`, Apache `%t` inside its brackets).
     Ncsa,
     /// ISO 8601 (nginx `$time_iso8601`).
@@ -74,30 +75,34 @@ pub enum TimeKind {
 
 /// The values of one line: raw bytes as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Parts<'a> {
+pub(crate) struct Parts<'a> {
     /// The client variable's value (`-` is written for "no client"; a peer variable's value is
     /// never empty).
-    pub client: &'a [u8],
+    pub(crate) client: &'a [u8],
     /// The X-Forwarded-For variable's value, when the template has one and the client is a peer
     /// variable.
-    pub forwarded: Option<&'a [u8]>,
+    pub(crate) forwarded: Option<&'a [u8]>,
     /// The time variable's value, when the template has one ([`Template::stamp`] reads it).
-    pub time: Option<&'a [u8]>,
+    pub(crate) time: Option<&'a [u8]>,
     /// The client as a number, where it is a canonical dotted quad (read in the same pass
     /// that finds its end, where the line starts with it).
-    pub v4: Option<u32>,
+    pub(crate) v4: Option<u32>,
 }
 
 /// A compiled template: see the module documentation.
 #[derive(Debug)]
-pub struct Template {
+pub(crate) struct Template {
+    /// What the tests check a template compiled from (nothing else reads these three).
+    #[cfg(test)]
     syntax: Syntax,
+    #[cfg(test)]
     source: String,
     client_name: String,
     /// The literal every line starts with.
     head: Box<[u8]>,
     steps: Box<[Step]>,
     time: Option<TimeRead>,
+    #[cfg(test)]
     has_forwarded: bool,
     /// The line starts with the peer, ended by a literal that cannot be part of a dotted quad:
     /// a quad there is read and its end found in one pass ([`leading_v4`]).
@@ -107,32 +112,36 @@ pub struct Template {
 }
 
 impl Template {
-    pub fn syntax(&self) -> Syntax {
+    #[cfg(test)]
+    pub(crate) fn syntax(&self) -> Syntax {
         self.syntax
     }
 
     /// The text as given (without any `nginx:`/`apache:` tag).
-    pub fn source(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn source(&self) -> &str {
         &self.source
     }
 
     /// The client variable as written: `$remote_addr`, `%h`, `%{X-Forwarded-For}i`.
-    pub fn client_name(&self) -> &str {
+    pub(crate) fn client_name(&self) -> &str {
         &self.client_name
     }
 
     /// Whether the template has a time variable that carries a full date.
-    pub fn has_time(&self) -> bool {
+    pub(crate) fn has_time(&self) -> bool {
         self.time.is_some()
     }
 
     /// What the time value is written as.
-    pub fn time_kind(&self) -> Option<TimeKind> {
+    #[cfg(test)]
+    pub(crate) fn time_kind(&self) -> Option<TimeKind> {
         self.time.as_ref().map(TimeRead::kind)
     }
 
     /// Whether the template has an X-Forwarded-For variable and the client is a peer variable.
-    pub fn has_forwarded(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn has_forwarded(&self) -> bool {
         self.has_forwarded
     }
 }

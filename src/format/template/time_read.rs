@@ -1,7 +1,7 @@
 //! Reading a line's time value: the readers by kind, and strftime formats (Apache
 //! `%{FORMAT}t`) compiled into programs and read strictly.
 
-use super::{error, TemplateError, TimeKind};
+use super::{error, TemplateError};
 use crate::format::time::{checked_days, parse_iso, parse_ncsa, parse_unix, Stamp};
 
 /// How to read the time value.
@@ -17,7 +17,9 @@ pub(super) enum TimeRead {
 }
 
 impl TimeRead {
-    pub(super) fn kind(&self) -> TimeKind {
+    #[cfg(test)]
+    pub(super) fn kind(&self) -> super::TimeKind {
+        use super::TimeKind;
         match self {
             TimeRead::Ncsa => TimeKind::Ncsa,
             TimeRead::Iso => TimeKind::Iso8601,

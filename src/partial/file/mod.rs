@@ -54,9 +54,9 @@ pub use self::write::{
 };
 
 /// The format version this logcount writes and reads.
-pub const VERSION: u16 = 6;
+pub(crate) const VERSION: u16 = 6;
 /// The first bytes of a binary partial.
-pub const MAGIC: [u8; 8] = *b"\x89LCPART\n";
+pub(crate) const MAGIC: [u8; 8] = *b"\x89LCPART\n";
 const HEADER_LEN: usize = 24;
 
 const KIND_SLICE: u8 = 1;
@@ -98,42 +98,42 @@ fn checksum<'a>(header: &'a [u8], payload: impl IntoIterator<Item = &'a [u8]>) -
 /// One input of the plan, as far as partials are concerned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputInfo {
-    pub name: String,
+    pub(crate) name: String,
     /// Planned size of a regular file; `None` for a stream.
-    pub size: Option<u64>,
+    pub(crate) size: Option<u64>,
     /// How many of the plan's jobs are its (they follow the jobs of the inputs before it).
-    pub jobs: u64,
+    pub(crate) jobs: u64,
     /// What planning knew of its compression and format, as one-byte codes (the wire's).
-    pub compression: u8,
-    pub format: u8,
+    pub(crate) compression: u8,
+    pub(crate) format: u8,
 }
 
 /// The plan every slice was cut from: what `merge` checks partials against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanInfo {
-    pub chunk_size: Option<u64>,
+    pub(crate) chunk_size: Option<u64>,
     /// `--log-format` (`auto`, `combined`, ...).
-    pub format: String,
+    pub(crate) format: String,
     /// The JSON fields clients are looked for in.
-    pub client_fields: Vec<String>,
+    pub(crate) client_fields: Vec<String>,
     /// The run's own log formats (`--log-format TEMPLATE`, `--server-config`), in order.
-    pub templates: Vec<Spec>,
+    pub(crate) templates: Vec<Spec>,
     /// `--trusted-proxy`, as given.
-    pub proxies: Vec<String>,
+    pub(crate) proxies: Vec<String>,
     /// The time and top options (`--by`, `--since`, `--until`, `--top`).
-    pub query: Query,
+    pub(crate) query: Query,
     pub jobs: u64,
-    pub inputs: Vec<InputInfo>,
+    pub(crate) inputs: Vec<InputInfo>,
     /// Arguments that could not be expanded and files that failed at planning (reported once
     /// by `merge`).
-    pub errors: Vec<InputError>,
+    pub(crate) errors: Vec<InputError>,
     /// What the walks left out at planning.
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
 }
 
 impl PlanInfo {
     /// The run's own formats, compiled (as the plan's format codes name them).
-    pub fn customs(&self) -> Result<Customs, PartialFileError> {
+    pub(crate) fn customs(&self) -> Result<Customs, PartialFileError> {
         Customs::from_specs(self.templates.iter().cloned()).map_err(corrupt)
     }
 
@@ -181,14 +181,14 @@ pub enum Outcome<T> {
 }
 
 impl<T> Outcome<T> {
-    pub fn counted(&self) -> Option<&T> {
+    pub(crate) fn counted(&self) -> Option<&T> {
         match self {
             Outcome::Counted(t) => Some(t),
             _ => None,
         }
     }
 
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
         match self {
             Outcome::Counted(t) => Outcome::Counted(f(t)),
             Outcome::Failed(e) => Outcome::Failed(e),
@@ -219,7 +219,7 @@ impl fmt::Display for SliceId {
 #[derive(Clone, Debug)]
 pub struct SliceFile {
     /// Index into [`PlanInfo::inputs`].
-    pub input: u32,
+    pub(crate) input: u32,
     pub outcome: Outcome<FileKeys>,
 }
 
@@ -227,15 +227,15 @@ pub struct SliceFile {
 #[derive(Clone, Debug, Default)]
 pub struct FileKeys {
     pub total: u64,
-    pub bytes: u64,
-    pub malformed: u64,
-    pub format: Option<Format>,
+    pub(crate) bytes: u64,
+    pub(crate) malformed: u64,
+    pub(crate) format: Option<Format>,
     /// `(bucket, distinct keys)`, buckets increasing; buckets partition the keys.
     pub blocks: Vec<(u32, KeyBlock)>,
     /// Requests outside `--since`/`--until`.
-    pub filtered: u64,
+    pub(crate) filtered: u64,
     /// Periods and requests per client (`--by`, `--top`; empty without them).
-    pub detail: Detail,
+    pub(crate) detail: Detail,
 }
 
 /// Distinct keys as a partial stores them ([`counts_encoding`]): checked when the partial is
@@ -263,16 +263,12 @@ impl KeyBlock {
     }
 
     /// The block's encoding, as stored.
-    pub fn encoded(&self) -> &[u8] {
+    pub(crate) fn encoded(&self) -> &[u8] {
         &self.bytes()[..self.layout.used]
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.layout.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.layout.is_empty()
     }
 }
 
@@ -299,45 +295,45 @@ impl StoredKeys for KeyBlock {
 pub struct SlicePartial {
     pub plan: PlanInfo,
     pub fingerprint: u128,
-    pub slice: SliceId,
+    pub(crate) slice: SliceId,
     /// The plan's jobs this slice counted.
-    pub jobs: Range<u64>,
+    pub(crate) jobs: Range<u64>,
     /// Number of key buckets (`--buckets`).
-    pub buckets: u32,
+    pub(crate) buckets: u32,
     /// One record per file with a job in the slice, by input index.
     pub files: Vec<SliceFile>,
 }
 
 /// One file in a bucket result.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BucketFile {
-    pub input: u32,
-    pub outcome: Outcome<FileCount>,
+pub(crate) struct BucketFile {
+    pub(crate) input: u32,
+    pub(crate) outcome: Outcome<FileCount>,
 }
 
 /// A file's totals, and its distinct keys within one bucket.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FileCount {
-    pub total: u64,
-    pub bytes: u64,
-    pub ip: u64,
-    pub malformed: u64,
-    pub format: Option<Format>,
+pub(crate) struct FileCount {
+    pub(crate) total: u64,
+    pub(crate) bytes: u64,
+    pub(crate) ip: u64,
+    pub(crate) malformed: u64,
+    pub(crate) format: Option<Format>,
 }
 
 /// `merge --bucket B` of every slice: counts only, for one bucket of the keys.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BucketResult {
-    pub plan: PlanInfo,
-    pub fingerprint: u128,
+    pub(crate) plan: PlanInfo,
+    pub(crate) fingerprint: u128,
     /// The number of slices merged.
-    pub slices: u32,
+    pub(crate) slices: u32,
     /// Bucket `index` of `count`.
     pub bucket: SliceId,
     /// Distinct keys of this bucket over every counted file.
     pub union: u64,
     /// One record per input, by input index.
-    pub files: Vec<BucketFile>,
+    pub(crate) files: Vec<BucketFile>,
 }
 
 /// Either kind of partial.
@@ -351,7 +347,7 @@ pub enum Partial {
 
 impl Partial {
     /// `slice 2/4`, `bucket 3/16` or `plan`, for headers and messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Partial::Slice(p) => format!("slice {}", p.slice),
             Partial::Bucket(b) => format!("bucket {}", b.bucket),

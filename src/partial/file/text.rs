@@ -27,13 +27,13 @@ pub(super) fn encode(label: &str, binary: &[u8]) -> String {
 #[derive(Debug)]
 pub(super) struct Decoded {
     /// The header line, trimmed (for messages).
-    pub header: String,
+    pub(crate) header: String,
     /// What the header line says the partial is (`slice 2/4`).
-    pub label: String,
+    pub(crate) label: String,
     /// The binary form (it starts with [`MAGIC`]).
-    pub binary: Vec<u8>,
+    pub(crate) binary: Vec<u8>,
     /// The bytes of text it took.
-    pub used: usize,
+    pub(crate) used: usize,
 }
 
 /// The text partial at the front of `bytes`: its header line and the base64 lines up to the

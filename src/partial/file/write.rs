@@ -110,7 +110,7 @@ impl Sealed {
     }
 
     /// The binary form as one buffer.
-    pub fn to_vec(&self) -> Vec<u8> {
+    pub(crate) fn to_vec(&self) -> Vec<u8> {
         self.pieces.concat()
     }
 
@@ -151,11 +151,11 @@ pub fn uncounted_record(input: u32, outcome: &Outcome<()>) -> Vec<u8> {
 /// What a slice counted of a file, without its keys.
 #[derive(Clone, Copy, Debug)]
 pub struct Totals {
-    pub total: u64,
-    pub bytes: u64,
-    pub malformed: u64,
-    pub format: Option<Format>,
-    pub filtered: u64,
+    pub(crate) total: u64,
+    pub(crate) bytes: u64,
+    pub(crate) malformed: u64,
+    pub(crate) format: Option<Format>,
+    pub(crate) filtered: u64,
 }
 
 /// A slice partial's file record for a counted file, from the disjoint key sets it was

@@ -143,22 +143,22 @@ pub fn decode_done(payload: &[u8], customs: &Customs) -> Result<(u32, JobResult)
 #[derive(Debug)]
 pub struct Done<'a> {
     /// Bytes of text the job counted.
-    pub bytes: u64,
-    pub malformed: u64,
-    pub format: Option<Format>,
+    pub(crate) bytes: u64,
+    pub(crate) malformed: u64,
+    pub(crate) format: Option<Format>,
     /// The total and keys, in [`crate::counts_encoding`].
-    pub encoded: &'a [u8],
+    pub(crate) encoded: &'a [u8],
     /// Where their parts lie in `encoded`, as checked when they arrived.
-    pub layout: counts_encoding::Layout,
+    pub(crate) layout: counts_encoding::Layout,
     /// The periods and requests per client ([`counts_encoding::encode_detail`]), checked.
-    pub detail: &'a [u8],
+    pub(crate) detail: &'a [u8],
     /// The first malformed lines (`--show-malformed`).
-    pub shown: Shown,
+    pub(crate) shown: Shown,
 }
 
 impl Done<'_> {
     /// Decodes the counts (building the job's key sets).
-    pub fn counts(&self) -> Result<(Counts, u64), WireError> {
+    pub(crate) fn counts(&self) -> Result<(Counts, u64), WireError> {
         decode_counts(
             self.encoded,
             &self.layout,

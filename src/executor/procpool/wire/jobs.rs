@@ -36,7 +36,7 @@ pub struct JobSpec<'a> {
 
 impl JobSpec<'_> {
     /// The input as a worker counts it (its name is the parent's business).
-    pub fn input(&self) -> Input {
+    pub(crate) fn input(&self) -> Input {
         Input {
             name: String::new(),
             source: Source::File(Path::new(std::ffi::OsStr::from_bytes(self.path)).into()),

@@ -34,13 +34,13 @@ pub use answers::{
 pub use jobs::{decode_jobs, encode_jobs, JobSpec};
 
 /// The first two bytes of every frame.
-pub const FRAME_MAGIC: [u8; 2] = *b"LC";
+pub(crate) const FRAME_MAGIC: [u8; 2] = *b"LC";
 /// Bytes in a frame header.
-pub const HEADER_LEN: usize = 12;
+pub(crate) const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
-pub const HELLO_MAGIC: [u8; 8] = *b"logcount";
+pub(crate) const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub const PROTOCOL_VERSION: u16 = 9;
+pub(crate) const PROTOCOL_VERSION: u16 = 9;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +99,7 @@ pub enum WireError {
 
 /// Appends one frame of `kind` to `out`, its payload written by `payload`. When the payload
 /// turns out too long for its kind, `out` is left as it was.
-pub fn frame(
+pub(crate) fn frame(
     out: &mut Vec<u8>,
     kind: Kind,
     payload: impl FnOnce(&mut Vec<u8>),
@@ -199,7 +199,7 @@ pub fn read_frame(r: &mut impl Read, payload: &mut Vec<u8>) -> Result<Option<Kin
 /// Frames arriving in pieces on a non-blocking pipe (the parent's side). Memory grows only
 /// with bytes actually received, never with a length a header claims.
 #[derive(Debug, Default)]
-pub struct FrameBuf {
+pub(crate) struct FrameBuf {
     buf: Vec<u8>,
     /// Bytes of `buf` already handed out as frames.
     used: usize,
@@ -211,7 +211,7 @@ const READ_CHUNK: usize = 256 << 10;
 
 impl FrameBuf {
     /// Reads what `r` has ready (one `read` call); `Ok(0)` is end of stream.
-    pub fn fill_from(&mut self, r: &mut impl Read) -> io::Result<usize> {
+    pub(crate) fn fill_from(&mut self, r: &mut impl Read) -> io::Result<usize> {
         if self.used > 0 {
             self.buf.drain(..self.used);
             self.used = 0;
@@ -229,7 +229,7 @@ impl FrameBuf {
 
     /// Adds received bytes; without the memory for them, the error (never an abort: a big
     /// answer is counts that grew with the input).
-    pub fn extend(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn extend(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.buf.try_reserve(bytes.len()).is_err() {
             return Err(io::Error::new(
                 io::ErrorKind::OutOfMemory,
@@ -241,7 +241,7 @@ impl FrameBuf {
     }
 
     /// The next complete frame, if one is in; an error as soon as the bytes cannot be one.
-    pub fn next_frame(&mut self) -> Result<Option<(Kind, &[u8])>, WireError> {
+    pub(crate) fn next_frame(&mut self) -> Result<Option<(Kind, &[u8])>, WireError> {
         let rest = &self.buf[self.used..];
         if rest.len() < HEADER_LEN {
             // Reject garbage without waiting for a whole header when we can.
@@ -262,7 +262,7 @@ impl FrameBuf {
     }
 
     /// Whether bytes of an unfinished frame are waiting (at end of stream: a truncated frame).
-    pub fn has_partial(&self) -> bool {
+    pub(crate) fn has_partial(&self) -> bool {
         self.used < self.buf.len()
     }
 }
@@ -312,7 +312,7 @@ impl Hello {
         .expect("a hello fits its frame");
     }
 
-    pub fn decode(payload: &[u8]) -> Result<Hello, WireError> {
+    pub(crate) fn decode(payload: &[u8]) -> Result<Hello, WireError> {
         let mut f = ByteReader::new(payload, "hello");
         if f.array::<8>()? != HELLO_MAGIC {
             return Err(WireError::Malformed("hello (not a logcount worker)"));
@@ -327,7 +327,7 @@ impl Hello {
     }
 
     /// Why a peer that sent `theirs` cannot be talked to, if it cannot.
-    pub fn mismatch(&self, theirs: &Hello) -> Option<String> {
+    pub(crate) fn mismatch(&self, theirs: &Hello) -> Option<String> {
         if theirs.version != self.version {
             Some(format!(
                 "speaks protocol version {} where this logcount speaks {}",
@@ -346,7 +346,7 @@ impl Hello {
 }
 
 /// Identifies this binary: see [`build_id_of`].
-pub fn build_id() -> u64 {
+pub(crate) fn build_id() -> u64 {
     let proc_exe = Path::new("/proc/self/exe");
     if proc_exe.exists() {
         return build_id_of(proc_exe);
