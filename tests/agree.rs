@@ -8,6 +8,7 @@
 
 use crate::util::formats::{formatted_log, Log};
 use crate::util::parallel_executors;
+use crate::util::ExecutorArgs;
 use crate::util::{answer, answer_mapped, executor, for_each_parallel_executor, log_bytes};
 
 use std::path::Path;

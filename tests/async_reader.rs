@@ -1,6 +1,7 @@
 //! The async reader (`-e async`) through the real binary: it gives serial's answers, keeps at
 //! most `-j` files open, and reads gzip, standard input and pipes like every other executor.
 
+use crate::util::ExecutorArgs;
 use crate::util::{agreed_with_errors, clean_env, executor, gzip, json, key, logcount};
 use crate::util::{logcount_under_ulimit, output, output_with_stdin, BIN};
 

@@ -2,6 +2,7 @@
 //! exactly tests/util's executors, under the same names.
 
 use crate::util;
+use crate::util::ExecutorArgs;
 use crate::util::{assert, json, logcount, output, EXECUTORS};
 
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! The command line, driven through the real binary: formats, inputs, errors and exit codes.
 
 use crate::util;
+use crate::util::ExecutorArgs;
 use crate::util::{
     assert, gzip, json, json_of, key, logcount, output, output_with_stdin, spawn, stderr,
     wait_within, write, BIN, DEADLINE,

@@ -9,6 +9,7 @@
 //! in the one binary, any other area's test running beside them would count.
 
 mod util;
+use crate::util::ExecutorArgs;
 use util::DEADLINE;
 use util::{executor, json, logcount, logcount_under_ulimit, output, output_measured, stderr};
 

@@ -6,6 +6,7 @@
 //! or fails: a run that never ends is exactly the bug these tests look for.
 
 use crate::util::logcount_under_ulimit;
+use crate::util::ExecutorArgs;
 use crate::util::{agreed, executor, for_each_procpool_executor, json, key, logcount, mkfifo};
 use crate::util::{output_within, spawn, wait_for, wait_within, write, BIN, WORKER_FAULT_ENV};
 

@@ -7,6 +7,7 @@
 //! FIFO itself while its worker counts the log, so its worker waits at a second FIFO (the
 //! `gate` fault hook) before its first job.
 
+use crate::util::ExecutorArgs;
 use crate::util::{clean_env, for_each_executor, json, logcount, mkfifo, output, output_within};
 use crate::util::{results_text, spawn, wait_within, BIN, WORKER_FAULT_ENV};
 

@@ -4,6 +4,7 @@
 //! Every executor of tests/util's list, `-j 2` where it takes `-j` (tests/procpool.rs also
 //! checks that no worker process outlives the signal).
 
+use crate::util::ExecutorArgs;
 use crate::util::{for_each_executor, logcount, mkfifo, spawn_with_signals, wait_within};
 
 use std::fs::OpenOptions;

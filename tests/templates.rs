@@ -5,6 +5,7 @@
 
 use crate::util;
 use crate::util::templates::{line, template, values};
+use crate::util::ExecutorArgs;
 use crate::util::{
     agreed, answer, answer_mapped, executor, json, logcount, output, output_ok, parallel_executors,
     report_in, stderr,

@@ -7,6 +7,7 @@
 
 use crate::util;
 use crate::util::stderr;
+use crate::util::ExecutorArgs;
 use crate::util::{executor, json, logcount, output, output_ok, parallel_executors, report_over};
 
 use std::collections::{BTreeMap, BTreeSet};

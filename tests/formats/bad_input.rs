@@ -2,6 +2,7 @@
 //! every executor, and on standard input plain, gzipped or in zstd.
 
 use super::{combined, lc, Codec, BODIES};
+use crate::util::ExecutorArgs;
 use crate::util::{
     agreed, for_each_executor, gzip, json, no_panic, output_no_panic, output_with_stdin, report,
     stderr, write,

@@ -7,6 +7,7 @@ use super::{
     IIS_SHORT, PREFIXES,
 };
 use crate::util::formats::header;
+use crate::util::ExecutorArgs;
 use crate::util::{for_each_executor, json, key, output_no_panic, report, write};
 
 use serde_json::json;

@@ -4,6 +4,7 @@
 use super::{
     counts, entry, file_keys, lc, log_of, paths, rotated_log, summary, sums, Codec, CLIENTS, CODECS,
 };
+use crate::util::ExecutorArgs;
 use crate::util::{
     agreed, for_each_executor, gzip, json, key, no_panic, output_no_panic, output_with_stdin,
     report, stderr, write,

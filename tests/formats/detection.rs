@@ -7,6 +7,7 @@ use super::{
     FRAGMENT,
 };
 use crate::util::formats::{line, FORMATS};
+use crate::util::ExecutorArgs;
 use crate::util::{
     for_each_executor, gzip, json, key, no_panic, output_no_panic, output_with_stdin, report,
     stderr, write,

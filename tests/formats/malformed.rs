@@ -2,6 +2,7 @@
 //! executor, in whole files and in 16-byte chunks.
 
 use super::{combined, counts, entry, lc, summary, sums, FRAGMENT, IIS_SHORT};
+use crate::util::ExecutorArgs;
 use crate::util::{for_each_executor, key, report, write};
 
 #[test]

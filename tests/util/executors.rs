@@ -1,82 +1,51 @@
-//! THE list of executors the tests run, as command-line arguments: a new executor (or start
-//! method) adds its line to [`EXECUTORS`] and every test that loops over executors gets it.
+//! The executors the tests run, as command-line arguments: [`EXECUTORS`] is the binary's own
+//! list, so a new executor (or start method) reaches every test that loops over executors.
 
 use std::panic::AssertUnwindSafe;
 
-/// One way to run a count.
-#[derive(Debug)]
-pub struct Executor {
-    /// Its name in `logcount bench` (`--executors`, the reports' `executor`).
-    pub name: &'static str,
-    /// The arguments that select it, without `-j`.
-    pub args: &'static [&'static str],
-    /// Whether `-j` means something to it (everything but `serial`).
-    pub takes_jobs: bool,
+pub use logcount::executor::Variant as Executor;
+
+/// Every executor, `serial` first: the binary's own list ([`logcount::executor::VARIANTS`],
+/// which `bench` runs), so a new executor or start method reaches every test that loops.
+pub const EXECUTORS: &[Executor] = logcount::executor::VARIANTS;
+
+/// What the tests ask of a [`Executor`] beyond its fields.
+pub trait ExecutorArgs {
+    /// The value of its `-e` (`procpool` for every start method).
+    fn executor(&self) -> &'static str;
+    /// Its `--start-method`, for procpool.
+    fn start_method(&self) -> Option<&'static str>;
+    /// Its arguments followed by `extra`.
+    fn with<'a>(&self, extra: &[&'a str]) -> Vec<&'a str>;
+    /// Its arguments with `-j jobs` when it takes `-j`.
+    fn jobs<'a>(&self, jobs: &'a str) -> Vec<&'a str>;
 }
 
-/// Every executor, `serial` first; the names and arguments are those of `logcount bench`.
-pub const EXECUTORS: &[Executor] = &[
-    Executor {
-        name: "serial",
-        args: &["-e", "serial"],
-        takes_jobs: false,
-    },
-    Executor {
-        name: "threads",
-        args: &["-e", "threads"],
-        takes_jobs: true,
-    },
-    Executor {
-        name: "async",
-        args: &["-e", "async"],
-        takes_jobs: true,
-    },
-    Executor {
-        name: "procpool-fork",
-        args: &["-e", "procpool", "--start-method", "fork"],
-        takes_jobs: true,
-    },
-    Executor {
-        name: "procpool-spawn",
-        args: &["-e", "procpool", "--start-method", "spawn"],
-        takes_jobs: true,
-    },
-    Executor {
-        name: "procpool-forkserver",
-        args: &["-e", "procpool", "--start-method", "forkserver"],
-        takes_jobs: true,
-    },
-];
-
-impl Executor {
-    /// The value of its `-e` (`procpool` for both start methods).
-    pub fn executor(&self) -> &'static str {
-        self.arg_after("-e").expect("every executor has an -e")
+impl ExecutorArgs for Executor {
+    fn executor(&self) -> &'static str {
+        arg_after(self, "-e").expect("every executor has an -e")
     }
 
-    /// Its `--start-method`, for procpool.
-    pub fn start_method(&self) -> Option<&'static str> {
-        self.arg_after("--start-method")
+    fn start_method(&self) -> Option<&'static str> {
+        arg_after(self, "--start-method")
     }
 
-    /// Its arguments followed by `extra`.
-    pub fn with<'a>(&self, extra: &[&'a str]) -> Vec<&'a str> {
+    fn with<'a>(&self, extra: &[&'a str]) -> Vec<&'a str> {
         self.args.iter().chain(extra).copied().collect()
     }
 
-    /// Its arguments with `-j jobs` when it takes `-j`.
-    pub fn jobs<'a>(&self, jobs: &'a str) -> Vec<&'a str> {
+    fn jobs<'a>(&self, jobs: &'a str) -> Vec<&'a str> {
         if self.takes_jobs {
             self.with(&["-j", jobs])
         } else {
             self.with(&[])
         }
     }
+}
 
-    fn arg_after(&self, flag: &str) -> Option<&'static str> {
-        let at = self.args.iter().position(|a| *a == flag)?;
-        self.args.get(at + 1).copied()
-    }
+fn arg_after(e: &Executor, flag: &str) -> Option<&'static str> {
+    let at = e.args.iter().position(|a| *a == flag)?;
+    e.args.get(at + 1).copied()
 }
 
 /// The executor of that bench name; panics on a name not in [`EXECUTORS`].
