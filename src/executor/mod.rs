@@ -9,6 +9,7 @@ pub mod procpool;
 mod serial;
 mod threads;
 
+use std::cell::Cell;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -45,6 +46,40 @@ pub trait Executor {
         reducer: &Reducer<'_>,
         progress: &Progress,
     ) -> Result<(), Interrupted>;
+}
+
+/// How many workers (threads, processes, files in flight) an executor was asked for and,
+/// once it has run, how many it had at once at most: fewer when there were fewer jobs or not
+/// all could start, 1 when none could and the calling thread counted. What
+/// [`Executor::jobs`] reports.
+#[derive(Clone, Debug)]
+pub(crate) struct Workers {
+    asked: usize,
+    used: Cell<Option<usize>>,
+}
+
+impl Workers {
+    pub(crate) fn new(asked: usize) -> Workers {
+        Workers {
+            asked: asked.max(1),
+            used: Cell::new(None),
+        }
+    }
+
+    /// The number asked for (at least 1).
+    pub(crate) fn asked(&self) -> usize {
+        self.asked
+    }
+
+    /// The number used once run, else the number asked for.
+    pub(crate) fn get(&self) -> usize {
+        self.used.get().unwrap_or(self.asked)
+    }
+
+    /// Records the number used (at least 1).
+    pub(crate) fn used(&self, n: usize) {
+        self.used.set(Some(n.max(1)));
+    }
 }
 
 /// The executors a user can pick.

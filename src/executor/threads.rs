@@ -1,10 +1,9 @@
 //! The thread executor: `-j` threads (no more than there are jobs) pulling jobs biggest first
 //! from one shared queue.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Executor, Interrupted};
+use super::{Executor, Interrupted, Workers};
 use crate::diag;
 use crate::input::JobReader;
 use crate::plan::Plan;
@@ -14,17 +13,13 @@ use crate::reduce::Reducer;
 /// Runs jobs on a pool of `threads` threads.
 #[derive(Debug)]
 pub(crate) struct Threads {
-    threads: usize,
-    /// The threads that counted, once run: fewer when there were fewer jobs, or not all could
-    /// start; 1 when none could (the calling thread counted).
-    used: Cell<Option<usize>>,
+    threads: Workers,
 }
 
 impl Threads {
     pub(crate) fn new(threads: usize) -> Threads {
         Threads {
-            threads: threads.max(1),
-            used: Cell::new(None),
+            threads: Workers::new(threads),
         }
     }
 }
@@ -35,7 +30,7 @@ impl Executor for Threads {
     }
 
     fn jobs(&self) -> usize {
-        self.used.get().unwrap_or(self.threads)
+        self.threads.get()
     }
 
     fn run(
@@ -50,7 +45,7 @@ impl Executor for Threads {
         // cost each thread a visit to every other (`-j 2048` on 5,000 small files took 58 s
         // in rayon's `try_advance`: issue 27).
         let order = plan.biggest_first();
-        let wanted = self.threads.min(order.len());
+        let wanted = self.threads.asked().min(order.len());
         let next = AtomicUsize::new(0);
         let add = |n| progress.add(n);
         let work = || {
@@ -90,8 +85,7 @@ impl Executor for Threads {
             }
             Ok(wanted)
         });
-        self.used
-            .set(Some(started.as_ref().map_or(1, |&n| n.max(1))));
+        self.threads.used(started.as_ref().map_or(1, |&n| n));
         if let Err(e) = started {
             diag::warn(format_args!(
                 "cannot start threads ({e}); counting serially"

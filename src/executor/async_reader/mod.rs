@@ -28,7 +28,6 @@
 
 mod open;
 
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,7 +38,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use super::{Executor, Interrupted};
+use super::{Executor, Interrupted, Workers};
 use crate::diag;
 use crate::input::{JobCounter, JobError, Witness, MAP_PIECE};
 use crate::plan::Plan;
@@ -58,26 +57,22 @@ pub(crate) const BUFS_PER_JOB: usize = 2;
 /// there are CPUs.
 #[derive(Clone, Debug)]
 pub(crate) struct AsyncReader {
-    /// Jobs (open files) in flight.
-    files: usize,
+    /// Jobs (open files) in flight at most.
+    files: Workers,
     /// Threads counting buffers.
     counters: usize,
     /// Whether opens and reads that cannot wait are done in place (always, but for tests of
     /// the path that waits).
     nowait: bool,
-    /// The files in flight at most, once run (no more than the jobs; 1 when the reader could
-    /// not start and the calling thread counted).
-    used: Cell<Option<usize>>,
 }
 
 impl AsyncReader {
     pub(crate) fn new(files: usize) -> AsyncReader {
-        let files = files.max(1);
+        let files = Workers::new(files);
         AsyncReader {
+            counters: files.asked().min(super::cpus()),
             files,
-            counters: files.min(super::cpus()),
             nowait: true,
-            used: Cell::new(None),
         }
     }
 
@@ -97,7 +92,7 @@ impl Executor for AsyncReader {
     }
 
     fn jobs(&self) -> usize {
-        self.used.get().unwrap_or(self.files)
+        self.files.get()
     }
 
     fn run(
@@ -109,9 +104,9 @@ impl Executor for AsyncReader {
         // The calling thread drives the runtime: it only schedules jobs and opens files (in
         // place when the kernel has the path cached, else on blocking threads), so the runtime
         // needs no thread of its own.
-        self.used.set(Some(self.files.min(plan.jobs.len()).max(1)));
+        self.files.used(self.files.asked().min(plan.jobs.len()));
         let fall_back = |e: &dyn std::fmt::Display| {
-            self.used.set(Some(1));
+            self.files.used(1);
             diag::warn(format_args!(
                 "cannot start the async reader ({e}); counting serially"
             ));
@@ -169,7 +164,13 @@ impl Executor for AsyncReader {
             // Tells every lane, however this ends (a panic included), that no job will follow,
             // so that the scope's join cannot wait forever.
             let lanes = Closing(lanes);
-            runtime.block_on(dispatch(plan, reducer, self.files, self.nowait, &lanes.0));
+            runtime.block_on(dispatch(
+                plan,
+                reducer,
+                self.files.asked(),
+                self.nowait,
+                &lanes.0,
+            ));
             Ok(())
         })
     }

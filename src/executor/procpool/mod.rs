@@ -26,7 +26,7 @@ use std::os::fd::OwnedFd;
 
 use nix::unistd::Pid;
 
-use super::{Executor, Interrupted};
+use super::{Executor, Interrupted, Workers};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::reduce::Reducer;
@@ -82,21 +82,17 @@ impl WorkerProc {
 /// Runs jobs on `-j` worker processes.
 #[derive(Debug)]
 pub struct ProcPool {
-    workers: usize,
+    workers: Workers,
     /// The method asked for, then the one used (fork falls back to spawn if this process
     /// turns out to have other threads).
     method: Cell<StartMethod>,
-    /// After a run, the workers it had at once at most (fewer than asked when some could not
-    /// start).
-    used: Cell<Option<usize>>,
 }
 
 impl ProcPool {
     pub(crate) fn new(workers: usize, method: StartMethod) -> ProcPool {
         ProcPool {
-            workers: workers.max(1),
+            workers: Workers::new(workers),
             method: Cell::new(method),
-            used: Cell::new(None),
         }
     }
 }
@@ -107,7 +103,7 @@ impl Executor for ProcPool {
     }
 
     fn jobs(&self) -> usize {
-        self.used.get().unwrap_or(self.workers)
+        self.workers.get()
     }
 
     fn start_method(&self) -> Option<&'static str> {
@@ -120,11 +116,17 @@ impl Executor for ProcPool {
         reducer: &Reducer<'_>,
         progress: &Progress,
     ) -> Result<(), Interrupted> {
-        let mut pool = pool::Pool::new(plan, reducer, progress, self.workers, self.method.get());
+        let mut pool = pool::Pool::new(
+            plan,
+            reducer,
+            progress,
+            self.workers.asked(),
+            self.method.get(),
+        );
         let ran = pool.run();
         self.method.set(pool.method());
         if let Some(used) = pool.workers_used() {
-            self.used.set(Some(used));
+            self.workers.used(used);
         }
         ran
     }

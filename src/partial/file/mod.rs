@@ -142,32 +142,45 @@ impl PlanInfo {
     pub fn fingerprint(&self) -> u128 {
         let mut bytes = Vec::with_capacity(64 + self.inputs.len() * 48);
         bytes.extend_from_slice(b"logcount plan 4\0");
-        put_opt_u64(&mut bytes, self.chunk_size);
-        bytes.put_str(&self.format);
-        bytes.put_u64(self.client_fields.len() as u64);
-        for f in &self.client_fields {
-            bytes.put_str(f);
-        }
-        put_templates(&mut bytes, &self.templates, &self.proxies);
-        bytes.extend_from_slice(&self.query.to_bytes());
-        bytes.put_u64(self.jobs);
-        bytes.put_u64(self.inputs.len() as u64);
-        for input in &self.inputs {
-            bytes.put_str(&input.name);
-            put_opt_u64(&mut bytes, input.size);
-            bytes.put_u64(input.jobs);
-            bytes.put_u8(input.compression);
-            bytes.put_u8(input.format);
-        }
-        bytes.put_u64(self.errors.len() as u64);
-        for e in &self.errors {
-            bytes.put_str(&e.path);
-        }
-        bytes.put_u64(self.skipped.len() as u64);
-        for s in &self.skipped {
-            bytes.put_str(&s.path);
-        }
+        self.put(&mut bytes, false);
         xxhash_rust::xxh3::xxh3_128(&bytes)
+    }
+
+    /// The plan's bytes, as a partial file stores them (`reasons`: with each error's and skip's
+    /// reason) or as its fingerprint hashes them (without: a reason's wording does not change
+    /// the jobs).
+    pub(super) fn put(&self, out: &mut Vec<u8>, reasons: bool) {
+        put_opt_u64(out, self.chunk_size);
+        out.put_str(&self.format);
+        out.put_u64(self.client_fields.len() as u64);
+        for f in &self.client_fields {
+            out.put_str(f);
+        }
+        put_templates(out, &self.templates, &self.proxies);
+        out.extend_from_slice(&self.query.to_bytes());
+        out.put_u64(self.jobs);
+        out.put_u64(self.inputs.len() as u64);
+        for input in &self.inputs {
+            out.put_str(&input.name);
+            put_opt_u64(out, input.size);
+            out.put_u64(input.jobs);
+            out.put_u8(input.compression);
+            out.put_u8(input.format);
+        }
+        out.put_u64(self.errors.len() as u64);
+        for e in &self.errors {
+            out.put_str(&e.path);
+            if reasons {
+                out.put_str(&e.error);
+            }
+        }
+        out.put_u64(self.skipped.len() as u64);
+        for s in &self.skipped {
+            out.put_str(&s.path);
+            if reasons {
+                out.put_str(&s.reason);
+            }
+        }
     }
 }
 

@@ -5,7 +5,6 @@
 use std::io;
 use std::ops::Range;
 
-use super::fields::{put_opt_u64, put_templates};
 use super::{
     checksum, frozen, text, Outcome, Partial, PlanInfo, SliceId, COUNTED, FAILED, HEADER_LEN,
     KIND_BUCKET, KIND_PLAN, KIND_SLICE, MAGIC, SKIPPED, VERSION,
@@ -19,33 +18,7 @@ use crate::keys::{KeySet, KeyVec, Routed, Split};
 /// The plan as both payloads of counts start: its fingerprint, then the plan.
 fn put_plan(out: &mut Vec<u8>, plan: &PlanInfo, fingerprint: u128) {
     out.put_u128(fingerprint);
-    put_opt_u64(out, plan.chunk_size);
-    out.put_str(&plan.format);
-    out.put_u64(plan.client_fields.len() as u64);
-    for f in &plan.client_fields {
-        out.put_str(f);
-    }
-    put_templates(out, &plan.templates, &plan.proxies);
-    out.extend_from_slice(&plan.query.to_bytes());
-    out.put_u64(plan.jobs);
-    out.put_u64(plan.inputs.len() as u64);
-    for input in &plan.inputs {
-        out.put_str(&input.name);
-        put_opt_u64(out, input.size);
-        out.put_u64(input.jobs);
-        out.put_u8(input.compression);
-        out.put_u8(input.format);
-    }
-    out.put_u64(plan.errors.len() as u64);
-    for e in &plan.errors {
-        out.put_str(&e.path);
-        out.put_str(&e.error);
-    }
-    out.put_u64(plan.skipped.len() as u64);
-    for s in &plan.skipped {
-        out.put_str(&s.path);
-        out.put_str(&s.reason);
-    }
+    plan.put(out, true);
 }
 
 fn put_format(out: &mut Vec<u8>, format: Option<Format>, customs: &Customs) {
