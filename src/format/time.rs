@@ -322,8 +322,25 @@ pub(super) fn parse_date_and_time(date: &[u8], time: &[u8]) -> Option<Stamp> {
     (fraction(time, 8)? == time.len()).then_some(Stamp { local, offset: 0 })
 }
 
-/// The last second [`parse_iso`] and [`parse_ncsa`] can give: 9999-12-31T23:59:60.
-const MAX_LOCAL: i64 = 253_402_300_800;
+/// The last second the time readers give: 9999-12-31T23:59:60 (what [`parse_iso`] and
+/// [`parse_ncsa`] can read at most; Unix times past it are refused alike).
+pub(crate) const MAX_LOCAL: i64 = 253_402_300_800;
+
+/// The value of `s` when it is 1 to 19 ASCII digits (19 fit a `u64`: at most
+/// 9,999,999,999,999,999,999 < 2^64); `None` otherwise.
+pub(crate) fn digits_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0')))
+}
+
+/// The UTC stamp of `value` Unix time units, `scale` of them a second (1 for seconds, 1,000
+/// for milliseconds...), up to [`MAX_LOCAL`].
+pub(crate) fn unix_stamp(value: u64, scale: u64) -> Option<Stamp> {
+    let local = i64::try_from(value / scale).ok()?;
+    (local <= MAX_LOCAL).then_some(Stamp { local, offset: 0 })
+}
 
 /// Unix time as text, the whole of `s`: digits and an optional fraction, read by how many
 /// digits come before the point: up to 11 are seconds, 13 milliseconds, 16 microseconds, 19
@@ -340,12 +357,7 @@ pub(super) fn parse_unix(s: &[u8]) -> Option<Stamp> {
         19 => 1_000_000_000,
         _ => return None,
     };
-    // 19 digits fit a u64 (at most 9,999,999,999,999,999,999 < 2^64).
-    let value = s[..int]
-        .iter()
-        .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
-    let local = i64::try_from(value / scale).ok()?;
-    (local <= MAX_LOCAL).then_some(Stamp { local, offset: 0 })
+    unix_stamp(digits_u64(&s[..int])?, scale)
 }
 
 /// What a parser found of a line's time.

@@ -392,51 +392,11 @@ fn write_v4(out: &mut Vec<u8>, y: u32) {
     out.extend_from_slice(&buf[..n]);
 }
 
-/// RFC 5952 text: lowercase, no leading zeros, longest run (>= 2) of zero groups
-/// shortened to `::` (leftmost on ties) — one canonical string per address.
+/// The canonical text (RFC 5952) of the IPv6 address with these groups: the spelling the
+/// counting core keeps as a number ([`crate::keys`]).
 fn write_v6(out: &mut Vec<u8>, groups: [u16; 8]) {
-    let (mut best_start, mut best_len) = (8, 0);
-    let mut i = 0;
-    while i < 8 {
-        if groups[i] == 0 {
-            let start = i;
-            while i < 8 && groups[i] == 0 {
-                i += 1;
-            }
-            if i - start > best_len {
-                (best_start, best_len) = (start, i - start);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    if best_len < 2 {
-        (best_start, best_len) = (8, 0);
-    }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 40];
-    let mut n = 0;
-    let mut i = 0;
-    while i < 8 {
-        if i == best_start {
-            buf[n..n + 2].copy_from_slice(b"::");
-            n += 2;
-            i += best_len;
-            continue;
-        }
-        if i > 0 && i != best_start + best_len {
-            buf[n] = b':';
-            n += 1;
-        }
-        let g = groups[i];
-        let digits = (16 - g.leading_zeros() as usize).div_ceil(4);
-        for k in (0..digits.max(1)).rev() {
-            buf[n] = HEX[usize::from((g >> (4 * k)) & 15)];
-            n += 1;
-        }
-        i += 1;
-    }
-    out.extend_from_slice(&buf[..n]);
+    let v = groups.iter().fold(0u128, |v, &g| v << 16 | u128::from(g));
+    out.extend_from_slice(crate::keys::write_v6(v, &mut [0u8; 39]));
 }
 
 // ---------------------------------------------------------------------------

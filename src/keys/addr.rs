@@ -252,7 +252,7 @@ pub(crate) fn parse_v6(key: &[u8]) -> Option<u128> {
 }
 
 /// Writes `v` in the spelling [`parse_v6`] takes into `buf`; returns the bytes written.
-pub(super) fn write_v6(v: u128, buf: &mut [u8; 39]) -> &[u8] {
+pub(crate) fn write_v6(v: u128, buf: &mut [u8; 39]) -> &[u8] {
     let groups: [u16; 8] = std::array::from_fn(|i| (v >> (112 - 16 * i)) as u16);
     // The longest run of at least two zero groups (the first of equal ones).
     let (mut best, mut run) = ((0, 0), (0, 0));

@@ -20,7 +20,7 @@ mod route;
 mod set;
 mod v4set;
 
-use addr::write_v6;
+pub(crate) use addr::write_v6;
 pub(crate) use addr::{format_v4, leading_v4, parse_v4, parse_v6};
 pub(crate) use hash::{FixedState, Map};
 pub use route::{shard_of, Routed, Split, SHARD_BITS};

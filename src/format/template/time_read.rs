@@ -2,7 +2,9 @@
 //! `%{FORMAT}t`) compiled into programs and read strictly.
 
 use super::{error, TemplateError};
-use crate::format::time::{checked_days, parse_iso, parse_ncsa, parse_unix, Stamp};
+use crate::format::time::{
+    checked_days, digits_u64, parse_iso, parse_ncsa, parse_unix, unix_stamp, Stamp, MAX_LOCAL,
+};
 
 /// How to read the time value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,21 +44,12 @@ impl TimeRead {
                 }
                 parse_unix(s)
             }
-            TimeRead::Unix(scale) => {
-                if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
-                    return None;
-                }
-                let v = s.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
-                let local = i64::try_from(v / scale).ok()?;
-                (local <= MAX_LOCAL).then_some(Stamp { local, offset: 0 })
-            }
+            TimeRead::Unix(scale) => unix_stamp(digits_u64(s)?, *scale),
             TimeRead::Strftime(prog) => read_strftime(prog, s),
         }
     }
 }
 
-/// The last second the time readers give: 9999-12-31T23:59:60 (as `time.rs`'s readers).
-const MAX_LOCAL: i64 = 253_402_300_800;
 
 // ---------------------------------------------------------------------------------------------
 // strftime formats (Apache `%{FORMAT}t`), read strictly.
@@ -266,13 +259,7 @@ fn read_strftime(prog: &[Conv], s: &[u8]) -> Option<Stamp> {
             }
             Conv::Epoch => {
                 let n = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-                if n == 0 || n > 19 {
-                    return None;
-                }
-                let v = s[i..i + n]
-                    .iter()
-                    .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
-                epoch = Some(i64::try_from(v).ok()?);
+                epoch = Some(i64::try_from(digits_u64(&s[i..i + n])?).ok()?);
                 i += n;
             }
             Conv::MonthAbbr => month = Some(name_at(s, &mut i, &MONTHS, 3)? + 1),
