@@ -398,43 +398,36 @@ fn have_script(what: &str) -> bool {
     here
 }
 
-#[test]
-fn the_progress_bar_keeps_ticking_while_input_stalls() {
-    // A terminal for stderr, from util-linux's `script`; skipped without it.
-    if !have_script("progress on a terminal") {
-        return;
-    }
+/// A log sent through a pipe that then stalls for `secs` seconds, as a shell line for
+/// [`on_terminal`] (`env`: variables for logcount; stdout dropped, so what is left is the
+/// progress), and the directory that holds the log.
+fn stalled_stream(secs: u32, env: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
         "a.log",
         &b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1\n".repeat(100),
     );
-    let typescript = dir.path().join("typescript");
-    let shell = format!(
-        "(cat {}; sleep 2) | {} - --format json > /dev/null",
-        dir.path().join("a.log").display(),
-        BIN
+    let log = dir.path().join("a.log");
+    let line = format!(
+        "(cat {}; sleep {secs}) | {env} {BIN} - --format json > /dev/null",
+        log.display()
     );
-    let out = output(
-        std::process::Command::new("script")
-            .args(["-qfc", &format!("sh -c '{shell}'")])
-            .arg(&typescript),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let drawn = std::fs::read(&typescript).unwrap();
+    (dir, line)
+}
+
+#[test]
+fn the_progress_bar_keeps_ticking_while_input_stalls() {
+    // A terminal for stderr, from util-linux's `script`; skipped without it.
+    if !have_script("progress on a terminal") {
+        return;
+    }
+    let (_dir, line) = stalled_stream(2, "");
+    let drawn = on_terminal(80, &line);
     // Each redraw starts with a carriage return; while the input stalls for 2 s the bar is
     // redrawn on its own (a frozen bar would be drawn once or twice).
-    let redraws = drawn.iter().filter(|&&b| b == b'\r').count();
-    assert!(
-        redraws >= 5,
-        "{redraws} redraws: {}",
-        String::from_utf8_lossy(&drawn)
-    );
+    let redraws = drawn.matches('\r').count();
+    assert!(redraws >= 5, "{redraws} redraws: {drawn:?}");
 }
 
 #[test]
@@ -1544,34 +1537,17 @@ fn no_progress_frame_is_wider_than_the_terminal() {
     if !have_script("progress on a terminal") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "a.log",
-        &b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" 200 1\n".repeat(100),
-    );
+    let (dir, line) = stalled_stream(1, "");
     for columns in [60, 80, 120] {
-        // A stream that stalls: frames redrawn on their own, a second long (stdout dropped:
-        // what is left is the progress).
-        let stream = on_terminal(
-            columns,
-            &format!(
-                "(cat {}; sleep 1) | {BIN} - --format json > /dev/null",
-                dir.path().join("a.log").display()
-            ),
-        );
+        // A stream that stalls: frames redrawn on their own, a second long.
+        let stream = on_terminal(columns, &line);
         assert_fits(&stream, columns, "a stream's progress");
         assert!(pieces(&stream).len() >= 3, "{stream:?}");
         if columns == 120 {
             // COLUMNS over the terminal's size, as for the table (a terminal that cannot say
             // its size got frames of 80 columns whatever COLUMNS said).
-            let narrow = on_terminal(
-                120,
-                &format!(
-                    "(cat {}; sleep 1) | COLUMNS=60 {BIN} - --format json > /dev/null",
-                    dir.path().join("a.log").display()
-                ),
-            );
+            let (_narrow_dir, narrow_line) = stalled_stream(1, "COLUMNS=60");
+            let narrow = on_terminal(120, &narrow_line);
             assert_fits(&narrow, 60, "progress under COLUMNS=60");
         }
         // `gen` of 64 MiB and more: a bar of lines written.
