@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::globs::{collapse_stars, expand_glob, has_glob, locate, resolve_log_path};
 use super::{
-    normalize, ConfigError, Dialect, Files, LogTarget, NamedFormat, ServerConfig, APACHE_CLF,
-    APACHE_CLF_NAME, APACHE_FALLBACKS, FALLBACK_ORIGIN,
+    normalize, read_included, ConfigError, Dialect, Files, LogTarget, NamedFormat, ServerConfig,
+    APACHE_CLF, APACHE_CLF_NAME, APACHE_FALLBACKS, FALLBACK_ORIGIN,
 };
 
 /// The environment lookup for Apache's `${VAR}`.
@@ -505,10 +505,7 @@ impl<'e> Apache<'e> {
             }
         }
         for path in paths {
-            let shown = path.display().to_string();
-            let text =
-                std::fs::read(&path).map_err(|e| err(format!("cannot open \"{shown}\": {e}")))?;
-            let text = String::from_utf8_lossy(&text);
+            let (shown, text) = read_included(&path, file, line)?;
             self.files.enter(&path, file, line)?;
             self.file(&shown, &text)?;
             self.files.leave();

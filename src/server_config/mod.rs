@@ -167,6 +167,19 @@ fn read_text(path: &Path, shown: &str) -> Result<String, ConfigError> {
     }
 }
 
+/// An included file's name as shown and its text, for the include at `file:line`.
+fn read_included(path: &Path, file: &str, line: usize) -> Result<(String, String), ConfigError> {
+    let shown = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => Ok((shown, String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) => Err(ConfigError::new(
+            file,
+            line,
+            format!("cannot open \"{shown}\": {e}"),
+        )),
+    }
+}
+
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }

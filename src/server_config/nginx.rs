@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::globs::{collapse_stars, expand_glob, has_glob, locate, resolve_log_path};
 use super::{
-    normalize, ConfigError, Dialect, Files, LogTarget, NamedFormat, ServerConfig, NGINX_COMBINED,
+    normalize, read_included, ConfigError, Dialect, Files, LogTarget, NamedFormat, ServerConfig,
+    NGINX_COMBINED,
 };
 
 /// A token of nginx's configuration language, after its escape processing.
@@ -397,11 +398,7 @@ impl Nginx {
             vec![full]
         };
         for path in paths {
-            let shown = path.display().to_string();
-            let text = std::fs::read(&path).map_err(|e| {
-                ConfigError::new(file, line, format!("cannot open \"{shown}\": {e}"))
-            })?;
-            let text = String::from_utf8_lossy(&text);
+            let (shown, text) = read_included(&path, file, line)?;
             self.files.enter(&path, file, line)?;
             self.file(&shown, &text)?;
             self.files.leave();
