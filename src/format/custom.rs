@@ -13,6 +13,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use super::template::{Syntax, Template, TemplateError};
+use crate::bytes::{BadBytes, ByteReader, ByteWriter};
 
 /// What a custom format is made from: everything that decides how it reads a line.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -28,14 +29,14 @@ pub struct Spec {
 
 impl Spec {
     /// The spec's syntax as a byte, for wire messages and partials.
-    pub(crate) fn syntax_code(&self) -> u8 {
+    fn syntax_code(&self) -> u8 {
         match self.syntax {
             Syntax::Nginx => 0,
             Syntax::Apache => 1,
         }
     }
 
-    pub fn syntax_from_code(code: u8) -> Option<Syntax> {
+    fn syntax_from_code(code: u8) -> Option<Syntax> {
         match code {
             0 => Some(Syntax::Nginx),
             1 => Some(Syntax::Apache),
@@ -174,10 +175,6 @@ impl Customs {
         self.0.iter().copied()
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// Where `custom` stands in the list.
     pub(crate) fn position(&self, custom: CustomRef) -> Option<usize> {
         self.0.iter().position(|&c| c == custom)
@@ -188,7 +185,59 @@ impl Customs {
     }
 
     /// The specs, in order (what plans and wire messages carry).
-    pub(crate) fn specs(&self) -> impl Iterator<Item = &'static Spec> + '_ {
+    pub(crate) fn specs(&self) -> impl ExactSizeIterator<Item = &'static Spec> + '_ {
         self.0.iter().map(|c| c.spec())
     }
+}
+
+/// A run's own formats and its trusted proxies as bytes, as the process pool's workers and the
+/// partial files receive them: a count and each spec (name, syntax, template, client field,
+/// empty for none), a count and each proxy as written. [`read_specs`] reads it back.
+pub(crate) fn put_specs<'a>(
+    out: &mut Vec<u8>,
+    specs: impl IntoIterator<Item = &'a Spec, IntoIter: ExactSizeIterator>,
+    proxies: &[String],
+) {
+    let specs = specs.into_iter();
+    out.put_u64(specs.len() as u64);
+    for spec in specs {
+        out.put_str(&spec.name);
+        out.put_u8(spec.syntax_code());
+        out.put_str(&spec.text);
+        out.put_str(spec.client_field.as_deref().unwrap_or(""));
+    }
+    out.put_u64(proxies.len() as u64);
+    for p in proxies {
+        out.put_str(p);
+    }
+}
+
+/// What [`put_specs`] wrote: the specs (not compiled) and the proxies (not parsed). A count
+/// is checked against the bytes left before anything is allocated.
+pub(crate) fn read_specs(r: &mut ByteReader<'_>) -> Result<(Vec<Spec>, Vec<String>), BadBytes> {
+    let corrupt = |why| BadBytes::Corrupt {
+        what: "log formats",
+        why,
+    };
+    let text = |r: &mut ByteReader<'_>| {
+        String::from_utf8(r.bytes()?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))
+    };
+    // A spec takes at least 13 bytes (three lengths and the syntax); a proxy 4.
+    let n = r.count(13)?;
+    let mut specs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = text(r)?;
+        let syntax = Spec::syntax_from_code(r.u8()?).ok_or(corrupt("unknown syntax"))?;
+        let template = text(r)?;
+        let field = text(r)?;
+        specs.push(Spec {
+            name,
+            syntax,
+            text: template,
+            client_field: (!field.is_empty()).then_some(field),
+        });
+    }
+    let n = r.count(4)?;
+    let proxies = (0..n).map(|_| text(r)).collect::<Result<_, _>>()?;
+    Ok((specs, proxies))
 }

@@ -32,6 +32,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use client::Client;
+pub(crate) use custom::{put_specs, read_specs};
 pub use custom::{CustomRef, Customs, Spec};
 pub(crate) use detect::{detect, Detection, CLIENT_FIELD, SAMPLE_MAX};
 pub use json::{

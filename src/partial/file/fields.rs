@@ -84,50 +84,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Templates and trusted proxies, as plans and frozen plans keep them.
-pub(super) fn put_templates<'a>(
-    out: &mut Vec<u8>,
-    templates: impl IntoIterator<Item = &'a Spec, IntoIter: ExactSizeIterator>,
-    proxies: &[String],
-) {
-    let templates = templates.into_iter();
-    out.put_u64(templates.len() as u64);
-    for t in templates {
-        out.put_str(&t.name);
-        out.put_u8(t.syntax_code());
-        out.put_str(&t.text);
-        out.put_str(t.client_field.as_deref().unwrap_or(""));
-    }
-    out.put_u64(proxies.len() as u64);
-    for p in proxies {
-        out.put_str(p);
-    }
-}
-
 /// What only plans read: their templates and trusted proxies.
 impl Reader<'_> {
-    /// What [`put_templates`] wrote.
+    /// What [`put_specs`](crate::format::put_specs) wrote.
     pub(super) fn templates(&mut self) -> Result<(Vec<Spec>, Vec<String>), PartialFileError> {
-        let n = self.count(13)?;
-        let templates = (0..n)
-            .map(|_| {
-                let name = self.string()?;
-                let syntax =
-                    Spec::syntax_from_code(self.u8()?).ok_or_else(|| corrupt("unknown syntax"))?;
-                let text = self.string()?;
-                let field = self.string()?;
-                Ok(Spec {
-                    name,
-                    syntax,
-                    text,
-                    client_field: (!field.is_empty()).then_some(field),
-                })
-            })
-            .collect::<Result<Vec<_>, PartialFileError>>()?;
-        let n = self.count(4)?;
-        let proxies = (0..n)
-            .map(|_| self.string())
-            .collect::<Result<Vec<_>, PartialFileError>>()?;
-        Ok((templates, proxies))
+        Ok(crate::format::read_specs(&mut self.fields)?)
     }
 }

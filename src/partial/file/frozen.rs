@@ -39,11 +39,7 @@ pub(super) fn encode(plan: &Plan) -> Vec<u8> {
     let fields = plan.options.json.names();
     out.put_u64(fields.len() as u64);
     fields.iter().for_each(|f| out.put_str(f));
-    super::fields::put_templates(
-        &mut out,
-        customs.specs().collect::<Vec<_>>(),
-        plan.options.proxies.written(),
-    );
+    crate::format::put_specs(&mut out, customs.specs(), plan.options.proxies.written());
     out.put_u8(plan.format.code(customs));
     out.extend_from_slice(&plan.options.query.to_bytes());
     out.put_u64(plan.inputs.len() as u64);

@@ -39,7 +39,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use self::fields::{put_opt_u64, put_templates};
+use self::fields::put_opt_u64;
 use crate::bytes::{crc32, BadBytes, ByteWriter};
 use crate::count::Detail;
 use crate::counts_encoding;
@@ -156,7 +156,7 @@ impl PlanInfo {
         for f in &self.client_fields {
             out.put_str(f);
         }
-        put_templates(out, &self.templates, &self.proxies);
+        crate::format::put_specs(out, &self.templates, &self.proxies);
         out.extend_from_slice(&self.query.to_bytes());
         out.put_u64(self.jobs);
         out.put_u64(self.inputs.len() as u64);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{at_end, frame, Kind, WireError};
 use crate::bytes::{ByteReader, ByteWriter};
-use crate::format::{Choice, Customs, Options, Proxies, Query, Spec};
+use crate::format::{Choice, Customs, Options, Proxies, Query};
 use crate::input::{Codec, Compression, Input, ReadMode, Source, Witness};
 
 /// One job as sent to a worker: which bytes of which file, and how to read them.
@@ -75,24 +75,7 @@ pub fn encode_jobs(
         for f in &fields {
             p.put_str(f);
         }
-        p.put_u8(options.customs.len() as u8);
-        for spec in options.customs.specs() {
-            p.put_str(&spec.name);
-            p.put_u8(spec.syntax_code());
-            p.put_str(&spec.text);
-            match &spec.client_field {
-                Some(f) => {
-                    p.put_u8(1);
-                    p.put_str(f);
-                }
-                None => p.put_u8(0),
-            }
-        }
-        let proxies = options.proxies.written();
-        p.put_u32(proxies.len() as u32);
-        for cidr in proxies {
-            p.put_str(cidr);
-        }
+        crate::format::put_specs(p, options.customs.specs(), options.proxies.written());
         p.extend_from_slice(&options.query.to_bytes());
         p.put_u64(options.show_malformed as u64);
         p.put_u8(match mode {
@@ -149,39 +132,9 @@ pub fn decode_jobs(payload: &[u8]) -> Result<(Options, ReadMode, Vec<JobSpec<'_>
     if fields.is_empty() || fields.len() > crate::format::MAX_CLIENT_FIELDS {
         return Err(WireError::Malformed("client fields"));
     }
-    let text = |f: &mut ByteReader<'_>, what: &'static str| {
-        std::str::from_utf8(f.bytes()?)
-            .map(str::to_string)
-            .map_err(|_| WireError::Malformed(what))
-    };
-    let n_customs = f.u8()?;
-    let mut specs = Vec::with_capacity(n_customs.into());
-    for _ in 0..n_customs {
-        let name = text(&mut f, "log format name")?;
-        let syntax = Spec::syntax_from_code(f.u8()?).ok_or(WireError::Malformed("syntax"))?;
-        let template = text(&mut f, "log format")?;
-        let client_field = match f.u8()? {
-            0 => None,
-            1 => Some(text(&mut f, "client field")?),
-            _ => return Err(WireError::Malformed("client field flag")),
-        };
-        specs.push(Spec {
-            name,
-            syntax,
-            text: template,
-            client_field,
-        });
-    }
+    let (specs, cidrs) = crate::format::read_specs(&mut f)?;
     // The parent compiled these before it sent them: one that fails here is a garbled batch.
     let customs = Customs::from_specs(specs).map_err(|_| WireError::Malformed("log formats"))?;
-    let n_proxies = f.u32()? as usize;
-    if n_proxies > payload.len() {
-        return Err(WireError::Malformed("trusted proxies"));
-    }
-    let mut cidrs = Vec::with_capacity(n_proxies);
-    for _ in 0..n_proxies {
-        cidrs.push(text(&mut f, "trusted proxy")?);
-    }
     let proxies = Proxies::parse(cidrs.iter().map(String::as_str))
         .map_err(|_| WireError::Malformed("trusted proxies"))?;
     let query = Query::from_bytes(&f.array()?).ok_or(WireError::Malformed("job query"))?;

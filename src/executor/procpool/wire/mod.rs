@@ -40,7 +40,7 @@ pub(crate) const HEADER_LEN: usize = 12;
 /// Starts every HELLO payload.
 pub(crate) const HELLO_MAGIC: [u8; 8] = *b"logcount";
 /// Bumped whenever any message changes shape.
-pub(crate) const PROTOCOL_VERSION: u16 = 9;
+pub(crate) const PROTOCOL_VERSION: u16 = 10;
 
 /// What a frame carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
