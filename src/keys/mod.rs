@@ -19,6 +19,7 @@ mod hash;
 mod route;
 mod set;
 mod v4set;
+mod wideset;
 
 pub(crate) use addr::write_v6;
 pub(crate) use addr::{format_v4, leading_v4, parse_v4, parse_v6};

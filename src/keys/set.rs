@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::v4set::V4Set;
+use super::wideset::WideSet;
 use super::{FixedState, Key, Routed, Split};
 
 type Set<T> = HashSet<T, FixedState>;
@@ -69,10 +70,11 @@ impl V4Batch {
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
     v4: V4Set,
-    v6: Set<u128>,
-    short: Set<u128>,
+    v6: WideSet,
+    short: WideSet,
     long: Set<Box<[u8]>>,
-    /// A class could not grow: keys were lost, and the set must not be counted.
+    /// A class could not grow: keys were lost, and the set must not be counted (the
+    /// [`WideSet`]s say so themselves).
     out_of_memory: bool,
 }
 
@@ -145,10 +147,10 @@ impl KeySet {
             Key::V4(v) if room(&mut self.v4, 1, failed) => {
                 self.v4.insert(v);
             }
-            Key::V6(v) if room(&mut self.v6, 1, failed) => {
+            Key::V6(v) if !*failed => {
                 self.v6.insert(v);
             }
-            Key::Short(p) if room(&mut self.short, 1, failed) => {
+            Key::Short(p) if !*failed => {
                 self.short.insert(p);
             }
             Key::Long(k) if !self.long.contains(k) && room(&mut self.long, 1, failed) => {
@@ -161,16 +163,14 @@ impl KeySet {
     /// Adds a copy of every key of `other` (a set that is still needed: a period's, whose
     /// union is the file's).
     pub(crate) fn union_with(&mut self, other: &KeySet) {
+        self.out_of_memory |= other.out_of_memory();
         let failed = &mut self.out_of_memory;
-        *failed |= other.out_of_memory;
         if room(&mut self.v4, other.v4.len(), failed)
-            && room(&mut self.v6, other.v6.len(), failed)
-            && room(&mut self.short, other.short.len(), failed)
             && room(&mut self.long, other.long.len(), failed)
         {
             self.v4.extend(other.v4.iter());
-            self.v6.extend(other.v6.iter().copied());
-            self.short.extend(other.short.iter().copied());
+            self.v6.extend(other.v6.iter());
+            self.short.extend(other.short.iter());
             for k in &other.long {
                 if !self.long.contains(k) {
                     self.long.insert(k.clone());
@@ -182,7 +182,7 @@ impl KeySet {
     /// Whether a class could not get the memory to grow: the set lost keys and its count is
     /// not to be trusted (the input it counts is an error).
     pub(crate) fn out_of_memory(&self) -> bool {
-        self.out_of_memory
+        self.out_of_memory || self.v6.lost() || self.short.lost()
     }
 
     /// Marks the set as having lost keys (what it was built from ran out of memory).
@@ -204,7 +204,7 @@ impl KeySet {
         if other.len() > self.len() {
             std::mem::swap(self, &mut other);
         }
-        self.out_of_memory |= other.out_of_memory;
+        self.out_of_memory |= other.out_of_memory();
         let lens = [
             other.v4.len(),
             other.v6.len(),
@@ -214,8 +214,9 @@ impl KeySet {
         self.add_classes(lens, other.v4, other.v6, other.short, other.long);
     }
 
-    /// Adds the keys of each class (`lens` of them, in class order), all or none: a class that
-    /// cannot make room for its new keys marks the set out of memory, and none are added.
+    /// Adds the keys of each class (`lens` of them, in class order): a class that cannot make
+    /// room for its new keys marks the set out of memory (the [`WideSet`] classes make room
+    /// as they go, and say so themselves), and it is not to be counted.
     fn add_classes(
         &mut self,
         lens: [usize; 4],
@@ -225,11 +226,7 @@ impl KeySet {
         long: impl IntoIterator<Item = Box<[u8]>>,
     ) {
         let failed = &mut self.out_of_memory;
-        if room(&mut self.v4, lens[0], failed)
-            && room(&mut self.v6, lens[1], failed)
-            && room(&mut self.short, lens[2], failed)
-            && room(&mut self.long, lens[3], failed)
-        {
+        if room(&mut self.v4, lens[0], failed) && room(&mut self.long, lens[3], failed) {
             self.v4.extend(v4);
             self.v6.extend(v6);
             self.short.extend(short);
@@ -248,8 +245,8 @@ impl KeySet {
     pub(crate) fn contains_key(&self, key: Key<'_>) -> bool {
         match key {
             Key::V4(v) => self.v4.contains(v),
-            Key::V6(v) => self.v6.contains(&v),
-            Key::Short(p) => self.short.contains(&p),
+            Key::V6(v) => self.v6.contains(v),
+            Key::Short(p) => self.short.contains(p),
             Key::Long(k) => self.long.contains(k),
         }
     }
@@ -307,10 +304,10 @@ impl KeySet {
         for v in self.v4.iter() {
             sizes[split.of(Key::V4(v))].0 += 1;
         }
-        for &v in &self.v6 {
+        for v in self.v6.iter() {
             sizes[split.of(Key::V6(v))].1 += 1;
         }
-        for &p in &self.short {
+        for p in self.short.iter() {
             sizes[split.of(Key::Short(p))].2 += 1;
         }
         for (group, (v4, v6, short)) in routed.groups.iter_mut().zip(sizes) {
@@ -349,8 +346,6 @@ impl KeySet {
     pub(crate) fn extend_from(&mut self, keys: &impl StoredKeys) {
         let failed = &mut self.out_of_memory;
         if room(&mut self.v4, keys.v4().len(), failed)
-            && room(&mut self.v6, keys.v6().len(), failed)
-            && room(&mut self.short, keys.short().len(), failed)
             && room(&mut self.long, keys.long().len(), failed)
         {
             self.v4.extend(keys.v4());
@@ -366,8 +361,8 @@ impl KeySet {
     pub(crate) fn to_byte_strings(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::with_capacity(self.len());
         out.extend(self.v4.iter().map(|v| Key::V4(v).to_bytes()));
-        out.extend(self.v6.iter().map(|&v| Key::V6(v).to_bytes()));
-        out.extend(self.short.iter().map(|&p| Key::Short(p).to_bytes()));
+        out.extend(self.v6.iter().map(|v| Key::V6(v).to_bytes()));
+        out.extend(self.short.iter().map(|p| Key::Short(p).to_bytes()));
         out.extend(self.long.iter().map(|k| Key::Long(k).to_bytes()));
         out
     }
@@ -407,11 +402,11 @@ impl StoredKeys for KeySet {
     }
 
     fn v6(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
-        self.v6.iter().copied()
+        self.v6.iter()
     }
 
     fn short(&self) -> impl ExactSizeIterator<Item = u128> + '_ {
-        self.short.iter().copied()
+        self.short.iter()
     }
 
     fn long(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
