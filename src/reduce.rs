@@ -327,8 +327,7 @@ impl SummaryDetail {
         }
         for (shard, part) in self.hits.iter().zip(parts) {
             if !part.is_empty() {
-                let mut shard = lock(shard);
-                part.into_iter().for_each(|(key, n)| shard.add_key(key, n));
+                lock(shard).add_list(part);
             }
         }
     }

@@ -18,6 +18,7 @@ mod addr;
 mod hash;
 mod route;
 mod set;
+mod v4counts;
 mod v4set;
 mod wideset;
 
@@ -27,6 +28,7 @@ pub(crate) use hash::{FixedState, Map};
 pub use route::{shard_of, Routed, Split, SHARD_BITS};
 pub(crate) use set::try_push;
 pub(crate) use set::{KeySet, KeyVec, StoredKeys, V4Batch};
+pub(crate) use v4counts::V4Counts;
 pub(crate) use v4set::prefetch;
 
 /// The longest key that packs into a `u128` beside its length byte.

@@ -21,6 +21,9 @@ pub(crate) struct V4Set {
     filled: usize,
     /// Whether the key 0 (`0.0.0.0`) is in the set.
     zero: bool,
+    /// Slots looked at by inserts, for the tests.
+    #[cfg(test)]
+    probes: u64,
 }
 
 impl std::fmt::Debug for V4Set {
@@ -80,6 +83,10 @@ impl V4Set {
     fn put(&mut self, key: u32, mut at: usize) -> bool {
         let mask = self.slots.len() - 1;
         loop {
+            #[cfg(test)]
+            {
+                self.probes += 1;
+            }
             match self.slots[at] {
                 0 => {
                     self.slots[at] = key;
@@ -147,6 +154,12 @@ impl V4Set {
                 _ => at = (at + 1) & mask,
             }
         }
+    }
+
+    /// Slots looked at by every insert so far.
+    #[cfg(test)]
+    pub(crate) fn probes(&self) -> u64 {
+        self.probes
     }
 
     /// The keys, in the table's order.
