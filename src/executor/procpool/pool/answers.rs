@@ -113,6 +113,9 @@ impl<'a, 'r> Pool<'a, 'r> {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
+            Err(e) if e.kind() == io::ErrorKind::OutOfMemory => {
+                return self.answer_outgrew_memory(i)
+            }
             Err(e) => return self.worker_failed(i, format!("cannot read from worker {pid}: {e}")),
         };
         if n == 0 {

@@ -287,6 +287,20 @@ impl<'a, 'r> Pool<'a, 'r> {
         }
     }
 
+    /// Worker `i`'s answer outgrew the memory there is to read it: the job it answers is its
+    /// input's out-of-memory error, as its sets' would be (a retry would only fail again),
+    /// and the worker goes; the jobs it had not started go back to the queue.
+    pub(super) fn answer_outgrew_memory(&mut self, i: usize) {
+        let slot = self.slots.swap_remove(i);
+        if !slot.reaped {
+            let _ = kill(slot.pid, Signal::SIGKILL);
+            let _ = waitpid(slot.pid, None);
+        }
+        if let Some(job) = self.schedule.gave_up(slot.held) {
+            self.resolve(job, Err(crate::input::out_of_memory(0).into()));
+        }
+    }
+
     /// Kills every worker and fails every job not yet resolved with `why`.
     pub(super) fn fail_all(&mut self, why: &str) {
         self.fatal.get_or_insert_with(|| why.to_owned());
