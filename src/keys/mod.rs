@@ -18,6 +18,7 @@ mod addr;
 mod hash;
 mod route;
 mod set;
+mod slots;
 mod v4counts;
 mod v4set;
 mod wideset;

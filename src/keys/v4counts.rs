@@ -10,6 +10,7 @@
 
 use std::collections::TryReserveError;
 
+use super::slots::{fibonacci_slot, slots_for};
 use super::v4set::prefetch;
 use super::Map;
 
@@ -62,11 +63,11 @@ impl V4Counts {
         // Fibonacci hashing as `V4Set`'s, of the key with its halves swapped: a set built from
         // these counts (in this table's order) must not meet its keys in its own slots' order,
         // where linear probing turns quadratic (what `Hits::key_set` does; it took 2.8 s where
-        // 0.2 s was due, with one hash for both). Another multiplier than 2^64 / φ spread a
-        // log's clients badly: 430 instructions a request.
-        let shift = 64 - self.slots.len().trailing_zeros();
-        ((u64::from(key.rotate_left(16)) ^ 0x5bd1_e995).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            >> shift) as usize
+        // 0.2 s was due, with one hash for both).
+        fibonacci_slot(
+            u64::from(key.rotate_left(16)) ^ 0x5bd1_e995,
+            self.slots.len(),
+        )
     }
 
     /// Makes room for `more` keys, or fails leaving the counts as they were.
@@ -75,9 +76,7 @@ impl V4Counts {
         if needed <= self.capacity() {
             return Ok(());
         }
-        let slots = (needed.saturating_mul(4) / 3 + 1)
-            .next_power_of_two()
-            .max(16);
+        let slots = slots_for(needed);
         let mut table = Vec::new();
         table.try_reserve_exact(slots)?;
         table.resize(slots, 0u64);

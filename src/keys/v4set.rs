@@ -12,6 +12,8 @@
 
 use std::collections::TryReserveError;
 
+use super::slots::{fibonacci_slot, slots_for, Keys};
+
 /// A set of `u32`, see the module's doc.
 #[derive(Clone, Default)]
 pub(crate) struct V4Set {
@@ -53,9 +55,7 @@ impl V4Set {
 
     #[inline]
     fn slot_of(&self, key: u32) -> usize {
-        // Fibonacci hashing: the top bits of the key times 2^64 / φ. Slots are at least 16.
-        let shift = 64 - self.slots.len().trailing_zeros();
-        ((u64::from(key) ^ 0x5bd1_e995).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+        fibonacci_slot(u64::from(key) ^ 0x5bd1_e995, self.slots.len())
     }
 
     /// Makes room for `more` keys, or fails leaving the set as it was.
@@ -64,9 +64,7 @@ impl V4Set {
         if needed <= self.capacity() {
             return Ok(());
         }
-        let slots = (needed.saturating_mul(4) / 3 + 1)
-            .next_power_of_two()
-            .max(16);
+        let slots = slots_for(needed);
         let mut table = Vec::new();
         table.try_reserve_exact(slots)?;
         table.resize(slots, 0u32);
@@ -164,11 +162,7 @@ impl V4Set {
 
     /// The keys, in the table's order.
     pub(crate) fn iter(&self) -> Iter<'_> {
-        Iter {
-            slots: self.slots.iter(),
-            zero: self.zero,
-            left: self.len(),
-        }
+        Keys::new(self.slots.iter().copied(), self.zero, self.len())
     }
 
     /// Adds every key of `keys`, a batch at a time (as [`V4Set::insert_batch`]).
@@ -205,46 +199,15 @@ pub(crate) fn prefetch<T>(value: &T) {
 }
 
 /// The keys of a [`V4Set`].
-pub(crate) struct Iter<'a> {
-    slots: std::slice::Iter<'a, u32>,
-    zero: bool,
-    left: usize,
-}
-
-impl Iterator for Iter<'_> {
-    type Item = u32;
-
-    #[inline]
-    fn next(&mut self) -> Option<u32> {
-        if std::mem::take(&mut self.zero) {
-            self.left -= 1;
-            return Some(0);
-        }
-        let key = *self.slots.find(|&&k| k != 0)?;
-        self.left -= 1;
-        Some(key)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
-    }
-}
-
-impl ExactSizeIterator for Iter<'_> {}
+pub(crate) type Iter<'a> = Keys<std::iter::Copied<std::slice::Iter<'a, u32>>>;
 
 impl IntoIterator for V4Set {
     type Item = u32;
-    type IntoIter = std::iter::Chain<
-        std::option::IntoIter<u32>,
-        std::iter::Filter<std::vec::IntoIter<u32>, fn(&u32) -> bool>,
-    >;
+    type IntoIter = Keys<std::vec::IntoIter<u32>>;
 
     fn into_iter(self) -> Self::IntoIter {
-        let keys: fn(&u32) -> bool = |&k| k != 0;
-        self.zero
-            .then_some(0)
-            .into_iter()
-            .chain(self.slots.into_vec().into_iter().filter(keys))
+        let left = self.len();
+        Keys::new(self.slots.into_vec().into_iter(), self.zero, left)
     }
 }
 

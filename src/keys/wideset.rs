@@ -17,6 +17,8 @@
 
 use std::collections::TryReserveError;
 
+use super::slots::{slots_for, Keys, MIN_SLOTS};
+
 /// The sub-tables a large set is cut into (a power of two).
 const PARTS: usize = 64;
 const PART_BITS: u32 = PARTS.trailing_zeros();
@@ -24,9 +26,6 @@ const PART_BITS: u32 = PARTS.trailing_zeros();
 /// Slots a set holds in one table before it is cut into [`PARTS`] sub-tables (256 KiB; 64
 /// slots in the unit tests, so that their small sets are cut and grow in parts too).
 const SPLIT_SLOTS: usize = if cfg!(test) { 64 } else { 1 << 14 };
-
-/// Slots of a table's first allocation.
-const MIN_SLOTS: usize = 16;
 
 /// A set of `u128`, see the module's doc.
 #[derive(Clone, Default)]
@@ -48,16 +47,9 @@ fn part_in(hash: u64, part_bits: u32) -> usize {
     (hash as usize) & ((1 << part_bits) - 1)
 }
 
-/// The slots (a power of two, at least [`MIN_SLOTS`]) that hold `keys` at most 3/4 full.
-fn slots_for(keys: usize) -> usize {
-    (keys.saturating_mul(4) / 3 + 1)
-        .next_power_of_two()
-        .max(MIN_SLOTS)
-}
-
 /// One open-addressing table: a power of two of slots long (or empty).
 #[derive(Clone, Default)]
-struct Table {
+pub(crate) struct Table {
     slots: Box<[u128]>,
     filled: usize,
 }
@@ -281,11 +273,8 @@ impl WideSet {
 
     /// The keys, in the tables' order.
     pub(crate) fn iter(&self) -> Iter<'_> {
-        Iter {
-            slots: self.tables.iter().flat_map(table_slots as SlotsOf),
-            zero: self.zero,
-            left: self.len(),
-        }
+        let slots = self.tables.iter().flat_map(table_slots as SlotsOf);
+        Keys::new(slots.copied(), self.zero, self.len())
     }
 }
 
@@ -306,79 +295,35 @@ impl Extend<u128> for WideSet {
 type SlotsOf = for<'b> fn(&'b Table) -> std::slice::Iter<'b, u128>;
 
 /// The keys of a [`WideSet`].
-pub(crate) struct Iter<'a> {
-    slots: std::iter::FlatMap<std::slice::Iter<'a, Table>, std::slice::Iter<'a, u128>, SlotsOf>,
-    zero: bool,
-    left: usize,
+pub(crate) type Iter<'a> = Keys<
+    std::iter::Copied<
+        std::iter::FlatMap<std::slice::Iter<'a, Table>, std::slice::Iter<'a, u128>, SlotsOf>,
+    >,
+>;
+
+fn into_slots(table: Table) -> std::vec::IntoIter<u128> {
+    table.slots.into_vec().into_iter()
 }
-
-impl Iterator for Iter<'_> {
-    type Item = u128;
-
-    #[inline]
-    fn next(&mut self) -> Option<u128> {
-        if std::mem::take(&mut self.zero) {
-            self.left -= 1;
-            return Some(0);
-        }
-        let key = *self.slots.find(|&&k| k != 0)?;
-        self.left -= 1;
-        Some(key)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
-    }
-}
-
-impl ExactSizeIterator for Iter<'_> {}
 
 /// The keys of a [`WideSet`], taken: each table is freed once its keys are out.
-pub(crate) struct IntoIter {
-    tables: std::vec::IntoIter<Table>,
-    slots: std::vec::IntoIter<u128>,
-    zero: bool,
-    left: usize,
-}
+pub(crate) type IntoIter = Keys<
+    std::iter::FlatMap<
+        std::vec::IntoIter<Table>,
+        std::vec::IntoIter<u128>,
+        fn(Table) -> std::vec::IntoIter<u128>,
+    >,
+>;
 
 impl IntoIterator for WideSet {
     type Item = u128;
     type IntoIter = IntoIter;
 
     fn into_iter(self) -> IntoIter {
-        IntoIter {
-            left: self.len(),
-            tables: self.tables.into_iter(),
-            slots: Vec::new().into_iter(),
-            zero: self.zero,
-        }
+        let left = self.len();
+        let slots = self.tables.into_iter().flat_map(into_slots as fn(_) -> _);
+        Keys::new(slots, self.zero, left)
     }
 }
-
-impl Iterator for IntoIter {
-    type Item = u128;
-
-    #[inline]
-    fn next(&mut self) -> Option<u128> {
-        if std::mem::take(&mut self.zero) {
-            self.left -= 1;
-            return Some(0);
-        }
-        loop {
-            if let Some(key) = self.slots.find(|&k| k != 0) {
-                self.left -= 1;
-                return Some(key);
-            }
-            self.slots = self.tables.next()?.slots.into_vec().into_iter();
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
-    }
-}
-
-impl ExactSizeIterator for IntoIter {}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,56 @@
+//! What the open-addressing tables of keys share ([`super::v4set`], [`super::v4counts`],
+//! [`super::wideset`]): their sizes, the multiplicative hash that picks a slot, and the iterator
+//! over their keys (0 marks an empty slot; the key 0 is kept apart and comes first).
+
+/// Slots of a table's first allocation.
+pub(crate) const MIN_SLOTS: usize = 16;
+
+/// The slots (a power of two, at least [`MIN_SLOTS`]) that hold `keys` at most 3/4 full.
+pub(crate) fn slots_for(keys: usize) -> usize {
+    (keys.saturating_mul(4) / 3 + 1)
+        .next_power_of_two()
+        .max(MIN_SLOTS)
+}
+
+/// The slot of a table of `slots` slots (a power of two) that `key` starts at: Fibonacci
+/// hashing, the top bits of the key times 2^64 / φ.
+#[inline]
+pub(crate) fn fibonacci_slot(key: u64, slots: usize) -> usize {
+    let shift = 64 - slots.trailing_zeros();
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
+
+/// The keys of a table: the key 0 first where the table holds it apart, then every slot's key
+/// but the empty ones; `left` of them in all.
+pub(crate) struct Keys<I> {
+    slots: I,
+    zero: bool,
+    left: usize,
+}
+
+impl<I> Keys<I> {
+    pub(crate) fn new(slots: I, zero: bool, left: usize) -> Keys<I> {
+        Keys { slots, zero, left }
+    }
+}
+
+impl<T: Copy + Default + PartialEq, I: Iterator<Item = T>> Iterator for Keys<I> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        if std::mem::take(&mut self.zero) {
+            self.left -= 1;
+            return Some(T::default());
+        }
+        let key = self.slots.find(|k| *k != T::default())?;
+        self.left -= 1;
+        Some(key)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T: Copy + Default + PartialEq, I: Iterator<Item = T>> ExactSizeIterator for Keys<I> {}
