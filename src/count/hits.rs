@@ -61,11 +61,14 @@ fn grow_v4(counts: &mut V4Counts, more: usize, failed: &mut bool) -> bool {
 }
 
 impl Hits {
-    /// Room for `more` dotted quads at once, before adding many: keys met in the order of
-    /// another [`V4Counts`] (a merge, a decode, a shard's part) must not find a table that
-    /// grows as they come, where they pile up in its first slots (they come in its slots'
-    /// order) and every add probes a longer run: 1,500 instructions an add, where 10 were due.
-    fn reserve_v4(&mut self, more: usize) {
+    /// Room for `incoming` dotted quads at once, before adding them: keys met in the order of
+    /// another [`V4Counts`] (a merge, a decode, a shard's part) must not find a table smaller
+    /// than theirs that grows as they come, where they pile up in its first slots (they come
+    /// in its slots' order) and every add probes a longer run: 1,500 instructions an add,
+    /// where 10 were due. A table at least as big as theirs spreads them; the keys it already
+    /// holds are not counted twice (they are mostly the same clients).
+    fn reserve_v4(&mut self, incoming: usize) {
+        let more = incoming.saturating_sub(self.v4.len());
         if self.v4.spare() < more {
             grow_v4(&mut self.v4, more, &mut self.out_of_memory);
         }

@@ -2,7 +2,7 @@
 //! sub-tables that grow one at a time, so that peak memory is the table plus a fraction.
 //!
 //! A single hash table doubles all at once: while its keys move, the old table and the new one
-//! (twice its size) are both alive, and a set of 3 million IPv6 addresses peaked at 36 bytes a
+//! (twice its size) are both alive, and a set of 3 million IPv6 addresses peaked at 38 bytes a
 //! key where its final table took 24 (docs/reliability.md). Here a set that outgrows
 //! [`SPLIT_SLOTS`] slots is cut into [`PARTS`] sub-tables by the low bits of each key's hash;
 //! each then grows on its own, so a growth moves a 64th of the keys and holds a 64th more
@@ -30,8 +30,8 @@ const SPLIT_SLOTS: usize = if cfg!(test) { 64 } else { 1 << 14 };
 /// A set of `u128`, see the module's doc.
 #[derive(Clone, Default)]
 pub(crate) struct WideSet {
-    /// One table, or [`PARTS`] of them once the set is large; a key's table is the top
-    /// `part_bits` of its hash.
+    /// One table, or [`PARTS`] of them once the set is large; a key's table is the low
+    /// `part_bits` of its hash ([`part_in`]).
     tables: Vec<Table>,
     part_bits: u32,
     /// Whether the key 0 is in the set.
