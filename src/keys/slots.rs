@@ -12,6 +12,39 @@ pub(crate) fn slots_for(keys: usize) -> usize {
         .max(MIN_SLOTS)
 }
 
+/// Keys a table of `slots` slots takes before it must grow: 3/4 of them.
+pub(crate) fn capacity(slots: usize) -> usize {
+    slots / 4 * 3
+}
+
+/// Linear probing from slot `at` of `slots` (a power of two long, never full): the slot that
+/// holds a key `is_key` accepts (`Ok`), or else the first empty one, where it would go (`Err`).
+/// An empty slot is `T::default()` (0).
+#[inline]
+pub(crate) fn probe<T: Copy + Default + PartialEq>(
+    slots: &[T],
+    mut at: usize,
+    is_key: impl Fn(T) -> bool,
+) -> Result<usize, usize> {
+    let mask = slots.len() - 1;
+    loop {
+        let slot = slots[at];
+        if slot == T::default() {
+            return Err(at);
+        }
+        if is_key(slot) {
+            return Ok(at);
+        }
+        at = (at + 1) & mask;
+    }
+}
+
+/// Slots [`probe`] looked at to get from `start` to `end` in a table of `slots` slots.
+#[cfg(test)]
+pub(crate) fn probed(start: usize, end: usize, slots: usize) -> u64 {
+    ((end.wrapping_sub(start) & (slots - 1)) + 1) as u64
+}
+
 /// The slot of a table of `slots` slots (a power of two) that `key` starts at: Fibonacci
 /// hashing, the top bits of the key times 2^64 / φ.
 #[inline]

@@ -10,7 +10,7 @@
 
 use std::collections::TryReserveError;
 
-use super::slots::{fibonacci_slot, slots_for};
+use super::slots::{capacity, fibonacci_slot, probe, slots_for};
 use super::v4set::prefetch;
 use super::Map;
 
@@ -50,7 +50,7 @@ impl V4Counts {
     }
 
     fn capacity(&self) -> usize {
-        self.slots.len() / 4 * 3
+        capacity(self.slots.len())
     }
 
     /// How many more keys fit without growing.
@@ -81,36 +81,27 @@ impl V4Counts {
         table.try_reserve_exact(slots)?;
         table.resize(slots, 0u64);
         let old = std::mem::replace(&mut self.slots, table.into_boxed_slice());
-        let mask = slots - 1;
         for slot in old.iter().copied().filter(|&s| s != 0) {
-            let mut at = self.slot_of((slot >> 32) as u32);
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = slot;
+            // Every key is new here: the probe ends at an empty slot.
+            let at = self.slot_of((slot >> 32) as u32);
+            let empty = probe(&self.slots, at, |_| false).unwrap_err();
+            self.slots[empty] = slot;
         }
         Ok(())
     }
 
     /// Adds `n` (at least 1) to `key`'s count starting at its slot `at`, the table having room.
     #[inline]
-    fn bump(&mut self, key: u32, n: u64, mut at: usize) {
-        let mask = self.slots.len() - 1;
-        loop {
-            #[cfg(test)]
-            {
-                self.probes += 1;
-            }
-            let slot = self.slots[at];
-            if slot == 0 {
-                self.filled += 1;
-                self.slots[at] = u64::from(key) << 32;
-                break;
-            }
-            if (slot >> 32) as u32 == key {
-                break;
-            }
-            at = (at + 1) & mask;
+    fn bump(&mut self, key: u32, n: u64, start: usize) {
+        let found = probe(&self.slots, start, |s| (s >> 32) as u32 == key);
+        let at = found.unwrap_or_else(|empty| {
+            self.filled += 1;
+            self.slots[empty] = u64::from(key) << 32;
+            empty
+        });
+        #[cfg(test)]
+        {
+            self.probes += super::slots::probed(start, at, self.slots.len());
         }
         let sum = (self.slots[at] & 0xffff_ffff) + n;
         if sum > 0xffff_ffff {
@@ -163,18 +154,8 @@ impl V4Counts {
         if key == 0 {
             return self.zero.is_some();
         }
-        if self.slots.is_empty() {
-            return false;
-        }
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot_of(key);
-        loop {
-            match self.slots[at] {
-                0 => return false,
-                s if (s >> 32) as u32 == key => return true,
-                _ => at = (at + 1) & mask,
-            }
-        }
+        !self.slots.is_empty()
+            && probe(&self.slots, self.slot_of(key), |s| (s >> 32) as u32 == key).is_ok()
     }
 
     /// Calls `f` with every key and its count, in the table's order.

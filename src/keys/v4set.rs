@@ -12,7 +12,7 @@
 
 use std::collections::TryReserveError;
 
-use super::slots::{fibonacci_slot, slots_for, Keys};
+use super::slots::{capacity, fibonacci_slot, probe, slots_for, Keys};
 
 /// A set of `u32`, see the module's doc.
 #[derive(Clone, Default)]
@@ -44,7 +44,7 @@ impl V4Set {
 
     /// Keys the slots can take before the table must grow.
     fn capacity(&self) -> usize {
-        self.slots.len() / 4 * 3
+        capacity(self.slots.len())
     }
 
     /// How many more keys fit without growing.
@@ -78,21 +78,19 @@ impl V4Set {
 
     /// Inserts `key` (not 0) starting at its slot `at`, the table having room.
     #[inline]
-    fn put(&mut self, key: u32, mut at: usize) -> bool {
-        let mask = self.slots.len() - 1;
-        loop {
-            #[cfg(test)]
-            {
-                self.probes += 1;
-            }
-            match self.slots[at] {
-                0 => {
-                    self.slots[at] = key;
-                    self.filled += 1;
-                    return true;
-                }
-                k if k == key => return false,
-                _ => at = (at + 1) & mask,
+    fn put(&mut self, key: u32, at: usize) -> bool {
+        let found = probe(&self.slots, at, |k| k == key);
+        #[cfg(test)]
+        {
+            let end = found.unwrap_or_else(|e| e);
+            self.probes += super::slots::probed(at, end, self.slots.len());
+        }
+        match found {
+            Ok(_) => false,
+            Err(empty) => {
+                self.slots[empty] = key;
+                self.filled += 1;
+                true
             }
         }
     }
@@ -140,18 +138,7 @@ impl V4Set {
         if key == 0 {
             return self.zero;
         }
-        if self.slots.is_empty() {
-            return false;
-        }
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot_of(key);
-        loop {
-            match self.slots[at] {
-                0 => return false,
-                k if k == key => return true,
-                _ => at = (at + 1) & mask,
-            }
-        }
+        !self.slots.is_empty() && probe(&self.slots, self.slot_of(key), |k| k == key).is_ok()
     }
 
     /// Slots looked at by every insert so far.

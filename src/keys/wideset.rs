@@ -17,7 +17,7 @@
 
 use std::collections::TryReserveError;
 
-use super::slots::{slots_for, Keys, MIN_SLOTS};
+use super::slots::{capacity, probe, slots_for, Keys, MIN_SLOTS};
 
 /// The sub-tables a large set is cut into (a power of two).
 const PARTS: usize = 64;
@@ -79,7 +79,7 @@ fn hash(key: u128) -> u64 {
 impl Table {
     /// Keys the slots take before the table must grow.
     fn capacity(&self) -> usize {
-        self.slots.len() / 4 * 3
+        capacity(self.slots.len())
     }
 
     /// The slot `hash` starts at: its top bits.
@@ -92,34 +92,18 @@ impl Table {
     /// Inserts `key` (not 0), the table having room; whether it was new.
     #[inline]
     fn put(&mut self, key: u128, hash: u64) -> bool {
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot_of(hash);
-        loop {
-            match self.slots[at] {
-                0 => {
-                    self.slots[at] = key;
-                    self.filled += 1;
-                    return true;
-                }
-                k if k == key => return false,
-                _ => at = (at + 1) & mask,
+        match probe(&self.slots, self.slot_of(hash), |k| k == key) {
+            Ok(_) => false,
+            Err(empty) => {
+                self.slots[empty] = key;
+                self.filled += 1;
+                true
             }
         }
     }
 
     fn contains(&self, key: u128, hash: u64) -> bool {
-        if self.slots.is_empty() {
-            return false;
-        }
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot_of(hash);
-        loop {
-            match self.slots[at] {
-                0 => return false,
-                k if k == key => return true,
-                _ => at = (at + 1) & mask,
-            }
-        }
+        !self.slots.is_empty() && probe(&self.slots, self.slot_of(hash), |k| k == key).is_ok()
     }
 
     /// An empty table of `slots` slots, or the allocation's failure.
