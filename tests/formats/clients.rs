@@ -4,29 +4,34 @@
 
 use super::{
     combined, counts, entry, every_format, lc, log_of, paths, prefixed, summary, sums, w3c_blocks,
-    IIS_SHORT, PREFIXES,
+    Case, IIS_SHORT, PREFIXES,
 };
 use crate::util::formats::header;
 use crate::util::ExecutorArgs;
 use crate::util::{for_each_executor, json, key, output_no_panic, report, write};
 
 use serde_json::json;
+use std::path::Path;
 
 #[test]
 fn every_format_and_prefix_is_detected_and_counts_its_clients() {
     let dir = tempfile::tempdir().unwrap();
     let cases = every_format(dir.path());
-    let v = report(lc([dir.path()]));
-    for (name, _, want) in &cases {
-        assert_eq!(entry(&v, &key(dir.path(), name)), *want, "{name}");
+    assert_every_format(&report(lc([dir.path()])), dir.path(), &cases);
+}
+
+/// Each of [`every_format`]'s files counted as its case says, and the summary their sum: every
+/// file has the same four clients, so the union has four.
+fn assert_every_format(v: &serde_json::Value, dir: &Path, cases: &[Case]) {
+    for (name, _, want) in cases {
+        assert_eq!(entry(v, &key(dir, name)), *want, "{name}");
     }
     let malformed: u64 = cases
         .iter()
         .map(|c| c.2["malformed"].as_u64().unwrap())
         .sum();
-    // Every file has the same four clients: the union has four.
     assert_eq!(
-        summary(&v),
+        summary(v),
         sums(cases.len(), 5 * cases.len() as u64, 4, malformed, 0, 0)
     );
 }
@@ -50,17 +55,7 @@ fn every_executor_agrees_on_every_format_cut_into_small_jobs() {
                 .args(["--chunk-size", "200"])
                 .arg(dir.path()),
         );
-        for (name, _, want) in &cases {
-            assert_eq!(entry(&v, &key(dir.path(), name)), *want, "{name}");
-        }
-        let malformed = cases
-            .iter()
-            .map(|c| c.2["malformed"].as_u64().unwrap())
-            .sum();
-        assert_eq!(
-            summary(&v),
-            sums(cases.len(), 5 * cases.len() as u64, 4, malformed, 0, 0)
-        );
+        assert_every_format(&v, dir.path(), &cases);
     });
 }
 
