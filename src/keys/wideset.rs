@@ -220,20 +220,17 @@ impl WideSet {
         if more == 0 || self.lost {
             return;
         }
+        if self.tables.is_empty() {
+            self.tables.push(Table::default());
+        }
         let total = self.len() + more;
         if self.part_bits == 0 && slots_for(total) > SPLIT_SLOTS {
-            if self.tables.is_empty() {
-                self.tables.push(Table::default());
-            }
             if self.split_to(slots_for(total.div_ceil(PARTS))).is_err() {
                 self.lost = true;
             }
             return;
         }
-        let share = more.div_ceil(self.tables.len().max(1));
-        if self.tables.is_empty() {
-            self.tables.push(Table::default());
-        }
+        let share = more.div_ceil(self.tables.len());
         for table in &mut self.tables {
             let slots = slots_for(table.filled + share);
             if slots > table.slots.len() {

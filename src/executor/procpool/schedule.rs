@@ -184,10 +184,10 @@ impl Schedule {
         }
     }
 
-    /// A worker holding `held` is gone for a reason a retry would meet again (its answer
-    /// outgrew the memory there is to read it): the jobs it had not started go back to the
-    /// front of the queue, in order; the job it was answering, if any, is returned, to be
-    /// its input's error.
+    /// A worker holding `held` is gone: the jobs it had not started go back to the front of
+    /// the queue, in order; the job it was counting or answering, if any, is returned. Alone,
+    /// for a reason a retry would meet again (its answer outgrew the memory there is to read
+    /// it): that job is then its input's error.
     pub(crate) fn gave_up(&mut self, mut held: Held) -> Option<usize> {
         let culprit = held.in_flight.pop_front();
         for &job in held.in_flight.iter().rev() {
@@ -198,12 +198,8 @@ impl Schedule {
 
     /// A worker holding `held` died (`why`): the jobs it had not started go back to the front
     /// of the queue, in order, and the job it was counting is charged.
-    pub(crate) fn died(&mut self, mut held: Held, why: String) -> Death {
-        let culprit = held.in_flight.pop_front();
-        for &job in held.in_flight.iter().rev() {
-            self.queue.push_front(job);
-        }
-        let Some(job) = culprit else {
+    pub(crate) fn died(&mut self, held: Held, why: String) -> Death {
+        let Some(job) = self.gave_up(held) else {
             return Death::Nothing;
         };
         self.attempts[job] += 1;

@@ -265,11 +265,7 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// Worker `i` cannot be trusted: kill it, retry the job it was counting on a fresh
     /// worker (or fail it if this was its retry), requeue the jobs it had not started.
     pub(super) fn worker_failed(&mut self, i: usize, why: String) {
-        let slot = self.slots.swap_remove(i);
-        if !slot.reaped {
-            let _ = kill(slot.pid, Signal::SIGKILL);
-            let _ = waitpid(slot.pid, None);
-        }
+        let slot = self.kill_worker(i);
         match self.schedule.died(slot.held, why) {
             Death::Nothing => {}
             Death::Failed { job, error } => self.resolve(job, Err(io::Error::other(error).into())),
@@ -291,14 +287,20 @@ impl<'a, 'r> Pool<'a, 'r> {
     /// input's out-of-memory error, as its sets' would be (a retry would only fail again),
     /// and the worker goes; the jobs it had not started go back to the queue.
     pub(super) fn answer_outgrew_memory(&mut self, i: usize) {
+        let slot = self.kill_worker(i);
+        if let Some(job) = self.schedule.gave_up(slot.held) {
+            self.resolve(job, Err(crate::input::out_of_memory(0).into()));
+        }
+    }
+
+    /// Removes worker `i`, killed and reaped (unless it was reaped already).
+    fn kill_worker(&mut self, i: usize) -> Slot {
         let slot = self.slots.swap_remove(i);
         if !slot.reaped {
             let _ = kill(slot.pid, Signal::SIGKILL);
             let _ = waitpid(slot.pid, None);
         }
-        if let Some(job) = self.schedule.gave_up(slot.held) {
-            self.resolve(job, Err(crate::input::out_of_memory(0).into()));
-        }
+        slot
     }
 
     /// Kills every worker and fails every job not yet resolved with `why`.
