@@ -563,7 +563,7 @@ impl JobReader {
                                 }
                                 let piece = from..(from + MAP_PIECE).min(len);
                                 progress(counter.feed(&map.bytes()[piece.clone()])?);
-                                map.release(piece);
+                                map.counted(piece.end);
                             }
                             at = after_map(&map, &file, input.size, at)?;
                         }

@@ -542,7 +542,7 @@ impl LaneJob {
                 Err(e) => self.failed = Some(e),
             }
             m.pos = piece.end;
-            m.map.release(piece);
+            m.map.counted(piece.end);
         }
     }
 
