@@ -31,21 +31,26 @@ pub(crate) struct Periods {
 }
 
 impl Periods {
-    /// The counts of `period`, added if new.
+    /// The counts of `period`, added if new: a line's period, as it is counted. A new
+    /// period's set is sized like the one counted last (see [`KeySet::presize_like`]).
     #[inline]
     pub(crate) fn at(&mut self, period: i64) -> &mut PeriodCounts {
         if self.list.get(self.last).is_some_and(|e| e.0 == period) {
             return &mut self.list[self.last].1;
         }
-        self.find(period)
+        self.find(period, true)
     }
 
     #[inline(never)]
-    fn find(&mut self, period: i64) -> &mut PeriodCounts {
+    fn find(&mut self, period: i64, presize: bool) -> &mut PeriodCounts {
         let at = match self.list.binary_search_by_key(&period, |e| e.0) {
             Ok(at) => at,
             Err(at) => {
-                self.list.insert(at, (period, PeriodCounts::default()));
+                let mut counts = PeriodCounts::default();
+                if let Some((_, recent)) = self.list.get(self.last).filter(|_| presize) {
+                    counts.keys.presize_like(&recent.keys);
+                }
+                self.list.insert(at, (period, counts));
                 at
             }
         };
@@ -73,7 +78,7 @@ impl Periods {
             return;
         }
         for (period, counts) in other.list {
-            self.at(period).merge(counts);
+            self.find(period, false).merge(counts);
         }
     }
 }
@@ -92,7 +97,7 @@ impl FromIterator<(i64, PeriodCounts)> for Periods {
     fn from_iter<I: IntoIterator<Item = (i64, PeriodCounts)>>(list: I) -> Periods {
         let mut periods = Periods::default();
         for (period, counts) in list {
-            periods.at(period).merge(counts);
+            periods.find(period, false).merge(counts);
         }
         periods
     }
