@@ -196,6 +196,15 @@ impl Union {
     }
 }
 
+/// Whether the summary's distinct clients are those of its requests per client, so that the
+/// union of the files' keys is not built as well: under `--top` without `--by`, a file's keys
+/// are the clients of its requests per client (`Counts::settle`), and the summary's requests
+/// per client are built anyway. (Building both made the parent of `procpool --top` insert
+/// every file's clients twice, on the thread that also reads the workers' answers.)
+fn union_in_hits(query: &Query) -> bool {
+    query.top.is_some() && query.by.is_none()
+}
+
 /// What became of one input, as a reducer that keeps keys tells it.
 #[derive(Debug, Default)]
 pub(crate) enum Kept {
@@ -330,6 +339,11 @@ impl SummaryDetail {
                 lock(shard).add_list(part);
             }
         }
+    }
+
+    /// The distinct clients of the requests per client (the shards' are disjoint).
+    fn clients(&self) -> usize {
+        self.hits.iter().map(|h| lock(h).len()).sum()
     }
 
     /// What the summary reports of them, and whether some part lost clients to a lack of
@@ -503,7 +517,9 @@ impl<'a> Reducer<'a> {
                         Kept::Counted(stats.clone(), vec![counts.keys], Box::new(detail));
                 }
                 None => {
-                    self.union.absorb(counts.keys);
+                    if !union_in_hits(query) {
+                        self.union.absorb(counts.keys);
+                    }
                     self.detail.absorb(detail);
                 }
             }
@@ -583,7 +599,9 @@ impl<'a> Reducer<'a> {
                     Kept::Counted(stats.clone(), file_keys.take_shards(), Box::new(detail));
             }
             None => {
-                file_keys.drain_into(&self.union.rest);
+                if !union_in_hits(query) {
+                    file_keys.drain_into(&self.union.rest);
+                }
                 self.detail.absorb(detail);
             }
         }
@@ -623,8 +641,12 @@ impl<'a> Reducer<'a> {
         results.files.sort_by(|a, b| a.path.cmp(&b.path));
         results.errors.sort_by(|a, b| a.path.cmp(&b.path));
         results.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        results.union_ip = self.union.len() as u64;
-        let (extra, lost) = self.detail.finish(&self.plan.options.query);
+        let query = &self.plan.options.query;
+        results.union_ip = match union_in_hits(query) {
+            true => self.detail.clients(),
+            false => self.union.len(),
+        } as u64;
+        let (extra, lost) = self.detail.finish(query);
         results.extra = extra;
         if self.union.out_of_memory() || lost {
             results.union_error = Some(format!(
@@ -729,6 +751,42 @@ mod tests {
         });
         assert_eq!(seen, ["file f0 4 3"]);
         assert_eq!(union, 3);
+    }
+
+    #[test]
+    fn under_top_alone_the_summary_counts_the_clients_of_its_requests_per_client() {
+        let mut p = plan(&[1, 2, 1]);
+        p.options.query.top = Some(2);
+        let options = p.options.clone();
+        let reducer = Reducer::new(&p, |_| ControlFlow::Continue(()));
+        let combined = |text: &[u8]| -> JobResult {
+            let counts = crate::count::count_as(
+                text,
+                Format::plain(crate::format::Body::Combined),
+                &options,
+            );
+            Ok((counts, text.len() as u64))
+        };
+        let line = |ip: &str| {
+            format!("{ip} - - [07/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"\n")
+        };
+        reducer.job_done(
+            0,
+            combined(format!("{}{}", line("1.1.1.1"), line("2001:db8::1")).as_bytes()),
+        );
+        reducer.job_done(2, combined(line("1.1.1.1").as_bytes()));
+        reducer.job_done(1, combined(line("3.3.3.3").repeat(3).as_bytes()));
+        reducer.job_done(3, failed());
+        let results = reducer.finish();
+        let ips: Vec<u64> = results.files.iter().map(|f| f.ip).collect();
+        assert_eq!(ips, [2, 2], "f0, then f1 (two jobs); f2 failed");
+        assert_eq!(results.union_ip, 3, "1.1.1.1, 2001:db8::1, 3.3.3.3");
+        let top = results.extra.top.expect("--top");
+        assert_eq!(
+            (top[0].client.as_str(), top[0].requests),
+            ("3.3.3.3", 3),
+            "{top:?}"
+        );
     }
 
     #[test]
