@@ -59,10 +59,10 @@ fn max_map() -> u64 {
     *MAX.get_or_init(|| crate::reserve::address_space_limit().map_or(u64::MAX, |limit| limit / 8))
 }
 
-/// How many counted bytes of a map are given back at once ([`Mapped::counted`]): each release
-/// of a map in a process of several threads interrupts every core that ran it (a TLB
-/// shootdown), so fewer, bigger releases cost less; 4 MiB keeps the resident part small.
-const RELEASE_STEP: usize = 4 << 20;
+/// How many counted bytes of a map are given back at once ([`Mapped::counted`]): a piece, as
+/// the callers count them ([`crate::input::MAP_PIECE`]). Releasing every 4 MiB, for fewer TLB
+/// shootdowns, was no faster and held 3 MiB more at the peak (docs/performance.md).
+const RELEASE_STEP: usize = crate::input::MAP_PIECE;
 
 /// How far before a page fault the pages it maps can reach: Linux maps the fault-around
 /// window (`fault_around_bytes`, 64 KiB, aligned) or the whole page-cache folio the fault
@@ -248,8 +248,8 @@ impl Mapped {
     }
 
     /// Says that the map's bytes before `upto` are counted, and drops this process's view of
-    /// their pages every [`RELEASE_STEP`] bytes, so that a map's resident pages stay a few
-    /// MiB whatever the file's size: the pages stay in the page cache (they were never the
+    /// their pages every [`RELEASE_STEP`] bytes, so that a map's resident pages stay about
+    /// three MiB whatever the file's size: the pages stay in the page cache (they were never the
     /// process's memory) and would map again if touched.
     ///
     /// A release reaches [`FAULT_AROUND`] back into what the last one gave: a page fault maps
