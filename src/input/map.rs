@@ -256,8 +256,8 @@ impl Mapped {
     /// the pages around it that are in the page cache, some before it, so reading on past a
     /// release maps part of what it gave back again. Releasing only what was read since left
     /// those pages mapped for good: 48 KiB of every MiB of a map whose start is not on a
-    /// 64 KiB line, as a job's range's start mostly is; 31 MiB of a 42 MiB peak under
-    /// `threads` on 8 × 147 MB (docs/performance.md).
+    /// 64 KiB line, as a job's range's start mostly is: a peak of 46.6 MiB under `threads` on
+    /// 8 × 147 MB just written, where 26.4 MiB do (docs/performance.md).
     pub(crate) fn counted(&self, upto: usize) {
         let page = PAGE.load(Ordering::Relaxed);
         let done = upto.min(self.map.len()) & !(page - 1);
