@@ -196,11 +196,13 @@ impl Union {
     }
 }
 
-/// Whether the summary's distinct clients are those of its requests per client, so that the
-/// union of the files' keys is not built as well: under `--top` without `--by`, a file's keys
-/// are the clients of its requests per client (`Counts::settle`), and the summary's requests
-/// per client are built anyway. (Building both made the parent of `procpool --top` insert
-/// every file's clients twice, on the thread that also reads the workers' answers.)
+/// Whether the summary's distinct clients, and a cut file's, are those of its requests per
+/// client, so that the union of the keys is not built as well: under `--top` without `--by`, a
+/// job's keys are the clients of its requests per client (`Counts::settle`), and the file's and
+/// the summary's requests per client are built anyway. (Building both made the parent of
+/// `procpool --top` insert every file's clients twice, on the thread that also reads the
+/// workers' answers.) A file whose requests per client lost clients for want of memory is then
+/// that file's error, as a file whose keys did.
 fn union_in_hits(query: &Query) -> bool {
     query.top.is_some() && query.by.is_none()
 }
@@ -542,7 +544,12 @@ impl<'a> Reducer<'a> {
             mut detail,
         } = counts;
         let shown = std::mem::take(&mut detail.shown);
-        file_keys.absorb(keys);
+        // Under `--top` alone the file's clients are those of its requests per client, merged
+        // below anyway (unless the keys are kept for a partial result).
+        let keys_in_hits = self.kept.is_none() && union_in_hits(query);
+        if !keys_in_hits {
+            file_keys.absorb(keys);
+        }
         let mut file = lock(&self.files[input]);
         file.remaining -= 1;
         file.total += total;
@@ -557,12 +564,15 @@ impl<'a> Reducer<'a> {
         if file.remaining > 0 || file.failed {
             return;
         }
-        if file_keys.out_of_memory() {
-            let held = file_keys.len();
+        let (clients, lost) = match keys_in_hits {
+            true => (file.detail.hits.len(), file.detail.hits.out_of_memory()),
+            false => (file_keys.len(), file_keys.out_of_memory()),
+        };
+        if lost {
             file.failed = true;
             drop(file);
             file_keys.clear();
-            let error = InputError::new(name.clone(), crate::input::out_of_memory(held));
+            let error = InputError::new(name.clone(), crate::input::out_of_memory(clients));
             if let Some(kept) = &self.kept {
                 *lock(&kept[input]) = Kept::Failed(error.error.clone());
             }
@@ -585,7 +595,7 @@ impl<'a> Reducer<'a> {
         let stats = FileStats {
             path: name.clone(),
             total,
-            ip: file_keys.len() as u64,
+            ip: clients as u64,
             bytes,
             malformed,
             format,
@@ -599,7 +609,7 @@ impl<'a> Reducer<'a> {
                     Kept::Counted(stats.clone(), file_keys.take_shards(), Box::new(detail));
             }
             None => {
-                if !union_in_hits(query) {
+                if !keys_in_hits {
                     file_keys.drain_into(&self.union.rest);
                 }
                 self.detail.absorb(detail);
@@ -787,6 +797,27 @@ mod tests {
             ("3.3.3.3", 3),
             "{top:?}"
         );
+    }
+
+    #[test]
+    fn under_top_alone_a_cut_file_whose_counts_lost_clients_is_an_error() {
+        let mut p = plan(&[2, 1]);
+        p.options.query.top = Some(1);
+        let options = p.options.clone();
+        let (seen, union) = events(&p, |r| {
+            let line = b"1.1.1.1 - - [07/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n";
+            let combined = || {
+                let format = Format::plain(crate::format::Body::Combined);
+                crate::count::count_as(line, format, &options)
+            };
+            r.job_done(0, Ok((combined(), 1)));
+            let mut lost = combined();
+            lost.detail.hits = Hits::lost();
+            r.job_done(1, Ok((lost, 1)));
+            r.job_done(2, Ok((combined(), 1)));
+        });
+        assert_eq!(seen, ["error f0", "file f1 1 1"]);
+        assert_eq!(union, 1);
     }
 
     #[test]
