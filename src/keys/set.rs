@@ -184,7 +184,12 @@ impl KeySet {
     /// doubling moved each key about twice (6% of a `--by day` run, docs/performance.md). A
     /// hint: without the memory, the set grows as its keys come, and may fail then.
     pub(crate) fn presize_like(&mut self, like: &KeySet) {
-        let _ = self.v4.try_reserve(like.v4.len());
+        self.presize_v4(like.v4.len());
+    }
+
+    /// Makes room ahead for `n` dotted quads (a hint, as [`KeySet::presize_like`]).
+    pub(crate) fn presize_v4(&mut self, n: usize) {
+        let _ = self.v4.try_reserve(n);
     }
 
     /// Whether a class could not get the memory to grow: the set lost keys and its count is
