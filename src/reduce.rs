@@ -272,13 +272,14 @@ fn extra_of(
     }
 }
 
-/// One period of the summary: requests and malformed lines summed, clients united in shards
-/// (as [`Union`]'s), so that files finishing on different threads add theirs at once.
+/// One period of the summary: requests and malformed lines summed, clients united as the
+/// summary's are (a [`Union`]: the first file's set kept whole, later ones in shards, so that
+/// files finishing on different threads add theirs at once, and a run of one file copies none).
 #[derive(Debug, Default)]
 struct PeriodUnion {
     total: AtomicU64,
     malformed: AtomicU64,
-    keys: ShardedKeySet,
+    keys: Union,
 }
 
 /// The summary's periods and requests per client, built from every counted file's as it
