@@ -284,10 +284,16 @@ struct PeriodUnion {
 
 /// The summary's periods and requests per client, built from every counted file's as it
 /// completes: each period's clients and the requests per client are sharded by a fixed hash
-/// of the client, never merged on one thread or under one lock.
+/// of the client, never merged on one thread or under one lock. As in [`Union`], the first
+/// file's requests per client are kept whole until a second file's come (a run of one file
+/// copies none).
 #[derive(Debug)]
 struct SummaryDetail {
     periods: Mutex<std::collections::BTreeMap<i64, Arc<PeriodUnion>>>,
+    /// The first file's requests per client, while it is the only one.
+    first_hits: Mutex<Option<Hits>>,
+    /// A file's requests per client were kept once: later ones go into the shards.
+    kept_hits: AtomicBool,
     hits: Box<[Mutex<Hits>]>,
 }
 
@@ -295,6 +301,8 @@ impl Default for SummaryDetail {
     fn default() -> Self {
         SummaryDetail {
             periods: Mutex::default(),
+            first_hits: Mutex::default(),
+            kept_hits: AtomicBool::default(),
             hits: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
         }
     }
@@ -313,13 +321,28 @@ impl SummaryDetail {
         if detail.hits.is_empty() && !detail.hits.out_of_memory() {
             return;
         }
-        if detail.hits.out_of_memory() {
+        let mut first = lock(&self.first_hits);
+        if !self.kept_hits.swap(true, Ordering::Relaxed) {
+            *first = Some(detail.hits);
+            return;
+        }
+        let kept = first.take();
+        drop(first);
+        if let Some(kept) = kept {
+            self.route(kept);
+        }
+        self.route(detail.hits);
+    }
+
+    /// Adds `hits` to the shards.
+    fn route(&self, hits: Hits) {
+        if hits.out_of_memory() {
             lock(&self.hits[0]).merge(Hits::lost());
         }
         // Routed first (no hashing into maps but the shards' own), then one lock per shard.
         let mut parts: Vec<Vec<(Key<'_>, u64)>> = vec![Vec::new(); self.hits.len()];
         let mut routed = true;
-        detail.hits.each(|key, n| {
+        hits.each(|key, n| {
             let part = &mut parts[shard_of(key, SHARD_BITS)];
             // The lists take as much again as the clients: without that memory, no abort
             // (issue 27) but a pass over the clients per shard, holding nothing more.
@@ -329,7 +352,7 @@ impl SummaryDetail {
             drop(parts);
             for (i, shard) in self.hits.iter().enumerate() {
                 let mut shard = lock(shard);
-                detail.hits.each(|key, n| {
+                hits.each(|key, n| {
                     if shard_of(key, SHARD_BITS) == i {
                         shard.add_key(key, n);
                     }
@@ -344,9 +367,11 @@ impl SummaryDetail {
         }
     }
 
-    /// The distinct clients of the requests per client (the shards' are disjoint).
+    /// The distinct clients of the requests per client (the kept file's, or the shards', which
+    /// are disjoint).
     fn clients(&self) -> usize {
-        self.hits.iter().map(|h| lock(h).len()).sum()
+        lock(&self.first_hits).as_ref().map_or(0, Hits::len)
+            + self.hits.iter().map(|h| lock(h).len()).sum::<usize>()
     }
 
     /// What the summary reports of them, and whether some part lost clients to a lack of
@@ -356,11 +381,16 @@ impl SummaryDetail {
             .periods
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
+        let first = self
+            .first_hits
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
         let hits: Vec<Hits> = self
             .hits
             .into_vec()
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .chain(first)
             .collect();
         let lost = periods.values().any(|u| u.keys.out_of_memory())
             || hits.iter().any(Hits::out_of_memory);
@@ -372,7 +402,8 @@ impl SummaryDetail {
                 u.malformed.load(Ordering::Relaxed),
             )
         });
-        // The shards hold disjoint clients: the top of all is the top of their tops.
+        // The shards, or the one file kept whole, hold disjoint clients: the top of all is the
+        // top of their tops.
         let top = |n: usize| {
             let mut all: Vec<Top> = hits.iter().flat_map(|h| h.top(n)).collect();
             all.sort_unstable_by(|a, b| b.requests.cmp(&a.requests).then(a.client.cmp(&b.client)));
@@ -798,6 +829,43 @@ mod tests {
             ("3.3.3.3", 3),
             "{top:?}"
         );
+    }
+
+    #[test]
+    fn the_summarys_requests_per_client_are_one_files_kept_whole_or_all_files_in_shards() {
+        let line = |ip: &str| {
+            format!("{ip} - - [07/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"\n")
+        };
+        for files in [1, 2, 3] {
+            let mut p = plan(&vec![1; files]);
+            p.options.query.top = Some(2);
+            let options = p.options.clone();
+            let reducer = Reducer::new(&p, |_| ControlFlow::Continue(()));
+            for job in 0..files {
+                // Each file: 9.9.9.9 twice, and a client of its own.
+                let text = format!(
+                    "{}{}{}",
+                    line("9.9.9.9"),
+                    line("9.9.9.9"),
+                    line(&format!("1.1.1.{job}"))
+                );
+                let format = Format::plain(crate::format::Body::Combined);
+                let counts = crate::count::count_as(text.as_bytes(), format, &options);
+                reducer.job_done(job, Ok((counts, 1)));
+            }
+            let results = reducer.finish();
+            assert_eq!(results.union_ip, files as u64 + 1, "{files} files");
+            let top = results.extra.top.expect("--top");
+            let top: Vec<(&str, u64)> = top
+                .iter()
+                .map(|t| (t.client.as_str(), t.requests))
+                .collect();
+            assert_eq!(
+                top,
+                [("9.9.9.9", 2 * files as u64), ("1.1.1.0", 1)],
+                "{files} files"
+            );
+        }
     }
 
     #[test]
