@@ -126,44 +126,76 @@ impl ShardedKeySet {
     }
 }
 
+/// The first value offered, kept whole while it is the only one (a run of one file copies
+/// nothing into shards).
+#[derive(Debug)]
+struct KeptFirst<T> {
+    first: Mutex<Option<T>>,
+    /// A value was kept once: later ones are handed back.
+    kept_one: AtomicBool,
+}
+
+impl<T> Default for KeptFirst<T> {
+    fn default() -> Self {
+        KeptFirst {
+            first: Mutex::new(None),
+            kept_one: AtomicBool::new(false),
+        }
+    }
+}
+
+impl<T> KeptFirst<T> {
+    /// Keeps `value` if it is the first offered; else hands it back, with the kept one the
+    /// first time (taken out: from then on, everything goes elsewhere).
+    fn offer(&self, value: T) -> Option<(Option<T>, T)> {
+        let mut first = lock(&self.first);
+        if !self.kept_one.swap(true, Ordering::Relaxed) {
+            *first = Some(value);
+            return None;
+        }
+        Some((first.take(), value))
+    }
+
+    /// The kept value, if it is still kept.
+    fn get(&self) -> MutexGuard<'_, Option<T>> {
+        lock(&self.first)
+    }
+
+    fn into_inner(self) -> Option<T> {
+        self.first
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// The union of every file's keys. The first whole file's set is kept as it came, until a
 /// second one arrives (a run of one file, the usual big one, never holds its keys twice); then
 /// both go into shards. Chunked files' shards go straight into the shards, and the union's
 /// size is the kept set's plus the shards' keys it lacks.
 #[derive(Debug, Default)]
 struct Union {
-    first: Mutex<Option<KeySet>>,
-    /// A set was kept once: later ones go into the shards.
-    kept_one: AtomicBool,
+    first: KeptFirst<KeySet>,
     rest: ShardedKeySet,
 }
 
 impl Union {
     fn absorb(&self, keys: KeySet) {
-        let mut first = lock(&self.first);
-        if !self.kept_one.swap(true, Ordering::Relaxed) {
-            *first = Some(keys);
-            return;
+        if let Some((kept, keys)) = self.first.offer(keys) {
+            if let Some(kept) = kept {
+                self.rest.absorb(kept);
+            }
+            self.rest.absorb(keys);
         }
-        let kept = first.take();
-        drop(first);
-        if let Some(kept) = kept {
-            self.rest.absorb(kept);
-        }
-        self.rest.absorb(keys);
     }
 
     fn out_of_memory(&self) -> bool {
-        lock(&self.first)
-            .as_ref()
-            .is_some_and(KeySet::out_of_memory)
-            || self.rest.out_of_memory()
+        self.first.get().as_ref().is_some_and(KeySet::out_of_memory) || self.rest.out_of_memory()
     }
 
     /// The number of distinct keys: one pass of lookups over the shards, in parallel where
     /// [`ShardedKeySet::drain_into`] is.
     fn len(&self) -> usize {
-        let first = lock(&self.first);
+        let first = self.first.get();
         let Some(first) = first.as_ref() else {
             return self.rest.len();
         };
@@ -291,9 +323,7 @@ struct PeriodUnion {
 struct SummaryDetail {
     periods: Mutex<std::collections::BTreeMap<i64, Arc<PeriodUnion>>>,
     /// The first file's requests per client, while it is the only one.
-    first_hits: Mutex<Option<Hits>>,
-    /// A file's requests per client were kept once: later ones go into the shards.
-    kept_hits: AtomicBool,
+    first_hits: KeptFirst<Hits>,
     hits: Box<[Mutex<Hits>]>,
 }
 
@@ -301,8 +331,7 @@ impl Default for SummaryDetail {
     fn default() -> Self {
         SummaryDetail {
             periods: Mutex::default(),
-            first_hits: Mutex::default(),
-            kept_hits: AtomicBool::default(),
+            first_hits: KeptFirst::default(),
             hits: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
         }
     }
@@ -321,17 +350,12 @@ impl SummaryDetail {
         if detail.hits.is_empty() && !detail.hits.out_of_memory() {
             return;
         }
-        let mut first = lock(&self.first_hits);
-        if !self.kept_hits.swap(true, Ordering::Relaxed) {
-            *first = Some(detail.hits);
-            return;
+        if let Some((kept, hits)) = self.first_hits.offer(detail.hits) {
+            if let Some(kept) = kept {
+                self.route(kept);
+            }
+            self.route(hits);
         }
-        let kept = first.take();
-        drop(first);
-        if let Some(kept) = kept {
-            self.route(kept);
-        }
-        self.route(detail.hits);
     }
 
     /// Adds `hits` to the shards.
@@ -370,7 +394,7 @@ impl SummaryDetail {
     /// The distinct clients of the requests per client (the kept file's, or the shards', which
     /// are disjoint).
     fn clients(&self) -> usize {
-        lock(&self.first_hits).as_ref().map_or(0, Hits::len)
+        self.first_hits.get().as_ref().map_or(0, Hits::len)
             + self.hits.iter().map(|h| lock(h).len()).sum::<usize>()
     }
 
@@ -381,10 +405,7 @@ impl SummaryDetail {
             .periods
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        let first = self
-            .first_hits
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
+        let first = self.first_hits.into_inner();
         let hits: Vec<Hits> = self
             .hits
             .into_vec()
@@ -1013,7 +1034,7 @@ mod tests {
     fn the_union_keeps_one_set_whole_and_counts_each_key_once() {
         let u = Union::default();
         u.absorb(count(b"1.1.1.1\n2001:db8::1\nlong-key-0123456789abcdef\n").keys);
-        assert!(lock(&u.first).is_some());
+        assert!(u.first.get().is_some());
         // A chunked file's shards join the union beside the kept set, overlapping it.
         let chunked = ShardedKeySet::default();
         chunked.absorb(count(b"1.1.1.1\n5.5.5.5\n2001:db8::1\n").keys);
@@ -1021,7 +1042,7 @@ mod tests {
         assert_eq!(u.len(), 4);
         // A second whole file: both go into the shards.
         u.absorb(count(b"long-key-0123456789abcdef\n6.6.6.6\n").keys);
-        assert!(lock(&u.first).is_none());
+        assert!(u.first.get().is_none());
         assert_eq!((u.len(), u.rest.len()), (5, 5));
         assert!(!u.out_of_memory());
     }
