@@ -17,6 +17,36 @@ pub(crate) fn capacity(slots: usize) -> usize {
     slots / 4 * 3
 }
 
+/// How many more keys a table of `slots` slots holding `len` takes before it must grow.
+pub(crate) fn spare(slots: usize, len: usize) -> usize {
+    // A key kept apart (0) needs no slot; counting it anyway keeps this simple and safe.
+    capacity(slots).saturating_sub(len)
+}
+
+/// A table of `slots` empty slots, or the allocation's failure (never an abort).
+pub(crate) fn empty<T: Copy + Default>(
+    slots: usize,
+) -> Result<Box<[T]>, std::collections::TryReserveError> {
+    let mut table = Vec::new();
+    table.try_reserve_exact(slots)?;
+    table.resize(slots, T::default());
+    Ok(table.into_boxed_slice())
+}
+
+/// Where `slots` cannot take `keys` keys, an empty table that can is put in its place and the
+/// old one returned, for the caller to put its keys back; `None` where it has room. A failed
+/// allocation leaves `slots` as it was.
+pub(crate) fn regrow<T: Copy + Default>(
+    slots: &mut Box<[T]>,
+    keys: usize,
+) -> Result<Option<Box<[T]>>, std::collections::TryReserveError> {
+    if keys <= capacity(slots.len()) {
+        return Ok(None);
+    }
+    let table = empty(slots_for(keys))?;
+    Ok(Some(std::mem::replace(slots, table)))
+}
+
 /// Linear probing from slot `at` of `slots` (a power of two long, never full): the slot that
 /// holds a key `is_key` accepts (`Ok`), or else the first empty one, where it would go (`Err`).
 /// An empty slot is `T::default()` (0).

@@ -10,7 +10,7 @@
 
 use std::collections::TryReserveError;
 
-use super::slots::{capacity, fibonacci_slot, probe, slots_for};
+use super::slots::{fibonacci_slot, probe, regrow, spare};
 use super::v4set::prefetch;
 use super::Map;
 
@@ -49,13 +49,9 @@ impl V4Counts {
         self.filled + usize::from(self.zero.is_some())
     }
 
-    fn capacity(&self) -> usize {
-        capacity(self.slots.len())
-    }
-
     /// How many more keys fit without growing.
     pub(crate) fn spare(&self) -> usize {
-        self.capacity().saturating_sub(self.len())
+        spare(self.slots.len(), self.len())
     }
 
     #[inline]
@@ -73,14 +69,9 @@ impl V4Counts {
     /// Makes room for `more` keys, or fails leaving the counts as they were.
     pub(crate) fn try_reserve(&mut self, more: usize) -> Result<(), TryReserveError> {
         let needed = self.len().saturating_add(more);
-        if needed <= self.capacity() {
+        let Some(old) = regrow(&mut self.slots, needed)? else {
             return Ok(());
-        }
-        let slots = slots_for(needed);
-        let mut table = Vec::new();
-        table.try_reserve_exact(slots)?;
-        table.resize(slots, 0u64);
-        let old = std::mem::replace(&mut self.slots, table.into_boxed_slice());
+        };
         for slot in old.iter().copied().filter(|&s| s != 0) {
             // Every key is new here: the probe ends at an empty slot.
             let at = self.slot_of((slot >> 32) as u32);

@@ -12,7 +12,7 @@
 
 use std::collections::TryReserveError;
 
-use super::slots::{capacity, fibonacci_slot, probe, slots_for, Keys};
+use super::slots::{fibonacci_slot, probe, regrow, spare, Keys};
 
 /// A set of `u32`, see the module's doc.
 #[derive(Clone, Default)]
@@ -42,15 +42,9 @@ impl V4Set {
         self.filled + usize::from(self.zero)
     }
 
-    /// Keys the slots can take before the table must grow.
-    fn capacity(&self) -> usize {
-        capacity(self.slots.len())
-    }
-
     /// How many more keys fit without growing.
     pub(crate) fn spare(&self) -> usize {
-        // The key 0 needs no slot; counting it anyway keeps this simple and safe.
-        self.capacity().saturating_sub(self.len())
+        spare(self.slots.len(), self.len())
     }
 
     #[inline]
@@ -61,14 +55,9 @@ impl V4Set {
     /// Makes room for `more` keys, or fails leaving the set as it was.
     pub(crate) fn try_reserve(&mut self, more: usize) -> Result<(), TryReserveError> {
         let needed = self.len().saturating_add(more);
-        if needed <= self.capacity() {
+        let Some(old) = regrow(&mut self.slots, needed)? else {
             return Ok(());
-        }
-        let slots = slots_for(needed);
-        let mut table = Vec::new();
-        table.try_reserve_exact(slots)?;
-        table.resize(slots, 0u32);
-        let old = std::mem::replace(&mut self.slots, table.into_boxed_slice());
+        };
         self.filled = 0;
         for key in old.iter().copied().filter(|&k| k != 0) {
             self.put(key, self.slot_of(key));

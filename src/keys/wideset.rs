@@ -17,7 +17,7 @@
 
 use std::collections::TryReserveError;
 
-use super::slots::{capacity, probe, slots_for, Keys, MIN_SLOTS};
+use super::slots::{capacity, empty, probe, slots_for, Keys, MIN_SLOTS};
 
 /// The sub-tables a large set is cut into (a power of two).
 const PARTS: usize = 64;
@@ -77,11 +77,6 @@ fn hash(key: u128) -> u64 {
 }
 
 impl Table {
-    /// Keys the slots take before the table must grow.
-    fn capacity(&self) -> usize {
-        capacity(self.slots.len())
-    }
-
     /// The slot `hash` starts at: its top bits.
     #[inline]
     fn slot_of(&self, hash: u64) -> usize {
@@ -108,11 +103,8 @@ impl Table {
 
     /// An empty table of `slots` slots, or the allocation's failure.
     fn with_slots(slots: usize) -> Result<Table, TryReserveError> {
-        let mut table = Vec::new();
-        table.try_reserve_exact(slots)?;
-        table.resize(slots, 0u128);
         Ok(Table {
-            slots: table.into_boxed_slice(),
+            slots: empty(slots)?,
             filled: 0,
         })
     }
@@ -151,7 +143,7 @@ impl WideSet {
         let h = hash(key);
         let mut part = self.part_of(h);
         let table = &self.tables[part];
-        if table.filled >= table.capacity() {
+        if table.filled >= capacity(table.slots.len()) {
             if !self.grow(part) {
                 return false;
             }
