@@ -96,6 +96,15 @@ fn release() -> bool {
     true
 }
 
+/// Whether the reserve was held and has been given back: the room it left is for the small
+/// allocations that follow a lack of memory, and a table that grows must not take it (see
+/// [`crate::keys`]' tables, which then fail to grow, as they would have without it).
+pub(crate) fn given_back() -> bool {
+    // Not in the unit tests: `the_reserve_is_given_back_once` gives a reserve back in the
+    // process the others run in. `tests/limits.rs` checks it on the binary.
+    !cfg!(test) && HELD.load(Ordering::Acquire).is_null() && HELD_LEN.load(Ordering::Acquire) != 0
+}
+
 /// Whether a failed allocation of `layout` is worth one more try: the reserve was just given
 /// back and it is small.
 fn retry(layout: Layout) -> bool {

@@ -23,11 +23,18 @@ pub(crate) fn spare(slots: usize, len: usize) -> usize {
     capacity(slots).saturating_sub(len)
 }
 
-/// A table of `slots` empty slots, or the allocation's failure (never an abort).
+/// A table of `slots` empty slots, or the allocation's failure (never an abort). Once the
+/// allocator's reserve was given back (an allocation failed somewhere), no table gets more:
+/// the room it left is for the small allocations that report the failure, and a table that
+/// took it (another thread's, growing a 64th at a time) left them to abort.
 pub(crate) fn empty<T: Copy + Default>(
     slots: usize,
 ) -> Result<Box<[T]>, std::collections::TryReserveError> {
     let mut table = Vec::new();
+    if crate::reserve::given_back() {
+        // The error a request past any size gives: there is no other way to make one.
+        table.try_reserve_exact(usize::MAX)?;
+    }
     table.try_reserve_exact(slots)?;
     table.resize(slots, T::default());
     Ok(table.into_boxed_slice())
