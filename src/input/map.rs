@@ -59,10 +59,12 @@ fn max_map() -> u64 {
     *MAX.get_or_init(|| crate::reserve::address_space_limit().map_or(u64::MAX, |limit| limit / 8))
 }
 
-/// How many counted bytes of a map are given back at once ([`Mapped::counted`]): a piece, as
-/// the callers count them ([`crate::input::MAP_PIECE`]). Releasing every 4 MiB, for fewer TLB
-/// shootdowns, was no faster and held 3 MiB more at the peak (docs/performance.md).
-const RELEASE_STEP: usize = crate::input::MAP_PIECE;
+/// How many counted bytes of a map are given back at once ([`Mapped::counted`]): four pieces,
+/// as the callers count them ([`crate::input::MAP_PIECE`]). Each release of a process with
+/// threads running flushes the other CPUs' TLBs (an interrupt to each, costly in a VM): on one
+/// file cut into jobs, two threads spent 3.7% of their time there when the step was one piece
+/// (docs/performance.md). The price is 3 MiB more mapped at the peak per job counting at once.
+const RELEASE_STEP: usize = 4 * crate::input::MAP_PIECE;
 
 /// How far before a page fault the pages it maps can reach: Linux maps the fault-around
 /// window (`fault_around_bytes`, 64 KiB, aligned) or the whole page-cache folio the fault
