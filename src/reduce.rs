@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::count::{Counts, Detail, Hits, Shown, Top};
 use crate::format::{Format, Query};
 use crate::input::{display_bytes, InputError, JobError, Skipped};
-use crate::keys::{shard_of, Key, KeySet, Split, StoredKeys, SHARD_BITS};
+use crate::keys::{shard_of, Key, KeySet, Split, StoredKeys, V4Shards, SHARD_BITS};
 use crate::plan::{named_not_a_log, Plan};
 use crate::report::{Extra, FileStats, MalformedLine, PeriodStats, Results, TopClient};
 
@@ -123,6 +123,12 @@ impl ShardedKeySet {
     /// Number of distinct keys (shards are disjoint).
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+}
+
+impl V4Shards for ShardedKeySet {
+    fn insert_v4s(&self, shard: usize, v4s: &[u32]) {
+        lock(&self.shards[shard]).insert_v4s(v4s);
     }
 }
 
@@ -456,8 +462,9 @@ pub struct Reducer<'a> {
     plan: &'a Plan,
     files: Vec<Mutex<FileState>>,
     /// Keys of files cut into several jobs, gathered until the file is complete (a file that
-    /// fails must not leave keys in the union).
-    chunked_keys: Vec<Option<ShardedKeySet>>,
+    /// fails must not leave keys in the union); jobs counted in this process send their
+    /// dotted quads here as they count ([`Reducer::shared_keys`]).
+    chunked_keys: Vec<Option<Arc<ShardedKeySet>>>,
     union: Union,
     /// The summary's periods and requests per client (under `--by`, `--top`).
     detail: SummaryDetail,
@@ -483,7 +490,7 @@ impl<'a> Reducer<'a> {
         }
         let chunked_keys = files
             .iter()
-            .map(|f| (f.remaining > 1).then(ShardedKeySet::default))
+            .map(|f| (f.remaining > 1).then(Arc::default))
             .collect();
         Reducer {
             plan,
@@ -513,6 +520,17 @@ impl<'a> Reducer<'a> {
         reducer
     }
 
+    /// The set a job counted in this process sends its dotted quads to as it counts, shared
+    /// with the other jobs of its file: one insert per request, where a set of the job's own
+    /// took nearly every client of the file and the file's set took them all again
+    /// (docs/performance.md). Only for a file cut into several jobs: a whole file's set is
+    /// already its own. Its keys count only once the file's every job is in, and never if one
+    /// fails.
+    pub(crate) fn shared_keys(&self, job: usize) -> Option<Arc<dyn V4Shards>> {
+        let keys = self.chunked_keys[self.plan.jobs[job].input].as_ref()?;
+        Some(keys.clone())
+    }
+
     /// Records one job's result.
     pub(crate) fn job_done(&self, job: usize, result: JobResult) {
         let input = self.plan.jobs[job].input;
@@ -522,12 +540,17 @@ impl<'a> Reducer<'a> {
             Err(e) => {
                 let mut file = lock(&self.files[input]);
                 file.remaining -= 1;
-                if std::mem::replace(&mut file.failed, true) {
-                    return;
-                }
+                let again = std::mem::replace(&mut file.failed, true);
+                let last = file.remaining == 0;
                 drop(file);
                 if let Some(keys) = &self.chunked_keys[input] {
-                    keys.clear();
+                    // Jobs still counting may send keys after this: the last job drops them.
+                    if !again || last {
+                        keys.clear();
+                    }
+                }
+                if again {
+                    return;
                 }
                 let event = match e {
                     JobError::NotAccessLog(reason) if !self.plan.inputs[input].named => {
@@ -585,6 +608,9 @@ impl<'a> Reducer<'a> {
             let mut file = lock(&self.files[input]);
             if file.failed {
                 file.remaining -= 1;
+                if file.remaining == 0 {
+                    file_keys.clear();
+                }
                 return;
             }
         }
@@ -767,6 +793,17 @@ mod tests {
         Ok((count(text), text.len() as u64))
     }
 
+    /// Job `job` of `r`'s plan counting `text` as the threads executor does, its dotted quads
+    /// sent to the set its file's jobs share.
+    fn sending(r: &Reducer<'_>, job: usize, text: &[u8]) -> JobResult {
+        let mut counter = crate::count::Counter::classic();
+        if let Some(shared) = r.shared_keys(job) {
+            counter = counter.sending_v4_to(crate::keys::ShardWriter::new(shared));
+        }
+        counter.feed(text);
+        Ok((counter.finish(), text.len() as u64))
+    }
+
     fn failed() -> JobResult {
         Err(std::io::Error::other("shrank").into())
     }
@@ -802,6 +839,41 @@ mod tests {
         });
         assert_eq!(seen, ["file f1 2 2", "file f0 1 1"]);
         assert_eq!(union, 2, "the union, not the sum");
+    }
+
+    #[test]
+    fn jobs_sending_to_their_files_shared_set_count_each_client_once() {
+        let p = plan(&[3, 1]);
+        assert!(Reducer::new(&p, |_| ControlFlow::Continue(()))
+            .shared_keys(3)
+            .is_none());
+        let (seen, union) = events(&p, |r| {
+            let first = sending(r, 0, b"1.1.1.1 a\n2.2.2.2 b\nname c\n");
+            // Sent as counted: the job's own set keeps only what is not a dotted quad.
+            assert_eq!(first.as_ref().unwrap().0.ip(), 1);
+            r.job_done(0, first);
+            r.job_done(2, sending(r, 2, b"2.2.2.2 b\n3.3.3.3 c\nname d\n"));
+            r.job_done(3, ok(b"3.3.3.3 c\n"));
+            r.job_done(1, sending(r, 1, b"1.1.1.1 a\nname c\n"));
+        });
+        assert_eq!(seen, ["file f1 1 1", "file f0 8 4"]);
+        assert_eq!(union, 4);
+    }
+
+    #[test]
+    fn keys_sent_by_the_jobs_of_a_failed_file_never_count() {
+        let p = plan(&[3, 1]);
+        let (seen, union) = events(&p, |r| {
+            let sent = sending(r, 0, b"1.1.1.1 a\n");
+            r.job_done(1, failed());
+            r.job_done(0, sent);
+            // Counted on after its file failed: its keys are dropped with the rest.
+            r.job_done(2, sending(r, 2, b"2.2.2.2 a\n"));
+            assert_eq!(r.chunked_keys[0].as_ref().unwrap().len(), 0);
+            r.job_done(3, ok(b"3.3.3.3 c\n"));
+        });
+        assert_eq!(seen, ["error f0", "file f1 1 1"]);
+        assert_eq!(union, 1);
     }
 
     #[test]

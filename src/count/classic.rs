@@ -5,9 +5,9 @@
 //! whitespace is dropped and nothing after the key's end is kept, so the carry is bounded by
 //! the key's length, not the line's.
 
-use super::Counts;
+use super::{Counts, Quads};
 use crate::format::is_space;
-use crate::keys::{leading_v4, V4Batch};
+use crate::keys::{leading_v4, ShardWriter};
 
 /// Bytes that end a client key.
 const fn is_key_end(b: u8) -> bool {
@@ -38,13 +38,19 @@ fn line(counts: &mut Counts, line: &[u8], top: bool) {
 }
 
 /// Counts every complete (`\n`-terminated) line of `buf` and returns where the unfinished tail
-/// starts (`buf.len()` when `buf` ends with `\n`).
+/// starts (`buf.len()` when `buf` ends with `\n`). Dotted quads go to `sent` where the file's
+/// jobs share a set, else to the counts' own.
 ///
 /// Most lines start with a dotted quad: [`leading_v4`] parses it in the same pass that finds its
 /// end, and the search for the line's end starts after it. Anything else takes the general path.
 #[inline]
-pub(crate) fn complete_lines(counts: &mut Counts, buf: &[u8], top: bool) -> usize {
-    let mut batch = V4Batch::default();
+pub(crate) fn complete_lines(
+    counts: &mut Counts,
+    sent: Option<&mut ShardWriter>,
+    buf: &[u8],
+    top: bool,
+) -> usize {
+    let mut quads = Quads::new(sent);
     let mut start = 0;
     while start < buf.len() {
         let rest = &buf[start..];
@@ -63,13 +69,13 @@ pub(crate) fn complete_lines(counts: &mut Counts, buf: &[u8], top: bool) -> usiz
             }
             Some(v4) => {
                 counts.total += 1;
-                batch.push(&mut counts.keys, v4);
+                quads.push(&mut counts.keys, v4);
             }
             None => line(counts, &rest[..end], top),
         }
         start += end + 1;
     }
-    batch.flush(&mut counts.keys);
+    quads.flush(&mut counts.keys);
     start
 }
 

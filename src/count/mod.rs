@@ -20,7 +20,7 @@ pub(crate) use hits::{Hits, Top};
 pub(crate) use periods::{PeriodCounts, Periods};
 pub(crate) use shown::{Shown, SHOWN_BYTES};
 
-use crate::keys::{KeySet, KeyVec, StoredKeys};
+use crate::keys::{KeySet, KeyVec, ShardWriter, StoredKeys, V4Batch};
 
 use crate::format::{Format, Options, Parser, Query};
 
@@ -164,11 +164,47 @@ enum Mode {
     Parsed(Option<Box<Parser>>, parsed::Carry),
 }
 
+/// Dotted quads on their way to a file's set, a batch at a time (see [`V4Batch`]): into the
+/// counts' own set, or handed to the set a file's jobs share ([`Counter::sending_v4_to`]).
+pub(super) struct Quads<'a> {
+    batch: V4Batch,
+    sent: Option<&'a mut ShardWriter>,
+}
+
+impl<'a> Quads<'a> {
+    pub(super) fn new(sent: Option<&'a mut ShardWriter>) -> Quads<'a> {
+        Quads {
+            batch: V4Batch::default(),
+            sent,
+        }
+    }
+
+    #[inline]
+    pub(super) fn push(&mut self, keys: &mut KeySet, v4: u32) {
+        if self.batch.push_full(v4) {
+            self.flush(keys);
+        }
+    }
+
+    /// Hands every waiting key on: before anything reads the set.
+    #[inline]
+    pub(super) fn flush(&mut self, keys: &mut KeySet) {
+        let v4s = self.batch.take();
+        match &mut self.sent {
+            Some(writer) => writer.add(v4s),
+            None => keys.insert_v4s(v4s),
+        }
+    }
+}
+
 /// Counts a stream fed in pieces of any size, with the same result as counting the
 /// concatenation at once.
 #[derive(Debug)]
 pub struct Counter {
     counts: Counts,
+    /// Where the dotted quads of requests go instead of `counts.keys`, if anywhere
+    /// ([`Counter::sending_v4_to`]).
+    sent: Option<ShardWriter>,
     mode: Mode,
     /// What is asked of each request besides its client.
     query: Query,
@@ -187,6 +223,7 @@ impl Counter {
                 format: Some(Format::CLASSIC),
                 ..Counts::default()
             },
+            sent: None,
             mode: Mode::Classic(classic::Carry::default()),
             query: Query::default(),
             in_line: false,
@@ -226,10 +263,22 @@ impl Counter {
                 format: Some(format),
                 ..Counts::default()
             },
+            sent: None,
             mode: Mode::Parsed(Some(Box::new(parser)), parsed::Carry::default()),
             in_line: false,
             show: None,
         }
+    }
+
+    /// Sends the dotted quads of requests to `writer` (the set the jobs of one file share)
+    /// instead of this counter's own set, where the query is plain: under `--by` and `--top`
+    /// they go to periods and counts, from which the file's set is made. The counts' keys are
+    /// then only the rest of the clients; the file's are both.
+    pub(crate) fn sending_v4_to(mut self, writer: ShardWriter) -> Self {
+        if self.query.is_plain() {
+            self.sent = Some(writer);
+        }
+        self
     }
 
     /// A counter for an input in no format (its first 64 KiB held no line to tell it by):
@@ -237,6 +286,7 @@ impl Counter {
     pub(crate) fn unread() -> Self {
         Counter {
             counts: Counts::default(),
+            sent: None,
             mode: Mode::Parsed(None, parsed::Carry::default()),
             query: Query::default(),
             in_line: false,
@@ -294,12 +344,18 @@ impl Counter {
             }
         }
         let tail = match &mut self.mode {
-            Mode::Classic(_) => {
-                classic::complete_lines(&mut self.counts, rest, self.query.top.is_some())
-            }
-            Mode::Parsed(parser, _) if self.query.is_plain() => {
-                parsed::complete_lines(&mut self.counts, parser.as_deref_mut(), rest)
-            }
+            Mode::Classic(_) => classic::complete_lines(
+                &mut self.counts,
+                self.sent.as_mut(),
+                rest,
+                self.query.top.is_some(),
+            ),
+            Mode::Parsed(parser, _) if self.query.is_plain() => parsed::complete_lines(
+                &mut self.counts,
+                parser.as_deref_mut(),
+                self.sent.as_mut(),
+                rest,
+            ),
             Mode::Parsed(parser, _) => parsed::complete_lines_asking(
                 &mut self.counts,
                 parser.as_deref_mut(),
@@ -337,6 +393,9 @@ impl Counter {
         }
         if let Some(show) = self.show.take() {
             self.counts.detail.shown = show.shown;
+        }
+        if let Some(writer) = self.sent.take() {
+            writer.finish();
         }
         self.counts.settle(&self.query);
         self.counts

@@ -6,17 +6,18 @@
 //! sees the same view of a line however it was cut (see [`crate::format::view`]).
 
 use super::Counts;
+use super::Quads;
 use crate::format::MAX_LINE;
 use crate::format::{self, is_space, view, Body, Client, Format, Line, Parser, Query, Stamp};
-use crate::keys::V4Batch;
+use crate::keys::{ShardWriter, V4Batch};
 
-/// Adds what the parser makes of one line to `counts` (its dotted quad, if any, to `batch`).
+/// Adds what the parser makes of one line to `counts` (its dotted quad, if any, to `quads`).
 #[inline]
-fn record(counts: &mut Counts, batch: &mut V4Batch, line: Line<'_>) {
+fn record(counts: &mut Counts, quads: &mut Quads<'_>, line: Line<'_>) {
     match line {
         Line::Request(Client::V4(v4)) => {
             counts.total += 1;
-            batch.push(&mut counts.keys, v4);
+            quads.push(&mut counts.keys, v4);
         }
         Line::Request(Client::Bytes(client)) => {
             counts.total += 1;
@@ -217,7 +218,8 @@ fn each_line(buf: &[u8], mut judge: impl FnMut(&[u8])) -> usize {
     start
 }
 
-/// Counts every complete line of `buf`; returns where the unfinished tail starts.
+/// Counts every complete line of `buf`; returns where the unfinished tail starts. Dotted quads
+/// go to `sent` where the file's jobs share a set, else to the counts' own.
 ///
 /// Bare `combined`, what most logs are, gets a loop of its own with its parser inlined; every
 /// other format goes through [`Parser::line`]. Both count every line alike.
@@ -225,17 +227,18 @@ fn each_line(buf: &[u8], mut judge: impl FnMut(&[u8])) -> usize {
 pub(crate) fn complete_lines(
     counts: &mut Counts,
     parser: Option<&mut Parser>,
+    sent: Option<&mut ShardWriter>,
     buf: &[u8],
 ) -> usize {
-    let mut batch = V4Batch::default();
+    let mut quads = Quads::new(sent);
     let tail = match parser {
         Some(p) if bare_combined(p) => {
-            each_line(buf, |line| record(counts, &mut batch, combined(line)))
+            each_line(buf, |line| record(counts, &mut quads, combined(line)))
         }
-        Some(p) => each_line(buf, |line| record(counts, &mut batch, p.line(line))),
+        Some(p) => each_line(buf, |line| record(counts, &mut quads, p.line(line))),
         None => each_line(buf, |_| counts.malformed += 1),
     };
-    batch.flush(&mut counts.keys);
+    quads.flush(&mut counts.keys);
     tail
 }
 
@@ -278,9 +281,9 @@ impl Carry {
         };
         if let Some(line) = line {
             if query.is_plain() {
-                let mut batch = V4Batch::default();
-                record(counts, &mut batch, read(parser, line));
-                batch.flush(&mut counts.keys);
+                let mut quads = Quads::new(None);
+                record(counts, &mut quads, read(parser, line));
+                quads.flush(&mut counts.keys);
             } else {
                 let (line, stamp) = read_asking(parser, query, line);
                 let mut pending = Pending::default();

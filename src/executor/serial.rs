@@ -33,7 +33,14 @@ impl Executor for Serial {
             }
             let input = &plan.inputs[job.input];
             let fields = job.fields.clone();
-            let counted = reader.count(input, job.range.as_ref(), fields, &plan.options, &add);
+            let counted = reader.count(
+                input,
+                job.range.as_ref(),
+                fields,
+                reducer.shared_keys(index),
+                &plan.options,
+                &add,
+            );
             reducer.job_done(index, counted);
         }
         Ok(())

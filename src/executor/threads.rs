@@ -58,7 +58,14 @@ impl Executor for Threads {
                 let input = &plan.inputs[job.input];
                 let fields = job.fields.clone();
                 let range = job.range.as_ref();
-                let result = reader.count(input, range, fields, &plan.options, &add);
+                let result = reader.count(
+                    input,
+                    range,
+                    fields,
+                    reducer.shared_keys(index),
+                    &plan.options,
+                    &add,
+                );
                 reducer.job_done(index, result);
             }
         };

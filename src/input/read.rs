@@ -25,6 +25,7 @@ use super::{
 };
 use crate::count::{Counter, Counts, OwnedLines};
 use crate::format::{detect, Choice, Detection, Options};
+use crate::keys::{ShardWriter, V4Shards};
 
 /// Size of the read buffer: big enough that syscalls cost nothing measurable, small enough to
 /// stay in cache while it is counted.
@@ -107,16 +108,22 @@ struct JobSetup {
     options: Options,
     /// The W3C `#Fields:` directive in force where the range starts.
     fields: Option<Arc<[u8]>>,
+    /// The set this job's file shares with its other jobs, if it has one.
+    shared: Option<Arc<dyn V4Shards>>,
 }
 
 impl JobSetup {
     fn counter(&self, detected: Option<crate::format::Format>) -> Counter {
         let fields = self.fields.as_deref();
-        match (self.format, detected) {
+        let counter = match (self.format, detected) {
             (Choice::Named(f), _) | (Choice::Auto, Some(f)) => {
                 Counter::with_format(f, &self.options, fields)
             }
             (Choice::Auto, None) => Counter::unread(),
+        };
+        match &self.shared {
+            Some(shared) => counter.sending_v4_to(ShardWriter::new(shared.clone())),
+            None => counter,
         }
     }
 
@@ -326,11 +333,13 @@ impl fmt::Debug for JobCounter {
 
 impl JobCounter {
     /// The counter for `input`'s job over `range` (of a file cut into jobs), with the W3C
-    /// `#Fields:` in force at its start; it expects the bytes from [`read_start`] on.
+    /// `#Fields:` in force at its start, its dotted quads sent to the set the file's jobs
+    /// share where there is one (`shared`); it expects the bytes from [`read_start`] on.
     pub(crate) fn new(
         input: &Input,
         range: Option<&Range<u64>>,
         fields: Option<Arc<[u8]>>,
+        shared: Option<Arc<dyn V4Shards>>,
         options: &Options,
     ) -> JobCounter {
         let start = read_start(input, range);
@@ -341,6 +350,7 @@ impl JobCounter {
             format: input.format,
             options: options.clone(),
             fields: fields.clone(),
+            shared: shared.clone(),
         };
         let stage = match input.compression {
             Compression::Plain => Stage::Plain(Text::new(setup(lines.clone()), input.size)),
@@ -542,10 +552,11 @@ impl JobReader {
         input: &Input,
         range: Option<&Range<u64>>,
         fields: Option<Arc<[u8]>>,
+        shared: Option<Arc<dyn V4Shards>>,
         options: &Options,
         progress: &dyn Fn(u64),
     ) -> JobResult {
-        let mut counter = JobCounter::new(input, range, fields, options);
+        let mut counter = JobCounter::new(input, range, fields, shared, options);
         let buf = &mut self.buf[..];
         let ended_at = match &input.source {
             Source::Stdin => feed_stream(io::stdin().lock(), &mut counter, buf, progress)?,
@@ -680,7 +691,7 @@ mod tests {
 
     fn run(input: &Input, range: Option<&Range<u64>>) -> JobResult {
         let options = Options::default();
-        JobReader::with_buffer(ReadMode::Read, 7).count(input, range, None, &options, &|_| {})
+        JobReader::with_buffer(ReadMode::Read, 7).count(input, range, None, None, &options, &|_| {})
     }
 
     fn file(dir: &Path, name: &str, bytes: &[u8]) -> Input {
@@ -698,7 +709,7 @@ mod tests {
             regular: false,
             ..classic(Input::file("-", None))
         };
-        let mut counter = JobCounter::new(&stream, None, None, &Options::default());
+        let mut counter = JobCounter::new(&stream, None, None, None, &Options::default());
         for piece in data.chunks(7) {
             assert_eq!(counter.feed(piece).unwrap(), piece.len() as u64);
         }
@@ -727,7 +738,7 @@ mod tests {
                 let range = start..end;
                 let options = Options::default();
                 let (c, b) = JobReader::with_buffer(ReadMode::Read, 5)
-                    .count(&input, Some(&range), None, &options, &progress)
+                    .count(&input, Some(&range), None, None, &options, &progress)
                     .unwrap();
                 total.merge(c);
                 bytes += b;
@@ -767,7 +778,7 @@ mod tests {
                     let range = start..(start + chunk).min(size);
                     let options = Options::default();
                     let (c, b) = reader
-                        .count(&input, Some(&range), None, &options, &progress)
+                        .count(&input, Some(&range), None, None, &options, &progress)
                         .unwrap();
                     total.merge(c);
                     bytes += b;
@@ -793,7 +804,7 @@ mod tests {
             pieces.set(pieces.get() + 1);
             meddle(pieces.get());
         };
-        JobReader::new(mode).count(input, range, None, &Options::default(), &progress)
+        JobReader::new(mode).count(input, range, None, None, &Options::default(), &progress)
     }
 
     #[test]
@@ -945,7 +956,7 @@ mod tests {
         assert_eq!((c.total, c.format), (30, Some(Format::plain(Body::W3c))));
         let error_log = b"2022/07/25 10:00:00 [error] 123#0: *1 open() failed\n".repeat(20_000);
         let input = file(d, "error.log", &error_log);
-        let mut counter = JobCounter::new(&input, None, None, &Options::default());
+        let mut counter = JobCounter::new(&input, None, None, None, &Options::default());
         let mut fed = 0;
         for piece in error_log.chunks(4096) {
             if counter.done() {
@@ -967,7 +978,7 @@ mod tests {
         // The range 12..21 owns only the line starting at 20; feeding starts one byte early.
         let range = 12..21;
         assert_eq!(read_start(&input, Some(&range)), Some(11));
-        let mut counter = JobCounter::new(&input, Some(&range), None, &Options::default());
+        let mut counter = JobCounter::new(&input, Some(&range), None, None, &Options::default());
         let mut fed = 0;
         for b in data[11..].chunks(3) {
             if counter.done() {

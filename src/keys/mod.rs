@@ -17,6 +17,7 @@
 mod addr;
 mod hash;
 mod route;
+mod sent;
 mod set;
 mod slots;
 mod v4counts;
@@ -27,6 +28,7 @@ pub(crate) use addr::write_v6;
 pub(crate) use addr::{format_v4, leading_v4, parse_v4, parse_v6};
 pub(crate) use hash::{FixedState, Map};
 pub use route::{shard_of, Routed, Split, SHARD_BITS};
+pub(crate) use sent::{ShardWriter, V4Shards};
 pub(crate) use set::try_push;
 pub(crate) use set::{KeySet, KeyVec, StoredKeys, V4Batch};
 pub(crate) use v4counts::V4Counts;

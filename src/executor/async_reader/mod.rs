@@ -221,7 +221,13 @@ async fn dispatch(plan: &Plan, reducer: &Reducer<'_>, files: usize, nowait: bool
         let job = &plan.jobs[index];
         let input = &plan.inputs[job.input];
         let how = Opening::new(input, job.range.as_ref(), nowait, plan.read_mode);
-        let counter = JobCounter::new(input, job.range.as_ref(), job.fields.clone(), &plan.options);
+        let counter = JobCounter::new(
+            input,
+            job.range.as_ref(),
+            job.fields.clone(),
+            reducer.shared_keys(index),
+            &plan.options,
+        );
         let start = move |opened| {
             Msg::Start(Box::new(Start {
                 job: index,

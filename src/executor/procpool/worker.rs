@@ -197,6 +197,7 @@ pub(crate) fn serve(
                 &job.input(),
                 job.range.as_ref(),
                 fields,
+                None,
                 &options,
                 &progress,
             );

@@ -51,7 +51,7 @@ impl<'a, 'r> Pool<'a, 'r> {
             };
             self.streams.push(StreamJob {
                 job,
-                counter: JobCounter::new(input, None, None, &self.plan.options),
+                counter: JobCounter::new(input, None, None, None, &self.plan.options),
                 from,
             });
         }

@@ -81,6 +81,7 @@ impl<'a, 'r> Pool<'a, 'r> {
                     &self.plan.inputs[job.input],
                     job.range.as_ref(),
                     job.fields.clone(),
+                    self.reducer.shared_keys(index),
                     &self.plan.options,
                     &add,
                 );
