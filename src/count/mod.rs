@@ -17,6 +17,7 @@ mod periods;
 mod shown;
 
 pub(crate) use hits::{Hits, Top};
+pub use lines::{Level, SIMD_ENV};
 pub(crate) use periods::{PeriodCounts, Periods};
 pub(crate) use shown::{Shown, SHOWN_BYTES};
 

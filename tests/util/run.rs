@@ -254,6 +254,18 @@ pub fn answer(dir: &Path, args: &[&str]) -> Value {
     )))
 }
 
+/// [`answer`] with line ends found a byte at a time (eight to a word), not by the CPU's
+/// vector compares (the library's test knob): the reference the vector levels must agree with.
+pub fn answer_scanned_plainly(dir: &Path, args: &[&str]) -> Value {
+    agreed(&json(&output_ok(
+        logcount()
+            .env(logcount::count::SIMD_ENV, "plain")
+            .arg(dir)
+            .args(["--json", "--quiet"])
+            .args(args),
+    )))
+}
+
 /// [`answer`] with every job counted from a memory map, however small (the library's test
 /// knob).
 pub fn answer_mapped(dir: &Path, args: &[&str]) -> Value {
