@@ -51,6 +51,9 @@ impl Executor for Threads {
         let work = || {
             crate::reduce::merge_in_parallel();
             let mut reader = JobReader::new(plan.read_mode);
+            if wanted > 1 {
+                reader = reader.among_threads();
+            }
             while !reducer.stopped() {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&index) = order.get(i) else { break };

@@ -59,12 +59,16 @@ fn max_map() -> u64 {
     *MAX.get_or_init(|| crate::reserve::address_space_limit().map_or(u64::MAX, |limit| limit / 8))
 }
 
-/// How many counted bytes of a map are given back at once ([`Mapped::counted`]): four pieces,
-/// as the callers count them ([`crate::input::MAP_PIECE`]). Each release of a process with
-/// threads running flushes the other CPUs' TLBs (an interrupt to each, costly in a VM): on one
-/// file cut into jobs, two threads spent 3.7% of their time there when the step was one piece
-/// (docs/performance.md). The price is 3 MiB more mapped at the peak per job counting at once.
-const RELEASE_STEP: usize = 4 * crate::input::MAP_PIECE;
+/// How many counted bytes of a map are given back at once ([`Mapped::counted`]): a piece, as
+/// the callers count them ([`crate::input::MAP_PIECE`]).
+const RELEASE_STEP: usize = crate::input::MAP_PIECE;
+
+/// [`RELEASE_STEP`] where threads count side by side: each release of a process with threads
+/// running flushes the other CPUs' TLBs (an interrupt to each, costly in a VM). On one file cut
+/// into jobs, two threads spent 3.7% of their time there when they released every piece; four
+/// pieces cost 3 MiB more mapped at the peak per thread (docs/performance.md). A lone thread's
+/// release interrupts no one.
+const RELEASE_STEP_AMONG_THREADS: usize = 4 * crate::input::MAP_PIECE;
 
 /// How far before a page fault the pages it maps can reach: Linux maps the fault-around
 /// window (`fault_around_bytes`, 64 KiB, aligned) or the whole page-cache folio the fault
@@ -250,8 +254,9 @@ impl Mapped {
     }
 
     /// Says that the map's bytes before `upto` are counted, and drops this process's view of
-    /// their pages every [`RELEASE_STEP`] bytes, so that a map's resident pages stay about
-    /// three MiB whatever the file's size: the pages stay in the page cache (they were never the
+    /// their pages every [`RELEASE_STEP`] bytes ([`RELEASE_STEP_AMONG_THREADS`] where other
+    /// threads count at the same time: `among_threads`), so that a map's resident pages stay a
+    /// few MiB whatever the file's size: the pages stay in the page cache (they were never the
     /// process's memory) and would map again if touched.
     ///
     /// A release reaches [`FAULT_AROUND`] back into what the last one gave: a page fault maps
@@ -260,11 +265,15 @@ impl Mapped {
     /// those pages mapped for good: 48 KiB of every MiB of a map whose start is not on a
     /// 64 KiB line, as a job's range's start mostly is: a peak of 46.6 MiB under `threads` on
     /// 8 × 147 MB just written, where 26.4 MiB do (docs/performance.md).
-    pub(crate) fn counted(&self, upto: usize) {
+    pub(crate) fn counted(&self, upto: usize, among_threads: bool) {
         let page = PAGE.load(Ordering::Relaxed);
         let done = upto.min(self.map.len()) & !(page - 1);
         let last = self.released.load(Ordering::Relaxed);
-        if done < last + RELEASE_STEP && done < self.map.len() & !(page - 1) {
+        let step = match among_threads {
+            true => RELEASE_STEP_AMONG_THREADS,
+            false => RELEASE_STEP,
+        };
+        if done < last + step && done < self.map.len() & !(page - 1) {
             return;
         }
         self.released.store(done, Ordering::Relaxed);
@@ -375,19 +384,29 @@ mod tests {
 
     #[test]
     fn a_map_counted_on_holds_none_of_what_lies_well_behind() {
+        for among_threads in [false, true] {
+            a_map_counted_on_holds_none_of_what_lies_well_behind_with(among_threads);
+        }
+    }
+
+    fn a_map_counted_on_holds_none_of_what_lies_well_behind_with(among_threads: bool) {
         let mut f = tempfile::tempfile().unwrap();
         let len = 24 << 20;
         f.write_all(&vec![b'x'; len + (3 << 20)]).unwrap();
         let m = Mapped::new(ReadMode::Map, &f, 3 << 20, len as u64).unwrap();
         let start = m.bytes().as_ptr() as usize;
+        let step = match among_threads {
+            true => RELEASE_STEP_AMONG_THREADS,
+            false => RELEASE_STEP,
+        };
         for from in (0..len).step_by(1 << 20) {
             let to = from + (1 << 20);
             // What a fault at the piece's start may map again behind it (fault-around: how
             // much depends on the page cache's folios, so the test maps it itself).
             m.touch(from.saturating_sub(16 << 10)..from);
             m.touch(from..to);
-            m.counted(to);
-            let behind = to.saturating_sub(RELEASE_STEP + FAULT_AROUND);
+            m.counted(to, among_threads);
+            let behind = to.saturating_sub(step + FAULT_AROUND);
             let held = mapped_pages(start, behind);
             assert_eq!(
                 held, 0,

@@ -524,6 +524,8 @@ pub fn out_of_memory(held: usize) -> io::Error {
 pub struct JobReader {
     buf: Vec<u8>,
     mode: ReadMode,
+    /// Other threads of this process count at the same time.
+    among_threads: bool,
 }
 
 impl JobReader {
@@ -536,7 +538,15 @@ impl JobReader {
         JobReader {
             buf: vec![0; len.max(1)],
             mode,
+            among_threads: false,
         }
+    }
+
+    /// Counts beside other threads of this process that count too (maps are then given back
+    /// in bigger steps: [`Mapped::counted`]).
+    pub(crate) fn among_threads(mut self) -> JobReader {
+        self.among_threads = true;
+        self
     }
 
     /// Maps files or reads them from now on.
@@ -574,7 +584,7 @@ impl JobReader {
                                 }
                                 let piece = from..(from + MAP_PIECE).min(len);
                                 progress(counter.feed(&map.bytes()[piece.clone()])?);
-                                map.counted(piece.end);
+                                map.counted(piece.end, self.among_threads);
                             }
                             at = after_map(&map, &file, input.size, at)?;
                         }

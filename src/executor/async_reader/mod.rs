@@ -151,6 +151,7 @@ impl Executor for AsyncReader {
                     buffers: &buffers,
                     reducer,
                     progress,
+                    among_threads: self.counters > 1,
                 };
                 let spawned = std::thread::Builder::new()
                     .name(format!("logcount-count-{i}"))
@@ -320,6 +321,8 @@ struct LaneWork<'a, 'r> {
     buffers: &'a Buffers,
     reducer: &'a Reducer<'r>,
     progress: &'a Progress,
+    /// Other lanes count at the same time (maps are then given back in bigger steps).
+    among_threads: bool,
 }
 
 impl LaneWork<'_, '_> {
@@ -548,7 +551,7 @@ impl LaneJob {
                 Err(e) => self.failed = Some(e),
             }
             m.pos = piece.end;
-            m.map.counted(piece.end);
+            m.map.counted(piece.end, work.among_threads);
         }
     }
 
