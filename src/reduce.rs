@@ -7,6 +7,8 @@
 //! The union is built in parallel, never on one thread at the end: keys are split into shards
 //! by a fixed hash ([`crate::keys::Split`]), each shard is its own set behind its own lock,
 //! and whichever thread finishes a job merges that job's keys into the shards right away. The
+//! jobs of a file cut into several, counted in this process, send their dotted quads to their
+//! file's shards as they count ([`Reducer::shared_keys`]) instead of keeping a set each. The
 //! [`Reducer`] is `Sync`, so executors call [`Reducer::job_done`] from any thread.
 
 use std::ops::ControlFlow;
@@ -49,12 +51,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) struct ShardedKeySet {
     shards: Box<[Mutex<KeySet>]>,
+    /// A batch sent by a counting job did not all fit ([`V4Shards::lost`]).
+    lost: AtomicBool,
 }
 
 impl Default for ShardedKeySet {
     fn default() -> Self {
         ShardedKeySet {
             shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
+            lost: AtomicBool::new(false),
         }
     }
 }
@@ -128,7 +133,15 @@ impl ShardedKeySet {
 
 impl V4Shards for ShardedKeySet {
     fn insert_v4s(&self, shard: usize, v4s: &[u32]) {
-        lock(&self.shards[shard]).insert_v4s(v4s);
+        let mut keys = lock(&self.shards[shard]);
+        keys.insert_v4s(v4s);
+        if keys.out_of_memory() {
+            self.lost.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn lost(&self) -> Option<usize> {
+        self.lost.load(Ordering::Relaxed).then(|| self.len())
     }
 }
 
@@ -1086,6 +1099,19 @@ mod tests {
             })
             .collect();
         assert_eq!(sizes, [2, 1]);
+    }
+
+    #[test]
+    fn shards_that_lost_keys_say_so_and_a_job_sending_to_them_stops() {
+        let shards = Arc::new(ShardedKeySet::default());
+        shards.insert_v4s(3, &[7]);
+        assert_eq!(shards.lost(), None);
+        lock(&shards.shards[5]).set_out_of_memory();
+        shards.insert_v4s(5, &[9]);
+        assert_eq!(shards.lost(), Some(1));
+        let counter = crate::count::Counter::classic()
+            .sending_v4_to(crate::keys::ShardWriter::new(shards.clone()));
+        assert_eq!(counter.out_of_memory(), Some(1));
     }
 
     #[test]

@@ -295,6 +295,53 @@ fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
     });
 }
 
+/// The jobs of one file cut into several send their dotted quads to the set they share: when
+/// that set cannot grow, the file is the same one-line error, exit 1, never an abort nor a
+/// count of the keys that fit, on every executor (`serial` cuts too when asked).
+#[test]
+fn a_cut_files_shared_set_out_of_memory_is_that_files_error() {
+    let _one = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("many-quads.log");
+    let mut text = buffered(&big);
+    // Six million distinct dotted quads: a table of 32 MiB.
+    for i in 0..6_000_000u32 {
+        let v = 0x0a00_0000 + i;
+        writeln!(
+            text,
+            "{}.{}.{}.{}",
+            v >> 24,
+            (v >> 16) & 255,
+            (v >> 8) & 255,
+            v & 255
+        )
+        .unwrap();
+    }
+    text.flush().unwrap();
+    util::for_each_executor(|e| {
+        let args = e.with(&[
+            "--log-format",
+            "classic",
+            "--chunk-size",
+            "4M",
+            "--json",
+            "-q",
+        ]);
+        let out = run_limited(30 * 1024, &args, &big);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "logcount: {}: out of memory: its distinct clients outgrew",
+                big.display()
+            )),
+            "{args:?}: {err}"
+        );
+        assert_eq!(json(&out)["summary"]["errors"], 1, "{args:?}");
+    });
+}
+
 /// Issue 27: when no thread can start (here: every new thread asks for a 1 TB stack), the
 /// thread and async executors count on the calling thread, say so, and report the one worker
 /// that counted (`executor.jobs` stayed at the `-j` asked for); the async reader panicked

@@ -375,6 +375,9 @@ impl Counter {
     /// pointless.
     pub(crate) fn out_of_memory(&self) -> Option<usize> {
         let c = &self.counts;
+        if let Some(shared) = self.sent.as_ref().and_then(ShardWriter::lost) {
+            return Some(shared.max(c.held()));
+        }
         (c.keys.out_of_memory() || c.detail.out_of_memory()).then(|| c.held())
     }
 

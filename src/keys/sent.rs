@@ -20,6 +20,10 @@ use super::{shard_of, Key, SHARD_BITS};
 pub(crate) trait V4Shards: Send + Sync + std::fmt::Debug {
     /// Adds `v4s`, every one of them in shard `shard` (by [`shard_of`] with [`SHARD_BITS`]).
     fn insert_v4s(&self, shard: usize, v4s: &[u32]);
+
+    /// Where a shard could not get the memory to grow (keys were lost, and the file cannot be
+    /// counted), the keys the shards hold; else `None`. Cheap: asked after every piece.
+    fn lost(&self) -> Option<usize>;
 }
 
 /// Keys waiting per shard before they are handed over: one lock per batch, and a batch's
@@ -88,6 +92,12 @@ impl ShardWriter {
         }
     }
 
+    /// Where the shared set lost keys for want of memory, the keys it holds (see
+    /// [`V4Shards::lost`]): the job may stop reading.
+    pub(crate) fn lost(&self) -> Option<usize> {
+        self.shards.lost()
+    }
+
     /// Hands over every key still waiting.
     pub(crate) fn finish(mut self) {
         let waiting = &mut *self.waiting;
@@ -112,6 +122,10 @@ mod tests {
     impl V4Shards for Recorded {
         fn insert_v4s(&self, shard: usize, v4s: &[u32]) {
             self.0.lock().unwrap().push((shard, v4s.to_vec()));
+        }
+
+        fn lost(&self) -> Option<usize> {
+            None
         }
     }
 
