@@ -279,20 +279,26 @@ fn out_of_memory_is_an_error_on_every_executor_under_every_option() {
     util::for_each_executor(|e| {
         for option in [&[][..], &["--top", "5"], &["--by", "hour"]] {
             let args = e.with(&[option, &["--json", "-q"]].concat());
-            let out = run_limited(30 * 1024, &args, &big);
-            let err = stderr(&out);
-            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-            assert!(
-                err.starts_with(&format!(
-                    "logcount: {}: out of memory: its distinct clients outgrew",
-                    big.display()
-                )),
-                "{args:?}: {err}"
-            );
-            assert_eq!(json(&out)["summary"]["errors"], 1, "{args:?}");
+            assert_out_of_memory(&args, &big);
         }
     });
+}
+
+/// Runs logcount with `args` on `big` under a 30 MiB address-space limit: `big` must be the
+/// run's one error, one line saying its clients outgrew the memory, exit 1.
+fn assert_out_of_memory(args: &[&str], big: &Path) {
+    let out = run_limited(30 * 1024, args, big);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(
+        err.starts_with(&format!(
+            "logcount: {}: out of memory: its distinct clients outgrew",
+            big.display()
+        )),
+        "{args:?}: {err}"
+    );
+    assert_eq!(json(&out)["summary"]["errors"], 1, "{args:?}");
 }
 
 /// The jobs of one file cut into several send their dotted quads to the set they share: when
@@ -327,18 +333,7 @@ fn a_cut_files_shared_set_out_of_memory_is_that_files_error() {
             "--json",
             "-q",
         ]);
-        let out = run_limited(30 * 1024, &args, &big);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(
-            err.starts_with(&format!(
-                "logcount: {}: out of memory: its distinct clients outgrew",
-                big.display()
-            )),
-            "{args:?}: {err}"
-        );
-        assert_eq!(json(&out)["summary"]["errors"], 1, "{args:?}");
+        assert_out_of_memory(&args, &big);
     });
 }
 

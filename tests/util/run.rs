@@ -257,21 +257,20 @@ pub fn answer(dir: &Path, args: &[&str]) -> Value {
 /// [`answer`] with line ends found a byte at a time (eight to a word), not by the CPU's
 /// vector compares (the library's test knob): the reference the vector levels must agree with.
 pub fn answer_scanned_plainly(dir: &Path, args: &[&str]) -> Value {
-    agreed(&json(&output_ok(
-        logcount()
-            .env(logcount::count::SIMD_ENV, "plain")
-            .arg(dir)
-            .args(["--json", "--quiet"])
-            .args(args),
-    )))
+    answer_with(dir, args, (logcount::count::SIMD_ENV, "plain"))
 }
 
 /// [`answer`] with every job counted from a memory map, however small (the library's test
 /// knob).
 pub fn answer_mapped(dir: &Path, args: &[&str]) -> Value {
+    answer_with(dir, args, (logcount::input::MIN_MAP_ENV, "1"))
+}
+
+/// [`answer`] with one of the library's test knobs set in the environment.
+fn answer_with(dir: &Path, args: &[&str], (knob, value): (&str, &str)) -> Value {
     agreed(&json(&output_ok(
         logcount()
-            .env(logcount::input::MIN_MAP_ENV, "1")
+            .env(knob, value)
             .arg(dir)
             .args(["--json", "--quiet"])
             .args(args),
