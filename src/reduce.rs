@@ -548,7 +548,7 @@ impl<'a> Reducer<'a> {
     pub(crate) fn job_done(&self, job: usize, result: JobResult) {
         let input = self.plan.jobs[job].input;
         let name = &self.plan.inputs[input].name;
-        let (counts, bytes) = match result {
+        let (mut counts, bytes) = match result {
             Ok(ok) => ok,
             Err(e) => {
                 let mut file = lock(&self.files[input]);
@@ -587,9 +587,21 @@ impl<'a> Reducer<'a> {
         };
         let query = &self.plan.options.query;
         let show = self.plan.options.show_malformed;
+        // Under `--top` alone a job's clients are its requests per client's (`Counts::settle`;
+        // a worker's answer says so by the same query).
+        counts.keys_in_hits |= union_in_hits(query);
+        // Whether the keys are needed as a set: not when the file's and the summary's clients
+        // are counted from the requests per client (unless the keys are kept for a partial
+        // result).
+        let keys_in_hits = self.kept.is_none() && union_in_hits(query);
+        // (Counted before the keys are taken out: a whole file's is its result's `ip`.)
+        let ip = counts.ip();
+        let keys = match keys_in_hits {
+            true => KeySet::default(),
+            false => counts.take_keys(),
+        };
         let Some(file_keys) = &self.chunked_keys[input] else {
             // The file's only job: its result is complete.
-            let ip = counts.ip();
             let mut detail = *counts.detail;
             let shown = std::mem::take(&mut detail.shown);
             let stats = FileStats {
@@ -605,11 +617,11 @@ impl<'a> Reducer<'a> {
             match &self.kept {
                 Some(kept) => {
                     *lock(&kept[input]) =
-                        Kept::Counted(stats.clone(), vec![counts.keys], Box::new(detail));
+                        Kept::Counted(stats.clone(), vec![keys], Box::new(detail));
                 }
                 None => {
-                    if !union_in_hits(query) {
-                        self.union.absorb(counts.keys);
+                    if !keys_in_hits {
+                        self.union.absorb(keys);
                     }
                     self.detail.absorb(detail);
                 }
@@ -630,15 +642,14 @@ impl<'a> Reducer<'a> {
         let Counts {
             total,
             malformed,
-            keys,
             format,
             filtered,
             mut detail,
+            ..
         } = counts;
         let shown = std::mem::take(&mut detail.shown);
         // Under `--top` alone the file's clients are those of its requests per client, merged
-        // below anyway (unless the keys are kept for a partial result).
-        let keys_in_hits = self.kept.is_none() && union_in_hits(query);
+        // below anyway.
         if !keys_in_hits {
             file_keys.absorb(keys);
         }
@@ -1099,6 +1110,59 @@ mod tests {
             })
             .collect();
         assert_eq!(sizes, [2, 1]);
+    }
+
+    #[test]
+    fn under_top_alone_clients_are_counted_and_kept_from_the_requests_per_client() {
+        let mut p = plan(&[2, 1]);
+        p.options.query.top = Some(1);
+        let options = p.options.clone();
+        let top = |text: &[u8]| -> JobResult {
+            let counts = crate::count::count_as(text, Format::CLASSIC, &options);
+            assert_eq!(counts.keys.len(), 0, "left in the requests per client");
+            Ok((counts, text.len() as u64))
+        };
+        // A worker's answer: the same requests per client, no keys, and nothing that says so.
+        let answer = |text: &[u8]| {
+            let mut counts = top(text).unwrap();
+            counts.0.keys_in_hits = false;
+            Ok(counts)
+        };
+        let kept = Reducer::keeping_keys(&p, |_| ControlFlow::Continue(()));
+        kept.job_done(0, top(b"1.1.1.1 a\n"));
+        kept.job_done(1, answer(b"2.2.2.2 b\n1.1.1.1 a\n"));
+        kept.job_done(2, top(b"1.1.1.1 a\nname\n"));
+        let sizes: Vec<usize> = kept
+            .finish_keeping_keys()
+            .iter()
+            .map(|k| match k {
+                Kept::Counted(stats, sets, _) => {
+                    assert_eq!(
+                        stats.ip as usize,
+                        sets.iter().map(KeySet::len).sum::<usize>()
+                    );
+                    stats.ip as usize
+                }
+                _ => usize::MAX,
+            })
+            .collect();
+        assert_eq!(sizes, [2, 2]);
+        let (seen, union) = {
+            let seen = Mutex::new(Vec::new());
+            let r = Reducer::new(&p, |e| {
+                if let Event::File(f) = e {
+                    lock(&seen).push(format!("{} {}", f.path, f.ip));
+                }
+                ControlFlow::Continue(())
+            });
+            r.job_done(2, answer(b"1.1.1.1 a\nname\n"));
+            r.job_done(0, top(b"1.1.1.1 a\n"));
+            r.job_done(1, answer(b"2.2.2.2 b\n1.1.1.1 a\n"));
+            let union = r.finish().union_ip;
+            (seen.into_inner().unwrap(), union)
+        };
+        assert_eq!(seen, ["f1 2", "f0 2"]);
+        assert_eq!(union, 3);
     }
 
     #[test]

@@ -498,7 +498,7 @@ impl JobCounter {
             Stage::Sniff { .. } => unreachable!("decided"),
         };
         if counts.keys.out_of_memory() {
-            return Err(out_of_memory(counts.keys.len()).into());
+            return Err(out_of_memory(counts.held()).into());
         }
         Ok((counts, bytes))
     }
