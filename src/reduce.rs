@@ -247,17 +247,6 @@ impl Union {
     }
 }
 
-/// Whether the summary's distinct clients, and a cut file's, are those of its requests per
-/// client, so that the union of the keys is not built as well: under `--top` without `--by`, a
-/// job's keys are the clients of its requests per client (`Counts::settle`), and the file's and
-/// the summary's requests per client are built anyway. (Building both made the parent of
-/// `procpool --top` insert every file's clients twice, on the thread that also reads the
-/// workers' answers.) A file whose requests per client lost clients for want of memory is then
-/// that file's error, as a file whose keys did.
-fn union_in_hits(query: &Query) -> bool {
-    query.top.is_some() && query.by.is_none()
-}
-
 /// What became of one input, as a reducer that keeps keys tells it.
 #[derive(Debug, Default)]
 pub(crate) enum Kept {
@@ -587,18 +576,15 @@ impl<'a> Reducer<'a> {
         };
         let query = &self.plan.options.query;
         let show = self.plan.options.show_malformed;
-        // Under `--top` alone a job's clients are its requests per client's (`Counts::settle`;
-        // a worker's answer says so by the same query).
-        counts.keys_in_hits |= union_in_hits(query);
         // Whether the keys are needed as a set: not when the file's and the summary's clients
         // are counted from the requests per client (unless the keys are kept for a partial
         // result).
-        let keys_in_hits = self.kept.is_none() && union_in_hits(query);
+        let keys_in_hits = self.kept.is_none() && query.clients_in_hits();
         // (Counted before the keys are taken out: a whole file's is its result's `ip`.)
-        let ip = counts.ip();
+        let ip = counts.clients(query);
         let keys = match keys_in_hits {
             true => KeySet::default(),
-            false => counts.take_keys(),
+            false => counts.take_keys(query),
         };
         let Some(file_keys) = &self.chunked_keys[input] else {
             // The file's only job: its result is complete.
@@ -755,7 +741,7 @@ impl<'a> Reducer<'a> {
         results.errors.sort_by(|a, b| a.path.cmp(&b.path));
         results.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         let query = &self.plan.options.query;
-        results.union_ip = match union_in_hits(query) {
+        results.union_ip = match query.clients_in_hits() {
             true => self.detail.clients(),
             false => self.union.len(),
         } as u64;
@@ -1122,15 +1108,9 @@ mod tests {
             assert_eq!(counts.keys.len(), 0, "left in the requests per client");
             Ok((counts, text.len() as u64))
         };
-        // A worker's answer: the same requests per client, no keys, and nothing that says so.
-        let answer = |text: &[u8]| {
-            let mut counts = top(text).unwrap();
-            counts.0.keys_in_hits = false;
-            Ok(counts)
-        };
         let kept = Reducer::keeping_keys(&p, |_| ControlFlow::Continue(()));
         kept.job_done(0, top(b"1.1.1.1 a\n"));
-        kept.job_done(1, answer(b"2.2.2.2 b\n1.1.1.1 a\n"));
+        kept.job_done(1, top(b"2.2.2.2 b\n1.1.1.1 a\n"));
         kept.job_done(2, top(b"1.1.1.1 a\nname\n"));
         let sizes: Vec<usize> = kept
             .finish_keeping_keys()
@@ -1155,9 +1135,9 @@ mod tests {
                 }
                 ControlFlow::Continue(())
             });
-            r.job_done(2, answer(b"1.1.1.1 a\nname\n"));
+            r.job_done(2, top(b"1.1.1.1 a\nname\n"));
             r.job_done(0, top(b"1.1.1.1 a\n"));
-            r.job_done(1, answer(b"2.2.2.2 b\n1.1.1.1 a\n"));
+            r.job_done(1, top(b"2.2.2.2 b\n1.1.1.1 a\n"));
             let union = r.finish().union_ip;
             (seen.into_inner().unwrap(), union)
         };

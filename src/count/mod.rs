@@ -36,13 +36,9 @@ pub struct Counts {
     pub total: u64,
     /// Non-blank lines that are not requests in the format (never counted as requests).
     pub(crate) malformed: u64,
-    /// Distinct client keys (see `keys_in_hits`).
+    /// Distinct client keys; left empty where the query keeps the clients in the requests per
+    /// client ([`Query::clients_in_hits`]: see [`Counts::clients`]).
     pub(crate) keys: KeySet,
-    /// Under `--top` without `--by`, the clients are those of `detail.hits` and `keys` is left
-    /// empty: [`Counts::ip`] counts them there, and [`Counts::take_keys`] makes the set where one
-    /// is wanted (a partial result's). Building it for every file took 3–4% of a `--top` run,
-    /// where nearly every run only counts it (docs/performance.md).
-    pub(crate) keys_in_hits: bool,
     /// The format the lines were read in; `None` for an input with no line to read.
     pub(crate) format: Option<Format>,
     /// Requests outside the `--since`/`--until` window (not counted as requests).
@@ -53,18 +49,25 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Number of distinct client keys.
+    /// Number of distinct client keys (in `keys`: see [`Counts::clients`] for any query).
     pub(crate) fn ip(&self) -> u64 {
-        match self.keys_in_hits {
+        self.keys.len() as u64
+    }
+
+    /// Number of distinct clients of counts made under `query`: the requests per client's
+    /// where the query keeps them there ([`Query::clients_in_hits`]), else the keys'.
+    pub(crate) fn clients(&self, query: &Query) -> u64 {
+        match query.clients_in_hits() {
             true => self.detail.hits.len() as u64,
-            false => self.keys.len() as u64,
+            false => self.ip(),
         }
     }
 
-    /// The distinct client keys, taken out (made from the requests per client where they are
-    /// kept there).
-    pub(crate) fn take_keys(&mut self) -> KeySet {
-        match self.keys_in_hits {
+    /// The distinct client keys of counts made under `query`, taken out: made from the
+    /// requests per client where the query keeps them there (a partial result keeps them as a
+    /// set; nothing else needs that set).
+    pub(crate) fn take_keys(&mut self, query: &Query) -> KeySet {
+        match query.clients_in_hits() {
             true => self.detail.hits.key_set(),
             false => std::mem::take(&mut self.keys),
         }
@@ -91,17 +94,14 @@ impl Counts {
         self.detail.merge(*other.detail);
     }
 
-    /// Fills `keys` from what a counter under `query` kept instead: each request's client went
-    /// into its period's set (under `--by`) or its count (under `--top`), never also into the
-    /// file's set, which is their union (under `--top` alone, left where it is:
-    /// `keys_in_hits`).
+    /// Fills `keys` from what a counter under `query` kept instead: under `--by` each request's
+    /// client went into its period's set, never also into the file's set, which is their union.
+    /// (Under `--top` alone it went into its count, and stays there: [`Counts::clients`].)
     fn settle(&mut self, query: &Query) {
         if query.by.is_some() {
             for (_, period) in self.detail.periods.iter() {
                 self.keys.union_with(&period.keys);
             }
-        } else if query.top.is_some() {
-            self.keys_in_hits = true;
         }
         if self.detail.hits.out_of_memory() {
             self.keys.set_out_of_memory();

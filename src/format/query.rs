@@ -85,6 +85,17 @@ impl Query {
         !self.timed() && self.top.is_none()
     }
 
+    /// Whether the distinct clients are those of the requests per client: under `--top`
+    /// without `--by` each request's client goes to its count and nowhere else, and the file's
+    /// and the summary's clients are counted there; no key set is built beside them (building
+    /// both made the parent of `procpool --top` insert every file's clients twice, and every
+    /// job build a set from its counts: docs/performance.md). A file whose requests per client
+    /// lost clients for want of memory is then that file's error, as a file whose keys did.
+    #[inline]
+    pub(crate) fn clients_in_hits(&self) -> bool {
+        self.top.is_some() && self.by.is_none()
+    }
+
     /// Whether a window is set (`filtered` is then reported).
     pub(crate) fn windowed(&self) -> bool {
         self.since.is_some() || self.until.is_some()
